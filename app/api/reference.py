@@ -1,0 +1,59 @@
+"""Reference data: municipalities, key industries and investment targets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api.deps import ApiActor, DbSession
+from app.db.models import Industry, InvestmentTarget, Municipality
+
+router = APIRouter(tags=["reference"])
+
+
+class MunicipalityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    slug: str
+    name_fi: str
+    name_sv: str
+    name_en: str
+    region_code: str
+    website_url: str | None
+
+
+class IndustryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    parent_code: str | None
+    name_fi: str
+    name_en: str
+    nace_codes: list[str]
+    nace_version: str
+    active: bool
+
+
+class TargetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    amount_eur: int
+    period_start: date
+    period_end: date
+    scope: str
+    industry_code: str | None
+    municipality_code: str | None
+
+
+@router.get("/municipalities", response_model=list[MunicipalityOut])
+def list_municipalities(db: DbSession, _actor: ApiActor) -> list[Municipality]:
+    return list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+
+
+@router.get("/industries", response_model=list[IndustryOut])
+def list_industries(db: DbSession, _actor: ApiActor) -> list[Industry]:
+    return list(db.scalars(select(Industry).order_by(Industry.sort_order, Industry.code)))

@@ -1,0 +1,130 @@
+"""The `invest-kainuu` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from app.db.session import make_engine, make_session_factory, session_scope
+from app.domain.access import SYSTEM_ACTOR, Role
+from app.domain.errors import DomainError
+from app.settings import get_settings
+
+
+def _session_factory():  # type: ignore[no-untyped-def]
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from app.db.migrations import upgrade_to_head
+    from app.services.reference import ensure_reference_data
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    with session_scope(make_session_factory(engine)) as db:
+        added = ensure_reference_data(db)
+    print(f"Database at head; {added} reference rows added.")
+    return 0
+
+
+def cmd_demo_data(_args: argparse.Namespace) -> int:
+    from app.services.demo import load_demo_data
+
+    settings = get_settings()
+    with session_scope(_session_factory()) as db:
+        report = load_demo_data(db, settings)
+    print(report.summary())
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from app.services import users
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Password (empty: none, API tokens only): ") or None
+    with session_scope(_session_factory()) as db:
+        user = users.create_user(db, SYSTEM_ACTOR, email=args.email, full_name=args.name or args.email,
+                                 role=args.role, password=password,
+                                 municipality_code=args.municipality, language=args.language)
+    print(f"Created {user.role} {user.email}")
+    return 0
+
+
+def cmd_create_token(args: argparse.Namespace) -> int:
+    from app.services import auth, users
+
+    with session_scope(_session_factory()) as db:
+        issued = auth.issue_token(db, users.get_user_by_email(db, args.email), args.name)
+    print(issued.token)
+    print("Store it now: only its hash is kept, it cannot be shown again.", file=sys.stderr)
+    return 0
+
+
+def cmd_scheduler(_args: argparse.Namespace) -> int:
+    from app.scheduler import run_scheduler
+
+    run_scheduler(get_settings())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="invest-kainuu", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web service (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database to the latest schema and seed "
+                   "reference data").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo-data", help="load the demo data set (idempotent)").set_defaults(
+        func=cmd_demo_data)
+
+    create_user = sub.add_parser("create-user", help="create a staff account")
+    create_user.add_argument("email")
+    create_user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create_user.add_argument("--municipality", help="Statistics Finland code, for municipal contacts")
+    create_user.add_argument("--name", help="full name (default: the e-mail)")
+    create_user.add_argument("--language", default="fi", choices=["fi", "en"])
+    create_user.add_argument("--password-stdin", action="store_true",
+                             help="read the password from standard input")
+    create_user.set_defaults(func=cmd_create_user)
+
+    token = sub.add_parser("create-token", help="issue an API token for a user (printed once)")
+    token.add_argument("email")
+    token.add_argument("--name", default="cli")
+    token.set_defaults(func=cmd_create_token)
+
+    sub.add_parser("scheduler", help="run the scheduled jobs (one process per deployment "
+                   "is enough; extra ones are harmless)").set_defaults(func=cmd_scheduler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        details = getattr(exc, "errors", [])
+        print(f"error: {exc.detail}", file=sys.stderr)
+        for err in details:
+            print(f"  {err.field}: {err.reason}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""All mapped tables. Importing this package registers them on `Base.metadata`."""
+
+from app.db.models.audit import AuditEntry
+from app.db.models.leads import (
+    Lead,
+    LeadContact,
+    LeadMunicipality,
+    LeadShare,
+    LeadSite,
+    LeadStageChange,
+    LostReason,
+    Stage,
+)
+from app.db.models.organizations import Contact, Organization
+from app.db.models.reference import Industry, InvestmentTarget, Municipality
+from app.db.models.sites import Site, SiteIndustry
+from app.db.models.users import ApiToken, User, UserSession
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Contact",
+    "Industry",
+    "InvestmentTarget",
+    "Lead",
+    "LeadContact",
+    "LeadMunicipality",
+    "LeadShare",
+    "LeadSite",
+    "LeadStageChange",
+    "LostReason",
+    "Municipality",
+    "Organization",
+    "Site",
+    "SiteIndustry",
+    "Stage",
+    "User",
+    "UserSession",
+]

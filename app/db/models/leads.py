@@ -1,0 +1,168 @@
+"""The investment pipeline: stages, leads and everything that hangs on a lead."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
+
+
+class Stage(Audited, Timestamps, Base):
+    """A pipeline stage; stages and their default probabilities are editable data."""
+
+    __tablename__ = "stages"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    # None for "on hold": such leads are not counted in the weighted pipeline.
+    default_probability: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(10))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LostReason(Audited, Timestamps, Base):
+    __tablename__ = "lost_reasons"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        CheckConstraint(
+            "probability_override IS NULL OR probability_override BETWEEN 0 AND 100",
+            name="probability_range",
+        ),
+        CheckConstraint("capex_eur IS NULL OR capex_eur >= 0", name="capex_nonnegative"),
+        Index("ix_leads_stage_updated", "stage_code", "updated_at"),
+    )
+
+    # Investor identities stay secret until announced: everyone sees the code name.
+    code_name: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    industry_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"), index=True)
+    investment_type: Mapped[str] = mapped_column(String(30))
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    # Money is whole euros in a BIGINT: SQLite and PostgreSQL agree, no floats.
+    capex_eur: Mapped[int | None] = mapped_column(BigInteger)
+    capex_basis: Mapped[str] = mapped_column(String(10), default="estimated")
+    capex_status: Mapped[str] = mapped_column(String(10), default="estimate")
+    jobs: Mapped[int | None]
+    jobs_basis: Mapped[str] = mapped_column(String(10), default="estimated")
+    source: Mapped[str] = mapped_column(String(30))
+    stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    probability_override: Mapped[int | None]
+    probability_reason: Mapped[str | None] = mapped_column(String(300))
+    expected_decision_on: Mapped[date | None]
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    landing_municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.code")
+    )
+    landed_on: Mapped[date | None]
+    lost_reason_code: Mapped[str | None] = mapped_column(ForeignKey("lost_reasons.code"))
+    lost_note: Mapped[str | None] = mapped_column(Text)
+    # Requirement profile for site matching: area, power, water, rail, zoning.
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LeadStageChange(Base):
+    """The stage log: time in stage and the funnel at any past date derive from it."""
+
+    __tablename__ = "lead_stage_changes"
+    __table_args__ = (Index("ix_lead_stage_changes_lead_at", "lead_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"))
+    to_stage: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class LeadMunicipality(Base):
+    """A candidate municipality of a lead."""
+
+    __tablename__ = "lead_municipalities"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_code: Mapped[str] = mapped_column(
+        ForeignKey("municipalities.code"), primary_key=True
+    )
+
+
+class LeadSite(Base):
+    """A candidate site of a lead."""
+
+    __tablename__ = "lead_sites"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class LeadContact(Base):
+    __tablename__ = "lead_contacts"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str | None] = mapped_column(String(100))
+
+
+class LeadShare(Audited, UUIDPrimaryKey, Base):
+    """A handoff of a lead to a municipality or a partner organisation.
+
+    While not declined it grants the receiver need-to-know access to the lead.
+    """
+
+    __tablename__ = "lead_shares"
+    __table_args__ = (
+        CheckConstraint(
+            "(municipality_code IS NULL) <> (organization_id IS NULL)", name="one_receiver"
+        ),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined')", name="status_known"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.code"), index=True
+    )
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    shared_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None]
+    response_note: Mapped[str | None] = mapped_column(Text)

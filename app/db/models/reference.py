@@ -1,0 +1,65 @@
+"""Reference data: municipalities, the key-industry taxonomy and investment targets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
+
+
+class Municipality(Audited, Timestamps, Base):
+    __tablename__ = "municipalities"
+
+    # Statistics Finland municipality code, e.g. "205" for Kajaani.
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_fi: Mapped[str] = mapped_column(String(80))
+    name_sv: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    region_code: Mapped[str] = mapped_column(String(2), default="18")
+    website_url: Mapped[str | None] = mapped_column(String(300))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    def name(self, lang: str) -> str:
+        return {"fi": self.name_fi, "sv": self.name_sv}.get(lang, self.name_en)
+
+
+class Industry(Audited, Timestamps, Base):
+    """Key industries of the strategy; a two-level tree with stable codes."""
+
+    __tablename__ = "industries"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
+    name_fi: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    # NACE Rev. 2 / TOL 2008 divisions the industry maps to, e.g. ["05", "07", "20"].
+    nace_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    nace_version: Mapped[str] = mapped_column(String(10), default="TOL2008")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def name(self, lang: str) -> str:
+        return self.name_fi if lang == "fi" else self.name_en
+
+
+class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "investment_targets"
+    __table_args__ = (
+        CheckConstraint("amount_eur > 0", name="amount_positive"),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint("scope IN ('industrial', 'all')", name="scope_known"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    amount_eur: Mapped[int] = mapped_column(BigInteger)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    scope: Mapped[str] = mapped_column(String(20), default="industrial")
+    industry_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,421 @@
+"""Business rules of the investment-lead pipeline (no framework, no database)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+from app.domain.errors import FieldError, ValidationFailed
+
+
+class InvestmentType(StrEnum):
+    GREENFIELD_FDI = "greenfield_fdi"
+    EXPANSION = "expansion"
+    BROWNFIELD = "brownfield"
+    BUSINESS_TRANSFER = "business_transfer"
+    CAPITAL_INVESTMENT = "capital_investment"
+
+
+class LeadSource(StrEnum):
+    PORTAL_INQUIRY = "portal_inquiry"
+    INVEST_IN_FINLAND = "invest_in_finland"
+    PARTNER = "partner"
+    EVENT = "event"
+    OWN_PROSPECTING = "own_prospecting"
+
+
+class CapexStatus(StrEnum):
+    """How far the investment amount has come: announced < committed < realised."""
+
+    ESTIMATE = "estimate"
+    ANNOUNCED = "announced"
+    COMMITTED = "committed"
+    REALISED = "realised"
+
+
+class AmountBasis(StrEnum):
+    """Whose figure an amount is: ours (modelled) or the investor's own."""
+
+    ESTIMATED = "estimated"
+    CONFIRMED = "confirmed"
+
+
+class StageKind(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    ON_HOLD = "on_hold"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class StageDefinition:
+    """One pipeline stage. Stages are editable data; `code` is the stable key."""
+
+    code: str
+    name_fi: str
+    name_en: str
+    default_probability: int | None
+    kind: StageKind
+    sort_order: int
+
+    def __post_init__(self) -> None:
+        # On hold is the only stage that drops out of the weighted pipeline.
+        if (self.default_probability is None) != (self.kind is StageKind.ON_HOLD):
+            raise ValueError("exactly the on-hold stage has no default probability")
+        if self.default_probability is not None and not 0 <= self.default_probability <= 100:
+            raise ValueError("default probability must be between 0 and 100")
+
+
+INITIAL_STAGE_CODE = "identified"
+
+DEFAULT_STAGES: tuple[StageDefinition, ...] = (
+    StageDefinition("identified", "Tunnistettu", "Identified", 5, StageKind.OPEN, 10),
+    StageDefinition("contacted", "Kontaktoitu", "Contacted", 10, StageKind.OPEN, 20),
+    StageDefinition("qualified", "Kvalifioitu", "Qualified", 25, StageKind.OPEN, 30),
+    StageDefinition(
+        "site_search", "Tarjous / sijaintihaku", "Proposal / site search", 40, StageKind.OPEN, 40
+    ),
+    StageDefinition("site_visit", "Vierailu", "Site visit", 55, StageKind.OPEN, 50),
+    StageDefinition("negotiation", "Neuvottelu", "Negotiation", 75, StageKind.OPEN, 60),
+    StageDefinition(
+        "decision_pending", "Päätös odottaa", "Decision pending", 90, StageKind.OPEN, 70
+    ),
+    StageDefinition("landed", "Toteutunut", "Landed", 100, StageKind.WON, 80),
+    StageDefinition("lost", "Menetetty", "Lost", 0, StageKind.LOST, 90),
+    StageDefinition("on_hold", "Pidossa", "On hold", None, StageKind.ON_HOLD, 100),
+)
+
+
+class LostReason(NamedTuple):
+    code: str
+    name_fi: str
+    name_en: str
+
+
+DEFAULT_LOST_REASONS: tuple[LostReason, ...] = (
+    LostReason("chose_other_country", "Valitsi toisen maan", "Chose another country"),
+    LostReason(
+        "chose_other_region", "Valitsi toisen alueen Suomessa", "Chose another region in Finland"
+    ),
+    LostReason("project_cancelled", "Hanke peruttiin", "Project cancelled"),
+    LostReason("financing_failed", "Rahoitus ei toteutunut", "Financing failed"),
+    LostReason("no_suitable_site", "Ei sopivaa sijaintia", "No suitable site"),
+    LostReason("permits_timeline", "Luvat tai aikataulu", "Permits or timeline"),
+    LostReason(
+        "energy_grid_capacity", "Energia tai sähköverkon kapasiteetti", "Energy or grid capacity"
+    ),
+    LostReason("labour_availability", "Työvoiman saatavuus", "Labour availability"),
+    LostReason("no_response", "Ei vastausta", "No response"),
+    LostReason("other", "Muu syy", "Other"),
+)
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """What the pipeline rules need to know about a lead."""
+
+    stage_code: str
+    capex_eur: Decimal | None = None
+    capex_status: CapexStatus = CapexStatus.ESTIMATE
+    probability_override: int | None = None
+    probability_reason: str | None = None
+    landing_municipality_code: str | None = None
+    landed_on: date | None = None
+    lost_reason_code: str | None = None
+    candidate_municipality_codes: tuple[str, ...] = ()
+
+
+@dataclass
+class TransitionRequest:
+    """A user's request to move a lead to another stage, with the outcome fields."""
+
+    to_stage: str
+    note: str | None = None
+    landing_municipality_code: str | None = None
+    realised_capex_eur: Decimal | None = None
+    capex_status: CapexStatus | None = None
+    landed_on: date | None = None
+    lost_reason_code: str | None = None
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    """What to write: the lead's new state, which of its fields changed, and the log entry."""
+
+    from_stage: str
+    to_stage: str
+    note: str | None
+    new_state: LeadState
+    changed_fields: tuple[str, ...]
+
+    def changes(self) -> dict[str, object]:
+        return {name: getattr(self.new_state, name) for name in self.changed_fields}
+
+
+LANDING_CAPEX_STATUSES = frozenset({CapexStatus.COMMITTED, CapexStatus.REALISED})
+# A landing is recorded when it happens; a little slack lets a signing be entered ahead.
+LANDED_ON_MAX_AHEAD = timedelta(days=31)
+
+
+def plan_transition(
+    state: LeadState,
+    request: TransitionRequest,
+    stages: Mapping[str, StageDefinition],
+    lost_reason_codes: Collection[str],
+    valid_municipality_codes: Collection[str],
+    *,
+    today: date | None = None,
+) -> TransitionPlan:
+    """Check a stage change against the pipeline rules and work out what it changes.
+
+    Raises `ValidationFailed` listing every problem at once."""
+    today = today or datetime.now(UTC).date()
+    errors: list[FieldError] = []
+    current = stages.get(state.stage_code)
+    target = stages.get(request.to_stage)
+    note = (request.note or "").strip() or None
+
+    if target is None:
+        errors.append(FieldError("to_stage", "Unknown stage.", "unknown_stage"))
+    else:
+        if target.code == state.stage_code:
+            errors.append(FieldError("to_stage", "The lead is already in this stage.", "unchanged"))
+        if target.kind is StageKind.WON:
+            errors += _check_landing(request, valid_municipality_codes, today)
+        else:
+            errors += _refuse_landing_fields(request)
+        if target.kind is StageKind.LOST:
+            errors += _check_lost_reason(request.lost_reason_code, lost_reason_codes)
+        elif request.lost_reason_code is not None:
+            errors.append(
+                FieldError("lost_reason_code", "Only a lost lead has a lost reason.", "not_allowed")
+            )
+    # Reopening a closed lead rewrites the results, so it must be explained.
+    leaving_closed = (
+        current is not None
+        and current.kind in (StageKind.WON, StageKind.LOST)
+        and request.to_stage != state.stage_code
+    )
+    if leaving_closed and note is None:
+        errors.append(FieldError("note", "Explain why a closed lead is reopened.", "required"))
+    if errors or target is None:
+        raise ValidationFailed(errors=errors, detail="The stage change is not allowed.")
+
+    landed = target.kind is StageKind.WON
+    landing_status = request.capex_status if landed else None
+    new_state = replace(
+        state,
+        stage_code=target.code,
+        # The stage default returns on every stage change.
+        probability_override=None,
+        probability_reason=None,
+        landing_municipality_code=request.landing_municipality_code if landed else None,
+        landed_on=request.landed_on if landed else None,
+        capex_eur=request.realised_capex_eur if landed else state.capex_eur,
+        capex_status=landing_status or state.capex_status,
+        lost_reason_code=request.lost_reason_code if target.kind is StageKind.LOST else None,
+    )
+    changed = tuple(
+        f.name for f in fields(LeadState) if getattr(new_state, f.name) != getattr(state, f.name)
+    )
+    return TransitionPlan(state.stage_code, target.code, note, new_state, changed)
+
+
+def _check_landing(
+    request: TransitionRequest, valid_municipality_codes: Collection[str], today: date
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if request.landing_municipality_code is None:
+        errors.append(
+            FieldError(
+                "landing_municipality_code", "Choose where the investment landed.", "required"
+            )
+        )
+    elif request.landing_municipality_code not in valid_municipality_codes:
+        errors.append(FieldError("landing_municipality_code", "Unknown municipality.", "unknown"))
+
+    amount = request.realised_capex_eur
+    if amount is None:
+        errors.append(FieldError("realised_capex_eur", "Give the realised amount.", "required"))
+    elif not amount.is_finite() or amount <= 0:
+        errors.append(
+            FieldError("realised_capex_eur", "The amount must be above zero.", "must_be_positive")
+        )
+
+    if request.capex_status is None:
+        errors.append(FieldError("capex_status", "Say how certain the amount is.", "required"))
+    elif request.capex_status not in LANDING_CAPEX_STATUSES:
+        errors.append(
+            FieldError(
+                "capex_status", "A landed investment is committed or realised.", "invalid_choice"
+            )
+        )
+
+    if request.landed_on is None:
+        errors.append(FieldError("landed_on", "Give the date the investment landed.", "required"))
+    elif request.landed_on > today + LANDED_ON_MAX_AHEAD:
+        errors.append(
+            FieldError("landed_on", "The date is too far in the future.", "too_far_in_future")
+        )
+    return errors
+
+
+def _refuse_landing_fields(request: TransitionRequest) -> list[FieldError]:
+    # Refusing beats silently dropping what the user typed.
+    given = {
+        "landing_municipality_code": request.landing_municipality_code,
+        "realised_capex_eur": request.realised_capex_eur,
+        "capex_status": request.capex_status,
+        "landed_on": request.landed_on,
+    }
+    return [
+        FieldError(name, "Only a landed lead has landing details.", "not_allowed")
+        for name, value in given.items()
+        if value is not None
+    ]
+
+
+def _check_lost_reason(code: str | None, lost_reason_codes: Collection[str]) -> list[FieldError]:
+    if code is None:
+        return [FieldError("lost_reason_code", "Choose why the lead was lost.", "required")]
+    if code not in lost_reason_codes:
+        return [FieldError("lost_reason_code", "Unknown lost reason.", "unknown")]
+    return []
+
+
+def effective_probability(state: LeadState, stages: Mapping[str, StageDefinition]) -> int | None:
+    """The probability used for the weighted pipeline; None means not counted (on hold)."""
+    stage = stages[state.stage_code]
+    if stage.kind is StageKind.ON_HOLD:
+        return None
+    # A closed lead's outcome is known, so an override only applies while it is open.
+    if stage.kind is StageKind.OPEN and state.probability_override is not None:
+        return state.probability_override
+    return stage.default_probability
+
+
+def validate_probability_override(
+    value: int | None, reason: str | None
+) -> tuple[int | None, str | None]:
+    """Check a manual probability and its reason; return them cleaned.
+
+    Clearing the override (None) also clears the reason."""
+    if value is None:
+        return None, None
+    errors: list[FieldError] = []
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        errors.append(
+            FieldError("probability", "Give a whole number from 0 to 100.", "out_of_range")
+        )
+    cleaned_reason = (reason or "").strip() or None
+    if cleaned_reason is None:
+        errors.append(
+            FieldError("probability_reason", "Explain why the default is overridden.", "required")
+        )
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The probability is not valid.")
+    return value, cleaned_reason
+
+
+def weighted_value(capex_eur: Decimal | None, probability: int | None) -> Decimal:
+    """capex × probability / 100 in whole euros, rounded half up; 0 when either is unknown."""
+    if capex_eur is None or probability is None:
+        return Decimal(0)
+    return (capex_eur * probability / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+class StageLogEntry(NamedTuple):
+    """One stage change; the first entry of a lead has no `from_stage`."""
+
+    from_stage: str | None
+    to_stage: str
+    at: datetime
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime given where a timezone-aware one is required")
+
+
+def _chronological(log: Sequence[StageLogEntry]) -> list[StageLogEntry]:
+    for entry in log:
+        _require_aware(entry.at)
+    return sorted(log, key=lambda entry: entry.at)
+
+
+def time_in_stages(log: Sequence[StageLogEntry], now: datetime) -> dict[str, timedelta]:
+    """Total time spent in each stage, repeated visits summed; the current stage runs to `now`."""
+    _require_aware(now)
+    entries = _chronological(log)
+    totals: dict[str, timedelta] = {}
+    for index, entry in enumerate(entries):
+        end = entries[index + 1].at if index + 1 < len(entries) else now
+        # Clock skew between servers must not produce negative durations.
+        spent = max(end - entry.at, timedelta(0))
+        totals[entry.to_stage] = totals.get(entry.to_stage, timedelta(0)) + spent
+    return totals
+
+
+def stage_at(log: Sequence[StageLogEntry], moment: datetime) -> str | None:
+    """The stage a lead was in at `moment`; None before the lead existed."""
+    _require_aware(moment)
+    stage: str | None = None
+    for entry in _chronological(log):
+        if entry.at > moment:
+            break
+        stage = entry.to_stage
+    return stage
+
+
+CODE_NAME_PREFIX = "Project"
+# Neutral words only: a code name must not hint at the investor, industry or place.
+CODE_NAME_WORDS: tuple[str, ...] = (
+    "Aurora", "Borealis", "Taiga", "Kuura", "Revontuli", "Lumi", "Kelo", "Tunturi",
+    "Kaamos", "Ruska", "Hanki", "Routa", "Kide", "Usva", "Tähti", "Kajo", "Sarastus",
+    "Polaris", "Vega", "Sirius", "Orion", "Lyra", "Cygnus", "Cassiopeia", "Andromeda",
+    "Perseus", "Draco", "Pegasus", "Altair", "Deneb", "Capella", "Arcturus", "Rigel",
+    "Aldebaran", "Antares", "Spica", "Castor", "Pollux", "Procyon", "Regulus", "Mira",
+    "Nova", "Zenith", "Equinox", "Solstice", "Comet", "Meteor", "Nebula", "Eclipse",
+    "Horizon", "Glacier", "Fjord", "Tundra", "Boreal", "Juniper", "Lingonberry",
+    "Cloudberry", "Heather", "Lichen", "Fern", "Willow", "Alder", "Aspen", "Rowan",
+    "Lynx", "Wolverine", "Reindeer", "Swan", "Crane", "Osprey", "Ptarmigan", "Otter",
+    "Beaver", "Grayling", "Kataja", "Mänty", "Koivu", "Pihlaja", "Haapa", "Tervas",
+    "Kanerva", "Sammal", "Jäkälä", "Lähde", "Koski", "Virta", "Lampi", "Saari", "Vaara",
+    "Harju", "Korpi", "Erämaa", "Otava", "Ilves", "Joutsen", "Kurki", "Hirvi",
+    "Majava", "Saukko", "Taimen", "Harjus", "Siika", "Muikku", "Kaira", "Tuuli", "Sade",
+    "Halla", "Helle", "Kipinä", "Kuutamo", "Pilvi", "Sointu", "Frost", "Bellatrix",
+    "Mizar", "Alcor", "Fomalhaut", "Canopus", "Carina", "Vela",
+)  # fmt: skip
+
+
+def _code_name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def generate_code_name(taken: Collection[str], rng: random.Random | None = None) -> str:
+    """A free "Project <Word>" code name; "Project <Word> <n>" once every word is used."""
+    rng = rng or random.SystemRandom()
+    taken_keys = {_code_name_key(name) for name in taken}
+    suffix = ""
+    number = 1
+    while True:
+        free = [
+            name
+            for word in CODE_NAME_WORDS
+            if _code_name_key(name := f"{CODE_NAME_PREFIX} {word}{suffix}") not in taken_keys
+        ]
+        if free:
+            return rng.choice(free)
+        number += 1
+        suffix = f" {number}"

@@ -1,0 +1,113 @@
+"""Finnish and English for the staff UI and the portal, through gettext catalogs (Babel).
+
+English is the source language; `app/locale/fi/LC_MESSAGES/messages.po` holds Finnish.
+Catalogs are compiled in memory at first use, so no generated `.mo` file is committed.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+LANGUAGES = ("fi", "en")
+DEFAULT_LANGUAGE = "fi"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@lru_cache
+def translations(lang: str) -> stdlib_gettext.NullTranslations:
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang == "en" or not po_path.exists():
+        return stdlib_gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=lang)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(lang: str, message: str, **variables: Any) -> str:
+    text = translations(lang).gettext(message)
+    return text % variables if variables else text
+
+
+def negotiate_language(accept_language: str | None) -> str:
+    """Pick fi or en from an Accept-Language header by quality."""
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        try:
+            lang = Locale.parse(tag.strip().replace("-", "_")).language if tag.strip() else ""
+        except (ValueError, UnknownLocaleError):
+            continue
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+def format_eur(value: int | Decimal | None, lang: str) -> str:
+    if value is None:
+        return "–"
+    return f"{format_decimal(value, format='#,##0', locale=lang)} €"
+
+
+def format_number(value: float | int | Decimal | None, lang: str, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def install_i18n(env: Environment) -> None:
+    """Template gettext follows the `lang` variable of each render's context."""
+    env.add_extension("jinja2.ext.i18n")
+
+    @pass_context
+    def _gettext(context: Context, message: str) -> str:
+        return translations(context.get("lang", DEFAULT_LANGUAGE)).gettext(message)
+
+    @pass_context
+    def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+        return translations(context.get("lang", DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
+
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    @pass_context
+    def _eur(context: Context, value: int | Decimal | None) -> str:
+        return format_eur(value, context.get("lang", DEFAULT_LANGUAGE))
+
+    @pass_context
+    def _number(context: Context, value: float | None, digits: int = 1) -> str:
+        return format_number(value, context.get("lang", DEFAULT_LANGUAGE), digits)
+
+    @pass_context
+    def _date(context: Context, value: date | datetime | None) -> str:
+        if value is None:
+            return "–"
+        lang = context.get("lang", DEFAULT_LANGUAGE)
+        if isinstance(value, datetime):
+            return format_datetime(value, format="short", locale=lang, tzinfo="Europe/Helsinki")
+        return format_date(value, format="medium", locale=lang)
+
+    env.filters.update(eur=_eur, number=_number, date=_date)

@@ -1,0 +1,103 @@
+"""The ASGI application: JSON API under /api/v1, the staff UI, probes and static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import app.db.audit  # noqa: F401  (installs the audit-log writer)
+from app.api import audit, health, reference, sites, users
+from app.api.errors import install_problem_handlers
+from app.db.session import make_engine, make_session_factory
+from app.settings import Settings, get_settings
+from app.web import auth as web_auth
+from app.web import home as web_home
+from app.web.session import LoginRequired
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+# Pages set their own policy when they must differ (the embeddable listing, /docs).
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Adds security headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        csp = DOCS_CSP if path in ("/docs", "/redoc") else DEFAULT_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                defaults = {
+                    b"content-security-policy": csp.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"strict-origin-when-cross-origin",
+                    b"x-frame-options": b"DENY",
+                    b"permissions-policy": b"geolocation=(), camera=(), microphone=()",
+                }
+                if self.hsts:
+                    defaults[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                if b"content-security-policy" in present:
+                    defaults.pop(b"x-frame-options")
+                headers.extend((k, v) for k, v in defaults.items() if k not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    for module in (users, reference, sites, audit):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Invest in Kainuu",
+        version="0.1.0",
+        description="Investment-promotion CRM, lead pipeline and site portal of the "
+        "Regional Council of Kainuu.",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+
+    install_problem_handlers(app)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.include_router(web_auth.router)
+    app.include_router(web_home.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    return app

@@ -1,0 +1,79 @@
+"""Scheduled jobs, run by `invest-kainuu scheduler` only (never inside web workers).
+
+APScheduler 3 cannot share a job store between processes, so every run takes a
+PostgreSQL advisory lock named after its job: with several scheduler processes (or an
+accidental second one) each run happens once, and jobs are written to be idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.session import make_engine, make_session_factory, session_scope
+from app.services.auth import purge_expired_sessions
+from app.settings import Settings
+
+log = logging.getLogger("invest_kainuu.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[Session, Settings], object]
+    # APScheduler trigger arguments, e.g. {"trigger": "interval", "minutes": 5}.
+    trigger: dict[str, Any] = field(default_factory=dict)
+
+
+JOBS: list[Job] = [
+    Job("purge-expired-sessions", lambda db, _s: purge_expired_sessions(db),
+        {"trigger": "interval", "hours": 1}),
+]
+
+
+def lock_key(job_id: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a job id."""
+    return int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:8], "big", signed=True)
+
+
+def run_exclusively(job: Job, engine: Engine, factory: sessionmaker[Session],
+                    settings: Settings) -> bool:
+    """Run a job unless another process is running it; return whether it ran."""
+    if engine.dialect.name != "postgresql":
+        # SQLite is the single-process development setup: nothing to coordinate with.
+        with session_scope(factory) as db:
+            job.run(db, settings)
+        return True
+    with engine.connect() as lock_connection:
+        key = lock_key(job.id)
+        if not lock_connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}):
+            log.info("job %s is running elsewhere; skipped", job.id)
+            return False
+        try:
+            with session_scope(factory) as db:
+                job.run(db, settings)
+        finally:
+            lock_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            lock_connection.commit()
+    return True
+
+
+def run_scheduler(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    scheduler = BlockingScheduler(timezone=UTC)
+    for job in JOBS:
+        scheduler.add_job(run_exclusively, args=(job, engine, factory, settings), id=job.id,
+                          coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
+                          **job.trigger)
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in JOBS))
+    scheduler.start()

@@ -1,0 +1,54 @@
+"""Row-level visibility: the WHERE clauses every query of scoped records goes through.
+
+Kept in one place so that lists, detail pages, exports and reports cannot disagree
+about who sees what.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from app.db.models import Lead, LeadShare, Site
+from app.domain.access import Actor, Role
+from app.domain.sites import SiteStatus
+
+
+def sites_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Everyone sees published sites; municipal contacts also their own drafts."""
+    if actor.sees_everything:
+        return true()
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        return or_(
+            Site.municipality_code == actor.municipality_code,
+            Site.status == SiteStatus.PUBLISHED.value,
+        )
+    return Site.status == SiteStatus.PUBLISHED.value
+
+
+def _shared_with(actor: Actor) -> ColumnElement[bool]:
+    receiver: ColumnElement[bool]
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        receiver = LeadShare.municipality_code == actor.municipality_code
+    elif actor.role is Role.PARTNER:
+        receiver = LeadShare.organization_id == actor.organization_id
+    else:
+        return false()
+    return exists(
+        select(LeadShare.id).where(
+            LeadShare.lead_id == Lead.id, receiver, LeadShare.status != "declined"
+        )
+    )
+
+
+def leads_with_need_to_know(actor: Actor) -> ColumnElement[bool]:
+    """Leads whose investor identity the actor may see."""
+    if actor.sees_everything:
+        return true()
+    return or_(Lead.owner_id == actor.user_id, _shared_with(actor))
+
+
+def leads_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Leads the actor may list at all; the forum sees every code name, nothing more."""
+    if actor.role is Role.FORUM_VIEWER:
+        return true()
+    return leads_with_need_to_know(actor)

@@ -1,0 +1,53 @@
+"""Configuration from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./var/invest-kainuu.db"
+    secret_key: SecretStr = SecretStr("development-only")
+    base_url: str = "http://127.0.0.1:8000"
+    storage_dir: Path = Path("./var/storage")
+
+    session_max_age_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    api_page_max: int = 200
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_outside_development(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and (
+            secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32
+        ):
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        self.base_url = self.base_url.rstrip("/")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,82 @@
+"""Staff login, logout and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.api.deps import AppSettings, DbSession
+from app.i18n import LANGUAGES, gettext
+from app.services import auth, users
+from app.web import csrf
+from app.web.deps import CsrfChecked
+from app.web.session import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    current_user,
+    request_language,
+    safe_next,
+)
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    db: DbSession,
+    settings: AppSettings,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        user = auth.authenticate(db, settings, email, password)
+    except auth.LoginFailed:
+        lang = request_language(request)
+        return render(
+            request, "login.html",
+            {"next": safe_next(next), "email": email,
+             "error": gettext(lang, "Wrong e-mail or password, or the account is locked.")},
+            status_code=401,
+        )
+    token = auth.start_session(db, settings, user)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    # A new session token at every login, and the pre-login cookie is dropped: no fixation.
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.is_production, max_age=settings.session_max_age_hours * 3600,
+                        path="/")
+    response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
+    response.set_cookie(LANG_COOKIE, user.language, max_age=ONE_YEAR, samesite="lax", path="/")
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request, db: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth.end_session(db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{lang}")
+def switch_language(lang: str, request: Request, db: DbSession, next: str = "/") -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="lax", path="/")
+        user = current_user(request, db)
+        if user is not None:
+            users.set_language(db, user, lang)
+    return response

@@ -1,0 +1,26 @@
+"""The staff UI's main navigation; each business area adds its entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.access import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    # English source text; translated through the catalog when rendered.
+    label: str
+    roles: frozenset[Role] = ALL_ROLES
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("/", "Home"),
+]
+
+
+def items_for(role: str) -> list[NavItem]:
+    return [item for item in NAVIGATION if Role(role) in item.roles]

@@ -1,0 +1,50 @@
+"""Rendering staff pages: every page gets the language, the user and a CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.db.models import User
+from app.i18n import install_i18n
+from app.settings import Settings
+from app.web import csrf
+from app.web.navigation import items_for
+from app.web.session import request_language
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+install_i18n(templates.env)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    binding = csrf.current_binding(request)
+    new_presession = None
+    if binding is None:
+        binding = new_presession = secrets.token_urlsafe(32)
+    page_context = {
+        "lang": request_language(request, user),
+        "user": user,
+        "csrf_token": csrf.token_for(settings, binding),
+        "path": request.url.path,
+        "nav": items_for(user.role) if user else [],
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, page_context, status_code=status_code)
+    if new_presession:
+        csrf.set_presession_cookie(response, settings, new_presession)
+    return response
