@@ -7,21 +7,29 @@ import getpass
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError
 from app.settings import get_settings
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
+def _session_factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(get_settings().database_url))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "app.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
     return 0
 
 
@@ -55,9 +63,16 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     if password is None and sys.stdin.isatty():
         password = getpass.getpass("Password (empty: none, API tokens only): ") or None
     with session_scope(_session_factory()) as db:
-        user = users.create_user(db, SYSTEM_ACTOR, email=args.email, full_name=args.name or args.email,
-                                 role=args.role, password=password,
-                                 municipality_code=args.municipality, language=args.language)
+        user = users.create_user(
+            db,
+            SYSTEM_ACTOR,
+            email=args.email,
+            full_name=args.name or args.email,
+            role=args.role,
+            password=password,
+            municipality_code=args.municipality,
+            language=args.language,
+        )
     print(f"Created {user.role} {user.email}")
     return 0
 
@@ -89,19 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="upgrade the database to the latest schema and seed "
-                   "reference data").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "migrate", help="upgrade the database to the latest schema and seed reference data"
+    ).set_defaults(func=cmd_migrate)
     sub.add_parser("demo-data", help="load the demo data set (idempotent)").set_defaults(
-        func=cmd_demo_data)
+        func=cmd_demo_data
+    )
 
     create_user = sub.add_parser("create-user", help="create a staff account")
     create_user.add_argument("email")
     create_user.add_argument("--role", required=True, choices=[r.value for r in Role])
-    create_user.add_argument("--municipality", help="Statistics Finland code, for municipal contacts")
+    create_user.add_argument(
+        "--municipality", help="Statistics Finland code, for municipal contacts"
+    )
     create_user.add_argument("--name", help="full name (default: the e-mail)")
     create_user.add_argument("--language", default="fi", choices=["fi", "en"])
-    create_user.add_argument("--password-stdin", action="store_true",
-                             help="read the password from standard input")
+    create_user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     create_user.set_defaults(func=cmd_create_user)
 
     token = sub.add_parser("create-token", help="issue an API token for a user (printed once)")
@@ -109,8 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="cli")
     token.set_defaults(func=cmd_create_token)
 
-    sub.add_parser("scheduler", help="run the scheduled jobs (one process per deployment "
-                   "is enough; extra ones are harmless)").set_defaults(func=cmd_scheduler)
+    sub.add_parser(
+        "scheduler",
+        help="run the scheduled jobs (one process per deployment "
+        "is enough; extra ones are harmless)",
+    ).set_defaults(func=cmd_scheduler)
     return parser
 
 

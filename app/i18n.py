@@ -13,6 +13,7 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
@@ -24,6 +25,8 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 LANGUAGES = ("fi", "en")
+# Staff and investors read times in Finnish local time; storage stays UTC.
+HELSINKI = ZoneInfo("Europe/Helsinki")
 DEFAULT_LANGUAGE = "fi"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -41,9 +44,41 @@ def translations(lang: str) -> stdlib_gettext.NullTranslations:
     return Translations(compiled)
 
 
-def gettext(lang: str, message: str, **variables: Any) -> str:
+def translate(lang: str, message: str, **variables: Any) -> str:
+    """Translate a message written in code (extracted with the keyword `translate`)."""
     text = translations(lang).gettext(message)
     return text % variables if variables else text
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is translated later, at render time."""
+    return message
+
+
+# Labels of stored codes, translated when shown: {kind: {code: English label}}.
+LABELS: dict[str, dict[str, str]] = {
+    "role": {
+        "admin": N_("Administrator"),
+        "coordinator": N_("Coordinator"),
+        "municipal_contact": N_("Municipal contact"),
+        "forum_viewer": N_("Investment forum"),
+        "partner": N_("Partner"),
+    },
+    "site_status": {
+        "draft": N_("Draft"),
+        "submitted": N_("Submitted"),
+        "published": N_("Published"),
+        "returned": N_("Returned"),
+        "withdrawn": N_("Withdrawn"),
+        "archived": N_("Archived"),
+    },
+}
+
+
+def label(lang: str, kind: str, code: str | None) -> str:
+    if code is None:
+        return "–"
+    return translations(lang).gettext(LABELS.get(kind, {}).get(code, code))
 
 
 def negotiate_language(accept_language: str | None) -> str:
@@ -107,7 +142,12 @@ def install_i18n(env: Environment) -> None:
             return "–"
         lang = context.get("lang", DEFAULT_LANGUAGE)
         if isinstance(value, datetime):
-            return format_datetime(value, format="short", locale=lang, tzinfo="Europe/Helsinki")
+            return format_datetime(value, format="short", locale=lang, tzinfo=HELSINKI)
         return format_date(value, format="medium", locale=lang)
 
+    @pass_context
+    def _label(context: Context, kind: str, code: str | None) -> str:
+        return label(context.get("lang", DEFAULT_LANGUAGE), kind, code)
+
     env.filters.update(eur=_eur, number=_number, date=_date)
+    env.globals["label"] = _label

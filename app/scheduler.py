@@ -34,8 +34,11 @@ class Job:
 
 
 JOBS: list[Job] = [
-    Job("purge-expired-sessions", lambda db, _s: purge_expired_sessions(db),
-        {"trigger": "interval", "hours": 1}),
+    Job(
+        "purge-expired-sessions",
+        lambda db, _s: purge_expired_sessions(db),
+        {"trigger": "interval", "hours": 1},
+    ),
 ]
 
 
@@ -44,8 +47,9 @@ def lock_key(job_id: str) -> int:
     return int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:8], "big", signed=True)
 
 
-def run_exclusively(job: Job, engine: Engine, factory: sessionmaker[Session],
-                    settings: Settings) -> bool:
+def run_exclusively(
+    job: Job, engine: Engine, factory: sessionmaker[Session], settings: Settings
+) -> bool:
     """Run a job unless another process is running it; return whether it ran."""
     if engine.dialect.name != "postgresql":
         # SQLite is the single-process development setup: nothing to coordinate with.
@@ -72,8 +76,14 @@ def run_scheduler(settings: Settings) -> None:
     factory = make_session_factory(engine)
     scheduler = BlockingScheduler(timezone=UTC)
     for job in JOBS:
-        scheduler.add_job(run_exclusively, args=(job, engine, factory, settings), id=job.id,
-                          coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
-                          **job.trigger)
+        scheduler.add_job(
+            run_exclusively,
+            args=(job, engine, factory, settings),
+            id=job.id,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+            **job.trigger,
+        )
     log.info("scheduler started with jobs: %s", ", ".join(j.id for j in JOBS))
     scheduler.start()

@@ -29,12 +29,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()
-        if self.environment == "production" and (
+        if self.environment != "development" and (
             secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32
         ):
             raise ValueError(
-                "SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside development (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                "SECRET_KEY must be a random value of at least 32 characters outside "
+                "development, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         self.base_url = self.base_url.rstrip("/")
         return self

@@ -40,8 +40,9 @@ def get_api_actor(request: Request, db: DbSession) -> Actor:
         raise HTTPException(401, "A bearer token is required.", headers=_UNAUTHORIZED_HEADERS)
     user = resolve_token(db, token.strip())
     if user is None:
-        raise HTTPException(401, "The token is unknown, expired or revoked.",
-                            headers=_UNAUTHORIZED_HEADERS)
+        raise HTTPException(
+            401, "The token is unknown, expired or revoked.", headers=_UNAUTHORIZED_HEADERS
+        )
     return actor_for(user)
 
 

@@ -56,7 +56,11 @@ def _status_for(exc: DomainError) -> int:
 
 def _field_path(loc: tuple[Any, ...]) -> str:
     # ("body", "capex_eur") -> "capex_eur"; ("query", "limit") -> "limit"
-    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else list(map(str, loc))
+    parts = (
+        [str(p) for p in loc[1:]]
+        if loc and loc[0] in ("body", "query", "path")
+        else list(map(str, loc))
+    )
     return ".".join(parts) or str(loc[0] if loc else "")
 
 
@@ -64,23 +68,42 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         errors = exc.errors if isinstance(exc, ValidationFailed) else None
-        return problem(_status_for(exc), exc.title, exc.detail, errors=errors,
-                       instance=request.url.path)
+        return problem(
+            _status_for(exc), exc.title, exc.detail, errors=errors, instance=request.url.path
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            FieldError(_field_path(tuple(e.get("loc", ()))), e.get("msg", "invalid"),
-                       e.get("type", "invalid"))
+            FieldError(
+                _field_path(tuple(e.get("loc", ()))),
+                e.get("msg", "invalid"),
+                e.get("type", "invalid"),
+            )
             for e in exc.errors()
         ]
-        return problem(422, "Invalid input", "The request does not validate.", errors=errors,
-                       instance=request.url.path)
+        return problem(
+            422,
+            "Invalid input",
+            "The request does not validate.",
+            errors=errors,
+            instance=request.url.path,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                 405: "Method not allowed", 429: "Too many requests"}.get(exc.status_code, "Error")
+        title = {
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not found",
+            405: "Method not allowed",
+            429: "Too many requests",
+        }.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(exc.status_code, title, detail, instance=request.url.path,
-                       headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            title,
+            detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api.deps import ApiActor, DbSession
-from app.db.models import Industry, InvestmentTarget, Municipality
+from app.db.models import Industry, Municipality
 
 router = APIRouter(tags=["reference"])
 

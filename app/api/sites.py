@@ -55,11 +55,19 @@ def list_sites(
     status: SiteStatus | None = None,
 ) -> Page[SiteOut]:
     rows, total = sites.list_sites(
-        db, actor, municipality_code=municipality, status=status.value if status else None,
-        limit=page.limit, offset=page.offset,
+        db,
+        actor,
+        municipality_code=municipality,
+        status=status.value if status else None,
+        limit=page.limit,
+        offset=page.offset,
     )
-    return Page[SiteOut](items=[SiteOut.model_validate(r) for r in rows], total=total,
-                         limit=page.limit, offset=page.offset)
+    return Page[SiteOut](
+        items=[SiteOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/sites/{site_id}", response_model=SiteOut)

@@ -19,6 +19,7 @@ from app.db.base import Audited, utcnow
 from app.db.models import AuditEntry
 from app.domain.access import SYSTEM_ACTOR, Actor
 
+
 def bind_actor(db: Session, actor: Actor) -> None:
     """Tell the audit log on whose behalf this session's changes are made."""
     db.info["actor"] = actor
@@ -108,7 +109,6 @@ def _record_flush(session: Session, _flush_context: UOWTransaction) -> None:
 def install_audit_listener() -> None:
     if not event.contains(Session, "after_flush", _record_flush):
         event.listen(Session, "after_flush", _record_flush)
-
 
 
 install_audit_listener()

@@ -21,14 +21,27 @@ class MunicipalitySeed:
 
 # Statistics Finland codes; all eight belong to region 18 (Kainuu).
 MUNICIPALITIES: tuple[MunicipalitySeed, ...] = (
-    MunicipalitySeed("105", "hyrynsalmi", "Hyrynsalmi", "Hyrynsalmi", "Hyrynsalmi", "https://www.hyrynsalmi.fi"),
+    MunicipalitySeed(
+        "105", "hyrynsalmi", "Hyrynsalmi", "Hyrynsalmi", "Hyrynsalmi", "https://www.hyrynsalmi.fi"
+    ),
     MunicipalitySeed("205", "kajaani", "Kajaani", "Kajana", "Kajaani", "https://www.kajaani.fi"),
     MunicipalitySeed("290", "kuhmo", "Kuhmo", "Kuhmo", "Kuhmo", "https://www.kuhmo.fi"),
     MunicipalitySeed("578", "paltamo", "Paltamo", "Paldamo", "Paltamo", "https://www.paltamo.fi"),
-    MunicipalitySeed("620", "puolanka", "Puolanka", "Puolango", "Puolanka", "https://www.puolanka.fi"),
-    MunicipalitySeed("697", "ristijarvi", "Ristijärvi", "Ristijärvi", "Ristijärvi", "https://www.ristijarvi.fi"),
+    MunicipalitySeed(
+        "620", "puolanka", "Puolanka", "Puolango", "Puolanka", "https://www.puolanka.fi"
+    ),
+    MunicipalitySeed(
+        "697", "ristijarvi", "Ristijärvi", "Ristijärvi", "Ristijärvi", "https://www.ristijarvi.fi"
+    ),
     MunicipalitySeed("765", "sotkamo", "Sotkamo", "Sotkamo", "Sotkamo", "https://www.sotkamo.fi"),
-    MunicipalitySeed("777", "suomussalmi", "Suomussalmi", "Suomussalmi", "Suomussalmi", "https://www.suomussalmi.fi"),
+    MunicipalitySeed(
+        "777",
+        "suomussalmi",
+        "Suomussalmi",
+        "Suomussalmi",
+        "Suomussalmi",
+        "https://www.suomussalmi.fi",
+    ),
 )
 
 
@@ -44,27 +57,69 @@ class IndustrySeed:
 # The key industries of the Kainuu investment strategy 2022–2025 (and the Kajaani
 # 2027–2031 programme for defence), mapped to TOL 2008 / NACE Rev. 2 divisions.
 KEY_INDUSTRIES: tuple[IndustrySeed, ...] = (
-    IndustrySeed("mining_chemicals", None, "Kestävä kaivosteollisuus ja kemianteollisuus",
-                 "Sustainable mining and the chemical industry", ("05", "07", "08", "09", "20", "24")),
+    IndustrySeed(
+        "mining_chemicals",
+        None,
+        "Kestävä kaivosteollisuus ja kemianteollisuus",
+        "Sustainable mining and the chemical industry",
+        ("05", "07", "08", "09", "20", "24"),
+    ),
     IndustrySeed("bioeconomy", None, "Biotalous", "Bioeconomy", ()),
-    IndustrySeed("forest_bioeconomy", "bioeconomy", "Metsäbiotalous", "Forest bioeconomy", ("02", "16", "17")),
-    IndustrySeed("renewable_energy", "bioeconomy", "Uusiutuva energia (tuuli, metsäenergia)",
-                 "Renewable energy (wind, forest energy)", ("35",)),
-    IndustrySeed("food", "bioeconomy", "Ruoka (maatalous, luonnontuotteet, kala)",
-                 "Food (agriculture, natural products, fish)", ("01", "03", "10", "11")),
-    IndustrySeed("bio_innovations", "bioeconomy", "Biotalouden uudet innovaatiot",
-                 "New bioeconomy innovations", ("72",)),
+    IndustrySeed(
+        "forest_bioeconomy", "bioeconomy", "Metsäbiotalous", "Forest bioeconomy", ("02", "16", "17")
+    ),
+    IndustrySeed(
+        "renewable_energy",
+        "bioeconomy",
+        "Uusiutuva energia (tuuli, metsäenergia)",
+        "Renewable energy (wind, forest energy)",
+        ("35",),
+    ),
+    IndustrySeed(
+        "food",
+        "bioeconomy",
+        "Ruoka (maatalous, luonnontuotteet, kala)",
+        "Food (agriculture, natural products, fish)",
+        ("01", "03", "10", "11"),
+    ),
+    IndustrySeed(
+        "bio_innovations",
+        "bioeconomy",
+        "Biotalouden uudet innovaatiot",
+        "New bioeconomy innovations",
+        ("72",),
+    ),
     IndustrySeed("tourism", None, "Matkailu", "Tourism", ("55", "56", "79", "93")),
     IndustrySeed("technology", None, "Teknologiateollisuus", "Technology industry", ()),
-    IndustrySeed("metal_machinery", "technology", "Metalli- ja konepajateollisuus",
-                 "Metal and machinery", ("24", "25", "28", "29", "30", "33")),
-    IndustrySeed("ict_data_centres", "technology", "ICT ja datakeskukset",
-                 "ICT and data centres", ("61", "62", "63")),
-    IndustrySeed("measurement_technology", "technology", "Mittaustekniikka",
-                 "Measurement technology", ("26", "27", "71")),
+    IndustrySeed(
+        "metal_machinery",
+        "technology",
+        "Metalli- ja konepajateollisuus",
+        "Metal and machinery",
+        ("24", "25", "28", "29", "30", "33"),
+    ),
+    IndustrySeed(
+        "ict_data_centres",
+        "technology",
+        "ICT ja datakeskukset",
+        "ICT and data centres",
+        ("61", "62", "63"),
+    ),
+    IndustrySeed(
+        "measurement_technology",
+        "technology",
+        "Mittaustekniikka",
+        "Measurement technology",
+        ("26", "27", "71"),
+    ),
     IndustrySeed("game_industry", "technology", "Peliala", "Game industry", ("58", "62")),
-    IndustrySeed("defence_dual_use", None, "Puolustus- ja kaksikäyttöteknologia",
-                 "Defence and dual-use technology", ("25", "30", "84")),
+    IndustrySeed(
+        "defence_dual_use",
+        None,
+        "Puolustus- ja kaksikäyttöteknologia",
+        "Defence and dual-use technology",
+        ("25", "30", "84"),
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from app.domain.geo import in_kainuu
+from app.domain.reference import MUNICIPALITIES
 
 
 class SiteKind(StrEnum):
@@ -67,18 +68,6 @@ class Freshness(StrEnum):
 
 
 Lang = Literal["fi", "en"]
-
-# Statistics Finland codes of the Kainuu municipalities: (Finnish name, Swedish name).
-KAINUU_MUNICIPALITIES: Final[Mapping[str, tuple[str, str]]] = {
-    "105": ("Hyrynsalmi", "Hyrynsalmi"),
-    "205": ("Kajaani", "Kajana"),
-    "290": ("Kuhmo", "Kuhmo"),
-    "578": ("Paltamo", "Paldamo"),
-    "620": ("Puolanka", "Puolango"),
-    "697": ("Ristijärvi", "Ristijärvi"),
-    "765": ("Sotkamo", "Sotkamo"),
-    "777": ("Suomussalmi", "Suomussalmi"),
-}
 
 # Display labels (Finnish, English) of every enum value the uploader or investor sees.
 LABELS: Final[Mapping[StrEnum, tuple[str, str]]] = {
@@ -205,7 +194,9 @@ def normalise_lang(lang: str) -> Lang:
     return "fi" if lang.lower().startswith("fi") else "en"
 
 
-def message(catalogue: Mapping[str, Mapping[Lang, str]], code: str, lang: str, **params: object) -> str:
+def message(
+    catalogue: Mapping[str, Mapping[Lang, str]], code: str, lang: str, **params: object
+) -> str:
     return catalogue[code][normalise_lang(lang)].format(**params)
 
 
@@ -267,7 +258,7 @@ class SiteDraft:
     district_heat: bool | None = None
     gas: bool | None = None
     rail_siding: bool | None = None
-    main_road_km: Decimal | None = None
+    road_km: Decimal | None = None  # to the nearest main road
     airport_km: Decimal | None = None
     port_km: Decimal | None = None
     fibre: bool | None = None
@@ -277,7 +268,7 @@ class SiteDraft:
     contact_email: str | None = None
     contact_phone: str | None = None
     external_ref: str | None = None
-    last_verified: date | None = None
+    last_verified_on: date | None = None
 
     def display_name(self, lang: str) -> str:
         if normalise_lang(lang) == "en" and self.name_en:
@@ -293,11 +284,11 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "description_en": 10_000,
     "address": 300,
     "permitted_use": 300,
-    "price_terms": 1_000,
+    "price_terms": 300,
     "contact_name": 200,
     "contact_email": 254,
     "contact_phone": 40,
-    "external_ref": 100,
+    "external_ref": 80,
 }
 
 MULTILINE_FIELDS: Final = frozenset({"description_fi", "description_en", "price_terms"})
@@ -312,7 +303,7 @@ RANGES: Final[Mapping[str, tuple[Decimal, Decimal, str]]] = {
     "substation_400kv_km": (Decimal(0), Decimal(1_000), "km"),
     "water_m3_per_day": (Decimal(0), Decimal(1_000_000), "m³/d"),
     "wastewater_m3_per_day": (Decimal(0), Decimal(1_000_000), "m³/d"),
-    "main_road_km": (Decimal(0), Decimal(1_000), "km"),
+    "road_km": (Decimal(0), Decimal(1_000), "km"),
     "airport_km": (Decimal(0), Decimal(1_000), "km"),
     "port_km": (Decimal(0), Decimal(1_000), "km"),
     "price_eur": (Decimal(0), Decimal(100_000_000_000), "€"),
@@ -325,13 +316,15 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,38}[0-9]")
 # Control characters other than tab and newlines (see MULTILINE_FIELDS).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEWLINE = re.compile(r"[\r\n]")
 _HELSINKI = ZoneInfo("Europe/Helsinki")
+_MUNICIPALITY_NAMES: Final = {m.code: m.name_fi for m in MUNICIPALITIES}
 
 
 def municipality_list(codes: Collection[str]) -> str:
-    """"205 Kajaani, 765 Sotkamo" for messages."""
+    """ "205 Kajaani, 765 Sotkamo" for messages."""
     return ", ".join(
-        f"{code} {KAINUU_MUNICIPALITIES[code][0]}" if code in KAINUU_MUNICIPALITIES else code
+        f"{code} {_MUNICIPALITY_NAMES[code]}" if code in _MUNICIPALITY_NAMES else code
         for code in sorted(codes)
     )
 
@@ -362,7 +355,9 @@ def validate_site(
             continue
         if len(text) > max_length:
             add(field_name, "too_long", max=max_length, length=len(text))
-        elif _CONTROL.search(text) or (field_name not in MULTILINE_FIELDS and "\n" in text):
+        elif _CONTROL.search(text) or (
+            field_name not in MULTILINE_FIELDS and _NEWLINE.search(text)
+        ):
             add(field_name, "invalid_text")
 
     if not draft.municipality_code:
@@ -406,8 +401,8 @@ def validate_site(
         add("contact_phone", "invalid_phone", value=shown(draft.contact_phone))
 
     errors.extend(_location_errors(draft, lang))
-    if draft.last_verified is not None and draft.last_verified > today:
-        add("last_verified", "in_future", value=draft.last_verified.isoformat())
+    if draft.last_verified_on is not None and draft.last_verified_on > today:
+        add("last_verified_on", "in_future", value=draft.last_verified_on.isoformat())
     return errors
 
 
@@ -453,7 +448,9 @@ SITE_TRANSITIONS: Final[Mapping[str, Mapping[SiteStatus, SiteStatus]]] = {
     },
     "return": {SiteStatus.SUBMITTED: SiteStatus.RETURNED},
     "withdraw": {SiteStatus.PUBLISHED: SiteStatus.WITHDRAWN},
-    "archive": {status: SiteStatus.ARCHIVED for status in SiteStatus if status != SiteStatus.ARCHIVED},
+    "archive": {
+        status: SiteStatus.ARCHIVED for status in SiteStatus if status != SiteStatus.ARCHIVED
+    },
     "reopen": {SiteStatus.WITHDRAWN: SiteStatus.DRAFT},
 }
 COORDINATOR_ONLY_ACTIONS: Final = frozenset({"publish", "return"})
@@ -493,7 +490,9 @@ def next_status(
         )
         raise ValidationFailed.single("status", reason, code)
     if action == "return" and not (comment or "").strip():
-        raise ValidationFailed.single("comment", message(SITE_MESSAGES, "required", lang), "required")
+        raise ValidationFailed.single(
+            "comment", message(SITE_MESSAGES, "required", lang), "required"
+        )
     return target
 
 

@@ -51,7 +51,9 @@ def entries_for(db: Session, entity_type: str, entity_id: str) -> list[AuditEntr
     )
 
 
-def scrub_personal_data(db: Session, entity_type: str, entity_id: str, fields: frozenset[str]) -> int:
+def scrub_personal_data(
+    db: Session, entity_type: str, entity_id: str, fields: frozenset[str]
+) -> int:
     """Replace erased personal values in a record's history, keeping the entries.
 
     Returns how many entries were rewritten.
@@ -67,5 +69,3 @@ def scrub_personal_data(db: Session, entity_type: str, entity_id: str, fields: f
             entry.changes = changes
             rewritten += 1
     return rewritten
-
-

@@ -22,7 +22,7 @@ _hasher = PasswordHash.recommended()
 # Verified against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "ikt_"
+TOKEN_PREFIX = "ikt_"  # noqa: S105  (a visible marker, not a secret)
 
 
 class LoginFailed(DomainError):
@@ -81,9 +81,15 @@ def start_session(db: Session, settings: Settings, user: User) -> str:
     """A fresh random session token for every login (no fixation). Commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.add(UserSession(token_hash=_sha256(token), user_id=user.id, created_at=now,
-                       last_seen_at=now,
-                       expires_at=now + timedelta(hours=settings.session_max_age_hours)))
+    db.add(
+        UserSession(
+            token_hash=_sha256(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_max_age_hours),
+        )
+    )
     db.commit()
     return token
 
@@ -118,8 +124,9 @@ class IssuedToken:
 def issue_token(db: Session, user: User, name: str) -> IssuedToken:
     """A new API token; the plain value is returned once and only its hash stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, name=name, token_hash=_sha256(token),
-                      prefix=token[: len(TOKEN_PREFIX) + 4])
+    record = ApiToken(
+        user_id=user.id, name=name, token_hash=_sha256(token), prefix=token[: len(TOKEN_PREFIX) + 4]
+    )
     db.add(record)
     db.commit()
     return IssuedToken(token, record)

@@ -58,7 +58,8 @@ def _stage_rows(db: Session, actor: Actor) -> list[StageRow]:
 def _target_rows(db: Session, today: date) -> list[TargetRow]:
     rows = []
     for target in db.scalars(
-        select(InvestmentTarget).where(InvestmentTarget.period_end >= date(today.year - 1, 1, 1))
+        select(InvestmentTarget)
+        .where(InvestmentTarget.period_end >= date(today.year - 1, 1, 1))
         .order_by(InvestmentTarget.period_start)
     ):
         realised = db.scalar(
@@ -89,8 +90,12 @@ def home_summary(db: Session, actor: Actor, today: date) -> HomeSummary:
         summary.sites_by_status = _sites_by_status(db, actor)
     if actor.role in (Role.MUNICIPAL_CONTACT, Role.PARTNER, Role.COORDINATOR):
         summary.recent_leads = list(
-            db.scalars(select(Lead).where(leads_visible_to(actor))
-                       .order_by(Lead.updated_at.desc(), Lead.id).limit(10))
+            db.scalars(
+                select(Lead)
+                .where(leads_visible_to(actor))
+                .order_by(Lead.updated_at.desc(), Lead.id)
+                .limit(10)
+            )
         )
     return summary
 

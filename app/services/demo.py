@@ -7,6 +7,7 @@ everything else, including every person, is invented. Development only.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,14 +29,14 @@ from app.db.models import (
 )
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import PermissionDenied
-from app.domain.leads import DEFAULT_STAGES, CODE_NAME_WORDS, StageKind
+from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
 from app.services.auth import hash_password
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
 
-DEMO_PASSWORD = "kainuu-demo-2026"
+DEMO_PASSWORD = "kainuu-demo-2026"  # noqa: S105  (development demo data only)
 DEMO_DOMAIN = "invest-kainuu.example"
 COORDINATOR_EMAIL = f"koordinaattori@{DEMO_DOMAIN}"
 
@@ -66,14 +67,20 @@ def _business_id(seed: int) -> str:
 
 
 def _users(db: Session, report: DemoReport, partner_org: Organization) -> dict[str, User]:
-    wanted = [
+    wanted: list[tuple[Role, str, str, str | None, uuid.UUID | None]] = [
         (Role.ADMIN, f"admin@{DEMO_DOMAIN}", "Ylläpitäjä Demo", None, None),
         (Role.COORDINATOR, COORDINATOR_EMAIL, "Kaisa Koordinaattori", None, None),
         (Role.FORUM_VIEWER, f"foorumi@{DEMO_DOMAIN}", "Foorumi Katselija", None, None),
         (Role.PARTNER, f"kumppani@{DEMO_DOMAIN}", "Paula Partner", None, partner_org.id),
     ]
     wanted += [
-        (Role.MUNICIPAL_CONTACT, f"{m.slug}@{DEMO_DOMAIN}", f"{m.name_fi} yhteyshenkilö", m.code, None)
+        (
+            Role.MUNICIPAL_CONTACT,
+            f"{m.slug}@{DEMO_DOMAIN}",
+            f"{m.name_fi} yhteyshenkilö",
+            m.code,
+            None,
+        )
         for m in MUNICIPALITIES
     ]
     found: dict[str, User] = {}
@@ -81,13 +88,20 @@ def _users(db: Session, report: DemoReport, partner_org: Organization) -> dict[s
     for role, email, name, municipality, org_id in wanted:
         user = db.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, full_name=name, role=role.value, password_hash=password_hash,
-                        municipality_code=municipality, organization_id=org_id)
+            user = User(
+                email=email,
+                full_name=name,
+                role=role.value,
+                password_hash=password_hash,
+                municipality_code=municipality,
+                organization_id=org_id,
+            )
             db.add(user)
             report.count("users")
         found[email] = user
-        report.logins.append((role.value if not municipality else f"{role.value} {municipality}",
-                              email))
+        report.logins.append(
+            (role.value if not municipality else f"{role.value} {municipality}", email)
+        )
     db.flush()
     return found
 
@@ -106,27 +120,85 @@ def _organization(db: Session, report: DemoReport, name: str, **values: object) 
 # (code name, title, organisation, industry, type, country, capex €, jobs, stage,
 #  municipality, source, landed_on)
 NAMED_LEADS = [
-    ("Project Kelo", "Biorefinery in Paltamo (KaiCell Fibers)", "KaiCell Fibers Oy",
-     "forest_bioeconomy", "greenfield_fdi", "FI", 900_000_000, 150, "negotiation", "578",
-     "own_prospecting", None),
-    ("Project Akku", "Battery-chemicals plant in Sotkamo (Terrafame)", "Terrafame Oy",
-     "mining_chemicals", "expansion", "FI", 240_000_000, 200, "landed", "765", "own_prospecting",
-     date(2022, 6, 30)),
-    ("Project Hopea", "Silver mine expansion in Sotkamo", "Sotkamo Silver AB",
-     "mining_chemicals", "expansion", "SE", 35_000_000, 40, "landed", "765", "partner",
-     date(2023, 3, 15)),
-    ("Project Lumi", "Supercomputing and AI data centre expansion in Kajaani", "CSC – Tieteen tietotekniikan keskus Oy",
-     "ict_data_centres", "expansion", "FI", 60_000_000, 30, "decision_pending", "205",
-     "partner", None),
+    (
+        "Project Kelo",
+        "Biorefinery in Paltamo (KaiCell Fibers)",
+        "KaiCell Fibers Oy",
+        "forest_bioeconomy",
+        "greenfield_fdi",
+        "FI",
+        900_000_000,
+        150,
+        "negotiation",
+        "578",
+        "own_prospecting",
+        None,
+    ),
+    (
+        "Project Akku",
+        "Battery-chemicals plant in Sotkamo (Terrafame)",
+        "Terrafame Oy",
+        "mining_chemicals",
+        "expansion",
+        "FI",
+        240_000_000,
+        200,
+        "landed",
+        "765",
+        "own_prospecting",
+        date(2022, 6, 30),
+    ),
+    (
+        "Project Hopea",
+        "Silver mine expansion in Sotkamo",
+        "Sotkamo Silver AB",
+        "mining_chemicals",
+        "expansion",
+        "SE",
+        35_000_000,
+        40,
+        "landed",
+        "765",
+        "partner",
+        date(2023, 3, 15),
+    ),
+    (
+        "Project Lumi",
+        "Supercomputing and AI data centre expansion in Kajaani",
+        "CSC – Tieteen tietotekniikan keskus Oy",
+        "ict_data_centres",
+        "expansion",
+        "FI",
+        60_000_000,
+        30,
+        "decision_pending",
+        "205",
+        "partner",
+        None,
+    ),
 ]
 
-SYNTHETIC_INDUSTRIES = ["forest_bioeconomy", "renewable_energy", "food", "bio_innovations",
-                        "tourism", "metal_machinery", "ict_data_centres",
-                        "measurement_technology", "game_industry", "defence_dual_use",
-                        "mining_chemicals"]
+SYNTHETIC_INDUSTRIES = [
+    "forest_bioeconomy",
+    "renewable_energy",
+    "food",
+    "bio_innovations",
+    "tourism",
+    "metal_machinery",
+    "ict_data_centres",
+    "measurement_technology",
+    "game_industry",
+    "defence_dual_use",
+    "mining_chemicals",
+]
 SYNTHETIC_COUNTRIES = ["DE", "SE", "NO", "US", "JP", "NL", "FR", "KR", "GB", "FI", "DK", "CA"]
-SYNTHETIC_TYPES = ["greenfield_fdi", "expansion", "brownfield", "business_transfer",
-                   "capital_investment"]
+SYNTHETIC_TYPES = [
+    "greenfield_fdi",
+    "expansion",
+    "brownfield",
+    "business_transfer",
+    "capital_investment",
+]
 SYNTHETIC_SOURCES = ["portal_inquiry", "invest_in_finland", "partner", "event", "own_prospecting"]
 
 
@@ -140,13 +212,23 @@ def _stage_path(target: str) -> list[str]:
     return [*open_codes[:3], target]
 
 
-def _add_lead(db: Session, report: DemoReport, *, code_name: str, created: datetime,
-              stage: str, owner: User, municipality: str, **values: object) -> None:
+def _add_lead(
+    db: Session,
+    report: DemoReport,
+    *,
+    code_name: str,
+    created: datetime,
+    stage: str,
+    owner: User,
+    municipality: str,
+    **values: object,
+) -> None:
     if db.scalar(select(Lead.id).where(Lead.code_name == code_name)) is not None:
         return
     path = _stage_path(stage)
-    lead = Lead(code_name=code_name, stage_code=stage, owner_id=owner.id, created_at=created,
-                **values)
+    lead = Lead(
+        code_name=code_name, stage_code=stage, owner_id=owner.id, created_at=created, **values
+    )
     if stage == "landed":
         lead.landing_municipality_code = municipality
     db.add(lead)
@@ -155,8 +237,15 @@ def _add_lead(db: Session, report: DemoReport, *, code_name: str, created: datet
     step = timedelta(days=21)
     previous = None
     for i, code in enumerate(path):
-        db.add(LeadStageChange(lead_id=lead.id, from_stage=previous, to_stage=code,
-                               at=created + i * step, actor_user_id=owner.id))
+        db.add(
+            LeadStageChange(
+                lead_id=lead.id,
+                from_stage=previous,
+                to_stage=code,
+                at=created + i * step,
+                actor_user_id=owner.id,
+            )
+        )
         previous = code
     lead.stage_changed_at = created + (len(path) - 1) * step
     lead.last_activity_at = lead.stage_changed_at
@@ -164,18 +253,42 @@ def _add_lead(db: Session, report: DemoReport, *, code_name: str, created: datet
 
 
 def _leads(db: Session, report: DemoReport, owner: User, orgs: dict[str, Organization]) -> None:
-    for (code_name, title, org_name, industry, inv_type, country, capex, jobs, stage, muni,
-         source, landed_on) in NAMED_LEADS:
+    for (
+        code_name,
+        title,
+        org_name,
+        industry,
+        inv_type,
+        country,
+        capex,
+        jobs,
+        stage,
+        muni,
+        source,
+        landed_on,
+    ) in NAMED_LEADS:
         _add_lead(
-            db, report, code_name=code_name, title=title, organization_id=orgs[org_name].id,
-            industry_code=industry, investment_type=inv_type, origin_country=country,
-            capex_eur=capex, capex_basis="confirmed" if landed_on else "estimated",
-            capex_status="realised" if landed_on else "announced", jobs=jobs, source=source,
-            stage=stage, municipality=muni, owner=owner, landed_on=landed_on,
+            db,
+            report,
+            code_name=code_name,
+            title=title,
+            organization_id=orgs[org_name].id,
+            industry_code=industry,
+            investment_type=inv_type,
+            origin_country=country,
+            capex_eur=capex,
+            capex_basis="confirmed" if landed_on else "estimated",
+            capex_status="realised" if landed_on else "announced",
+            jobs=jobs,
+            source=source,
+            stage=stage,
+            municipality=muni,
+            owner=owner,
+            landed_on=landed_on,
             created=datetime(2021, 9, 1, 9, tzinfo=UTC),
             expected_decision_on=None if landed_on else date(2026, 6, 30),
         )
-    rng = random.Random(2022)  # fixed seed: the same demo set on every machine
+    rng = random.Random(2022)  # noqa: S311  (fixed seed: the same demo set everywhere)
     stages = [s.code for s in DEFAULT_STAGES]
     words = [w for w in CODE_NAME_WORDS if f"Project {w}" not in {n[0] for n in NAMED_LEADS}]
     for i in range(36):
@@ -186,14 +299,23 @@ def _leads(db: Session, report: DemoReport, owner: User, orgs: dict[str, Organiz
         created = datetime(2022, 1, 10, 9, tzinfo=UTC) + timedelta(days=29 * i)
         landed_on = (created + timedelta(days=200)).date() if stage == "landed" else None
         _add_lead(
-            db, report, code_name=f"Project {words[i]}",
+            db,
+            report,
+            code_name=f"Project {words[i]}",
             title=f"{industry.replace('_', ' ').capitalize()} investment #{i + 1}",
-            organization_id=orgs[f"Demo Investor {i % 12 + 1}"].id, industry_code=industry,
+            organization_id=orgs[f"Demo Investor {i % 12 + 1}"].id,
+            industry_code=industry,
             investment_type=SYNTHETIC_TYPES[i % len(SYNTHETIC_TYPES)],
-            origin_country=SYNTHETIC_COUNTRIES[i % len(SYNTHETIC_COUNTRIES)], capex_eur=capex,
-            capex_status="realised" if landed_on else "estimate", jobs=rng.randint(5, 120),
-            source=SYNTHETIC_SOURCES[i % len(SYNTHETIC_SOURCES)], stage=stage,
-            municipality=municipality, owner=owner, landed_on=landed_on, created=created,
+            origin_country=SYNTHETIC_COUNTRIES[i % len(SYNTHETIC_COUNTRIES)],
+            capex_eur=capex,
+            capex_status="realised" if landed_on else "estimate",
+            jobs=rng.randint(5, 120),
+            source=SYNTHETIC_SOURCES[i % len(SYNTHETIC_SOURCES)],
+            stage=stage,
+            municipality=municipality,
+            owner=owner,
+            landed_on=landed_on,
+            created=created,
             lost_reason_code="chose_other_country" if stage == "lost" else None,
             expected_decision_on=None if landed_on else date(2026, 1 + i % 12, 1),
         )
@@ -202,59 +324,257 @@ def _leads(db: Session, report: DemoReport, owner: User, orgs: dict[str, Organiz
 # (municipality, external ref, kind, name fi, name en, lat, lon, area ha, power MW,
 #  rail, industries, status)
 DEMO_SITES = [
-    ("205", "KAJ-RR-01", "data_centre", "Renforsin Rannan datakeskustontti",
-     "Renforsin Ranta data-centre plot", 64.2180, 27.6890, 12.0, 60.0, False,
-     ["ict_data_centres"], "published"),
-    ("205", "KAJ-RR-02", "industrial_plot", "Renforsin Rannan teollisuustontti",
-     "Renforsin Ranta industrial plot", 64.2155, 27.6950, 6.5, 10.0, True,
-     ["metal_machinery", "measurement_technology"], "published"),
-    ("205", "KAJ-KK-03", "premises", "Kajaanin keskustan toimitila", "Kajaani city-centre premises",
-     64.2270, 27.7285, 0.4, 0.5, False, ["game_industry", "measurement_technology"], "published"),
-    ("578", "PAL-MI-01", "industrial_plot", "Mieslahden teollisuusalue", "Mieslahti industrial area",
-     64.3950, 27.8900, 80.0, 120.0, True, ["forest_bioeconomy", "bio_innovations"], "published"),
-    ("765", "SOT-TV-01", "industrial_plot", "Talvivaaran teollisuusalue", "Talvivaara industrial area",
-     63.9780, 28.0300, 40.0, 50.0, True, ["mining_chemicals"], "published"),
-    ("765", "SOT-VU-02", "tourism", "Vuokatin matkailukeskuksen tontti", "Vuokatti resort plot",
-     64.1400, 28.2800, 3.2, 2.0, False, ["tourism"], "published"),
-    ("290", "KUH-TE-01", "industrial_plot", "Kuhmon teollisuuskylä", "Kuhmo industrial village",
-     64.1250, 29.5200, 9.0, 8.0, False, ["forest_bioeconomy", "metal_machinery"], "published"),
-    ("777", "SUO-AM-01", "industrial_plot", "Ämmänsaaren teollisuusalue", "Ämmänsaari industrial area",
-     64.8860, 28.9070, 15.0, 12.0, False, ["food", "metal_machinery"], "published"),
-    ("777", "SUO-TU-02", "energy", "Suomussalmen tuulivoima-alue", "Suomussalmi wind-power area",
-     64.9500, 28.6500, 900.0, 200.0, False, ["renewable_energy"], "submitted"),
-    ("105", "HYR-UK-01", "tourism", "Ukkohallan matkailualue", "Ukkohalla tourism area",
-     64.6000, 28.1300, 5.0, 1.5, False, ["tourism"], "published"),
-    ("105", "HYR-TE-02", "industrial_plot", "Hyrynsalmen teollisuustontti", "Hyrynsalmi industrial plot",
-     64.6760, 28.4940, 4.0, 5.0, True, ["forest_bioeconomy"], "draft"),
-    ("620", "PUO-TE-01", "industrial_plot", "Puolangan teollisuusalue", "Puolanka industrial area",
-     64.8680, 27.6700, 7.5, 6.0, False, ["food", "bio_innovations"], "published"),
-    ("697", "RIS-TE-01", "industrial_plot", "Ristijärven yritysalue", "Ristijärvi business area",
-     64.5060, 28.2140, 3.0, 2.5, False, ["metal_machinery"], "published"),
-    ("578", "PAL-KI-02", "energy", "Paltamon aurinkovoimala-alue", "Paltamo solar-power area",
-     64.4060, 27.8330, 60.0, 40.0, False, ["renewable_energy"], "draft"),
+    (
+        "205",
+        "KAJ-RR-01",
+        "data_centre",
+        "Renforsin Rannan datakeskustontti",
+        "Renforsin Ranta data-centre plot",
+        64.2180,
+        27.6890,
+        12.0,
+        60.0,
+        False,
+        ["ict_data_centres"],
+        "published",
+    ),
+    (
+        "205",
+        "KAJ-RR-02",
+        "industrial_plot",
+        "Renforsin Rannan teollisuustontti",
+        "Renforsin Ranta industrial plot",
+        64.2155,
+        27.6950,
+        6.5,
+        10.0,
+        True,
+        ["metal_machinery", "measurement_technology"],
+        "published",
+    ),
+    (
+        "205",
+        "KAJ-KK-03",
+        "premises",
+        "Kajaanin keskustan toimitila",
+        "Kajaani city-centre premises",
+        64.2270,
+        27.7285,
+        0.4,
+        0.5,
+        False,
+        ["game_industry", "measurement_technology"],
+        "published",
+    ),
+    (
+        "578",
+        "PAL-MI-01",
+        "industrial_plot",
+        "Mieslahden teollisuusalue",
+        "Mieslahti industrial area",
+        64.3950,
+        27.8900,
+        80.0,
+        120.0,
+        True,
+        ["forest_bioeconomy", "bio_innovations"],
+        "published",
+    ),
+    (
+        "765",
+        "SOT-TV-01",
+        "industrial_plot",
+        "Talvivaaran teollisuusalue",
+        "Talvivaara industrial area",
+        63.9780,
+        28.0300,
+        40.0,
+        50.0,
+        True,
+        ["mining_chemicals"],
+        "published",
+    ),
+    (
+        "765",
+        "SOT-VU-02",
+        "tourism",
+        "Vuokatin matkailukeskuksen tontti",
+        "Vuokatti resort plot",
+        64.1400,
+        28.2800,
+        3.2,
+        2.0,
+        False,
+        ["tourism"],
+        "published",
+    ),
+    (
+        "290",
+        "KUH-TE-01",
+        "industrial_plot",
+        "Kuhmon teollisuuskylä",
+        "Kuhmo industrial village",
+        64.1250,
+        29.5200,
+        9.0,
+        8.0,
+        False,
+        ["forest_bioeconomy", "metal_machinery"],
+        "published",
+    ),
+    (
+        "777",
+        "SUO-AM-01",
+        "industrial_plot",
+        "Ämmänsaaren teollisuusalue",
+        "Ämmänsaari industrial area",
+        64.8860,
+        28.9070,
+        15.0,
+        12.0,
+        False,
+        ["food", "metal_machinery"],
+        "published",
+    ),
+    (
+        "777",
+        "SUO-TU-02",
+        "energy",
+        "Suomussalmen tuulivoima-alue",
+        "Suomussalmi wind-power area",
+        64.9500,
+        28.6500,
+        900.0,
+        200.0,
+        False,
+        ["renewable_energy"],
+        "submitted",
+    ),
+    (
+        "105",
+        "HYR-UK-01",
+        "tourism",
+        "Ukkohallan matkailualue",
+        "Ukkohalla tourism area",
+        64.6000,
+        28.1300,
+        5.0,
+        1.5,
+        False,
+        ["tourism"],
+        "published",
+    ),
+    (
+        "105",
+        "HYR-TE-02",
+        "industrial_plot",
+        "Hyrynsalmen teollisuustontti",
+        "Hyrynsalmi industrial plot",
+        64.6760,
+        28.4940,
+        4.0,
+        5.0,
+        True,
+        ["forest_bioeconomy"],
+        "draft",
+    ),
+    (
+        "620",
+        "PUO-TE-01",
+        "industrial_plot",
+        "Puolangan teollisuusalue",
+        "Puolanka industrial area",
+        64.8680,
+        27.6700,
+        7.5,
+        6.0,
+        False,
+        ["food", "bio_innovations"],
+        "published",
+    ),
+    (
+        "697",
+        "RIS-TE-01",
+        "industrial_plot",
+        "Ristijärven yritysalue",
+        "Ristijärvi business area",
+        64.5060,
+        28.2140,
+        3.0,
+        2.5,
+        False,
+        ["metal_machinery"],
+        "published",
+    ),
+    (
+        "578",
+        "PAL-KI-02",
+        "energy",
+        "Paltamon aurinkovoimala-alue",
+        "Paltamo solar-power area",
+        64.4060,
+        27.8330,
+        60.0,
+        40.0,
+        False,
+        ["renewable_energy"],
+        "draft",
+    ),
 ]
 
 
 def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
     slugs = {m.code: m.slug for m in MUNICIPALITIES}
     today = datetime.now(UTC).date()
-    for (muni, ref, kind, name_fi, name_en, lat, lon, area_ha, power, rail, industries,
-         status) in DEMO_SITES:
-        if db.scalar(select(Site.id).where(Site.municipality_code == muni,
-                                           Site.external_ref == ref)) is not None:
+    for (
+        muni,
+        ref,
+        kind,
+        name_fi,
+        name_en,
+        lat,
+        lon,
+        area_ha,
+        power,
+        rail,
+        industries,
+        status,
+    ) in DEMO_SITES:
+        if (
+            db.scalar(
+                select(Site.id).where(Site.municipality_code == muni, Site.external_ref == ref)
+            )
+            is not None
+        ):
             continue
         contact = users[f"{slugs[muni]}@{DEMO_DOMAIN}"]
         site = Site(
-            slug=f"{slugs[muni]}-{ref.lower()}", municipality_code=muni, external_ref=ref,
-            kind=kind, status=status, name_fi=name_fi, name_en=name_en,
+            slug=f"{slugs[muni]}-{ref.lower()}",
+            municipality_code=muni,
+            external_ref=ref,
+            kind=kind,
+            status=status,
+            name_fi=name_fi,
+            name_en=name_en,
             description_fi=f"{name_fi}: asemakaavoitettu alue hyvien yhteyksien päässä.",
             description_en=f"{name_en}: zoned land with good connections.",
-            latitude=lat, longitude=lon, area_ha=area_ha, area_m2=area_ha * 10_000,
-            zoning_status="detailed_plan", ownership="municipal", tenure="sale_or_lease",
-            grid_connection=True, available_power_mw=power, rail_siding=rail, fibre=True,
-            water_m3_per_day=area_ha * 20, district_heat=muni in ("205", "765", "290"),
-            airport_km=8.0 if muni == "205" else 60.0, road_km=1.5,
-            contact_name=contact.full_name, contact_email=contact.email,
+            latitude=lat,
+            longitude=lon,
+            area_ha=area_ha,
+            area_m2=area_ha * 10_000,
+            zoning_status="detailed_plan",
+            ownership="municipal",
+            tenure="sale_or_lease",
+            grid_connection=True,
+            available_power_mw=power,
+            rail_siding=rail,
+            fibre=True,
+            water_m3_per_day=area_ha * 20,
+            district_heat=muni in ("205", "765", "290"),
+            airport_km=8.0 if muni == "205" else 60.0,
+            road_km=1.5,
+            contact_name=contact.full_name,
+            contact_email=contact.email,
             last_verified_on=today - timedelta(days=30),
             published_at=datetime.now(UTC) if status == "published" else None,
             created_by_id=contact.id,
@@ -274,31 +594,71 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
     report = DemoReport()
     orgs: dict[str, Organization] = {}
     orgs["Business Finland"] = _organization(
-        db, report, "Business Finland", type="partner_agency", country="FI")
+        db, report, "Business Finland", type="partner_agency", country="FI"
+    )
     orgs["KaiCell Fibers Oy"] = _organization(
-        db, report, "KaiCell Fibers Oy", type="company", country="FI",
-        industry_code="forest_bioeconomy", website="https://www.kaicellfibers.fi")
+        db,
+        report,
+        "KaiCell Fibers Oy",
+        type="company",
+        country="FI",
+        industry_code="forest_bioeconomy",
+        website="https://www.kaicellfibers.fi",
+    )
     orgs["Terrafame Oy"] = _organization(
-        db, report, "Terrafame Oy", type="company", country="FI",
-        industry_code="mining_chemicals", website="https://www.terrafame.com")
+        db,
+        report,
+        "Terrafame Oy",
+        type="company",
+        country="FI",
+        industry_code="mining_chemicals",
+        website="https://www.terrafame.com",
+    )
     orgs["Sotkamo Silver AB"] = _organization(
-        db, report, "Sotkamo Silver AB", type="company", country="SE",
-        industry_code="mining_chemicals")
+        db,
+        report,
+        "Sotkamo Silver AB",
+        type="company",
+        country="SE",
+        industry_code="mining_chemicals",
+    )
     orgs["CSC – Tieteen tietotekniikan keskus Oy"] = _organization(
-        db, report, "CSC – Tieteen tietotekniikan keskus Oy", type="research_education",
-        country="FI", industry_code="ict_data_centres", website="https://www.csc.fi")
+        db,
+        report,
+        "CSC – Tieteen tietotekniikan keskus Oy",
+        type="research_education",
+        country="FI",
+        industry_code="ict_data_centres",
+        website="https://www.csc.fi",
+    )
     for i in range(1, 13):
         country = SYNTHETIC_COUNTRIES[i - 1]
         orgs[f"Demo Investor {i}"] = _organization(
-            db, report, f"Demo Investor {i}", type="investor" if i % 3 == 0 else "company",
-            country=country, business_id=_business_id(i) if country == "FI" else None,
-            foreign_registry_id=None if country == "FI" else f"DEMO-{country}-{i:04d}")
+            db,
+            report,
+            f"Demo Investor {i}",
+            type="investor" if i % 3 == 0 else "company",
+            country=country,
+            business_id=_business_id(i) if country == "FI" else None,
+            foreign_registry_id=None if country == "FI" else f"DEMO-{country}-{i:04d}",
+        )
     users = _users(db, report, orgs["Business Finland"])
-    if db.scalar(select(Contact.id).where(Contact.email == f"anna.esimerkki@{DEMO_DOMAIN}")) is None:
-        db.add(Contact(organization_id=orgs["Demo Investor 1"].id, full_name="Anna Esimerkki",
-                       email=f"anna.esimerkki@{DEMO_DOMAIN}", role_title="Head of Expansion",
-                       language="en", lawful_basis="legitimate_interest",
-                       source="Demo data", retention_until=date(2030, 12, 31)))
+    if (
+        db.scalar(select(Contact.id).where(Contact.email == f"anna.esimerkki@{DEMO_DOMAIN}"))
+        is None
+    ):
+        db.add(
+            Contact(
+                organization_id=orgs["Demo Investor 1"].id,
+                full_name="Anna Esimerkki",
+                email=f"anna.esimerkki@{DEMO_DOMAIN}",
+                role_title="Head of Expansion",
+                language="en",
+                lawful_basis="legitimate_interest",
+                source="Demo data",
+                retention_until=date(2030, 12, 31),
+            )
+        )
         report.count("contacts")
     if db.scalar(select(Stage.code).limit(1)) is None:
         raise RuntimeError("reference data missing: run `invest-kainuu migrate` first")

@@ -17,35 +17,70 @@ def ensure_reference_data(db: Session) -> int:
     known = set(db.scalars(select(Municipality.code)))
     for m in MUNICIPALITIES:
         if m.code not in known:
-            db.add(Municipality(code=m.code, slug=m.slug, name_fi=m.name_fi, name_sv=m.name_sv,
-                                name_en=m.name_en, website_url=m.website_url))
+            db.add(
+                Municipality(
+                    code=m.code,
+                    slug=m.slug,
+                    name_fi=m.name_fi,
+                    name_sv=m.name_sv,
+                    name_en=m.name_en,
+                    website_url=m.website_url,
+                )
+            )
             added += 1
     known = set(db.scalars(select(Industry.code)))
     for order, ind in enumerate(KEY_INDUSTRIES):
         if ind.code not in known:
-            db.add(Industry(code=ind.code, parent_code=ind.parent_code, name_fi=ind.name_fi,
-                            name_en=ind.name_en, nace_codes=list(ind.nace_codes),
-                            sort_order=order))
+            db.add(
+                Industry(
+                    code=ind.code,
+                    parent_code=ind.parent_code,
+                    name_fi=ind.name_fi,
+                    name_en=ind.name_en,
+                    nace_codes=list(ind.nace_codes),
+                    sort_order=order,
+                )
+            )
             added += 1
     db.flush()  # parents before children, municipalities before anything naming them
     known = set(db.scalars(select(Stage.code)))
     for stage in DEFAULT_STAGES:
         if stage.code not in known:
-            db.add(Stage(code=stage.code, name_fi=stage.name_fi, name_en=stage.name_en,
-                         default_probability=stage.default_probability, kind=stage.kind.value,
-                         sort_order=stage.sort_order))
+            db.add(
+                Stage(
+                    code=stage.code,
+                    name_fi=stage.name_fi,
+                    name_en=stage.name_en,
+                    default_probability=stage.default_probability,
+                    kind=stage.kind.value,
+                    sort_order=stage.sort_order,
+                )
+            )
             added += 1
     known = set(db.scalars(select(LostReason.code)))
     for order, (code, name_fi, name_en) in enumerate(DEFAULT_LOST_REASONS):
         if code not in known:
             db.add(LostReason(code=code, name_fi=name_fi, name_en=name_en, sort_order=order))
             added += 1
-    if db.scalar(select(InvestmentTarget.id).where(
-            InvestmentTarget.period_start == STRATEGY_TARGET.period_start,
-            InvestmentTarget.scope == STRATEGY_TARGET.scope)) is None:
+    if (
+        db.scalar(
+            select(InvestmentTarget.id).where(
+                InvestmentTarget.period_start == STRATEGY_TARGET.period_start,
+                InvestmentTarget.scope == STRATEGY_TARGET.scope,
+            )
+        )
+        is None
+    ):
         t = STRATEGY_TARGET
-        db.add(InvestmentTarget(name=t.name, amount_eur=t.amount_eur, period_start=t.period_start,
-                                period_end=t.period_end, scope=t.scope))
+        db.add(
+            InvestmentTarget(
+                name=t.name,
+                amount_eur=t.amount_eur,
+                period_start=t.period_start,
+                period_end=t.period_end,
+                scope=t.scope,
+            )
+        )
         added += 1
     db.commit()
     return added

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db.audit import bind_actor
 from app.db.models import Site
 from app.domain.access import Actor, require_municipality_edit
 from app.domain.errors import NotFound
-from app.db.audit import bind_actor
 from app.services.audit import parse_uuid, register_access_check
 from app.services.scope import sites_visible_to
 

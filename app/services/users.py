@@ -8,10 +8,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.audit import bind_actor
 from app.db.models import Municipality, Organization, User
 from app.domain.access import Actor, Role, require_role, validate_role_binding
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.db.audit import bind_actor
 from app.services.auth import hash_password
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import AppSettings, DbSession
-from app.i18n import LANGUAGES, gettext
+from app.i18n import LANGUAGES, translate
 from app.services import auth, users
 from app.web import csrf
 from app.web.deps import CsrfChecked
@@ -45,17 +45,27 @@ def login(
     except auth.LoginFailed:
         lang = request_language(request)
         return render(
-            request, "login.html",
-            {"next": safe_next(next), "email": email,
-             "error": gettext(lang, "Wrong e-mail or password, or the account is locked.")},
+            request,
+            "login.html",
+            {
+                "next": safe_next(next),
+                "email": email,
+                "error": translate(lang, "Wrong e-mail or password, or the account is locked."),
+            },
             status_code=401,
         )
     token = auth.start_session(db, settings, user)
     response = RedirectResponse(safe_next(next), status_code=303)
     # A new session token at every login, and the pre-login cookie is dropped: no fixation.
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.is_production, max_age=settings.session_max_age_hours * 3600,
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        max_age=settings.session_max_age_hours * 3600,
+        path="/",
+    )
     response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
     response.set_cookie(LANG_COOKIE, user.language, max_age=ONE_YEAR, samesite="lax", path="/")
     return response

@@ -30,8 +30,14 @@ def token_for(settings: Settings, binding: str) -> str:
 
 
 def set_presession_cookie(response: Response, settings: Settings, value: str) -> None:
-    response.set_cookie(PRESESSION_COOKIE, value, httponly=True, samesite="lax",
-                        secure=settings.is_production, path="/")
+    response.set_cookie(
+        PRESESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        path="/",
+    )
 
 
 async def verify_csrf(request: Request, settings: Settings) -> None:
@@ -43,5 +49,7 @@ async def verify_csrf(request: Request, settings: Settings) -> None:
         value = form.get(FORM_FIELD)
         sent = value if isinstance(value, str) else None
     if not binding or not sent or not hmac.compare_digest(sent, token_for(settings, binding)):
-        raise HTTPException(403, "The form has expired or its security token is missing. "
-                                 "Reload the page and try again.")
+        raise HTTPException(
+            403,
+            "The form has expired or its security token is missing. Reload the page and try again.",
+        )

@@ -17,7 +17,9 @@ def staff_user(request: Request, db: DbSession) -> User:
     return require_user(request, db)
 
 
-async def checked_csrf(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+async def checked_csrf(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> None:
     await csrf.verify_csrf(request, settings)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
-    summary = home_summary(db, actor_for(user), date.today())
-    return render(request, "home.html", {"summary": summary, "site_statuses": SITE_STATUS_ORDER},
-                  user=user)
+    summary = home_summary(db, actor_for(user), datetime.now(UTC).date())
+    return render(
+        request, "home.html", {"summary": summary, "site_statuses": SITE_STATUS_ORDER}, user=user
+    )

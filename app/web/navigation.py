@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.access import Role
+from app.i18n import N_
 
 ALL_ROLES = frozenset(Role)
 
@@ -12,13 +13,13 @@ ALL_ROLES = frozenset(Role)
 @dataclass(frozen=True)
 class NavItem:
     path: str
-    # English source text; translated through the catalog when rendered.
+    # English source text marked with N_; translated when rendered.
     label: str
     roles: frozenset[Role] = ALL_ROLES
 
 
 NAVIGATION: list[NavItem] = [
-    NavItem("/", "Home"),
+    NavItem("/", N_("Home")),
 ]
 
 

@@ -72,9 +72,7 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
     expected_decision_on: Mapped[date | None]
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
-    landing_municipality_code: Mapped[str | None] = mapped_column(
-        ForeignKey("municipalities.code")
-    )
+    landing_municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     landed_on: Mapped[date | None]
     lost_reason_code: Mapped[str | None] = mapped_column(ForeignKey("lost_reasons.code"))
     lost_note: Mapped[str | None] = mapped_column(Text)

@@ -23,8 +23,14 @@ class User(Audited, UUIDPrimaryKey, Timestamps, Base):
         ),
     )
     __audit_exclude__ = frozenset(
-        {"created_at", "updated_at", "password_hash", "failed_login_count", "locked_until",
-         "last_login_at"}
+        {
+            "created_at",
+            "updated_at",
+            "password_hash",
+            "failed_login_count",
+            "locked_until",
+            "last_login_at",
+        }
     )
     __personal_fields__ = frozenset({"email", "full_name"})
 
@@ -47,7 +53,9 @@ class UserSession(Base):
     __tablename__ = "user_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -57,7 +65,9 @@ class ApiToken(Audited, UUIDPrimaryKey, Base):
     __tablename__ = "api_tokens"
     __audit_exclude__ = frozenset({"token_hash", "last_used_at"})
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters of the token, shown so people can tell their tokens apart.
