@@ -1,6 +1,7 @@
 """Finnish and English for the staff UI and the portal, through gettext catalogs (Babel).
 
-English is the source language; `app/locale/fi/LC_MESSAGES/messages.po` holds Finnish.
+English is the source language; `app/locale/fi/LC_MESSAGES/*.po` hold Finnish, one
+catalog per business area (`messages.po` for the shell, `leads.po`, `sites.po`, …).
 Catalogs are compiled in memory at first use, so no generated `.mo` file is committed.
 """
 
@@ -33,15 +34,19 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 @lru_cache
 def translations(lang: str) -> stdlib_gettext.NullTranslations:
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == "en" or not po_path.exists():
-        return stdlib_gettext.NullTranslations()
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=lang)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    """All catalogs of a language merged: one `.po` file per business area, so areas
+    can be translated independently."""
+    catalog_dir = LOCALE_DIR / lang / "LC_MESSAGES"
+    merged: Translations | None = None
+    for po_path in sorted(catalog_dir.glob("*.po")) if lang != "en" else []:
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=lang)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        part = Translations(compiled, domain=po_path.stem)
+        merged = part if merged is None else merged.merge(part)
+    return merged if merged is not None else stdlib_gettext.NullTranslations()
 
 
 def translate(lang: str, message: str, **variables: Any) -> str:
