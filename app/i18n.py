@@ -80,6 +80,11 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def register_labels(kind: str, labels: dict[str, str]) -> None:
+    """Each business area registers the labels of its own codes (marked with N_)."""
+    LABELS.setdefault(kind, {}).update(labels)
+
+
 def label(lang: str, kind: str, code: str | None) -> str:
     if code is None:
         return "–"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -664,5 +665,12 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
         raise RuntimeError("reference data missing: run `invest-kainuu migrate` first")
     _leads(db, report, users[COORDINATOR_EMAIL], orgs)
     _sites(db, report, users)
+    db.flush()
+    for loader in DEMO_EXTENSIONS:
+        loader(db, report)
     db.commit()
     return report
+
+
+# Business areas add their demo records here; each loader must skip what already exists.
+DEMO_EXTENSIONS: list[Callable[[Session, DemoReport], None]] = []
