@@ -16,7 +16,9 @@ from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import auth as web_auth
 from app.web import home as web_home
+from app.web import users as web_users
 from app.web.session import LoginRequired
+from app.web.templating import error_page
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -88,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
 
-    install_problem_handlers(app)
+    install_problem_handlers(app, error_page)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
+    app.include_router(web_users.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

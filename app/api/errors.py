@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import (
@@ -64,16 +65,50 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "")
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        errors = exc.errors if isinstance(exc, ValidationFailed) else None
+# Renders an error for people (the staff UI and the portal) instead of problem+json.
+HtmlErrorPage = Callable[[Request, int, str, str | None], Response]
+
+_TITLES = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    410: "Gone",
+    413: "Content too large",
+    429: "Too many requests",
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def install_problem_handlers(app: FastAPI, html_error_page: HtmlErrorPage | None = None) -> None:
+    """Problem details for API clients; an HTML page for browsers outside /api/."""
+
+    def respond(
+        request: Request,
+        status: int,
+        title: str,
+        detail: str | None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if html_error_page is not None and _wants_html(request):
+            return html_error_page(request, status, title, detail)
         return problem(
-            _status_for(exc), exc.title, exc.detail, errors=errors, instance=request.url.path
+            status, title, detail, errors=errors, instance=request.url.path, headers=headers
         )
 
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        errors = exc.errors if isinstance(exc, ValidationFailed) else None
+        return respond(request, _status_for(exc), exc.title, exc.detail, errors)
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             FieldError(
                 _field_path(tuple(e.get("loc", ()))),
@@ -82,28 +117,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
             for e in exc.errors()
         ]
-        return problem(
-            422,
-            "Invalid input",
-            "The request does not validate.",
-            errors=errors,
-            instance=request.url.path,
-        )
+        return respond(request, 422, "Invalid input", "The request does not validate.", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {
-            401: "Unauthorized",
-            403: "Forbidden",
-            404: "Not found",
-            405: "Method not allowed",
-            429: "Too many requests",
-        }.get(exc.status_code, "Error")
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(
-            exc.status_code,
-            title,
-            detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+        title = _TITLES.get(exc.status_code, "Error")
+        return respond(
+            request, exc.status_code, title, detail, headers=getattr(exc, "headers", None)
         )

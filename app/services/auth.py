@@ -12,6 +12,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import ApiToken, User, UserSession
 from app.domain.access import Actor, Role
@@ -37,6 +38,10 @@ def hash_password(password: str) -> str:
             "password", f"must be at least {MIN_PASSWORD_LENGTH} characters", "too_short"
         )
     return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    return bool(_hasher.verify(password, password_hash))
 
 
 def _sha256(token: str) -> str:
@@ -123,6 +128,10 @@ class IssuedToken:
 
 def issue_token(db: Session, user: User, name: str) -> IssuedToken:
     """A new API token; the plain value is returned once and only its hash stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed.single("name", "must be 1 to 100 characters", "length")
+    bind_actor(db, actor_for(user))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         user_id=user.id, name=name, token_hash=_sha256(token), prefix=token[: len(TOKEN_PREFIX) + 4]

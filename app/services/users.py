@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
-from app.db.models import Municipality, Organization, User
+from app.db.models import ApiToken, Municipality, Organization, User, UserSession
 from app.domain.access import Actor, Role, require_role, validate_role_binding
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.services.auth import hash_password
+from app.services.auth import hash_password, verify_password
 
 
 def normalise_email(value: str, field: str = "email") -> str:
@@ -81,6 +81,42 @@ def get_user_by_email(db: Session, email: str) -> User:
 def list_users(db: Session, actor: Actor) -> list[User]:
     require_role(actor, Role.ADMIN, Role.COORDINATOR)
     return list(db.scalars(select(User).order_by(User.email)))
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """A user changes their own password; every other session of theirs ends."""
+    if user.password_hash is None or not verify_password(current, user.password_hash):
+        raise ValidationFailed.single("current_password", "is not correct", "wrong_password")
+    bind_actor(db, Actor(user.id, Role(user.role), user.email))
+    user.password_hash = hash_password(new)
+    db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.commit()
+
+
+def set_active(db: Session, actor: Actor, user_id: uuid.UUID, active: bool) -> User:
+    """Deactivating an account ends its sessions; its tokens stop working at once."""
+    require_role(actor, Role.ADMIN)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor.user_id and not active:
+        raise ValidationFailed.single("is_active", "you cannot deactivate yourself", "self")
+    bind_actor(db, actor)
+    user.is_active = active
+    if not active:
+        db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.commit()
+    return user
+
+
+def tokens_of(db: Session, user: User) -> list[ApiToken]:
+    return list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        )
+    )
 
 
 def set_language(db: Session, user: User, language: str) -> None:

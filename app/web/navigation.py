@@ -22,6 +22,12 @@ NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Home")),
 ]
 
+# Kept last in the bar, after the business areas' entries.
+ACCOUNT_NAVIGATION: list[NavItem] = [
+    NavItem("/admin/users", N_("Users"), frozenset({Role.ADMIN})),
+    NavItem("/account", N_("My account")),
+]
+
 
 def items_for(role: str) -> list[NavItem]:
-    return [item for item in NAVIGATION if Role(role) in item.roles]
+    return [item for item in [*NAVIGATION, *ACCOUNT_NAVIGATION] if Role(role) in item.roles]

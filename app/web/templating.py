@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.db.models import User
-from app.i18n import install_i18n
+from app.i18n import N_, install_i18n
 from app.settings import Settings
 from app.web import csrf
 from app.web.navigation import items_for
@@ -48,3 +48,28 @@ def render(
     if new_presession:
         csrf.set_presession_cookie(response, settings, new_presession)
     return response
+
+
+def error_page(request: Request, status: int, title: str, detail: str | None) -> HTMLResponse:
+    """The page a person sees for a refused or failed request in the staff UI."""
+    page_title = _ERROR_TITLES.get(status, N_("Something went wrong"))
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": page_title, "detail": detail},
+        status_code=status,
+    )
+
+
+_ERROR_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    410: N_("No longer available"),
+    413: N_("The file is too large"),
+    422: N_("Please check the form"),
+    429: N_("Too many requests"),
+}
