@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
+from app.services.mail import send_due_emails
 from app.settings import Settings
 
 log = logging.getLogger("invest_kainuu.scheduler")
@@ -34,6 +35,7 @@ class Job:
 
 
 JOBS: list[Job] = [
+    Job("send-email", send_due_emails, {"trigger": "interval", "seconds": 30}),
     Job(
         "purge-expired-sessions",
         lambda db, _s: purge_expired_sessions(db),

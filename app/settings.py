@@ -21,6 +21,15 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     storage_dir: Path = Path("./var/storage")
 
+    # E-mail: with no SMTP host, queued messages are written to the log instead.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Invest in Kainuu <noreply@invest-kainuu.example>"
+    coordinator_email: str | None = None
+
     session_max_age_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15

@@ -11,6 +11,7 @@ from app.db.models.leads import (
     LostReason,
     Stage,
 )
+from app.db.models.mail import OutboxEmail
 from app.db.models.organizations import Contact, Organization
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
 from app.db.models.sites import Site, SiteIndustry
@@ -31,6 +32,7 @@ __all__ = [
     "LostReason",
     "Municipality",
     "Organization",
+    "OutboxEmail",
     "Site",
     "SiteIndustry",
     "Stage",
