@@ -251,4 +251,4 @@ def lead_code_names(db: Session, lead_ids: set[uuid.UUID | None]) -> dict[uuid.U
     wanted = {i for i in lead_ids if i}
     if not wanted:
         return {}
-    return dict(db.execute(select(Lead.id, Lead.code_name).where(Lead.id.in_(wanted))).tuples())
+    return {i: n for i, n in db.execute(select(Lead.id, Lead.code_name).where(Lead.id.in_(wanted)))}

@@ -380,7 +380,7 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
                 .join(LeadContact, LeadContact.contact_id == Contact.id)
                 .where(LeadContact.lead_id == lead.id)
                 .order_by(Contact.full_name, Contact.id)
-            ).tuples()
+            )
         ]
         shares = list(
             db.scalars(
@@ -805,7 +805,7 @@ def incoming_shares(db: Session, actor: Actor) -> list[tuple[LeadShare, Lead]]:
             .join(Lead, Lead.id == LeadShare.lead_id)
             .where(receiver, LeadShare.status == "pending")
             .order_by(LeadShare.shared_at.desc(), LeadShare.id)
-        ).tuples()
+        )
     ]
 
 
@@ -825,7 +825,7 @@ def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(db.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).tuples())
+    return {i: n for i, n in db.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))}
 
 
 def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem]:
@@ -918,14 +918,15 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
 
 
 def _receiver_names(db: Session, shares: list[LeadShare]) -> dict[uuid.UUID, str]:
-    municipalities = dict(db.execute(select(Municipality.code, Municipality.name_fi)).tuples())
+    municipalities = {c: n for c, n in db.execute(select(Municipality.code, Municipality.name_fi))}
     org_ids = {s.organization_id for s in shares if s.organization_id}
     orgs = (
-        dict(
-            db.execute(
+        {
+            i: n
+            for i, n in db.execute(
                 select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
-            ).tuples()
-        )
+            )
+        }
         if org_ids
         else {}
     )
@@ -980,7 +981,7 @@ def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[ob
             .join(Contact, Contact.id == LeadContact.contact_id)
             .where(LeadContact.lead_id.in_(known[start : start + 1000]))
             .order_by(Contact.full_name)
-        ).tuples():
+        ):
             contacts.setdefault(lead_id, []).append(name)
     owners = _names(db, {r.lead.owner_id for r in rows})
     out: list[list[object]] = []
