@@ -24,8 +24,11 @@ from app.api import (
 from app.api.errors import install_problem_handlers
 from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
+from app.web import activities as web_activities
 from app.web import auth as web_auth
 from app.web import home as web_home
+from app.web import leads as web_leads
+from app.web import organizations as web_organizations
 from app.web.session import LoginRequired
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -108,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
+    app.include_router(web_leads.router)
+    app.include_router(web_activities.router)
+    app.include_router(web_organizations.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

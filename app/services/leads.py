@@ -90,6 +90,15 @@ register_labels(
     "amount_basis",
     {"estimated": N_("Estimated"), "confirmed": N_("Confirmed by the investor")},
 )
+register_labels(
+    "zoning_status",
+    {
+        "detailed_plan": N_("Detailed plan"),
+        "detailed_plan_in_preparation": N_("Detailed plan in preparation"),
+        "master_plan": N_("Master plan"),
+        "none": N_("No plan"),
+    },
+)
 register_labels("priority", {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High")})
 register_labels(
     "share_status",
