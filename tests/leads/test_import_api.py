@@ -46,7 +46,11 @@ def test_apply_is_all_or_nothing(pipeline: Pipeline, db: Session) -> None:
         ("rows.4.row", "duplicate_in_file"),
     }
     assert db.scalar(select(func.count()).select_from(Organization)) == before
-    good = "name,type,country,business_id\nKainuu Steel Oy,company,FI,0116297-6\nArctic Games,company,FI,\n"
+    good = (
+        "name,type,country,business_id\n"
+        "Kainuu Steel Oy,company,FI,0116297-6\n"
+        "Arctic Games,company,FI,\n"
+    )
     applied = _upload(pipeline, "organizations", good, dry_run=False).json()
     assert (applied["applied"], applied["rows_valid"]) == (True, 2)
     assert db.scalar(select(func.count()).select_from(Organization)) == before + 2
