@@ -10,12 +10,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
-from app.api import audit, health, reference, sites, users
+from app.api import (
+    activities,
+    audit,
+    health,
+    imports,
+    leads,
+    organizations,
+    reference,
+    sites,
+    users,
+)
 from app.api.errors import install_problem_handlers
 from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
+from app.web import activities as web_activities
 from app.web import auth as web_auth
 from app.web import home as web_home
+from app.web import leads as web_leads
+from app.web import organizations as web_organizations
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -73,7 +86,7 @@ class SecurityHeaders:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (users, reference, sites, audit):
+    for module in (users, reference, sites, audit, leads, organizations, activities, imports):
         router.include_router(module.router)
     return router
 
@@ -100,6 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
+    app.include_router(web_leads.router)
+    app.include_router(web_activities.router)
+    app.include_router(web_organizations.router)
     app.include_router(web_users.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)

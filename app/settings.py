@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     api_page_max: int = 200
+    # A lead with no activity for this many days is listed as stale.
+    stale_lead_days: int = 30
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

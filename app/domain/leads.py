@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from app.domain.errors import FieldError, ValidationFailed
 
@@ -419,3 +419,264 @@ def generate_code_name(taken: Collection[str], rng: random.Random | None = None)
             return rng.choice(free)
         number += 1
         suffix = f" {number}"
+
+
+class ParseErrors:
+    """Collects field errors while coercing form, CSV or JSON input to typed values."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.errors: list[FieldError] = []
+        self.prefix = prefix
+
+    def add(self, name: str, reason: str, code: str) -> None:
+        self.errors.append(FieldError(f"{self.prefix}{name}", reason, code))
+
+    def text(
+        self, values: Mapping[str, object], name: str, limit: int, *, required: bool = False
+    ) -> str | None:
+        raw = values.get(name)
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            if required:
+                self.add(name, "This field is required.", "required")
+            return None
+        if len(text) > limit:
+            self.add(name, f"At most {limit} characters.", "too_long")
+            return None
+        return text
+
+    def whole_number(self, values: Mapping[str, object], name: str) -> int | None:
+        raw = values.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, bool):
+            self.add(name, "Give a whole number.", "not_a_number")
+            return None
+        if isinstance(raw, int):
+            number = raw
+        else:
+            try:
+                number = int(str(raw).strip().replace(" ", "").replace("\u00a0", ""))
+            except ValueError:
+                self.add(name, "Give a whole number.", "not_a_number")
+                return None
+        if number < 0:
+            self.add(name, "The number cannot be negative.", "must_not_be_negative")
+            return None
+        return number
+
+    def decimal_number(self, values: Mapping[str, object], name: str) -> float | None:
+        raw = values.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, bool):
+            self.add(name, "Give a number.", "not_a_number")
+            return None
+        try:
+            number = float(str(raw).strip().replace(",", "."))
+        except ValueError:
+            self.add(name, "Give a number.", "not_a_number")
+            return None
+        if number != number or number in (float("inf"), float("-inf")) or number < 0:
+            self.add(name, "Give a number of zero or more.", "must_not_be_negative")
+            return None
+        return number
+
+    def day(self, values: Mapping[str, object], name: str) -> date | None:
+        raw = values.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, date) and not isinstance(raw, datetime):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.add(name, "Give a date as YYYY-MM-DD.", "invalid_date")
+            return None
+
+    def choice(
+        self,
+        values: Mapping[str, object],
+        name: str,
+        allowed: Collection[str],
+        *,
+        required: bool = False,
+    ) -> str | None:
+        raw = values.get(name)
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            if required:
+                self.add(name, "This field is required.", "required")
+            return None
+        if text not in allowed:
+            self.add(name, f"Choose one of: {', '.join(sorted(allowed))}.", "invalid_choice")
+            return None
+        return text
+
+    def flag(self, values: Mapping[str, object], name: str) -> bool | None:
+        raw = values.get(name)
+        if raw is None or isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("", "none"):
+            return None
+        if text in ("1", "true", "yes", "on", "kyllä", "k"):
+            return True
+        if text in ("0", "false", "no", "off", "ei", "e"):
+            return False
+        self.add(name, "Give yes or no.", "not_a_boolean")
+        return None
+
+    def codes(self, values: Mapping[str, object], name: str, allowed: Collection[str]) -> list[str]:
+        raw = values.get(name)
+        if raw is None:
+            return []
+        items = raw.split(";") if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple):
+            self.add(name, "Give a list of codes.", "not_a_list")
+            return []
+        cleaned = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+        unknown = [code for code in cleaned if code not in allowed]
+        if unknown:
+            self.add(name, f"Unknown code(s): {', '.join(unknown)}.", "unknown")
+            return []
+        return cleaned
+
+    def raise_if_any(self, detail: str) -> None:
+        if self.errors:
+            raise ValidationFailed(errors=list(self.errors), detail=detail)
+
+
+REQUIREMENT_KEYS = (
+    "min_area_ha",
+    "max_area_ha",
+    "min_power_mw",
+    "water_m3_per_day",
+    "needs_rail",
+    "zoning_statuses",
+    "municipality_codes",
+)
+
+
+def validate_requirements(
+    raw: Mapping[str, object] | None,
+    zoning_statuses: Collection[str],
+    municipality_codes: Collection[str],
+) -> dict[str, object]:
+    """Check a lead's requirement profile (matched against sites by the sites area) and
+    return it with empty entries dropped. Field names are "requirements.<key>"."""
+    if not raw:
+        return {}
+    parse = ParseErrors("requirements.")
+    for key in raw:
+        if key not in REQUIREMENT_KEYS:
+            parse.add(key, "Unknown requirement.", "unknown_field")
+    profile: dict[str, object] = {
+        "min_area_ha": parse.decimal_number(raw, "min_area_ha"),
+        "max_area_ha": parse.decimal_number(raw, "max_area_ha"),
+        "min_power_mw": parse.decimal_number(raw, "min_power_mw"),
+        "water_m3_per_day": parse.decimal_number(raw, "water_m3_per_day"),
+        "needs_rail": parse.flag(raw, "needs_rail"),
+        "zoning_statuses": parse.codes(raw, "zoning_statuses", zoning_statuses),
+        "municipality_codes": parse.codes(raw, "municipality_codes", municipality_codes),
+    }
+    low, high = profile["min_area_ha"], profile["max_area_ha"]
+    if isinstance(low, float) and isinstance(high, float) and low > high:
+        parse.add("max_area_ha", "The maximum area is below the minimum.", "below_minimum")
+    parse.raise_if_any("The requirement profile is not valid.")
+    return {key: value for key, value in profile.items() if value not in (None, [])}
+
+
+@dataclass(frozen=True)
+class LeadReferences:
+    """The codes a lead may refer to, read from the database by the service."""
+
+    industry_codes: Collection[str]
+    municipality_codes: Collection[str]
+    open_stage_codes: Collection[str]
+    country_codes: Collection[str]
+    zoning_statuses: Collection[str]
+
+
+def clean_lead_fields(
+    values: Mapping[str, object], refs: LeadReferences, *, creating: bool
+) -> dict[str, object]:
+    """Check the editable fields of a lead (all errors at once) and return them typed.
+
+    Only the keys present in `values` are returned when editing; stage changes go
+    through `plan_transition`, never through here."""
+    parse = ParseErrors()
+    out: dict[str, Any] = {}
+
+    def present(name: str) -> bool:
+        return creating or name in values
+
+    if present("code_name"):
+        out["code_name"] = parse.text(values, "code_name", 80)
+    if present("title"):
+        out["title"] = parse.text(values, "title", 200, required=True)
+    if present("description"):
+        out["description"] = parse.text(values, "description", 20_000)
+    if present("industry_code"):
+        out["industry_code"] = parse.choice(values, "industry_code", refs.industry_codes)
+    if present("investment_type"):
+        out["investment_type"] = parse.choice(
+            values, "investment_type", [t.value for t in InvestmentType], required=True
+        )
+    if present("origin_country"):
+        raw_country = values.get("origin_country")
+        country = str(raw_country).strip().upper() if raw_country else ""
+        if country and country not in refs.country_codes:
+            parse.add("origin_country", "Give a two-letter ISO country code, e.g. FI.", "unknown")
+        out["origin_country"] = country or None
+    for amount, basis in (("capex_eur", "capex_basis"), ("jobs", "jobs_basis")):
+        if present(amount):
+            out[amount] = parse.whole_number(values, amount)
+        if present(basis):
+            out[basis] = parse.choice(values, basis, [b.value for b in AmountBasis]) or (
+                AmountBasis.ESTIMATED.value
+            )
+    if present("capex_status"):
+        out["capex_status"] = parse.choice(
+            values, "capex_status", [s.value for s in CapexStatus]
+        ) or (CapexStatus.ESTIMATE.value)
+    if present("source"):
+        out["source"] = parse.choice(values, "source", [s.value for s in LeadSource], required=True)
+    if present("expected_decision_on"):
+        out["expected_decision_on"] = parse.day(values, "expected_decision_on")
+    if present("priority"):
+        out["priority"] = parse.choice(values, "priority", [p.value for p in Priority]) or (
+            Priority.NORMAL.value
+        )
+    if present("municipality_codes"):
+        out["municipality_codes"] = parse.codes(
+            values, "municipality_codes", refs.municipality_codes
+        )
+    if creating:
+        out["stage_code"] = parse.choice(values, "stage_code", refs.open_stage_codes) or (
+            INITIAL_STAGE_CODE
+        )
+    if present("requirements"):
+        raw_requirements = values.get("requirements")
+        if raw_requirements is not None and not isinstance(raw_requirements, Mapping):
+            parse.add("requirements", "Give the requirement profile as an object.", "invalid")
+        else:
+            try:
+                out["requirements"] = validate_requirements(
+                    raw_requirements, refs.zoning_statuses, refs.municipality_codes
+                )
+            except ValidationFailed as failed:
+                parse.errors += failed.errors
+    parse.raise_if_any("The lead is not valid.")
+    return out
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell value that a spreadsheet shows as text, never runs (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from babel import Locale
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fi import ytunnus
 
-from app.domain.errors import ValidationFailed
+from app.domain.errors import FieldError, ValidationFailed
 
 
 class OrganizationType(StrEnum):
@@ -198,3 +200,228 @@ def validate_country(code: str, field_name: str = "country_code") -> str:
             field_name, "Give a two-letter ISO country code, e.g. FI.", "unknown_country"
         )
     return value
+
+
+ORG_NAME_LIMIT = 200
+_NACE_CODE = re.compile(r"^[A-U]$|^\d{2}(\.?\d{1,3})?$")
+_WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
+CONTACT_LANGUAGES = ("fi", "sv", "en", "de", "fr", "es", "it", "ja", "zh", "ko", "nl", "no", "da")
+# How long a contact's data is kept when nobody says otherwise (reviewed by the job).
+DEFAULT_RETENTION_YEARS = 3
+
+
+def default_retention(today: date) -> date:
+    year = today.year + DEFAULT_RETENTION_YEARS
+    # 29 February has no twin in a common year.
+    return date(year, today.month, min(today.day, 28 if today.month == 2 else today.day))
+
+
+def _text(values: Mapping[str, object], name: str) -> str:
+    raw = values.get(name)
+    return str(raw).strip() if raw is not None else ""
+
+
+def clean_organization_fields(
+    values: Mapping[str, object], industry_codes: set[str], *, creating: bool
+) -> dict[str, Any]:
+    """Check an organisation's fields (every error at once) and return them cleaned."""
+    errors: list[FieldError] = []
+    out: dict[str, Any] = {}
+
+    def present(name: str) -> bool:
+        return creating or name in values
+
+    if present("name"):
+        name = _text(values, "name")
+        if not name:
+            errors.append(FieldError("name", "Give the organisation's name.", "required"))
+        elif len(name) > ORG_NAME_LIMIT:
+            errors.append(FieldError("name", "At most 200 characters.", "too_long"))
+        else:
+            out["name"] = name
+            out["name_key"] = normalise_org_name(name)
+    if present("type"):
+        kind = _text(values, "type")
+        if kind not in {t.value for t in OrganizationType}:
+            errors.append(FieldError("type", "Choose the type of organisation.", "invalid_choice"))
+        else:
+            out["type"] = kind
+    if present("country"):
+        country = _text(values, "country")
+        if country:
+            try:
+                out["country"] = validate_country(country, "country")
+            except ValidationFailed as failed:
+                errors += failed.errors
+        else:
+            out["country"] = None
+    if present("business_id"):
+        business_id = _text(values, "business_id")
+        if business_id:
+            try:
+                out["business_id"] = validate_business_id(business_id)
+            except ValidationFailed as failed:
+                errors += failed.errors
+        else:
+            out["business_id"] = None
+    for name, limit in (("foreign_registry_id", 60), ("notes", 20_000)):
+        if present(name):
+            text = _text(values, name)
+            if len(text) > limit:
+                errors.append(FieldError(name, f"At most {limit} characters.", "too_long"))
+            out[name] = text or None
+    if present("industry_code"):
+        code = _text(values, "industry_code")
+        if code and code not in industry_codes:
+            errors.append(FieldError("industry_code", "Unknown key industry.", "unknown"))
+        out["industry_code"] = code or None
+    if present("nace_code"):
+        nace = _text(values, "nace_code").upper()
+        if nace and not _NACE_CODE.match(nace):
+            errors.append(
+                FieldError("nace_code", "Give a NACE/TOL code such as 16 or 16.10.", "invalid")
+            )
+        out["nace_code"] = nace or None
+    if present("nace_version"):
+        version = _text(values, "nace_version")
+        if version and version not in {v.value for v in ClassificationVersion}:
+            errors.append(
+                FieldError("nace_version", "Choose TOL2008 or TOL2025.", "invalid_choice")
+            )
+        out["nace_version"] = version or None
+    if out.get("nace_code") and not (out.get("nace_version") or values.get("nace_version")):
+        out["nace_version"] = ClassificationVersion.TOL2008.value
+    if present("website"):
+        website = _text(values, "website")
+        if website and (len(website) > 300 or not _WEBSITE.match(website)):
+            errors.append(
+                FieldError("website", "Give an address starting with https://.", "invalid_url")
+            )
+        out["website"] = website or None
+    if out.get("country") == "FI" and out.get("foreign_registry_id"):
+        errors.append(
+            FieldError(
+                "foreign_registry_id",
+                "A Finnish organisation is identified by its business ID.",
+                "not_allowed",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The organisation is not valid.")
+    return out
+
+
+def clean_contact_fields(
+    values: Mapping[str, object], *, creating: bool, today: date
+) -> dict[str, Any]:
+    """Check a contact's fields, GDPR fields included, and return them cleaned."""
+    errors: list[FieldError] = []
+    out: dict[str, Any] = {}
+
+    def present(name: str) -> bool:
+        return creating or name in values
+
+    if present("full_name"):
+        name = _text(values, "full_name")
+        if not name or len(name) > 200:
+            errors.append(FieldError("full_name", "Give the person's name.", "required"))
+        else:
+            out["full_name"] = name
+    if present("email"):
+        email = _text(values, "email")
+        if email and (len(email) > 254 or not _EMAIL.match(email)):
+            errors.append(FieldError("email", "Give a valid e-mail address.", "invalid_email"))
+        out["email"] = normalise_email(email) if email else None
+    if present("phone"):
+        phone = _text(values, "phone")
+        if phone and not _PHONE.match(phone):
+            errors.append(
+                FieldError("phone", "Give a phone number, e.g. +358 40 123 4567.", "invalid")
+            )
+        out["phone"] = phone or None
+    for name, limit in (("role_title", 200), ("notes", 20_000)):
+        if present(name):
+            text = _text(values, name)
+            if len(text) > limit:
+                errors.append(FieldError(name, f"At most {limit} characters.", "too_long"))
+            out[name] = text or None
+    if present("language"):
+        language = _text(values, "language").lower()
+        if language and language not in CONTACT_LANGUAGES:
+            errors.append(FieldError("language", "Choose a language.", "invalid_choice"))
+        out["language"] = language or None
+    if present("lawful_basis"):
+        basis = _text(values, "lawful_basis")
+        if basis not in {b.value for b in LawfulBasis}:
+            errors.append(
+                FieldError(
+                    "lawful_basis",
+                    "Choose the lawful basis: legitimate interest, consent or public task.",
+                    "required" if not basis else "invalid_choice",
+                )
+            )
+        out["lawful_basis"] = basis
+    if present("source"):
+        source = _text(values, "source")
+        if not source or len(source) > 200:
+            errors.append(
+                FieldError("source", "Say where the person's data came from.", "required")
+            )
+        out["source"] = source
+    if present("consent_text_version"):
+        out["consent_text_version"] = _text(values, "consent_text_version")[:40] or None
+    if present("consent_given_at"):
+        raw = values.get("consent_given_at")
+        if isinstance(raw, datetime) or raw is None:
+            out["consent_given_at"] = raw
+        elif isinstance(raw, date):
+            out["consent_given_at"] = datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
+        elif str(raw).strip():
+            try:
+                parsed = date.fromisoformat(str(raw).strip()[:10])
+                out["consent_given_at"] = datetime(
+                    parsed.year, parsed.month, parsed.day, tzinfo=UTC
+                )
+            except ValueError:
+                errors.append(
+                    FieldError("consent_given_at", "Give a date as YYYY-MM-DD.", "invalid_date")
+                )
+        else:
+            out["consent_given_at"] = None
+    if out.get("lawful_basis") == LawfulBasis.CONSENT.value:
+        if not out.get("consent_given_at") and not values.get("consent_given_at"):
+            errors.append(
+                FieldError("consent_given_at", "Record when consent was given.", "required")
+            )
+        if not out.get("consent_text_version"):
+            errors.append(
+                FieldError(
+                    "consent_text_version", "Record which consent text was agreed.", "required"
+                )
+            )
+    if present("retention_until"):
+        raw = values.get("retention_until")
+        if isinstance(raw, date):
+            retention: date | None = raw
+        elif raw is None or not str(raw).strip():
+            retention = None
+        else:
+            try:
+                retention = date.fromisoformat(str(raw).strip())
+            except ValueError:
+                retention = None
+                errors.append(
+                    FieldError("retention_until", "Give a date as YYYY-MM-DD.", "invalid_date")
+                )
+        if retention is None and creating and "retention_until" not in {e.field for e in errors}:
+            retention = default_retention(today)
+        if retention is not None and retention < today:
+            errors.append(
+                FieldError("retention_until", "The retention date has passed.", "in_the_past")
+            )
+        out["retention_until"] = retention
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The contact is not valid.")
+    return out

@@ -23,6 +23,7 @@ _hasher = PasswordHash.recommended()
 # Verified against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
+LAST_USED_RESOLUTION = timedelta(minutes=5)
 TOKEN_PREFIX = "ikt_"  # noqa: S105  (a visible marker, not a secret)
 
 
@@ -151,8 +152,10 @@ def resolve_token(db: Session, token: str) -> User | None:
     user = db.get(User, record.user_id)
     if user is None or not user.is_active:
         return None
-    record.last_used_at = now
-    db.commit()
+    # Recorded at most every few minutes: a write per API call would cost every request.
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+        record.last_used_at = now
+        db.commit()
     return user
 
 

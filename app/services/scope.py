@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
-from app.db.models import Lead, LeadShare, Site
+from app.db.models import Activity, Lead, LeadShare, Site
 from app.domain.access import Actor, Role
 from app.domain.sites import SiteStatus
 
@@ -52,3 +52,15 @@ def leads_visible_to(actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.FORUM_VIEWER:
         return true()
     return leads_with_need_to_know(actor)
+
+
+def activities_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Activities of leads with need-to-know, and the actor's own tasks and entries;
+    activities of organisations and contacts are CRM records of the coordinator."""
+    if actor.sees_everything:
+        return true()
+    return or_(
+        Activity.lead_id.in_(select(Lead.id).where(leads_with_need_to_know(actor))),
+        Activity.assignee_id == actor.user_id,
+        Activity.created_by_id == actor.user_id,
+    )

@@ -20,6 +20,10 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Home")),
+    NavItem("/leads/board", N_("Pipeline")),
+    NavItem("/leads", N_("Leads")),
+    NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
+    NavItem("/organizations", N_("Organisations"), frozenset({Role.ADMIN, Role.COORDINATOR})),
 ]
 
 # Kept last in the bar, after the business areas' entries.

@@ -1,7 +1,7 @@
 """E-mail outbox: messages queued in the transaction of the change that causes them.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 10:17:04.136833
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import app.db.base
 
 revision: str = '0005'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

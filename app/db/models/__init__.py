@@ -1,5 +1,6 @@
 """All mapped tables. Importing this package registers them on `Base.metadata`."""
 
+from app.db.models.activities import Activity
 from app.db.models.audit import AuditEntry
 from app.db.models.leads import (
     Lead,
@@ -18,6 +19,7 @@ from app.db.models.sites import Site, SiteIndustry
 from app.db.models.users import ApiToken, User, UserSession
 
 __all__ = [
+    "Activity",
     "ApiToken",
     "AuditEntry",
     "Contact",

@@ -1,0 +1,580 @@
+"""Investment leads, their stage transitions, handoffs and timeline; stages and lost reasons."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
+from openpyxl import Workbook
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.pagination import Page, PageParamsDep
+from app.db.models import LeadShare, LostReason, Stage
+from app.domain.leads import (
+    AmountBasis,
+    CapexStatus,
+    InvestmentType,
+    LeadSource,
+    Priority,
+    TransitionRequest,
+    spreadsheet_safe,
+)
+from app.services import leads
+from app.services.leads import EXPORT_COLUMNS, LeadFilters, LeadLinks, LeadRow, LeadView
+
+router = APIRouter(tags=["leads"])
+
+
+class Requirements(BaseModel):
+    """What the investor needs of a site; the sites area matches sites against it."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_area_ha: float | None = Field(default=None, ge=0)
+    max_area_ha: float | None = Field(default=None, ge=0)
+    min_power_mw: float | None = Field(default=None, ge=0)
+    water_m3_per_day: float | None = Field(default=None, ge=0)
+    needs_rail: bool | None = None
+    zoning_statuses: list[str] = Field(default_factory=list)
+    municipality_codes: list[str] = Field(default_factory=list)
+
+
+class OrganizationRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ContactRef(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    role: str | None
+
+
+class LeadListItem(BaseModel):
+    id: uuid.UUID
+    code_name: str
+    title: str
+    stage_code: str
+    probability: int | None
+    capex_eur: int | None
+    weighted_value_eur: int
+    industry_code: str | None
+    investment_type: str
+    origin_country: str | None
+    source: str
+    priority: str
+    owner_id: uuid.UUID | None
+    expected_decision_on: date | None
+    landing_municipality_code: str | None
+    last_activity_at: datetime
+    updated_at: datetime
+    # Null when the caller has no need-to-know of the investor.
+    organization: OrganizationRef | None
+    confidential: bool
+
+    @classmethod
+    def of(cls, row: LeadRow) -> LeadListItem:
+        lead = row.lead
+        org = (
+            OrganizationRef(id=lead.organization_id, name=row.organization_name)
+            if row.need_to_know and lead.organization_id and row.organization_name
+            else None
+        )
+        return cls(
+            id=lead.id,
+            code_name=lead.code_name,
+            title=lead.title,
+            stage_code=lead.stage_code,
+            probability=row.probability,
+            capex_eur=lead.capex_eur,
+            weighted_value_eur=row.weighted_value_eur,
+            industry_code=lead.industry_code,
+            investment_type=lead.investment_type,
+            origin_country=lead.origin_country,
+            source=lead.source,
+            priority=lead.priority,
+            owner_id=lead.owner_id,
+            expected_decision_on=lead.expected_decision_on,
+            landing_municipality_code=lead.landing_municipality_code,
+            last_activity_at=lead.last_activity_at,
+            updated_at=lead.updated_at,
+            organization=org,
+            confidential=not row.need_to_know,
+        )
+
+
+class LeadOut(BaseModel):
+    id: uuid.UUID
+    code_name: str
+    title: str
+    description: str | None
+    organization: OrganizationRef | None
+    contacts: list[ContactRef]
+    industry_code: str | None
+    investment_type: str
+    origin_country: str | None
+    capex_eur: int | None
+    capex_basis: str
+    capex_status: str
+    jobs: int | None
+    jobs_basis: str
+    source: str
+    stage_code: str
+    stage_changed_at: datetime
+    probability: int | None
+    probability_override: int | None
+    probability_reason: str | None
+    weighted_value_eur: int
+    expected_decision_on: date | None
+    priority: str
+    owner_id: uuid.UUID | None
+    municipality_codes: list[str]
+    site_ids: list[uuid.UUID]
+    landing_municipality_code: str | None
+    landed_on: date | None
+    lost_reason_code: str | None
+    lost_note: str | None
+    requirements: dict[str, Any]
+    last_activity_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    confidential: bool
+    can_edit: bool
+
+    @classmethod
+    def of(cls, view: LeadView) -> LeadOut:
+        lead = view.lead
+        return cls(
+            id=lead.id,
+            code_name=lead.code_name,
+            title=lead.title,
+            description=lead.description if view.need_to_know else None,
+            organization=OrganizationRef(id=view.organization.id, name=view.organization.name)
+            if view.organization
+            else None,
+            contacts=[
+                ContactRef(id=c.id, full_name=c.full_name, role=role) for c, role in view.contacts
+            ],
+            industry_code=lead.industry_code,
+            investment_type=lead.investment_type,
+            origin_country=lead.origin_country,
+            capex_eur=lead.capex_eur,
+            capex_basis=lead.capex_basis,
+            capex_status=lead.capex_status,
+            jobs=lead.jobs,
+            jobs_basis=lead.jobs_basis,
+            source=lead.source,
+            stage_code=lead.stage_code,
+            stage_changed_at=lead.stage_changed_at,
+            probability=view.probability,
+            probability_override=lead.probability_override,
+            probability_reason=lead.probability_reason,
+            weighted_value_eur=view.weighted_value_eur,
+            expected_decision_on=lead.expected_decision_on,
+            priority=lead.priority,
+            owner_id=lead.owner_id,
+            municipality_codes=view.municipality_codes,
+            site_ids=view.site_ids,
+            landing_municipality_code=lead.landing_municipality_code,
+            landed_on=lead.landed_on,
+            lost_reason_code=lead.lost_reason_code,
+            lost_note=lead.lost_note if view.need_to_know else None,
+            requirements=lead.requirements if view.need_to_know else {},
+            last_activity_at=lead.last_activity_at,
+            created_at=lead.created_at,
+            updated_at=lead.updated_at,
+            confidential=not view.need_to_know,
+            can_edit=view.can_edit,
+        )
+
+
+class LeadFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code_name: str | None = Field(default=None, max_length=80)
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = None
+    organization_id: uuid.UUID | None = None
+    contact_ids: list[uuid.UUID] | None = None
+    site_ids: list[uuid.UUID] | None = None
+    owner_id: uuid.UUID | None = None
+    industry_code: str | None = None
+    investment_type: InvestmentType | None = None
+    origin_country: str | None = None
+    capex_eur: int | None = Field(default=None, ge=0)
+    capex_basis: AmountBasis | None = None
+    capex_status: CapexStatus | None = None
+    jobs: int | None = Field(default=None, ge=0)
+    jobs_basis: AmountBasis | None = None
+    source: LeadSource | None = None
+    expected_decision_on: date | None = None
+    priority: Priority | None = None
+    municipality_codes: list[str] | None = None
+    requirements: Requirements | None = None
+
+
+class LeadIn(LeadFields):
+    title: str = Field(max_length=200)
+    investment_type: InvestmentType
+    source: LeadSource
+    stage_code: str | None = Field(default=None, description="An open stage; default identified")
+
+
+LINK_FIELDS = ("organization_id", "contact_ids", "site_ids", "owner_id")
+
+
+def _split(body: LeadFields, *, creating: bool) -> tuple[dict[str, Any], LeadLinks]:
+    given = body.model_dump(mode="json", exclude_unset=not creating)
+    values = {k: v for k, v in given.items() if k not in LINK_FIELDS}
+    links = LeadLinks(
+        organization_id=body.organization_id,
+        contact_ids=body.contact_ids,
+        site_ids=body.site_ids,
+        owner_id=body.owner_id,
+        clear_organization="organization_id" in body.model_fields_set
+        and body.organization_id is None,
+    )
+    return values, links
+
+
+class TransitionIn(BaseModel):
+    """Move a lead to a stage. Landing needs the municipality, the committed or realised
+    capex and the date; losing needs a reason from the managed list."""
+
+    model_config = ConfigDict(extra="forbid")
+    to_stage: str
+    note: str | None = Field(default=None, max_length=5000)
+    landing_municipality_code: str | None = None
+    realised_capex_eur: int | None = None
+    capex_status: CapexStatus | None = None
+    landed_on: date | None = None
+    lost_reason_code: str | None = None
+
+
+class ProbabilityIn(BaseModel):
+    """Override the stage's default probability (0–100) with a reason; null clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    probability: int | None
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    municipality_code: str | None = None
+    organization_id: uuid.UUID | None = None
+    message: str | None = Field(default=None, max_length=5000)
+
+
+class ShareResponseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    accept: bool
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class ShareOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    municipality_code: str | None
+    organization_id: uuid.UUID | None
+    message: str | None
+    status: str
+    shared_by_id: uuid.UUID | None
+    shared_at: datetime
+    responded_by_id: uuid.UUID | None
+    responded_at: datetime | None
+    response_note: str | None
+
+
+class TimelineItemOut(BaseModel):
+    at: datetime
+    kind: Literal["stage_change", "activity", "share", "share_response", "audit"]
+    summary: str
+    actor: str | None
+    details: dict[str, Any]
+
+
+class StageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name_fi: str
+    name_en: str
+    default_probability: int | None
+    kind: str
+    sort_order: int
+    active: bool
+
+
+class StageChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_fi: str | None = None
+    name_en: str | None = None
+    default_probability: int | None = None
+    active: bool | None = None
+
+
+class LostReasonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name_fi: str
+    name_en: str
+    sort_order: int
+    active: bool
+
+
+class LostReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
+    name_fi: str
+    name_en: str
+
+
+class StaleLeadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    code_name: str
+    title: str
+    stage_code: str
+    owner_id: uuid.UUID | None
+    last_activity_at: datetime
+
+
+def lead_filters(
+    stage: Annotated[list[str] | None, Query(description="Stage code; repeat for several")] = None,
+    industry: Annotated[
+        str | None, Query(description="Key industry (parents include children)")
+    ] = None,
+    municipality: Annotated[
+        str | None, Query(description="Candidate or landing municipality code")
+    ] = None,
+    owner: Annotated[uuid.UUID | None, Query(description="Owner user id")] = None,
+    type: Annotated[InvestmentType | None, Query(description="Investment type")] = None,
+    origin: Annotated[
+        str | None, Query(description="Country of origin, ISO 3166-1 alpha-2")
+    ] = None,
+    source: Annotated[LeadSource | None, Query()] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
+    sort: Annotated[
+        str,
+        Query(
+            description="updated_at, created_at, code_name, capex_eur, expected_decision_on, "
+            "stage or last_activity_at; prefix - for descending"
+        ),
+    ] = "-updated_at",
+) -> LeadFilters:
+    return LeadFilters(
+        stages=stage or [],
+        industry=industry,
+        municipality=municipality,
+        owner_id=owner,
+        investment_type=type.value if type else None,
+        origin_country=origin,
+        source=source.value if source else None,
+        priority=priority.value if priority else None,
+        q=q,
+        sort=sort,
+    )
+
+
+FiltersDep = Annotated[LeadFilters, Depends(lead_filters)]
+
+
+@router.get("/leads", response_model=Page[LeadListItem])
+def list_leads(
+    db: DbSession,
+    actor: ApiActor,
+    page: PageParamsDep,
+    filters: FiltersDep,
+) -> Page[LeadListItem]:
+    """Leads the caller may see, filtered, sorted and paged; investors shown only with
+    need-to-know."""
+    rows, total = leads.list_leads(db, actor, filters, limit=page.limit, offset=page.offset)
+    return Page[LeadListItem](
+        items=[LeadListItem.of(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post("/leads", response_model=LeadOut, status_code=status.HTTP_201_CREATED)
+def create_lead(body: LeadIn, db: DbSession, actor: ApiActor) -> LeadOut:
+    """Create a lead; a code name is generated when none is given."""
+    values, links = _split(body, creating=True)
+    lead = leads.create_lead(db, actor, values, links)
+    return LeadOut.of(leads.get_lead(db, actor, lead.id))
+
+
+@router.get("/leads/stale", response_model=Page[StaleLeadOut])
+def stale_leads(
+    db: DbSession,
+    actor: ApiActor,
+    settings: AppSettings,
+    page: PageParamsDep,
+    days: Annotated[
+        int | None, Query(ge=1, le=3650, description="Default: the STALE_LEAD_DAYS setting")
+    ] = None,
+) -> Page[StaleLeadOut]:
+    """Open leads with no activity for N days, the longest silent first."""
+    rows, total = leads.stale_leads(
+        db, actor, days or settings.stale_lead_days, limit=page.limit, offset=page.offset
+    )
+    return Page[StaleLeadOut](
+        items=[StaleLeadOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def _export_table(db: DbSession, actor: ApiActor, filters: LeadFilters) -> list[list[object]]:
+    return [
+        [spreadsheet_safe(_cell(v)) for v in row] for row in leads.export_rows(db, actor, filters)
+    ]
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+@router.get("/leads/export.csv", response_class=Response)
+def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
+    """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas and
+    investor fields are blank without need-to-know."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(_export_table(db, actor, filters))
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/leads/export.xlsx", response_class=Response)
+def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
+    """The filtered list as an Excel workbook, with the same protections as the CSV."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Leads")
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in _export_table(db, actor, filters):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(
+        out.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="leads.xlsx"'},
+    )
+
+
+@router.get("/leads/{lead_id}", response_model=LeadOut)
+def get_lead(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> LeadOut:
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.patch("/leads/{lead_id}", response_model=LeadOut)
+def update_lead(lead_id: uuid.UUID, body: LeadFields, db: DbSession, actor: ApiActor) -> LeadOut:
+    """Change a lead's fields; the stage changes only through /stage."""
+    values, links = _split(body, creating=False)
+    leads.update_lead(db, actor, lead_id, values, links)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.post("/leads/{lead_id}/stage", response_model=LeadOut)
+def change_stage(lead_id: uuid.UUID, body: TransitionIn, db: DbSession, actor: ApiActor) -> LeadOut:
+    """A transition request, checked against the pipeline rules and logged."""
+    leads.transition(
+        db,
+        actor,
+        lead_id,
+        TransitionRequest(
+            to_stage=body.to_stage,
+            note=body.note,
+            landing_municipality_code=body.landing_municipality_code,
+            realised_capex_eur=None
+            if body.realised_capex_eur is None
+            else Decimal(body.realised_capex_eur),
+            capex_status=body.capex_status,
+            landed_on=body.landed_on,
+            lost_reason_code=body.lost_reason_code,
+        ),
+    )
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.put("/leads/{lead_id}/probability", response_model=LeadOut)
+def set_probability(
+    lead_id: uuid.UUID, body: ProbabilityIn, db: DbSession, actor: ApiActor
+) -> LeadOut:
+    leads.set_probability(db, actor, lead_id, body.probability, body.reason)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItemOut])
+def lead_timeline(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[TimelineItemOut]:
+    """Stage log, activities, shares and audit entries, newest first."""
+    return [
+        TimelineItemOut(at=i.at, kind=i.kind, summary=i.summary, actor=i.actor, details=i.details)
+        for i in leads.timeline(db, actor, lead_id)
+    ]
+
+
+@router.get("/leads/{lead_id}/shares", response_model=list[ShareOut])
+def list_shares(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[LeadShare]:
+    return leads.list_shares(db, actor, lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/shares", response_model=ShareOut, status_code=status.HTTP_201_CREATED
+)
+def share_lead(lead_id: uuid.UUID, body: ShareIn, db: DbSession, actor: ApiActor) -> LeadShare:
+    """Hand the lead to a municipality or a partner organisation with a message."""
+    return leads.share_lead(
+        db,
+        actor,
+        lead_id,
+        municipality_code=body.municipality_code,
+        organization_id=body.organization_id,
+        message=body.message,
+    )
+
+
+@router.post("/shares/{share_id}/response", response_model=ShareOut)
+def respond_to_share(
+    share_id: uuid.UUID, body: ShareResponseIn, db: DbSession, actor: ApiActor
+) -> LeadShare:
+    """The receiver accepts or declines a handoff."""
+    return leads.respond_to_share(db, actor, share_id, accept=body.accept, note=body.note)
+
+
+@router.get("/stages", response_model=list[StageOut])
+def list_stages(db: DbSession, _actor: ApiActor) -> list[Stage]:
+    return leads.list_stages(db)
+
+
+@router.patch("/stages/{code}", response_model=StageOut)
+def update_stage(code: str, body: StageChanges, db: DbSession, actor: ApiActor) -> Stage:
+    return leads.update_stage(db, actor, code, body.model_dump(exclude_unset=True))
+
+
+@router.get("/lost-reasons", response_model=list[LostReasonOut])
+def list_lost_reasons(db: DbSession, _actor: ApiActor) -> list[LostReason]:
+    return leads.list_lost_reasons(db)
+
+
+@router.post("/lost-reasons", response_model=LostReasonOut, status_code=status.HTTP_201_CREATED)
+def create_lost_reason(body: LostReasonIn, db: DbSession, actor: ApiActor) -> LostReason:
+    return leads.create_lost_reason(db, actor, body.model_dump())

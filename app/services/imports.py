@@ -1,0 +1,318 @@
+"""CSV import of organisations, contacts and leads: a dry-run report per row and
+field, then an all-or-nothing apply that re-checks everything."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.audit import bind_actor
+from app.db.models import Contact, Organization, User
+from app.domain.access import Actor, require_staff_wide
+from app.domain.errors import FieldError, ValidationFailed
+from app.domain.organizations import (
+    clean_contact_fields,
+    clean_organization_fields,
+    normalise_org_name,
+    validate_business_id,
+)
+from app.services import leads, organizations
+
+IMPORT_KINDS = ("organizations", "contacts", "leads")
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "organizations": (
+        "name",
+        "type",
+        "country",
+        "business_id",
+        "foreign_registry_id",
+        "industry_code",
+        "nace_code",
+        "nace_version",
+        "website",
+        "notes",
+    ),
+    "contacts": (
+        "full_name",
+        "organization_business_id",
+        "organization_name",
+        "role_title",
+        "email",
+        "phone",
+        "language",
+        "lawful_basis",
+        "source",
+        "consent_text_version",
+        "consent_given_at",
+        "retention_until",
+        "notes",
+    ),
+    "leads": (
+        "code_name",
+        "title",
+        "description",
+        "organization_business_id",
+        "organization_name",
+        "industry_code",
+        "investment_type",
+        "origin_country",
+        "capex_eur",
+        "capex_basis",
+        "capex_status",
+        "jobs",
+        "jobs_basis",
+        "source",
+        "stage_code",
+        "expected_decision_on",
+        "priority",
+        "municipality_codes",
+        "owner_email",
+    ),
+}
+REQUIRED_COLUMNS = {
+    "organizations": {"name", "type"},
+    "contacts": {"full_name", "lawful_basis", "source"},
+    "leads": {"title", "investment_type", "source"},
+}
+
+
+@dataclass
+class RowReport:
+    row: int
+    label: str
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool
+    rows: list[RowReport]
+    applied: bool = False
+    file_errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def valid(self) -> int:
+        return sum(1 for r in self.rows if r.ok)
+
+    @property
+    def invalid(self) -> int:
+        return len(self.rows) - self.valid
+
+    def all_errors(self) -> list[FieldError]:
+        return self.file_errors + [
+            FieldError(f"rows.{r.row}.{e.field}", e.reason, e.code)
+            for r in self.rows
+            for e in r.errors
+        ]
+
+
+def _read_csv(content: bytes) -> tuple[list[dict[str, str]], list[FieldError]]:
+    if len(content) > MAX_BYTES:
+        return [], [FieldError("file", "The file is larger than 5 MB.", "too_large")]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [FieldError("file", "Save the file as UTF-8 CSV.", "not_utf8")]
+    if not text.strip():
+        return [], [FieldError("file", "The file is empty.", "empty")]
+    first_line = text.splitlines()[0]
+    # Finnish spreadsheet programs save CSV with semicolons.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    rows: list[dict[str, str]] = []
+    for raw in reader:
+        if len(rows) >= MAX_ROWS:
+            return [], [FieldError("file", f"At most {MAX_ROWS} rows per file.", "too_many_rows")]
+        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
+    return rows, []
+
+
+def _check_columns(kind: str, header: list[str]) -> list[FieldError]:
+    errors = [
+        FieldError(f"columns.{name}", "Unknown column.", "unknown_column")
+        for name in header
+        if name not in COLUMNS[kind]
+    ]
+    errors += [
+        FieldError(f"columns.{name}", "This column is required.", "missing_column")
+        for name in sorted(REQUIRED_COLUMNS[kind] - set(header))
+    ]
+    return errors
+
+
+class _Resolver:
+    """Finds the stored organisation a contact or lead row names."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def organization(self, row: dict[str, str], errors: list[FieldError]) -> Organization | None:
+        business_id = row.get("organization_business_id", "")
+        name = row.get("organization_name", "")
+        if business_id:
+            try:
+                formatted = validate_business_id(business_id)
+            except ValidationFailed:
+                errors.append(
+                    FieldError("organization_business_id", "Invalid business ID.", "invalid")
+                )
+                return None
+            org = self.db.scalar(select(Organization).where(Organization.business_id == formatted))
+            if org is None:
+                errors.append(
+                    FieldError("organization_business_id", "No such organisation.", "unknown")
+                )
+            return org
+        if name:
+            found = list(
+                self.db.scalars(
+                    select(Organization).where(Organization.name_key == normalise_org_name(name))
+                )
+            )
+            if len(found) != 1:
+                errors.append(
+                    FieldError(
+                        "organization_name",
+                        "No such organisation."
+                        if not found
+                        else "Several match; give the business ID.",
+                        "unknown" if not found else "ambiguous",
+                    )
+                )
+                return None
+            return found[0]
+        return None
+
+
+def _plan_rows(
+    db: Session, actor: Actor, kind: str, rows: list[dict[str, str]]
+) -> tuple[list[RowReport], list[Any]]:
+    """Validate each row; return its report and what to write for it."""
+    reports: list[RowReport] = []
+    plans: list[Any] = []
+    resolver = _Resolver(db)
+    seen: dict[str, int] = {}
+    refs = leads.lead_references(db) if kind == "leads" else None
+    for index, row in enumerate(rows, start=2):  # line 1 is the header
+        report = RowReport(
+            row=index, label=row.get("name") or row.get("full_name") or row.get("title") or ""
+        )
+        plan: Any = None
+        key: str
+        try:
+            if kind == "organizations":
+                cleaned = clean_organization_fields(
+                    dict(row), organizations.industry_codes(db), creating=True
+                )
+                matches = organizations.organization_duplicates(
+                    db, cleaned["name"], cleaned.get("business_id")
+                )
+                report.errors += organizations.duplicate_errors(
+                    [m for m in matches if m[1].value == "business_id"], confirmed=True
+                )
+                report.warnings += organizations.duplicate_errors(
+                    [m for m in matches if m[1].value != "business_id"], confirmed=False
+                )
+                key = str(cleaned.get("business_id") or cleaned["name_key"])
+                plan = cleaned
+            elif kind == "contacts":
+                org = resolver.organization(row, report.errors)
+                values = {k: v for k, v in row.items() if not k.startswith("organization_")}
+                cleaned = clean_contact_fields(values, creating=True, today=organizations._today())
+                report.warnings += organizations.contact_duplicate_errors(
+                    organizations.contact_duplicates(
+                        db, cleaned.get("email"), cleaned["full_name"], org.id if org else None
+                    ),
+                    confirmed=False,
+                )
+                key = str(cleaned.get("email") or f"{cleaned['full_name']}|{org.id if org else ''}")
+                plan = (cleaned, org.id if org else None)
+            else:
+                org = resolver.organization(row, report.errors)
+                owner_id = None
+                if row.get("owner_email"):
+                    owner_id = db.scalar(
+                        select(User.id).where(func.lower(User.email) == row["owner_email"].lower())
+                    )
+                    if owner_id is None:
+                        report.errors.append(FieldError("owner_email", "No such user.", "unknown"))
+                values = {
+                    k: v
+                    for k, v in row.items()
+                    if not k.startswith("organization_") and k != "owner_email"
+                }
+                links = leads.LeadLinks(organization_id=org.id if org else None, owner_id=owner_id)
+                cleaned = leads.validate_new_lead(db, actor, values, links, refs=refs)
+                key = str(cleaned.get("code_name") or f"row{index}").casefold()
+                plan = (cleaned, links)
+        except ValidationFailed as failed:
+            report.errors += failed.errors
+            key = f"row{index}"
+        if key in seen:
+            report.errors.append(
+                FieldError(
+                    "row", f"The same record is already on row {seen[key]}.", "duplicate_in_file"
+                )
+            )
+        seen.setdefault(key, index)
+        reports.append(report)
+        plans.append(plan)
+    return reports, plans
+
+
+def run_import(
+    db: Session, actor: Actor, kind: str, content: bytes, *, dry_run: bool
+) -> ImportReport:
+    """Check every row; unless a dry run, write all rows or, on any error, none."""
+    require_staff_wide(actor)
+    if kind not in IMPORT_KINDS:
+        raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
+    rows, file_errors = _read_csv(content)
+    if not file_errors and rows:
+        file_errors = _check_columns(kind, list(rows[0]))
+    if not file_errors and not rows:
+        file_errors = [FieldError("file", "The file has no rows.", "empty")]
+    report = ImportReport(kind=kind, dry_run=dry_run, rows=[], file_errors=file_errors)
+    if file_errors:
+        if dry_run:
+            return report
+        raise ValidationFailed(errors=report.all_errors(), detail="Nothing was imported.")
+    report.rows, plans = _plan_rows(db, actor, kind, rows)
+    if dry_run:
+        return report
+    if report.invalid:
+        raise ValidationFailed(
+            errors=report.all_errors(),
+            detail=f"Nothing was imported: {report.invalid} row(s) have errors.",
+        )
+    bind_actor(db, actor)
+    for plan in plans:
+        if kind == "organizations":
+            db.add(Organization(**plan))
+        elif kind == "contacts":
+            cleaned, org_id = plan
+            db.add(Contact(**cleaned, organization_id=org_id))
+        else:
+            cleaned, links = plan
+            leads.add_lead(db, actor, cleaned, links)
+    db.commit()
+    report.applied = True
+    return report
+
+
+def template_csv(kind: str) -> str:
+    """An empty file with the right header row, to fill in a spreadsheet."""
+    return ",".join(COLUMNS[kind]) + "\r\n"

@@ -1,0 +1,1053 @@
+"""Investment leads: the pipeline's use cases, within each actor's need-to-know."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.db.audit import bind_actor
+from app.db.base import utcnow
+from app.db.models import (
+    Activity,
+    AuditEntry,
+    Contact,
+    Industry,
+    Lead,
+    LeadContact,
+    LeadMunicipality,
+    LeadShare,
+    LeadSite,
+    LeadStageChange,
+    LostReason,
+    Municipality,
+    Organization,
+    Site,
+    Stage,
+    User,
+)
+from app.domain.access import Actor, Role, require_role, require_staff_wide
+from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.domain.leads import (
+    CapexStatus,
+    LeadReferences,
+    LeadState,
+    ParseErrors,
+    StageDefinition,
+    StageKind,
+    StageLogEntry,
+    TransitionRequest,
+    clean_lead_fields,
+    effective_probability,
+    generate_code_name,
+    plan_transition,
+    time_in_stages,
+    validate_probability_override,
+    weighted_value,
+)
+from app.domain.organizations import COUNTRY_CODES
+from app.domain.sites import ZoningStatus
+from app.i18n import N_, register_labels
+from app.services.audit import entries_for, parse_uuid, register_access_check
+from app.services.scope import leads_visible_to, leads_with_need_to_know, sites_visible_to
+
+register_labels(
+    "investment_type",
+    {
+        "greenfield_fdi": N_("Greenfield FDI"),
+        "expansion": N_("Expansion in Kainuu"),
+        "brownfield": N_("Brownfield"),
+        "business_transfer": N_("Business transfer"),
+        "capital_investment": N_("Capital investment"),
+    },
+)
+register_labels(
+    "lead_source",
+    {
+        "portal_inquiry": N_("Portal inquiry"),
+        "invest_in_finland": N_("Invest in Finland / Business Finland"),
+        "partner": N_("Partner"),
+        "event": N_("Event"),
+        "own_prospecting": N_("Own prospecting"),
+    },
+)
+register_labels(
+    "capex_status",
+    {
+        "estimate": N_("Estimate"),
+        "announced": N_("Announced"),
+        "committed": N_("Committed"),
+        "realised": N_("Realised"),
+    },
+)
+register_labels(
+    "amount_basis",
+    {"estimated": N_("Estimated"), "confirmed": N_("Confirmed by the investor")},
+)
+register_labels(
+    "zoning_status",
+    {
+        "detailed_plan": N_("Detailed plan"),
+        "detailed_plan_in_preparation": N_("Detailed plan in preparation"),
+        "master_plan": N_("Master plan"),
+        "none": N_("No plan"),
+    },
+)
+register_labels("priority", {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High")})
+register_labels(
+    "share_status",
+    {"pending": N_("Awaiting answer"), "accepted": N_("Accepted"), "declined": N_("Declined")},
+)
+
+# Roles that may own a lead and so create one.
+LEAD_WORKERS = (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT, Role.PARTNER)
+SORTS = {
+    "updated_at": Lead.updated_at,
+    "created_at": Lead.created_at,
+    "code_name": Lead.code_name,
+    "capex_eur": Lead.capex_eur,
+    "expected_decision_on": Lead.expected_decision_on,
+    "stage": Stage.sort_order,
+    "last_activity_at": Lead.last_activity_at,
+}
+EXPORT_LIMIT = 100_000
+
+
+# ---------------------------------------------------------------- stages and reasons
+
+
+def stage_definitions(db: Session) -> dict[str, StageDefinition]:
+    return {
+        s.code: StageDefinition(
+            s.code, s.name_fi, s.name_en, s.default_probability, StageKind(s.kind), s.sort_order
+        )
+        for s in db.scalars(select(Stage).order_by(Stage.sort_order))
+    }
+
+
+def list_stages(db: Session) -> list[Stage]:
+    return list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+
+
+def update_stage(db: Session, actor: Actor, code: str, values: dict[str, Any]) -> Stage:
+    """Rename a stage or change its default probability; the kind is fixed."""
+    require_staff_wide(actor)
+    stage = db.get(Stage, code)
+    if stage is None:
+        raise NotFound("No such stage.")
+    parse = ParseErrors()
+    cleaned: dict[str, Any] = {}
+    for name in ("name_fi", "name_en"):
+        if name in values:
+            cleaned[name] = parse.text(values, name, 80, required=True)
+    if "default_probability" in values:
+        probability = parse.whole_number(values, "default_probability")
+        if stage.kind == StageKind.ON_HOLD.value:
+            parse.add("default_probability", "On hold has no probability.", "not_allowed")
+        elif probability is None or probability > 100:
+            parse.add("default_probability", "Give a whole number from 0 to 100.", "out_of_range")
+        cleaned["default_probability"] = probability
+    if "active" in values:
+        cleaned["active"] = bool(values["active"])
+    parse.raise_if_any("The stage is not valid.")
+    bind_actor(db, actor)
+    for name, value in cleaned.items():
+        setattr(stage, name, value)
+    db.commit()
+    return stage
+
+
+def list_lost_reasons(db: Session) -> list[LostReason]:
+    return list(db.scalars(select(LostReason).order_by(LostReason.sort_order, LostReason.code)))
+
+
+def create_lost_reason(db: Session, actor: Actor, values: dict[str, Any]) -> LostReason:
+    require_staff_wide(actor)
+    parse = ParseErrors()
+    code = parse.text(values, "code", 40, required=True)
+    name_fi = parse.text(values, "name_fi", 120, required=True)
+    name_en = parse.text(values, "name_en", 120, required=True)
+    if code is not None and db.get(LostReason, code) is not None:
+        parse.add("code", "This code is already in use.", "duplicate")
+    parse.raise_if_any("The lost reason is not valid.")
+    bind_actor(db, actor)
+    last = db.scalar(select(func.max(LostReason.sort_order))) or 0
+    reason = LostReason(code=code, name_fi=name_fi, name_en=name_en, sort_order=last + 1)
+    db.add(reason)
+    db.commit()
+    return reason
+
+
+# ---------------------------------------------------------------- reading leads
+
+
+@dataclass
+class LeadFilters:
+    stages: list[str] = field(default_factory=list)
+    industry: str | None = None
+    municipality: str | None = None
+    owner_id: uuid.UUID | None = None
+    investment_type: str | None = None
+    origin_country: str | None = None
+    source: str | None = None
+    priority: str | None = None
+    q: str | None = None
+    sort: str = "-updated_at"
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """A lead as a list shows it; `need_to_know` False hides the investor."""
+
+    lead: Lead
+    stage_kind: str
+    default_probability: int | None
+    organization_name: str | None
+    need_to_know: bool
+
+    @property
+    def probability(self) -> int | None:
+        return _probability(self.lead, self.stage_kind, self.default_probability)
+
+    @property
+    def weighted_value_eur(self) -> int:
+        capex = None if self.lead.capex_eur is None else Decimal(self.lead.capex_eur)
+        return int(weighted_value(capex, self.probability))
+
+
+def _probability(lead: Lead, kind: str, default: int | None) -> int | None:
+    stage = StageDefinition(lead.stage_code, "", "", default, StageKind(kind), 0)
+    return effective_probability(
+        LeadState(stage_code=lead.stage_code, probability_override=lead.probability_override),
+        {lead.stage_code: stage},
+    )
+
+
+def _sort_clause(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise ValidationFailed.single(
+            "sort", f"Sort by one of: {', '.join(SORTS)} (prefix - for descending).", "unknown"
+        )
+    column = SORTS[key]
+    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return [ordered, Lead.id]
+
+
+def lead_list_query(actor: Actor, filters: LeadFilters) -> Select[Lead, str, int | None, str, bool]:
+    """The filtered lead list as one statement (the benchmark runs it directly too)."""
+    need_to_know = leads_with_need_to_know(actor)
+    query = (
+        select(
+            Lead,
+            Stage.kind,
+            Stage.default_probability,
+            Organization.name,
+            need_to_know.label("need_to_know"),
+        )
+        .join(Stage, Stage.code == Lead.stage_code)
+        .outerjoin(Organization, Organization.id == Lead.organization_id)
+        .where(leads_visible_to(actor))
+    )
+    if filters.stages:
+        query = query.where(Lead.stage_code.in_(filters.stages))
+    if filters.industry:
+        # A parent industry finds the leads of its sub-industries as well.
+        children = select(Industry.code).where(Industry.parent_code == filters.industry)
+        query = query.where(
+            or_(Lead.industry_code == filters.industry, Lead.industry_code.in_(children))
+        )
+    if filters.municipality:
+        candidates = select(LeadMunicipality.lead_id).where(
+            LeadMunicipality.municipality_code == filters.municipality
+        )
+        query = query.where(
+            or_(Lead.landing_municipality_code == filters.municipality, Lead.id.in_(candidates))
+        )
+    if filters.owner_id:
+        query = query.where(Lead.owner_id == filters.owner_id)
+    if filters.investment_type:
+        query = query.where(Lead.investment_type == filters.investment_type)
+    if filters.origin_country:
+        query = query.where(Lead.origin_country == filters.origin_country.upper())
+    if filters.source:
+        query = query.where(Lead.source == filters.source)
+    if filters.priority:
+        query = query.where(Lead.priority == filters.priority)
+    if filters.q and filters.q.strip():
+        pattern = f"%{_escape_like(filters.q.strip())}%"
+        matches: list[ColumnElement[bool]] = [
+            Lead.code_name.ilike(pattern, escape="\\"),
+            Lead.title.ilike(pattern, escape="\\"),
+        ]
+        # Searching by investor name must not reveal who the investor is.
+        matches.append(and_(need_to_know, Organization.name.ilike(pattern, escape="\\")))
+        query = query.where(or_(*matches))
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_leads(
+    db: Session, actor: Actor, filters: LeadFilters, *, limit: int = 50, offset: int = 0
+) -> tuple[list[LeadRow], int]:
+    query = lead_list_query(actor, filters)
+    order = _sort_clause(filters.sort)
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.execute(query.order_by(*order).limit(limit).offset(offset))
+    return [
+        LeadRow(lead, kind, default, org, bool(ntk)) for lead, kind, default, org, ntk in rows
+    ], (total)
+
+
+@dataclass
+class LeadView:
+    """One lead with what hangs on it, already cut to the actor's need-to-know."""
+
+    lead: Lead
+    stage: Stage
+    need_to_know: bool
+    can_edit: bool
+    organization: Organization | None
+    contacts: list[tuple[Contact, str | None]]
+    municipality_codes: list[str]
+    site_ids: list[uuid.UUID]
+    shares: list[LeadShare]
+    owner: User | None
+
+    @property
+    def probability(self) -> int | None:
+        return _probability(self.lead, self.stage.kind, self.stage.default_probability)
+
+    @property
+    def weighted_value_eur(self) -> int:
+        capex = None if self.lead.capex_eur is None else Decimal(self.lead.capex_eur)
+        return int(weighted_value(capex, self.probability))
+
+    def share_for(self, actor: Actor) -> LeadShare | None:
+        """The pending share this actor may accept or decline."""
+        for share in self.shares:
+            if share.status == "pending" and _is_receiver(actor, share):
+                return share
+        return None
+
+
+def can_edit_lead(actor: Actor, lead: Lead) -> bool:
+    """The coordinator edits every lead; others the leads they own."""
+    return actor.sees_everything or (actor.user_id is not None and lead.owner_id == actor.user_id)
+
+
+def _visible_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> tuple[Lead, bool]:
+    row = db.execute(
+        select(Lead, leads_with_need_to_know(actor).label("ntk")).where(
+            Lead.id == lead_id, leads_visible_to(actor)
+        )
+    ).first()
+    if row is None:
+        # Out-of-scope leads answer exactly like missing ones: no existence leak.
+        raise NotFound("No such lead.")
+    return row[0], bool(row[1])
+
+
+def require_need_to_know(db: Session, actor: Actor, lead_id: uuid.UUID) -> Lead:
+    lead, need_to_know = _visible_lead(db, actor, lead_id)
+    if not need_to_know:
+        raise PermissionDenied("This lead is confidential; only its code name is shown to you.")
+    return lead
+
+
+def _editable_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> Lead:
+    lead, _ = _visible_lead(db, actor, lead_id)
+    if not can_edit_lead(actor, lead):
+        raise PermissionDenied("Only the lead's owner or the coordinator may change it.")
+    return lead
+
+
+def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
+    lead, need_to_know = _visible_lead(db, actor, lead_id)
+    stage = db.get(Stage, lead.stage_code)
+    assert stage is not None  # a foreign key guarantees it
+    organization = None
+    contacts: list[tuple[Contact, str | None]] = []
+    shares: list[LeadShare] = []
+    if need_to_know:
+        if lead.organization_id:
+            organization = db.get(Organization, lead.organization_id)
+        contacts = [
+            (c, role)
+            for c, role in db.execute(
+                select(Contact, LeadContact.role)
+                .join(LeadContact, LeadContact.contact_id == Contact.id)
+                .where(LeadContact.lead_id == lead.id)
+                .order_by(Contact.full_name, Contact.id)
+            )
+        ]
+        shares = list(
+            db.scalars(
+                select(LeadShare)
+                .where(LeadShare.lead_id == lead.id)
+                .order_by(LeadShare.shared_at, LeadShare.id)
+            )
+        )
+    municipality_codes = list(
+        db.scalars(
+            select(LeadMunicipality.municipality_code)
+            .where(LeadMunicipality.lead_id == lead.id)
+            .order_by(LeadMunicipality.municipality_code)
+        )
+    )
+    site_ids = list(
+        db.scalars(
+            select(LeadSite.site_id).where(LeadSite.lead_id == lead.id).order_by(LeadSite.site_id)
+        )
+    )
+    owner = db.get(User, lead.owner_id) if lead.owner_id else None
+    return LeadView(
+        lead,
+        stage,
+        need_to_know,
+        can_edit_lead(actor, lead),
+        organization,
+        contacts,
+        municipality_codes,
+        site_ids,
+        shares,
+        owner,
+    )
+
+
+# ---------------------------------------------------------------- writing leads
+
+
+def lead_references(db: Session) -> LeadReferences:
+    return LeadReferences(
+        industry_codes=set(db.scalars(select(Industry.code).where(Industry.active))),
+        municipality_codes=set(db.scalars(select(Municipality.code))),
+        open_stage_codes=set(
+            db.scalars(select(Stage.code).where(Stage.active, Stage.kind == StageKind.OPEN.value))
+        ),
+        country_codes=COUNTRY_CODES,
+        zoning_statuses={z.value for z in ZoningStatus},
+    )
+
+
+@dataclass
+class LeadLinks:
+    """The records a lead points at, by id; None leaves a link unchanged on edit."""
+
+    organization_id: uuid.UUID | None = None
+    contact_ids: list[uuid.UUID] | None = None
+    site_ids: list[uuid.UUID] | None = None
+    owner_id: uuid.UUID | None = None
+    clear_organization: bool = False
+
+
+def _check_links(db: Session, actor: Actor, links: LeadLinks, errors: list[FieldError]) -> None:
+    if links.organization_id and db.get(Organization, links.organization_id) is None:
+        errors.append(FieldError("organization_id", "No such organisation.", "unknown"))
+    if links.contact_ids:
+        found = set(db.scalars(select(Contact.id).where(Contact.id.in_(links.contact_ids))))
+        if missing := [str(c) for c in links.contact_ids if c not in found]:
+            errors.append(
+                FieldError("contact_ids", f"No such contact: {', '.join(missing)}.", "unknown")
+            )
+    if links.site_ids:
+        found = set(
+            db.scalars(select(Site.id).where(Site.id.in_(links.site_ids), sites_visible_to(actor)))
+        )
+        if missing := [str(s) for s in links.site_ids if s not in found]:
+            errors.append(FieldError("site_ids", f"No such site: {', '.join(missing)}.", "unknown"))
+    if links.owner_id:
+        owner = db.get(User, links.owner_id)
+        if owner is None or not owner.is_active or Role(owner.role) not in LEAD_WORKERS:
+            errors.append(FieldError("owner_id", "Choose an active staff user.", "unknown"))
+        elif owner.id != actor.user_id and not actor.sees_everything:
+            errors.append(
+                FieldError("owner_id", "Only the coordinator assigns leads.", "not_allowed")
+            )
+
+
+def validate_new_lead(
+    db: Session,
+    actor: Actor,
+    values: dict[str, Any],
+    links: LeadLinks,
+    *,
+    refs: LeadReferences | None = None,
+    taken_code_names: set[str] | None = None,
+) -> dict[str, Any]:
+    """Every check of a new lead; returns the cleaned fields. Used by create and import."""
+    errors: list[FieldError] = []
+    try:
+        cleaned = clean_lead_fields(values, refs or lead_references(db), creating=True)
+    except ValidationFailed as failed:
+        errors += failed.errors
+        cleaned = {}
+    code_name = cleaned.get("code_name")
+    if code_name:
+        key = str(code_name).casefold()
+        taken = taken_code_names is not None and key in taken_code_names
+        if taken or db.scalar(select(Lead.id).where(func.lower(Lead.code_name) == key)):
+            errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
+    _check_links(db, actor, links, errors)
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The lead is not valid.")
+    return cleaned
+
+
+def create_lead(db: Session, actor: Actor, values: dict[str, Any], links: LeadLinks) -> Lead:
+    require_role(actor, *LEAD_WORKERS)
+    cleaned = validate_new_lead(db, actor, values, links)
+    lead = add_lead(db, actor, cleaned, links)
+    db.commit()
+    return lead
+
+
+def add_lead(db: Session, actor: Actor, cleaned: dict[str, Any], links: LeadLinks) -> Lead:
+    """Write an already validated lead with its first stage-log entry; no commit."""
+    bind_actor(db, actor)
+    now = utcnow()
+    municipality_codes: list[str] = cleaned.pop("municipality_codes", [])
+    if not cleaned.get("code_name"):
+        cleaned["code_name"] = generate_code_name(set(db.scalars(select(Lead.code_name))))
+    lead = Lead(
+        **cleaned,
+        organization_id=links.organization_id,
+        owner_id=links.owner_id or actor.user_id,
+        stage_changed_at=now,
+        last_activity_at=now,
+    )
+    db.add(lead)
+    db.flush()
+    db.add(
+        LeadStageChange(
+            lead_id=lead.id,
+            from_stage=None,
+            to_stage=lead.stage_code,
+            at=now,
+            actor_user_id=actor.user_id,
+        )
+    )
+    db.add_all(LeadMunicipality(lead_id=lead.id, municipality_code=c) for c in municipality_codes)
+    db.add_all(LeadContact(lead_id=lead.id, contact_id=c) for c in links.contact_ids or [])
+    db.add_all(LeadSite(lead_id=lead.id, site_id=s) for s in links.site_ids or [])
+    db.flush()
+    return lead
+
+
+def update_lead(
+    db: Session, actor: Actor, lead_id: uuid.UUID, values: dict[str, Any], links: LeadLinks
+) -> Lead:
+    lead = _editable_lead(db, actor, lead_id)
+    errors: list[FieldError] = []
+    try:
+        cleaned = clean_lead_fields(values, lead_references(db), creating=False)
+    except ValidationFailed as failed:
+        errors += failed.errors
+        cleaned = {}
+    if "code_name" in cleaned:
+        code_name = cleaned["code_name"]
+        if code_name is None:
+            errors.append(FieldError("code_name", "A lead always has a code name.", "required"))
+        elif db.scalar(
+            select(Lead.id).where(
+                func.lower(Lead.code_name) == str(code_name).casefold(), Lead.id != lead.id
+            )
+        ):
+            errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
+    _check_links(db, actor, links, errors)
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The lead is not valid.")
+    bind_actor(db, actor)
+    municipality_codes = cast("list[str] | None", cleaned.pop("municipality_codes", None))
+    for name, value in cleaned.items():
+        setattr(lead, name, value)
+    if links.organization_id or links.clear_organization:
+        lead.organization_id = links.organization_id
+    if links.owner_id:
+        lead.owner_id = links.owner_id
+    if municipality_codes is not None:
+        _replace_links(db, LeadMunicipality, lead.id, "municipality_code", municipality_codes)
+    if links.contact_ids is not None:
+        _replace_links(db, LeadContact, lead.id, "contact_id", links.contact_ids)
+    if links.site_ids is not None:
+        _replace_links(db, LeadSite, lead.id, "site_id", links.site_ids)
+    db.commit()
+    return lead
+
+
+def _replace_links(
+    db: Session,
+    model: type[LeadMunicipality] | type[LeadContact] | type[LeadSite],
+    lead_id: uuid.UUID,
+    column: str,
+    wanted: Sequence[Any],
+) -> None:
+    current = {
+        getattr(row, column): row
+        for row in db.scalars(select(model).where(model.lead_id == lead_id))
+    }
+    for key, row in current.items():
+        if key not in wanted:
+            db.delete(row)
+    for key in wanted:
+        if key not in current:
+            db.add(model(lead_id=lead_id, **{column: key}))
+
+
+def set_probability(
+    db: Session, actor: Actor, lead_id: uuid.UUID, probability: int | None, reason: str | None
+) -> Lead:
+    """Override the stage's default probability with a reason, or clear the override."""
+    lead = _editable_lead(db, actor, lead_id)
+    value, cleaned_reason = validate_probability_override(probability, reason)
+    stage = db.get(Stage, lead.stage_code)
+    if value is not None and stage is not None and stage.kind != StageKind.OPEN.value:
+        raise ValidationFailed.single(
+            "probability", "Only an open lead's probability can be overridden.", "not_allowed"
+        )
+    bind_actor(db, actor)
+    lead.probability_override, lead.probability_reason = value, cleaned_reason
+    db.commit()
+    return lead
+
+
+def _state_of(db: Session, lead: Lead) -> LeadState:
+    return LeadState(
+        stage_code=lead.stage_code,
+        capex_eur=None if lead.capex_eur is None else Decimal(lead.capex_eur),
+        capex_status=CapexStatus(lead.capex_status),
+        probability_override=lead.probability_override,
+        probability_reason=lead.probability_reason,
+        landing_municipality_code=lead.landing_municipality_code,
+        landed_on=lead.landed_on,
+        lost_reason_code=lead.lost_reason_code,
+        candidate_municipality_codes=tuple(
+            db.scalars(
+                select(LeadMunicipality.municipality_code).where(
+                    LeadMunicipality.lead_id == lead.id
+                )
+            )
+        ),
+    )
+
+
+def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: TransitionRequest) -> Lead:
+    """Move a lead to another stage under the pipeline rules, logging who, when and why."""
+    lead = _editable_lead(db, actor, lead_id)
+    stages = {code: s for code, s in stage_definitions(db).items()}
+    active = set(db.scalars(select(Stage.code).where(Stage.active)))
+    plan = plan_transition(
+        _state_of(db, lead),
+        request,
+        {code: s for code, s in stages.items() if code in active or code == lead.stage_code},
+        set(db.scalars(select(LostReason.code).where(LostReason.active))),
+        set(db.scalars(select(Municipality.code))),
+    )
+    bind_actor(db, actor)
+    now = utcnow()
+    for name, value in plan.changes().items():
+        if isinstance(value, Decimal):
+            setattr(lead, name, int(value))
+        elif isinstance(value, CapexStatus):
+            setattr(lead, name, value.value)
+        else:
+            setattr(lead, name, value)
+    lead.lost_note = plan.note if stages[plan.to_stage].kind is StageKind.LOST else None
+    lead.stage_changed_at = now
+    lead.last_activity_at = now
+    landing = plan.new_state.landing_municipality_code
+    if landing and landing not in plan.new_state.candidate_municipality_codes:
+        db.add(LeadMunicipality(lead_id=lead.id, municipality_code=landing))
+    db.add(
+        LeadStageChange(
+            lead_id=lead.id,
+            from_stage=plan.from_stage,
+            to_stage=plan.to_stage,
+            at=now,
+            actor_user_id=actor.user_id,
+            note=plan.note,
+        )
+    )
+    db.commit()
+    return lead
+
+
+def stage_durations(db: Session, actor: Actor, lead_id: uuid.UUID) -> dict[str, timedelta]:
+    lead, _ = _visible_lead(db, actor, lead_id)
+    log = [
+        StageLogEntry(c.from_stage, c.to_stage, c.at)
+        for c in db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id == lead.id))
+    ]
+    return time_in_stages(log, utcnow())
+
+
+# ---------------------------------------------------------------- handoffs
+
+
+def _is_receiver(actor: Actor, share: LeadShare) -> bool:
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        return share.municipality_code == actor.municipality_code
+    if actor.role is Role.PARTNER:
+        return share.organization_id == actor.organization_id
+    return False
+
+
+def share_lead(
+    db: Session,
+    actor: Actor,
+    lead_id: uuid.UUID,
+    *,
+    municipality_code: str | None,
+    organization_id: uuid.UUID | None,
+    message: str | None,
+) -> LeadShare:
+    """Hand a lead to a municipality or a partner organisation, who accepts or declines."""
+    lead = _editable_lead(db, actor, lead_id)
+    errors: list[FieldError] = []
+    if (municipality_code is None) == (organization_id is None):
+        errors.append(
+            FieldError(
+                "municipality_code",
+                "Share with either a municipality or a partner organisation.",
+                "one_receiver",
+            )
+        )
+    elif municipality_code is not None and db.get(Municipality, municipality_code) is None:
+        errors.append(FieldError("municipality_code", "Unknown municipality.", "unknown"))
+    elif organization_id is not None:
+        org = db.get(Organization, organization_id)
+        if org is None:
+            errors.append(FieldError("organization_id", "No such organisation.", "unknown"))
+        elif org.id == lead.organization_id:
+            errors.append(
+                FieldError("organization_id", "This is the lead's investor.", "not_allowed")
+            )
+    text = (message or "").strip() or None
+    if text and len(text) > 5000:
+        errors.append(FieldError("message", "At most 5000 characters.", "too_long"))
+    if not errors:
+        receiver = (
+            LeadShare.municipality_code == municipality_code
+            if municipality_code
+            else LeadShare.organization_id == organization_id
+        )
+        if db.scalar(
+            select(LeadShare.id).where(
+                LeadShare.lead_id == lead.id, receiver, LeadShare.status != "declined"
+            )
+        ):
+            field_name = "municipality_code" if municipality_code else "organization_id"
+            errors.append(
+                FieldError(field_name, "The lead is already shared with them.", "already_shared")
+            )
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The lead cannot be shared.")
+    bind_actor(db, actor)
+    share = LeadShare(
+        lead_id=lead.id,
+        municipality_code=municipality_code,
+        organization_id=organization_id,
+        message=text,
+        shared_by_id=actor.user_id,
+        shared_at=utcnow(),
+    )
+    db.add(share)
+    lead.last_activity_at = utcnow()
+    db.commit()
+    return share
+
+
+def respond_to_share(
+    db: Session, actor: Actor, share_id: uuid.UUID, *, accept: bool, note: str | None
+) -> LeadShare:
+    share = db.get(LeadShare, share_id)
+    if share is None or not _is_receiver(actor, share):
+        raise NotFound("No such share.")
+    if share.status != "pending":
+        raise Conflict(f"The share was already {share.status}.")
+    text = (note or "").strip() or None
+    if text and len(text) > 5000:
+        raise ValidationFailed.single("note", "At most 5000 characters.", "too_long")
+    bind_actor(db, actor)
+    share.status = "accepted" if accept else "declined"
+    share.responded_by_id = actor.user_id
+    share.responded_at = utcnow()
+    share.response_note = text
+    lead = db.get(Lead, share.lead_id)
+    if lead is not None:
+        lead.last_activity_at = utcnow()
+    db.commit()
+    return share
+
+
+def list_shares(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[LeadShare]:
+    lead = require_need_to_know(db, actor, lead_id)
+    return list(
+        db.scalars(
+            select(LeadShare).where(LeadShare.lead_id == lead.id).order_by(LeadShare.shared_at)
+        )
+    )
+
+
+def incoming_shares(db: Session, actor: Actor) -> list[tuple[LeadShare, Lead]]:
+    """Handoffs waiting for this actor's answer."""
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        receiver = LeadShare.municipality_code == actor.municipality_code
+    elif actor.role is Role.PARTNER:
+        receiver = LeadShare.organization_id == actor.organization_id
+    else:
+        return []
+    return [
+        (share, lead)
+        for share, lead in db.execute(
+            select(LeadShare, Lead)
+            .join(Lead, Lead.id == LeadShare.lead_id)
+            .where(receiver, LeadShare.status == "pending")
+            .order_by(LeadShare.shared_at.desc(), LeadShare.id)
+        )
+    ]
+
+
+# ---------------------------------------------------------------- timeline
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str
+    summary: str
+    actor: str | None
+    details: dict[str, Any]
+
+
+def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {i: n for i, n in db.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))}
+
+
+def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem]:
+    """Everything that happened to a lead, newest first: stage log, activities, shares
+    and the audit trail of the lead and its shares."""
+    lead = require_need_to_know(db, actor, lead_id)
+    changes = list(db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)))
+    activities = list(db.scalars(select(Activity).where(Activity.lead_id == lead.id)))
+    shares = list(db.scalars(select(LeadShare).where(LeadShare.lead_id == lead.id)))
+    names = _names(
+        db,
+        {c.actor_user_id for c in changes}
+        | {a.created_by_id for a in activities}
+        | {a.assignee_id for a in activities}
+        | {s.shared_by_id for s in shares}
+        | {s.responded_by_id for s in shares},
+    )
+    receivers = _receiver_names(db, shares)
+    items: list[TimelineItem] = []
+    for c in changes:
+        items.append(
+            TimelineItem(
+                c.at,
+                "stage_change",
+                f"{c.from_stage or '–'} → {c.to_stage}",
+                names.get(c.actor_user_id) if c.actor_user_id else None,
+                {"from_stage": c.from_stage, "to_stage": c.to_stage, "note": c.note},
+            )
+        )
+    for a in activities:
+        items.append(
+            TimelineItem(
+                a.occurred_at,
+                "activity",
+                a.subject,
+                names.get(a.created_by_id) if a.created_by_id else None,
+                {
+                    "activity_id": str(a.id),
+                    "activity_kind": a.kind,
+                    "body": a.body,
+                    "due_on": a.due_on.isoformat() if a.due_on else None,
+                    "assignee": names.get(a.assignee_id) if a.assignee_id else None,
+                    "done": a.done_at is not None,
+                    "origin_type": a.origin_type,
+                    "origin_id": a.origin_id,
+                },
+            )
+        )
+    for s in shares:
+        receiver = receivers.get(s.id, "")
+        items.append(
+            TimelineItem(
+                s.shared_at,
+                "share",
+                receiver,
+                names.get(s.shared_by_id) if s.shared_by_id else None,
+                {"share_id": str(s.id), "message": s.message, "status": s.status},
+            )
+        )
+        if s.responded_at is not None:
+            items.append(
+                TimelineItem(
+                    s.responded_at,
+                    "share_response",
+                    receiver,
+                    names.get(s.responded_by_id) if s.responded_by_id else None,
+                    {"share_id": str(s.id), "status": s.status, "note": s.response_note},
+                )
+            )
+    audit: list[AuditEntry] = entries_for(db, "leads", str(lead.id))
+    for s in shares:
+        audit += entries_for(db, "lead_shares", str(s.id))
+    for entry in audit:
+        items.append(
+            TimelineItem(
+                entry.at,
+                "audit",
+                f"{entry.entity_type} {entry.action}",
+                entry.actor_label,
+                {
+                    "entity_type": entry.entity_type,
+                    "action": entry.action,
+                    "changes": entry.changes,
+                },
+            )
+        )
+    order = {"audit": 1}
+    items.sort(key=lambda i: (i.at, -order.get(i.kind, 0)), reverse=True)
+    return items
+
+
+def _receiver_names(db: Session, shares: list[LeadShare]) -> dict[uuid.UUID, str]:
+    municipalities = {c: n for c, n in db.execute(select(Municipality.code, Municipality.name_fi))}
+    org_ids = {s.organization_id for s in shares if s.organization_id}
+    orgs = (
+        {
+            i: n
+            for i, n in db.execute(
+                select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
+            )
+        }
+        if org_ids
+        else {}
+    )
+    return {
+        s.id: municipalities.get(s.municipality_code or "", "")
+        if s.municipality_code
+        else orgs.get(s.organization_id, "")  # type: ignore[arg-type]
+        for s in shares
+    }
+
+
+# ---------------------------------------------------------------- export
+
+
+EXPORT_COLUMNS = (
+    "code_name",
+    "title",
+    "stage",
+    "probability",
+    "capex_eur",
+    "capex_basis",
+    "capex_status",
+    "weighted_value_eur",
+    "jobs",
+    "industry",
+    "investment_type",
+    "origin_country",
+    "source",
+    "priority",
+    "expected_decision_on",
+    "landing_municipality",
+    "landed_on",
+    "lost_reason",
+    "owner",
+    "investor_organization",
+    "investor_contacts",
+)
+
+
+def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[object]]:
+    """The filtered list as table rows; investor fields blank without need-to-know."""
+    query = lead_list_query(actor, filters).order_by(*_sort_clause(filters.sort))
+    rows = [
+        LeadRow(lead, kind, default, org, bool(ntk))
+        for lead, kind, default, org, ntk in db.execute(query.limit(EXPORT_LIMIT))
+    ]
+    known = [r.lead.id for r in rows if r.need_to_know]
+    contacts: dict[uuid.UUID, list[str]] = {}
+    for start in range(0, len(known), 1000):
+        for lead_id, name in db.execute(
+            select(LeadContact.lead_id, Contact.full_name)
+            .join(Contact, Contact.id == LeadContact.contact_id)
+            .where(LeadContact.lead_id.in_(known[start : start + 1000]))
+            .order_by(Contact.full_name)
+        ):
+            contacts.setdefault(lead_id, []).append(name)
+    owners = _names(db, {r.lead.owner_id for r in rows})
+    out: list[list[object]] = []
+    for r in rows:
+        lead = r.lead
+        out.append(
+            [
+                lead.code_name,
+                lead.title,
+                lead.stage_code,
+                r.probability,
+                lead.capex_eur,
+                lead.capex_basis,
+                lead.capex_status,
+                r.weighted_value_eur,
+                lead.jobs,
+                lead.industry_code,
+                lead.investment_type,
+                lead.origin_country,
+                lead.source,
+                lead.priority,
+                lead.expected_decision_on,
+                lead.landing_municipality_code,
+                lead.landed_on,
+                lead.lost_reason_code,
+                owners.get(lead.owner_id) if lead.owner_id else None,
+                r.organization_name if r.need_to_know else None,
+                "; ".join(contacts.get(lead.id, [])) if r.need_to_know else None,
+            ]
+        )
+    return out
+
+
+# ---------------------------------------------------------------- stale leads
+
+
+def stale_leads(
+    db: Session, actor: Actor, days: int, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Lead], int]:
+    """Open leads the actor works on with no activity for `days` days, oldest first."""
+    cutoff = utcnow() - timedelta(days=days)
+    query = (
+        select(Lead)
+        .join(Stage, Stage.code == Lead.stage_code)
+        .where(
+            leads_with_need_to_know(actor),
+            Stage.kind == StageKind.OPEN.value,
+            Lead.last_activity_at < cutoff,
+        )
+    )
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(Lead.last_activity_at, Lead.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def _check_lead_access(db: Session, actor: Actor, entity_id: str) -> None:
+    require_need_to_know(db, actor, parse_uuid(entity_id))
+
+
+register_access_check("leads", _check_lead_access)

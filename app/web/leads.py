@@ -1,0 +1,554 @@
+"""Staff pages of the lead pipeline: kanban board, list, lead page, transitions, handoffs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.deps import DbSession
+from app.db.models import Industry, Municipality, Organization, User
+from app.domain.access import Role
+from app.domain.activities import ActivityKind
+from app.domain.errors import FieldError, ValidationFailed
+from app.domain.leads import (
+    AmountBasis,
+    CapexStatus,
+    InvestmentType,
+    LeadSource,
+    Priority,
+    StageKind,
+    TransitionRequest,
+)
+from app.services import activities, leads
+from app.services.activities import Subject
+from app.services.auth import actor_for
+from app.services.leads import LeadFilters, LeadLinks
+from app.web.deps import CsrfChecked, StaffUser
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+BOARD_CARDS_PER_STAGE = 30
+LIST_PAGE = 50
+
+
+def choices(db: Session) -> dict[str, Any]:
+    """Everything the lead forms offer to choose from."""
+    return {
+        "stages": leads.list_stages(db),
+        "lost_reasons": [r for r in leads.list_lost_reasons(db) if r.active],
+        "municipalities": list(db.scalars(select(Municipality).order_by(Municipality.name_fi))),
+        "industries": list(
+            db.scalars(select(Industry).where(Industry.active).order_by(Industry.sort_order))
+        ),
+        "investment_types": [t.value for t in InvestmentType],
+        "sources": [s.value for s in LeadSource],
+        "priorities": [p.value for p in Priority],
+        "bases": [b.value for b in AmountBasis],
+        "capex_statuses": [s.value for s in CapexStatus],
+        "landing_statuses": [CapexStatus.COMMITTED.value, CapexStatus.REALISED.value],
+        "activity_kinds": [k.value for k in ActivityKind],
+        "owners": list(
+            db.scalars(
+                select(User)
+                .where(User.is_active, User.role.in_(["admin", "coordinator", "municipal_contact"]))
+                .order_by(User.full_name)
+            )
+        ),
+    }
+
+
+def _errors(failed: ValidationFailed) -> dict[str, str]:
+    return {e.field: e.reason for e in failed.errors}
+
+
+def _text(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _uuid(form: Any, name: str, errors: list[FieldError]) -> uuid.UUID | None:
+    value = _text(form, name)
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        errors.append(FieldError(name, "Choose from the list.", "invalid"))
+        return None
+
+
+def filters_from(request: Request) -> LeadFilters:
+    params = request.query_params
+    owner = params.get("owner") or None
+    try:
+        owner_id = uuid.UUID(owner) if owner else None
+    except ValueError:
+        owner_id = None
+    return LeadFilters(
+        stages=[s for s in params.getlist("stage") if s],
+        industry=params.get("industry") or None,
+        municipality=params.get("municipality") or None,
+        owner_id=owner_id,
+        investment_type=params.get("type") or None,
+        origin_country=params.get("origin") or None,
+        source=params.get("source") or None,
+        priority=params.get("priority") or None,
+        q=params.get("q") or None,
+        sort=params.get("sort") or "-updated_at",
+    )
+
+
+@router.get("/leads", response_class=HTMLResponse)
+def lead_list(request: Request, db: DbSession, user: StaffUser, page: int = 1) -> Response:
+    actor = actor_for(user)
+    filters = filters_from(request)
+    page = max(page, 1)
+    try:
+        rows, total = leads.list_leads(
+            db, actor, filters, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE
+        )
+    except ValidationFailed:
+        filters.sort = "-updated_at"
+        rows, total = leads.list_leads(db, actor, filters, limit=LIST_PAGE)
+    query = request.url.query
+    return render(
+        request,
+        "leads/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // LIST_PAGE)),
+            "filters": filters,
+            "query": query,
+            "query_without_page": "&".join(
+                p for p in query.split("&") if p and not p.startswith("page=")
+            ),
+            "may_create": actor.role is not Role.FORUM_VIEWER,
+            **choices(db),
+        },
+        user=user,
+    )
+
+
+@router.get("/leads/board", response_class=HTMLResponse)
+def board(request: Request, db: DbSession, user: StaffUser) -> Response:
+    """The pipeline by stage; each card carries a plain form so no script is needed."""
+    actor = actor_for(user)
+    filters = filters_from(request)
+    columns = []
+    for stage in leads.list_stages(db):
+        if not stage.active:
+            continue
+        rows, total = leads.list_leads(
+            db,
+            actor,
+            LeadFilters(**{**filters.__dict__, "stages": [stage.code]}),
+            limit=BOARD_CARDS_PER_STAGE,
+        )
+        weighted = sum(r.weighted_value_eur for r in rows)
+        columns.append({"stage": stage, "rows": rows, "total": total, "weighted": weighted})
+    return render(
+        request,
+        "leads/board.html",
+        {"columns": columns, "filters": filters, "query": request.url.query, **choices(db)},
+        user=user,
+    )
+
+
+def _lead_values(form: Any) -> tuple[dict[str, Any], LeadLinks, list[FieldError]]:
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {
+        name: _text(form, name)
+        for name in (
+            "code_name",
+            "title",
+            "description",
+            "industry_code",
+            "investment_type",
+            "origin_country",
+            "capex_eur",
+            "capex_basis",
+            "capex_status",
+            "jobs",
+            "jobs_basis",
+            "source",
+            "expected_decision_on",
+            "priority",
+        )
+    }
+    values["municipality_codes"] = [c for c in form.getlist("municipality_codes") if c]
+    values["requirements"] = {
+        name: _text(form, f"req_{name}")
+        for name in ("min_area_ha", "max_area_ha", "min_power_mw", "water_m3_per_day")
+    } | {
+        "needs_rail": True if form.get("req_needs_rail") else None,
+        "zoning_statuses": [z for z in form.getlist("req_zoning_statuses") if z],
+        "municipality_codes": [c for c in form.getlist("req_municipality_codes") if c],
+    }
+    links = LeadLinks(
+        organization_id=_uuid(form, "organization_id", errors),
+        owner_id=_uuid(form, "owner_id", errors),
+        clear_organization=not _text(form, "organization_id"),
+    )
+    return values, links, errors
+
+
+def _form_page(
+    request: Request,
+    db: Session,
+    user: User,
+    *,
+    lead: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    orgs = list(db.scalars(select(Organization).order_by(Organization.name).limit(2000)))
+    return render(
+        request,
+        "leads/form.html",
+        {
+            "lead": lead,
+            "values": values,
+            "errors": errors,
+            "organizations": orgs if actor_for(user).sees_everything else [],
+            "zoning_statuses": [
+                "detailed_plan",
+                "detailed_plan_in_preparation",
+                "master_plan",
+                "none",
+            ],
+            **choices(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/leads/new", response_class=HTMLResponse)
+def new_lead(request: Request, db: DbSession, user: StaffUser) -> Response:
+    return _form_page(request, db, user, lead=None, values={"requirements": {}}, errors={})
+
+
+@router.post("/leads/new", dependencies=[CsrfChecked])
+async def create_lead(request: Request, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values, links, errors = _lead_values(form)
+    try:
+        if errors:
+            raise ValidationFailed(errors=errors)
+        lead = leads.create_lead(db, actor_for(user), dict(values), links)
+    except ValidationFailed as failed:
+        return _form_page(
+            request,
+            db,
+            user,
+            lead=None,
+            values={**values, "organization_id": _text(form, "organization_id")},
+            errors=_errors(failed),
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead.id}", status_code=303)
+
+
+@router.get("/leads/{lead_id}/edit", response_class=HTMLResponse)
+def edit_lead(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    view = leads.get_lead(db, actor_for(user), lead_id)
+    lead = view.lead
+    values = {c.key: getattr(lead, c.key) for c in lead.__table__.columns}
+    values["municipality_codes"] = view.municipality_codes
+    return _form_page(request, db, user, lead=lead, values=values, errors={})
+
+
+@router.post("/leads/{lead_id}/edit", dependencies=[CsrfChecked])
+async def update_lead(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    values, links, errors = _lead_values(form)
+    actor = actor_for(user)
+    view = leads.get_lead(db, actor, lead_id)
+    if not actor.sees_everything:
+        # Only the coordinator sees the register, so only they relink the investor.
+        links.organization_id, links.clear_organization = None, False
+    try:
+        if errors:
+            raise ValidationFailed(errors=errors)
+        leads.update_lead(db, actor, lead_id, dict(values), links)
+    except ValidationFailed as failed:
+        return _form_page(
+            request,
+            db,
+            user,
+            lead=view.lead,
+            values={**values, "organization_id": _text(form, "organization_id")},
+            errors=_errors(failed),
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}", status_code=303)
+
+
+def _lead_page(
+    request: Request,
+    db: Session,
+    user: User,
+    lead_id: uuid.UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    form_name: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    actor = actor_for(user)
+    view = leads.get_lead(db, actor, lead_id)
+    timeline = leads.timeline(db, actor, lead_id) if view.need_to_know else []
+    durations = leads.stage_durations(db, actor, lead_id)
+    return render(
+        request,
+        "leads/detail.html",
+        {
+            "view": view,
+            "lead": view.lead,
+            "timeline": timeline,
+            "durations": {code: d.days for code, d in durations.items()},
+            "pending_share": view.share_for(actor),
+            "errors": errors or {},
+            "form_name": form_name,
+            "values": values or {},
+            "partners": list(
+                db.scalars(
+                    select(Organization)
+                    .where(Organization.type.in_(["partner_agency", "public_funder"]))
+                    .order_by(Organization.name)
+                )
+            )
+            if view.can_edit
+            else [],
+            "today": date.today().isoformat(),  # noqa: DTZ011  (a form default only)
+            **choices(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/leads/{lead_id}", response_class=HTMLResponse)
+def lead_page(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    return _lead_page(request, db, user, lead_id)
+
+
+def _move_page(
+    request: Request,
+    db: Session,
+    user: User,
+    lead_id: uuid.UUID,
+    to_stage: str,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    view = leads.get_lead(db, actor_for(user), lead_id)
+    stage_by_code = {s.code: s for s in leads.list_stages(db)}
+    target = stage_by_code.get(to_stage)
+    return render(
+        request,
+        "leads/move.html",
+        {
+            "view": view,
+            "lead": view.lead,
+            "target": target,
+            "to_stage": to_stage,
+            "needs_landing": target is not None and target.kind == StageKind.WON.value,
+            "needs_reason": target is not None and target.kind == StageKind.LOST.value,
+            "reopening": stage_by_code[view.lead.stage_code].kind
+            in (StageKind.WON.value, StageKind.LOST.value),
+            "values": values,
+            "errors": errors,
+            **choices(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/leads/{lead_id}/move", response_class=HTMLResponse)
+def move_dialog(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser, to_stage: str = ""
+) -> Response:
+    """The transition dialog: asks exactly what the target stage requires."""
+    return _move_page(request, db, user, lead_id, to_stage, values={}, errors={})
+
+
+@router.post("/leads/{lead_id}/move", dependencies=[CsrfChecked])
+async def move_lead(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    to_stage = _text(form, "to_stage") or ""
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    errors: list[FieldError] = []
+    amount: Decimal | None = None
+    if raw_amount := _text(form, "realised_capex_eur"):
+        try:
+            amount = Decimal(raw_amount.replace(" ", "").replace("\u00a0", ""))
+        except InvalidOperation:
+            errors.append(FieldError("realised_capex_eur", "Give a whole number.", "invalid"))
+    landed_on: date | None = None
+    if raw_date := _text(form, "landed_on"):
+        try:
+            landed_on = date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(FieldError("landed_on", "Give a date as YYYY-MM-DD.", "invalid_date"))
+    status = _text(form, "capex_status")
+    try:
+        if errors:
+            raise ValidationFailed(errors=errors)
+        leads.transition(
+            db,
+            actor_for(user),
+            lead_id,
+            TransitionRequest(
+                to_stage=to_stage,
+                note=_text(form, "note"),
+                landing_municipality_code=_text(form, "landing_municipality_code"),
+                realised_capex_eur=amount,
+                capex_status=CapexStatus(status) if status in set(CapexStatus) else None,
+                landed_on=landed_on,
+                lost_reason_code=_text(form, "lost_reason_code"),
+            ),
+        )
+    except ValidationFailed as failed:
+        return _move_page(
+            request,
+            db,
+            user,
+            lead_id,
+            to_stage,
+            values=values,
+            errors=_errors(failed),
+            status_code=422,
+        )
+    back = _text(form, "next")
+    return RedirectResponse(
+        back if back and back.startswith("/leads") else f"/leads/{lead_id}", status_code=303
+    )
+
+
+@router.post("/leads/{lead_id}/activities", dependencies=[CsrfChecked])
+async def add_activity(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    values = {k: _text(form, k) for k in ("kind", "subject", "body", "due_on")}
+    errors: list[FieldError] = []
+    assignee = _uuid(form, "assignee_id", errors)
+    try:
+        activities.add_activity(
+            db,
+            actor_for(user),
+            Subject(lead_id=lead_id),
+            {k: v for k, v in values.items() if v is not None},
+            assignee_id=assignee if values.get("kind") == "task" else None,
+        )
+    except ValidationFailed as failed:
+        return _lead_page(
+            request,
+            db,
+            user,
+            lead_id,
+            errors=_errors(failed),
+            form_name="activity",
+            values=values,
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}#timeline", status_code=303)
+
+
+@router.post("/leads/{lead_id}/probability", dependencies=[CsrfChecked])
+async def set_probability(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    raw = _text(form, "probability")
+    try:
+        probability = int(raw) if raw is not None else None
+    except ValueError:
+        probability = -1  # reported by the domain rule as out of range
+    try:
+        leads.set_probability(db, actor_for(user), lead_id, probability, _text(form, "reason"))
+    except ValidationFailed as failed:
+        return _lead_page(
+            request,
+            db,
+            user,
+            lead_id,
+            errors=_errors(failed),
+            form_name="probability",
+            values={"probability": raw, "reason": _text(form, "reason")},
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}", status_code=303)
+
+
+@router.post("/leads/{lead_id}/shares", dependencies=[CsrfChecked])
+async def share(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    receiver = _text(form, "receiver") or ""
+    kind, _, key = receiver.partition(":")
+    errors: list[FieldError] = []
+    org_id = None
+    if kind == "org":
+        try:
+            org_id = uuid.UUID(key)
+        except ValueError:
+            errors.append(FieldError("municipality_code", "Choose a receiver.", "required"))
+    try:
+        if errors:
+            raise ValidationFailed(errors=errors)
+        leads.share_lead(
+            db,
+            actor_for(user),
+            lead_id,
+            municipality_code=key if kind == "municipality" else None,
+            organization_id=org_id,
+            message=_text(form, "message"),
+        )
+    except ValidationFailed as failed:
+        return _lead_page(
+            request,
+            db,
+            user,
+            lead_id,
+            errors=_errors(failed),
+            form_name="share",
+            values={"receiver": receiver, "message": _text(form, "message")},
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}#timeline", status_code=303)
+
+
+@router.post("/shares/{share_id}/respond", dependencies=[CsrfChecked])
+async def respond(
+    request: Request, share_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    share = leads.respond_to_share(
+        db,
+        actor_for(user),
+        share_id,
+        accept=form.get("decision") == "accept",
+        note=_text(form, "note"),
+    )
+    if share.status == "declined":
+        return RedirectResponse("/tasks", status_code=303)
+    return RedirectResponse(f"/leads/{share.lead_id}", status_code=303)

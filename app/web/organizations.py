@@ -1,0 +1,228 @@
+"""Staff pages of the CRM register: organisations and contact persons."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.deps import DbSession
+from app.db.models import Industry, User
+from app.domain.activities import ActivityKind
+from app.domain.errors import ValidationFailed
+from app.domain.organizations import LawfulBasis, OrganizationType
+from app.services import activities, organizations
+from app.services.activities import Subject
+from app.services.auth import actor_for
+from app.web.deps import CsrfChecked, StaffUser
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+ORG_FIELDS = (
+    "name",
+    "type",
+    "country",
+    "business_id",
+    "foreign_registry_id",
+    "industry_code",
+    "nace_code",
+    "nace_version",
+    "website",
+    "notes",
+)
+CONTACT_FIELDS = (
+    "full_name",
+    "role_title",
+    "email",
+    "phone",
+    "language",
+    "lawful_basis",
+    "source",
+    "consent_text_version",
+    "consent_given_at",
+    "retention_until",
+)
+
+
+def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: v.strip() for n in names if isinstance(v := form.get(n), str)}
+
+
+def _common(db: Session) -> dict[str, Any]:
+    return {
+        "org_types": [t.value for t in OrganizationType],
+        "lawful_bases": [b.value for b in LawfulBasis],
+        "activity_kinds": [k.value for k in ActivityKind],
+        "industries": list(db.scalars(select(Industry).order_by(Industry.sort_order))),
+    }
+
+
+@router.get("/organizations", response_class=HTMLResponse)
+def org_list(
+    request: Request, db: DbSession, user: StaffUser, q: str = "", page: int = 1
+) -> Response:
+    return _org_list(request, db, user, q=q, page=page, values={}, errors={})
+
+
+def _org_list(
+    request: Request,
+    db: Session,
+    user: User,
+    *,
+    q: str,
+    page: int,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    page = max(page, 1)
+    rows, total = organizations.list_organizations(
+        db, actor_for(user), q=q or None, limit=50, offset=(page - 1) * 50
+    )
+    return render(
+        request,
+        "organizations/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "q": q,
+            "page": page,
+            "values": values,
+            "errors": errors,
+            "duplicate": any(e == "name" for e in errors),
+            **_common(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.post("/organizations", dependencies=[CsrfChecked])
+async def org_create(request: Request, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values = _form_values(form, ORG_FIELDS)
+    try:
+        org = organizations.create_organization(
+            db, actor_for(user), values, confirm_duplicate=bool(form.get("confirm_duplicate"))
+        )
+    except ValidationFailed as failed:
+        errors = {e.field: e.reason for e in failed.errors}
+        return _org_list(
+            request, db, user, q="", page=1, values=values, errors=errors, status_code=422
+        )
+    return RedirectResponse(f"/organizations/{org.id}", status_code=303)
+
+
+def _org_page(
+    request: Request,
+    db: Session,
+    user: User,
+    org_id: uuid.UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    actor = actor_for(user)
+    org = organizations.get_organization(db, actor, org_id)
+    contacts, _ = organizations.list_contacts(db, actor, organization_id=org.id, limit=200)
+    entries, _ = activities.list_activities(db, actor, Subject(organization_id=org.id))
+    return render(
+        request,
+        "organizations/detail.html",
+        {
+            "org": org,
+            "contacts": contacts,
+            "leads": organizations.organization_leads(db, actor, org.id),
+            "activities": entries,
+            "values": values or {},
+            "errors": errors or {},
+            **_common(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/organizations/{org_id}", response_class=HTMLResponse)
+def org_page(request: Request, org_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    return _org_page(request, db, user, org_id)
+
+
+@router.post("/organizations/{org_id}/contacts", dependencies=[CsrfChecked])
+async def contact_create(
+    request: Request, org_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    values = _form_values(form, CONTACT_FIELDS)
+    try:
+        contact = organizations.create_contact(
+            db,
+            actor_for(user),
+            values,
+            organization_id=org_id,
+            confirm_duplicate=bool(form.get("confirm_duplicate")),
+        )
+    except ValidationFailed as failed:
+        errors = {e.field: e.reason for e in failed.errors}
+        return _org_page(request, db, user, org_id, values=values, errors=errors, status_code=422)
+    return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
+
+
+@router.post("/organizations/{org_id}/merge", dependencies=[CsrfChecked])
+async def org_merge(
+    request: Request, org_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    raw = form.get("merge_id")
+    try:
+        merge_id = uuid.UUID(raw if isinstance(raw, str) else "")
+        organizations.merge_organizations(db, actor_for(user), org_id, merge_id)
+    except (ValueError, ValidationFailed):
+        errors = {"merge_id": "Give the id of another organisation."}
+        return _org_page(request, db, user, org_id, errors=errors, status_code=422)
+    return RedirectResponse(f"/organizations/{org_id}", status_code=303)
+
+
+@router.post("/organizations/{org_id}/activities", dependencies=[CsrfChecked])
+async def org_activity(
+    request: Request, org_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    values = _form_values(form, ("kind", "subject", "body", "due_on"))
+    try:
+        activities.add_activity(
+            db,
+            actor_for(user),
+            Subject(organization_id=org_id),
+            {k: v for k, v in values.items() if v},
+        )
+    except ValidationFailed as failed:
+        errors = {e.field: e.reason for e in failed.errors}
+        return _org_page(request, db, user, org_id, values=values, errors=errors, status_code=422)
+    return RedirectResponse(f"/organizations/{org_id}", status_code=303)
+
+
+@router.get("/contacts/{contact_id}", response_class=HTMLResponse)
+def contact_page(
+    request: Request, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    actor = actor_for(user)
+    contact = organizations.get_contact(db, actor, contact_id)
+    org = (
+        organizations.get_organization(db, actor, contact.organization_id)
+        if contact.organization_id
+        else None
+    )
+    entries, _ = activities.list_activities(db, actor, Subject(contact_id=contact.id))
+    return render(
+        request,
+        "organizations/contact.html",
+        {"contact": contact, "org": org, "activities": entries, **_common(db)},
+        user=user,
+    )

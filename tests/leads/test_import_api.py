@@ -1,0 +1,88 @@
+"""CSV import: dry-run report per row and field, all-or-nothing apply."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Lead, Organization
+from tests.leads.conftest import Pipeline, problem_fields
+
+ORGS = (
+    "name;type;country;business_id\n"
+    "Kainuu Steel Oy;company;FI;0116297-6\n"
+    "Bad Id Oy;company;FI;0116297-5\n"
+    "Kainuu Steel Oy;company;FI;0116297-6\n"
+)
+
+
+def _upload(pipeline: Pipeline, kind: str, text: str, dry_run: bool):
+    return pipeline.client.post(
+        f"/api/v1/imports/{kind}",
+        params={"dry_run": dry_run},
+        files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        headers=pipeline.headers,
+    )
+
+
+def test_dry_run_reports_each_row_and_field(pipeline: Pipeline, db: Session) -> None:
+    before = db.scalar(select(func.count()).select_from(Organization))
+    report = _upload(pipeline, "organizations", ORGS, dry_run=True).json()
+    assert (report["rows_total"], report["rows_valid"], report["rows_invalid"]) == (3, 1, 2)
+    assert [(r["row"], [(e["field"], e["code"]) for e in r["errors"]]) for r in report["rows"]] == [
+        (2, []),
+        (3, [("business_id", "invalid_checksum")]),
+        (4, [("row", "duplicate_in_file")]),
+    ]
+    assert db.scalar(select(func.count()).select_from(Organization)) == before
+
+
+def test_apply_is_all_or_nothing(pipeline: Pipeline, db: Session) -> None:
+    before = db.scalar(select(func.count()).select_from(Organization))
+    refused = _upload(pipeline, "organizations", ORGS, dry_run=False)
+    assert refused.status_code == 422
+    assert problem_fields(refused) == {
+        ("rows.3.business_id", "invalid_checksum"),
+        ("rows.4.row", "duplicate_in_file"),
+    }
+    assert db.scalar(select(func.count()).select_from(Organization)) == before
+    good = (
+        "name,type,country,business_id\n"
+        "Kainuu Steel Oy,company,FI,0116297-6\n"
+        "Arctic Games,company,FI,\n"
+    )
+    applied = _upload(pipeline, "organizations", good, dry_run=False).json()
+    assert (applied["applied"], applied["rows_valid"]) == (True, 2)
+    assert db.scalar(select(func.count()).select_from(Organization)) == before + 2
+
+
+def test_lead_import_links_organisations_and_warns_on_unknown_columns(
+    pipeline: Pipeline, db: Session
+) -> None:
+    pipeline.org(name="Kainuu Steel Oy", business_id="0116297-6")
+    text = (
+        "title,investment_type,source,organization_business_id,capex_eur,municipality_codes,stage_code\n"
+        "Rolling mill,expansion,own_prospecting,0116297-6,12000000,205;765,contacted\n"
+        "Bad,nonsense,own_prospecting,,-5,999,landed\n"
+    )
+    report = _upload(pipeline, "leads", text, dry_run=True).json()
+    assert {(e["field"], e["code"]) for e in report["rows"][1]["errors"]} == {
+        ("investment_type", "invalid_choice"),
+        ("capex_eur", "must_not_be_negative"),
+        ("municipality_codes", "unknown"),
+        ("stage_code", "invalid_choice"),
+    }
+    applied = _upload(pipeline, "leads", text.rsplit("Bad", 1)[0], dry_run=False).json()
+    assert applied["applied"] is True
+    lead = db.scalars(select(Lead).where(Lead.title == "Rolling mill")).one()
+    assert (lead.stage_code, lead.capex_eur, lead.owner_id) == (
+        "contacted",
+        12_000_000,
+        pipeline.coordinator.id,
+    )
+    unknown = _upload(pipeline, "contacts", "full_name,shoe_size\nA,42\n", dry_run=True).json()
+    assert {(e["field"], e["code"]) for e in unknown["file_errors"]} == {
+        ("columns.shoe_size", "unknown_column"),
+        ("columns.lawful_basis", "missing_column"),
+        ("columns.source", "missing_column"),
+    }
