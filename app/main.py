@@ -10,12 +10,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
-from app.api import audit, health, reference, sites, users
+from app.api import audit, health, reference, reports, sites, targets, users
 from app.api.errors import install_problem_handlers
 from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import auth as web_auth
 from app.web import home as web_home
+from app.web import reports as web_reports
 from app.web.session import LoginRequired
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -71,7 +72,7 @@ class SecurityHeaders:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (users, reference, sites, audit):
+    for module in (users, reference, sites, audit, targets, reports):
         router.include_router(module.router)
     return router
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
+    app.include_router(web_reports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

@@ -20,6 +20,9 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Home")),
+    NavItem(
+        "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
+    ),
 ]
 
 

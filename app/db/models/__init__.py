@@ -13,6 +13,7 @@ from app.db.models.leads import (
 )
 from app.db.models.organizations import Contact, Organization
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
+from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import Site, SiteIndustry
 from app.db.models.users import ApiToken, User, UserSession
 
@@ -31,6 +32,7 @@ __all__ = [
     "LostReason",
     "Municipality",
     "Organization",
+    "ReportSnapshot",
     "Site",
     "SiteIndustry",
     "Stage",
