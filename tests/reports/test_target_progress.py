@@ -173,7 +173,9 @@ def test_drill_down_lists_the_leads_behind_a_figure(client, factory, known: Know
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["total"] == 2
-    assert [(r["code_name"], r["amount_eur"], r["basis"], r["stage_code"]) for r in body["items"]] == [
+    assert [
+        (r["code_name"], r["amount_eur"], r["basis"], r["stage_code"]) for r in body["items"]
+    ] == [
         ("Project Charlie", 75_000_001, "estimated", "negotiation"),
         ("Project Delta", 3_300_003, "confirmed", "site_visit"),
     ]

@@ -45,7 +45,7 @@ def test_coordinator_adds_and_changes_the_next_period(client, factory) -> None:
     assert changed.json()["municipality_code"] == "205"
     audit = client.get(f"/api/v1/audit/investment_targets/{target['id']}", headers=headers)
     assert audit.status_code == 200
-    assert sorted(e["action"] for e in audit.json()) == ["insert", "update"]
+    assert sorted(e["action"] for e in audit.json()) == ["create", "update"]
 
 
 def test_invalid_target_lists_every_error(client, factory) -> None:
