@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from app.domain.access import Role
 from app.domain.targets import weighted_amount
-from tests.reports.conftest import Known, Pipeline
+from tests.reports.conftest import Known
 
 
 def _amount(total: int, estimated: int, confirmed: int, leads: int) -> dict[str, int]:
