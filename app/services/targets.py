@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -39,7 +39,7 @@ from app.db.models import (
     Organization,
     Stage,
 )
-from app.domain.access import Actor, Role, require_role, require_staff_wide
+from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
 from app.domain.errors import NotFound
 from app.domain.leads import CapexStatus, StageKind
 from app.domain.reports import end_of_day_utc
@@ -56,6 +56,9 @@ from app.domain.targets import (
     validate_target,
 )
 from app.services.scope import leads_visible_to, leads_with_need_to_know
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
 
 REPORT_READERS = (Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER)
 
@@ -419,3 +422,24 @@ def drill_down(
         )
         for row in page
     ], total
+
+
+# --- demo data -------------------------------------------------------------------------
+
+DEMO_NEXT_TARGET = TargetInput(
+    name="Demo: Kainuu 2026–2029, kaikki investoinnit",
+    amount_eur=1_500_000_000,
+    period_start=date(2026, 1, 1),
+    period_end=date(2029, 12, 31),
+    scope=TargetScope.ALL,
+)
+
+
+def load_demo(db: Session, report: DemoReport) -> None:
+    """The next programme period's target, as a coordinator would add it."""
+    exists_already = db.scalar(
+        select(InvestmentTarget.id).where(InvestmentTarget.name == DEMO_NEXT_TARGET.name)
+    )
+    if exists_already is None:
+        create_target(db, SYSTEM_ACTOR, DEMO_NEXT_TARGET)
+        report.count("investment targets")
