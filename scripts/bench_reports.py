@@ -18,28 +18,25 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from app.db.migrations import upgrade_to_head  # noqa: E402
-from app.db.models import (  # noqa: E402
+from app.db.migrations import upgrade_to_head
+from app.db.models import (
     InvestmentTarget,
     Lead,
     LeadMunicipality,
     LeadStageChange,
 )
-from app.db.session import make_engine  # noqa: E402
-from app.domain.access import SYSTEM_ACTOR  # noqa: E402
-from app.domain.leads import DEFAULT_STAGES, StageKind  # noqa: E402
-from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES  # noqa: E402
-from app.domain.targets import Dimension  # noqa: E402
-from app.services import reports, targets  # noqa: E402
-from app.services.reference import ensure_reference_data  # noqa: E402
+from app.db.session import make_engine
+from app.domain.access import SYSTEM_ACTOR
+from app.domain.leads import DEFAULT_STAGES, StageKind
+from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
+from app.domain.targets import Dimension
+from app.services import reports, targets
+from app.services.reference import ensure_reference_data
 
 OPEN = [s.code for s in DEFAULT_STAGES if s.kind is StageKind.OPEN]
 BATCH = 10_000
