@@ -62,7 +62,12 @@ from app.domain.reports import (
 from app.domain.targets import Dimension, Figure, Figures, Progress
 from app.services import report_documents, targets
 from app.services.scope import leads_visible_to
-from app.services.targets import DrillRow, attributed_municipality, require_report_reader
+from app.services.targets import (
+    DrillRow,
+    attributed_municipality,
+    require_report_reader,
+    sole_candidates,
+)
 
 FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
 # The forum documents list at most this many leads behind the figures, largest first.
@@ -248,14 +253,17 @@ ACTIVITY_SOURCES: list[Callable[[], Select[uuid.UUID, datetime]]] = [_stage_chan
 
 
 def _activity(
-    db: Session, actor: Actor, start: datetime, end: datetime, group: Any
+    db: Session, actor: Actor, start: datetime, end: datetime, by_owner: bool
 ) -> list[CountRow]:
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
+    sole = sole_candidates()
+    group = User.full_name if by_owner else attributed_municipality(sole)
     query = (
         select(group, func.count())
         .select_from(events)
         .join(Lead, Lead.id == events.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(sole, sole.c.lead_id == Lead.id)
         .where(events.c.at >= start, events.c.at < end, leads_visible_to(actor))
         .group_by(group)
     )
@@ -327,10 +335,8 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
         new_by_month=new_by_month,
         sources=sources,
         lost_by_reason=_lost_by_reason(db, actor, as_of, today),
-        activity_by_owner=_activity(db, actor, year_start, year_end, User.full_name),
-        activity_by_municipality=_activity(
-            db, actor, year_start, year_end, attributed_municipality()
-        ),
+        activity_by_owner=_activity(db, actor, year_start, year_end, by_owner=True),
+        activity_by_municipality=_activity(db, actor, year_start, year_end, by_owner=False),
         year_over_year=_year_over_year(db, actor, as_of),
     )
 

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
     Subquery,
     and_,
     case,
+    cast,
     exists,
     extract,
     func,
@@ -197,18 +200,25 @@ def stages_at(moment: datetime | None) -> Subquery:
     return union_all(logged, unlogged).subquery()
 
 
-def attributed_municipality() -> ColumnElement[str | None]:
-    """Where a lead counts: its landing municipality, else its only candidate, else none.
-
-    A lead with several candidates is counted once, under no municipality, until it lands."""
-    sole = (
-        select(func.min(LeadMunicipality.municipality_code))
-        .where(LeadMunicipality.lead_id == Lead.id)
+def sole_candidates() -> Subquery:
+    """(lead_id, municipality_code) of leads with exactly one candidate municipality."""
+    return (
+        select(
+            LeadMunicipality.lead_id.label("lead_id"),
+            func.min(LeadMunicipality.municipality_code).label("municipality_code"),
+        )
         .group_by(LeadMunicipality.lead_id)
         .having(func.count() == 1)
-        .scalar_subquery()
+        .subquery()
     )
-    return func.coalesce(Lead.landing_municipality_code, sole)
+
+
+def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
+    """Where a lead counts: its landing municipality, else its only candidate, else none.
+
+    A lead with several candidates is counted once, under no municipality, until it lands.
+    `sole` is `sole_candidates()`, outer-joined on the lead by the caller."""
+    return func.coalesce(Lead.landing_municipality_code, sole.c.municipality_code)
 
 
 def _moment(as_of: date, today: date) -> datetime | None:
@@ -267,7 +277,8 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         (is_committed, commit_date),
         else_=Lead.expected_decision_on,
     )
-    municipality = attributed_municipality()
+    sole = sole_candidates()
+    municipality = attributed_municipality(sole)
     query = (
         select(
             Lead.id.label("lead_id"),
@@ -277,7 +288,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
             Lead.capex_basis.label("basis"),
             at.c.stage_code.label("stage_code"),
             announced.label("announced"),
-            extract("year", dated).label("year"),
+            cast(extract("year", dated), Integer).label("year"),
             Lead.industry_code.label(Dimension.INDUSTRY.value),
             municipality.label(Dimension.MUNICIPALITY.value),
             Lead.investment_type.label(Dimension.INVESTMENT_TYPE.value),
@@ -285,6 +296,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         )
         .join(at, at.c.lead_id == Lead.id)
         .join(Stage, Stage.code == at.c.stage_code)
+        .outerjoin(sole, sole.c.lead_id == Lead.id)
         .where(Lead.capex_eur.is_not(None), figure.is_not(None), leads_visible_to(actor))
     )
     if target.scope == TargetScope.INDUSTRIAL.value or target.industry_code:
@@ -300,25 +312,34 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
     return query
 
 
-def _aggregate(db: Session, rows: Subquery, *group: str) -> dict[tuple[Any, ...], Figures]:
-    keys = [rows.c[name] for name in group]
-    query = select(
-        *keys,
-        rows.c.figure,
-        rows.c.basis,
-        func.sum(rows.c.amount),
-        func.count(),
-        func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
-        func.sum(case((rows.c.announced, 1), else_=0)),
-    ).group_by(*keys, rows.c.figure, rows.c.basis)
-    result: dict[tuple[Any, ...], Figures] = {}
-    for row in db.execute(query):
-        key = tuple(row[: len(keys)])
-        figure, basis, amount, count, announced, announced_count = row[len(keys) :]
-        figures = result.get(key, Figures()).add(Figure(figure), basis, int(amount), count)
+def _aggregate(
+    db: Session, counted: Select[Any], groupings: tuple[str, ...]
+) -> dict[str, dict[str | None, Figures]]:
+    """Sum the counted leads per figure and basis for each grouping, in one statement:
+    one scan of the leads however many splits are asked for."""
+    rows = counted.cte("counted")
+    parts = [
+        select(
+            literal(name).label("grouping"),
+            cast(rows.c[name], String).label("key"),
+            rows.c.figure,
+            rows.c.basis,
+            func.sum(rows.c.amount),
+            func.count(),
+            func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
+            func.sum(case((rows.c.announced, 1), else_=0)),
+        ).group_by(rows.c[name], rows.c.figure, rows.c.basis)
+        for name in groupings
+    ]
+    result: dict[str, dict[str | None, Figures]] = {name: {} for name in groupings}
+    for grouping, key, figure, basis, amount, count, announced, announced_count in db.execute(
+        union_all(*parts)
+    ):
+        groups = result[grouping]
+        figures = groups.get(key, Figures()).add(Figure(figure), basis, int(amount), count)
         if announced_count:
             figures = figures.add(Figure.ANNOUNCED, basis, int(announced), int(announced_count))
-        result[key] = figures
+        groups[key] = figures
     return result
 
 
@@ -333,18 +354,19 @@ def progress(
 ) -> tuple[InvestmentTarget, Progress]:
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
-    rows = classified(target, as_of, today, actor).subquery()
-    by_year = {int(key[0]): figures for key, figures in _aggregate(db, rows, "year").items()}
+    grouped = _aggregate(
+        db,
+        classified(target, as_of, today, actor),
+        ("year", *(dimension.value for dimension in group_by)),
+    )
+    by_year = {int(key or 0): figures for key, figures in grouped["year"].items()}
     totals = Figures()
     for figures in by_year.values():
         totals = totals + figures
     years: list[YearFigures] = cumulate(by_year, target.period_start.year, target.period_end.year)
     splits = {
         dimension: sorted(
-            (
-                GroupFigures(key[0], figures)
-                for key, figures in _aggregate(db, rows, dimension.value).items()
-            ),
+            (GroupFigures(key, figures) for key, figures in grouped[dimension.value].items()),
             key=lambda group: (-group.figures.forecast.total, group.key or ""),
         )
         for dimension in group_by
