@@ -18,7 +18,9 @@ from app.api import (
     leads,
     organizations,
     reference,
+    reports,
     sites,
+    targets,
     users,
 )
 from app.api.errors import install_problem_handlers
@@ -29,6 +31,7 @@ from app.web import auth as web_auth
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
+from app.web import reports as web_reports
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -86,7 +89,18 @@ class SecurityHeaders:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (users, reference, sites, audit, leads, organizations, activities, imports):
+    for module in (
+        users,
+        reference,
+        sites,
+        audit,
+        leads,
+        organizations,
+        activities,
+        imports,
+        targets,
+        reports,
+    ):
         router.include_router(module.router)
     return router
 
@@ -116,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_leads.router)
     app.include_router(web_activities.router)
     app.include_router(web_organizations.router)
+    app.include_router(web_reports.router)
     app.include_router(web_users.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)

@@ -1,9 +1,6 @@
-"""Reference data: municipalities, key industries and investment targets."""
+"""Reference data: municipalities and key industries (targets live in targets.py)."""
 
 from __future__ import annotations
-
-import uuid
-from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -35,18 +32,6 @@ class IndustryOut(BaseModel):
     nace_codes: list[str]
     nace_version: str
     active: bool
-
-
-class TargetOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    name: str
-    amount_eur: int
-    period_start: date
-    period_end: date
-    scope: str
-    industry_code: str | None
-    municipality_code: str | None
 
 
 @router.get("/municipalities", response_model=list[MunicipalityOut])

@@ -52,6 +52,7 @@ class IndustrySeed:
     name_fi: str
     name_en: str
     nace_codes: tuple[str, ...]
+    counts_as_industrial: bool = True
 
 
 # The key industries of the Kainuu investment strategy 2022–2025 (and the Kajaani
@@ -89,7 +90,8 @@ KEY_INDUSTRIES: tuple[IndustrySeed, ...] = (
         "New bioeconomy innovations",
         ("72",),
     ),
-    IndustrySeed("tourism", None, "Matkailu", "Tourism", ("55", "56", "79", "93")),
+    # Tourism is a key industry but not industrial investment (the strategy's €1.2bn goal).
+    IndustrySeed("tourism", None, "Matkailu", "Tourism", ("55", "56", "79", "93"), False),
     IndustrySeed("technology", None, "Teknologiateollisuus", "Technology industry", ()),
     IndustrySeed(
         "metal_machinery",

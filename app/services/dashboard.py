@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.db.models import InvestmentTarget, Lead, Municipality, Site, Stage
 from app.domain.access import Actor, Role
-from app.domain.leads import CapexStatus
 from app.domain.sites import SiteStatus
+from app.services import targets
 from app.services.scope import leads_visible_to, sites_visible_to
 
 
@@ -26,6 +26,7 @@ class StageRow:
 class TargetRow:
     target: InvestmentTarget
     realised_eur: int
+    forecast_eur: int
 
     @property
     def percent(self) -> int:
@@ -55,20 +56,17 @@ def _stage_rows(db: Session, actor: Actor) -> list[StageRow]:
     return [StageRow(s, *counts.get(s.code, (0, 0))) for s in stages]
 
 
-def _target_rows(db: Session, today: date) -> list[TargetRow]:
+def _target_rows(db: Session, actor: Actor, today: date) -> list[TargetRow]:
+    """Current and recent targets, with figures from the target ledger itself so the
+    home page and the forum report never disagree."""
     rows = []
     for target in db.scalars(
         select(InvestmentTarget)
         .where(InvestmentTarget.period_end >= date(today.year - 1, 1, 1))
         .order_by(InvestmentTarget.period_start)
     ):
-        realised = db.scalar(
-            select(func.coalesce(func.sum(Lead.capex_eur), 0)).where(
-                Lead.capex_status == CapexStatus.REALISED.value,
-                Lead.landed_on.between(target.period_start, target.period_end),
-            )
-        )
-        rows.append(TargetRow(target, int(realised or 0)))
+        _, figures = targets.progress(db, actor, target.id, as_of=today, today=today)
+        rows.append(TargetRow(target, figures.totals.realised.total, figures.totals.forecast.total))
     return rows
 
 
@@ -85,7 +83,7 @@ def home_summary(db: Session, actor: Actor, today: date) -> HomeSummary:
         summary.municipality = db.get(Municipality, actor.municipality_code)
     if actor.role in (Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER):
         summary.stages = _stage_rows(db, actor)
-        summary.targets = _target_rows(db, today)
+        summary.targets = _target_rows(db, actor, today)
     if actor.role in (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT):
         summary.sites_by_status = _sites_by_status(db, actor)
     if actor.role in (Role.MUNICIPAL_CONTACT, Role.PARTNER, Role.COORDINATOR):

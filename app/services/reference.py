@@ -38,6 +38,7 @@ def ensure_reference_data(db: Session) -> int:
                     name_fi=ind.name_fi,
                     name_en=ind.name_en,
                     nace_codes=list(ind.nace_codes),
+                    counts_as_industrial=ind.counts_as_industrial,
                     sort_order=order,
                 )
             )

@@ -24,6 +24,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("/leads", N_("Leads")),
     NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem("/organizations", N_("Organisations"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavItem(
+        "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
+    ),
 ]
 
 # Kept last in the bar, after the business areas' entries.

@@ -15,6 +15,7 @@ from app.db.models.leads import (
 from app.db.models.mail import OutboxEmail
 from app.db.models.organizations import Contact, Organization
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
+from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import Site, SiteIndustry
 from app.db.models.users import ApiToken, User, UserSession
 
@@ -35,6 +36,7 @@ __all__ = [
     "Municipality",
     "Organization",
     "OutboxEmail",
+    "ReportSnapshot",
     "Site",
     "SiteIndustry",
     "Stage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
@@ -40,6 +40,9 @@ class Industry(Audited, Timestamps, Base):
     # NACE Rev. 2 / TOL 2008 divisions the industry maps to, e.g. ["05", "07", "20"].
     nace_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     nace_version: Mapped[str] = mapped_column(String(10), default="TOL2008")
+    # Whether leads of this industry count toward "industrial" investment targets; the
+    # strategy's €1.2bn goal is industrial, so tourism is outside it.
+    counts_as_industrial: Mapped[bool] = mapped_column(default=True, server_default=true())
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -1,0 +1,226 @@
+"""Investment targets and their progress."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import ApiActor, DbSession
+from app.api.pagination import Page, PageParamsDep
+from app.db.models import InvestmentTarget
+from app.domain.targets import Amount, Dimension, Figure, Figures, TargetInput, TargetScope
+from app.services import targets
+
+router = APIRouter(tags=["targets"])
+
+
+class TargetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    amount_eur: int
+    period_start: date
+    period_end: date
+    scope: TargetScope
+    industry_code: str | None
+    municipality_code: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TargetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    amount_eur: int
+    period_start: date
+    period_end: date
+    scope: TargetScope = TargetScope.INDUSTRIAL
+    industry_code: str | None = None
+    municipality_code: str | None = None
+
+
+class TargetChanges(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    amount_eur: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    scope: TargetScope | None = None
+    industry_code: str | None = None
+    municipality_code: str | None = None
+
+
+class AmountOut(BaseModel):
+    """Whole euros: `total` = `estimated` (our model) + `confirmed` (the investor's own)."""
+
+    total: int
+    estimated: int
+    confirmed: int
+    leads: int
+
+    @classmethod
+    def of(cls, amount: Amount) -> AmountOut:
+        return cls(
+            total=amount.total,
+            estimated=amount.estimated,
+            confirmed=amount.confirmed,
+            leads=amount.leads,
+        )
+
+
+class FiguresOut(BaseModel):
+    realised: AmountOut
+    committed: AmountOut
+    weighted: AmountOut
+    announced: AmountOut
+    forecast: AmountOut
+
+    @classmethod
+    def of(cls, figures: Figures) -> FiguresOut:
+        return cls(
+            realised=AmountOut.of(figures.realised),
+            committed=AmountOut.of(figures.committed),
+            weighted=AmountOut.of(figures.weighted),
+            announced=AmountOut.of(figures.announced),
+            forecast=AmountOut.of(figures.forecast),
+        )
+
+
+class YearOut(BaseModel):
+    year: int
+    figures: FiguresOut
+    cumulative: FiguresOut
+
+
+class GroupOut(BaseModel):
+    key: str | None
+    figures: FiguresOut
+
+
+class ProgressOut(BaseModel):
+    target: TargetOut
+    as_of: date
+    totals: FiguresOut
+    gap_to_forecast_eur: int
+    gap_to_realised_eur: int
+    years: list[YearOut]
+    groups: dict[Dimension, list[GroupOut]]
+
+
+class DrillRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    lead_id: uuid.UUID
+    code_name: str
+    organization_name: str | None
+    figure: Figure
+    amount_eur: int
+    capex_eur: int
+    basis: str
+    stage_code: str
+    industry_code: str | None
+    municipality_code: str | None
+    investment_type: str
+    origin_country: str | None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@router.get("/targets", response_model=Page[TargetOut])
+def list_targets(db: DbSession, actor: ApiActor, page: PageParamsDep) -> Page[TargetOut]:
+    rows, total = targets.list_targets(db, actor, limit=page.limit, offset=page.offset)
+    return Page[TargetOut](
+        items=[TargetOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post("/targets", response_model=TargetOut, status_code=201)
+def create_target(body: TargetIn, db: DbSession, actor: ApiActor) -> InvestmentTarget:
+    return targets.create_target(db, actor, TargetInput(**body.model_dump()))
+
+
+@router.get("/targets/{target_id}", response_model=TargetOut)
+def get_target(target_id: uuid.UUID, db: DbSession, actor: ApiActor) -> InvestmentTarget:
+    return targets.get_target(db, actor, target_id)
+
+
+@router.patch("/targets/{target_id}", response_model=TargetOut)
+def update_target(
+    target_id: uuid.UUID, body: TargetChanges, db: DbSession, actor: ApiActor
+) -> InvestmentTarget:
+    return targets.update_target(db, actor, target_id, body.model_dump(exclude_unset=True))
+
+
+@router.get("/targets/{target_id}/progress", response_model=ProgressOut)
+def target_progress(
+    target_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    as_of: date | None = None,
+    group_by: Annotated[list[Dimension] | None, Query()] = None,
+) -> ProgressOut:
+    target, progress = targets.progress(
+        db,
+        actor,
+        target_id,
+        as_of=as_of or _today(),
+        today=_today(),
+        group_by=tuple(dict.fromkeys(group_by or [])),
+    )
+    return ProgressOut(
+        target=TargetOut.model_validate(target),
+        as_of=progress.as_of,
+        totals=FiguresOut.of(progress.totals),
+        gap_to_forecast_eur=progress.gap_to_forecast,
+        gap_to_realised_eur=progress.gap_to_realised,
+        years=[
+            YearOut(
+                year=y.year,
+                figures=FiguresOut.of(y.figures),
+                cumulative=FiguresOut.of(y.cumulative),
+            )
+            for y in progress.years
+        ],
+        groups={
+            dimension: [GroupOut(key=g.key, figures=FiguresOut.of(g.figures)) for g in groups]
+            for dimension, groups in progress.splits.items()
+        },
+    )
+
+
+@router.get("/targets/{target_id}/progress/leads", response_model=Page[DrillRowOut])
+def progress_leads(
+    target_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    page: PageParamsDep,
+    as_of: date | None = None,
+    figure: Figure | None = None,
+    dimension: Dimension | None = None,
+    value: str | None = None,
+) -> Page[DrillRowOut]:
+    """The leads behind a figure; `dimension` without `value` lists the unassigned group."""
+    rows, total = targets.drill_down(
+        db,
+        actor,
+        target_id,
+        as_of=as_of or _today(),
+        today=_today(),
+        figure=figure,
+        dimension=dimension,
+        value=value,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page[DrillRowOut](
+        items=[DrillRowOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

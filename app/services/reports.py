@@ -1,0 +1,621 @@
+"""Pipeline analytics, the forum report and its immutable snapshots.
+
+Every figure is a GROUP BY in the database; Python only arranges the grouped rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.audit import bind_actor
+from app.db.base import UTCDateTime, utcnow
+from app.db.models import (
+    Activity,
+    InvestmentTarget,
+    Lead,
+    LeadStageChange,
+    ReportSnapshot,
+    Stage,
+    User,
+)
+from app.domain.access import Actor, require_staff_wide
+from app.domain.errors import Conflict, NotFound
+from app.domain.leads import CapexStatus, StageKind
+from app.domain.reports import (
+    MONTHS_OF_NEW_LEADS,
+    CountRow,
+    FunnelRow,
+    MonthRow,
+    PipelineReport,
+    YearRow,
+    conversion_percent,
+    days,
+    end_of_day_utc,
+    months_back,
+    start_of_day_utc,
+    validate_snapshot,
+    year_to_date_windows,
+)
+from app.domain.targets import Dimension, Figure, Figures, Progress
+from app.services import report_documents, targets
+from app.services.scope import leads_visible_to
+from app.services.targets import (
+    DrillRow,
+    attributed_municipality,
+    require_report_reader,
+    sole_candidates,
+)
+
+FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
+# The forum documents list at most this many leads behind the figures, largest first.
+DOCUMENT_LEAD_LIMIT = 500
+
+
+def _utc(moment: datetime) -> ColumnElement[datetime]:
+    return literal(moment, UTCDateTime())
+
+
+def _seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
+    if db.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86_400
+
+
+def _history(moment: datetime, actor: Actor) -> CompoundSelect[uuid.UUID, str, datetime]:
+    """Stage log entries before `moment`, plus one entry at creation for unlogged leads."""
+    logged = (
+        select(
+            LeadStageChange.lead_id.label("lead_id"),
+            LeadStageChange.to_stage.label("stage_code"),
+            LeadStageChange.at.label("at"),
+        )
+        .join(Lead, Lead.id == LeadStageChange.lead_id)
+        .where(LeadStageChange.at < moment, leads_visible_to(actor))
+    )
+    unlogged = select(
+        Lead.id.label("lead_id"), Lead.stage_code.label("stage_code"), Lead.created_at.label("at")
+    ).where(
+        Lead.created_at < moment,
+        ~exists().where(LeadStageChange.lead_id == Lead.id),
+        leads_visible_to(actor),
+    )
+    return union_all(logged, unlogged)
+
+
+def _funnel(db: Session, actor: Actor, as_of: date, today: date) -> list[FunnelRow]:
+    moment = end_of_day_utc(as_of)
+    now = min(moment, utcnow())
+    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+
+    at = targets.stages_at(None if as_of >= today else moment)
+    in_stage = {
+        code: (n, int(capex or 0))
+        for code, n, capex in db.execute(
+            select(at.c.stage_code, func.count(), func.sum(Lead.capex_eur))
+            .join(Lead, Lead.id == at.c.lead_id)
+            .where(leads_visible_to(actor))
+            .group_by(at.c.stage_code)
+        )
+    }
+
+    history = _history(moment, actor).subquery()
+    furthest = (
+        select(history.c.lead_id, func.max(Stage.sort_order).label("furthest"))
+        .join(Stage, Stage.code == history.c.stage_code)
+        .where(Stage.kind.in_(FUNNEL_KINDS))
+        .group_by(history.c.lead_id)
+        .subquery()
+    )
+    reached = dict(
+        db.execute(
+            select(Stage.code, func.count())
+            .join(furthest, furthest.c.furthest >= Stage.sort_order)
+            .where(Stage.kind.in_(FUNNEL_KINDS))
+            .group_by(Stage.code)
+        ).all()
+    )
+
+    # Each visit lasts until the next change, or until the report date for the last one.
+    next_at = func.lead(history.c.at).over(partition_by=history.c.lead_id, order_by=history.c.at)
+    visits = select(
+        history.c.lead_id, history.c.stage_code, history.c.at, next_at.label("next_at")
+    ).subquery()
+    visit_end = case(
+        (visits.c.next_at.is_(None), _utc(now)),
+        (visits.c.next_at > now, _utc(now)),
+        else_=visits.c.next_at,
+    )
+    spent = (
+        select(
+            visits.c.stage_code,
+            func.sum(_seconds(db, visits.c.at, visit_end)).label("seconds"),
+        )
+        .group_by(visits.c.lead_id, visits.c.stage_code)
+        .subquery()
+    )
+    ranked = select(
+        spent.c.stage_code,
+        spent.c.seconds,
+        func.row_number()
+        .over(partition_by=spent.c.stage_code, order_by=spent.c.seconds)
+        .label("rn"),
+        func.count().over(partition_by=spent.c.stage_code).label("n"),
+    ).subquery()
+    medians = dict(
+        db.execute(
+            select(ranked.c.stage_code, func.avg(cast(ranked.c.seconds, Float)))
+            .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
+            .group_by(ranked.c.stage_code)
+        ).all()
+    )
+
+    funnel_codes = [s.code for s in stages if s.kind in FUNNEL_KINDS]
+    rows = []
+    for stage in stages:
+        count, capex = in_stage.get(stage.code, (0, 0))
+        reached_here: int | None = None
+        conversion: Decimal | None = None
+        if stage.code in funnel_codes:
+            reached_here = reached.get(stage.code, 0)
+            position = funnel_codes.index(stage.code)
+            if position + 1 < len(funnel_codes):
+                conversion = conversion_percent(
+                    reached.get(funnel_codes[position + 1], 0), reached_here
+                )
+        rows.append(
+            FunnelRow(
+                stage_code=stage.code,
+                kind=stage.kind,
+                leads=count,
+                capex_eur=capex,
+                reached=reached_here,
+                conversion_percent=conversion,
+                median_days=days(medians.get(stage.code)),
+            )
+        )
+    return rows
+
+
+def _period_key(column: Any, periods: list[tuple[Any, datetime, datetime]]) -> ColumnElement[Any]:
+    """Which of the (key, start, end) periods a timestamp falls in, else NULL."""
+    return case(
+        *((and_(column >= start, column < end), literal(key)) for key, start, end in periods),
+        else_=None,
+    )
+
+
+def _new_by_month(db: Session, actor: Actor, as_of: date) -> tuple[list[MonthRow], list[str]]:
+    months = months_back(as_of, MONTHS_OF_NEW_LEADS)
+    periods = []
+    for year, month in months:
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        end = min(start_of_day_utc(following), end_of_day_utc(as_of))
+        periods.append((year * 100 + month, start_of_day_utc(date(year, month, 1)), end))
+    key = _period_key(Lead.created_at, periods)
+    counts: dict[int, dict[str, int]] = {}
+    for month_key, source, n in db.execute(
+        select(key, Lead.source, func.count())
+        .where(key.is_not(None), leads_visible_to(actor))
+        .group_by(key, Lead.source)
+    ):
+        counts.setdefault(int(month_key), {})[source] = n
+    sources = sorted({source for by_source in counts.values() for source in by_source})
+    return [
+        MonthRow(year, month, counts.get(year * 100 + month, {})) for year, month in months
+    ], sources
+
+
+def _lost_by_reason(db: Session, actor: Actor, as_of: date, today: date) -> list[CountRow]:
+    at = targets.stages_at(None if as_of >= today else end_of_day_utc(as_of))
+    rows = db.execute(
+        select(Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
+        .join(at, at.c.lead_id == Lead.id)
+        .join(Stage, Stage.code == at.c.stage_code)
+        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
+        .group_by(Lead.lost_reason_code)
+    )
+    return sorted(
+        (CountRow(code, n, int(capex or 0)) for code, n, capex in rows),
+        key=lambda row: (-row.leads, row.key or ""),
+    )
+
+
+def _stage_change_events() -> Select[uuid.UUID | None, datetime]:
+    return select(LeadStageChange.lead_id.label("lead_id"), LeadStageChange.at.label("at"))
+
+
+def _logged_activity_events() -> Select[uuid.UUID | None, datetime]:
+    return select(Activity.lead_id.label("lead_id"), Activity.created_at.label("at")).where(
+        Activity.lead_id.is_not(None)
+    )
+
+
+# Every kind of work on a lead, as (lead_id, at) rows: stage changes and logged
+# notes, calls, meetings, e-mails and tasks.
+ACTIVITY_SOURCES: list[Callable[[], Select[uuid.UUID | None, datetime]]] = [
+    _stage_change_events,
+    _logged_activity_events,
+]
+
+
+def _activity(
+    db: Session, actor: Actor, start: datetime, end: datetime, by_owner: bool
+) -> list[CountRow]:
+    events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
+    sole = sole_candidates()
+    group = User.full_name if by_owner else attributed_municipality(sole)
+    query = (
+        select(group, func.count())
+        .select_from(events)
+        .join(Lead, Lead.id == events.c.lead_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(sole, sole.c.lead_id == Lead.id)
+        .where(events.c.at >= start, events.c.at < end, leads_visible_to(actor))
+        .group_by(group)
+    )
+    return sorted(
+        (CountRow(key, n) for key, n in db.execute(query)),
+        key=lambda row: (-row.leads, row.key or ""),
+    )
+
+
+def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
+    windows = year_to_date_windows(as_of)
+    periods = [(w.year, start_of_day_utc(w.start), end_of_day_utc(w.end)) for w in windows]
+
+    def grouped(query: Select[Any]) -> dict[int, tuple[Any, ...]]:
+        return {int(row[0]): tuple(row[1:]) for row in db.execute(query) if row[0] is not None}
+
+    created = _period_key(Lead.created_at, periods)
+    new = grouped(select(created, func.count()).where(leads_visible_to(actor)).group_by(created))
+    landed_year = case(
+        *((Lead.landed_on.between(w.start, w.end), literal(w.year)) for w in windows),
+        else_=None,
+    )
+    realised = case((Lead.capex_status == CapexStatus.REALISED.value, Lead.capex_eur), else_=0)
+    landed = grouped(
+        select(landed_year, func.count(), func.sum(realised))
+        .join(Stage, Stage.code == Lead.stage_code)
+        .where(Stage.kind == StageKind.WON.value, leads_visible_to(actor))
+        .group_by(landed_year)
+    )
+    lost_at = _period_key(LeadStageChange.at, periods)
+    lost = grouped(
+        select(lost_at, func.count(func.distinct(LeadStageChange.lead_id)))
+        .join(Stage, Stage.code == LeadStageChange.to_stage)
+        .join(Lead, Lead.id == LeadStageChange.lead_id)
+        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
+        .group_by(lost_at)
+    )
+    events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
+    event_year = _period_key(events.c.at, periods)
+    activity = grouped(
+        select(event_year, func.count())
+        .select_from(events)
+        .join(Lead, Lead.id == events.c.lead_id)
+        .where(leads_visible_to(actor))
+        .group_by(event_year)
+    )
+    return [
+        YearRow(
+            year=w.year,
+            window_end=w.end,
+            new_leads=new.get(w.year, (0,))[0],
+            landed_leads=landed.get(w.year, (0, 0))[0],
+            realised_eur=int(landed.get(w.year, (0, 0))[1] or 0),
+            lost_leads=lost.get(w.year, (0,))[0],
+            activity=activity.get(w.year, (0,))[0],
+        )
+        for w in windows
+    ]
+
+
+def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> PipelineReport:
+    require_report_reader(actor)
+    year_start = start_of_day_utc(date(as_of.year, 1, 1))
+    year_end = end_of_day_utc(as_of)
+    new_by_month, sources = _new_by_month(db, actor, as_of)
+    return PipelineReport(
+        as_of=as_of,
+        funnel=_funnel(db, actor, as_of, today),
+        new_by_month=new_by_month,
+        sources=sources,
+        lost_by_reason=_lost_by_reason(db, actor, as_of, today),
+        activity_by_owner=_activity(db, actor, year_start, year_end, by_owner=True),
+        activity_by_municipality=_activity(db, actor, year_start, year_end, by_owner=False),
+        year_over_year=_year_over_year(db, actor, as_of),
+    )
+
+
+# --- the forum report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForumReport:
+    """Everything the forum sees: aggregates and code names, never investor identities."""
+
+    target: InvestmentTarget
+    progress: Progress
+    pipeline: PipelineReport
+    leads: list[DrillRow]
+    leads_total: int
+    generated_at: datetime
+
+
+def forum_report(
+    db: Session, actor: Actor, target_id: uuid.UUID, *, as_of: date, today: date
+) -> ForumReport:
+    target, progress = targets.progress(
+        db, actor, target_id, as_of=as_of, today=today, group_by=tuple(Dimension)
+    )
+    leads, total = targets.drill_down(
+        db, actor, target_id, as_of=as_of, today=today, limit=DOCUMENT_LEAD_LIMIT
+    )
+    # The documents go to the forum: the code name is all they ever name.
+    anonymous = [replace(row, organization_name=None) for row in leads]
+    return ForumReport(
+        target=target,
+        progress=progress,
+        pipeline=pipeline_report(db, actor, as_of=as_of, today=today),
+        leads=anonymous,
+        leads_total=total,
+        generated_at=utcnow(),
+    )
+
+
+def _amount_json(amount: Any) -> dict[str, int]:
+    return {
+        "total": amount.total,
+        "estimated": amount.estimated,
+        "confirmed": amount.confirmed,
+        "leads": amount.leads,
+    }
+
+
+def figures_json(figures: Figures) -> dict[str, Any]:
+    return {
+        **{figure.value: _amount_json(getattr(figures, figure.value)) for figure in Figure},
+        "forecast": _amount_json(figures.forecast),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Figure):
+        return str(value)
+    return value
+
+
+def report_json(report: ForumReport) -> dict[str, Any]:
+    """The figures of a forum report as plain JSON (euros as integers, shares as strings)."""
+    p = report.progress
+    t = report.target
+    return {
+        "target": {
+            "id": str(t.id),
+            "name": t.name,
+            "amount_eur": t.amount_eur,
+            "period_start": t.period_start.isoformat(),
+            "period_end": t.period_end.isoformat(),
+            "scope": t.scope,
+            "industry_code": t.industry_code,
+            "municipality_code": t.municipality_code,
+        },
+        "as_of": p.as_of.isoformat(),
+        "generated_at": report.generated_at.isoformat(),
+        "totals": figures_json(p.totals),
+        "gap_to_forecast_eur": p.gap_to_forecast,
+        "gap_to_realised_eur": p.gap_to_realised,
+        "realised_percent": str(p.realised_percent),
+        "forecast_percent": str(p.forecast_percent),
+        "years": [
+            {
+                "year": y.year,
+                "figures": figures_json(y.figures),
+                "cumulative": figures_json(y.cumulative),
+            }
+            for y in p.years
+        ],
+        "splits": {
+            dimension.value: [{"key": g.key, "figures": figures_json(g.figures)} for g in groups]
+            for dimension, groups in p.splits.items()
+        },
+        "pipeline": {
+            "funnel": [
+                {k: _plain(v) for k, v in r.__dict__.items()} for r in report.pipeline.funnel
+            ],
+            "new_by_month": [
+                {"year": m.year, "month": m.month, "by_source": m.by_source, "total": m.total}
+                for m in report.pipeline.new_by_month
+            ],
+            "lost_by_reason": [r.__dict__ for r in report.pipeline.lost_by_reason],
+            "activity_by_owner": [r.__dict__ for r in report.pipeline.activity_by_owner],
+            "activity_by_municipality": [
+                r.__dict__ for r in report.pipeline.activity_by_municipality
+            ],
+            "year_over_year": [
+                {k: _plain(v) for k, v in r.__dict__.items()}
+                for r in report.pipeline.year_over_year
+            ],
+        },
+        "leads": [
+            {
+                k: _plain(v)
+                for k, v in row.__dict__.items()
+                if k not in ("lead_id", "organization_name")
+            }
+            for row in report.leads
+        ],
+        "leads_total": report.leads_total,
+    }
+
+
+def report_json_bytes(report: ForumReport) -> bytes:
+    return json.dumps(report_json(report), ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    id: uuid.UUID
+    target_id: uuid.UUID
+    target_name: str
+    label: str
+    as_of: date
+    created_at: datetime
+    figures_sha256: str
+    pdf_sha256: str
+    xlsx_sha256: str
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def close_period(
+    db: Session,
+    actor: Actor,
+    target_id: uuid.UUID,
+    *,
+    label: str,
+    as_of: date,
+    today: date,
+    lang: str,
+) -> SnapshotInfo:
+    """Render the forum report as of the period's end and keep the bytes for good."""
+    require_staff_wide(actor)
+    clean_label = validate_snapshot(label, as_of, today)
+    existing = db.scalar(
+        select(ReportSnapshot.id).where(
+            ReportSnapshot.target_id == target_id, ReportSnapshot.as_of == as_of
+        )
+    )
+    if existing is not None:
+        raise Conflict("This period has already been closed for this target.")
+    report = forum_report(db, actor, target_id, as_of=as_of, today=today)
+    figures = report_json_bytes(report)
+    labels = report_documents.document_labels(db, lang)
+    pdf = report_documents.render_pdf(report, labels)
+    xlsx = report_documents.render_xlsx(report, labels)
+    bind_actor(db, actor)
+    snapshot = ReportSnapshot(
+        target_id=target_id,
+        label=clean_label,
+        as_of=as_of,
+        created_by_id=actor.user_id,
+        figures_json=figures,
+        figures_sha256=_digest(figures),
+        pdf=pdf,
+        pdf_sha256=_digest(pdf),
+        xlsx=xlsx,
+        xlsx_sha256=_digest(xlsx),
+    )
+    db.add(snapshot)
+    try:
+        db.commit()
+    except IntegrityError as exc:  # closed at the same moment by someone else
+        db.rollback()
+        raise Conflict("This period has already been closed for this target.") from exc
+    return SnapshotInfo(
+        snapshot.id,
+        snapshot.target_id,
+        report.target.name,
+        snapshot.label,
+        snapshot.as_of,
+        snapshot.created_at,
+        snapshot.figures_sha256,
+        snapshot.pdf_sha256,
+        snapshot.xlsx_sha256,
+    )
+
+
+def list_snapshots(
+    db: Session, actor: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[list[SnapshotInfo], int]:
+    require_report_reader(actor)
+    total = db.scalar(select(func.count()).select_from(ReportSnapshot)) or 0
+    # The files stay in the database until someone downloads one.
+    rows = db.execute(
+        select(
+            ReportSnapshot.id,
+            ReportSnapshot.target_id,
+            InvestmentTarget.name,
+            ReportSnapshot.label,
+            ReportSnapshot.as_of,
+            ReportSnapshot.created_at,
+            ReportSnapshot.figures_sha256,
+            ReportSnapshot.pdf_sha256,
+            ReportSnapshot.xlsx_sha256,
+        )
+        .join(InvestmentTarget, InvestmentTarget.id == ReportSnapshot.target_id)
+        .order_by(ReportSnapshot.as_of.desc(), ReportSnapshot.created_at.desc(), ReportSnapshot.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [SnapshotInfo(*row) for row in rows], total
+
+
+SNAPSHOT_FORMATS = {
+    "pdf": ("pdf", "pdf_sha256", "application/pdf"),
+    "xlsx": (
+        "xlsx",
+        "xlsx_sha256",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "json": ("figures_json", "figures_sha256", "application/json"),
+}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    content: bytes
+    sha256: str
+    media_type: str
+    filename: str
+
+
+def snapshot_file(db: Session, actor: Actor, snapshot_id: uuid.UUID, fmt: str) -> StoredFile:
+    require_report_reader(actor)
+    if fmt not in SNAPSHOT_FORMATS:
+        raise NotFound("No such snapshot file.")
+    column, digest_column, media_type = SNAPSHOT_FORMATS[fmt]
+    row = db.execute(
+        select(
+            getattr(ReportSnapshot, column),
+            getattr(ReportSnapshot, digest_column),
+            ReportSnapshot.as_of,
+        ).where(ReportSnapshot.id == snapshot_id)
+    ).first()
+    if row is None:
+        raise NotFound("No such snapshot.")
+    content, digest, as_of = row
+    return StoredFile(bytes(content), digest, media_type, f"forum-report-{as_of.isoformat()}.{fmt}")

@@ -1,0 +1,467 @@
+"""The target ledger: investment targets and their progress, aggregated in SQL.
+
+The counting rules are described in `app/domain/targets.py`; `_classified` is their one
+SQL form, shared by the totals, the splits and the drill-down, so the leads listed
+behind a figure always add up to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from app.db.audit import bind_actor
+from app.db.models import (
+    Industry,
+    InvestmentTarget,
+    Lead,
+    LeadMunicipality,
+    LeadStageChange,
+    Municipality,
+    Organization,
+    Stage,
+)
+from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
+from app.domain.errors import NotFound
+from app.domain.leads import CapexStatus, StageKind
+from app.domain.reports import end_of_day_utc
+from app.domain.targets import (
+    Dimension,
+    Figure,
+    Figures,
+    GroupFigures,
+    Progress,
+    TargetInput,
+    TargetScope,
+    YearFigures,
+    cumulate,
+    validate_target,
+)
+from app.services.scope import leads_visible_to, leads_with_need_to_know
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
+
+REPORT_READERS = (Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER)
+
+
+def require_report_reader(actor: Actor) -> None:
+    require_role(actor, *REPORT_READERS)
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+def list_targets(
+    db: Session, actor: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[list[InvestmentTarget], int]:
+    """Targets are the strategy's public goals: every signed-in user may read them."""
+    total = db.scalar(select(func.count()).select_from(InvestmentTarget)) or 0
+    rows = db.scalars(
+        select(InvestmentTarget)
+        .order_by(InvestmentTarget.period_start.desc(), InvestmentTarget.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
+
+
+def get_target(db: Session, actor: Actor, target_id: uuid.UUID) -> InvestmentTarget:
+    target = db.get(InvestmentTarget, target_id)
+    if target is None:
+        raise NotFound("No such investment target.")
+    return target
+
+
+def _validated(db: Session, data: TargetInput) -> TargetInput:
+    return validate_target(
+        data,
+        industry_codes=set(db.scalars(select(Industry.code))),
+        municipality_codes=set(db.scalars(select(Municipality.code))),
+    )
+
+
+def create_target(db: Session, actor: Actor, data: TargetInput) -> InvestmentTarget:
+    require_staff_wide(actor)
+    clean = _validated(db, data)
+    bind_actor(db, actor)
+    target = InvestmentTarget(
+        name=clean.name,
+        amount_eur=clean.amount_eur,
+        period_start=clean.period_start,
+        period_end=clean.period_end,
+        scope=clean.scope.value,
+        industry_code=clean.industry_code,
+        municipality_code=clean.municipality_code,
+        created_by_id=actor.user_id,
+    )
+    db.add(target)
+    db.commit()
+    return target
+
+
+def update_target(
+    db: Session, actor: Actor, target_id: uuid.UUID, changes: dict[str, Any]
+) -> InvestmentTarget:
+    require_staff_wide(actor)
+    target = get_target(db, actor, target_id)
+    merged = {
+        "name": target.name,
+        "amount_eur": target.amount_eur,
+        "period_start": target.period_start,
+        "period_end": target.period_end,
+        "scope": TargetScope(target.scope),
+        "industry_code": target.industry_code,
+        "municipality_code": target.municipality_code,
+        **changes,
+    }
+    clean = _validated(db, TargetInput(**merged))
+    bind_actor(db, actor)
+    target.name = clean.name
+    target.amount_eur = clean.amount_eur
+    target.period_start = clean.period_start
+    target.period_end = clean.period_end
+    target.scope = clean.scope.value
+    target.industry_code = clean.industry_code
+    target.municipality_code = clean.municipality_code
+    db.commit()
+    return target
+
+
+def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarget | None:
+    """The target a report defaults to: the one running on the date, else the latest."""
+    running = db.scalar(
+        select(InvestmentTarget)
+        .where(InvestmentTarget.period_start <= as_of, InvestmentTarget.period_end >= as_of)
+        .order_by(InvestmentTarget.period_start.desc(), InvestmentTarget.id)
+        .limit(1)
+    )
+    if running is not None:
+        return running
+    return db.scalar(
+        select(InvestmentTarget)
+        .order_by(InvestmentTarget.period_end.desc(), InvestmentTarget.id)
+        .limit(1)
+    )
+
+
+# --- the SQL form of the counting rules ------------------------------------------------
+
+
+def stages_at(moment: datetime | None) -> Subquery:
+    """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
+
+    The stage comes from the stage log; a lead with no log at all is taken to have been
+    in its current stage since it was created."""
+    if moment is None:
+        return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+    ranked = (
+        select(
+            LeadStageChange.lead_id,
+            LeadStageChange.to_stage,
+            func.row_number()
+            .over(
+                partition_by=LeadStageChange.lead_id,
+                order_by=(LeadStageChange.at.desc(), LeadStageChange.id.desc()),
+            )
+            .label("rn"),
+        )
+        .where(LeadStageChange.at < moment)
+        .subquery()
+    )
+    logged = select(ranked.c.lead_id.label("lead_id"), ranked.c.to_stage.label("stage_code")).where(
+        ranked.c.rn == 1
+    )
+    unlogged = select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).where(
+        Lead.created_at < moment,
+        ~exists().where(LeadStageChange.lead_id == Lead.id),
+    )
+    return union_all(logged, unlogged).subquery()
+
+
+def sole_candidates() -> Subquery:
+    """(lead_id, municipality_code) of leads with exactly one candidate municipality."""
+    return (
+        select(
+            LeadMunicipality.lead_id.label("lead_id"),
+            func.min(LeadMunicipality.municipality_code).label("municipality_code"),
+        )
+        .group_by(LeadMunicipality.lead_id)
+        .having(func.count() == 1)
+        .subquery()
+    )
+
+
+def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
+    """Where a lead counts: its landing municipality, else its only candidate, else none.
+
+    A lead with several candidates is counted once, under no municipality, until it lands.
+    `sole` is `sole_candidates()`, outer-joined on the lead by the caller."""
+    return func.coalesce(Lead.landing_municipality_code, sole.c.municipality_code)
+
+
+def _moment(as_of: date, today: date) -> datetime | None:
+    return None if as_of >= today else end_of_day_utc(as_of)
+
+
+def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
+    """One row per lead that counts toward the target: its figure, amount and splits."""
+    at = stages_at(_moment(as_of, today))
+    kind = Stage.kind
+    decided_later = Lead.landed_on.is_not(None)
+    open_then = kind == StageKind.OPEN.value
+    status = Lead.capex_status
+    realised_until = min(target.period_end, as_of)
+    commit_date = func.coalesce(Lead.landed_on, Lead.expected_decision_on)
+    decision_in_period = Lead.expected_decision_on.between(target.period_start, target.period_end)
+    is_realised = and_(
+        kind == StageKind.WON.value,
+        status == CapexStatus.REALISED.value,
+        Lead.landed_on.between(target.period_start, realised_until),
+    )
+    is_committed = and_(
+        status == CapexStatus.COMMITTED.value,
+        or_(
+            kind == StageKind.WON.value,
+            and_(kind.in_((StageKind.OPEN.value, StageKind.ON_HOLD.value)), ~decided_later),
+        ),
+        commit_date.between(target.period_start, target.period_end),
+    )
+    # A lead that has landed since was still pipeline on a past as-of date.
+    pipeline_status = or_(
+        status.in_((CapexStatus.ESTIMATE.value, CapexStatus.ANNOUNCED.value)), decided_later
+    )
+    is_weighted = and_(open_then, pipeline_status, decision_in_period)
+    # The override belongs to the current stage; on a past date the stage default applies.
+    probability = case(
+        (
+            and_(at.c.stage_code == Lead.stage_code, Lead.probability_override.is_not(None)),
+            Lead.probability_override,
+        ),
+        else_=Stage.default_probability,
+    )
+    figure = case(
+        (is_realised, Figure.REALISED.value),
+        (is_committed, Figure.COMMITTED.value),
+        (is_weighted, Figure.WEIGHTED.value),
+        else_=None,
+    )
+    # Whole euros, half up per lead: (capex × p + 50) div 100 for non-negative integers.
+    weighted = (Lead.capex_eur * probability + 50) // 100
+    # The three conditions exclude each other, so each lead has one figure.
+    amount = case((is_weighted, weighted), else_=Lead.capex_eur)
+    announced = and_(is_weighted, status == CapexStatus.ANNOUNCED.value, ~decided_later)
+    dated = case(
+        (is_realised, Lead.landed_on),
+        (is_committed, commit_date),
+        else_=Lead.expected_decision_on,
+    )
+    sole = sole_candidates()
+    municipality = attributed_municipality(sole)
+    query = (
+        select(
+            Lead.id.label("lead_id"),
+            figure.label("figure"),
+            amount.label("amount"),
+            Lead.capex_eur.label("capex_eur"),
+            Lead.capex_basis.label("basis"),
+            at.c.stage_code.label("stage_code"),
+            announced.label("announced"),
+            cast(extract("year", dated), Integer).label("year"),
+            Lead.industry_code.label(Dimension.INDUSTRY.value),
+            municipality.label(Dimension.MUNICIPALITY.value),
+            Lead.investment_type.label(Dimension.INVESTMENT_TYPE.value),
+            Lead.origin_country.label(Dimension.ORIGIN_COUNTRY.value),
+        )
+        .join(at, at.c.lead_id == Lead.id)
+        .join(Stage, Stage.code == at.c.stage_code)
+        .outerjoin(sole, sole.c.lead_id == Lead.id)
+        .where(Lead.capex_eur.is_not(None), figure.is_not(None), leads_visible_to(actor))
+    )
+    if target.scope == TargetScope.INDUSTRIAL.value or target.industry_code:
+        query = query.join(Industry, Industry.code == Lead.industry_code)
+    if target.scope == TargetScope.INDUSTRIAL.value:
+        query = query.where(Industry.counts_as_industrial)
+    if target.industry_code:
+        query = query.where(
+            or_(Industry.code == target.industry_code, Industry.parent_code == target.industry_code)
+        )
+    if target.municipality_code:
+        query = query.where(municipality == target.municipality_code)
+    return query
+
+
+def _aggregate(
+    db: Session, counted: Select[Any], groupings: tuple[str, ...]
+) -> dict[str, dict[str | None, Figures]]:
+    """Sum the counted leads per figure and basis for each grouping, in one statement:
+    one scan of the leads however many splits are asked for."""
+    rows = counted.cte("counted")
+    parts = [
+        select(
+            literal(name).label("grouping"),
+            cast(rows.c[name], String).label("key"),
+            rows.c.figure,
+            rows.c.basis,
+            func.sum(rows.c.amount),
+            func.count(),
+            func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
+            func.sum(case((rows.c.announced, 1), else_=0)),
+        ).group_by(rows.c[name], rows.c.figure, rows.c.basis)
+        for name in groupings
+    ]
+    result: dict[str, dict[str | None, Figures]] = {name: {} for name in groupings}
+    for grouping, key, figure, basis, amount, count, announced, announced_count in db.execute(
+        union_all(*parts)
+    ):
+        groups = result[grouping]
+        figures = groups.get(key, Figures()).add(Figure(figure), basis, int(amount), count)
+        if announced_count:
+            figures = figures.add(Figure.ANNOUNCED, basis, int(announced), int(announced_count))
+        groups[key] = figures
+    return result
+
+
+def progress(
+    db: Session,
+    actor: Actor,
+    target_id: uuid.UUID,
+    *,
+    as_of: date,
+    today: date,
+    group_by: tuple[Dimension, ...] = (),
+) -> tuple[InvestmentTarget, Progress]:
+    require_report_reader(actor)
+    target = get_target(db, actor, target_id)
+    grouped = _aggregate(
+        db,
+        classified(target, as_of, today, actor),
+        ("year", *(dimension.value for dimension in group_by)),
+    )
+    by_year = {int(key or 0): figures for key, figures in grouped["year"].items()}
+    totals = Figures()
+    for figures in by_year.values():
+        totals = totals + figures
+    years: list[YearFigures] = cumulate(by_year, target.period_start.year, target.period_end.year)
+    splits = {
+        dimension: sorted(
+            (GroupFigures(key, figures) for key, figures in grouped[dimension.value].items()),
+            key=lambda group: (-group.figures.forecast.total, group.key or ""),
+        )
+        for dimension in group_by
+    }
+    return target, Progress(as_of, target.amount_eur, totals, years, splits)
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    lead_id: uuid.UUID
+    code_name: str
+    # Only for actors with need-to-know of the lead; None for everyone else.
+    organization_name: str | None
+    figure: Figure
+    amount_eur: int
+    capex_eur: int
+    basis: str
+    stage_code: str
+    industry_code: str | None
+    municipality_code: str | None
+    investment_type: str
+    origin_country: str | None
+
+
+def drill_down(
+    db: Session,
+    actor: Actor,
+    target_id: uuid.UUID,
+    *,
+    as_of: date,
+    today: date,
+    figure: Figure | None = None,
+    dimension: Dimension | None = None,
+    value: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[DrillRow], int]:
+    """The leads behind a figure (optionally one group of a split), largest first."""
+    require_report_reader(actor)
+    target = get_target(db, actor, target_id)
+    rows = classified(target, as_of, today, actor).subquery()
+    query = select(rows).select_from(rows)
+    if figure is Figure.ANNOUNCED:
+        query = query.where(rows.c.announced)
+    elif figure is not None:
+        query = query.where(rows.c.figure == figure.value)
+    if dimension is not None:
+        column = rows.c[dimension.value]
+        query = query.where(column.is_(None) if value is None else column == value)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    filtered = query.subquery()
+    named = case((leads_with_need_to_know(actor), Organization.name), else_=literal(None))
+    page = db.execute(
+        select(filtered, Lead.code_name, named.label("organization_name"))
+        .join(Lead, Lead.id == filtered.c.lead_id)
+        .outerjoin(Organization, Organization.id == Lead.organization_id)
+        .order_by(filtered.c.amount.desc(), Lead.code_name, Lead.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        DrillRow(
+            lead_id=row.lead_id,
+            code_name=row.code_name,
+            organization_name=row.organization_name,
+            figure=Figure.ANNOUNCED if figure is Figure.ANNOUNCED else Figure(row.figure),
+            amount_eur=int(row.capex_eur if figure is Figure.ANNOUNCED else row.amount),
+            capex_eur=int(row.capex_eur),
+            basis=row.basis,
+            stage_code=row.stage_code,
+            industry_code=row.industry,
+            municipality_code=row.municipality,
+            investment_type=row.investment_type,
+            origin_country=row.origin_country,
+        )
+        for row in page
+    ], total
+
+
+# --- demo data -------------------------------------------------------------------------
+
+DEMO_NEXT_TARGET = TargetInput(
+    name="Demo: Kainuu 2026–2029, kaikki investoinnit",
+    amount_eur=1_500_000_000,
+    period_start=date(2026, 1, 1),
+    period_end=date(2029, 12, 31),
+    scope=TargetScope.ALL,
+)
+
+
+def load_demo(db: Session, report: DemoReport) -> None:
+    """The next programme period's target, as a coordinator would add it."""
+    exists_already = db.scalar(
+        select(InvestmentTarget.id).where(InvestmentTarget.name == DEMO_NEXT_TARGET.name)
+    )
+    if exists_already is None:
+        create_target(db, SYSTEM_ACTOR, DEMO_NEXT_TARGET)
+        report.count("investment targets")

@@ -1,0 +1,209 @@
+"""Benchmark the target progress and pipeline reports on 100k leads with stage logs.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python scripts/bench_reports.py [--leads 100000] [--runs 5]
+
+Creates a scratch database next to the given one, fills it, prints timings, drops it.
+Goal: each report under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.db.migrations import upgrade_to_head
+from app.db.models import (
+    InvestmentTarget,
+    Lead,
+    LeadMunicipality,
+    LeadStageChange,
+)
+from app.db.session import make_engine
+from app.domain.access import SYSTEM_ACTOR
+from app.domain.leads import DEFAULT_STAGES, StageKind
+from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
+from app.domain.targets import Dimension
+from app.services import reports, targets
+from app.services.reference import ensure_reference_data
+
+OPEN = [s.code for s in DEFAULT_STAGES if s.kind is StageKind.OPEN]
+BATCH = 10_000
+
+
+def _fill(db: Session, count: int, rng: random.Random) -> None:
+    industries = [i.code for i in KEY_INDUSTRIES]
+    municipalities = [m.code for m in MUNICIPALITIES]
+    types = ["greenfield_fdi", "expansion", "brownfield", "business_transfer"]
+    sources = ["portal_inquiry", "invest_in_finland", "partner", "event", "own_prospecting"]
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    leads, changes, candidates = [], [], []
+    for n in range(count):
+        lead_id = uuid.uuid4()
+        created = start + timedelta(days=rng.randrange(0, 2500), hours=rng.randrange(24))
+        path = OPEN[: rng.randrange(1, len(OPEN) + 1)]
+        outcome = rng.random()
+        if outcome < 0.15:
+            path = [*path, "landed"]
+        elif outcome < 0.35:
+            path = [*path, "lost"]
+        moment = created
+        previous = None
+        for stage in path:
+            changes.append(
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": lead_id,
+                    "from_stage": previous,
+                    "to_stage": stage,
+                    "at": moment,
+                }
+            )
+            previous = stage
+            moment += timedelta(days=rng.randrange(5, 120))
+        landed = path[-1] == "landed"
+        landing = rng.choice(municipalities) if landed else None
+        leads.append(
+            {
+                "id": lead_id,
+                "code_name": f"Project Bench {n}",
+                "title": f"Bench lead {n}",
+                "industry_code": rng.choice(industries),
+                "investment_type": rng.choice(types),
+                "origin_country": rng.choice(["FI", "SE", "DE", "US", "CN", "NO", None]),
+                "capex_eur": rng.randrange(100_000, 500_000_000),
+                "capex_basis": rng.choice(["estimated", "confirmed"]),
+                "capex_status": rng.choice(["committed", "realised"])
+                if landed
+                else rng.choice(["estimate", "estimate", "announced"]),
+                "source": rng.choice(sources),
+                "stage_code": path[-1],
+                "stage_changed_at": changes[-1]["at"],
+                "expected_decision_on": (created + timedelta(days=rng.randrange(90, 1500))).date(),
+                "landing_municipality_code": landing,
+                "landed_on": changes[-1]["at"].date() if landed else None,
+                "lost_reason_code": "other" if path[-1] == "lost" else None,
+                "created_at": created,
+                "updated_at": created,
+                "last_activity_at": moment,
+                "requirements": {},
+            }
+        )
+        for code in rng.sample(municipalities, rng.randrange(0, 3)):
+            candidates.append({"lead_id": lead_id, "municipality_code": code})
+        if len(leads) >= BATCH:
+            _flush(db, leads, changes, candidates)
+    _flush(db, leads, changes, candidates)
+    db.execute(text("ANALYZE"))
+    db.commit()
+
+
+def _flush(db: Session, leads: list, changes: list, candidates: list) -> None:
+    # Core inserts: the audit log is not what is measured here.
+    if leads:
+        db.execute(insert(Lead), leads)
+        db.execute(insert(LeadStageChange), changes)
+        if candidates:
+            db.execute(insert(LeadMunicipality), candidates)
+        db.commit()
+    leads.clear()
+    changes.clear()
+    candidates.clear()
+
+
+def _time(label: str, runs: int, work: Callable[[], object]) -> float:
+    work()  # warm-up: plans and caches
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        work()
+        samples.append((time.perf_counter() - began) * 1000)
+    median = statistics.median(samples)
+    print(f"{label:<52} median {median:7.1f} ms   min {min(samples):7.1f} ms")
+    return median
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not base or make_url(base).get_backend_name() != "postgresql":
+        print("Set BENCH_DATABASE_URL to a PostgreSQL URL.", file=sys.stderr)
+        return 2
+    url = make_url(base)
+    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade_to_head(engine)
+        with Session(engine) as db:
+            ensure_reference_data(db)
+            began = time.perf_counter()
+            _fill(db, args.leads, random.Random(7))
+            logs = db.scalar(select(text("count(*)")).select_from(LeadStageChange))
+            print(
+                f"{args.leads} leads, {logs} stage changes loaded in "
+                f"{time.perf_counter() - began:.1f} s"
+            )
+            target_id = db.scalar(select(InvestmentTarget.id).limit(1))
+            assert target_id is not None
+            today = datetime.now(UTC).date()
+            past = date(2024, 6, 30)
+            everything = tuple(Dimension)
+            results = [
+                _time(
+                    "progress, now, totals and years",
+                    args.runs,
+                    lambda: targets.progress(db, SYSTEM_ACTOR, target_id, as_of=today, today=today),
+                ),
+                _time(
+                    "progress, now, with all four splits",
+                    args.runs,
+                    lambda: targets.progress(
+                        db, SYSTEM_ACTOR, target_id, as_of=today, today=today, group_by=everything
+                    ),
+                ),
+                _time(
+                    "progress, as of 2024-06-30 (stage log), all splits",
+                    args.runs,
+                    lambda: targets.progress(
+                        db, SYSTEM_ACTOR, target_id, as_of=past, today=today, group_by=everything
+                    ),
+                ),
+                _time(
+                    "pipeline report, now",
+                    args.runs,
+                    lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=today, today=today),
+                ),
+                _time(
+                    "pipeline report, as of 2024-06-30",
+                    args.runs,
+                    lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=past, today=today),
+                ),
+            ]
+            print(f"goal < 300 ms: {'met' if max(results) < 300 else 'NOT met'}")
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
