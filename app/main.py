@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
-from app.api import audit, health, reference, sites, users
+from app.api import audit, health, matching, packages, reference, sites, users
 from app.api.errors import install_problem_handlers
 from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
@@ -71,7 +71,7 @@ class SecurityHeaders:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (users, reference, sites, audit):
+    for module in (users, reference, sites, packages, matching, audit):
         router.include_router(module.router)
     return router
 

@@ -13,7 +13,13 @@ from app.db.models.leads import (
 )
 from app.db.models.organizations import Contact, Organization
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
-from app.db.models.sites import Site, SiteIndustry
+from app.db.models.sites import (
+    Site,
+    SiteAttachment,
+    SiteIndustry,
+    SitePackageUpload,
+    SiteVersion,
+)
 from app.db.models.users import ApiToken, User, UserSession
 
 __all__ = [
@@ -32,7 +38,10 @@ __all__ = [
     "Municipality",
     "Organization",
     "Site",
+    "SiteAttachment",
     "SiteIndustry",
+    "SitePackageUpload",
+    "SiteVersion",
     "Stage",
     "User",
     "UserSession",
