@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
@@ -311,11 +311,7 @@ def apply_package(
     upload = get_upload(db, actor, upload_id)
     if upload.status == UploadStatus.APPLIED:
         raise Conflict("This site package has already been applied.")
-    content = db.scalar(
-        select(SitePackageUpload.content)
-        .where(SitePackageUpload.id == upload.id)
-        .options(undefer(SitePackageUpload.content))
-    )
+    content = db.scalar(select(SitePackageUpload.content).where(SitePackageUpload.id == upload.id))
     if upload.status != UploadStatus.CHECKED or content is None:
         raise Conflict("This site package has errors; correct them and upload it again.")
     report, plans = _evaluate(db, actor, upload.filename, content, upload.lang)
