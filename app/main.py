@@ -16,6 +16,7 @@ from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import auth as web_auth
 from app.web import home as web_home
+from app.web import sites as web_sites
 from app.web.session import LoginRequired
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
+    app.include_router(web_sites.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

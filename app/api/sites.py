@@ -289,26 +289,6 @@ def verify_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
     return _out(db, sites.verify_site(db, actor, site_id))
 
 
-@router.post("/sites/{site_id}/{action}", response_model=SiteOut)
-def transition_site(
-    site_id: uuid.UUID,
-    action: Literal["submit", "publish", "return", "withdraw", "archive", "reopen"],
-    request: Request,
-    db: DbSession,
-    actor: ApiActor,
-    body: WorkflowIn | None = None,
-) -> SiteOut:
-    site = sites.transition_site(
-        db,
-        actor,
-        site_id,
-        action,
-        comment=body.comment if body else None,
-        lang=request_lang(request),
-    )
-    return _out(db, site)
-
-
 @router.get("/sites/{site_id}/versions", response_model=list[VersionOut])
 def site_versions(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[SiteVersion]:
     return sites.site_versions(db, actor, site_id)
@@ -404,3 +384,24 @@ def attachment_content(
         db, actor, storage, settings, attachment_id, site_id=site_id, thumbnail=thumbnail
     )
     return file_response(data, content_type, attachment.filename)
+
+
+# Last: the catch-all action segment must not shadow /attachments.
+@router.post("/sites/{site_id}/{action}", response_model=SiteOut)
+def transition_site(
+    site_id: uuid.UUID,
+    action: Literal["submit", "publish", "return", "withdraw", "archive", "reopen"],
+    request: Request,
+    db: DbSession,
+    actor: ApiActor,
+    body: WorkflowIn | None = None,
+) -> SiteOut:
+    site = sites.transition_site(
+        db,
+        actor,
+        site_id,
+        action,
+        comment=body.comment if body else None,
+        lang=request_lang(request),
+    )
+    return _out(db, site)

@@ -33,6 +33,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
+from app.services import sites
 from app.services.auth import hash_password
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
@@ -673,4 +674,4 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
 
 
 # Business areas add their demo records here; each loader must skip what already exists.
-DEMO_EXTENSIONS: list[Callable[[Session, DemoReport], None]] = []
+DEMO_EXTENSIONS: list[Callable[[Session, DemoReport], None]] = [sites.load_demo]

@@ -20,6 +20,10 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Home")),
+    NavItem(
+        "/sites", N_("Sites"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT})
+    ),
+    NavItem("/review", N_("Review queue"), frozenset({Role.ADMIN, Role.COORDINATOR})),
 ]
 
 
