@@ -16,7 +16,9 @@ from app.api import (
     health,
     imports,
     leads,
+    matching,
     organizations,
+    packages,
     reference,
     reports,
     sites,
@@ -32,6 +34,7 @@ from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
 from app.web import reports as web_reports
+from app.web import sites as web_sites
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -93,6 +96,8 @@ def api_router() -> APIRouter:
         users,
         reference,
         sites,
+        packages,
+        matching,
         audit,
         leads,
         organizations,
@@ -130,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_leads.router)
     app.include_router(web_activities.router)
     app.include_router(web_organizations.router)
+    app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # A lead with no activity for this many days is listed as stale.
     stale_lead_days: int = 30
 
+    # Site freshness: months since the last verification until a site is flagged to its
+    # municipality, and until it leaves the public portal.
+    site_stale_after_months: int = 12
+    site_hidden_after_months: int = 18
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()

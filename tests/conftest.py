@@ -99,8 +99,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(environment="test", database_url=database_url, secret_key=TEST_SECRET)
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(environment="test", database_url=database_url, secret_key=TEST_SECRET,
+                    storage_dir=tmp_path_factory.mktemp("storage"))
 
 
 @pytest.fixture

@@ -1,20 +1,117 @@
-"""Site offerings."""
+"""Site offerings: CRUD, the publish workflow, versions, attachments, the review queue."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import ApiActor, DbSession
+from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.db.models import Site
-from app.domain.sites import SiteKind, SiteStatus
+from app.db.models import Site, SiteAttachment, SiteVersion
+from app.domain.packages import AttachmentKind, PackageLimits
+from app.domain.sites import (
+    Ownership,
+    PermitStatus,
+    SiteDraft,
+    SiteKind,
+    SiteStatus,
+    Tenure,
+    ZoningStatus,
+)
+from app.i18n import negotiate_language
 from app.services import sites
+from app.storage import Storage, storage_for
 
 router = APIRouter(tags=["sites"])
+
+
+def get_storage(settings: AppSettings) -> Storage:
+    return storage_for(settings)
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+def request_lang(request: Request) -> str:
+    """Messages in the caller's language (Accept-Language), English by default."""
+    header = request.headers.get("accept-language")
+    return negotiate_language(header) if header else "en"
+
+
+class GeoJSONPolygon(BaseModel):
+    type: Literal["Polygon"]
+    coordinates: list[list[tuple[float, float]]] = Field(max_length=50)
+
+
+class SiteFields(BaseModel):
+    """Every editable field; in a PATCH only the fields sent are changed."""
+
+    kind: SiteKind | None = None
+    name_fi: str | None = Field(default=None, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    description_fi: str | None = None
+    description_en: str | None = None
+    municipality_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    polygon: GeoJSONPolygon | None = None
+    area_ha: Decimal | None = None
+    area_m2: Decimal | None = None
+    floor_area_m2: Decimal | None = None
+    zoning_status: ZoningStatus | None = None
+    permitted_use: str | None = None
+    ownership: Ownership | None = None
+    tenure: Tenure | None = None
+    price_eur: int | None = None
+    price_terms: str | None = None
+    available_from: date | None = None
+    grid_connection: bool | None = None
+    available_power_mw: Decimal | None = None
+    substation_110kv_km: Decimal | None = None
+    substation_400kv_km: Decimal | None = None
+    water_m3_per_day: Decimal | None = None
+    wastewater_m3_per_day: Decimal | None = None
+    district_heat: bool | None = None
+    gas: bool | None = None
+    rail_siding: bool | None = None
+    road_km: Decimal | None = None
+    airport_km: Decimal | None = None
+    port_km: Decimal | None = None
+    fibre: bool | None = None
+    environmental_permit: PermitStatus | None = None
+    industry_codes: list[str] | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    external_ref: str | None = None
+    last_verified_on: date | None = None
+
+    def changes(self) -> dict[str, Any]:
+        values = self.model_dump(exclude_unset=True)
+        if "polygon" in values:
+            polygon = self.polygon
+            values["polygon"] = (
+                tuple(tuple(point for point in ring) for ring in polygon.coordinates)
+                if polygon
+                else None
+            )
+        if "industry_codes" in values:
+            values["industry_codes"] = tuple(values["industry_codes"] or ())
+        return values
+
+
+class SiteIn(SiteFields):
+    kind: SiteKind
+    name_fi: str = Field(min_length=1, max_length=200)
+    municipality_code: str
 
 
 class SiteOut(BaseModel):
@@ -30,20 +127,104 @@ class SiteOut(BaseModel):
     name_en: str | None
     description_fi: str | None
     description_en: str | None
+    address: str | None
     latitude: float | None
     longitude: float | None
+    polygon: dict[str, Any] | None
     area_ha: float | None
+    area_m2: float | None
+    floor_area_m2: float | None
+    zoning_status: ZoningStatus | None
+    permitted_use: str | None
+    ownership: Ownership | None
+    tenure: Tenure | None
+    price_eur: int | None
+    price_terms: str | None
+    available_from: date | None
+    grid_connection: bool | None
     available_power_mw: float | None
+    substation_110kv_km: float | None
+    substation_400kv_km: float | None
+    water_m3_per_day: float | None
+    wastewater_m3_per_day: float | None
+    district_heat: bool | None
+    gas: bool | None
+    rail_siding: bool | None
+    road_km: float | None
+    airport_km: float | None
+    port_km: float | None
+    fibre: bool | None
+    environmental_permit: PermitStatus | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
     last_verified_on: date | None
+    submitted_at: datetime | None
+    published_at: datetime | None
+    review_comment: str | None
+    public_changed_at: datetime | None
+    stale_flagged_at: datetime | None
+    expired_at: datetime | None
     updated_at: datetime
+    industry_codes: list[str] = []
 
 
-class SiteChanges(BaseModel):
-    name_fi: str | None = Field(default=None, min_length=1, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    description_fi: str | None = None
-    description_en: str | None = None
-    municipality_code: str | None = None
+class WorkflowIn(BaseModel):
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    version: int
+    action: str
+    at: datetime
+    actor_label: str
+    comment: str | None
+    snapshot: dict[str, Any]
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    site_id: uuid.UUID
+    kind: AttachmentKind
+    title_fi: str | None
+    title_en: str | None
+    sort_order: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    width: int | None
+    height: int | None
+    has_thumbnail: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, attachment: SiteAttachment) -> AttachmentOut:
+        return cls.model_validate(
+            {
+                **{k: getattr(attachment, k) for k in cls.model_fields if k != "has_thumbnail"},
+                "has_thumbnail": attachment.thumbnail_key is not None,
+            }
+        )
+
+
+class AttachmentChanges(BaseModel):
+    kind: AttachmentKind | None = None
+    title_fi: str | None = Field(default=None, max_length=200)
+    title_en: str | None = Field(default=None, max_length=200)
+    sort_order: int | None = Field(default=None, ge=0, le=10_000)
+
+
+def site_out(site: Site, codes: list[str]) -> SiteOut:
+    out = SiteOut.model_validate(site)
+    out.industry_codes = codes
+    return out
+
+
+def _out(db: DbSession, site: Site) -> SiteOut:
+    return site_out(site, sites.industry_codes_of(db, [site.id])[site.id])
 
 
 @router.get("/sites", response_model=Page[SiteOut])
@@ -53,28 +234,174 @@ def list_sites(
     page: PageParamsDep,
     municipality: str | None = None,
     status: SiteStatus | None = None,
+    kind: SiteKind | None = None,
+    q: str | None = None,
+    needs_verification: bool = False,
 ) -> Page[SiteOut]:
     rows, total = sites.list_sites(
         db,
         actor,
         municipality_code=municipality,
         status=status.value if status else None,
+        kind=kind.value if kind else None,
+        q=q,
+        needs_verification=needs_verification,
         limit=page.limit,
         offset=page.offset,
     )
+    codes = sites.industry_codes_of(db, [r.id for r in rows])
     return Page[SiteOut](
-        items=[SiteOut.model_validate(r) for r in rows],
+        items=[site_out(r, codes[r.id]) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
     )
 
 
+@router.post("/sites", response_model=SiteOut, status_code=201)
+def create_site(body: SiteIn, request: Request, db: DbSession, actor: ApiActor) -> SiteOut:
+    site = sites.create_site(db, actor, SiteDraft(**body.changes()), lang=request_lang(request))
+    return _out(db, site)
+
+
+@router.get("/sites/review-queue", response_model=list[SiteOut])
+def review_queue(db: DbSession, actor: ApiActor) -> list[SiteOut]:
+    rows = sites.review_queue(db, actor)
+    codes = sites.industry_codes_of(db, [r.id for r in rows])
+    return [site_out(r, codes[r.id]) for r in rows]
+
+
 @router.get("/sites/{site_id}", response_model=SiteOut)
-def get_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Site:
-    return sites.get_site(db, actor, site_id)
+def get_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
+    return _out(db, sites.get_site(db, actor, site_id))
 
 
 @router.patch("/sites/{site_id}", response_model=SiteOut)
-def update_site(site_id: uuid.UUID, body: SiteChanges, db: DbSession, actor: ApiActor) -> Site:
-    return sites.update_site(db, actor, site_id, body.model_dump(exclude_unset=True))
+def update_site(
+    site_id: uuid.UUID, body: SiteFields, request: Request, db: DbSession, actor: ApiActor
+) -> SiteOut:
+    site = sites.update_site(db, actor, site_id, body.changes(), lang=request_lang(request))
+    return _out(db, site)
+
+
+@router.post("/sites/{site_id}/verify", response_model=SiteOut)
+def verify_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
+    return _out(db, sites.verify_site(db, actor, site_id))
+
+
+@router.get("/sites/{site_id}/versions", response_model=list[VersionOut])
+def site_versions(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[SiteVersion]:
+    return sites.site_versions(db, actor, site_id)
+
+
+@router.get("/sites/{site_id}/attachments", response_model=list[AttachmentOut])
+def list_attachments(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[AttachmentOut]:
+    return [AttachmentOut.of(a) for a in sites.list_attachments(db, actor, site_id)]
+
+
+@router.post("/sites/{site_id}/attachments", response_model=AttachmentOut, status_code=201)
+async def add_attachment(
+    site_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    actor: ApiActor,
+    storage: StorageDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[AttachmentKind | None, Form()] = None,
+    title_fi: Annotated[str | None, Form(max_length=200)] = None,
+    title_en: Annotated[str | None, Form(max_length=200)] = None,
+) -> AttachmentOut:
+    data = await read_limited(file, PackageLimits().max_file_bytes)
+    attachment = sites.add_attachment(
+        db,
+        actor,
+        storage,
+        site_id,
+        filename=file.filename or "attachment",
+        data=data,
+        kind=kind,
+        title_fi=title_fi,
+        title_en=title_en,
+        lang=request_lang(request),
+    )
+    return AttachmentOut.of(attachment)
+
+
+async def read_limited(file: UploadFile, limit: int) -> bytes:
+    """At most `limit` + 1 bytes: enough for the size check to refuse, never more."""
+    return await file.read(limit + 1)
+
+
+@router.patch("/sites/{site_id}/attachments/{attachment_id}", response_model=AttachmentOut)
+def update_attachment(
+    site_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    body: AttachmentChanges,
+    db: DbSession,
+    actor: ApiActor,
+) -> AttachmentOut:
+    attachment = sites.update_attachment(
+        db, actor, site_id, attachment_id, body.model_dump(exclude_unset=True)
+    )
+    return AttachmentOut.of(attachment)
+
+
+@router.delete("/sites/{site_id}/attachments/{attachment_id}", status_code=204)
+def delete_attachment(
+    site_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    storage: StorageDep,
+) -> Response:
+    sites.delete_attachment(db, actor, storage, site_id, attachment_id)
+    return Response(status_code=204)
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> Response:
+    return Response(
+        content=data,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "private, max-age=300",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'none'",
+        },
+    )
+
+
+@router.get("/sites/{site_id}/attachments/{attachment_id}/content")
+def attachment_content(
+    site_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    storage: StorageDep,
+    settings: AppSettings,
+    thumbnail: bool = False,
+) -> Response:
+    attachment, data, content_type = sites.attachment_file(
+        db, actor, storage, settings, attachment_id, site_id=site_id, thumbnail=thumbnail
+    )
+    return file_response(data, content_type, attachment.filename)
+
+
+# Last: the catch-all action segment must not shadow /attachments.
+@router.post("/sites/{site_id}/{action}", response_model=SiteOut)
+def transition_site(
+    site_id: uuid.UUID,
+    action: Literal["submit", "publish", "return", "withdraw", "archive", "reopen"],
+    request: Request,
+    db: DbSession,
+    actor: ApiActor,
+    body: WorkflowIn | None = None,
+) -> SiteOut:
+    site = sites.transition_site(
+        db,
+        actor,
+        site_id,
+        action,
+        comment=body.comment if body else None,
+        lang=request_lang(request),
+    )
+    return _out(db, site)

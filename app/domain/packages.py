@@ -40,6 +40,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image
 
+from app.domain.errors import ValidationFailed
 from app.domain.geo import TM35FIN, WGS84, CoordinateError, Crs, guess_crs, to_wgs84
 from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.sites import (
@@ -372,9 +373,9 @@ _PACKAGE_MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     },
     "external_ref_missing": {
         "fi": "Kohteelta puuttuu kunnan oma tunnus (external_ref); uudelleen ladattaessa "
-        "siitä tulee uusi kohde.",
-        "en": "The site has no municipal reference (external_ref); uploading it again "
-        "will create a new site.",
+        "se tunnistetaan kunnan ja nimen perusteella, joten nimen muuttaminen luo uuden kohteen.",
+        "en": "The site has no municipal reference (external_ref); on a later upload it is "
+        "recognised by municipality and name, so renaming it will create a new site.",
     },
     "invalid_attachment_ref": {
         "fi": "Liiteviittaus {value} ei kelpaa.",
@@ -403,6 +404,22 @@ _PACKAGE_MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "fi": "Liitteet voi toimittaa vain ZIP-paketissa; taulukon liitesarake ohitettiin.",
         "en": "Attachments can only be delivered in a ZIP package; the attachments column "
         "was ignored.",
+    },
+    "site_archived": {
+        "fi": "Kohde {value} on arkistoitu eikä sitä voi päivittää paketilla.",
+        "en": "The site {value} is archived and cannot be updated by a package.",
+    },
+    "duplicate_name": {
+        "fi": "Tunnuksettomia kohteita samalla nimellä {value} on paketissa useampi "
+        "(kohteet {rows}); anna niille tunnukset (external_ref).",
+        "en": "Several sites without a reference share the name {value} (sites {rows}); "
+        "give them references (external_ref).",
+    },
+    "ambiguous_name": {
+        "fi": "Kunnalla on jo useita tunnuksettomia kohteita nimellä {value}; anna kohteelle "
+        "tunnus (external_ref), jotta oikea kohde päivittyy.",
+        "en": "The municipality already has several sites without a reference named {value}; "
+        "give the site a reference (external_ref) so the right one is updated.",
     },
     "unreferenced_file": {
         "fi": "Tiedostoa {path} ei mainita kuvaustiedostossa; se ohitettiin.",
@@ -1553,6 +1570,36 @@ def _check_image(data: bytes, content_type: str, limits: PackageLimits, path: st
         raise
     except Exception:
         raise _Invalid("image_invalid", path=shown(path)) from None
+
+
+def check_attachment(
+    name: str, data: bytes, *, lang: str, limits: PackageLimits | None = None
+) -> str:
+    """The content type of one uploaded attachment, decided by its content, after the
+    same checks a package's attachments pass. Raises ValidationFailed (field "file")."""
+    limits = limits or PackageLimits()
+    language = normalise_lang(lang)
+
+    def refuse(code: str, **params: object) -> NoReturn:
+        raise ValidationFailed.single("file", message(code, language, **params), code)
+
+    if not data:
+        refuse("empty_file")
+    if len(data) > limits.max_file_bytes:
+        refuse(
+            "file_too_large",
+            size=_size(len(data), language),
+            max=_size(limits.max_file_bytes, language),
+        )
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        refuse("attachment_type", path=shown(name), detected=describe_content(data))
+    if content_type in _IMAGE_FORMATS:
+        try:
+            _check_image(data, content_type, limits, name)
+        except _Invalid as invalid:
+            refuse(invalid.code, **invalid.params)
+    return content_type
 
 
 # --- one site --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,10 @@ from app.i18n import N_, register_labels
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
 from app.services.scope import activities_visible_to, leads_with_need_to_know
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
 
 register_labels(
     "activity_kind",
@@ -254,7 +258,7 @@ def lead_code_names(db: Session, lead_ids: set[uuid.UUID | None]) -> dict[uuid.U
     return {i: n for i, n in db.execute(select(Lead.id, Lead.code_name).where(Lead.id.in_(wanted)))}
 
 
-def load_demo(db: Session, report: Any) -> None:
+def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
     """Demo activities, tasks and a handoff on the first demo leads; skips what exists."""
     if db.scalar(select(Activity.id).where(Activity.origin_type == "demo").limit(1)):
         return

@@ -33,7 +33,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, targets
+from app.services import activities, sites, targets
 from app.services.auth import hash_password
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
@@ -668,13 +668,14 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
     _sites(db, report, users)
     db.flush()
     for loader in DEMO_EXTENSIONS:
-        loader(db, report)
+        loader(db, report, settings)
     db.commit()
     return report
 
 
 # Business areas add their demo records here; each loader must skip what already exists.
-DEMO_EXTENSIONS: list[Callable[[Session, DemoReport], None]] = [
+DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
+    sites.load_demo,
     activities.load_demo,
     targets.load_demo,
 ]

@@ -6,7 +6,9 @@ about who sees what.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.db.models import Activity, Lead, LeadShare, Site
 from app.domain.access import Actor, Role
@@ -23,6 +25,15 @@ def sites_visible_to(actor: Actor) -> ColumnElement[bool]:
             Site.status == SiteStatus.PUBLISHED.value,
         )
     return Site.status == SiteStatus.PUBLISHED.value
+
+
+def sites_public(verified_after: date) -> ColumnElement[bool]:
+    """What the public portal shows: published and verified after the cutoff date."""
+    return and_(
+        Site.status == SiteStatus.PUBLISHED.value,
+        Site.last_verified_on.is_not(None),
+        Site.last_verified_on > verified_after,
+    )
 
 
 def _shared_with(actor: Actor) -> ColumnElement[bool]:

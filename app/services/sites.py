@@ -1,19 +1,341 @@
-"""Site offerings: listing, reading and changing them within the actor's scope."""
+"""Site offerings: the use cases, within the actor's scope.
+
+Every change of a site's state, fields or attachments goes through the functions of
+this module, and each of them ends in `record_change`: it bumps the site's version,
+writes a snapshot to `site_versions` (the audit log records the field changes on its
+own) and, when the change is one the public can see, calls `record_public_change` —
+the one hook where "a public change happened to this site" is known, in the same
+transaction as the change itself.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
+import unicodedata
 import uuid
-from typing import Any
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from PIL import Image, ImageDraw, ImageOps
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
-from app.db.models import Site
-from app.domain.access import Actor, require_municipality_edit
-from app.domain.errors import NotFound
+from app.db.base import utcnow
+from app.db.models import Industry, Municipality, Site, SiteAttachment, SiteIndustry, SiteVersion
+from app.domain.access import SYSTEM_ACTOR, Actor, require_municipality_edit, require_staff_wide
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.packages import AttachmentKind, check_attachment
+from app.domain.reference import MUNICIPALITIES
+from app.domain.sites import (
+    Freshness,
+    Ownership,
+    PermitStatus,
+    SiteDraft,
+    SiteKind,
+    SiteStatus,
+    Tenure,
+    ZoningStatus,
+    add_months,
+    freshness,
+    next_status,
+    polygon_geojson,
+    validate_site,
+)
+from app.i18n import N_, register_labels
 from app.services.audit import parse_uuid, register_access_check
-from app.services.scope import sites_visible_to
+from app.services.scope import sites_public, sites_visible_to
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
+from app.storage import Storage, storage_for
+
+_HELSINKI = ZoneInfo("Europe/Helsinki")
+THUMBNAIL_SIZE: Final = (480, 480)
+
+# Fields a site carries beyond the draft that the public never sees.
+_DRAFT_FIELDS: Final = tuple(f.name for f in fields(SiteDraft))
+_COLUMN_FIELDS: Final = tuple(f for f in _DRAFT_FIELDS if f not in ("industry_codes", "polygon"))
+_ENUMS: Final[Mapping[str, type[StrEnum]]] = {
+    "kind": SiteKind,
+    "zoning_status": ZoningStatus,
+    "ownership": Ownership,
+    "tenure": Tenure,
+    "environmental_permit": PermitStatus,
+}
+_DECIMALS: Final = frozenset(
+    {
+        "area_ha",
+        "area_m2",
+        "floor_area_m2",
+        "available_power_mw",
+        "substation_110kv_km",
+        "substation_400kv_km",
+        "water_m3_per_day",
+        "wastewater_m3_per_day",
+        "road_km",
+        "airport_km",
+        "port_km",
+    }
+)
+_SNAPSHOT_SKIP: Final = frozenset({"created_at", "updated_at"})
+_OPEN_STATUSES: Final = (
+    SiteStatus.DRAFT.value,
+    SiteStatus.SUBMITTED.value,
+    SiteStatus.RETURNED.value,
+    SiteStatus.PUBLISHED.value,
+)
+
+register_labels(
+    "site_kind",
+    {
+        "industrial_plot": N_("Industrial plot"),
+        "premises": N_("Premises"),
+        "data_centre": N_("Data-centre site"),
+        "energy": N_("Energy site"),
+        "tourism": N_("Tourism site"),
+        "other": N_("Other"),
+    },
+)
+register_labels(
+    "zoning_status",
+    {
+        "detailed_plan": N_("Detailed plan in force"),
+        "detailed_plan_in_preparation": N_("Detailed plan in preparation"),
+        "master_plan": N_("Master plan"),
+        "none": N_("No plan"),
+    },
+)
+register_labels(
+    "ownership", {"municipal": N_("Municipal"), "private": N_("Private"), "state": N_("State")}
+)
+register_labels(
+    "tenure", {"sale": N_("Sale"), "lease": N_("Lease"), "sale_or_lease": N_("Sale or lease")}
+)
+register_labels(
+    "permit_status",
+    {
+        "not_needed": N_("Not needed"),
+        "not_started": N_("Not applied for"),
+        "pending": N_("Pending"),
+        "granted": N_("Granted"),
+    },
+)
+register_labels(
+    "attachment_kind", {"photo": N_("Photo"), "document": N_("Document"), "map": N_("Map")}
+)
+register_labels(
+    "site_action",
+    {
+        "create": N_("Created"),
+        "update": N_("Changed"),
+        "submit": N_("Submitted for review"),
+        "publish": N_("Published"),
+        "return": N_("Returned for changes"),
+        "withdraw": N_("Withdrawn"),
+        "archive": N_("Archived"),
+        "reopen": N_("Reopened"),
+        "verify": N_("Verified"),
+        "attachment": N_("Attachments changed"),
+        "expire": N_("Left the portal (not verified)"),
+        "package": N_("Updated from a site package"),
+    },
+)
+
+
+def helsinki_today() -> date:
+    return datetime.now(_HELSINKI).date()
+
+
+# --- conversions between the stored site and the domain's draft ------------------------
+
+
+def draft_of(site: Site, industry_codes: Sequence[str]) -> SiteDraft:
+    values: dict[str, Any] = {}
+    for name in _COLUMN_FIELDS:
+        value = getattr(site, name)
+        if value is not None and name in _DECIMALS:
+            value = Decimal(str(value))
+        elif value is not None and name in _ENUMS:
+            value = _ENUMS[name](value)
+        values[name] = value
+    if site.polygon:
+        values["polygon"] = tuple(
+            tuple((float(lon), float(lat)) for lon, lat in ring)
+            for ring in site.polygon["coordinates"]
+        )
+    return SiteDraft(**values, industry_codes=tuple(industry_codes))
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DECIMALS:
+        return float(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def write_draft(db: Session, site: Site, draft: SiteDraft, current_codes: Sequence[str]) -> bool:
+    """Copy the draft onto the site (and its industries); return whether anything changed."""
+    changed = False
+    for name in _COLUMN_FIELDS:
+        value = _column_value(name, getattr(draft, name))
+        if getattr(site, name) != value:
+            setattr(site, name, value)
+            changed = True
+            if name == "last_verified_on":
+                # A new verification date: the freshness job decides again from it.
+                site.stale_flagged_at = None
+                site.expired_at = None
+    polygon = polygon_geojson(draft.polygon) if draft.polygon else None
+    if site.polygon != polygon:
+        site.polygon = polygon
+        changed = True
+    if set(current_codes) != set(draft.industry_codes):
+        changed = True
+        for code in set(current_codes) - set(draft.industry_codes):
+            db.delete(db.get(SiteIndustry, (site.id, code)))
+        for code in draft.industry_codes:
+            if code not in current_codes:
+                db.add(SiteIndustry(site_id=site.id, industry_code=code))
+    return changed
+
+
+def industry_codes_of(db: Session, site_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    codes: dict[uuid.UUID, list[str]] = {site_id: [] for site_id in site_ids}
+    if site_ids:
+        rows = db.execute(
+            select(SiteIndustry.site_id, SiteIndustry.industry_code)
+            .where(SiteIndustry.site_id.in_(site_ids))
+            .order_by(SiteIndustry.industry_code)
+        )
+        for site_id, code in rows:
+            codes[site_id].append(code)
+    return codes
+
+
+def attachments_of(
+    db: Session, site_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[SiteAttachment]]:
+    found: dict[uuid.UUID, list[SiteAttachment]] = {site_id: [] for site_id in site_ids}
+    if site_ids:
+        query = (
+            select(SiteAttachment)
+            .where(SiteAttachment.site_id.in_(site_ids))
+            .order_by(SiteAttachment.sort_order, SiteAttachment.created_at, SiteAttachment.id)
+        )
+        for attachment in db.scalars(query):
+            found[attachment.site_id].append(attachment)
+    return found
+
+
+def valid_codes(db: Session) -> tuple[frozenset[str], frozenset[str]]:
+    """(municipality codes, active industry codes) a site may use."""
+    municipalities = frozenset(db.scalars(select(Municipality.code)))
+    industries = frozenset(db.scalars(select(Industry.code).where(Industry.active.is_(True))))
+    return municipalities, industries
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(
+    site: Site, industry_codes: Sequence[str], attachments: Sequence[SiteAttachment]
+) -> dict[str, Any]:
+    data = {
+        column.key: _json(getattr(site, column.key))
+        for column in Site.__mapper__.column_attrs
+        if column.key not in _SNAPSHOT_SKIP
+    }
+    data["industry_codes"] = sorted(industry_codes)
+    data["attachments"] = [
+        {
+            "id": str(a.id),
+            "kind": a.kind,
+            "title_fi": a.title_fi,
+            "title_en": a.title_en,
+            "sort_order": a.sort_order,
+            "sha256": a.sha256,
+            "content_type": a.content_type,
+        }
+        for a in attachments
+    ]
+    return data
+
+
+# --- the change hook -----------------------------------------------------------------
+
+
+def record_public_change(db: Session, site: Site, kind: str) -> None:
+    """Something the public sees of `site` changed: it was published, a public field or
+    attachment of the published site changed, or it left the portal (withdrawn,
+    archived, expired). Called inside the change's transaction, before its commit;
+    syndication extends this to write its outbox event in the same transaction.
+
+    `kind` is one of: published, changed, attachment, withdrawn, archived, expired.
+    """
+    site.public_changed_at = utcnow()
+
+
+def record_change(
+    db: Session,
+    actor: Actor,
+    site: Site,
+    action: str,
+    *,
+    was_public: bool,
+    comment: str | None = None,
+    industry_codes: Sequence[str] | None = None,
+    attachments: Sequence[SiteAttachment] | None = None,
+) -> None:
+    """A new version of `site`: bump `version`, snapshot it, and tell the public hook
+    when the site was or is now published."""
+    if action != "create":
+        site.version += 1
+    if was_public or site.status == SiteStatus.PUBLISHED.value:
+        kind = {
+            "publish": "published",
+            "withdraw": "withdrawn",
+            "archive": "archived",
+            "expire": "expired",
+            "attachment": "attachment",
+        }.get(action, "changed")
+        record_public_change(db, site, kind)
+    db.flush()
+    if industry_codes is None:
+        industry_codes = industry_codes_of(db, [site.id])[site.id]
+    if attachments is None:
+        attachments = attachments_of(db, [site.id])[site.id]
+    db.add(
+        SiteVersion(
+            site_id=site.id,
+            version=site.version,
+            action=action,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            comment=comment,
+            snapshot=snapshot(site, industry_codes, attachments),
+        )
+    )
+
+
+# --- reading ----------------------------------------------------------------------------
 
 
 def list_sites(
@@ -22,6 +344,9 @@ def list_sites(
     *,
     municipality_code: str | None = None,
     status: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+    needs_verification: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Site], int]:
@@ -30,6 +355,19 @@ def list_sites(
         query = query.where(Site.municipality_code == municipality_code)
     if status:
         query = query.where(Site.status == status)
+    if kind:
+        query = query.where(Site.kind == kind)
+    if q and q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Site.name_fi).like(pattern),
+                func.lower(Site.name_en).like(pattern),
+                func.lower(Site.external_ref).like(pattern),
+            )
+        )
+    if needs_verification:
+        query = query.where(Site.stale_flagged_at.is_not(None))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(query.order_by(Site.name_fi, Site.id).limit(limit).offset(offset))
     return list(rows), total
@@ -43,17 +381,621 @@ def get_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     return site
 
 
-def update_site(db: Session, actor: Actor, site_id: uuid.UUID, changes: dict[str, Any]) -> Site:
+def _editable_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     site = get_site(db, actor, site_id)
     require_municipality_edit(actor, site.municipality_code)
-    if "municipality_code" in changes:
-        require_municipality_edit(actor, changes["municipality_code"])
+    return site
+
+
+def site_draft(db: Session, actor: Actor, site_id: uuid.UUID) -> tuple[Site, SiteDraft]:
+    site = get_site(db, actor, site_id)
+    return site, draft_of(site, industry_codes_of(db, [site.id])[site.id])
+
+
+def site_versions(db: Session, actor: Actor, site_id: uuid.UUID) -> list[SiteVersion]:
+    site = get_site(db, actor, site_id)
+    query = (
+        select(SiteVersion)
+        .where(SiteVersion.site_id == site.id)
+        .order_by(SiteVersion.version.desc(), SiteVersion.id.desc())
+    )
+    return list(db.scalars(query))
+
+
+def review_queue(db: Session, actor: Actor) -> list[Site]:
+    """Sites waiting for the coordinator, oldest submission first."""
+    require_staff_wide(actor)
+    query = (
+        select(Site)
+        .where(Site.status == SiteStatus.SUBMITTED.value)
+        .order_by(Site.submitted_at, Site.id)
+    )
+    return list(db.scalars(query))
+
+
+# --- creating and changing ---------------------------------------------------------------
+
+
+def _ascii_slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:90] or "site"
+
+
+def taken_slugs(db: Session, prefix: str) -> set[str]:
+    return set(db.scalars(select(Site.slug).where(Site.slug.like(f"{prefix}%"))))
+
+
+def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
+    """A readable unique slug, "kajaani-renforsin-ranta"; `taken` is updated."""
+    prefix = next((m.slug for m in MUNICIPALITIES if m.code == municipality_code), "kainuu")
+    base = f"{prefix}-{_ascii_slug(name)}"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _check_valid(db: Session, draft: SiteDraft, lang: str) -> None:
+    municipalities, industries = valid_codes(db)
+    errors = validate_site(draft, municipalities, industries, lang, today=helsinki_today())
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _check_ref_free(db: Session, draft: SiteDraft, site_id: uuid.UUID | None) -> None:
+    if draft.external_ref is None:
+        return
+    query = select(Site.id).where(
+        Site.municipality_code == draft.municipality_code, Site.external_ref == draft.external_ref
+    )
+    other = db.scalar(query)
+    if other is not None and other != site_id:
+        raise Conflict(
+            f"Another site of this municipality already has the reference {draft.external_ref}."
+        )
+
+
+def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str]) -> Site:
+    """A draft site from a checked draft (no commit); for this module and packages."""
+    site = Site(
+        id=uuid.uuid4(),
+        slug=new_slug(draft.municipality_code, draft.name_fi, taken),
+        municipality_code=draft.municipality_code,
+        kind=draft.kind.value,
+        status=SiteStatus.DRAFT.value,
+        version=1,
+        name_fi=draft.name_fi,
+        created_by_id=actor.user_id,
+    )
+    db.add(site)
+    write_draft(db, site, draft, [])
+    return site
+
+
+def create_site(db: Session, actor: Actor, draft: SiteDraft, *, lang: str = "en") -> Site:
+    require_municipality_edit(actor, draft.municipality_code)
+    _check_valid(db, draft, lang)
+    _check_ref_free(db, draft, None)
     bind_actor(db, actor)
-    for name, value in changes.items():
-        setattr(site, name, value)
-    site.version += 1
+    site = new_site(db, actor, draft, taken_slugs(db, ""))
+    db.flush()
+    record_change(
+        db,
+        actor,
+        site,
+        "create",
+        was_public=False,
+        industry_codes=draft.industry_codes,
+        attachments=[],
+    )
     db.commit()
     return site
+
+
+def update_site(
+    db: Session,
+    actor: Actor,
+    site_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    lang: str = "en",
+) -> Site:
+    """Change fields of a site (keys of `SiteDraft`); no change, no new version."""
+    site = _editable_site(db, actor, site_id)
+    if site.status == SiteStatus.ARCHIVED.value:
+        raise Conflict("An archived site cannot be changed.")
+    unknown = set(changes) - set(_DRAFT_FIELDS)
+    if unknown:
+        raise ValidationFailed.single(sorted(unknown)[0], "Unknown field.", "unknown_field")
+    codes = industry_codes_of(db, [site.id])[site.id]
+    draft = replace(draft_of(site, codes), **changes)
+    require_municipality_edit(actor, draft.municipality_code)
+    _check_valid(db, draft, lang)
+    _check_ref_free(db, draft, site.id)
+    bind_actor(db, actor)
+    was_public = site.status == SiteStatus.PUBLISHED.value
+    if write_draft(db, site, draft, codes):
+        record_change(db, actor, site, "update", was_public=was_public)
+        db.commit()
+    return site
+
+
+def verify_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
+    """The municipality confirms the site's data is current (today)."""
+    site = _editable_site(db, actor, site_id)
+    bind_actor(db, actor)
+    was_public = site.status == SiteStatus.PUBLISHED.value
+    site.last_verified_on = helsinki_today()
+    site.stale_flagged_at = None
+    site.expired_at = None
+    record_change(db, actor, site, "verify", was_public=was_public)
+    db.commit()
+    return site
+
+
+def transition_site(
+    db: Session,
+    actor: Actor,
+    site_id: uuid.UUID,
+    action: str,
+    *,
+    comment: str | None = None,
+    lang: str = "en",
+) -> Site:
+    """submit, publish, return (with a comment), withdraw, archive or reopen."""
+    site = _editable_site(db, actor, site_id)
+    current = SiteStatus(site.status)
+    target = next_status(current, action, actor.sees_everything, comment=comment, lang=lang)
+    bind_actor(db, actor)
+    now = utcnow()
+    site.status = target.value
+    if action == "submit":
+        site.submitted_at = now
+    elif action == "publish":
+        site.published_at = now
+        site.review_comment = None
+    elif action == "return":
+        site.review_comment = (comment or "").strip()
+    if target in (SiteStatus.SUBMITTED, SiteStatus.PUBLISHED) and site.last_verified_on is None:
+        # Whoever sends a site on for publication vouches for its data as of today.
+        site.last_verified_on = helsinki_today()
+    record_change(
+        db,
+        actor,
+        site,
+        action,
+        was_public=current == SiteStatus.PUBLISHED,
+        comment=(comment or "").strip() or None,
+    )
+    db.commit()
+    return site
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    storage_key: str
+    thumbnail_key: str | None
+    width: int | None
+    height: int | None
+
+
+def _thumbnail(data: bytes) -> tuple[bytes, int, int]:
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    width, height = image.size
+    image.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True)
+    return out.getvalue(), width, height
+
+
+def store_file(storage: Storage, data: bytes, content_type: str, written: list[str]) -> StoredFile:
+    """Put an attachment's bytes (and an image's thumbnail) under content-addressed
+    keys; keys created now are appended to `written` so a failed transaction can
+    remove them again."""
+    sha = hashlib.sha256(data).hexdigest()
+    key = f"sites/{sha[:2]}/{sha}"
+    if storage.put(key, data):
+        written.append(key)
+    if not content_type.startswith("image/"):
+        return StoredFile(sha, key, None, None, None)
+    thumb, width, height = _thumbnail(data)
+    thumb_key = f"thumbs/{sha[:2]}/{sha}.jpg"
+    if storage.put(thumb_key, thumb):
+        written.append(thumb_key)
+    return StoredFile(sha, key, thumb_key, width, height)
+
+
+def _referenced(db: Session, key: str) -> bool:
+    query = select(SiteAttachment.id).where(
+        or_(SiteAttachment.storage_key == key, SiteAttachment.thumbnail_key == key)
+    )
+    return db.scalar(query.limit(1)) is not None
+
+
+@contextmanager
+def storage_transaction(db: Session, storage: Storage) -> Iterator[list[str]]:
+    """Files first, then the database: when the transaction fails, the files it wrote
+    that no attachment refers to are deleted, so nothing is left behind."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        db.rollback()
+        for key in written:
+            if not _referenced(db, key):
+                storage.delete(key)
+        raise
+
+
+def _next_sort_order(attachments: Sequence[SiteAttachment]) -> int:
+    return max((a.sort_order for a in attachments), default=-1) + 1
+
+
+def attachment_row(
+    actor: Actor,
+    site: Site,
+    stored: StoredFile,
+    *,
+    filename: str,
+    content_type: str,
+    size: int,
+    kind: AttachmentKind,
+    title_fi: str | None,
+    title_en: str | None,
+    sort_order: int,
+) -> SiteAttachment:
+    return SiteAttachment(
+        id=uuid.uuid4(),
+        site_id=site.id,
+        kind=kind.value,
+        title_fi=title_fi,
+        title_en=title_en,
+        sort_order=sort_order,
+        filename=filename[-255:],
+        content_type=content_type,
+        size_bytes=size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        thumbnail_key=stored.thumbnail_key,
+        width=stored.width,
+        height=stored.height,
+        created_by_id=actor.user_id,
+    )
+
+
+def _clean_title(value: str | None, field_name: str) -> str | None:
+    text = (value or "").strip() or None
+    if text is not None and len(text) > 200:
+        raise ValidationFailed.single(field_name, "At most 200 characters.", "too_long")
+    return text
+
+
+def add_attachment(
+    db: Session,
+    actor: Actor,
+    storage: Storage,
+    site_id: uuid.UUID,
+    *,
+    filename: str,
+    data: bytes,
+    kind: AttachmentKind | None = None,
+    title_fi: str | None = None,
+    title_en: str | None = None,
+    lang: str = "en",
+) -> SiteAttachment:
+    site = _editable_site(db, actor, site_id)
+    if site.status == SiteStatus.ARCHIVED.value:
+        raise Conflict("An archived site cannot be changed.")
+    content_type = check_attachment(filename, data, lang=lang)
+    is_image = content_type.startswith("image/")
+    if kind is AttachmentKind.PHOTO and not is_image:
+        raise ValidationFailed.single("kind", "A photo must be a JPEG, PNG or WebP image.", "kind")
+    kind = kind or (AttachmentKind.PHOTO if is_image else AttachmentKind.DOCUMENT)
+    titles = _clean_title(title_fi, "title_fi"), _clean_title(title_en, "title_en")
+    existing = attachments_of(db, [site.id])[site.id]
+    sha = hashlib.sha256(data).hexdigest()
+    if any(a.sha256 == sha for a in existing):
+        raise ValidationFailed.single(
+            "file", "This file is already attached to the site.", "duplicate_attachment"
+        )
+    bind_actor(db, actor)
+    with storage_transaction(db, storage) as written:
+        stored = store_file(storage, data, content_type, written)
+        attachment = attachment_row(
+            actor,
+            site,
+            stored,
+            filename=filename,
+            content_type=content_type,
+            size=len(data),
+            kind=kind,
+            title_fi=titles[0],
+            title_en=titles[1],
+            sort_order=_next_sort_order(existing),
+        )
+        db.add(attachment)
+        was_public = site.status == SiteStatus.PUBLISHED.value
+        record_change(
+            db,
+            actor,
+            site,
+            "attachment",
+            was_public=was_public,
+            attachments=[*existing, attachment],
+        )
+        db.commit()
+    return attachment
+
+
+def _attachment_for_edit(
+    db: Session, actor: Actor, site_id: uuid.UUID, attachment_id: uuid.UUID
+) -> tuple[Site, SiteAttachment]:
+    site = _editable_site(db, actor, site_id)
+    attachment = db.get(SiteAttachment, attachment_id)
+    if attachment is None or attachment.site_id != site.id:
+        raise NotFound("No such attachment.")
+    return site, attachment
+
+
+def update_attachment(
+    db: Session,
+    actor: Actor,
+    site_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> SiteAttachment:
+    """Change an attachment's kind, titles or sort order."""
+    site, attachment = _attachment_for_edit(db, actor, site_id, attachment_id)
+    bind_actor(db, actor)
+    if "kind" in changes:
+        kind = AttachmentKind(changes["kind"])
+        if kind is AttachmentKind.PHOTO and not attachment.content_type.startswith("image/"):
+            raise ValidationFailed.single("kind", "A photo must be an image.", "kind")
+        attachment.kind = kind.value
+    for name in ("title_fi", "title_en"):
+        if name in changes:
+            setattr(attachment, name, _clean_title(changes[name], name))
+    if changes.get("sort_order") is not None:
+        attachment.sort_order = int(changes["sort_order"])
+    if db.is_modified(attachment):
+        was_public = site.status == SiteStatus.PUBLISHED.value
+        record_change(db, actor, site, "attachment", was_public=was_public)
+        db.commit()
+    return attachment
+
+
+def delete_attachment(
+    db: Session, actor: Actor, storage: Storage, site_id: uuid.UUID, attachment_id: uuid.UUID
+) -> None:
+    site, attachment = _attachment_for_edit(db, actor, site_id, attachment_id)
+    bind_actor(db, actor)
+    keys = [k for k in (attachment.storage_key, attachment.thumbnail_key) if k]
+    db.delete(attachment)
+    db.flush()
+    record_change(db, actor, site, "attachment", was_public=site.status == "published")
+    db.commit()
+    # After the commit: a failed delete leaves an orphan file, never a dangling row.
+    for key in keys:
+        if not _referenced(db, key):
+            storage.delete(key)
+
+
+def list_attachments(db: Session, actor: Actor, site_id: uuid.UUID) -> list[SiteAttachment]:
+    site = get_site(db, actor, site_id)
+    return attachments_of(db, [site.id])[site.id]
+
+
+def public_cutoff(settings: Settings, today: date | None = None) -> date:
+    """Sites last verified on or before this date are off the portal."""
+    return add_months(today or helsinki_today(), -settings.site_hidden_after_months)
+
+
+def attachment_file(
+    db: Session,
+    actor: Actor | None,
+    storage: Storage,
+    settings: Settings,
+    attachment_id: uuid.UUID,
+    *,
+    site_id: uuid.UUID | None = None,
+    thumbnail: bool = False,
+) -> tuple[SiteAttachment, bytes, str]:
+    """(attachment, bytes, content type): staff within their scope, anyone else only
+    for a site on the public portal. `site_id`, when given, must be the attachment's."""
+    visible = sites_visible_to(actor) if actor else sites_public(public_cutoff(settings))
+    attachment = db.scalar(
+        select(SiteAttachment)
+        .join(Site, Site.id == SiteAttachment.site_id)
+        .where(SiteAttachment.id == attachment_id, visible)
+    )
+    if (
+        attachment is None
+        or (site_id is not None and attachment.site_id != site_id)
+        or (thumbnail and attachment.thumbnail_key is None)
+    ):
+        raise NotFound("No such file.")
+    if thumbnail and attachment.thumbnail_key:
+        return attachment, storage.get(attachment.thumbnail_key), "image/jpeg"
+    return attachment, storage.get(attachment.storage_key), attachment.content_type
+
+
+# --- freshness ----------------------------------------------------------------------------
+
+
+def site_freshness(site: Site, settings: Settings, today: date | None = None) -> Freshness:
+    return freshness(
+        site.last_verified_on,
+        today or helsinki_today(),
+        settings.site_stale_after_months,
+        settings.site_hidden_after_months,
+    )
+
+
+def flag_stale_sites(db: Session, settings: Settings, today: date | None = None) -> dict[str, int]:
+    """Flag sites not verified for `site_stale_after_months` to their municipality and
+    take published ones off the portal after `site_hidden_after_months`. Running it
+    again changes nothing."""
+    today = today or helsinki_today()
+    stale_before = add_months(today, -settings.site_stale_after_months)
+    query = select(Site).where(
+        Site.status.in_(_OPEN_STATUSES),
+        or_(Site.last_verified_on.is_(None), Site.last_verified_on <= stale_before),
+        or_(Site.stale_flagged_at.is_(None), Site.expired_at.is_(None)),
+    )
+    bind_actor(db, SYSTEM_ACTOR)
+    counts = {"flagged": 0, "expired": 0}
+    now = utcnow()
+    for site in db.scalars(query.order_by(Site.id)):
+        state = site_freshness(site, settings, today)
+        if state is Freshness.FRESH:
+            continue
+        if site.stale_flagged_at is None:
+            site.stale_flagged_at = now
+            counts["flagged"] += 1
+        if state is Freshness.EXPIRED and site.expired_at is None:
+            site.expired_at = now
+            counts["expired"] += 1
+            if site.status == SiteStatus.PUBLISHED.value:
+                record_change(db, SYSTEM_ACTOR, site, "expire", was_public=True)
+    db.commit()
+    return counts
+
+
+# --- the public portal's view -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicSiteFilters:
+    municipality_code: str | None = None
+    industry_code: str | None = None
+    kind: str | None = None
+    min_area_ha: Decimal | None = None
+    max_area_ha: Decimal | None = None
+    min_power_mw: Decimal | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class PublicSite:
+    site: Site
+    industry_codes: list[str]
+    attachments: list[SiteAttachment]  # photos, documents and maps in display order
+
+
+def public_sites(
+    db: Session, settings: Settings, filters: PublicSiteFilters, *, today: date | None = None
+) -> tuple[list[PublicSite], int]:
+    """Published sites verified recently enough, newest publication first."""
+    query = select(Site).where(sites_public(public_cutoff(settings, today)))
+    if filters.municipality_code:
+        query = query.where(Site.municipality_code == filters.municipality_code)
+    if filters.kind:
+        query = query.where(Site.kind == filters.kind)
+    if filters.industry_code:
+        query = query.where(
+            Site.id.in_(
+                select(SiteIndustry.site_id).where(
+                    SiteIndustry.industry_code == filters.industry_code
+                )
+            )
+        )
+    if filters.min_area_ha is not None:
+        query = query.where(Site.area_ha >= float(filters.min_area_ha))
+    if filters.max_area_ha is not None:
+        query = query.where(Site.area_ha <= float(filters.max_area_ha))
+    if filters.min_power_mw is not None:
+        query = query.where(Site.available_power_mw >= float(filters.min_power_mw))
+    if filters.q and filters.q.strip():
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Site.name_fi).like(pattern), func.lower(Site.name_en).like(pattern))
+        )
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(
+        db.scalars(
+            query.order_by(Site.published_at.desc(), Site.id)
+            .limit(filters.limit)
+            .offset(filters.offset)
+        )
+    )
+    return _public(db, rows), total
+
+
+def public_site(
+    db: Session, settings: Settings, slug: str, *, today: date | None = None
+) -> PublicSite:
+    site = db.scalar(
+        select(Site).where(Site.slug == slug, sites_public(public_cutoff(settings, today)))
+    )
+    if site is None:
+        raise NotFound("No such site.")
+    return _public(db, [site])[0]
+
+
+def _public(db: Session, rows: Sequence[Site]) -> list[PublicSite]:
+    ids = [site.id for site in rows]
+    codes, files = industry_codes_of(db, ids), attachments_of(db, ids)
+    return [PublicSite(site, codes[site.id], files[site.id]) for site in rows]
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+_DEMO_PHOTOS: Final = {
+    "KAJ-RR-01": ((11, 92, 142), "Ilmakuva tontista", "Aerial view of the plot"),
+    "PAL-MI-01": ((30, 107, 58), "Teollisuusalue", "The industrial area"),
+    "SOT-TV-01": ((120, 90, 40), "Alueen yleiskuva", "Overview of the area"),
+}
+
+
+def _demo_photo(colour: tuple[int, int, int]) -> bytes:
+    """A landscape-like picture: sky, treeline and a field in the site's colour."""
+    image = Image.new("RGB", (960, 640), (186, 214, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 380, 960, 640), fill=colour)
+    for x in range(0, 960, 40):
+        draw.polygon([(x, 380), (x + 20, 300 - (x * 7) % 40), (x + 40, 380)], fill=(24, 70, 40))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
+    """Photos on a few demo sites; sites that already have attachments are skipped."""
+    storage = storage_for(settings)
+    for ref, (colour, title_fi, title_en) in _DEMO_PHOTOS.items():
+        site = db.scalar(select(Site).where(Site.external_ref == ref))
+        if site is None or attachments_of(db, [site.id])[site.id]:
+            continue
+        data = _demo_photo(colour)
+        stored = store_file(storage, data, "image/jpeg", [])
+        db.add(
+            attachment_row(
+                SYSTEM_ACTOR,
+                site,
+                stored,
+                filename=f"{ref.lower()}.jpg",
+                content_type="image/jpeg",
+                size=len(data),
+                kind=AttachmentKind.PHOTO,
+                title_fi=title_fi,
+                title_en=title_en,
+                sort_order=0,
+            )
+        )
+        db.flush()
+        if not db.scalar(select(SiteVersion.id).where(SiteVersion.site_id == site.id)):
+            # Demo sites are inserted directly; give them their first version.
+            record_change(db, SYSTEM_ACTOR, site, "create", was_public=False)
+        report.count("site photos")
 
 
 def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:

@@ -59,6 +59,7 @@ from app.domain.targets import (
     validate_target,
 )
 from app.services.scope import leads_visible_to, leads_with_need_to_know
+from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.services.demo import DemoReport
@@ -457,7 +458,7 @@ DEMO_NEXT_TARGET = TargetInput(
 )
 
 
-def load_demo(db: Session, report: DemoReport) -> None:
+def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
     """The next programme period's target, as a coordinator would add it."""
     exists_already = db.scalar(
         select(InvestmentTarget.id).where(InvestmentTarget.name == DEMO_NEXT_TARGET.name)

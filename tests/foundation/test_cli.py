@@ -16,8 +16,9 @@ from app.settings import get_settings
 
 
 @pytest.fixture
-def cli_database(scratch_database: str, monkeypatch: pytest.MonkeyPatch):
+def cli_database(scratch_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", scratch_database)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("ENVIRONMENT", "development")
     get_settings.cache_clear()
     engine = make_engine(scratch_database)

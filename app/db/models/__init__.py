@@ -16,7 +16,13 @@ from app.db.models.mail import OutboxEmail
 from app.db.models.organizations import Contact, Organization
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
 from app.db.models.reports import ReportSnapshot
-from app.db.models.sites import Site, SiteIndustry
+from app.db.models.sites import (
+    Site,
+    SiteAttachment,
+    SiteIndustry,
+    SitePackageUpload,
+    SiteVersion,
+)
 from app.db.models.users import ApiToken, User, UserSession
 
 __all__ = [
@@ -38,7 +44,10 @@ __all__ = [
     "OutboxEmail",
     "ReportSnapshot",
     "Site",
+    "SiteAttachment",
     "SiteIndustry",
+    "SitePackageUpload",
+    "SiteVersion",
     "Stage",
     "User",
     "UserSession",

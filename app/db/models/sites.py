@@ -6,10 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
+from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class Site(Audited, UUIDPrimaryKey, Timestamps, Base):
@@ -71,6 +80,11 @@ class Site(Audited, UUIDPrimaryKey, Timestamps, Base):
     published_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # When anything the public sees last changed (publish, field, attachment, withdraw).
+    public_changed_at: Mapped[datetime | None]
+    # Freshness: flagged to the municipality for re-verification / taken off the portal.
+    stale_flagged_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
 
 
 class SiteIndustry(Base):
@@ -82,3 +96,66 @@ class SiteIndustry(Base):
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
     industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"), primary_key=True)
+
+
+class SiteAttachment(Audited, UUIDPrimaryKey, Base):
+    """A photo, document or map of a site. The bytes live in the storage under a
+    content-addressed key, so one file shared by two sites is stored once."""
+
+    __tablename__ = "site_attachments"
+    __table_args__ = (Index("ix_site_attachments_site", "site_id", "sort_order"),)
+
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    title_fi: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SiteVersion(Base):
+    """A snapshot of a site after each change: what it looked like at version N."""
+
+    __tablename__ = "site_versions"
+    __table_args__ = (UniqueConstraint("site_id", "version", name="uq_site_versions_site_version"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[uuid.UUID | None]
+    actor_label: Mapped[str] = mapped_column(String(254))
+    comment: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class SitePackageUpload(UUIDPrimaryKey, Base):
+    """A site package's dry run: its report, and its bytes until it is applied, so
+    that any instance can apply it by id."""
+
+    __tablename__ = "site_package_uploads"
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str | None] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12))  # checked, invalid, applied
+    report: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    applied_at: Mapped[datetime | None]

@@ -1,0 +1,86 @@
+"""Site packages: upload for a dry-run report, then apply the report by its id."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from app.api.deps import ApiActor, DbSession
+from app.api.sites import StorageDep, read_limited, request_lang
+from app.domain.packages import PackageLimits, build_example_zip, build_template_xlsx
+from app.services import packages
+
+router = APIRouter(tags=["site packages"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "kainuu-site-package-template.xlsx"
+EXAMPLE_NAME = "kainuu-site-package-example.zip"
+
+
+class UploadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    created_at: datetime
+    filename: str
+    sha256: str
+    size_bytes: int
+    format: str | None
+    status: str
+    applied_at: datetime | None
+    report: dict[str, Any]
+
+
+def download(data: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content=data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/site-packages/template.xlsx")
+def template() -> Response:
+    """The spreadsheet template with a guide sheet (no login needed)."""
+    return download(build_template_xlsx(), XLSX, TEMPLATE_NAME)
+
+
+@router.get("/site-packages/example.zip")
+def example() -> Response:
+    """An example ZIP package with a manifest, a photo, a brochure and a map."""
+    return download(build_example_zip(), "application/zip", EXAMPLE_NAME)
+
+
+@router.post("/site-packages", response_model=UploadOut, status_code=201)
+async def upload(
+    request: Request,
+    db: DbSession,
+    actor: ApiActor,
+    file: Annotated[UploadFile, File()],
+    lang: Annotated[str | None, Form(pattern="^(fi|en)$")] = None,
+) -> Any:
+    """Dry run: the report of what applying would create, update or leave unchanged.
+    A refused file answers 422 with every reason and stores nothing."""
+    data = await read_limited(file, PackageLimits().max_upload_bytes)
+    return packages.check_package(
+        db,
+        actor,
+        filename=file.filename or "package",
+        data=data,
+        lang=lang or request_lang(request),
+    )
+
+
+@router.get("/site-packages/{upload_id}", response_model=UploadOut)
+def get_upload(upload_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Any:
+    return packages.get_upload(db, actor, upload_id)
+
+
+@router.post("/site-packages/{upload_id}/apply", response_model=UploadOut)
+def apply(upload_id: uuid.UUID, db: DbSession, actor: ApiActor, storage: StorageDep) -> Any:
+    """Apply a checked package: all its sites or none."""
+    return packages.apply_package(db, actor, storage, upload_id)

@@ -1,0 +1,622 @@
+"""Staff pages for sites: the municipality's list, a site's page with its edit form,
+attachments and workflow, the package upload with its report, the review queue, the
+matching sites of a lead, and the file route that serves attachments."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from app.api.deps import AppSettings, DbSession
+from app.api.sites import StorageDep, file_response, read_limited
+from app.db.models import Industry, Municipality, User
+from app.domain.errors import Conflict, DomainError, FieldError, ValidationFailed
+from app.domain.packages import AttachmentKind, PackageLimits
+from app.domain.sites import (
+    COORDINATOR_ONLY_ACTIONS,
+    SITE_TRANSITIONS,
+    Ownership,
+    PermitStatus,
+    SiteDraft,
+    SiteKind,
+    SiteStatus,
+    Tenure,
+    ZoningStatus,
+)
+from app.i18n import N_, register_labels, translate
+from app.services import matching, packages
+from app.services import sites as site_service
+from app.services.auth import actor_for
+from app.web.deps import CsrfChecked, StaffUser
+from app.web.session import current_user, request_language
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+register_labels(
+    "package_status",
+    {"checked": N_("Ready to apply"), "invalid": N_("Has errors"), "applied": N_("Applied")},
+)
+register_labels(
+    "package_action",
+    {
+        "create": N_("New site"),
+        "update": N_("Update"),
+        "unchanged": N_("Unchanged"),
+        "error": N_("Error"),
+    },
+)
+register_labels(
+    "match_outcome", {"met": N_("Met"), "missed": N_("Missed"), "unknown": N_("Unknown")}
+)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    type: str  # text, textarea, number, integer, date, choice, bool, municipality
+    labels: str | None = None  # label kind of a choice
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+def _choices(enum: Any) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+# The edit form, in the order a municipality fills it; industries come separately.
+FORM_SECTIONS: list[tuple[str, list[FormField]]] = [
+    (
+        N_("Basic information"),
+        [
+            FormField("kind", N_("Kind"), "choice", "site_kind", _choices(SiteKind), True),
+            FormField("name_fi", N_("Name in Finnish"), "text", required=True),
+            FormField("name_en", N_("Name in English"), "text"),
+            FormField("description_fi", N_("Description in Finnish"), "textarea"),
+            FormField("description_en", N_("Description in English"), "textarea"),
+            FormField("municipality_code", N_("Municipality"), "municipality", required=True),
+            FormField("external_ref", N_("Municipality's own reference"), "text"),
+        ],
+    ),
+    (
+        N_("Location and area"),
+        [
+            FormField("address", N_("Address"), "text"),
+            FormField("latitude", N_("Latitude (WGS84)"), "number"),
+            FormField("longitude", N_("Longitude (WGS84)"), "number"),
+            FormField("area_ha", N_("Area (ha)"), "number"),
+            FormField("area_m2", N_("Area (m²)"), "number"),
+            FormField("floor_area_m2", N_("Floor area (m²)"), "number"),
+            FormField(
+                "zoning_status",
+                N_("Zoning status"),
+                "choice",
+                "zoning_status",
+                _choices(ZoningStatus),
+            ),
+            FormField("permitted_use", N_("Permitted use"), "text"),
+        ],
+    ),
+    (
+        N_("Terms"),
+        [
+            FormField("ownership", N_("Ownership"), "choice", "ownership", _choices(Ownership)),
+            FormField("tenure", N_("Sale or lease"), "choice", "tenure", _choices(Tenure)),
+            FormField("price_eur", N_("Price (€)"), "integer"),
+            FormField("price_terms", N_("Price or lease terms"), "textarea"),
+            FormField("available_from", N_("Available from"), "date"),
+        ],
+    ),
+    (
+        N_("Infrastructure"),
+        [
+            FormField("grid_connection", N_("Grid connection"), "bool"),
+            FormField("available_power_mw", N_("Available power (MW)"), "number"),
+            FormField("substation_110kv_km", N_("Distance to a 110 kV substation (km)"), "number"),
+            FormField("substation_400kv_km", N_("Distance to a 400 kV substation (km)"), "number"),
+            FormField("water_m3_per_day", N_("Water capacity (m³/day)"), "number"),
+            FormField("wastewater_m3_per_day", N_("Wastewater capacity (m³/day)"), "number"),
+            FormField("district_heat", N_("District heat"), "bool"),
+            FormField("gas", N_("Gas"), "bool"),
+            FormField("rail_siding", N_("Rail siding"), "bool"),
+            FormField("fibre", N_("Fibre broadband"), "bool"),
+            FormField("road_km", N_("Distance to a main road (km)"), "number"),
+            FormField("airport_km", N_("Distance to the airport (km)"), "number"),
+            FormField("port_km", N_("Distance to a port (km)"), "number"),
+            FormField(
+                "environmental_permit",
+                N_("Environmental permit"),
+                "choice",
+                "permit_status",
+                _choices(PermitStatus),
+            ),
+        ],
+    ),
+    (
+        N_("Contact and verification"),
+        [
+            FormField("contact_name", N_("Contact person"), "text"),
+            FormField("contact_email", N_("Contact e-mail"), "text"),
+            FormField("contact_phone", N_("Contact phone"), "text"),
+            FormField("last_verified_on", N_("Last verified on"), "date"),
+        ],
+    ),
+]
+FORM_FIELDS = [f for _, section in FORM_SECTIONS for f in section]
+
+NOTICES = {
+    "created": N_("The site was created."),
+    "saved": N_("The changes were saved."),
+    "unchanged": N_("Nothing was changed."),
+    "submit": N_("The site was submitted for review."),
+    "publish": N_("The site was published."),
+    "return": N_("The site was returned to the municipality."),
+    "withdraw": N_("The site was withdrawn from the portal."),
+    "archive": N_("The site was archived."),
+    "reopen": N_("The site was reopened for editing."),
+    "verify": N_("The site's data was marked as verified today."),
+    "attached": N_("The file was attached."),
+    "deleted": N_("The attachment was removed."),
+    "applied": N_("The package was applied."),
+}
+WORKFLOW_ACTIONS = ("submit", "publish", "return", "withdraw", "archive", "reopen")
+ACTION_LABELS = {
+    "submit": N_("Submit for review"),
+    "publish": N_("Publish"),
+    "return": N_("Return for changes"),
+    "withdraw": N_("Withdraw from the portal"),
+    "archive": N_("Archive"),
+    "reopen": N_("Reopen for editing"),
+}
+
+
+def _value_of(site_value: Any) -> str:
+    if site_value is None:
+        return ""
+    if isinstance(site_value, bool):
+        return "yes" if site_value else "no"
+    if isinstance(site_value, float):
+        return format(Decimal(str(site_value)).normalize(), "f")
+    return str(site_value)
+
+
+def _parse(form: FormData, lang: str) -> tuple[dict[str, Any], list[FieldError]]:
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for spec in FORM_FIELDS:
+        raw = str(form.get(spec.name) or "").strip()
+        value: Any = None
+        try:
+            if not raw:
+                value = None
+            elif spec.type in ("number", "integer"):
+                number = Decimal(raw.replace(",", ".").replace(" ", ""))
+                if not number.is_finite():
+                    raise InvalidOperation
+                if spec.type == "integer":
+                    if number != number.to_integral_value():
+                        raise InvalidOperation
+                    value = int(number)
+                elif spec.name in ("latitude", "longitude"):
+                    value = float(number)
+                else:
+                    value = number
+            elif spec.type == "date":
+                value = date.fromisoformat(raw)
+            elif spec.type == "bool":
+                value = {"yes": True, "no": False}.get(raw)
+            elif spec.type == "choice":
+                if raw not in spec.choices:
+                    raise ValueError(raw)
+                value = raw
+            else:
+                value = raw
+        except (InvalidOperation, ValueError):
+            errors.append(FieldError(spec.name, translate(lang, "This value is not valid.")))
+            continue
+        values[spec.name] = value
+    for name, enum in (
+        ("kind", SiteKind),
+        ("zoning_status", ZoningStatus),
+        ("ownership", Ownership),
+        ("tenure", Tenure),
+        ("environmental_permit", PermitStatus),
+    ):
+        if values.get(name) is not None:
+            values[name] = enum(values[name])
+    values["industry_codes"] = tuple(str(v) for v in form.getlist("industry_codes"))
+    return values, errors
+
+
+def _form_context(db: DbSession) -> dict[str, Any]:
+    municipalities = list(db.query(Municipality).order_by(Municipality.name_fi))
+    industries = list(
+        db.query(Industry).filter(Industry.active.is_(True)).order_by(Industry.sort_order)
+    )
+    return {
+        "sections": FORM_SECTIONS,
+        "municipalities": municipalities,
+        "industries": industries,
+    }
+
+
+@router.get("/sites", response_class=HTMLResponse)
+def site_list(
+    request: Request,
+    db: DbSession,
+    user: StaffUser,
+    status: str | None = None,
+    q: str | None = None,
+    municipality: str | None = None,
+    needs_verification: bool = False,
+    offset: int = 0,
+) -> HTMLResponse:
+    actor = actor_for(user)
+    if actor.municipality_code and municipality is None:
+        municipality = actor.municipality_code
+    status = status if status in {s.value for s in SiteStatus} else None
+    rows, total = site_service.list_sites(
+        db,
+        actor,
+        municipality_code=municipality or None,
+        status=status,
+        q=q,
+        needs_verification=needs_verification,
+        limit=50,
+        offset=max(offset, 0),
+    )
+    flagged = site_service.list_sites(
+        db, actor, municipality_code=municipality or None, needs_verification=True, limit=1
+    )[1]
+    return render(
+        request,
+        "sites/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "offset": max(offset, 0),
+            "filters": {
+                "status": status or "",
+                "q": q or "",
+                "municipality": municipality or "",
+                "needs_verification": needs_verification,
+            },
+            "statuses": [s.value for s in SiteStatus],
+            "municipalities": list(db.query(Municipality).order_by(Municipality.name_fi)),
+            "flagged": flagged,
+            "can_create": actor.sees_everything or actor.municipality_code is not None,
+        },
+        user=user,
+    )
+
+
+@router.get("/sites/new", response_class=HTMLResponse)
+def new_site_form(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
+    values = {"municipality_code": user.municipality_code or "", "kind": "industrial_plot"}
+    return render(
+        request,
+        "sites/new.html",
+        {**_form_context(db), "values": values, "codes": [], "errors": {}},
+        user=user,
+    )
+
+
+def _errors_map(errors: list[FieldError]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for error in errors:
+        found.setdefault(error.field, error.reason)
+    return found
+
+
+@router.post("/sites/new", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def create_site(request: Request, db: DbSession, user: StaffUser) -> Response:
+    lang = request_language(request, user)
+    form = await request.form()
+    values, errors = _parse(form, lang)
+    problem = None
+    if not errors:
+        try:
+            site = site_service.create_site(
+                db, actor_for(user), SiteDraft(**_required(values)), lang=lang
+            )
+            return RedirectResponse(f"/sites/{site.id}?done=created", status_code=303)
+        except ValidationFailed as failed:
+            errors = failed.errors
+        except (Conflict, DomainError) as refused:
+            problem = refused.detail
+    return render(
+        request,
+        "sites/new.html",
+        {
+            **_form_context(db),
+            "values": {k: _value_of(v) for k, v in values.items()},
+            "codes": list(values.get("industry_codes", ())),
+            "errors": _errors_map(errors),
+            "problem": problem,
+        },
+        user=user,
+        status_code=422,
+    )
+
+
+def _required(values: dict[str, Any]) -> dict[str, Any]:
+    """The draft's required fields as empty values, so validation names them."""
+    return {
+        **values,
+        "kind": values.get("kind") or SiteKind.OTHER,
+        "name_fi": values.get("name_fi") or "",
+        "municipality_code": values.get("municipality_code") or "",
+    }
+
+
+def _site_page(
+    request: Request,
+    db: DbSession,
+    user: User,
+    site_id: uuid.UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    actor = actor_for(user)
+    site, draft = site_service.site_draft(db, actor, site_id)
+    settings = request.app.state.settings
+    done = request.query_params.get("done")
+    can_edit = actor.sees_everything or actor.municipality_code == site.municipality_code
+    return render(
+        request,
+        "sites/detail.html",
+        {
+            **_form_context(db),
+            "site": site,
+            "values": values
+            if values is not None
+            else {f.name: _value_of(getattr(site, f.name)) for f in FORM_FIELDS},
+            "codes": list(draft.industry_codes),
+            "errors": errors or {},
+            "problem": problem,
+            "notice": NOTICES.get(done) if done else None,
+            "attachments": site_service.list_attachments(db, actor, site.id),
+            "versions": site_service.site_versions(db, actor, site.id)[:20],
+            "freshness": site_service.site_freshness(site, settings).value,
+            "can_edit": can_edit and site.status != SiteStatus.ARCHIVED.value,
+            "actions": _allowed_actions(site.status, actor.sees_everything) if can_edit else [],
+            "action_labels": ACTION_LABELS,
+            "attachment_kinds": [k.value for k in AttachmentKind],
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+def _allowed_actions(status: str, coordinator: bool) -> list[str]:
+    current = SiteStatus(status)
+    return [
+        action
+        for action in WORKFLOW_ACTIONS
+        if current in SITE_TRANSITIONS[action]
+        and (coordinator or action not in COORDINATOR_ONLY_ACTIONS)
+    ]
+
+
+@router.get("/sites/{site_id}", response_class=HTMLResponse)
+def site_page(request: Request, site_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    return _site_page(request, db, user, site_id)
+
+
+@router.post("/sites/{site_id}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def update_site(
+    request: Request, site_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    lang = request_language(request, user)
+    form = await request.form()
+    values, errors = _parse(form, lang)
+    problem = None
+    if not errors:
+        try:
+            before = site_service.get_site(db, actor_for(user), site_id).version
+            site = site_service.update_site(
+                db, actor_for(user), site_id, _required(values), lang=lang
+            )
+            done = "saved" if site.version != before else "unchanged"
+            return RedirectResponse(f"/sites/{site_id}?done={done}", status_code=303)
+        except ValidationFailed as failed:
+            errors = failed.errors
+        except Conflict as refused:
+            problem = refused.detail
+    shown = {k: _value_of(v) for k, v in values.items() if k != "industry_codes"}
+    page = _site_page(
+        request,
+        db,
+        user,
+        site_id,
+        values=shown,
+        errors=_errors_map(errors),
+        problem=problem,
+        status_code=422,
+    )
+    return page
+
+
+@router.post("/sites/{site_id}/verify", dependencies=[CsrfChecked])
+def verify_site(site_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    site_service.verify_site(db, actor_for(user), site_id)
+    return RedirectResponse(f"/sites/{site_id}?done=verify", status_code=303)
+
+
+@router.post("/sites/{site_id}/actions/{action}", dependencies=[CsrfChecked])
+def site_action(
+    request: Request,
+    site_id: uuid.UUID,
+    action: str,
+    db: DbSession,
+    user: StaffUser,
+    comment: Annotated[str | None, Form(max_length=4000)] = None,
+) -> Response:
+    lang = request_language(request, user)
+    try:
+        site_service.transition_site(
+            db, actor_for(user), site_id, action, comment=comment, lang=lang
+        )
+    except ValidationFailed as failed:
+        return _site_page(
+            request, db, user, site_id, problem=failed.errors[0].reason, status_code=422
+        )
+    back = "/review" if action in ("publish", "return") and user.role != "municipal_contact" else ""
+    return RedirectResponse(back or f"/sites/{site_id}?done={action}", status_code=303)
+
+
+@router.post("/sites/{site_id}/attachments", dependencies=[CsrfChecked])
+async def add_attachment(
+    request: Request,
+    site_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    storage: StorageDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "",
+    title_fi: Annotated[str, Form(max_length=200)] = "",
+    title_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    lang = request_language(request, user)
+    data = await read_limited(file, PackageLimits().max_file_bytes)
+    try:
+        site_service.add_attachment(
+            db,
+            actor_for(user),
+            storage,
+            site_id,
+            filename=file.filename or "attachment",
+            data=data,
+            kind=AttachmentKind(kind) if kind in {k.value for k in AttachmentKind} else None,
+            title_fi=title_fi,
+            title_en=title_en,
+            lang=lang,
+        )
+    except ValidationFailed as failed:
+        return _site_page(
+            request, db, user, site_id, problem=failed.errors[0].reason, status_code=422
+        )
+    return RedirectResponse(f"/sites/{site_id}?done=attached#attachments", status_code=303)
+
+
+@router.post("/sites/{site_id}/attachments/{attachment_id}/delete", dependencies=[CsrfChecked])
+def delete_attachment(
+    site_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    storage: StorageDep,
+) -> Response:
+    site_service.delete_attachment(db, actor_for(user), storage, site_id, attachment_id)
+    return RedirectResponse(f"/sites/{site_id}?done=deleted#attachments", status_code=303)
+
+
+@router.get("/site-files/{attachment_id}")
+@router.get("/site-files/{attachment_id}/thumbnail")
+def site_file(
+    request: Request,
+    attachment_id: uuid.UUID,
+    db: DbSession,
+    settings: AppSettings,
+    storage: StorageDep,
+) -> Response:
+    """Staff see files of the sites in their scope; anyone else only the files of
+    sites on the public portal."""
+    user = current_user(request, db)
+    attachment, data, content_type = site_service.attachment_file(
+        db,
+        actor_for(user) if user else None,
+        storage,
+        settings,
+        attachment_id,
+        thumbnail=request.url.path.endswith("/thumbnail"),
+    )
+    return file_response(data, content_type, attachment.filename)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
+    rows = site_service.review_queue(db, actor_for(user))
+    return render(request, "sites/review.html", {"rows": rows}, user=user)
+
+
+@router.get("/site-packages", response_class=HTMLResponse)
+def package_page(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
+    uploads = packages.list_uploads(db, actor_for(user))
+    return render(request, "sites/packages.html", {"uploads": uploads}, user=user)
+
+
+@router.post("/site-packages", dependencies=[CsrfChecked])
+async def package_upload(
+    request: Request,
+    db: DbSession,
+    user: StaffUser,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    lang = request_language(request, user)
+    data = await read_limited(file, PackageLimits().max_upload_bytes)
+    try:
+        upload = packages.check_package(
+            db, actor_for(user), filename=file.filename or "package", data=data, lang=lang
+        )
+    except ValidationFailed as refused:
+        uploads = packages.list_uploads(db, actor_for(user))
+        return render(
+            request,
+            "sites/packages.html",
+            {"uploads": uploads, "refused": refused.errors, "filename": file.filename},
+            user=user,
+            status_code=422,
+        )
+    return RedirectResponse(f"/site-packages/{upload.id}", status_code=303)
+
+
+@router.get("/site-packages/{upload_id}", response_class=HTMLResponse)
+def package_report(
+    request: Request, upload_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> HTMLResponse:
+    upload = packages.get_upload(db, actor_for(user), upload_id)
+    done = request.query_params.get("done")
+    return render(
+        request,
+        "sites/package_report.html",
+        {"upload": upload, "report": upload.report, "notice": NOTICES.get(done) if done else None},
+        user=user,
+    )
+
+
+@router.post("/site-packages/{upload_id}/apply", dependencies=[CsrfChecked])
+def package_apply(
+    request: Request, upload_id: uuid.UUID, db: DbSession, user: StaffUser, storage: StorageDep
+) -> Response:
+    try:
+        packages.apply_package(db, actor_for(user), storage, upload_id)
+    except Conflict as refused:
+        upload = packages.get_upload(db, actor_for(user), upload_id)
+        return render(
+            request,
+            "sites/package_report.html",
+            {"upload": upload, "report": upload.report, "problem": refused.detail},
+            user=user,
+            status_code=409,
+        )
+    return RedirectResponse(f"/site-packages/{upload_id}?done=applied", status_code=303)
+
+
+@router.get("/leads/{lead_id}/matching-sites", response_class=HTMLResponse)
+def matching_page(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> HTMLResponse:
+    result = matching.matching_sites(db, actor_for(user), lead_id)
+    return render(request, "sites/matching.html", {"matching": result}, user=user)

@@ -1,0 +1,357 @@
+"""Site packages over HTTP: dry run, apply, re-upload, hostile files."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Site, SiteAttachment
+from app.domain.access import Role
+from app.domain.packages import build_example_zip
+from app.services import sites as site_service
+from tests.domain.test_geo import KAJAANI, tm35fin_forward
+from tests.domain.test_packages import (
+    bilevel_png,
+    billion_laughs_xlsx,
+    make_zip,
+    manifest_zip,
+    png,
+    site_json,
+    xlsx,
+)
+from tests.factories import Factory
+from tests.sites.conftest import db_counts, stored_files
+
+HEADER = ["external_ref", "kind", "name_fi", "municipality_code", "crs", "easting", "northing"]
+EASTING, NORTHING = tm35fin_forward(*KAJAANI)
+
+
+def table(*rows: list[Any]) -> bytes:
+    return xlsx([HEADER, *rows])
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], name: str, data: bytes, lang: str = "en"
+) -> Any:
+    return client.post(
+        "/api/v1/site-packages",
+        files={"file": (name, data, "application/octet-stream")},
+        data={"lang": lang},
+        headers=headers,
+    )
+
+
+def checked(client: TestClient, headers: dict[str, str], name: str, data: bytes) -> dict[str, Any]:
+    response = upload(client, headers, name, data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def apply(client: TestClient, headers: dict[str, str], upload_id: str) -> dict[str, Any]:
+    response = client.post(f"/api/v1/site-packages/{upload_id}/apply", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_xlsx_in_tm35fin_dry_run_apply_and_idempotent_reupload(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    data = table(
+        [
+            "KAJ-1",
+            "industrial_plot",
+            "Kaupungintalon kortteli",
+            "205",
+            "EPSG:3067",
+            EASTING,
+            NORTHING,
+        ],
+        [
+            "KAJ-2",
+            "Toimitila",
+            "Toimitila keskustassa",
+            "Kajaani",
+            "EPSG:3067",
+            EASTING + 100,
+            NORTHING,
+        ],
+    )
+    report = checked(client, headers, "kohteet.xlsx", data)
+    assert (report["status"], report["format"]) == ("checked", "xlsx")
+    assert report["report"]["summary"] == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
+    assert db.scalar(select(Site).where(Site.external_ref == "KAJ-1")) is None  # dry run
+
+    applied = apply(client, headers, report["id"])
+    assert applied["status"] == "applied"
+    site = db.scalar(select(Site).where(Site.external_ref == "KAJ-1"))
+    assert site is not None
+    # The Kajaani town-hall point, from TM35FIN by pyproj, within a metre of WGS84.
+    assert site.latitude == pytest.approx(KAJAANI[0], abs=1e-5)
+    assert site.longitude == pytest.approx(KAJAANI[1], abs=2e-5)
+    assert (site.status, site.kind, site.version) == ("draft", "industrial_plot", 1)
+    second = db.scalar(select(Site).where(Site.external_ref == "KAJ-2"))
+    assert second is not None and second.kind == "premises"
+
+    again = checked(client, headers, "kohteet.xlsx", data)
+    assert again["report"]["summary"] == {"create": 0, "update": 0, "unchanged": 2, "error": 0}
+    apply(client, headers, again["id"])
+    db.refresh(site)
+    assert site.version == 1
+    assert len(list(db.scalars(select(Site).where(Site.municipality_code == "205")))) == 2
+
+    renamed = table(
+        [
+            "KAJ-1",
+            "industrial_plot",
+            "Kaupungintalon kortteli II",
+            "205",
+            "EPSG:3067",
+            EASTING,
+            NORTHING,
+        ],
+    )
+    changed = checked(client, headers, "kohteet.xlsx", renamed)
+    [row] = changed["report"]["rows"]
+    assert (row["action"], row["changed_fields"], row["site_id"]) == (
+        "update",
+        ["name_fi"],
+        str(site.id),
+    )
+    apply(client, headers, changed["id"])
+    db.refresh(site)
+    assert (site.name_fi, site.version) == ("Kaupungintalon kortteli II", 2)
+
+
+def test_rows_without_reference_match_by_name_on_reupload(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    data = xlsx([["kind", "name_fi", "municipality_code"], ["other", "Ranta-alue", "578"]])
+    first = checked(client, headers, "a.xlsx", data)
+    assert first["report"]["rows"][0]["warnings"][0]["code"] == "external_ref_missing"
+    apply(client, headers, first["id"])
+    spaced = xlsx([["kind", "name_fi", "municipality_code"], ["other", " ranta-ALUE ", "578"]])
+    again = checked(client, headers, "a.xlsx", spaced)
+    assert again["report"]["rows"][0]["action"] == "update"
+    assert again["report"]["rows"][0]["changed_fields"] == ["name_fi"]
+    duplicate = xlsx(
+        [
+            ["kind", "name_fi", "municipality_code"],
+            ["other", "Uusi", "578"],
+            ["other", "uusi", "578"],
+        ]
+    )
+    refused = checked(client, headers, "a.xlsx", duplicate)
+    assert refused["status"] == "invalid"
+    assert [r["errors"][0]["code"] for r in refused["report"]["rows"]] == ["duplicate_name"] * 2
+
+
+def test_example_zip_with_attachments(
+    client: TestClient, factory: Factory, db: Session, storage_dir: Path
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    report = checked(client, headers, "example.zip", build_example_zip())
+    assert report["format"] == "zip_json"
+    rows = report["report"]["rows"]
+    assert [(r["external_ref"], r["action"], r["attachments_added"]) for r in rows] == [
+        ("KAJ-EX-001", "create", 2),
+        ("SOT-EX-001", "create", 1),
+    ]
+    apply(client, headers, report["id"])
+    kajaani = db.scalar(select(Site).where(Site.external_ref == "KAJ-EX-001"))
+    assert kajaani is not None
+    files = site_service.attachments_of(db, [kajaani.id])[kajaani.id]
+    assert [(a.kind, a.content_type, a.title_fi, a.thumbnail_key is not None) for a in files] == [
+        ("photo", "image/png", "Ilmakuva", True),
+        ("document", "application/pdf", "Esite", False),
+    ]
+    assert len(stored_files(storage_dir)) == 4  # png, its thumbnail, brochure, map
+
+    again = checked(client, headers, "example.zip", build_example_zip())
+    assert again["report"]["summary"]["unchanged"] == 2
+    apply(client, headers, again["id"])
+    assert len(list(db.scalars(select(SiteAttachment)))) == 3
+    assert (
+        client.post(f"/api/v1/site-packages/{again['id']}/apply", headers=headers).status_code
+        == 409
+    )
+
+
+def test_contact_package_for_another_municipality_cannot_be_applied(
+    client: TestClient, factory: Factory
+) -> None:
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    data = table(["SOT-1", "other", "Sotkamon tontti", "765", None, None, None])
+    report = checked(client, headers, "s.xlsx", data)
+    assert report["status"] == "invalid"
+    [error] = report["report"]["rows"][0]["errors"]
+    assert (error["field"], error["code"]) == ("municipality_code", "unknown_municipality")
+    refused = client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
+    assert refused.status_code == 409
+    _, other = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    assert client.get(f"/api/v1/site-packages/{report['id']}", headers=other).status_code == 404
+
+
+def test_report_in_finnish(client: TestClient, factory: Factory) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    data = xlsx([["kind", "name_fi", "municipality_code", "area_ha"], ["other", "A", "205", "x"]])
+    report = upload(client, headers, "k.xlsx", data, lang="fi").json()
+    [error] = report["report"]["rows"][0]["errors"]
+    assert error["reason"] == "Arvo ”x” ei ole luku."
+    assert error["location"] == "k.xlsx, rivi 2, kenttä area_ha"
+
+
+def test_formulas_are_stored_as_text(client: TestClient, factory: Factory, db: Session) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    formula = '=HYPERLINK("http://evil.example/","x")'
+    data = xlsx(
+        [["external_ref", "kind", "name_fi", "municipality_code"], ["F-1", "other", formula, "205"]]
+    )
+    report = checked(client, headers, "f.xlsx", data)
+    assert report["report"]["rows"][0]["warnings"][0]["code"] == "formula_as_text"
+    apply(client, headers, report["id"])
+    site = db.scalar(select(Site).where(Site.external_ref == "F-1"))
+    assert site is not None and site.name_fi == formula
+
+
+def _nested() -> bytes:
+    return manifest_zip([site_json()], **{"inner.zip": make_zip({"a.txt": b"a"})})
+
+
+def _evil_path(name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sites.json", json.dumps([site_json()]))
+        archive.writestr(name, b"x")
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "zip bomb": (
+        "bomb.zip",
+        lambda: make_zip({"sites.json": b"[]", "zeros.bin": bytes(10 * 1024 * 1024)}),
+        "compression_ratio",
+    ),
+    "too many entries": (
+        "many.zip",
+        lambda: make_zip({f"f{i}.txt": b"x" for i in range(501)}),
+        "too_many_entries",
+    ),
+    "dot-dot path": ("dots.zip", lambda: _evil_path("../../etc/passwd"), "unsafe_path"),
+    "absolute path": ("abs.zip", lambda: _evil_path("/etc/passwd"), "unsafe_path"),
+    "nested archive": ("nested.zip", _nested, "nested_archive"),
+    "executable named xlsx": ("sites.xlsx", lambda: b"MZ\x90\x00" + bytes(200), "unsupported_type"),
+    "xml bomb in xlsx": (
+        "laughs.xlsx",
+        lambda: billion_laughs_xlsx("xl/sharedStrings.xml"),
+        "xml_entities",
+    ),
+    "empty file": ("empty.csv", lambda: b"", "empty_file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_packages_are_refused_and_nothing_is_stored(
+    case: str, client: TestClient, factory: Factory, db: Session, storage_dir: Path
+) -> None:
+    name, build, code = HOSTILE[case]
+    _, headers = factory.api_user(Role.COORDINATOR)
+    before = db_counts(db)
+    response = upload(client, headers, name, build())
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["code"] for e in response.json()["errors"]] == [code]
+    assert db_counts(db) == before
+    assert stored_files(storage_dir) == []
+
+
+def test_image_decompression_bomb_in_a_package_blocks_apply(
+    client: TestClient, factory: Factory, db: Session, storage_dir: Path
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    data = manifest_zip(
+        [site_json(attachments=["pommi.png"])], **{"pommi.png": bilevel_png(20_000, 20_000)}
+    )
+    before = db_counts(db)
+    report = checked(client, headers, "pommi.zip", data)
+    assert report["status"] == "invalid"
+    assert report["report"]["rows"][0]["errors"][0]["code"] == "image_too_large"
+    assert (
+        client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers).status_code
+        == 409
+    )
+    after = db_counts(db)
+    assert after["sites"] == before["sites"] and after["site_attachments"] == 0
+    assert stored_files(storage_dir) == []
+
+
+def test_oversized_upload_is_refused(client: TestClient, factory: Factory, db: Session) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    before = db_counts(db)
+    big = b"kind;name_fi;municipality_code\n" + b"x" * (50 * 1024 * 1024 + 10)
+    response = upload(client, headers, "big.csv", big)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "file_too_large"
+    assert db_counts(db) == before
+
+
+def test_failed_apply_leaves_database_and_storage_unchanged(
+    client: TestClient,
+    factory: Factory,
+    db: Session,
+    storage_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    report = checked(client, headers, "example.zip", build_example_zip())
+    before = db_counts(db)
+    calls = {"n": 0}
+    real = site_service.record_change
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("database went away")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(site_service, "record_change", failing)
+    with pytest.raises(RuntimeError):
+        client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
+    assert db_counts(db) == before
+    assert stored_files(storage_dir) == []
+    monkeypatch.setattr(site_service, "record_change", real)
+    assert apply(client, headers, report["id"])["status"] == "applied"
+
+
+def test_template_and_example_downloads(client: TestClient) -> None:
+    template = client.get("/api/v1/site-packages/template.xlsx")
+    assert template.status_code == 200
+    assert template.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert template.content.startswith(b"PK\x03\x04")
+    example = client.get("/api/v1/site-packages/example.zip")
+    assert example.headers["content-type"] == "application/zip"
+    assert example.content == build_example_zip()
+
+
+def test_png_attachment_via_package_keeps_bytes(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    photo = png((40, 30))
+    data = manifest_zip([site_json(attachments=["kuva.png"])], **{"kuva.png": photo})
+    apply(client, headers, checked(client, headers, "p.zip", data)["id"])
+    attachment = db.scalar(select(SiteAttachment))
+    assert attachment is not None
+    content = client.get(
+        f"/api/v1/sites/{attachment.site_id}/attachments/{attachment.id}/content", headers=headers
+    )
+    assert (content.headers["content-type"], content.content) == ("image/png", photo)
