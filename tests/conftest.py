@@ -100,8 +100,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(environment="test", database_url=database_url, secret_key=TEST_SECRET,
-                    storage_dir=tmp_path_factory.mktemp("storage"))
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        storage_dir=tmp_path_factory.mktemp("storage"),
+    )
 
 
 @pytest.fixture

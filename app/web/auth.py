@@ -15,6 +15,7 @@ from app.web.deps import CsrfChecked
 from app.web.session import (
     LANG_COOKIE,
     SESSION_COOKIE,
+    STAFF_HOME,
     current_user,
     request_language,
     safe_next,
@@ -27,7 +28,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, next: str = STAFF_HOME) -> Response:
     return render(request, "login.html", {"next": safe_next(next)})
 
 
@@ -38,7 +39,7 @@ def login(
     settings: AppSettings,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[str, Form()] = STAFF_HOME,
 ) -> Response:
     try:
         user = auth.authenticate(db, settings, email, password)
@@ -82,7 +83,7 @@ def logout(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, request: Request, db: DbSession, next: str = "/") -> Response:
+def switch_language(lang: str, request: Request, db: DbSession, next: str = STAFF_HOME) -> Response:
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="lax", path="/")

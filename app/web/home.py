@@ -16,7 +16,7 @@ from app.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/staff", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
     summary = home_summary(db, actor_for(user), datetime.now(UTC).date())
     return render(

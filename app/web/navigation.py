@@ -19,7 +19,7 @@ class NavItem:
 
 
 NAVIGATION: list[NavItem] = [
-    NavItem("/", N_("Home")),
+    NavItem("/staff", N_("Home")),
     NavItem("/leads/board", N_("Pipeline")),
     NavItem("/leads", N_("Leads")),
     NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
@@ -42,3 +42,9 @@ ACCOUNT_NAVIGATION: list[NavItem] = [
 
 def items_for(role: str) -> list[NavItem]:
     return [item for item in [*NAVIGATION, *ACCOUNT_NAVIGATION] if Role(role) in item.roles]
+
+
+def current_path(items: list[NavItem], path: str) -> str | None:
+    """The entry a page belongs to: the longest path that is the page or its parent."""
+    matches = [i.path for i in items if path == i.path or path.startswith(i.path + "/")]
+    return max(matches, key=len, default=None)

@@ -9,6 +9,8 @@ from app.db.models import User
 from app.i18n import LANGUAGES, negotiate_language
 from app.services.auth import resolve_session
 
+# The staff UI's home; "/" belongs to the public portal.
+STAFF_HOME = "/staff"
 SESSION_COOKIE = "ik_session"
 LANG_COOKIE = "ik_lang"
 
@@ -48,5 +50,5 @@ def request_language(request: Request, user: User | None = None) -> str:
 def safe_next(path: str | None) -> str:
     """Only same-site relative paths, so /login?next= cannot redirect elsewhere."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/"
+        return STAFF_HOME
     return path

@@ -14,7 +14,7 @@ from app.db.models import User
 from app.i18n import N_, install_i18n
 from app.settings import Settings
 from app.web import csrf
-from app.web.navigation import items_for
+from app.web.navigation import current_path, items_for
 from app.web.session import request_language
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -36,12 +36,14 @@ def render(
     new_presession = None
     if binding is None:
         binding = new_presession = secrets.token_urlsafe(32)
+    nav = items_for(user.role) if user else []
     page_context = {
         "lang": request_language(request, user),
         "user": user,
         "csrf_token": csrf.token_for(settings, binding),
         "path": request.url.path,
-        "nav": items_for(user.role) if user else [],
+        "nav": nav,
+        "nav_current": current_path(nav, request.url.path),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)

@@ -17,7 +17,7 @@ def _login(page, live_server: str, email: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/staff")
 
 
 def test_coordinator_reaches_home(page, live_server: str, artifacts_dir: Path) -> None:
@@ -39,7 +39,7 @@ def test_logout_returns_to_login(page, live_server: str) -> None:
     _login(page, live_server, "kajaani@invest-kainuu.example")
     page.get_by_role("button", name="Kirjaudu ulos").click()
     page.wait_for_url(f"{live_server}/login")
-    page.goto(f"{live_server}/")
+    page.goto(f"{live_server}/staff")
     assert page.url.startswith(f"{live_server}/login")
 
 

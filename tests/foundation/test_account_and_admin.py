@@ -70,7 +70,7 @@ def test_password_change_checks_the_current_one_and_ends_sessions(
         },
     )
     assert changed.headers["location"] == "/login"
-    assert phone.get("/", follow_redirects=False).status_code == 303
+    assert phone.get("/staff", follow_redirects=False).status_code == 303
     factory.login(make_client(), user, password="a brand new passphrase")
 
 
@@ -79,7 +79,7 @@ def test_only_admins_see_user_management(client: TestClient, factory: Factory) -
     page = client.get("/admin/users", headers=HTML)
     assert page.status_code == 403
     assert "Your role does not allow this" in page.text
-    assert 'href="/admin/users"' not in client.get("/").text
+    assert 'href="/admin/users"' not in client.get("/staff").text
 
 
 def test_admin_adds_a_municipal_contact_and_sees_binding_errors(
@@ -129,7 +129,7 @@ def test_deactivating_a_user_ends_their_session_and_tokens(
     )
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert SESSION_COOKIE in victim_browser.cookies
-    assert victim_browser.get("/", follow_redirects=False).status_code == 303
+    assert victim_browser.get("/staff", follow_redirects=False).status_code == 303
 
 
 def test_browsers_get_pages_and_api_clients_get_problems(

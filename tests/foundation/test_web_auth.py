@@ -25,7 +25,7 @@ def test_wrong_password_creates_no_session(client: TestClient, factory: Factory)
     # Anonymous visitors get Finnish unless their browser asks otherwise.
     assert "Väärä sähköpostiosoite tai salasana" in response.text
     assert SESSION_COOKIE not in client.cookies
-    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/login?next=/staff"
 
 
 def test_login_shows_the_role_home_and_rotates_the_session(
@@ -34,7 +34,7 @@ def test_login_shows_the_role_home_and_rotates_the_session(
     user = factory.user(Role.COORDINATOR)
     factory.login(client, user)
     first = client.cookies[SESSION_COOKIE]
-    home = client.get("/")
+    home = client.get("/staff")
     assert home.status_code == 200
     assert f"Welcome, {user.full_name}" in home.text
     assert "Pipeline by stage" in home.text
@@ -48,7 +48,7 @@ def test_municipal_contact_home_shows_own_municipality(
     user = factory.user(Role.MUNICIPAL_CONTACT, municipality="765")
     factory.site(municipality="765", status="draft")
     factory.login(client, user)
-    home = client.get("/")
+    home = client.get("/staff")
     assert "You work for Sotkamo." in home.text
     assert "Site offerings by status" in home.text
     assert "Pipeline by stage" not in home.text
@@ -95,11 +95,11 @@ def test_logout_really_ends_the_session(make_client, factory: Factory) -> None:
     browser = make_client()
     factory.login(browser, user)
     token = browser.cookies[SESSION_COOKIE]
-    home = browser.get("/")
+    home = browser.get("/staff")
     browser.post("/logout", data={"csrf_token": csrf_from(home.text)}, follow_redirects=False)
     replay = make_client()
     replay.cookies.set(SESSION_COOKIE, token)
-    assert replay.get("/", follow_redirects=False).status_code == 303
+    assert replay.get("/staff", follow_redirects=False).status_code == 303
 
 
 def test_repeated_failures_lock_the_account(client: TestClient, factory: Factory) -> None:
@@ -114,9 +114,9 @@ def test_repeated_failures_lock_the_account(client: TestClient, factory: Factory
 def test_language_switch_is_remembered(client: TestClient, factory: Factory, db) -> None:
     user = factory.user(language="en")
     factory.login(client, user)
-    assert "Pipeline by stage" in client.get("/").text
-    client.get("/lang/fi?next=/")
-    page = client.get("/")
+    assert "Pipeline by stage" in client.get("/staff").text
+    client.get("/lang/fi?next=/staff")
+    page = client.get("/staff")
     assert '<html lang="fi">' in page.text
     assert "Putkisto vaiheittain" in page.text
     db.refresh(user)
@@ -142,7 +142,7 @@ def test_next_parameter_cannot_redirect_off_site(client: TestClient, factory: Fa
         },
         follow_redirects=False,
     )
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/staff"
 
 
 def test_pages_carry_security_headers(client: TestClient) -> None:

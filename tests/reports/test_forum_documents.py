@@ -145,7 +145,7 @@ def test_report_page_for_the_forum(client, factory, known: Known) -> None:
 def test_reports_nav_hidden_from_municipal_contacts(client, factory) -> None:
     contact = factory.user(Role.MUNICIPAL_CONTACT)
     factory.login(client, contact)
-    assert 'href="/reports"' not in client.get("/").text
+    assert 'href="/reports"' not in client.get("/staff").text
 
 
 def test_closed_period_does_not_change_when_leads_change(client, factory, known, db) -> None:
