@@ -25,6 +25,8 @@ from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from app.domain.errors import FieldError
+
 LANGUAGES = ("fi", "en")
 # Staff and investors read times in Finnish local time; storage stays UTC.
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -89,6 +91,49 @@ def label(lang: str, kind: str, code: str | None) -> str:
     if code is None:
         return "–"
     return translations(lang).gettext(LABELS.get(kind, {}).get(code, code))
+
+
+# Form error messages by the stable code of a FieldError, translated when shown. A key
+# is a code, or (code, field) where one field's message says more than the code's.
+# Field paths match on their last part ("rows.3.email" -> "email"). Messages may use
+# %(name)s placeholders filled from `FieldError.params`.
+FieldErrorKey = str | tuple[str, str]
+FIELD_ERROR_MESSAGES: dict[FieldErrorKey, str] = {
+    "required": N_("This field is required."),
+    "too_long": N_("At most %(limit)s characters."),
+    "too_short": N_("At least %(limit)s characters."),
+    "invalid_date": N_("Give a date as YYYY-MM-DD."),
+    "not_a_number": N_("Give a number."),
+    "must_not_be_negative": N_("The number cannot be negative."),
+    "must_be_positive": N_("The amount must be above zero."),
+    "not_a_boolean": N_("Give yes or no."),
+    "not_a_list": N_("Give a list of codes."),
+    "invalid_choice": N_("Choose one of the options."),
+    "invalid_email": N_("Give a valid e-mail address."),
+    "unknown_country": N_("Give a two-letter ISO country code, e.g. FI."),
+    "out_of_range": N_("Give a whole number from 0 to 100."),
+}
+
+
+def register_field_errors(messages: dict[FieldErrorKey, str]) -> None:
+    """Each business area registers the messages of its own codes (marked with N_)."""
+    FIELD_ERROR_MESSAGES.update(messages)
+
+
+def field_error_message(lang: str, error: FieldError) -> str:
+    """The error in the reader's language; the English reason where no message is
+    registered for its code (or a registered message lacks a parameter)."""
+    name = error.field.rsplit(".", 1)[-1]
+    message = FIELD_ERROR_MESSAGES.get((error.code, name)) or FIELD_ERROR_MESSAGES.get(error.code)
+    if message is None:
+        return error.reason
+    text = translations(lang).gettext(message)
+    if "%(" not in message:
+        return text
+    try:
+        return text % dict(error.params)
+    except (KeyError, TypeError, ValueError):
+        return error.reason
 
 
 def negotiate_language(accept_language: str | None) -> str:

@@ -19,6 +19,7 @@ from app.api import (
     matching,
     organizations,
     packages,
+    privacy,
     reference,
     reports,
     sites,
@@ -33,6 +34,7 @@ from app.web import auth as web_auth
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
+from app.web import privacy as web_privacy
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import users as web_users
@@ -105,6 +107,7 @@ def api_router() -> APIRouter:
         imports,
         targets,
         reports,
+        privacy,
     ):
         router.include_router(module.router)
     return router
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_leads.router)
     app.include_router(web_activities.router)
     app.include_router(web_organizations.router)
+    app.include_router(web_privacy.router)
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)

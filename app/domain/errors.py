@@ -6,17 +6,23 @@ details and the staff UI turns them into form messages.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class FieldError:
     """One reason one input field was refused. `field` is a dotted path ("capex_eur",
-    "rows.3.latitude"); `code` is stable for machines, `reason` is for people."""
+    "rows.3.latitude"); `code` is stable for machines, `reason` is for people (English).
+    `params` are the values a translated message for the code fills in (e.g. a limit)."""
 
     field: str
     reason: str
     code: str = "invalid"
+    params: Mapping[str, str | int] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False
+    )
 
 
 class DomainError(Exception):
@@ -39,8 +45,14 @@ class ValidationFailed(DomainError):
         super().__init__(self.detail)
 
     @classmethod
-    def single(cls, field_name: str, reason: str, code: str = "invalid") -> ValidationFailed:
-        return cls(errors=[FieldError(field_name, reason, code)], detail=reason)
+    def single(
+        cls,
+        field_name: str,
+        reason: str,
+        code: str = "invalid",
+        params: Mapping[str, str | int] | None = None,
+    ) -> ValidationFailed:
+        return cls(errors=[FieldError(field_name, reason, code, params or {})], detail=reason)
 
 
 class NotFound(DomainError):

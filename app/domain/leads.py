@@ -428,8 +428,10 @@ class ParseErrors:
         self.errors: list[FieldError] = []
         self.prefix = prefix
 
-    def add(self, name: str, reason: str, code: str) -> None:
-        self.errors.append(FieldError(f"{self.prefix}{name}", reason, code))
+    def add(
+        self, name: str, reason: str, code: str, params: Mapping[str, str | int] | None = None
+    ) -> None:
+        self.errors.append(FieldError(f"{self.prefix}{name}", reason, code, params or {}))
 
     def text(
         self, values: Mapping[str, object], name: str, limit: int, *, required: bool = False
@@ -441,7 +443,7 @@ class ParseErrors:
                 self.add(name, "This field is required.", "required")
             return None
         if len(text) > limit:
-            self.add(name, f"At most {limit} characters.", "too_long")
+            self.add(name, f"At most {limit} characters.", "too_long", {"limit": limit})
             return None
         return text
 
@@ -509,7 +511,8 @@ class ParseErrors:
                 self.add(name, "This field is required.", "required")
             return None
         if text not in allowed:
-            self.add(name, f"Choose one of: {', '.join(sorted(allowed))}.", "invalid_choice")
+            choices = ", ".join(sorted(allowed))
+            self.add(name, f"Choose one of: {choices}.", "invalid_choice", {"choices": choices})
             return None
         return text
 
@@ -538,7 +541,8 @@ class ParseErrors:
         cleaned = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
         unknown = [code for code in cleaned if code not in allowed]
         if unknown:
-            self.add(name, f"Unknown code(s): {', '.join(unknown)}.", "unknown")
+            codes = ", ".join(unknown)
+            self.add(name, f"Unknown code(s): {codes}.", "unknown", {"codes": codes})
             return []
         return cleaned
 

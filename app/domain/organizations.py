@@ -238,7 +238,7 @@ def clean_organization_fields(
         if not name:
             errors.append(FieldError("name", "Give the organisation's name.", "required"))
         elif len(name) > ORG_NAME_LIMIT:
-            errors.append(FieldError("name", "At most 200 characters.", "too_long"))
+            errors.append(FieldError("name", "At most 200 characters.", "too_long", {"limit": 200}))
         else:
             out["name"] = name
             out["name_key"] = normalise_org_name(name)
@@ -270,7 +270,9 @@ def clean_organization_fields(
         if present(name):
             text = _text(values, name)
             if len(text) > limit:
-                errors.append(FieldError(name, f"At most {limit} characters.", "too_long"))
+                errors.append(
+                    FieldError(name, f"At most {limit} characters.", "too_long", {"limit": limit})
+                )
             out[name] = text or None
     if present("industry_code"):
         code = _text(values, "industry_code")
@@ -345,7 +347,9 @@ def clean_contact_fields(
         if present(name):
             text = _text(values, name)
             if len(text) > limit:
-                errors.append(FieldError(name, f"At most {limit} characters.", "too_long"))
+                errors.append(
+                    FieldError(name, f"At most {limit} characters.", "too_long", {"limit": limit})
+                )
             out[name] = text or None
     if present("language"):
         language = _text(values, "language").lower()

@@ -20,7 +20,7 @@ from app.db.models import Activity, Contact, Lead, LeadShare, Organization, User
 from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
 from app.domain.activities import ActivityKind, clean_activity_fields
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
 from app.services.scope import activities_visible_to, leads_with_need_to_know
@@ -29,6 +29,22 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.services.demo import DemoReport
 
+register_field_errors(
+    {
+        ("required", "due_on"): N_("Give the task a due date."),
+        ("not_allowed", "due_on"): N_("Only a task has a due date and an assignee."),
+        ("not_allowed", "assignee_id"): N_("Only a task has a due date and an assignee."),
+        ("not_allowed", "done"): N_("Only a task is done or open."),
+        ("unknown", "assignee_id"): N_("Choose an active user."),
+        ("invalid", "assignee_id"): N_("Choose from the list."),
+        ("no_access", "assignee_id"): N_("The assignee may not see this record."),
+        "invalid_datetime": N_("Give a date and time."),
+        "naive_datetime": N_("Give the time with its time zone."),
+        "incomplete": N_("Give both the origin type and its id."),
+        "one_subject": N_("Attach the activity to one lead, organisation or contact."),
+        ("invalid_choice", "status"): N_("Choose open, done or all."),
+    }
+)
 register_labels(
     "activity_kind",
     {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,3 +71,46 @@ def scrub_personal_data(
             entry.changes = changes
             rewritten += 1
     return rewritten
+
+
+def redact_text(
+    db: Session, entity_type: str, entity_id: str, needles: Collection[str], marker: str = ERASED
+) -> int:
+    """Replace every occurrence of an erased person's values (name, e-mail, phone) inside
+    the text a record's history holds, e.g. a note that mentioned them. Returns how many
+    entries were rewritten."""
+    pattern = _needle_pattern(needles)
+    if pattern is None:
+        return 0
+    rewritten = 0
+    for entry in entries_for(db, entity_type, entity_id):
+        changes = _redacted(entry.changes, pattern, marker)
+        if changes != entry.changes:
+            entry.changes = changes
+            rewritten += 1
+    return rewritten
+
+
+def _needle_pattern(needles: Collection[str]) -> re.Pattern[str] | None:
+    words = sorted({n.strip() for n in needles if n and len(n.strip()) >= 3}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def redact(value: str | None, needles: Collection[str], marker: str = ERASED) -> str | None:
+    """`value` with every occurrence of the needles replaced by the marker."""
+    pattern = _needle_pattern(needles)
+    if value is None or pattern is None:
+        return value
+    return pattern.sub(marker, value)
+
+
+def _redacted(value: Any, pattern: re.Pattern[str], marker: str) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(marker, value)
+    if isinstance(value, list):
+        return [_redacted(v, pattern, marker) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, pattern, marker) for k, v in value.items()}
+    return value

@@ -36,7 +36,10 @@ class LoginFailed(DomainError):
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed.single(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters", "too_short"
+            "password",
+            f"must be at least {MIN_PASSWORD_LENGTH} characters",
+            "too_short",
+            {"limit": MIN_PASSWORD_LENGTH},
         )
     return _hasher.hash(password)
 

@@ -135,7 +135,14 @@ def _read_csv(content: bytes) -> tuple[list[dict[str, str]], list[FieldError]]:
     rows: list[dict[str, str]] = []
     for raw in reader:
         if len(rows) >= MAX_ROWS:
-            return [], [FieldError("file", f"At most {MAX_ROWS} rows per file.", "too_many_rows")]
+            return [], [
+                FieldError(
+                    "file",
+                    f"At most {MAX_ROWS} rows per file.",
+                    "too_many_rows",
+                    {"limit": MAX_ROWS},
+                )
+            ]
         rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
     return rows, []
 
@@ -264,7 +271,10 @@ def _plan_rows(
         if key in seen:
             report.errors.append(
                 FieldError(
-                    "row", f"The same record is already on row {seen[key]}.", "duplicate_in_file"
+                    "row",
+                    f"The same record is already on row {seen[key]}.",
+                    "duplicate_in_file",
+                    {"row": seen[key]},
                 )
             )
         seen.setdefault(key, index)

@@ -53,7 +53,7 @@ from app.domain.leads import (
 )
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.sites import ZoningStatus
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 from app.services.audit import entries_for, parse_uuid, register_access_check
 from app.services.scope import leads_visible_to, leads_with_need_to_know, sites_visible_to
 
@@ -100,6 +100,59 @@ register_labels(
     },
 )
 register_labels("priority", {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High")})
+
+# Form messages for the codes the pipeline's rules raise (app/domain/leads.py and here).
+register_field_errors(
+    {
+        ("required", "landing_municipality_code"): N_(
+            "Choose the municipality where the investment landed."
+        ),
+        ("unknown", "landing_municipality_code"): N_("Unknown municipality."),
+        ("required", "realised_capex_eur"): N_("Give the realised amount."),
+        ("invalid", "realised_capex_eur"): N_("Give a whole number."),
+        ("not_a_number", "capex_eur"): N_("Give a whole number."),
+        ("not_a_number", "jobs"): N_("Give a whole number."),
+        ("required", "capex_status"): N_("Say how certain the amount is."),
+        ("invalid_choice", "capex_status"): N_("A landed investment is committed or realised."),
+        ("required", "landed_on"): N_("Give the date the investment landed."),
+        "too_far_in_future": N_("The date is too far in the future."),
+        ("required", "lost_reason_code"): N_("Choose why the lead was lost."),
+        ("unknown", "lost_reason_code"): N_("Unknown lost reason."),
+        ("not_allowed", "lost_reason_code"): N_("Only a lost lead has a lost reason."),
+        ("required", "note"): N_("Explain why a closed lead is reopened."),
+        ("not_allowed", "landing_municipality_code"): N_("Only a landed lead has landing details."),
+        ("not_allowed", "realised_capex_eur"): N_("Only a landed lead has landing details."),
+        ("not_allowed", "capex_status"): N_("Only a landed lead has landing details."),
+        ("not_allowed", "landed_on"): N_("Only a landed lead has landing details."),
+        "unknown_stage": N_("Unknown stage."),
+        "unchanged": N_("The lead is already in this stage."),
+        "below_minimum": N_("The maximum area is below the minimum."),
+        ("unknown", "origin_country"): N_("Give a two-letter ISO country code, e.g. FI."),
+        ("required", "probability_reason"): N_("Explain why the default is overridden."),
+        ("not_allowed", "probability"): N_("Only an open lead's probability can be overridden."),
+        ("invalid", "requirements"): N_("Give the requirement profile as an object."),
+        "unknown_field": N_("Unknown field."),
+        ("unknown", "municipality_codes"): N_("Unknown code(s): %(codes)s."),
+        ("unknown", "zoning_statuses"): N_("Unknown code(s): %(codes)s."),
+        ("required", "code_name"): N_("A lead always has a code name."),
+        ("duplicate", "code_name"): N_("This code name is already in use."),
+        ("duplicate", "code"): N_("This code is already in use."),
+        ("unknown", "contact_ids"): N_("No such contact."),
+        ("unknown", "site_ids"): N_("No such site."),
+        ("not_allowed", "default_probability"): N_("On hold has no probability."),
+        "one_receiver": N_("Share with either a municipality or a partner organisation."),
+        "choose_receiver": N_("Choose a receiver."),
+        ("unknown", "municipality_code"): N_("Unknown municipality."),
+        "already_shared": N_("The lead is already shared with them."),
+        ("unknown", "organization_id"): N_("No such organisation."),
+        ("invalid", "organization_id"): N_("Choose from the list."),
+        ("not_allowed", "organization_id"): N_("This is the lead's investor."),
+        ("unknown", "owner_id"): N_("Choose an active staff user."),
+        ("invalid", "owner_id"): N_("Choose from the list."),
+        ("not_allowed", "owner_id"): N_("Only the coordinator assigns leads."),
+        ("unknown", "sort"): N_("Unknown sort order."),
+    }
+)
 register_labels(
     "share_status",
     {"pending": N_("Awaiting answer"), "accepted": N_("Accepted"), "declined": N_("Declined")},
@@ -734,7 +787,9 @@ def share_lead(
             )
     text = (message or "").strip() or None
     if text and len(text) > 5000:
-        errors.append(FieldError("message", "At most 5000 characters.", "too_long"))
+        errors.append(
+            FieldError("message", "At most 5000 characters.", "too_long", {"limit": 5000})
+        )
     if not errors:
         receiver = (
             LeadShare.municipality_code == municipality_code
@@ -777,7 +832,9 @@ def respond_to_share(
         raise Conflict(f"The share was already {share.status}.")
     text = (note or "").strip() or None
     if text and len(text) > 5000:
-        raise ValidationFailed.single("note", "At most 5000 characters.", "too_long")
+        raise ValidationFailed.single(
+            "note", "At most 5000 characters.", "too_long", {"limit": 5000}
+        )
     bind_actor(db, actor)
     share.status = "accepted" if accept else "declined"
     share.responded_by_id = actor.user_id

@@ -39,8 +39,44 @@ from app.domain.organizations import (
     find_duplicates,
     normalise_org_name,
 )
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 
+register_field_errors(
+    {
+        ("required", "name"): N_("Give the organisation's name."),
+        ("invalid_choice", "type"): N_("Choose the type of organisation."),
+        ("required", "business_id"): N_("Give the business ID."),
+        "invalid_format": N_(
+            "A business ID is seven digits, a hyphen and a check digit, e.g. 0116297-6."
+        ),
+        "invalid_checksum": N_("The check digit does not match; check the business ID for typos."),
+        ("duplicate", "business_id"): N_("%(name)s already has this business ID; merge instead."),
+        "possible_duplicate": N_("Possible duplicate of %(name)s. Confirm to create anyway."),
+        ("not_allowed", "foreign_registry_id"): N_(
+            "A Finnish organisation is identified by its business ID."
+        ),
+        ("unknown", "industry_code"): N_("Unknown key industry."),
+        ("invalid", "nace_code"): N_("Give a NACE/TOL code such as 16 or 16.10."),
+        ("invalid_choice", "nace_version"): N_("Choose TOL2008 or TOL2025."),
+        "invalid_url": N_("Give an address starting with https://."),
+        ("required", "full_name"): N_("Give the person's name."),
+        ("invalid", "phone"): N_("Give a phone number, e.g. +358 40 123 4567."),
+        ("invalid_choice", "language"): N_("Choose a language."),
+        ("required", "lawful_basis"): N_(
+            "Choose the lawful basis: legitimate interest, consent or public task."
+        ),
+        ("invalid_choice", "lawful_basis"): N_(
+            "Choose the lawful basis: legitimate interest, consent or public task."
+        ),
+        ("required", "source"): N_("Say where the person's data came from."),
+        ("required", "consent_text_version"): N_("Record which consent text was agreed."),
+        ("required", "consent_given_at"): N_("Record when consent was given."),
+        ("in_the_past", "retention_until"): N_("The retention date has passed."),
+        ("same", "merge_id"): N_("Choose two different records."),
+        ("unknown", "merge_id"): N_("No such record."),
+        ("invalid", "merge_id"): N_("Give the id of another record."),
+    }
+)
 register_labels(
     "organization_type",
     {
@@ -144,6 +180,7 @@ def duplicate_errors(
                     "business_id",
                     f"{org.name} ({org.id}) already has this business ID; merge instead.",
                     "duplicate",
+                    {"name": org.name},
                 )
             )
         elif not confirmed:
@@ -152,6 +189,7 @@ def duplicate_errors(
                     "name",
                     f"Possible duplicate of {org.name} ({org.id}). Confirm to create anyway.",
                     "possible_duplicate",
+                    {"name": org.name},
                 )
             )
     return errors
@@ -346,6 +384,7 @@ def contact_duplicate_errors(
             "email" if rule is MatchRule.EMAIL else "full_name",
             f"Possible duplicate of {c.full_name} ({c.id}). Confirm to create anyway.",
             "possible_duplicate",
+            {"name": c.full_name},
         )
         for c, rule in matches
     ]

@@ -673,7 +673,9 @@ def attachment_row(
 def _clean_title(value: str | None, field_name: str) -> str | None:
     text = (value or "").strip() or None
     if text is not None and len(text) > 200:
-        raise ValidationFailed.single(field_name, "At most 200 characters.", "too_long")
+        raise ValidationFailed.single(
+            field_name, "At most 200 characters.", "too_long", {"limit": 200}
+        )
     return text
 
 

@@ -31,7 +31,7 @@ from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
 from app.web.deps import CsrfChecked, StaffUser
-from app.web.templating import render
+from app.web.templating import FormErrors, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,10 +63,6 @@ def choices(db: Session) -> dict[str, Any]:
             )
         ),
     }
-
-
-def _errors(failed: ValidationFailed) -> dict[str, str]:
-    return {e.field: e.reason for e in failed.errors}
 
 
 def _text(form: Any, name: str) -> str | None:
@@ -209,7 +205,7 @@ def _form_page(
     *,
     lead: Any,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
     orgs = list(db.scalars(select(Organization).order_by(Organization.name).limit(2000)))
@@ -236,7 +232,9 @@ def _form_page(
 
 @router.get("/leads/new", response_class=HTMLResponse)
 def new_lead(request: Request, db: DbSession, user: StaffUser) -> Response:
-    return _form_page(request, db, user, lead=None, values={"requirements": {}}, errors={})
+    return _form_page(
+        request, db, user, lead=None, values={"requirements": {}}, errors=FormErrors()
+    )
 
 
 @router.post("/leads/new", dependencies=[CsrfChecked])
@@ -254,7 +252,7 @@ async def create_lead(request: Request, db: DbSession, user: StaffUser) -> Respo
             user,
             lead=None,
             values={**values, "organization_id": _text(form, "organization_id")},
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             status_code=422,
         )
     return RedirectResponse(f"/leads/{lead.id}", status_code=303)
@@ -266,7 +264,7 @@ def edit_lead(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUs
     lead = view.lead
     values = {c.key: getattr(lead, c.key) for c in lead.__table__.columns}
     values["municipality_codes"] = view.municipality_codes
-    return _form_page(request, db, user, lead=lead, values=values, errors={})
+    return _form_page(request, db, user, lead=lead, values=values, errors=FormErrors())
 
 
 @router.post("/leads/{lead_id}/edit", dependencies=[CsrfChecked])
@@ -291,7 +289,7 @@ async def update_lead(
             user,
             lead=view.lead,
             values={**values, "organization_id": _text(form, "organization_id")},
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             status_code=422,
         )
     return RedirectResponse(f"/leads/{lead_id}", status_code=303)
@@ -303,7 +301,7 @@ def _lead_page(
     user: User,
     lead_id: uuid.UUID,
     *,
-    errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     form_name: str | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
@@ -321,7 +319,7 @@ def _lead_page(
             "timeline": timeline,
             "durations": {code: d.days for code, d in durations.items()},
             "pending_share": view.share_for(actor),
-            "errors": errors or {},
+            "errors": errors or FormErrors(),
             "form_name": form_name,
             "values": values or {},
             "partners": list(
@@ -354,7 +352,7 @@ def _move_page(
     to_stage: str,
     *,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
     view = leads.get_lead(db, actor_for(user), lead_id)
@@ -386,7 +384,7 @@ def move_dialog(
     request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser, to_stage: str = ""
 ) -> Response:
     """The transition dialog: asks exactly what the target stage requires."""
-    return _move_page(request, db, user, lead_id, to_stage, values={}, errors={})
+    return _move_page(request, db, user, lead_id, to_stage, values={}, errors=FormErrors())
 
 
 @router.post("/leads/{lead_id}/move", dependencies=[CsrfChecked])
@@ -435,7 +433,7 @@ async def move_lead(
             lead_id,
             to_stage,
             values=values,
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             status_code=422,
         )
     back = _text(form, "next")
@@ -466,7 +464,7 @@ async def add_activity(
             db,
             user,
             lead_id,
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             form_name="activity",
             values=values,
             status_code=422,
@@ -492,7 +490,7 @@ async def set_probability(
             db,
             user,
             lead_id,
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             form_name="probability",
             values={"probability": raw, "reason": _text(form, "reason")},
             status_code=422,
@@ -511,7 +509,7 @@ async def share(request: Request, lead_id: uuid.UUID, db: DbSession, user: Staff
         try:
             org_id = uuid.UUID(key)
         except ValueError:
-            errors.append(FieldError("municipality_code", "Choose a receiver.", "required"))
+            errors.append(FieldError("municipality_code", "Choose a receiver.", "choose_receiver"))
     try:
         if errors:
             raise ValidationFailed(errors=errors)
@@ -529,7 +527,7 @@ async def share(request: Request, lead_id: uuid.UUID, db: DbSession, user: Staff
             db,
             user,
             lead_id,
-            errors=_errors(failed),
+            errors=FormErrors.of(failed),
             form_name="share",
             values={"receiver": receiver, "message": _text(form, "message")},
             status_code=422,

@@ -25,6 +25,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem("/organizations", N_("Organisations"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem(
+        "/privacy/retention", N_("Retention review"), frozenset({Role.ADMIN, Role.COORDINATOR})
+    ),
+    NavItem(
         "/sites", N_("Sites"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT})
     ),
     NavItem("/review", N_("Review queue"), frozenset({Role.ADMIN, Role.COORDINATOR})),

@@ -19,7 +19,7 @@ from app.services import activities, organizations
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
-from app.web.templating import render
+from app.web.templating import FormErrors, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,7 +66,7 @@ def _common(db: Session) -> dict[str, Any]:
 def org_list(
     request: Request, db: DbSession, user: StaffUser, q: str = "", page: int = 1
 ) -> Response:
-    return _org_list(request, db, user, q=q, page=page, values={}, errors={})
+    return _org_list(request, db, user, q=q, page=page, values={}, errors=FormErrors())
 
 
 def _org_list(
@@ -77,7 +77,7 @@ def _org_list(
     q: str,
     page: int,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
     page = max(page, 1)
@@ -94,7 +94,7 @@ def _org_list(
             "page": page,
             "values": values,
             "errors": errors,
-            "duplicate": any(e == "name" for e in errors),
+            "duplicate": any(e.code == "possible_duplicate" for e in errors["name"]),
             **_common(db),
         },
         user=user,
@@ -111,7 +111,7 @@ async def org_create(request: Request, db: DbSession, user: StaffUser) -> Respon
             db, actor_for(user), values, confirm_duplicate=bool(form.get("confirm_duplicate"))
         )
     except ValidationFailed as failed:
-        errors = {e.field: e.reason for e in failed.errors}
+        errors = FormErrors.of(failed)
         return _org_list(
             request, db, user, q="", page=1, values=values, errors=errors, status_code=422
         )
@@ -125,7 +125,7 @@ def _org_page(
     org_id: uuid.UUID,
     *,
     values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Response:
     actor = actor_for(user)
@@ -141,7 +141,7 @@ def _org_page(
             "leads": organizations.organization_leads(db, actor, org.id),
             "activities": entries,
             "values": values or {},
-            "errors": errors or {},
+            "errors": errors or FormErrors(),
             **_common(db),
         },
         user=user,
@@ -169,7 +169,7 @@ async def contact_create(
             confirm_duplicate=bool(form.get("confirm_duplicate")),
         )
     except ValidationFailed as failed:
-        errors = {e.field: e.reason for e in failed.errors}
+        errors = FormErrors.of(failed)
         return _org_page(request, db, user, org_id, values=values, errors=errors, status_code=422)
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
@@ -184,7 +184,7 @@ async def org_merge(
         merge_id = uuid.UUID(raw if isinstance(raw, str) else "")
         organizations.merge_organizations(db, actor_for(user), org_id, merge_id)
     except (ValueError, ValidationFailed):
-        errors = {"merge_id": "Give the id of another organisation."}
+        errors = FormErrors.single("merge_id", "Give the id of another organisation.", "invalid")
         return _org_page(request, db, user, org_id, errors=errors, status_code=422)
     return RedirectResponse(f"/organizations/{org_id}", status_code=303)
 
@@ -203,7 +203,7 @@ async def org_activity(
             {k: v for k, v in values.items() if v},
         )
     except ValidationFailed as failed:
-        errors = {e.field: e.reason for e in failed.errors}
+        errors = FormErrors.of(failed)
         return _org_page(request, db, user, org_id, values=values, errors=errors, status_code=422)
     return RedirectResponse(f"/organizations/{org_id}", status_code=303)
 

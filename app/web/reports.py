@@ -15,13 +15,24 @@ from app.api.deps import DbSession
 from app.db.models import InvestmentTarget, User
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.targets import Dimension, Figure
+from app.i18n import N_, register_field_errors
 from app.services import report_documents, reports, targets
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
-from app.web.templating import render
+from app.web.templating import FormErrors, render
 
 router = APIRouter(include_in_schema=False)
+
+# Form messages for closing a reporting period (services/reports.py).
+register_field_errors(
+    {
+        ("required", "label"): N_("Name the reporting period."),
+        ("too_long", "label"): N_("The name is too long."),
+        ("in_future", "as_of"): N_("A period can be closed once it has ended."),
+        "closed_already": N_("This period has already been closed for this target."),
+    }
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,7 +76,7 @@ def _page(
     target_id: uuid.UUID | None,
     as_of: date | None,
     *,
-    errors: list[str] | None = None,
+    errors: FormErrors | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -92,7 +103,7 @@ def _page(
             "snapshots": snapshots,
             "query": query,
             "can_close": actor.sees_everything,
-            "errors": errors or [],
+            "errors": errors or FormErrors(),
             "form": form or {"label": "", "as_of": as_of.isoformat()},
         },
         user=user,
@@ -216,11 +227,10 @@ def close_period(
             lang=request_language(request, user),
         )
     except (ValidationFailed, Conflict) as exc:
-        # Codes, not the domain's English reasons: the template words them per language.
-        codes = (
-            [f"{e.field}.{e.code}" for e in exc.errors]
+        errors = (
+            FormErrors.of(exc)
             if isinstance(exc, ValidationFailed)
-            else ["closed_already"]
+            else FormErrors.single("as_of", exc.detail, "closed_already")
         )
         return _page(
             request,
@@ -228,7 +238,7 @@ def close_period(
             user,
             target_id,
             None,
-            errors=codes,
+            errors=errors,
             form={"label": label, "as_of": as_of.isoformat()},
             status_code=422 if isinstance(exc, ValidationFailed) else 409,
         )

@@ -30,13 +30,13 @@ from app.domain.sites import (
     Tenure,
     ZoningStatus,
 )
-from app.i18n import N_, register_labels, translate
+from app.i18n import N_, field_error_message, register_labels, translate
 from app.services import matching, packages
 from app.services import sites as site_service
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import current_user, request_language
-from app.web.templating import render
+from app.web.templating import FormErrors, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -304,16 +304,9 @@ def new_site_form(request: Request, db: DbSession, user: StaffUser) -> HTMLRespo
     return render(
         request,
         "sites/new.html",
-        {**_form_context(db), "values": values, "codes": [], "errors": {}},
+        {**_form_context(db), "values": values, "codes": [], "errors": FormErrors()},
         user=user,
     )
-
-
-def _errors_map(errors: list[FieldError]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for error in errors:
-        found.setdefault(error.field, error.reason)
-    return found
 
 
 @router.post("/sites/new", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -339,7 +332,7 @@ async def create_site(request: Request, db: DbSession, user: StaffUser) -> Respo
             **_form_context(db),
             "values": {k: _value_of(v) for k, v in values.items()},
             "codes": list(values.get("industry_codes", ())),
-            "errors": _errors_map(errors),
+            "errors": FormErrors(errors),
             "problem": problem,
         },
         user=user,
@@ -364,7 +357,7 @@ def _site_page(
     site_id: uuid.UUID,
     *,
     values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     problem: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -383,7 +376,7 @@ def _site_page(
             if values is not None
             else {f.name: _value_of(getattr(site, f.name)) for f in FORM_FIELDS},
             "codes": list(draft.industry_codes),
-            "errors": errors or {},
+            "errors": errors or FormErrors(),
             "problem": problem,
             "notice": NOTICES.get(done) if done else None,
             "attachments": site_service.list_attachments(db, actor, site.id),
@@ -441,7 +434,7 @@ async def update_site(
         user,
         site_id,
         values=shown,
-        errors=_errors_map(errors),
+        errors=FormErrors(errors),
         problem=problem,
         status_code=422,
     )
@@ -470,7 +463,12 @@ def site_action(
         )
     except ValidationFailed as failed:
         return _site_page(
-            request, db, user, site_id, problem=failed.errors[0].reason, status_code=422
+            request,
+            db,
+            user,
+            site_id,
+            problem=field_error_message(lang, failed.errors[0]),
+            status_code=422,
         )
     back = "/review" if action in ("publish", "return") and user.role != "municipal_contact" else ""
     return RedirectResponse(back or f"/sites/{site_id}?done={action}", status_code=303)
@@ -505,7 +503,12 @@ async def add_attachment(
         )
     except ValidationFailed as failed:
         return _site_page(
-            request, db, user, site_id, problem=failed.errors[0].reason, status_code=422
+            request,
+            db,
+            user,
+            site_id,
+            problem=field_error_message(lang, failed.errors[0]),
+            status_code=422,
         )
     return RedirectResponse(f"/sites/{site_id}?done=attached#attachments", status_code=303)
 

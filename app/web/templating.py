@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from app.db.models import User
-from app.i18n import N_, install_i18n
+from app.domain.errors import FieldError, ValidationFailed
+from app.i18n import DEFAULT_LANGUAGE, N_, field_error_message, install_i18n, translations
 from app.settings import Settings
 from app.web import csrf
 from app.web.navigation import current_path, items_for
@@ -21,6 +26,88 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 install_i18n(templates.env)
+
+
+class FormErrors(Mapping[str, list[FieldError]]):
+    """A form's refused fields, by field name, in the order the rules reported them.
+
+    Templates test a field with `errors.capex_eur` (a list, empty when fine) and show
+    the messages, translated by code, with `field_errors(errors, "capex_eur")` beside
+    the input and `error_summary(errors)` above the form.
+    """
+
+    def __init__(self, errors: Iterable[FieldError] = ()) -> None:
+        self.all = list(errors)
+        self._by_field: dict[str, list[FieldError]] = {}
+        for error in self.all:
+            self._by_field.setdefault(error.field, []).append(error)
+
+    @classmethod
+    def of(cls, failed: ValidationFailed) -> FormErrors:
+        return cls(failed.errors)
+
+    @classmethod
+    def single(cls, field_name: str, reason: str, code: str) -> FormErrors:
+        return cls([FieldError(field_name, reason, code)])
+
+    def __getitem__(self, name: str) -> list[FieldError]:
+        return self._by_field.get(name, [])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_field)
+
+    def __len__(self) -> int:
+        return len(self._by_field)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_field
+
+
+def _as_errors(errors: FormErrors | Iterable[FieldError] | None) -> FormErrors:
+    if isinstance(errors, FormErrors):
+        return errors
+    return FormErrors(errors or ())
+
+
+@pass_context
+def _field_errors(
+    context: Context, errors: FormErrors | Iterable[FieldError] | None, name: str
+) -> Markup:
+    lang = context.get("lang", DEFAULT_LANGUAGE)
+    return Markup("").join(
+        Markup('<p class="error field-error" id="{}-error">{}</p>').format(
+            name, field_error_message(lang, error)
+        )
+        for error in _as_errors(errors)[name]
+    )
+
+
+@pass_context
+def _error_summary(context: Context, errors: FormErrors | Iterable[FieldError] | None) -> Markup:
+    found = _as_errors(errors)
+    if not found:
+        return Markup("")
+    lang = context.get("lang", DEFAULT_LANGUAGE)
+    items = Markup("").join(
+        Markup('<li><a href="#{}">{}</a></li>').format(
+            error.field, field_error_message(lang, error)
+        )
+        for error in found.all
+    )
+    heading = escape(translations(lang).gettext("Please correct the following:"))
+    return Markup(
+        '<div class="error" role="alert" id="form-errors"><p>{}</p><ul>{}</ul></div>'
+    ).format(heading, items)
+
+
+@pass_context
+def _error_text(context: Context, error: FieldError) -> str:
+    return field_error_message(context.get("lang", DEFAULT_LANGUAGE), error)
+
+
+templates.env.globals.update(
+    field_errors=_field_errors, error_summary=_error_summary, error_text=_error_text
+)
 
 
 def render(

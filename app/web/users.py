@@ -13,6 +13,7 @@ from app.api.deps import DbSession
 from app.db.models import Municipality, Organization, User
 from app.domain.access import Role, require_role
 from app.domain.errors import DomainError, ValidationFailed
+from app.i18n import N_, register_field_errors
 from app.services import auth, users
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
@@ -20,6 +21,25 @@ from app.web.session import LANG_COOKIE
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+# Form messages for the account and user-administration rules (services/users.py, auth.py).
+register_field_errors(
+    {
+        "wrong_password": N_("The password is not correct."),
+        "self": N_("You cannot deactivate yourself."),
+        ("invalid", "language"): N_("Choose a language."),
+        ("unknown", "municipality_code"): N_("Unknown municipality."),
+        ("binding", "municipality_code"): N_(
+            "Only a municipal contact is bound to a municipality, and always to one."
+        ),
+        ("binding", "organization_id"): N_(
+            "Only a partner is bound to an organisation, and always to one."
+        ),
+        "unknown_role": N_("Choose a role."),
+        ("too_short", "password"): N_("At least %(limit)s characters."),
+        ("length", "name"): N_("Give a name of 1 to 100 characters."),
+    }
+)
 
 
 def _account(

@@ -39,7 +39,7 @@ def test_token_name_is_required(client: TestClient, factory: Factory) -> None:
         "/account/tokens", data={"csrf_token": csrf_from(page.text), "name": "   "}
     )
     assert response.status_code == 422
-    assert "must be 1 to 100 characters" in response.text
+    assert "Give a name of 1 to 100 characters." in response.text
 
 
 def test_password_change_checks_the_current_one_and_ends_sessions(

@@ -34,7 +34,7 @@ def test_board_card_moves_through_the_dialog_without_javascript(
         data={"csrf_token": csrf_from(dialog.text), "to_stage": "landed", "next": "/leads/board"},
     )
     assert refused.status_code == 422
-    assert "Choose where the investment landed." in refused.text
+    assert "Choose the municipality where the investment landed." in refused.text
     assert db.scalar(select(Lead.stage_code).where(Lead.id == lead.id)) == "identified"
     moved = client.post(
         f"/leads/{lead.id}/move",

@@ -37,7 +37,7 @@ def test_contact_creates_edits_and_submits_a_site(
     }
     refused = client.post("/sites/new", data=form)
     assert refused.status_code == 422
-    assert 'aria-invalid="true" aria-describedby="e-area_m2"' in refused.text
+    assert 'aria-invalid="true" aria-describedby="area_m2-error"' in refused.text
     created = client.post("/sites/new", data={**form, "area_m2": "5000"}, follow_redirects=False)
     assert created.status_code == 303
     site = db.scalar(select(Site).where(Site.name_fi == "Kauppakadun toimitila"))

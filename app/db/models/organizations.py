@@ -49,3 +49,7 @@ class Contact(Audited, UUIDPrimaryKey, Timestamps, Base):
     retention_until: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None]
+    # Why the person's data was erased, and why its retention was last extended: kept
+    # on the record so the audit trail shows who decided what, when and why.
+    erasure_reason: Mapped[str | None] = mapped_column(Text)
+    retention_reason: Mapped[str | None] = mapped_column(String(500))
