@@ -13,6 +13,8 @@ import app.db.audit  # noqa: F401  (installs the audit-log writer)
 from app.api import (
     activities,
     audit,
+    clusters,
+    events,
     health,
     imports,
     leads,
@@ -105,6 +107,8 @@ def api_router() -> APIRouter:
         imports,
         targets,
         reports,
+        clusters,
+        events,
     ):
         router.include_router(module.router)
     return router
