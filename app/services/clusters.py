@@ -424,7 +424,8 @@ def _validate_cluster(
         cleaned = {}
     links = {k: values[k] for k in _LINK_FIELDS if k in values}
     _check_people(db, links, errors)
-    if cleaned.get("name") and _name_taken(db, cleaned["name"], except_id):
+    name = str(values.get("name") or "").strip()
+    if name and _name_taken(db, name, except_id):
         errors.append(FieldError("name", "A cluster of this name exists.", "duplicate"))
     if errors:
         raise ValidationFailed(errors=errors, detail="The cluster is not valid.")
