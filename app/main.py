@@ -32,6 +32,8 @@ from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import auth as web_auth
+from app.web import clusters as web_clusters
+from app.web import events as web_events
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)
+    app.include_router(web_clusters.router)
+    app.include_router(web_events.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
+from app.services.clusters import remind_expiring_agreements
 from app.services.mail import send_due_emails
 from app.services.sites import flag_stale_sites
 from app.settings import Settings
@@ -43,6 +44,11 @@ JOBS: list[Job] = [
         {"trigger": "interval", "hours": 1},
     ),
     Job("flag-stale-sites", flag_stale_sites, {"trigger": "cron", "hour": 5, "minute": 30}),
+    Job(
+        "remind-expiring-agreements",
+        remind_expiring_agreements,
+        {"trigger": "cron", "hour": 6, "minute": 0},
+    ),
 ]
 
 
