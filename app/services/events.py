@@ -1236,6 +1236,7 @@ def visit_report(db: Session, actor: Actor, year: int) -> VisitReport:
         bool(had): (n, int(won or 0))
         for had, n, won in db.execute(
             select(visited.label("had"), func.count(), func.sum(landed))
+            .select_from(Lead)
             .join(Stage, Stage.code == Lead.stage_code)
             .where(leads_visible_to(actor))
             .group_by(visited)
