@@ -13,6 +13,8 @@ import app.db.audit  # noqa: F401  (installs the audit-log writer)
 from app.api import (
     activities,
     audit,
+    clusters,
+    events,
     health,
     imports,
     leads,
@@ -31,6 +33,8 @@ from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import auth as web_auth
+from app.web import clusters as web_clusters
+from app.web import events as web_events
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
@@ -108,6 +112,8 @@ def api_router() -> APIRouter:
         targets,
         reports,
         privacy,
+        clusters,
+        events,
     ):
         router.include_router(module.router)
     return router
@@ -142,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)
+    app.include_router(web_clusters.router)
+    app.include_router(web_events.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
+from app.services.clusters import remind_expiring_agreements
 from app.services.mail import send_due_emails
 from app.services.privacy import anonymise_expired_contacts
 from app.services.sites import flag_stale_sites
@@ -48,6 +49,11 @@ JOBS: list[Job] = [
         "anonymise-expired-contacts",
         anonymise_expired_contacts,
         {"trigger": "cron", "hour": 4, "minute": 15},
+    ),
+    Job(
+        "remind-expiring-agreements",
+        remind_expiring_agreements,
+        {"trigger": "cron", "hour": 6, "minute": 0},
     ),
 ]
 

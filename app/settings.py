@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # municipality, and until it leaves the public portal.
     site_stale_after_months: int = 12
     site_hidden_after_months: int = 18
+    # Cluster agreements ending within this many days are flagged and reminded of.
+    agreement_warning_days: int = 60
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

@@ -72,6 +72,9 @@ class PipelineReportOut(BaseModel):
     activity_by_owner: list[CountRowOut]
     activity_by_municipality: list[CountRowOut]
     year_over_year: list[YearRowOut]
+    visits_by_municipality: list[CountRowOut] = Field(
+        description="Held visits per host municipality this year (`leads` holds the count)"
+    )
 
 
 class SnapshotOut(BaseModel):

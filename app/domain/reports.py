@@ -7,7 +7,7 @@ the comparable windows of a year-over-year comparison and snapshot validation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -148,3 +148,5 @@ class PipelineReport:
     activity_by_owner: list[CountRow]
     activity_by_municipality: list[CountRow]
     year_over_year: list[YearRow]
+    # Held investor visits, delegations and familiarisation trips per host municipality.
+    visits_by_municipality: list[CountRow] = field(default_factory=list)

@@ -563,6 +563,12 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
     )
     _sheet(
         book,
+        _("Visits by municipality"),
+        [_("Municipality"), _("Visits hosted")],
+        [[labels.municipality(r.key), r.leads] for r in report.pipeline.visits_by_municipality],
+    )
+    _sheet(
+        book,
         _("Year over year"),
         [
             _("Year"),

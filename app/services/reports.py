@@ -61,7 +61,7 @@ from app.domain.reports import (
     year_to_date_windows,
 )
 from app.domain.targets import Dimension, Figure, Figures, Progress
-from app.services import report_documents, targets
+from app.services import events, report_documents, targets
 from app.services.scope import leads_visible_to
 from app.services.targets import (
     DrillRow,
@@ -348,6 +348,10 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
         activity_by_owner=_activity(db, actor, year_start, year_end, by_owner=True),
         activity_by_municipality=_activity(db, actor, year_start, year_end, by_owner=False),
         year_over_year=_year_over_year(db, actor, as_of),
+        visits_by_municipality=[
+            CountRow(row.municipality_code, row.visits)
+            for row in events.visits_by_municipality(db, actor, year_start, year_end)
+        ],
     )
 
 
@@ -463,6 +467,9 @@ def report_json(report: ForumReport) -> dict[str, Any]:
             "year_over_year": [
                 {k: _plain(v) for k, v in r.__dict__.items()}
                 for r in report.pipeline.year_over_year
+            ],
+            "visits_by_municipality": [
+                {"key": r.key, "visits": r.leads} for r in report.pipeline.visits_by_municipality
             ],
         },
         "leads": [

@@ -10,7 +10,16 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from app.db.models import Activity, Lead, LeadShare, Site
+from app.db.models import (
+    Activity,
+    Cluster,
+    ClusterMember,
+    Event,
+    EventHost,
+    Lead,
+    LeadShare,
+    Site,
+)
 from app.domain.access import Actor, Role
 from app.domain.sites import SiteStatus
 
@@ -75,3 +84,44 @@ def activities_visible_to(actor: Actor) -> ColumnElement[bool]:
         Activity.assignee_id == actor.user_id,
         Activity.created_by_id == actor.user_id,
     )
+
+
+def event_hosted_by(actor: Actor) -> ColumnElement[bool]:
+    """Events one of whose hosts is the actor's municipality."""
+    if actor.role is not Role.MUNICIPAL_CONTACT:
+        return false()
+    return exists(
+        select(EventHost.event_id).where(
+            EventHost.event_id == Event.id,
+            EventHost.municipality_code == actor.municipality_code,
+        )
+    )
+
+
+def events_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """The coordinator sees every event; host municipalities their events; everyone
+    else only events that are not confidential."""
+    if actor.sees_everything:
+        return true()
+    return or_(Event.confidential.is_(False), event_hosted_by(actor))
+
+
+def events_in_reports(actor: Actor) -> ColumnElement[bool]:
+    """Events counted in reports: the forum sees counts of every event (never names),
+    other readers what they may see."""
+    if actor.role is Role.FORUM_VIEWER:
+        return true()
+    return events_visible_to(actor)
+
+
+def clusters_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Cluster cooperation is regional: staff and the forum see every cluster; a partner
+    the clusters its organisation belongs to."""
+    if actor.role is Role.PARTNER:
+        return exists(
+            select(ClusterMember.id).where(
+                ClusterMember.cluster_id == Cluster.id,
+                ClusterMember.organization_id == actor.organization_id,
+            )
+        )
+    return true()

@@ -31,6 +31,8 @@ NAVIGATION: list[NavItem] = [
         "/sites", N_("Sites"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT})
     ),
     NavItem("/review", N_("Review queue"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavItem("/clusters", N_("Clusters"), ALL_ROLES - {Role.FORUM_VIEWER}),
+    NavItem("/events", N_("Events"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem(
         "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
     ),

@@ -76,6 +76,7 @@ def test_xlsx_has_one_sheet_per_table_and_native_charts(client, factory, known) 
         "Lost leads by reason",
         "Activity by owner",
         "Activity by municipality",
+        "Visits by municipality",
         "Year over year",
         "Leads behind the figures",
     ]

@@ -2,6 +2,25 @@
 
 from app.db.models.activities import Activity
 from app.db.models.audit import AuditEntry
+from app.db.models.clusters import (
+    Cluster,
+    ClusterAgreement,
+    ClusterIndustry,
+    ClusterLead,
+    ClusterLink,
+    ClusterMeeting,
+    ClusterMeetingAttendee,
+    ClusterMember,
+)
+from app.db.models.events import (
+    CalendarFeedToken,
+    Event,
+    EventHost,
+    EventItineraryItem,
+    EventLead,
+    EventParticipant,
+    EventSite,
+)
 from app.db.models.leads import (
     Lead,
     LeadContact,
@@ -29,7 +48,22 @@ __all__ = [
     "Activity",
     "ApiToken",
     "AuditEntry",
+    "CalendarFeedToken",
+    "Cluster",
+    "ClusterAgreement",
+    "ClusterIndustry",
+    "ClusterLead",
+    "ClusterLink",
+    "ClusterMeeting",
+    "ClusterMeetingAttendee",
+    "ClusterMember",
     "Contact",
+    "Event",
+    "EventHost",
+    "EventItineraryItem",
+    "EventLead",
+    "EventParticipant",
+    "EventSite",
     "Industry",
     "InvestmentTarget",
     "Lead",
