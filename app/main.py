@@ -33,6 +33,7 @@ from app.web import auth as web_auth
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
+from app.web import portal as web_portal
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import users as web_users
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
 
-    install_problem_handlers(app, error_page)
+    install_problem_handlers(app, web_portal.error_page_for(error_page))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)
+    app.include_router(web_portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

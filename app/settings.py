@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     site_stale_after_months: int = 12
     site_hidden_after_months: int = 18
 
+    # The public portal: how long browsers and proxies may reuse a page before asking
+    # again (with its ETag), and the inquiry form's protection against bots and floods.
+    portal_cache_seconds: int = 300
+    portal_inquiry_min_seconds: int = 4
+    portal_inquiry_max_age_hours: int = 24
+    portal_inquiry_limit: int = 5
+    portal_inquiry_window_minutes: int = 60
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()
