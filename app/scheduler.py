@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
 from app.services.mail import send_due_emails
+from app.services.portal import purge_rate_counters
 from app.services.sites import flag_stale_sites
 from app.settings import Settings
 
@@ -43,6 +44,7 @@ JOBS: list[Job] = [
         {"trigger": "interval", "hours": 1},
     ),
     Job("flag-stale-sites", flag_stale_sites, {"trigger": "cron", "hour": 5, "minute": 30}),
+    Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
 ]
 
 

@@ -3,14 +3,21 @@ site pages with JSON-LD, 410 for withdrawn sites, escaping, caching, sitemap."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy.orm import Session
 
-from app.db.models import Site
+from app.domain.access import SYSTEM_ACTOR
+from app.domain.packages import AttachmentKind
+from app.services import sites as site_service
+from app.settings import Settings
+from app.storage import storage_for
 from tests.factories import Factory
 from tests.portal.conftest import today
 
@@ -28,13 +35,20 @@ def _result_slugs(html: str) -> list[str]:
 
 
 def test_root_redirects_by_accept_language(client: TestClient) -> None:
-    english = client.get("/", headers={"accept-language": "en-GB,en;q=0.9,fi;q=0.5"}, follow_redirects=False)
+    english = client.get(
+        "/", headers={"accept-language": "en-GB,en;q=0.9,fi;q=0.5"}, follow_redirects=False
+    )
     assert english.status_code == 302
     assert english.headers["location"] == "/en/"
     assert english.headers["vary"] == "Accept-Language"
     finnish = client.get("/", headers={"accept-language": "fi-FI"}, follow_redirects=False)
     assert finnish.headers["location"] == "/fi/"
-    assert client.get("/", headers={"accept-language": "de"}, follow_redirects=False).headers["location"] == "/fi/"
+    assert (
+        client.get("/", headers={"accept-language": "de"}, follow_redirects=False).headers[
+            "location"
+        ]
+        == "/fi/"
+    )
 
 
 def test_home_in_both_languages_with_hreflang_and_switch(client: TestClient, publish) -> None:
@@ -53,25 +67,48 @@ def test_home_in_both_languages_with_hreflang_and_switch(client: TestClient, pub
     assert 'href="/en/industries/technology"' in en.text
 
 
-def test_only_published_fresh_sites_are_listed(client: TestClient, publish, factory: Factory) -> None:
+def test_only_published_fresh_sites_are_listed(
+    client: TestClient, publish, factory: Factory
+) -> None:
     shown = publish(slug="shown-site")
     publish(slug="stale-site", last_verified_on=today() - timedelta(days=600))
     factory.site(slug="draft-site", status="draft", last_verified_on=today())
     factory.site(slug="withdrawn-site", status="withdrawn", last_verified_on=today())
     page = client.get("/en/sites")
     assert _result_slugs(page.text) == [shown.slug]
-    assert "1 site found" in page.text
+    assert "Sites found: 1" in page.text
 
 
 def test_search_filters_from_the_query_string(client: TestClient, publish) -> None:
-    big = publish(slug="big-dc", kind="data_centre", area_ha=40.0, available_power_mw=100.0,
-                  rail_siding=True, zoning_status="detailed_plan", industries=("ict_data_centres",))
-    publish(slug="small-kuhmo", municipality="290", kind="industrial_plot", area_ha=2.0,
-            available_power_mw=2.0, rail_siding=False, zoning_status="master_plan",
-            industries=("forest_bioeconomy",))
-    publish(slug="mid-sotkamo", municipality="765", kind="industrial_plot", area_ha=12.0,
-            available_power_mw=20.0, rail_siding=True, zoning_status="detailed_plan",
-            industries=("mining_chemicals",))
+    publish(
+        slug="big-dc",
+        kind="data_centre",
+        area_ha=40.0,
+        available_power_mw=100.0,
+        rail_siding=True,
+        zoning_status="detailed_plan",
+        industries=("ict_data_centres",),
+    )
+    publish(
+        slug="small-kuhmo",
+        municipality="290",
+        kind="industrial_plot",
+        area_ha=2.0,
+        available_power_mw=2.0,
+        rail_siding=False,
+        zoning_status="master_plan",
+        industries=("forest_bioeconomy",),
+    )
+    publish(
+        slug="mid-sotkamo",
+        municipality="765",
+        kind="industrial_plot",
+        area_ha=12.0,
+        available_power_mw=20.0,
+        rail_siding=True,
+        zoning_status="detailed_plan",
+        industries=("mining_chemicals",),
+    )
     cases = {
         "municipality=290": ["small-kuhmo"],
         "kind=data_centre": ["big-dc"],
@@ -90,9 +127,12 @@ def test_search_filters_from_the_query_string(client: TestClient, publish) -> No
         assert page.status_code == 200, query
         assert _result_slugs(page.text) == expected, query
     filtered = client.get("/en/sites?rail=1&municipality=765")
-    assert "1 site found" in filtered.text
+    assert "Sites found: 1" in filtered.text
     # The canonical URL and the language switch keep the filters.
-    assert 'rel="canonical" href="http://127.0.0.1:8000/en/sites?municipality=765&amp;rail=1"' in filtered.text
+    assert (
+        'rel="canonical" href="http://127.0.0.1:8000/en/sites?municipality=765&amp;rail=1"'
+        in filtered.text
+    )
     assert 'href="/fi/sites?municipality=765&amp;rail=1" hreflang="fi"' in filtered.text
 
 
@@ -101,7 +141,7 @@ def test_pagination_and_count(client: TestClient, publish) -> None:
         publish(slug=f"plot-{n:02d}", name_fi=f"Tontti {n:02d}", name_en=f"Plot {n:02d}")
     first = client.get("/en/sites?sort=name")
     second = client.get("/en/sites?sort=name&page=2")
-    assert "14 sites found" in first.text
+    assert "Sites found: 14" in first.text
     assert _result_slugs(first.text) == [f"plot-{n:02d}" for n in range(12)]
     assert _result_slugs(second.text) == ["plot-12", "plot-13"]
     assert 'rel="next" href="/en/sites?sort=name&amp;page=2"' in first.text
@@ -110,10 +150,20 @@ def test_pagination_and_count(client: TestClient, publish) -> None:
 
 def test_site_page_facts_json_ld_and_opengraph(client: TestClient, publish) -> None:
     site = publish(
-        slug="kajaani-dc", name_fi="Datakeskustontti", name_en="Data-centre plot",
-        description_en="Green power & cool air.", kind="data_centre", area_ha=12.0,
-        available_power_mw=60.0, rail_siding=False, fibre=True, tenure="sale_or_lease",
-        price_eur=250000, latitude=64.218, longitude=27.689, contact_email="kajaani@example.com",
+        slug="kajaani-dc",
+        name_fi="Datakeskustontti",
+        name_en="Data-centre plot",
+        description_en="Green power & cool air.",
+        kind="data_centre",
+        area_ha=12.0,
+        available_power_mw=60.0,
+        rail_siding=False,
+        fibre=True,
+        tenure="sale_or_lease",
+        price_eur=250000,
+        latitude=64.218,
+        longitude=27.689,
+        contact_email="kajaani@example.com",
         industries=("ict_data_centres",),
     )
     page = client.get(f"/en/sites/{site.slug}")
@@ -207,7 +257,12 @@ def test_etag_and_304_until_content_changes(client: TestClient, publish, db: Ses
 
 
 def test_municipality_and_industry_pages(client: TestClient, publish) -> None:
-    publish(slug="sotkamo-plot", municipality="765", name_en="Sotkamo plot", industries=("mining_chemicals",))
+    publish(
+        slug="sotkamo-plot",
+        municipality="765",
+        name_en="Sotkamo plot",
+        industries=("mining_chemicals",),
+    )
     page = client.get("/en/municipalities/765")
     assert page.status_code == 200
     assert "<h1>Sotkamo</h1>" in page.text and "Terrafame" in page.text
@@ -221,7 +276,9 @@ def test_municipality_and_industry_pages(client: TestClient, publish) -> None:
     assert client.get("/en/industries/nothing", headers=HTML).status_code == 404
 
 
-def test_sitemap_lists_both_languages_and_robots(client: TestClient, publish, factory: Factory) -> None:
+def test_sitemap_lists_both_languages_and_robots(
+    client: TestClient, publish, factory: Factory
+) -> None:
     publish(slug="in-sitemap")
     factory.site(slug="draft-not-in-sitemap", status="draft", last_verified_on=today())
     sitemap = client.get("/sitemap.xml")
@@ -230,7 +287,10 @@ def test_sitemap_lists_both_languages_and_robots(client: TestClient, publish, fa
     body = sitemap.text
     assert "<loc>http://127.0.0.1:8000/fi/sites/in-sitemap</loc>" in body
     assert "<loc>http://127.0.0.1:8000/en/sites/in-sitemap</loc>" in body
-    assert '<xhtml:link rel="alternate" hreflang="en" href="http://127.0.0.1:8000/en/sites/in-sitemap"/>' in body
+    assert (
+        '<xhtml:link rel="alternate" hreflang="en" href="http://127.0.0.1:8000/en/sites/in-sitemap"/>'
+        in body
+    )
     assert "<loc>http://127.0.0.1:8000/en/municipalities/205</loc>" in body
     assert "draft-not-in-sitemap" not in body
     robots = client.get("/robots.txt")
@@ -250,6 +310,44 @@ def test_staff_paths_are_not_portal_pages(client: TestClient) -> None:
     assert client.get("/de/sites", headers=HTML).status_code == 404
 
 
-def test_portal_files_only_for_public_sites(client: TestClient, db: Session) -> None:
-    # The site files route is the sites area's; the portal only links to it.
-    assert db.query(Site).count() >= 0
+def test_site_photos_are_shown_and_served_to_anonymous_visitors(
+    client: TestClient, db: Session, publish, settings: Settings, tmp_path: Path
+) -> None:
+    settings_dir = settings.storage_dir
+    settings.storage_dir = tmp_path
+    try:
+        site = publish(slug="with-photo", name_en="Photo plot")
+        image = io.BytesIO()
+        Image.new("RGB", (640, 400), (40, 90, 120)).save(image, format="JPEG")
+        data = image.getvalue()
+        stored = site_service.store_file(storage_for(settings), data, "image/jpeg", [])
+        photo = site_service.attachment_row(
+            SYSTEM_ACTOR,
+            site,
+            stored,
+            filename="a.jpg",
+            content_type="image/jpeg",
+            size=len(data),
+            kind=AttachmentKind.PHOTO,
+            title_fi="Ilmakuva",
+            title_en="Aerial view",
+            sort_order=0,
+        )
+        db.add(photo)
+        db.commit()
+        page = client.get("/en/sites/with-photo")
+        assert f'<img src="/site-files/{photo.id}" alt="Aerial view"' in page.text
+        assert (
+            f'<meta property="og:image" content="http://127.0.0.1:8000/site-files/{photo.id}">'
+            in page.text
+        )
+        listing = client.get("/en/sites")
+        assert f'src="/site-files/{photo.id}/thumbnail"' in listing.text
+        thumb = client.get(f"/site-files/{photo.id}/thumbnail")
+        assert thumb.status_code == 200
+        assert thumb.headers["content-type"] == "image/jpeg"
+        site.status = "withdrawn"
+        db.commit()
+        assert client.get(f"/site-files/{photo.id}").status_code == 404
+    finally:
+        settings.storage_dir = settings_dir
