@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from babel import Locale
@@ -31,6 +32,7 @@ from app.db.base import utcnow
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.portal import (
+    DEFAULT_SORT,
     PRIVACY_NOTICE_VERSION,
     PRIVACY_NOTICE_VERSIONS,
     TIMELINES,
@@ -191,8 +193,17 @@ def home(request: Request, db: DbSession, settings: AppSettings) -> Response:
     return _page(request, "home.html", {"page": data}, headers=headers)
 
 
+_DEFAULT_ITEMS = {("sort", DEFAULT_SORT), ("page", "1")}
+
+
 @portal_get("/sites")
 def site_search(request: Request, db: DbSession, settings: AppSettings) -> Response:
+    # The filter form sends every field; empty ones and defaults leave the shared URL.
+    items = request.query_params.multi_items()
+    kept = [(k, v) for k, v in items if v.strip() and (k, v) not in _DEFAULT_ITEMS]
+    if len(kept) != len(items):
+        target = request.url.path + ("?" + urlencode(kept) if kept else "")
+        return RedirectResponse(target, status_code=302)
     headers, not_modified = _cached(request, db, settings)
     if not_modified:
         return not_modified

@@ -351,3 +351,24 @@ def test_site_photos_are_shown_and_served_to_anonymous_visitors(
         assert client.get(f"/site-files/{photo.id}").status_code == 404
     finally:
         settings.storage_dir = settings_dir
+
+
+def test_search_form_submission_redirects_to_a_clean_url(client: TestClient) -> None:
+    response = client.get(
+        "/en/sites?q=&municipality=205&kind=&min_power_mw=20&rail=&sort=newest&page=1",
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    assert response.headers["location"] == "/en/sites?municipality=205&min_power_mw=20"
+    only_empty = client.get("/fi/sites?q=&kind=", follow_redirects=False)
+    assert only_empty.headers["location"] == "/fi/sites"
+
+
+def test_cards_use_the_page_language(client: TestClient, publish) -> None:
+    publish(slug="dc", kind="data_centre", area_ha=3.0)
+    en = client.get("/en/sites")
+    assert "Data-centre site · Kajaani" in en.text
+    assert "<dt>Area</dt>" in en.text
+    fi = client.get("/fi/sites")
+    assert "Datakeskusalue · Kajaani" in fi.text
+    assert "<dt>Pinta-ala</dt>" in fi.text
