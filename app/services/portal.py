@@ -14,8 +14,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -114,12 +115,8 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
     """A fingerprint of everything public pages show, from one statement: it changes when
     a site's public content, a municipality, an industry (or, for pages that show the
     target progress, a lead or target) changes."""
-    parts = [
+    parts: list[ScalarSelect[Any]] = [
         select(func.max(Site.public_changed_at)).scalar_subquery(),
-        select(func.count())
-        .select_from(Site)
-        .where(Site.published_at.is_not(None))
-        .scalar_subquery(),
         select(func.max(Municipality.updated_at)).scalar_subquery(),
         select(func.max(Industry.updated_at)).scalar_subquery(),
     ]
@@ -190,11 +187,41 @@ class SearchPage:
         return max(1, math.ceil(self.total / PAGE_SIZE))
 
 
+# Up to this many results the map shows them all; beyond, the sites of the page shown.
+MAP_POINTS_MAX = 100
+
+
+def _page_points(rows: list[site_service.PublicSite]) -> list[site_service.PublicSitePoint]:
+    return [
+        site_service.PublicSitePoint(
+            p.site.slug, p.site.name_fi, p.site.name_en, p.site.latitude, p.site.longitude
+        )
+        for p in rows
+        if p.site.latitude is not None and p.site.longitude is not None
+    ]
+
+
+def _map_points(
+    db: Session,
+    settings: Settings,
+    search: SiteSearch,
+    rows: list[site_service.PublicSite],
+    total: int,
+    today: date,
+) -> list[site_service.PublicSitePoint]:
+    if total > MAP_POINTS_MAX or total == len(rows):
+        return _page_points(rows)
+    return site_service.public_site_points(
+        db, settings, _filters(search), limit=MAP_POINTS_MAX, today=today
+    )
+
+
 def search_page(db: Session, settings: Settings, search: SiteSearch, today: date) -> SearchPage:
     reg = region(db)
     rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
-    points = site_service.public_site_points(db, settings, _filters(search), today=today)
-    return SearchPage(reg, search, rows, total, points)
+    return SearchPage(
+        reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
+    )
 
 
 @dataclass(frozen=True)
@@ -235,7 +262,7 @@ def municipality_page(db: Session, settings: Settings, code: str, today: date) -
         raise NotFound("No such municipality.")
     search = SiteSearch(municipality=code)
     rows, total = site_service.public_sites(db, settings, _filters(search, limit=50), today=today)
-    points = site_service.public_site_points(db, settings, _filters(search), today=today)
+    points = _map_points(db, settings, search, rows, total, today)
     return MunicipalityPage(reg, municipality, rows, total, points)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -154,21 +156,79 @@ def _cache_headers(settings: Settings, etag: str) -> dict[str, str]:
     return {"ETag": etag, "Cache-Control": f"public, max-age={settings.portal_cache_seconds}"}
 
 
-def _not_modified(request: Request, headers: dict[str, str]) -> Response | None:
-    sent = request.headers.get("if-none-match", "")
-    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-    if headers["ETag"] in tags or "*" in tags:
-        return Response(status_code=304, headers=headers)
-    return None
+class RenderCache:
+    """Rendered pages by ETag, per process. The ETag holds the content version, so an
+    entry is never stale: a change makes a new key and old entries age out (LRU)."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[int, bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._versions: dict[bool, tuple[float, str]] = {}
+
+    def version(self, db: DbSession, settings: Settings, with_progress: bool) -> str:
+        """The content version, read at most once per `portal_version_ttl_seconds`."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._versions.get(with_progress)
+        if known and known[0] > now:
+            return known[1]
+        value = portal_service.content_version(db, with_progress=with_progress)
+        with self._lock:
+            self._versions[with_progress] = (now + settings.portal_version_ttl_seconds, value)
+        return value
+
+    def get(self, etag: str) -> tuple[int, bytes, str] | None:
+        with self._lock:
+            entry = self._entries.get(etag)
+            if entry is not None:
+                self._entries.move_to_end(etag)
+            return entry
+
+    def put(self, etag: str, limit: int, response: Response) -> None:
+        if limit <= 0:
+            return
+        with self._lock:
+            self._entries[etag] = (
+                response.status_code,
+                bytes(response.body),
+                response.media_type or "",
+            )
+            while len(self._entries) > limit:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._versions.clear()
+
+
+render_cache = RenderCache()
 
 
 def _cached(
     request: Request, db: DbSession, settings: Settings, *, with_progress: bool = False
 ) -> tuple[dict[str, str], Response | None]:
-    """The page's cache headers, and a 304 when the browser's copy is current."""
-    version = portal_service.content_version(db, with_progress=with_progress)
+    """The page's cache headers, and the answer when no rendering is needed: a 304 when
+    the browser's copy is current, else the page rendered before for the same ETag."""
+    version = render_cache.version(db, settings, with_progress)
     headers = _cache_headers(settings, _etag(request, version, helsinki_today()))
-    return headers, _not_modified(request, headers)
+    sent = request.headers.get("if-none-match", "")
+    if headers["ETag"] in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:
+        return headers, Response(status_code=304, headers=headers)
+    entry = render_cache.get(headers["ETag"])
+    if entry is None:
+        return headers, None
+    status, body, media_type = entry
+    response = Response(body, status_code=status, headers=headers, media_type=media_type)
+    if media_type.startswith("text/html"):
+        response.headers["content-security-policy"] = PORTAL_CSP
+    return headers, response
+
+
+def _keep(request: Request, headers: dict[str, str], response: Response) -> Response:
+    settings: Settings = request.app.state.settings
+    render_cache.put(headers["ETag"], settings.portal_render_cache_entries, response)
+    return response
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -186,11 +246,11 @@ def choose_language(request: Request) -> Response:
 
 @portal_get("/")
 def home(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    headers, not_modified = _cached(request, db, settings, with_progress=True)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings, with_progress=True)
+    if early:
+        return early
     data = portal_service.home_page(db, settings, helsinki_today())
-    return _page(request, "home.html", {"page": data}, headers=headers)
+    return _keep(request, headers, _page(request, "home.html", {"page": data}, headers=headers))
 
 
 _DEFAULT_ITEMS = {("sort", DEFAULT_SORT), ("page", "1")}
@@ -204,9 +264,9 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
     if len(kept) != len(items):
         target = request.url.path + ("?" + urlencode(kept) if kept else "")
         return RedirectResponse(target, status_code=302)
-    headers, not_modified = _cached(request, db, settings)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings)
+    if early:
+        return early
     reg = portal_service.region(db)
     search = parse_search(
         request.query_params,
@@ -214,7 +274,7 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
         [i.code for i in reg.industries],
     )
     data = portal_service.search_page(db, settings, search, helsinki_today())
-    return _page(
+    page = _page(
         request,
         "sites.html",
         {
@@ -227,6 +287,7 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
         query=search.query(),
         headers=headers,
     )
+    return _keep(request, headers, page)
 
 
 def _points(points: list[PublicSitePoint], lang: str) -> list[dict[str, Any]]:
@@ -243,9 +304,9 @@ def _points(points: list[PublicSitePoint], lang: str) -> list[dict[str, Any]]:
 
 @portal_get("/sites/{slug}")
 def site_detail(request: Request, slug: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, not_modified = _cached(request, db, settings)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings)
+    if early:
+        return early
     lang = _lang(request)
     today = helsinki_today()
     try:
@@ -254,9 +315,10 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
         gone = portal_service.gone_site(db, settings, slug, today)
         if gone is None:
             raise
-        return _page(request, "gone.html", {"site": gone}, status_code=410, headers=headers)
+        page = _page(request, "gone.html", {"site": gone}, status_code=410, headers=headers)
+        return _keep(request, headers, page)
     site = data.public.site
-    return _page(
+    page = _page(
         request,
         "site.html",
         {
@@ -278,29 +340,31 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
         },
         headers=headers,
     )
+    return _keep(request, headers, page)
 
 
 @portal_get("/municipalities/{code}")
 def municipality(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, not_modified = _cached(request, db, settings)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings)
+    if early:
+        return early
     data = portal_service.municipality_page(db, settings, code, helsinki_today())
-    return _page(
+    page = _page(
         request,
         "municipality.html",
         {"page": data, "points": _points(data.points, _lang(request))},
         headers=headers,
     )
+    return _keep(request, headers, page)
 
 
 @portal_get("/industries/{code}")
 def industry(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, not_modified = _cached(request, db, settings)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings)
+    if early:
+        return early
     data = portal_service.industry_page(db, settings, code, helsinki_today())
-    return _page(request, "industry.html", {"page": data}, headers=headers)
+    return _keep(request, headers, _page(request, "industry.html", {"page": data}, headers=headers))
 
 
 @portal_get("/privacy")
@@ -544,9 +608,9 @@ def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dic
 
 @router.get("/sitemap.xml")
 def sitemap_xml(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    headers, not_modified = _cached(request, db, settings)
-    if not_modified:
-        return not_modified
+    headers, early = _cached(request, db, settings)
+    if early:
+        return early
     data = portal_service.sitemap(db, settings, helsinki_today())
     base = settings.base_url
     paths: list[tuple[str, str | None]] = [("/", None), ("/sites", None), ("/inquiry", None)]
@@ -571,7 +635,8 @@ def sitemap_xml(request: Request, db: DbSession, settings: AppSettings) -> Respo
                 lines.append(f'<xhtml:link rel="alternate" hreflang="{alternate}" href="{href}"/>')
             lines.append("</url>")
     lines.append("</urlset>")
-    return Response("\n".join(lines), media_type="application/xml", headers=headers)
+    body = Response("\n".join(lines), media_type="application/xml", headers=headers)
+    return _keep(request, headers, body)
 
 
 @router.get("/robots.txt")

@@ -14,16 +14,21 @@ from app.db.audit import bind_actor
 from app.db.models import Site, SiteIndustry
 from app.domain.access import SYSTEM_ACTOR
 from app.settings import Settings
+from app.web.portal import render_cache
 from tests.factories import Factory
 
 
 @pytest.fixture(autouse=True)
-def quick_inquiries(settings: Settings) -> Iterator[None]:
+def portal_settings(settings: Settings) -> Iterator[None]:
     """The minimum fill time is a setting; tests fill the form instantly."""
     original = settings.portal_inquiry_min_seconds, settings.portal_inquiry_limit
     settings.portal_inquiry_min_seconds = 0
+    # Each test's rolled-back data must not meet pages cached by another test.
+    settings.portal_version_ttl_seconds = 0
+    render_cache.clear()
     yield
     settings.portal_inquiry_min_seconds, settings.portal_inquiry_limit = original
+    render_cache.clear()
 
 
 def today() -> Any:
