@@ -141,5 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_users.router)
     app.include_router(web_portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(web_portal.CachedPages, settings=settings)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

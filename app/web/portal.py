@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppSettings, DbSession
 from app.api.errors import HtmlErrorPage
@@ -148,7 +149,11 @@ def _page(
 
 
 def _etag(request: Request, version: str, today: date) -> str:
-    key = "|".join((BUILD_ID, version, today.isoformat(), request.url.path, request.url.query))
+    return _etag_of(request.url.path, request.url.query, version, today)
+
+
+def _etag_of(path: str, query: str, version: str, today: date) -> str:
+    key = "|".join((BUILD_ID, version, today.isoformat(), path, query))
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -177,6 +182,12 @@ class RenderCache:
             self._versions[with_progress] = (now + settings.portal_version_ttl_seconds, value)
         return value
 
+    def known_version(self, with_progress: bool) -> str | None:
+        """The content version while it is fresh, without asking the database."""
+        with self._lock:
+            known = self._versions.get(with_progress)
+        return known[1] if known and known[0] > time.monotonic() else None
+
     def get(self, etag: str) -> tuple[int, bytes, str] | None:
         with self._lock:
             entry = self._entries.get(etag)
@@ -203,6 +214,59 @@ class RenderCache:
 
 
 render_cache = RenderCache()
+
+
+class CachedPages:
+    """ASGI middleware: answers a GET for a portal page straight from the render cache
+    while the content version is fresh, before routing, sessions and the thread pool;
+    everything else (and every miss) goes to the application."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not _cacheable(path):
+            await self.app(scope, receive, send)
+            return
+        version = render_cache.known_version(with_progress=path in _HOME_PATHS)
+        if version is None:
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        etag = _etag_of(path, query, version, helsinki_today())
+        request_headers = dict(scope.get("headers", []))
+        sent = request_headers.get(b"if-none-match", b"").decode("latin-1")
+        entry = render_cache.get(etag)
+        headers = _cache_headers(self.settings, etag)
+        response: Response
+        if etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:
+            response = Response(status_code=304, headers=headers)
+        elif entry is not None:
+            status, body, media_type = entry
+            response = Response(body, status_code=status, headers=headers, media_type=media_type)
+            if media_type.startswith("text/html"):
+                response.headers["content-security-policy"] = PORTAL_CSP
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+
+_HOME_PATHS = frozenset(f"/{lang}/" for lang in LANGUAGES)
+
+
+def _cacheable(path: str) -> bool:
+    """Portal pages whose answer depends on the URL and the content version only."""
+    if path == "/sitemap.xml":
+        return True
+    parts = path.split("/")
+    return (
+        len(parts) >= 3
+        and parts[1] in LANGUAGES
+        and (parts[2] in ("", "sites", "municipalities", "industries"))
+    )
 
 
 def _cached(

@@ -85,3 +85,26 @@ def test_a_revalidation_costs_one_statement(client: TestClient, db: Session, pub
         response = client.get("/en/sites", headers={"if-none-match": etag})
     assert response.status_code == 304
     assert len(statements) == 1
+
+
+def test_fresh_cached_pages_are_answered_without_the_database(
+    client: TestClient, db: Session, publish, settings
+) -> None:
+    _add_sites(publish, db, 3, 200)
+    settings.portal_version_ttl_seconds = 3600
+    first = client.get("/en/sites?sort=name")
+    with counted(db) as statements:
+        again = client.get("/en/sites?sort=name")
+        revalidated = client.get(
+            "/en/sites?sort=name", headers={"if-none-match": first.headers["etag"]}
+        )
+    assert statements == []
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    assert revalidated.status_code == 304
+    # The inquiry form is never served from the cache.
+    with counted(db) as statements:
+        assert client.get("/en/inquiry?site=q-200").headers["cache-control"] == "no-store"
+    assert statements != []
