@@ -372,3 +372,40 @@ def test_cards_use_the_page_language(client: TestClient, publish) -> None:
     fi = client.get("/fi/sites")
     assert "Datakeskusalue · Kajaani" in fi.text
     assert "<dt>Pinta-ala</dt>" in fi.text
+
+
+def test_home_shows_target_progress_as_aggregates_only(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    from datetime import date
+
+    from app.db.audit import bind_actor
+    from app.db.models import InvestmentTarget, LeadStageChange
+
+    bind_actor(db, SYSTEM_ACTOR)
+    this_year = today().year
+    db.add(
+        InvestmentTarget(
+            name="Portal test target",
+            amount_eur=1_000_000_000,
+            period_start=date(this_year - 1, 1, 1),
+            period_end=date(this_year + 1, 12, 31),
+            scope="all",
+        )
+    )
+    org = factory.organization(name="Secret Investor Oy")
+    lead = factory.lead(
+        stage="landed",
+        code_name="Project Hush",
+        organization_id=org.id,
+        capex_eur=250_000_000,
+        capex_status="realised",
+        landed_on=today() - timedelta(days=10),
+    )
+    db.add(LeadStageChange(lead_id=lead.id, from_stage=None, to_stage="landed"))
+    db.commit()
+    page = client.get("/en/")
+    assert "1,000,000,000 €" in page.text
+    assert "250,000,000 €" in page.text
+    assert "25 % of the goal" in page.text
+    assert "Project Hush" not in page.text and "Secret Investor" not in page.text
