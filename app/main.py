@@ -38,6 +38,7 @@ from app.web import events as web_events
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
+from app.web import portal as web_portal
 from app.web import privacy as web_privacy
 from app.web import reports as web_reports
 from app.web import sites as web_sites
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
 
-    install_problem_handlers(app, error_page)
+    install_problem_handlers(app, web_portal.error_page_for(error_page))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -150,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_users.router)
     app.include_router(web_clusters.router)
     app.include_router(web_events.router)
+    app.include_router(web_portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(web_portal.CachedPages, settings=settings)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

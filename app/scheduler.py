@@ -22,6 +22,7 @@ from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
 from app.services.clusters import remind_expiring_agreements
 from app.services.mail import send_due_emails
+from app.services.portal import purge_rate_counters
 from app.services.privacy import anonymise_expired_contacts
 from app.services.sites import flag_stale_sites
 from app.settings import Settings
@@ -55,6 +56,7 @@ JOBS: list[Job] = [
         remind_expiring_agreements,
         {"trigger": "cron", "hour": 6, "minute": 0},
     ),
+    Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
 ]
 
 

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     # Cluster agreements ending within this many days are flagged and reminded of.
     agreement_warning_days: int = 60
 
+    # The public portal: how long browsers and proxies may reuse a page before asking
+    # again (with its ETag), and the inquiry form's protection against bots and floods.
+    portal_cache_seconds: int = 300
+    # Rendered pages kept per process (keyed by ETag, so never stale), and how long a
+    # process reuses the content version before asking the database again.
+    portal_render_cache_entries: int = 512
+    portal_version_ttl_seconds: float = 1.0
+    portal_inquiry_min_seconds: int = 4
+    portal_inquiry_max_age_hours: int = 24
+    portal_inquiry_limit: int = 5
+    portal_inquiry_window_minutes: int = 60
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()

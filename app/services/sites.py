@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageOps
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -881,7 +881,10 @@ class PublicSiteFilters:
     min_area_ha: Decimal | None = None
     max_area_ha: Decimal | None = None
     min_power_mw: Decimal | None = None
+    rail_siding: bool = False
+    zoning_status: str | None = None
     q: str | None = None
+    sort: str = "newest"  # a key of PUBLIC_SORTS
     limit: int = 50
     offset: int = 0
 
@@ -893,22 +896,24 @@ class PublicSite:
     attachments: list[SiteAttachment]  # photos, documents and maps in display order
 
 
-def public_sites(
-    db: Session, settings: Settings, filters: PublicSiteFilters, *, today: date | None = None
-) -> tuple[list[PublicSite], int]:
-    """Published sites verified recently enough, newest publication first."""
+def _public_query(
+    settings: Settings, filters: PublicSiteFilters, today: date | None
+) -> Select[Site]:
     query = select(Site).where(sites_public(public_cutoff(settings, today)))
     if filters.municipality_code:
         query = query.where(Site.municipality_code == filters.municipality_code)
     if filters.kind:
         query = query.where(Site.kind == filters.kind)
     if filters.industry_code:
-        query = query.where(
-            Site.id.in_(
-                select(SiteIndustry.site_id).where(
-                    SiteIndustry.industry_code == filters.industry_code
-                )
+        # A main industry (bioeconomy) covers its branches (forest bioeconomy, food, …).
+        codes = select(Industry.code).where(
+            or_(
+                Industry.code == filters.industry_code,
+                Industry.parent_code == filters.industry_code,
             )
+        )
+        query = query.where(
+            Site.id.in_(select(SiteIndustry.site_id).where(SiteIndustry.industry_code.in_(codes)))
         )
     if filters.min_area_ha is not None:
         query = query.where(Site.area_ha >= float(filters.min_area_ha))
@@ -916,20 +921,124 @@ def public_sites(
         query = query.where(Site.area_ha <= float(filters.max_area_ha))
     if filters.min_power_mw is not None:
         query = query.where(Site.available_power_mw >= float(filters.min_power_mw))
+    if filters.rail_siding:
+        query = query.where(Site.rail_siding.is_(True))
+    if filters.zoning_status:
+        query = query.where(Site.zoning_status == filters.zoning_status)
     if filters.q and filters.q.strip():
-        pattern = f"%{filters.q.strip().lower()}%"
+        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         query = query.where(
-            or_(func.lower(Site.name_fi).like(pattern), func.lower(Site.name_en).like(pattern))
+            or_(
+                func.lower(Site.name_fi).like(pattern, escape="\\"),
+                func.lower(Site.name_en).like(pattern, escape="\\"),
+            )
         )
+    return query
+
+
+def public_sites(
+    db: Session, settings: Settings, filters: PublicSiteFilters, *, today: date | None = None
+) -> tuple[list[PublicSite], int]:
+    """Published sites verified recently enough, in the filters' order, with their
+    industries and attachments: four statements however many sites there are."""
+    query = _public_query(settings, filters, today)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = PUBLIC_SORTS.get(filters.sort, PUBLIC_SORTS["newest"])
     rows = list(
-        db.scalars(
-            query.order_by(Site.published_at.desc(), Site.id)
-            .limit(filters.limit)
-            .offset(filters.offset)
-        )
+        db.scalars(query.order_by(*order, Site.id).limit(filters.limit).offset(filters.offset))
     )
     return _public(db, rows), total
+
+
+# Orders of the public site list; the site id breaks ties so pages never overlap.
+PUBLIC_SORTS: Final[Mapping[str, tuple[Any, ...]]] = {
+    "newest": (Site.published_at.desc().nulls_last(),),
+    "name": (Site.name_fi,),
+    "area_desc": (Site.area_ha.desc().nulls_last(),),
+    "area_asc": (Site.area_ha.asc().nulls_last(),),
+    "power_desc": (Site.available_power_mw.desc().nulls_last(),),
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class PublicSitePoint:
+    slug: str
+    name_fi: str
+    name_en: str | None
+    latitude: float
+    longitude: float
+
+
+def public_site_points(
+    db: Session,
+    settings: Settings,
+    filters: PublicSiteFilters,
+    *,
+    limit: int = 1000,
+    today: date | None = None,
+) -> list[PublicSitePoint]:
+    """Where every site matching the filters lies (all pages at once), for a map."""
+    located = _public_query(settings, filters, today).where(
+        Site.latitude.is_not(None), Site.longitude.is_not(None)
+    )
+    ids = located.with_only_columns(Site.id).subquery()
+    query = (
+        select(Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude)
+        .where(Site.id.in_(select(ids.c.id)))
+        .order_by(Site.slug)
+        .limit(limit)
+    )
+    return [
+        PublicSitePoint(slug, name_fi, name_en, float(lat), float(lon))
+        for slug, name_fi, name_en, lat, lon in db.execute(query)
+        if lat is not None and lon is not None
+    ]
+
+
+def public_site_counts(
+    db: Session, settings: Settings, *, today: date | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """How many sites the portal shows per municipality and per key industry."""
+    visible = sites_public(public_cutoff(settings, today))
+    by_municipality = {
+        code: int(n)
+        for code, n in db.execute(
+            select(Site.municipality_code, func.count())
+            .where(visible)
+            .group_by(Site.municipality_code)
+        )
+    }
+    by_industry = {
+        code: int(n)
+        for code, n in db.execute(
+            select(SiteIndustry.industry_code, func.count())
+            .join(Site, Site.id == SiteIndustry.site_id)
+            .where(visible)
+            .group_by(SiteIndustry.industry_code)
+        )
+    }
+    return by_municipality, by_industry
+
+
+def public_site_index(
+    db: Session, settings: Settings, *, today: date | None = None
+) -> list[tuple[str, datetime | None]]:
+    """(slug, last public change) of every site on the portal, for the sitemap."""
+    query = (
+        select(Site.slug, Site.public_changed_at)
+        .where(sites_public(public_cutoff(settings, today)))
+        .order_by(Site.slug)
+    )
+    return [(slug, changed) for slug, changed in db.execute(query)]
+
+
+def public_changed_at(db: Session) -> datetime | None:
+    """When anything the public sees of any site last changed (content caching)."""
+    return db.scalar(select(func.max(Site.public_changed_at)))
 
 
 def public_site(
@@ -941,6 +1050,20 @@ def public_site(
     if site is None:
         raise NotFound("No such site.")
     return _public(db, [site])[0]
+
+
+def former_public_site(
+    db: Session, settings: Settings, slug: str, *, today: date | None = None
+) -> Site | None:
+    """A site that was on the portal and has left it (withdrawn, archived, or no longer
+    verified), so the portal can answer "gone" instead of "never existed"."""
+    return db.scalar(
+        select(Site).where(
+            Site.slug == slug,
+            Site.published_at.is_not(None),
+            ~sites_public(public_cutoff(settings, today)),
+        )
+    )
 
 
 def _public(db: Session, rows: Sequence[Site]) -> list[PublicSite]:

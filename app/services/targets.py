@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -466,3 +467,33 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
     if exists_already is None:
         create_target(db, SYSTEM_ACTOR, DEMO_NEXT_TARGET)
         report.count("investment targets")
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    """What the public may know of the region's progress: sums only, no lead, no name."""
+
+    target_eur: int
+    period_start: date
+    period_end: date
+    realised_eur: int
+    forecast_eur: int
+    realised_percent: Decimal
+    forecast_percent: Decimal
+
+
+def public_progress(db: Session, today: date) -> PublicProgress | None:
+    """Progress toward the running (else latest) target, aggregated over every lead."""
+    target = target_for_report(db, SYSTEM_ACTOR, today)
+    if target is None:
+        return None
+    _target, figures = progress(db, SYSTEM_ACTOR, target.id, as_of=today, today=today)
+    return PublicProgress(
+        target_eur=target.amount_eur,
+        period_start=target.period_start,
+        period_end=target.period_end,
+        realised_eur=figures.totals.realised.total,
+        forecast_eur=figures.totals.forecast.total,
+        realised_percent=figures.realised_percent,
+        forecast_percent=figures.forecast_percent,
+    )

@@ -56,6 +56,8 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             database_url=url,
             secret_key=TEST_SECRET,
             storage_dir=tmp_path_factory.mktemp("storage"),
+            # A person filling the portal's inquiry form in a test is quick.
+            portal_inquiry_min_seconds=1,
         )
         engine = make_engine(url)
         upgrade_to_head(engine)

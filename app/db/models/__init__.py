@@ -33,6 +33,7 @@ from app.db.models.leads import (
 )
 from app.db.models.mail import OutboxEmail
 from app.db.models.organizations import Contact, Organization
+from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
 from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import (
@@ -76,6 +77,7 @@ __all__ = [
     "Municipality",
     "Organization",
     "OutboxEmail",
+    "PortalRateCounter",
     "ReportSnapshot",
     "Site",
     "SiteAttachment",

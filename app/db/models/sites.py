@@ -26,6 +26,8 @@ class Site(Audited, UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("municipality_code", "external_ref", name="uq_sites_municipality_ref"),
         Index("ix_sites_status_municipality", "status", "municipality_code"),
+        # The portal's content version reads max(public_changed_at) on every page view.
+        Index("ix_sites_public_changed_at", "public_changed_at"),
     )
 
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -1,0 +1,523 @@
+"""The public portal's use cases: what each page shows, its content version for
+caching, and the inquiry that becomes a lead.
+
+Visitors are anonymous. What they may see comes from the sites service's public
+functions (`sites_public` in scope.py) and the targets service's aggregate-only
+progress; an inquiry runs as the system actor through the pipeline's own rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ScalarSelect, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.db.audit import bind_actor
+from app.db.base import utcnow
+from app.db.models import (
+    Contact,
+    Industry,
+    InvestmentTarget,
+    Lead,
+    LeadShare,
+    Municipality,
+    Organization,
+    PortalRateCounter,
+    Site,
+    User,
+)
+from app.domain.access import SYSTEM_ACTOR, Role
+from app.domain.errors import DomainError, NotFound
+from app.domain.leads import InvestmentType, LeadSource
+from app.domain.organizations import (
+    COUNTRY_CODES,
+    LawfulBasis,
+    MatchRule,
+    clean_contact_fields,
+    clean_organization_fields,
+    default_retention,
+)
+from app.domain.portal import (
+    INQUIRY_SOURCE,
+    PAGE_SIZE,
+    PRIVACY_NOTICE_VERSION,
+    Inquiry,
+    SiteSearch,
+    clean_inquiry,
+)
+from app.i18n import N_, register_labels
+from app.services import sites as site_service
+from app.services.leads import LeadLinks, add_lead, validate_new_lead
+from app.services.mail import queue_email
+from app.services.organizations import contact_duplicates, industry_codes, organization_duplicates
+from app.services.targets import PublicProgress, public_progress
+from app.settings import Settings
+
+register_labels(
+    "inquiry_timeline",
+    {
+        "within_6_months": N_("Within 6 months"),
+        "6_to_12_months": N_("In 6–12 months"),
+        "1_to_2_years": N_("In 1–2 years"),
+        "later": N_("Later"),
+        "open": N_("Not decided yet"),
+    },
+)
+
+
+class TooManyRequests(DomainError):
+    title = "Too many requests"
+
+
+# --- reference data and caching --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    municipalities: list[Municipality]
+    industries: list[Industry]
+
+    def municipality(self, code: str | None) -> Municipality | None:
+        return next((m for m in self.municipalities if m.code == code), None)
+
+    def industry(self, code: str | None) -> Industry | None:
+        return next((i for i in self.industries if i.code == code), None)
+
+    @property
+    def main_industries(self) -> list[Industry]:
+        return [i for i in self.industries if i.parent_code is None]
+
+    def branches(self, code: str) -> list[Industry]:
+        return [i for i in self.industries if i.parent_code == code]
+
+
+def region(db: Session) -> Region:
+    """The municipalities and active key industries, in display order: two statements."""
+    municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+    industries = list(
+        db.scalars(
+            select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
+        )
+    )
+    return Region(municipalities, industries)
+
+
+def content_version(db: Session, *, with_progress: bool = False) -> str:
+    """A fingerprint of everything public pages show, from one statement: it changes when
+    a site's public content, a municipality, an industry (or, for pages that show the
+    target progress, a lead or target) changes."""
+    parts: list[ScalarSelect[Any]] = [
+        select(func.max(Site.public_changed_at)).scalar_subquery(),
+        select(func.max(Municipality.updated_at)).scalar_subquery(),
+        select(func.max(Industry.updated_at)).scalar_subquery(),
+    ]
+    if with_progress:
+        parts += [
+            select(func.max(Lead.updated_at)).scalar_subquery(),
+            select(func.max(InvestmentTarget.updated_at)).scalar_subquery(),
+        ]
+    row = db.execute(select(*parts)).one()
+    return "|".join("" if value is None else str(value) for value in row)
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePage:
+    region: Region
+    featured: list[site_service.PublicSite]
+    site_total: int
+    sites_by_municipality: dict[str, int]
+    sites_by_industry: dict[str, int]
+    progress: PublicProgress | None
+
+
+def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.PublicSiteFilters:
+    return site_service.PublicSiteFilters(
+        municipality_code=search.municipality,
+        industry_code=search.industry,
+        kind=search.kind,
+        min_area_ha=search.min_area_ha,
+        max_area_ha=search.max_area_ha,
+        min_power_mw=search.min_power_mw,
+        rail_siding=search.rail,
+        zoning_status=search.zoning,
+        q=search.q,
+        sort=search.sort,
+        limit=limit,
+        offset=search.offset,
+    )
+
+
+def _industry_total(counts: Mapping[str, int], reg: Region, code: str) -> int:
+    """Sites of an industry and its branches (a site may count under two branches)."""
+    return counts.get(code, 0) + sum(counts.get(b.code, 0) for b in reg.branches(code))
+
+
+def home_page(db: Session, settings: Settings, today: date) -> HomePage:
+    reg = region(db)
+    featured, total = site_service.public_sites(
+        db, settings, site_service.PublicSiteFilters(limit=6), today=today
+    )
+    by_municipality, by_industry = site_service.public_site_counts(db, settings, today=today)
+    by_main = {i.code: _industry_total(by_industry, reg, i.code) for i in reg.main_industries}
+    return HomePage(reg, featured, total, by_municipality, by_main, public_progress(db, today))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    region: Region
+    search: SiteSearch
+    sites: list[site_service.PublicSite]
+    total: int
+    points: list[site_service.PublicSitePoint]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PAGE_SIZE))
+
+
+# Up to this many results the map shows them all; beyond, the sites of the page shown.
+MAP_POINTS_MAX = 100
+
+
+def _page_points(rows: list[site_service.PublicSite]) -> list[site_service.PublicSitePoint]:
+    return [
+        site_service.PublicSitePoint(
+            p.site.slug, p.site.name_fi, p.site.name_en, p.site.latitude, p.site.longitude
+        )
+        for p in rows
+        if p.site.latitude is not None and p.site.longitude is not None
+    ]
+
+
+def _map_points(
+    db: Session,
+    settings: Settings,
+    search: SiteSearch,
+    rows: list[site_service.PublicSite],
+    total: int,
+    today: date,
+) -> list[site_service.PublicSitePoint]:
+    if total > MAP_POINTS_MAX or total == len(rows):
+        return _page_points(rows)
+    return site_service.public_site_points(
+        db, settings, _filters(search), limit=MAP_POINTS_MAX, today=today
+    )
+
+
+def search_page(db: Session, settings: Settings, search: SiteSearch, today: date) -> SearchPage:
+    reg = region(db)
+    rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
+    return SearchPage(
+        reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
+    )
+
+
+@dataclass(frozen=True)
+class SitePage:
+    region: Region
+    public: site_service.PublicSite
+    municipality: Municipality
+
+
+def site_page(db: Session, settings: Settings, slug: str, today: date) -> SitePage:
+    """A site on the portal; `NotFound` when the slug was never public."""
+    public = site_service.public_site(db, settings, slug, today=today)
+    reg = region(db)
+    municipality = reg.municipality(public.site.municipality_code)
+    if municipality is None:  # a foreign key guarantees it; keeps the type honest
+        raise NotFound("No such municipality.")
+    return SitePage(reg, public, municipality)
+
+
+def gone_site(db: Session, settings: Settings, slug: str, today: date) -> Site | None:
+    """The site behind a slug that has left the portal, for a 410 page."""
+    return site_service.former_public_site(db, settings, slug, today=today)
+
+
+@dataclass(frozen=True)
+class MunicipalityPage:
+    region: Region
+    municipality: Municipality
+    sites: list[site_service.PublicSite]
+    total: int
+    points: list[site_service.PublicSitePoint]
+
+
+def municipality_page(db: Session, settings: Settings, code: str, today: date) -> MunicipalityPage:
+    reg = region(db)
+    municipality = reg.municipality(code)
+    if municipality is None:
+        raise NotFound("No such municipality.")
+    search = SiteSearch(municipality=code)
+    rows, total = site_service.public_sites(db, settings, _filters(search, limit=50), today=today)
+    points = _map_points(db, settings, search, rows, total, today)
+    return MunicipalityPage(reg, municipality, rows, total, points)
+
+
+@dataclass(frozen=True)
+class IndustryPage:
+    region: Region
+    industry: Industry
+    sites: list[site_service.PublicSite]
+    total: int
+
+
+def industry_page(db: Session, settings: Settings, code: str, today: date) -> IndustryPage:
+    reg = region(db)
+    industry = reg.industry(code)
+    if industry is None:
+        raise NotFound("No such key industry.")
+    search = SiteSearch(industry=code)
+    rows, total = site_service.public_sites(db, settings, _filters(search, limit=50), today=today)
+    return IndustryPage(reg, industry, rows, total)
+
+
+@dataclass(frozen=True)
+class SitemapData:
+    municipality_codes: list[str]
+    industry_codes: list[str]
+    sites: list[tuple[str, datetime | None]]
+
+
+def sitemap(db: Session, settings: Settings, today: date) -> SitemapData:
+    reg = region(db)
+    return SitemapData(
+        [m.code for m in reg.municipalities],
+        [i.code for i in reg.industries],
+        site_service.public_site_index(db, settings, today=today),
+    )
+
+
+def inquiry_site(
+    db: Session, settings: Settings, slug: str | None, today: date
+) -> site_service.PublicSite | None:
+    """The site an inquiry is about, when it is on the portal."""
+    if not slug:
+        return None
+    try:
+        return site_service.public_site(db, settings, slug, today=today)
+    except NotFound:
+        return None
+
+
+# --- rate limiting -----------------------------------------------------------------------
+
+
+def _bucket(settings: Settings, scope: str, client: str) -> str:
+    """A keyed hash of the client address: counters never store an IP address."""
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, f"{scope}:{client}".encode(), hashlib.sha256).hexdigest()
+
+
+def count_request(db: Session, settings: Settings, scope: str, client: str, now: datetime) -> int:
+    """Count one request of `client` in the current fixed window and return the window's
+    count so far. Commits at once: a flood is counted even when its requests fail."""
+    window = settings.portal_inquiry_window_minutes * 60
+    start = datetime.fromtimestamp(int(now.timestamp()) // window * window, UTC)
+    values = {"bucket": _bucket(settings, scope, client), "window_start": start, "hits": 1}
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(PortalRateCounter)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"],
+            set_={"hits": PortalRateCounter.hits + 1},
+        )
+        .returning(PortalRateCounter.hits)
+    )
+    hits = int(db.execute(statement).scalar_one())
+    db.commit()
+    return hits
+
+
+def check_rate(db: Session, settings: Settings, client: str, now: datetime) -> None:
+    if count_request(db, settings, "inquiry", client, now) > settings.portal_inquiry_limit:
+        raise TooManyRequests("Too many inquiries from your address. Please try again later.")
+
+
+def purge_rate_counters(db: Session, settings: Settings) -> int:
+    """Drop counters of windows that ended more than a day ago (scheduled)."""
+    cutoff = (
+        utcnow() - timedelta(minutes=settings.portal_inquiry_window_minutes) - timedelta(days=1)
+    )
+    result = db.execute(delete(PortalRateCounter).where(PortalRateCounter.window_start < cutoff))
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- the inquiry -------------------------------------------------------------------------
+
+
+def validate_inquiry(values: Mapping[str, str], lang: str) -> Inquiry:
+    return clean_inquiry(values, COUNTRY_CODES, lang)
+
+
+def _organization(db: Session, inquiry: Inquiry) -> Organization:
+    """The stored organisation with the same normalised name, else a new one."""
+    for org, rule in organization_duplicates(db, inquiry.organization, None):
+        if rule is MatchRule.NAME:
+            return org
+    cleaned = clean_organization_fields(
+        {"name": inquiry.organization, "type": "company", "country": inquiry.country},
+        industry_codes(db),
+        creating=True,
+    )
+    org = Organization(**cleaned)
+    db.add(org)
+    db.flush()
+    return org
+
+
+def _contact(db: Session, inquiry: Inquiry, org: Organization, now: datetime) -> Contact:
+    """The person, with their consent to this notice version; an earlier contact with
+    the same e-mail is reused and its consent renewed."""
+    today = now.date()
+    consent = {
+        "lawful_basis": LawfulBasis.CONSENT.value,
+        "consent_text_version": f"portal-privacy-{PRIVACY_NOTICE_VERSION}",
+        "consent_given_at": now,
+    }
+    for contact, rule in contact_duplicates(db, inquiry.email, None, None):
+        if rule is MatchRule.EMAIL and contact.erased_at is None:
+            for name, value in consent.items():
+                setattr(contact, name, value)
+            contact.retention_until = max(
+                contact.retention_until or today, default_retention(today)
+            )
+            if contact.organization_id is None:
+                contact.organization_id = org.id
+            return contact
+    cleaned = clean_contact_fields(
+        {
+            "full_name": inquiry.full_name,
+            "email": inquiry.email,
+            "language": inquiry.language,
+            "source": INQUIRY_SOURCE,
+            **consent,
+        },
+        creating=True,
+        today=today,
+    )
+    contact = Contact(**cleaned, organization_id=org.id)
+    db.add(contact)
+    db.flush()
+    return contact
+
+
+def _description(inquiry: Inquiry, site: Site | None) -> str:
+    lines = [inquiry.message, "", "— Sent through the Invest in Kainuu portal"]
+    if site is not None:
+        lines.append(f"Site: {site.name_fi} ({site.slug})")
+    if inquiry.timeline:
+        lines.append(f"Timeline: {inquiry.timeline}")
+    lines.append(f"Language: {inquiry.language}")
+    return "\n".join(lines)
+
+
+def _coordinator_addresses(db: Session, settings: Settings) -> list[str]:
+    if settings.coordinator_email:
+        return [settings.coordinator_email]
+    query = (
+        select(User.email)
+        .where(User.role == Role.COORDINATOR.value, User.is_active)
+        .order_by(User.email)
+    )
+    return list(db.scalars(query))
+
+
+def submit_inquiry(
+    db: Session,
+    settings: Settings,
+    inquiry: Inquiry,
+    *,
+    site: site_service.PublicSite | None,
+    now: datetime | None = None,
+) -> Lead:
+    """The inquiry becomes a new lead (stage identified, source portal inquiry) with its
+    organisation and contact, shared with the site's municipality, and the coordinator
+    is notified — all in one transaction, as the system actor."""
+    now = now or utcnow()
+    about = site.site if site else None
+    # A Finnish investor's new plant is domestic capital; the coordinator refines it.
+    kind = (
+        InvestmentType.CAPITAL_INVESTMENT
+        if inquiry.country == "FI"
+        else InvestmentType.GREENFIELD_FDI
+    )
+    values: dict[str, object] = {
+        "title": f"Portal inquiry: {inquiry.organization}"[:200],
+        "description": _description(inquiry, about),
+        "investment_type": kind.value,
+        "origin_country": inquiry.country,
+        "capex_eur": inquiry.capex_eur,
+        "jobs": inquiry.jobs,
+        "source": LeadSource.PORTAL_INQUIRY.value,
+        "municipality_codes": [about.municipality_code] if about else [],
+    }
+    if about is not None and site is not None and len(site.industry_codes) == 1:
+        values["industry_code"] = site.industry_codes[0]
+    bind_actor(db, SYSTEM_ACTOR)
+    org = _organization(db, inquiry)
+    contact = _contact(db, inquiry, org, now)
+    links = LeadLinks(
+        organization_id=org.id,
+        contact_ids=[contact.id],
+        site_ids=[about.id] if about else [],
+    )
+    cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
+    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links)
+    if about is not None:
+        db.add(
+            LeadShare(
+                lead_id=lead.id,
+                municipality_code=about.municipality_code,
+                message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
+            )
+        )
+    recipients = _coordinator_addresses(db, settings)
+    if recipients:
+        queue_inquiry_notice(db, settings, lead, inquiry, about, recipients)
+    db.commit()
+    return lead
+
+
+def queue_inquiry_notice(
+    db: Session,
+    settings: Settings,
+    lead: Lead,
+    inquiry: Inquiry,
+    site: Site | None,
+    recipients: list[str],
+) -> None:
+    about = f"about {site.name_fi}" if site else "(general)"
+    body = "\n".join(
+        [
+            "A new inquiry came in through the Invest in Kainuu portal.",
+            "",
+            f"Lead: {lead.code_name} (stage: identified)",
+            f"Organisation: {inquiry.organization} ({inquiry.country})",
+            f"About: {site.name_fi if site else 'a general inquiry'}",
+            "",
+            f"Open the lead: {settings.base_url}/leads/{lead.id}",
+        ]
+    )
+    queue_email(
+        db,
+        to=recipients,
+        subject=f"New portal inquiry {about}: {lead.code_name}",
+        body_text=body,
+        reference=f"inquiry:{lead.id}",
+    )
