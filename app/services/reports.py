@@ -15,16 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
-    CompoundSelect,
     Float,
     Select,
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
+    null,
     select,
     union_all,
 )
@@ -62,7 +62,7 @@ from app.domain.reports import (
 )
 from app.domain.targets import Dimension, Figure, Figures, Progress
 from app.services import report_documents, targets
-from app.services.scope import leads_visible_to
+from app.services.scope import lead_rows_visible_to, leads_visible_to
 from app.services.targets import (
     DrillRow,
     attributed_municipality,
@@ -85,65 +85,68 @@ def _seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) ->
     return (func.julianday(end) - func.julianday(start)) * 86_400
 
 
-def _history(moment: datetime, actor: Actor) -> CompoundSelect[uuid.UUID, str, datetime]:
-    """Stage log entries before `moment`, plus one entry at creation for unlogged leads."""
-    logged = (
-        select(
-            LeadStageChange.lead_id.label("lead_id"),
-            LeadStageChange.to_stage.label("stage_code"),
-            LeadStageChange.at.label("at"),
-        )
-        .join(Lead, Lead.id == LeadStageChange.lead_id)
-        .where(LeadStageChange.at < moment, leads_visible_to(actor))
-    )
-    unlogged = select(
-        Lead.id.label("lead_id"), Lead.stage_code.label("stage_code"), Lead.created_at.label("at")
-    ).where(
-        Lead.created_at < moment,
-        ~exists().where(LeadStageChange.lead_id == Lead.id),
-        leads_visible_to(actor),
-    )
-    return union_all(logged, unlogged)
+@dataclass(frozen=True)
+class _StageFigures:
+    """What the stage log says on a date: leads (and amounts) per stage, how many leads
+    had reached each funnel stage, the median seconds spent per stage, lost per reason."""
+
+    in_stage: dict[str, tuple[int, int]]
+    reached: dict[str, int]
+    median_seconds: dict[str, float]
+    lost: list[CountRow]
 
 
-def _funnel(db: Session, actor: Actor, as_of: date, today: date) -> list[FunnelRow]:
+def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _StageFigures:
+    """All figures of the stage log in one statement: the log is read once, per lead in
+    (at, id) order, into the visits every part of the statement shares."""
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
-    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+    visits = targets.visits_before(moment).cte("visits")
+    visible = lead_rows_visible_to(actor, visits.c.lead_id)
+    no_seconds = cast(null(), Float)
 
-    at = targets.stages_at(None if as_of >= today else moment)
-    in_stage = {
-        code: (n, int(capex or 0))
-        for code, n, capex in db.execute(
-            select(at.c.stage_code, func.count(), func.sum(Lead.capex_eur))
-            .join(Lead, Lead.id == at.c.lead_id)
-            .where(leads_visible_to(actor))
-            .group_by(at.c.stage_code)
+    # On the date: the current stage from today on, else the last visit begun before it.
+    if as_of >= today:
+        at = select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+    else:
+        at = (
+            select(visits.c.lead_id, visits.c.stage_code)
+            .where(visits.c.next_at.is_(None))
+            .subquery()
         )
-    }
+    in_stage = (
+        select(literal("in_stage"), at.c.stage_code, func.count(), func.sum(Lead.capex_eur))
+        .add_columns(no_seconds)
+        .join(Lead, Lead.id == at.c.lead_id)
+        .where(leads_visible_to(actor))
+        .group_by(at.c.stage_code)
+    )
+    lost = (
+        select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
+        .add_columns(no_seconds)
+        .select_from(at)
+        .join(Lead, Lead.id == at.c.lead_id)
+        .join(Stage, Stage.code == at.c.stage_code)
+        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
+        .group_by(Lead.lost_reason_code)
+    )
 
-    history = _history(moment, actor).subquery()
     furthest = (
-        select(history.c.lead_id, func.max(Stage.sort_order).label("furthest"))
-        .join(Stage, Stage.code == history.c.stage_code)
-        .where(Stage.kind.in_(FUNNEL_KINDS))
-        .group_by(history.c.lead_id)
+        select(visits.c.lead_id, func.max(Stage.sort_order).label("furthest"))
+        .join(Stage, Stage.code == visits.c.stage_code)
+        .where(Stage.kind.in_(FUNNEL_KINDS), visible)
+        .group_by(visits.c.lead_id)
         .subquery()
     )
-    reached = dict(
-        db.execute(
-            select(Stage.code, func.count())
-            .join(furthest, furthest.c.furthest >= Stage.sort_order)
-            .where(Stage.kind.in_(FUNNEL_KINDS))
-            .group_by(Stage.code)
-        ).all()
+    reached = (
+        select(literal("reached"), Stage.code, func.count(), cast(null(), BigInteger))
+        .add_columns(no_seconds)
+        .join(furthest, furthest.c.furthest >= Stage.sort_order)
+        .where(Stage.kind.in_(FUNNEL_KINDS))
+        .group_by(Stage.code)
     )
 
     # Each visit lasts until the next change, or until the report date for the last one.
-    next_at = func.lead(history.c.at).over(partition_by=history.c.lead_id, order_by=history.c.at)
-    visits = select(
-        history.c.lead_id, history.c.stage_code, history.c.at, next_at.label("next_at")
-    ).subquery()
     visit_end = case(
         (visits.c.next_at.is_(None), _utc(now)),
         (visits.c.next_at > now, _utc(now)),
@@ -154,6 +157,7 @@ def _funnel(db: Session, actor: Actor, as_of: date, today: date) -> list[FunnelR
             visits.c.stage_code,
             func.sum(_seconds(db, visits.c.at, visit_end)).label("seconds"),
         )
+        .where(visible)
         .group_by(visits.c.lead_id, visits.c.stage_code)
         .subquery()
     )
@@ -165,18 +169,34 @@ def _funnel(db: Session, actor: Actor, as_of: date, today: date) -> list[FunnelR
         .label("rn"),
         func.count().over(partition_by=spent.c.stage_code).label("n"),
     ).subquery()
-    medians = dict(
-        db.execute(
-            select(ranked.c.stage_code, func.avg(cast(ranked.c.seconds, Float)))
-            .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
-            .group_by(ranked.c.stage_code)
-        ).all()
+    medians = (
+        select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
+        .add_columns(func.avg(cast(ranked.c.seconds, Float)))
+        .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
+        .group_by(ranked.c.stage_code)
     )
 
+    figures = _StageFigures({}, {}, {}, [])
+    for part, key, count, capex, seconds in db.execute(union_all(in_stage, lost, reached, medians)):
+        if part == "in_stage":
+            figures.in_stage[key] = (count, int(capex or 0))
+        elif part == "lost":
+            figures.lost.append(CountRow(key, count, int(capex or 0)))
+        elif part == "reached":
+            figures.reached[key] = count
+        else:
+            figures.median_seconds[key] = seconds
+    figures.lost.sort(key=lambda row: (-row.leads, row.key or ""))
+    return figures
+
+
+def _funnel(db: Session, logged: _StageFigures) -> list[FunnelRow]:
+    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
     funnel_codes = [s.code for s in stages if s.kind in FUNNEL_KINDS]
+    reached = logged.reached
     rows = []
     for stage in stages:
-        count, capex = in_stage.get(stage.code, (0, 0))
+        count, capex = logged.in_stage.get(stage.code, (0, 0))
         reached_here: int | None = None
         conversion: Decimal | None = None
         if stage.code in funnel_codes:
@@ -194,7 +214,7 @@ def _funnel(db: Session, actor: Actor, as_of: date, today: date) -> list[FunnelR
                 capex_eur=capex,
                 reached=reached_here,
                 conversion_percent=conversion,
-                median_days=days(medians.get(stage.code)),
+                median_days=days(logged.median_seconds.get(stage.code)),
             )
         )
     return rows
@@ -227,21 +247,6 @@ def _new_by_month(db: Session, actor: Actor, as_of: date) -> tuple[list[MonthRow
     return [
         MonthRow(year, month, counts.get(year * 100 + month, {})) for year, month in months
     ], sources
-
-
-def _lost_by_reason(db: Session, actor: Actor, as_of: date, today: date) -> list[CountRow]:
-    at = targets.stages_at(None if as_of >= today else end_of_day_utc(as_of))
-    rows = db.execute(
-        select(Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
-        .join(at, at.c.lead_id == Lead.id)
-        .join(Stage, Stage.code == at.c.stage_code)
-        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
-        .group_by(Lead.lost_reason_code)
-    )
-    return sorted(
-        (CountRow(code, n, int(capex or 0)) for code, n, capex in rows),
-        key=lambda row: (-row.leads, row.key or ""),
-    )
 
 
 def _stage_change_events() -> Select[uuid.UUID | None, datetime]:
@@ -338,13 +343,15 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
     require_report_reader(actor)
     year_start = start_of_day_utc(date(as_of.year, 1, 1))
     year_end = end_of_day_utc(as_of)
+    targets.tune_for_reports(db)
+    logged = _stage_figures(db, actor, as_of, today)
     new_by_month, sources = _new_by_month(db, actor, as_of)
     return PipelineReport(
         as_of=as_of,
-        funnel=_funnel(db, actor, as_of, today),
+        funnel=_funnel(db, logged),
         new_by_month=new_by_month,
         sources=sources,
-        lost_by_reason=_lost_by_reason(db, actor, as_of, today),
+        lost_by_reason=logged.lost,
         activity_by_owner=_activity(db, actor, year_start, year_end, by_owner=True),
         activity_by_municipality=_activity(db, actor, year_start, year_end, by_owner=False),
         year_over_year=_year_over_year(db, actor, as_of),
