@@ -79,10 +79,12 @@ def _utc(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
+def _total_seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
+    """Sum of (end - start) in seconds over a group. PostgreSQL sums the intervals and
+    converts once: the same exact figure as summing each visit's seconds, at less cost."""
     if db.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86_400
+        return func.extract("epoch", func.sum(end - start))
+    return func.sum((func.julianday(end) - func.julianday(start)) * 86_400)
 
 
 @dataclass(frozen=True)
@@ -155,23 +157,23 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
     spent = (
         select(
             visits.c.stage_code,
-            func.sum(_seconds(db, visits.c.at, visit_end)).label("seconds"),
+            _total_seconds(db, visits.c.at, visit_end).label("seconds"),
         )
         .where(visible)
         .group_by(visits.c.lead_id, visits.c.stage_code)
         .subquery()
     )
+    # Ranked as floats, the value the median is taken of: sorting exact decimals is slow.
+    seconds = cast(spent.c.seconds, Float)
     ranked = select(
         spent.c.stage_code,
-        spent.c.seconds,
-        func.row_number()
-        .over(partition_by=spent.c.stage_code, order_by=spent.c.seconds)
-        .label("rn"),
+        seconds.label("seconds"),
+        func.row_number().over(partition_by=spent.c.stage_code, order_by=seconds).label("rn"),
         func.count().over(partition_by=spent.c.stage_code).label("n"),
     ).subquery()
     medians = (
         select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
-        .add_columns(func.avg(cast(ranked.c.seconds, Float)))
+        .add_columns(func.avg(ranked.c.seconds))
         .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
         .group_by(ranked.c.stage_code)
     )
@@ -239,7 +241,13 @@ def _new_by_month(db: Session, actor: Actor, as_of: date) -> tuple[list[MonthRow
     counts: dict[int, dict[str, int]] = {}
     for month_key, source, n in db.execute(
         select(key, Lead.source, func.count())
-        .where(key.is_not(None), leads_visible_to(actor))
+        .where(
+            # The bounds of the whole series, so the index on creation time narrows the scan.
+            Lead.created_at >= periods[0][1],
+            Lead.created_at < periods[-1][2],
+            key.is_not(None),
+            leads_visible_to(actor),
+        )
         .group_by(key, Lead.source)
     ):
         counts.setdefault(int(month_key), {})[source] = n
@@ -295,8 +303,15 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     def grouped(query: Select[Any]) -> dict[int, tuple[Any, ...]]:
         return {int(row[0]): tuple(row[1:]) for row in db.execute(query) if row[0] is not None}
 
+    # Rows outside every window have no key and are dropped: the outer bounds of the
+    # windows only let the indexes on the times narrow the scans.
+    first, last = periods[0][1], periods[-1][2]
     created = _period_key(Lead.created_at, periods)
-    new = grouped(select(created, func.count()).where(leads_visible_to(actor)).group_by(created))
+    new = grouped(
+        select(created, func.count())
+        .where(Lead.created_at >= first, Lead.created_at < last, leads_visible_to(actor))
+        .group_by(created)
+    )
     landed_year = case(
         *((Lead.landed_on.between(w.start, w.end), literal(w.year)) for w in windows),
         else_=None,
@@ -313,7 +328,12 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
         select(lost_at, func.count(func.distinct(LeadStageChange.lead_id)))
         .join(Stage, Stage.code == LeadStageChange.to_stage)
         .join(Lead, Lead.id == LeadStageChange.lead_id)
-        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
+        .where(
+            LeadStageChange.at >= first,
+            LeadStageChange.at < last,
+            Stage.kind == StageKind.LOST.value,
+            leads_visible_to(actor),
+        )
         .group_by(lost_at)
     )
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
@@ -322,7 +342,7 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
         select(event_year, func.count())
         .select_from(events)
         .join(Lead, Lead.id == events.c.lead_id)
-        .where(leads_visible_to(actor))
+        .where(events.c.at >= first, events.c.at < last, leads_visible_to(actor))
         .group_by(event_year)
     )
     return [
