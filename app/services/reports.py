@@ -276,24 +276,44 @@ ACTIVITY_SOURCES: list[Callable[[], Select[uuid.UUID | None, datetime]]] = [
 
 
 def _activity(
-    db: Session, actor: Actor, start: datetime, end: datetime, by_owner: bool
-) -> list[CountRow]:
+    db: Session, actor: Actor, start: datetime, end: datetime
+) -> tuple[list[CountRow], list[CountRow]]:
+    """Work on leads between the dates by owner and by municipality, in one statement:
+    the events are counted per lead once, then summed both ways."""
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
+    per_lead = (
+        select(events.c.lead_id, func.count().label("events"))
+        .where(events.c.at >= start, events.c.at < end)
+        .group_by(events.c.lead_id)
+        .cte("per_lead")
+    )
     sole = sole_candidates()
-    group = User.full_name if by_owner else attributed_municipality(sole)
-    query = (
-        select(group, func.count())
-        .select_from(events)
-        .join(Lead, Lead.id == events.c.lead_id)
+    municipality = attributed_municipality(sole)
+    by_owner = (
+        select(literal("owner"), User.full_name, func.sum(per_lead.c.events))
+        .select_from(per_lead)
+        .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
+        .where(leads_visible_to(actor))
+        .group_by(User.full_name)
+    )
+    by_municipality = (
+        select(literal("municipality"), municipality, func.sum(per_lead.c.events))
+        .select_from(per_lead)
+        .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(events.c.at >= start, events.c.at < end, leads_visible_to(actor))
-        .group_by(group)
+        .where(leads_visible_to(actor))
+        .group_by(municipality)
     )
-    return sorted(
-        (CountRow(key, n) for key, n in db.execute(query)),
-        key=lambda row: (-row.leads, row.key or ""),
+    counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
+    rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
+    for part, key, n in rows:
+        counted[part].append(CountRow(key, int(n)))
+    owners, municipalities = (
+        sorted(counted[part], key=lambda row: (-row.leads, row.key or ""))
+        for part in ("owner", "municipality")
     )
+    return owners, municipalities
 
 
 def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
@@ -366,14 +386,15 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
     targets.tune_for_reports(db)
     logged = _stage_figures(db, actor, as_of, today)
     new_by_month, sources = _new_by_month(db, actor, as_of)
+    by_owner, by_municipality = _activity(db, actor, year_start, year_end)
     return PipelineReport(
         as_of=as_of,
         funnel=_funnel(db, logged),
         new_by_month=new_by_month,
         sources=sources,
         lost_by_reason=logged.lost,
-        activity_by_owner=_activity(db, actor, year_start, year_end, by_owner=True),
-        activity_by_municipality=_activity(db, actor, year_start, year_end, by_owner=False),
+        activity_by_owner=by_owner,
+        activity_by_municipality=by_municipality,
         year_over_year=_year_over_year(db, actor, as_of),
     )
 
