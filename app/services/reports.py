@@ -87,6 +87,13 @@ def _total_seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[An
     return func.sum((func.julianday(end) - func.julianday(start)) * 86_400)
 
 
+def _bytewise(db: Session, column: ColumnElement[str]) -> ColumnElement[str]:
+    """The column compared byte by byte (SQLite always does, PostgreSQL by locale)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column.collate("C")
+    return column
+
+
 @dataclass(frozen=True)
 class _StageFigures:
     """What the stage log says on a date: leads (and amounts) per stage, how many leads
@@ -108,27 +115,27 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
     no_seconds = cast(null(), Float)
 
     # On the date: the current stage from today on, else the last visit begun before it.
+    in_stage = select(literal("in_stage"))
+    lost = select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
     if as_of >= today:
-        at = select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+        stage_code: Any = Lead.stage_code
     else:
         at = (
             select(visits.c.lead_id, visits.c.stage_code)
             .where(visits.c.next_at.is_(None))
             .subquery()
         )
+        stage_code = at.c.stage_code
+        in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
+        lost = lost.select_from(at).join(Lead, Lead.id == at.c.lead_id)
     in_stage = (
-        select(literal("in_stage"), at.c.stage_code, func.count(), func.sum(Lead.capex_eur))
-        .add_columns(no_seconds)
-        .join(Lead, Lead.id == at.c.lead_id)
+        in_stage.add_columns(stage_code, func.count(), func.sum(Lead.capex_eur), no_seconds)
         .where(leads_visible_to(actor))
-        .group_by(at.c.stage_code)
+        .group_by(stage_code)
     )
     lost = (
-        select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
-        .add_columns(no_seconds)
-        .select_from(at)
-        .join(Lead, Lead.id == at.c.lead_id)
-        .join(Stage, Stage.code == at.c.stage_code)
+        lost.add_columns(no_seconds)
+        .join(Stage, Stage.code == stage_code)
         .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
         .group_by(Lead.lost_reason_code)
     )
@@ -163,13 +170,15 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(visits.c.lead_id, visits.c.stage_code)
         .subquery()
     )
-    # Ranked as floats, the value the median is taken of: sorting exact decimals is slow.
+    # Ranked as floats, the value the median is taken of: sorting exact decimals is slow,
+    # and so is comparing the stage codes by the database's locale.
     seconds = cast(spent.c.seconds, Float)
+    stage = _bytewise(db, spent.c.stage_code)
     ranked = select(
         spent.c.stage_code,
         seconds.label("seconds"),
-        func.row_number().over(partition_by=spent.c.stage_code, order_by=seconds).label("rn"),
-        func.count().over(partition_by=spent.c.stage_code).label("n"),
+        func.row_number().over(partition_by=stage, order_by=seconds).label("rn"),
+        func.count().over(partition_by=stage).label("n"),
     ).subquery()
     medians = (
         select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
@@ -179,7 +188,8 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
     )
 
     figures = _StageFigures({}, {}, {}, [])
-    for part, key, count, capex, seconds in db.execute(union_all(in_stage, lost, reached, medians)):
+    rows: list[Any] = list(db.execute(union_all(in_stage, lost, reached, medians)))
+    for part, key, count, capex, seconds in rows:
         if part == "in_stage":
             figures.in_stage[key] = (count, int(capex or 0))
         elif part == "lost":
