@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -26,8 +27,11 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    null,
     or_,
     select,
+    text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -171,35 +175,56 @@ def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarge
 # --- the SQL form of the counting rules ------------------------------------------------
 
 
-def stages_at(moment: datetime | None) -> Subquery:
-    """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
+def visits_before(moment: datetime) -> CompoundSelect[Any]:
+    """Every stage visit begun before `moment`: (lead_id, stage_code, at, next_at).
 
-    The stage comes from the stage log; a lead with no log at all is taken to have been
-    in its current stage since it was created."""
-    if moment is None:
-        return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
-    ranked = (
-        select(
-            LeadStageChange.lead_id,
-            LeadStageChange.to_stage,
-            func.row_number()
-            .over(
-                partition_by=LeadStageChange.lead_id,
-                order_by=(LeadStageChange.at.desc(), LeadStageChange.id.desc()),
-            )
-            .label("rn"),
+    One pass over the stage log, read per lead in (at, id) order (its index order):
+    `next_at` is when the next logged visit began, NULL for the stage the lead was in at
+    `moment`. A lead with no log at all is taken to have been in its current stage since
+    it was created. Rows of all leads: callers apply visibility per lead."""
+    logged = select(
+        LeadStageChange.lead_id.label("lead_id"),
+        LeadStageChange.to_stage.label("stage_code"),
+        LeadStageChange.at.label("at"),
+        func.lead(LeadStageChange.at)
+        .over(
+            partition_by=LeadStageChange.lead_id,
+            order_by=(LeadStageChange.at, LeadStageChange.id),
         )
-        .where(LeadStageChange.at < moment)
-        .subquery()
-    )
-    logged = select(ranked.c.lead_id.label("lead_id"), ranked.c.to_stage.label("stage_code")).where(
-        ranked.c.rn == 1
-    )
-    unlogged = select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).where(
+        .label("next_at"),
+    ).where(LeadStageChange.at < moment)
+    unlogged = select(
+        Lead.id.label("lead_id"),
+        Lead.stage_code.label("stage_code"),
+        Lead.created_at.label("at"),
+        null().label("next_at"),
+    ).where(
         Lead.created_at < moment,
         ~exists().where(LeadStageChange.lead_id == Lead.id),
     )
-    return union_all(logged, unlogged).subquery()
+    return union_all(logged, unlogged)
+
+
+def stages_at(moment: datetime | None) -> Subquery:
+    """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
+
+    On a past date the stage is the last visit begun before it (ties by log id)."""
+    if moment is None:
+        return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+    visits = visits_before(moment).subquery()
+    return (
+        select(visits.c.lead_id, visits.c.stage_code).where(visits.c.next_at.is_(None)).subquery()
+    )
+
+
+def tune_for_reports(db: Session) -> None:
+    """Settings for the report statements, for the rest of the transaction (PostgreSQL).
+
+    They sort and hash a few hundred thousand log rows: with the default 4 MB of work
+    memory the sorts spill to disk, and JIT compilation costs more than it saves."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL work_mem = '64MB'"))
+        db.execute(text("SET LOCAL jit = off"))
 
 
 def sole_candidates() -> Subquery:
@@ -314,34 +339,57 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
     return query
 
 
+def _sums(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """Figure, basis, amount, leads, announced amount and announced leads of a group."""
+    return (
+        rows.c.figure,
+        rows.c.basis,
+        func.sum(rows.c.amount),
+        func.count(),
+        func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
+        func.sum(case((rows.c.announced, 1), else_=0)),
+    )
+
+
+def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...]) -> list[Any]:
+    """(grouping, key, figure, basis, amount, leads, announced, announced leads) rows."""
+    rows = counted.subquery("counted")
+    keys = [rows.c[name] for name in groupings]
+    if db.get_bind().dialect.name == "postgresql":
+        # GROUPING SETS aggregate the leads in one pass for all groupings; GROUPING(key)
+        # is 0 in the rows of the set that groups by that key.
+        query = select(*(func.grouping(key) for key in keys), *keys, *_sums(rows)).group_by(
+            func.grouping_sets(*(tuple_(key, rows.c.figure, rows.c.basis) for key in keys))
+        )
+        result = []
+        for row in db.execute(query):
+            position = list(row[: len(keys)]).index(0)
+            result.append((groupings[position], row[len(keys) + position], *row[2 * len(keys) :]))
+        return result
+    # SQLite has no GROUPING SETS: one GROUP BY per grouping over the same rows.
+    parts = [
+        select(literal(name), cast(key, String), *_sums(rows)).group_by(
+            key, rows.c.figure, rows.c.basis
+        )
+        for name, key in zip(groupings, keys, strict=True)
+    ]
+    return list(db.execute(union_all(*parts)))
+
+
 def _aggregate(
     db: Session, counted: Select[Any], groupings: tuple[str, ...]
 ) -> dict[str, dict[str | None, Figures]]:
-    """Sum the counted leads per figure and basis for each grouping, in one statement:
-    one scan of the leads however many splits are asked for."""
-    rows = counted.cte("counted")
-    parts = [
-        select(
-            literal(name).label("grouping"),
-            cast(rows.c[name], String).label("key"),
-            rows.c.figure,
-            rows.c.basis,
-            func.sum(rows.c.amount),
-            func.count(),
-            func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
-            func.sum(case((rows.c.announced, 1), else_=0)),
-        ).group_by(rows.c[name], rows.c.figure, rows.c.basis)
-        for name in groupings
-    ]
+    """Sum the counted leads per figure and basis for each grouping, in one statement."""
     result: dict[str, dict[str | None, Figures]] = {name: {} for name in groupings}
-    for grouping, key, figure, basis, amount, count, announced, announced_count in db.execute(
-        union_all(*parts)
+    for grouping, key, figure, basis, amount, count, announced, announced_count in _grouped_rows(
+        db, counted, groupings
     ):
         groups = result[grouping]
-        figures = groups.get(key, Figures()).add(Figure(figure), basis, int(amount), count)
+        label = None if key is None else str(key)
+        figures = groups.get(label, Figures()).add(Figure(figure), basis, int(amount), count)
         if announced_count:
             figures = figures.add(Figure.ANNOUNCED, basis, int(announced), int(announced_count))
-        groups[key] = figures
+        groups[label] = figures
     return result
 
 
@@ -356,10 +404,11 @@ def progress(
 ) -> tuple[InvestmentTarget, Progress]:
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
+    tune_for_reports(db)
     grouped = _aggregate(
         db,
         classified(target, as_of, today, actor),
-        ("year", *(dimension.value for dimension in group_by)),
+        tuple(dict.fromkeys(("year", *(dimension.value for dimension in group_by)))),
     )
     by_year = {int(key or 0): figures for key, figures in grouped["year"].items()}
     totals = Figures()
@@ -409,6 +458,7 @@ def drill_down(
     """The leads behind a figure (optionally one group of a split), largest first."""
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
+    tune_for_reports(db)
     rows = classified(target, as_of, today, actor).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:

@@ -74,7 +74,8 @@ def test_statements_per_page_do_not_grow_with_sites(
     site_few = _statements(client, db, "/en/sites/q-0")
     assert site_few == _statements(client, db, "/en/sites/q-39")
     # A fixed, small bound per page: the version check, reference data, the rows.
-    assert max(many.values()) <= 12, many
+    # The home page includes the target progress, whose report tuning adds two SET LOCALs.
+    assert max(many.values()) <= 14, many
     assert site_few <= 8
 
 

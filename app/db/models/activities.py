@@ -29,6 +29,8 @@ class Activity(Audited, UUIDPrimaryKey, Timestamps, Base):
         Index("ix_activities_lead_occurred", "lead_id", "occurred_at"),
         Index("ix_activities_assignee_open", "assignee_id", "done_at", "due_on"),
         Index("ix_activities_origin", "origin_type", "origin_id"),
+        # Reports count the work logged per year.
+        Index("ix_activities_created_at", "created_at"),
     )
     __personal_fields__ = frozenset({"subject", "body"})
 

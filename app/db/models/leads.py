@@ -46,6 +46,8 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
         ),
         CheckConstraint("capex_eur IS NULL OR capex_eur >= 0", name="capex_nonnegative"),
         Index("ix_leads_stage_updated", "stage_code", "updated_at"),
+        # Reports count new leads per month and year.
+        Index("ix_leads_created_at", "created_at"),
     )
 
     # Investor identities stay secret until announced: everyone sees the code name.
@@ -85,7 +87,12 @@ class LeadStageChange(Base):
     """The stage log: time in stage and the funnel at any past date derive from it."""
 
     __tablename__ = "lead_stage_changes"
-    __table_args__ = (Index("ix_lead_stage_changes_lead_at", "lead_id", "at"),)
+    __table_args__ = (
+        # A lead's log in order, ties broken by id: the window the reports read it with.
+        Index("ix_lead_stage_changes_lead_at_id", "lead_id", "at", "id"),
+        # Reports count changes per year.
+        Index("ix_lead_stage_changes_at", "at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
