@@ -112,6 +112,12 @@ FIELD_ERROR_MESSAGES: dict[FieldErrorKey, str] = {
     "invalid_email": N_("Give a valid e-mail address."),
     "unknown_country": N_("Give a two-letter ISO country code, e.g. FI."),
     "out_of_range": N_("Give a whole number from 0 to 100."),
+    "invalid": N_("This value is not valid."),
+    "unknown": N_("No such item: choose one from the list."),
+    "duplicate": N_("This already exists."),
+    "not_allowed": N_("This is not allowed."),
+    "too_large": N_("The value or file is too large."),
+    "empty": N_("The file is empty."),
 }
 
 
@@ -121,12 +127,13 @@ def register_field_errors(messages: dict[FieldErrorKey, str]) -> None:
 
 
 def field_error_message(lang: str, error: FieldError) -> str:
-    """The error in the reader's language; the English reason where no message is
-    registered for its code (or a registered message lacks a parameter)."""
+    """The error in the reader's language: the message registered for its code (and
+    field), else its reason, which is translated when the reason itself was marked with
+    N_ (the public portal's form texts are)."""
     name = error.field.rsplit(".", 1)[-1]
     message = FIELD_ERROR_MESSAGES.get((error.code, name)) or FIELD_ERROR_MESSAGES.get(error.code)
     if message is None:
-        return error.reason
+        return translations(lang).gettext(error.reason)
     text = translations(lang).gettext(message)
     if "%(" not in message:
         return text

@@ -49,7 +49,7 @@ from app.domain.clusters import (
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.leads import StageKind
 from app.domain.reports import REPORTING_ZONE
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 from app.services import activities
 from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
@@ -1051,3 +1051,13 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
     for _ in range(2):
         report.count("clusters")
     db.flush()
+
+
+register_field_errors(
+    {
+        ("not_coordinator", "coordinator_id"): N_("Choose an active coordinator."),
+        "not_member": N_("The organisation is not a member of this cluster."),
+        ("self_link", "cluster_id"): N_("A cluster cannot be linked to itself."),
+        ("not_pdf", "file"): N_("The document must be a PDF file."),
+    }
+)

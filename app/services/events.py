@@ -64,7 +64,7 @@ from app.domain.events import (
 )
 from app.domain.leads import StageKind
 from app.domain.reports import end_of_day_utc, start_of_day_utc
-from app.i18n import N_, register_labels, translate
+from app.i18n import N_, register_field_errors, register_labels, translate
 from app.services import activities
 from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
@@ -1336,3 +1336,17 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
         )
         report.count("events")
     db.flush()
+
+
+register_field_errors(
+    {
+        ("has_itinerary", "host_municipality_codes"): N_(
+            "A municipality that still hosts itinerary items cannot be removed; move the items "
+            "first."
+        ),
+        ("no_participants", "participants"): N_("Add participants before sending invitations."),
+        ("not_own", "user_id"): N_("Choose a user of your own municipality."),
+        ("one_person", "contact_id"): N_("Give either a contact or a user."),
+        ("not_allowed", "role"): N_("Only the coordinator changes roles."),
+    }
+)

@@ -21,6 +21,7 @@ from app.domain.organizations import (
     normalise_org_name,
     validate_business_id,
 )
+from app.i18n import N_, register_field_errors
 from app.services import leads, organizations
 
 IMPORT_KINDS = ("organizations", "contacts", "leads")
@@ -326,3 +327,14 @@ def run_import(
 def template_csv(kind: str) -> str:
     """An empty file with the right header row, to fill in a spreadsheet."""
     return ",".join(COLUMNS[kind]) + "\r\n"
+
+
+register_field_errors(
+    {
+        ("duplicate_in_file", "row"): N_("The same record appears twice in the file."),
+        "missing_column": N_("A required column is missing."),
+        "unknown_column": N_("The file has a column this import does not know."),
+        ("not_utf8", "file"): N_("The file is not UTF-8 text; save it as CSV UTF-8."),
+        ("too_many_rows", "file"): N_("The file has too many rows."),
+    }
+)

@@ -50,7 +50,7 @@ from app.domain.sites import (
     polygon_geojson,
     validate_site,
 )
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 from app.services.audit import parse_uuid, register_access_check
 from app.services.scope import sites_public, sites_visible_to
 from app.settings import Settings
@@ -1128,3 +1128,12 @@ def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:
 
 
 register_access_check("sites", _check_site_access)
+
+
+register_field_errors(
+    {
+        ("duplicate_attachment", "file"): N_("This file is already attached to the site."),
+        ("kind", "kind"): N_("This kind of file cannot be attached as that kind."),
+        "incomplete_location": N_("Give both coordinates of the location."),
+    }
+)

@@ -63,6 +63,7 @@ from app.domain.targets import (
     cumulate,
     validate_target,
 )
+from app.i18n import N_, register_field_errors
 from app.services.scope import leads_visible_to, leads_with_need_to_know
 from app.settings import Settings
 
@@ -547,3 +548,6 @@ def public_progress(db: Session, today: date) -> PublicProgress | None:
         realised_percent=figures.realised_percent,
         forecast_percent=figures.forecast_percent,
     )
+
+
+register_field_errors({("before_start", "period_end"): N_("The period must end after it starts.")})

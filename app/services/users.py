@@ -12,6 +12,7 @@ from app.db.audit import bind_actor
 from app.db.models import ApiToken, Municipality, Organization, User, UserSession
 from app.domain.access import Actor, Role, require_role, validate_role_binding
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.i18n import N_, register_field_errors
 from app.services.auth import hash_password, verify_password
 
 
@@ -124,3 +125,13 @@ def set_language(db: Session, user: User, language: str) -> None:
         bind_actor(db, Actor(user.id, Role(user.role), user.email))
         user.language = language
         db.commit()
+
+
+register_field_errors(
+    {
+        "binding": N_(
+            "A municipal contact needs a municipality and a partner an organisation; "
+            "other roles need neither."
+        )
+    }
+)

@@ -46,7 +46,13 @@ from app.domain.portal import (
     sign_started,
 )
 from app.domain.sites import SiteKind, ZoningStatus
-from app.i18n import LANGUAGES, N_, install_i18n, negotiate_language, translate
+from app.i18n import (
+    LANGUAGES,
+    N_,
+    install_i18n,
+    negotiate_language,
+    translate,
+)
 from app.services import portal as portal_service
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
@@ -548,6 +554,7 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
     try:
         cleaned = portal_service.validate_inquiry(values, lang)
     except ValidationFailed as failed:
+        # The inquiry's rules word each reason for the public (marked with N_).
         errors = {e.field: translate(lang, e.reason) for e in failed.errors}
         return _inquiry_form(request, settings, site, values=values, errors=errors, status_code=422)
     portal_service.submit_inquiry(db, settings, cleaned, site=site)

@@ -67,3 +67,59 @@ def test_every_code_label_is_translated_to_finnish() -> None:
         text for kind in LABELS.values() for text in kind.values() if finnish.gettext(text) == text
     ]
     assert missing == []
+
+
+def _raised_field_errors() -> list[tuple[str, str | None, bool, str]]:
+    """(code, field, reason is N_-marked, where) of every FieldError written in app/."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            is_field_error = isinstance(func, ast.Name) and func.id == "FieldError"
+            is_single = (
+                isinstance(func, ast.Attribute)
+                and func.attr == "single"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "ValidationFailed"
+            )
+            if not (is_field_error or is_single):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            args = [*node.args, None, None, None]
+            field, reason = keywords.get("field", args[0]), keywords.get("reason", args[1])
+            code = keywords.get("code", args[2])
+            if code is None:
+                code = ast.Constant("invalid")
+            if not isinstance(code, ast.Constant):
+                continue  # passes on a code decided elsewhere
+            marked = (
+                isinstance(reason, ast.Call)
+                and isinstance(reason.func, ast.Name)
+                and reason.func.id == "N_"
+            )
+            name = field.value if isinstance(field, ast.Constant) else None
+            found.append((code.value, name, marked, f"{path.name}:{node.lineno}"))
+    return found
+
+
+def test_every_form_error_has_a_finnish_message() -> None:
+    import app.main  # noqa: F401  (every area registers its messages on import)
+    from app.i18n import FIELD_ERROR_MESSAGES
+
+    finnish = translations("fi")
+    found = _raised_field_errors()
+    assert len(found) > 100
+    unregistered = [
+        (code, field, where)
+        for code, field, marked, where in found
+        if not marked
+        and code not in FIELD_ERROR_MESSAGES
+        and (code, (field or "").rsplit(".", 1)[-1]) not in FIELD_ERROR_MESSAGES
+    ]
+    assert unregistered == []
+    untranslated = [m for m in FIELD_ERROR_MESSAGES.values() if finnish.gettext(m) == m]
+    assert untranslated == []
