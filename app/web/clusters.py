@@ -14,7 +14,7 @@ from app.api.deps import AppSettings, DbSession
 from app.db.models import Industry, Lead, Organization, User
 from app.domain.clusters import MemberRole
 from app.domain.errors import ValidationFailed
-from app.services import clusters
+from app.services import clusters, leads
 from app.services.auth import actor_for
 from app.services.clusters import FollowUp
 from app.services.scope import leads_with_need_to_know
@@ -114,6 +114,7 @@ def _page(
         {
             **_industries(db),
             "view": view,
+            "stages_by_code": {s.code: s for s in leads.list_stages(db)},
             "can_edit": editing,
             "member_roles": [r.value for r in MemberRole],
             "organizations": list(db.scalars(select(Organization).order_by(Organization.name)))
