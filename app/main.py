@@ -22,6 +22,7 @@ from app.api import (
     reference,
     reports,
     sites,
+    syndication,
     targets,
     users,
 )
@@ -30,11 +31,13 @@ from app.db.session import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import auth as web_auth
+from app.web import feeds as web_feeds
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
 from app.web import reports as web_reports
 from app.web import sites as web_sites
+from app.web import syndication as web_syndication
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -105,6 +108,7 @@ def api_router() -> APIRouter:
         imports,
         targets,
         reports,
+        syndication,
     ):
         router.include_router(module.router)
     return router
@@ -138,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
     app.include_router(web_users.router)
+    app.include_router(web_syndication.router)
+    app.include_router(web_feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from app.db.models import Activity, Lead, LeadShare, Site
+from app.db.models import Activity, Lead, LeadShare, Site, SyndicationTarget
 from app.domain.access import Actor, Role
 from app.domain.sites import SiteStatus
 
@@ -75,3 +75,13 @@ def activities_visible_to(actor: Actor) -> ColumnElement[bool]:
         Activity.assignee_id == actor.user_id,
         Activity.created_by_id == actor.user_id,
     )
+
+
+def syndication_targets_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Push targets (and their deliveries): the coordinator sees all, a municipal
+    contact their own municipality's."""
+    if actor.sees_everything:
+        return true()
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        return SyndicationTarget.municipality_code == actor.municipality_code
+    return false()

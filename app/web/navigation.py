@@ -29,6 +29,11 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("/review", N_("Review queue"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem(
+        "/syndication",
+        N_("Syndication"),
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT}),
+    ),
+    NavItem(
         "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
     ),
 ]
