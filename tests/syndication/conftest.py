@@ -95,7 +95,7 @@ class Receiver:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            do_GET = do_POST = _handle  # noqa: N815
+            do_GET = do_POST = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -195,7 +195,9 @@ def people(factory: Factory) -> People:
     return People(contact, coordinator)
 
 
-def add_webhook(client: TestClient, headers: dict[str, str], url: str, **extra: Any) -> dict[str, Any]:
+def add_webhook(
+    client: TestClient, headers: dict[str, str], url: str, **extra: Any
+) -> dict[str, Any]:
     body = {"municipality_code": "205", "name": "Invest in Kajaani", "kind": "webhook", "url": url}
     response = client.post("/api/v1/syndication/targets", json={**body, **extra}, headers=headers)
     assert response.status_code == 201, response.text

@@ -14,6 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from app.db.base import utcnow
 from app.db.models import OutboxEmail, SyndicationDelivery, SyndicationEvent, SyndicationTarget
 from app.domain.access import Role
+from app.domain.errors import ValidationFailed
 from app.services.syndication import claim_due, deliver_due, lease_duration
 from app.settings import Settings
 from tests.factories import Factory
@@ -311,11 +312,13 @@ def test_target_urls_are_checked(
     production = settings.model_copy(update={"environment": "production"})
     actor = actor_for(factory.user(Role.COORDINATOR))
     for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.5/hook", "http://169.254.169.254/"):
-        with pytest.raises(syndication.ValidationFailed) as refused:
+        with pytest.raises(ValidationFailed) as refused:
             syndication.create_target(
                 db,
                 actor,
                 production,
-                syndication.TargetFields(name="x", kind="webhook", url=url, municipality_code="205"),
+                syndication.TargetFields(
+                    name="x", kind="webhook", url=url, municipality_code="205"
+                ),
             )
         assert refused.value.errors[0].code == "private_address"
