@@ -94,6 +94,17 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_syndication_worker(_args: argparse.Namespace) -> int:
+    import logging
+
+    from app.services.syndication import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    run_worker(make_engine(settings.database_url), settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="invest-kainuu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the scheduled jobs (one process per deployment "
         "is enough; extra ones are harmless)",
     ).set_defaults(func=cmd_scheduler)
+    sub.add_parser(
+        "syndication-worker",
+        help="deliver syndication pushes only (the scheduler runs one too; "
+        "any number may run side by side)",
+    ).set_defaults(func=cmd_syndication_worker)
     return parser
 
 

@@ -25,6 +25,7 @@ from app.api import (
     reference,
     reports,
     sites,
+    syndication,
     targets,
     users,
 )
@@ -35,6 +36,7 @@ from app.web import activities as web_activities
 from app.web import auth as web_auth
 from app.web import clusters as web_clusters
 from app.web import events as web_events
+from app.web import feeds as web_feeds
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
@@ -42,6 +44,7 @@ from app.web import portal as web_portal
 from app.web import privacy as web_privacy
 from app.web import reports as web_reports
 from app.web import sites as web_sites
+from app.web import syndication as web_syndication
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -115,6 +118,7 @@ def api_router() -> APIRouter:
         privacy,
         clusters,
         events,
+        syndication,
     ):
         router.include_router(module.router)
     return router
@@ -152,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_clusters.router)
     app.include_router(web_events.router)
     app.include_router(web_portal.router)
+    app.include_router(web_syndication.router)
+    app.include_router(web_feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)

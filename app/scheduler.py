@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from app.services.mail import send_due_emails
 from app.services.portal import purge_rate_counters
 from app.services.privacy import anonymise_expired_contacts
 from app.services.sites import flag_stale_sites
+from app.services.syndication import SyndicationWorker
 from app.settings import Settings
 
 log = logging.getLogger("invest_kainuu.scheduler")
@@ -103,5 +105,9 @@ def run_scheduler(settings: Settings) -> None:
             next_run_time=datetime.now(UTC),
             **job.trigger,
         )
+    # Syndication deliveries run in their own loop, not as a job: under the per-job
+    # advisory lock only one instance could deliver at a time.
+    worker = SyndicationWorker(engine, settings)
+    threading.Thread(target=worker.run, name="syndication-worker", daemon=True).start()
     log.info("scheduler started with jobs: %s", ", ".join(j.id for j in JOBS))
     scheduler.start()

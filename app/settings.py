@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     portal_inquiry_limit: int = 5
     portal_inquiry_window_minutes: int = 60
 
+    # Syndication: outbound requests, and when a failing push target is switched off.
+    syndication_timeout_seconds: float = 10.0
+    # Private, loopback and link-local target addresses are refused in production
+    # unless this is set (an intranet CMS, say); development and tests allow them.
+    syndication_allow_private_addresses: bool = False
+    syndication_disable_after_hours: int = 72
+    syndication_secret_overlap_hours: int = 24
+    syndication_worker_threads: int = 16
+    syndication_per_target_concurrency: int = 2
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()
@@ -72,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def syndication_private_allowed(self) -> bool:
+        return self.syndication_allow_private_addresses or not self.is_production
 
     @property
     def is_sqlite(self) -> bool:

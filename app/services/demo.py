@@ -33,7 +33,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, clusters, events, sites, targets
+from app.services import activities, clusters, events, sites, syndication, targets
 from app.services.auth import hash_password
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
@@ -680,4 +680,5 @@ DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     targets.load_demo,
     clusters.load_demo,
     events.load_demo,
+    syndication.load_demo,
 ]

@@ -20,6 +20,7 @@ from app.db.models import (
     Lead,
     LeadShare,
     Site,
+    SyndicationTarget,
 )
 from app.domain.access import Actor, Role
 from app.domain.sites import SiteStatus
@@ -136,3 +137,13 @@ def clusters_visible_to(actor: Actor) -> ColumnElement[bool]:
             )
         )
     return true()
+
+
+def syndication_targets_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Push targets (and their deliveries): the coordinator sees all, a municipal
+    contact their own municipality's."""
+    if actor.sees_everything:
+        return true()
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        return SyndicationTarget.municipality_code == actor.municipality_code
+    return false()

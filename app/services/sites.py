@@ -291,6 +291,10 @@ def record_public_change(db: Session, site: Site, kind: str) -> None:
     `kind` is one of: published, changed, attachment, withdrawn, archived, expired.
     """
     site.public_changed_at = utcnow()
+    # Imported here: syndication builds on this module's helpers (an import cycle).
+    from app.services.syndication import record_site_event
+
+    record_site_event(db, site, kind)
 
 
 def record_change(

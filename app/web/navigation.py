@@ -34,6 +34,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("/clusters", N_("Clusters"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem("/events", N_("Events"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem(
+        "/syndication",
+        N_("Syndication"),
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT}),
+    ),
+    NavItem(
         "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
     ),
 ]

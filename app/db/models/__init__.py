@@ -43,6 +43,13 @@ from app.db.models.sites import (
     SitePackageUpload,
     SiteVersion,
 )
+from app.db.models.syndication import (
+    SyndicationAttempt,
+    SyndicationDelivery,
+    SyndicationEvent,
+    SyndicationTarget,
+    SyndicationWordpressPost,
+)
 from app.db.models.users import ApiToken, User, UserSession
 
 __all__ = [
@@ -85,6 +92,11 @@ __all__ = [
     "SitePackageUpload",
     "SiteVersion",
     "Stage",
+    "SyndicationAttempt",
+    "SyndicationDelivery",
+    "SyndicationEvent",
+    "SyndicationTarget",
+    "SyndicationWordpressPost",
     "User",
     "UserSession",
 ]

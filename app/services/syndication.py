@@ -1,0 +1,1460 @@
+"""Syndication: site changes pushed to the municipalities' own pages, never lost.
+
+- The outbox: `record_site_event` runs inside the transaction of every public site
+  change (called from `sites.record_public_change`) and writes the event and one
+  delivery per target of the site's municipality, so a rolled-back change sends
+  nothing and a committed one cannot be forgotten. On PostgreSQL it also sends a
+  NOTIFY, delivered at commit, that wakes the workers.
+- Workers claim due deliveries with `FOR UPDATE SKIP LOCKED` and a lease
+  (`claim_due`), make the HTTP request with no transaction open (`perform`), then
+  record the attempt (`complete`). A worker that dies leaves the lease to expire and
+  the delivery is claimed again; deliveries of one site to one target go out in event
+  order because a later one is not claimable while an earlier one is pending.
+- Targets (webhook or WordPress), their secrets (encrypted with a key derived from
+  SECRET_KEY), health, the delivery log and redelivery are use cases here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine, exists, func, or_, select, text
+from sqlalchemy.orm import Session, aliased
+from standardwebhooks.webhooks import Webhook
+
+from app.db.audit import bind_actor
+from app.db.base import utcnow
+from app.db.models import (
+    Industry,
+    Municipality,
+    Site,
+    SiteAttachment,
+    SyndicationAttempt,
+    SyndicationDelivery,
+    SyndicationEvent,
+    SyndicationTarget,
+    SyndicationWordpressPost,
+    User,
+)
+from app.db.session import make_session_factory
+from app.domain.access import Actor, Role, require_municipality_edit, require_role
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.syndication import (
+    EVENT_OF_CHANGE,
+    DeliveryStatus,
+    EventType,
+    Health,
+    TargetInput,
+    TargetKind,
+    TargetStatus,
+    address_blocked,
+    excerpt,
+    new_webhook_secret,
+    parse_retry_after,
+    retry_delay,
+    should_disable,
+    target_health,
+    validate_target,
+)
+from app.i18n import LABELS, N_, register_labels, translate
+from app.services.mail import queue_email
+from app.services.scope import syndication_targets_visible_to
+from app.services.sites import (
+    PublicSite,
+    PublicSiteFilters,
+    attachments_of,
+    industry_codes_of,
+    public_sites,
+)
+from app.settings import Settings
+from app.storage import storage_for
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
+
+log = logging.getLogger("invest_kainuu.syndication")
+
+NOTIFY_CHANNEL: Final = "syndication"
+USER_AGENT: Final = "InvestInKainuu-Syndication/1.0"
+
+register_labels("syndication_kind", {"webhook": N_("Webhook"), "wordpress": N_("WordPress")})
+register_labels(
+    "syndication_status",
+    {"active": N_("Active"), "paused": N_("Paused"), "disabled": N_("Switched off")},
+)
+register_labels(
+    "syndication_health",
+    {
+        "healthy": N_("Healthy"),
+        "failing": N_("Failing"),
+        "paused": N_("Paused"),
+        "disabled": N_("Switched off"),
+        "untried": N_("Nothing sent yet"),
+    },
+)
+register_labels(
+    "delivery_status",
+    {"pending": N_("Pending"), "succeeded": N_("Delivered"), "failed": N_("Failed")},
+)
+register_labels(
+    "syndication_event",
+    {
+        "site.published": N_("Site published"),
+        "site.updated": N_("Site changed"),
+        "site.withdrawn": N_("Site withdrawn"),
+        "ping": N_("Test event"),
+    },
+)
+
+# The public fields of a site that travel in events, feeds and posts, beside the names,
+# descriptions, industries, files and geometry that get their own structure.
+FACT_FIELDS: Final = (
+    "kind",
+    "address",
+    "area_ha",
+    "area_m2",
+    "floor_area_m2",
+    "zoning_status",
+    "permitted_use",
+    "ownership",
+    "tenure",
+    "price_eur",
+    "price_terms",
+    "available_from",
+    "grid_connection",
+    "available_power_mw",
+    "substation_110kv_km",
+    "substation_400kv_km",
+    "water_m3_per_day",
+    "wastewater_m3_per_day",
+    "district_heat",
+    "gas",
+    "rail_siding",
+    "road_km",
+    "airport_km",
+    "port_km",
+    "fibre",
+    "environmental_permit",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "last_verified_on",
+)
+
+
+# --- secrets ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"invest-kainuu syndication"
+    ).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt(settings: Settings, value: str) -> str:
+    return _fernet(settings.secret_key.get_secret_value()).encrypt(value.encode()).decode()
+
+
+def decrypt(settings: Settings, value: str) -> str:
+    return _fernet(settings.secret_key.get_secret_value()).decrypt(value.encode()).decode()
+
+
+def signing_secrets(settings: Settings, target: SyndicationTarget, now: datetime) -> list[str]:
+    """The current secret, and during the overlap after a rotation the previous one."""
+    found = [decrypt(settings, target.secret_encrypted)] if target.secret_encrypted else []
+    if (
+        target.previous_secret_encrypted
+        and target.previous_secret_expires_at
+        and target.previous_secret_expires_at > now
+    ):
+        found.append(decrypt(settings, target.previous_secret_encrypted))
+    return found
+
+
+# --- the site document: one shape for events, feeds, embeds and posts ----------------------
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def site_document(
+    site: Site,
+    industry_codes: Sequence[str],
+    attachments: Sequence[SiteAttachment],
+    industries: Mapping[str, Industry],
+    municipality: Municipality | None,
+) -> dict[str, Any]:
+    """A site's public state with links as paths (the base URL is added when sent)."""
+    geometry: dict[str, Any] | None = None
+    if site.polygon:
+        geometry = site.polygon
+    elif site.latitude is not None and site.longitude is not None:
+        geometry = {"type": "Point", "coordinates": [site.longitude, site.latitude]}
+    files = [
+        {
+            "id": str(a.id),
+            "kind": a.kind,
+            "title": {"fi": a.title_fi, "en": a.title_en},
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "sha256": a.sha256,
+            "width": a.width,
+            "height": a.height,
+            "path": f"/site-files/{a.id}",
+            "thumbnail_path": f"/site-files/{a.id}/thumbnail" if a.thumbnail_key else None,
+        }
+        for a in attachments
+    ]
+    return {
+        "id": str(site.id),
+        "slug": site.slug,
+        "version": site.version,
+        "municipality": {
+            "code": site.municipality_code,
+            "name": {
+                "fi": municipality.name_fi if municipality else site.municipality_code,
+                "en": municipality.name_en if municipality else site.municipality_code,
+            },
+        },
+        "name": {"fi": site.name_fi, "en": site.name_en},
+        "description": {"fi": site.description_fi, "en": site.description_en},
+        "facts": {name: _plain(getattr(site, name)) for name in FACT_FIELDS},
+        "industries": [
+            {
+                "code": code,
+                "name": {
+                    "fi": industries[code].name_fi if code in industries else code,
+                    "en": industries[code].name_en if code in industries else code,
+                },
+            }
+            for code in industry_codes
+        ],
+        "photos": [f for f in files if f["kind"] == "photo"],
+        "documents": [f for f in files if f["kind"] != "photo"],
+        "geometry": geometry,
+        "published_at": _plain(site.published_at),
+        "changed_at": _plain(site.public_changed_at),
+    }
+
+
+def _reference(db: Session) -> tuple[dict[str, Industry], dict[str, Municipality]]:
+    industries = {i.code: i for i in db.scalars(select(Industry))}
+    municipalities = {m.code: m for m in db.scalars(select(Municipality))}
+    return industries, municipalities
+
+
+def documents_of(db: Session, rows: Sequence[PublicSite]) -> list[dict[str, Any]]:
+    industries, municipalities = _reference(db)
+    return [
+        site_document(
+            row.site,
+            row.industry_codes,
+            row.attachments,
+            industries,
+            municipalities.get(row.site.municipality_code),
+        )
+        for row in rows
+    ]
+
+
+def portal_url(base_url: str, lang: str, slug: str) -> str:
+    return f"{base_url}/{lang}/sites/{slug}"
+
+
+def public_document(document: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+    """The document as receivers see it: absolute links to the portal and the files,
+    and the geometry as a GeoJSON Feature."""
+    out = {k: v for k, v in document.items() if k not in ("photos", "documents", "geometry")}
+    out["url"] = {lang: portal_url(base_url, lang, document["slug"]) for lang in ("fi", "en")}
+
+    def _file(item: Mapping[str, Any]) -> dict[str, Any]:
+        result = {k: v for k, v in item.items() if k not in ("path", "thumbnail_path")}
+        result["url"] = base_url + item["path"]
+        if item.get("thumbnail_path"):
+            result["thumbnail_url"] = base_url + item["thumbnail_path"]
+        return result
+
+    out["photos"] = [_file(p) for p in document["photos"]]
+    out["documents"] = [_file(d) for d in document["documents"]]
+    out["geojson"] = {
+        "type": "Feature",
+        "id": document["id"],
+        "geometry": document["geometry"],
+        "properties": {"name": document["name"]["fi"], "url": out["url"]["fi"]},
+    }
+    return out
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def _last_event(db: Session, site_id: uuid.UUID) -> SyndicationEvent | None:
+    return db.scalar(
+        select(SyndicationEvent)
+        .where(SyndicationEvent.site_id == site_id)
+        .order_by(SyndicationEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _same_state(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    ignore = ("version", "changed_at")
+    return {k: v for k, v in a.items() if k not in ignore} == {
+        k: v for k, v in b.items() if k not in ignore
+    }
+
+
+def record_site_event(db: Session, site: Site, kind: str) -> SyndicationEvent | None:
+    """Write the outbox event of a public change of `site` and its deliveries, in the
+    caller's transaction. Changes nobody outside can see produce nothing."""
+    event_type = EVENT_OF_CHANGE[kind]
+    last = _last_event(db, site.id)
+    last_public = last is not None and last.type != EventType.SITE_WITHDRAWN
+    if event_type is EventType.SITE_WITHDRAWN:
+        if last is not None and not last_public:
+            return None  # already gone (expired, then archived)
+        data: dict[str, Any] = {
+            "id": str(site.id),
+            "slug": site.slug,
+            "version": site.version,
+            "municipality": {"code": site.municipality_code},
+            "reason": kind,
+        }
+    else:
+        if site.expired_at is not None:
+            return None  # published but off the portal until verified again
+        if event_type is EventType.SITE_UPDATED and not last_public and last is not None:
+            event_type = EventType.SITE_PUBLISHED  # back on the portal after expiring
+        industries, municipalities = _reference(db)
+        data = site_document(
+            site,
+            industry_codes_of(db, [site.id])[site.id],
+            attachments_of(db, [site.id])[site.id],
+            industries,
+            municipalities.get(site.municipality_code),
+        )
+        if (
+            event_type is EventType.SITE_UPDATED
+            and last is not None
+            and _same_state(last.data, data)
+        ):
+            return None  # nothing a receiver shows has changed
+    event = SyndicationEvent(
+        type=event_type.value,
+        site_id=site.id,
+        municipality_code=site.municipality_code,
+        data=data,
+    )
+    db.add(event)
+    db.flush()
+    targets = db.scalars(
+        select(SyndicationTarget.id).where(
+            SyndicationTarget.municipality_code == site.municipality_code
+        )
+    )
+    # Every target gets the delivery, paused and switched-off ones too: they hold it
+    # until resumed, so nothing is lost while a municipality's page is down.
+    for target_id in targets:
+        db.add(
+            SyndicationDelivery(
+                event_id=event.id,
+                target_id=target_id,
+                site_id=site.id,
+                event_type=event.type,
+                next_attempt_at=event.occurred_at,
+            )
+        )
+    _notify(db)
+    return event
+
+
+def _notify(db: Session) -> None:
+    """Wake the workers when the transaction commits (NOTIFY is transactional)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+# --- targets ------------------------------------------------------------------------------
+
+
+def _require_syndication_staff(actor: Actor) -> None:
+    require_role(actor, Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT)
+
+
+def list_targets(
+    db: Session, actor: Actor, *, municipality_code: str | None = None
+) -> list[SyndicationTarget]:
+    _require_syndication_staff(actor)
+    query = select(SyndicationTarget).where(syndication_targets_visible_to(actor))
+    if municipality_code:
+        query = query.where(SyndicationTarget.municipality_code == municipality_code)
+    order = (SyndicationTarget.municipality_code, SyndicationTarget.name, SyndicationTarget.id)
+    return list(db.scalars(query.order_by(*order)))
+
+
+def get_target(db: Session, actor: Actor, target_id: uuid.UUID) -> SyndicationTarget:
+    _require_syndication_staff(actor)
+    target = db.scalar(
+        select(SyndicationTarget).where(
+            SyndicationTarget.id == target_id, syndication_targets_visible_to(actor)
+        )
+    )
+    if target is None:
+        raise NotFound("No such target.")
+    return target
+
+
+def _editable_target(db: Session, actor: Actor, target_id: uuid.UUID) -> SyndicationTarget:
+    target = get_target(db, actor, target_id)
+    require_municipality_edit(actor, target.municipality_code)
+    return target
+
+
+def _municipality_codes(db: Session) -> frozenset[str]:
+    return frozenset(db.scalars(select(Municipality.code)))
+
+
+@dataclass(frozen=True)
+class TargetFields:
+    name: str
+    kind: str
+    url: str
+    municipality_code: str
+    language: str = "fi"
+    wp_username: str | None = None
+    wp_password: str | None = None
+    wp_post_type: str | None = None
+
+
+def _check_language(language: str) -> None:
+    if language not in ("fi", "en"):
+        raise ValidationFailed.single("language", "Finnish or English.", "invalid_choice")
+
+
+def create_target(
+    db: Session, actor: Actor, settings: Settings, values: TargetFields
+) -> tuple[SyndicationTarget, str | None]:
+    """A new active target; returns it and, for a webhook, its secret (shown once,
+    retrievable later by the same people)."""
+    _require_syndication_staff(actor)
+    require_municipality_edit(actor, values.municipality_code)
+    _check_language(values.language)
+    validate_target(
+        TargetInput(
+            name=values.name,
+            kind=values.kind,
+            url=values.url.strip(),
+            municipality_code=values.municipality_code,
+            wp_username=values.wp_username,
+            wp_password=values.wp_password,
+            wp_post_type=values.wp_post_type,
+        ),
+        municipalities=_municipality_codes(db),
+        allow_private=settings.syndication_private_allowed,
+        has_password=False,
+    )
+    bind_actor(db, actor)
+    target = SyndicationTarget(
+        municipality_code=values.municipality_code,
+        name=values.name.strip(),
+        kind=values.kind,
+        url=values.url.strip(),
+        status=TargetStatus.ACTIVE.value,
+        language=values.language,
+        created_by_id=actor.user_id,
+    )
+    secret: str | None = None
+    if values.kind == TargetKind.WEBHOOK:
+        secret = new_webhook_secret()
+        target.secret_encrypted = encrypt(settings, secret)
+    else:
+        target.wp_username = (values.wp_username or "").strip()
+        target.wp_password_encrypted = encrypt(settings, values.wp_password or "")
+        target.wp_post_type = values.wp_post_type or "posts"
+    db.add(target)
+    db.commit()
+    return target, secret
+
+
+def update_target(
+    db: Session,
+    actor: Actor,
+    settings: Settings,
+    target_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> SyndicationTarget:
+    """Change name, URL, language or WordPress settings; kind and municipality stay.
+    An empty WordPress password keeps the stored one."""
+    target = _editable_target(db, actor, target_id)
+    name = changes.get("name", target.name)
+    url = (changes.get("url") or target.url).strip()
+    language = changes.get("language") or target.language
+    _check_language(language)
+    password = changes.get("wp_password") or None
+    validate_target(
+        TargetInput(
+            name=name,
+            kind=target.kind,
+            url=url,
+            municipality_code=target.municipality_code,
+            wp_username=changes.get("wp_username", target.wp_username),
+            wp_password=password,
+            wp_post_type=changes.get("wp_post_type", target.wp_post_type),
+        ),
+        municipalities=_municipality_codes(db),
+        allow_private=settings.syndication_private_allowed,
+        has_password=target.wp_password_encrypted is not None,
+    )
+    bind_actor(db, actor)
+    target.name, target.url, target.language = name.strip(), url, language
+    if target.kind == TargetKind.WORDPRESS:
+        target.wp_username = (changes.get("wp_username") or target.wp_username or "").strip()
+        target.wp_post_type = changes.get("wp_post_type") or target.wp_post_type or "posts"
+        if password:
+            target.wp_password_encrypted = encrypt(settings, password)
+    db.commit()
+    return target
+
+
+def rotate_secret(
+    db: Session, actor: Actor, settings: Settings, target_id: uuid.UUID
+) -> tuple[SyndicationTarget, str]:
+    """A new webhook secret; the old one keeps signing (beside the new) for the overlap
+    period so the receiver can switch without losing a message."""
+    target = _editable_target(db, actor, target_id)
+    if target.kind != TargetKind.WEBHOOK:
+        raise Conflict("Only webhook targets have a signing secret.")
+    bind_actor(db, actor)
+    secret = new_webhook_secret()
+    target.previous_secret_encrypted = target.secret_encrypted
+    target.previous_secret_expires_at = utcnow() + timedelta(
+        hours=settings.syndication_secret_overlap_hours
+    )
+    target.secret_encrypted = encrypt(settings, secret)
+    db.commit()
+    return target, secret
+
+
+def reveal_secret(db: Session, actor: Actor, settings: Settings, target_id: uuid.UUID) -> str:
+    target = _editable_target(db, actor, target_id)
+    if not target.secret_encrypted:
+        raise Conflict("Only webhook targets have a signing secret.")
+    return decrypt(settings, target.secret_encrypted)
+
+
+def set_target_status(
+    db: Session, actor: Actor, target_id: uuid.UUID, status: TargetStatus
+) -> SyndicationTarget:
+    """Pause, resume or (re-)enable. Resuming sends what was held, in order."""
+    target = _editable_target(db, actor, target_id)
+    bind_actor(db, actor)
+    target.status = status.value
+    if status is TargetStatus.ACTIVE:
+        target.disabled_reason = None
+        target.failing_since = None
+        _notify(db)
+    db.commit()
+    return target
+
+
+def send_test_event(db: Session, actor: Actor, target_id: uuid.UUID) -> SyndicationDelivery:
+    """Queue a `ping` to this target only; the worker sends it even while paused."""
+    target = _editable_target(db, actor, target_id)
+    event = SyndicationEvent(
+        type=EventType.PING.value,
+        site_id=None,
+        municipality_code=target.municipality_code,
+        data={"target_id": str(target.id), "message": "Test event from Invest in Kainuu"},
+    )
+    db.add(event)
+    db.flush()
+    delivery = SyndicationDelivery(
+        event_id=event.id,
+        target_id=target.id,
+        site_id=None,
+        event_type=event.type,
+        next_attempt_at=event.occurred_at,
+    )
+    db.add(delivery)
+    _notify(db)
+    db.commit()
+    return delivery
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    health: Health
+    pending: int
+    failed: int
+    attempts_24h: int
+    successes_24h: int
+    last_attempt: SyndicationAttempt | None
+
+
+def target_health_of(
+    db: Session, targets: Sequence[SyndicationTarget]
+) -> dict[uuid.UUID, TargetHealth]:
+    ids = [t.id for t in targets]
+    counts: Counter[tuple[uuid.UUID, str]] = Counter()
+    attempts: Counter[tuple[uuid.UUID, bool]] = Counter()
+    last: dict[uuid.UUID, SyndicationAttempt] = {}
+    if ids:
+        for target_id, status, n in db.execute(
+            select(SyndicationDelivery.target_id, SyndicationDelivery.status, func.count())
+            .where(SyndicationDelivery.target_id.in_(ids))
+            .group_by(SyndicationDelivery.target_id, SyndicationDelivery.status)
+        ):
+            counts[target_id, status] = n
+        since = utcnow() - timedelta(hours=24)
+        rows = db.execute(
+            select(SyndicationDelivery.target_id, SyndicationAttempt)
+            .join(SyndicationDelivery, SyndicationDelivery.id == SyndicationAttempt.delivery_id)
+            .where(SyndicationDelivery.target_id.in_(ids), SyndicationAttempt.started_at >= since)
+            .order_by(SyndicationAttempt.id)
+        )
+        for target_id, attempt in rows:
+            attempts[target_id, attempt.success] += 1
+            last[target_id] = attempt
+    return {
+        t.id: TargetHealth(
+            health=target_health(t.status, t.failing_since, t.last_success_at),
+            pending=counts[t.id, DeliveryStatus.PENDING.value],
+            failed=counts[t.id, DeliveryStatus.FAILED.value],
+            attempts_24h=attempts[t.id, True] + attempts[t.id, False],
+            successes_24h=attempts[t.id, True],
+            last_attempt=last.get(t.id),
+        )
+        for t in targets
+    }
+
+
+# --- the delivery log -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryFilters:
+    target_id: uuid.UUID | None = None
+    municipality_code: str | None = None
+    status: str | None = None
+    event_type: str | None = None
+    site_id: uuid.UUID | None = None
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    delivery: SyndicationDelivery
+    target: SyndicationTarget
+    event: SyndicationEvent
+
+
+def list_deliveries(
+    db: Session, actor: Actor, filters: DeliveryFilters, *, limit: int = 50, offset: int = 0
+) -> tuple[list[DeliveryRow], int]:
+    """Newest first; only deliveries to targets the actor may see."""
+    _require_syndication_staff(actor)
+    query = (
+        select(SyndicationDelivery, SyndicationTarget, SyndicationEvent)
+        .join(SyndicationTarget, SyndicationTarget.id == SyndicationDelivery.target_id)
+        .join(SyndicationEvent, SyndicationEvent.id == SyndicationDelivery.event_id)
+        .where(syndication_targets_visible_to(actor))
+    )
+    if filters.target_id:
+        query = query.where(SyndicationDelivery.target_id == filters.target_id)
+    if filters.municipality_code:
+        query = query.where(SyndicationTarget.municipality_code == filters.municipality_code)
+    if filters.status:
+        query = query.where(SyndicationDelivery.status == filters.status)
+    if filters.event_type:
+        query = query.where(SyndicationDelivery.event_type == filters.event_type)
+    if filters.site_id:
+        query = query.where(SyndicationDelivery.site_id == filters.site_id)
+    if filters.since:
+        query = query.where(SyndicationDelivery.created_at >= filters.since)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.execute(
+        query.order_by(SyndicationDelivery.event_id.desc(), SyndicationDelivery.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [DeliveryRow(d, t, e) for d, t, e in rows], total
+
+
+def get_delivery(
+    db: Session, actor: Actor, delivery_id: uuid.UUID
+) -> tuple[DeliveryRow, list[SyndicationAttempt]]:
+    _require_syndication_staff(actor)
+    row = db.execute(
+        select(SyndicationDelivery, SyndicationTarget, SyndicationEvent)
+        .join(SyndicationTarget, SyndicationTarget.id == SyndicationDelivery.target_id)
+        .join(SyndicationEvent, SyndicationEvent.id == SyndicationDelivery.event_id)
+        .where(SyndicationDelivery.id == delivery_id, syndication_targets_visible_to(actor))
+    ).first()
+    if row is None:
+        raise NotFound("No such delivery.")
+    attempts = db.scalars(
+        select(SyndicationAttempt)
+        .where(SyndicationAttempt.delivery_id == delivery_id)
+        .order_by(SyndicationAttempt.id)
+    )
+    return DeliveryRow(*row), list(attempts)
+
+
+def _restart(delivery: SyndicationDelivery, now: datetime) -> None:
+    delivery.status = DeliveryStatus.PENDING.value
+    delivery.attempt_count = 0
+    delivery.next_attempt_at = now
+    delivery.lease_token = None
+    delivery.lease_expires_at = None
+
+
+def redeliver(db: Session, actor: Actor, delivery_id: uuid.UUID) -> SyndicationDelivery:
+    """Send a finished delivery again, with the same webhook-id (receivers that already
+    have it can tell)."""
+    row, _ = get_delivery(db, actor, delivery_id)
+    require_municipality_edit(actor, row.target.municipality_code)
+    if row.delivery.status == DeliveryStatus.PENDING:
+        raise Conflict("The delivery is still pending.")
+    _restart(row.delivery, utcnow())
+    _notify(db)
+    db.commit()
+    return row.delivery
+
+
+def redeliver_failed(db: Session, actor: Actor, target_id: uuid.UUID, since: datetime) -> int:
+    """Send again every failed delivery to the target created since `since`."""
+    target = _editable_target(db, actor, target_id)
+    rows = db.scalars(
+        select(SyndicationDelivery).where(
+            SyndicationDelivery.target_id == target.id,
+            SyndicationDelivery.status == DeliveryStatus.FAILED.value,
+            SyndicationDelivery.created_at >= since,
+        )
+    ).all()
+    now = utcnow()
+    for delivery in rows:
+        _restart(delivery, now)
+    _notify(db)
+    db.commit()
+    return len(rows)
+
+
+# --- the worker: claim, perform, complete -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WordpressPostRef:
+    post_id: int
+    media_id: int | None
+    media_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Everything a worker needs to make one attempt with no database at hand."""
+
+    delivery_id: uuid.UUID
+    lease_token: uuid.UUID
+    target_id: uuid.UUID
+    target_kind: str
+    url: str
+    language: str
+    event_type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    site_id: uuid.UUID | None
+    secrets: tuple[str, ...] = ()
+    wp_username: str | None = None
+    wp_password: str | None = None
+    wp_post_type: str | None = None
+    wp_post: WordpressPostRef | None = None
+
+    @property
+    def webhook_id(self) -> str:
+        return f"msg_{self.delivery_id.hex}"
+
+
+@dataclass
+class Outcome:
+    started_at: datetime
+    duration_ms: int = 0
+    status_code: int | None = None
+    success: bool = False
+    error: str | None = None
+    response_excerpt: str | None = None
+    retry_after: timedelta | None = None
+    wp_post: WordpressPostRef | None = None
+
+
+def lease_duration(settings: Settings) -> timedelta:
+    # Longer than the slowest attempt: a WordPress push makes up to four requests.
+    return timedelta(seconds=max(60.0, settings.syndication_timeout_seconds * 6))
+
+
+def claim_due(
+    db: Session,
+    settings: Settings,
+    *,
+    limit: int = 50,
+    now: datetime | None = None,
+    per_target: int | None = None,
+    in_flight: Mapping[uuid.UUID, int] | None = None,
+) -> list[Claim]:
+    """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
+    and commit the lease before any request is made."""
+    now = now or utcnow()
+    in_flight = in_flight or {}
+    delivery = SyndicationDelivery
+    earlier = aliased(SyndicationDelivery)
+    blocked = exists().where(
+        earlier.target_id == delivery.target_id,
+        earlier.site_id == delivery.site_id,
+        earlier.event_id < delivery.event_id,
+        earlier.status == DeliveryStatus.PENDING.value,
+    )
+    due = (
+        delivery.status == DeliveryStatus.PENDING.value,
+        delivery.next_attempt_at <= now,
+        or_(delivery.lease_expires_at.is_(None), delivery.lease_expires_at <= now),
+    )
+    cap = per_target or limit
+    saturated = [t for t, n in in_flight.items() if n >= cap]
+    # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
+    # backlog of one dead target would fill every batch and starve the others.
+    ranked = (
+        select(
+            delivery.id,
+            delivery.next_attempt_at,
+            delivery.event_id,
+            func.row_number()
+            .over(
+                partition_by=delivery.target_id,
+                order_by=(delivery.next_attempt_at, delivery.event_id),
+            )
+            .label("rank"),
+        )
+        .join(SyndicationTarget, SyndicationTarget.id == delivery.target_id)
+        .where(
+            *due,
+            or_(
+                SyndicationTarget.status == TargetStatus.ACTIVE.value,
+                delivery.event_type == EventType.PING.value,
+            ),
+            delivery.target_id.not_in(saturated),
+            ~blocked,
+        )
+        .subquery()
+    )
+    candidates = list(
+        db.scalars(
+            select(ranked.c.id)
+            .where(ranked.c.rank <= cap)
+            .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
+            .limit(limit * 2)
+        )
+    )
+    # The lock re-checks that each row is still due: another worker may have leased it
+    # between the two statements.
+    query = (
+        select(delivery)
+        .where(delivery.id.in_(candidates), *due)
+        .order_by(delivery.next_attempt_at, delivery.event_id, delivery.id)
+        .with_for_update(skip_locked=True)
+    )
+    chosen: list[SyndicationDelivery] = []
+    taken: Counter[uuid.UUID] = Counter(in_flight)
+    for row in db.scalars(query) if candidates else []:
+        if len(chosen) >= limit:
+            break
+        if taken[row.target_id] >= cap:
+            continue
+        taken[row.target_id] += 1
+        chosen.append(row)
+    if not chosen:
+        db.commit()
+        return []
+    lease_until = now + lease_duration(settings)
+    for row in chosen:
+        row.attempt_count += 1
+        row.lease_token = uuid.uuid4()
+        row.lease_expires_at = lease_until
+        row.next_attempt_at = lease_until
+    events = {
+        e.id: e
+        for e in db.scalars(
+            select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in chosen}))
+        )
+    }
+    targets = {
+        t.id: t
+        for t in db.scalars(
+            select(SyndicationTarget).where(SyndicationTarget.id.in_({d.target_id for d in chosen}))
+        )
+    }
+    posts = {
+        (p.target_id, p.site_id): p
+        for p in db.scalars(
+            select(SyndicationWordpressPost).where(
+                SyndicationWordpressPost.target_id.in_(targets),
+                SyndicationWordpressPost.site_id.in_(
+                    {d.site_id for d in chosen if d.site_id is not None}
+                ),
+            )
+        )
+    }
+    claims = [
+        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in chosen
+    ]
+    db.commit()
+    return claims
+
+
+def _claim(
+    settings: Settings,
+    delivery: SyndicationDelivery,
+    event: SyndicationEvent,
+    target: SyndicationTarget,
+    posts: Mapping[tuple[uuid.UUID, uuid.UUID], SyndicationWordpressPost],
+    now: datetime,
+) -> Claim:
+    assert delivery.lease_token is not None
+    post = posts.get((target.id, delivery.site_id)) if delivery.site_id else None
+    return Claim(
+        delivery_id=delivery.id,
+        lease_token=delivery.lease_token,
+        target_id=target.id,
+        target_kind=target.kind,
+        url=target.url,
+        language=target.language,
+        event_type=event.type,
+        occurred_at=event.occurred_at,
+        data=event.data,
+        site_id=delivery.site_id,
+        secrets=tuple(signing_secrets(settings, target, now)),
+        wp_username=target.wp_username,
+        wp_password=(
+            decrypt(settings, target.wp_password_encrypted)
+            if target.wp_password_encrypted
+            else None
+        ),
+        wp_post_type=target.wp_post_type,
+        wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
+    )
+
+
+class BlockedAddress(Exception):
+    """The target's host resolves to an address outbound requests may not reach."""
+
+
+def _check_resolved(url: str, settings: Settings) -> None:
+    if settings.syndication_private_allowed:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        if address_blocked(str(info[4][0])):
+            raise BlockedAddress(f"{host} resolves to a private or local address")
+
+
+def webhook_body(claim: Claim, base_url: str) -> str:
+    if claim.event_type == EventType.PING:
+        data: dict[str, Any] = claim.data
+    elif claim.event_type == EventType.SITE_WITHDRAWN:
+        data = {
+            **claim.data,
+            "url": {lang: portal_url(base_url, lang, claim.data["slug"]) for lang in ("fi", "en")},
+        }
+    else:
+        data = public_document(claim.data, base_url)
+    payload = {"type": claim.event_type, "timestamp": claim.occurred_at.isoformat(), "data": data}
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def webhook_headers(claim: Claim, body: str, now: datetime) -> dict[str, str]:
+    """Standard Webhooks headers; several secrets (during rotation) sign side by side."""
+    signatures = " ".join(Webhook(s).sign(claim.webhook_id, now, body) for s in claim.secrets)
+    return {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": claim.webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signatures,
+    }
+
+
+@lru_cache(maxsize=4)
+def _client(timeout: float) -> httpx.Client:
+    """One client per process and timeout, shared by the worker threads: creating a
+    client (its TLS context) costs tens of milliseconds of CPU."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        follow_redirects=False,  # a redirect could lead past the address check
+        headers={"user-agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+
+
+def perform(claim: Claim, settings: Settings) -> Outcome:
+    """One attempt over HTTP; never raises for a network or receiver failure."""
+    started = utcnow()
+    clock = time.monotonic()
+    outcome = Outcome(started_at=started)
+    try:
+        _check_resolved(claim.url, settings)
+        client = _client(settings.syndication_timeout_seconds)
+        if claim.target_kind == TargetKind.WORDPRESS:
+            response = _push_wordpress(claim, settings, client, outcome)
+        else:
+            body = webhook_body(claim, settings.base_url)
+            response = client.post(
+                claim.url, content=body.encode(), headers=webhook_headers(claim, body, utcnow())
+            )
+        outcome.status_code = response.status_code if response is not None else None
+        outcome.success = response is None or response.is_success
+        if response is not None:
+            outcome.response_excerpt = excerpt(response.text)
+            if not outcome.success:
+                outcome.error = f"HTTP {response.status_code}"
+                outcome.retry_after = parse_retry_after(
+                    response.headers.get("retry-after"), utcnow()
+                )
+    except httpx.TimeoutException as exc:
+        outcome.error = excerpt(f"timeout: {type(exc).__name__}")
+    except (httpx.HTTPError, BlockedAddress, OSError) as exc:
+        outcome.error = excerpt(f"{type(exc).__name__}: {exc}")
+    outcome.duration_ms = int((time.monotonic() - clock) * 1000)
+    return outcome
+
+
+# --- WordPress ------------------------------------------------------------------------------
+
+_wp_templates = Environment(
+    loader=PackageLoader("app.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def wordpress_content(document: Mapping[str, Any], lang: str, base_url: str) -> str:
+    """The post body, rendered from syndication/wordpress_post.html."""
+    doc = public_document(document, base_url)
+    template = _wp_templates.get_template("syndication/wordpress_post.html")
+    return template.render(
+        doc=doc,
+        lang=lang,
+        _=lambda message: translate(lang, message),
+        label=lambda kind, code: _label(lang, kind, code),
+    )
+
+
+def _label(lang: str, kind: str, code: Any) -> str:
+    if code is None:
+        return ""
+    text_ = LABELS.get(kind, {}).get(str(code))
+    return translate(lang, text_) if text_ else str(code)
+
+
+def _pick(value: Mapping[str, Any], lang: str) -> str:
+    return str(value.get(lang) or value.get("fi") or "")
+
+
+def wordpress_post_fields(document: Mapping[str, Any], lang: str, base_url: str) -> dict[str, Any]:
+    """The documented mapping of a site onto a WordPress post (docs/syndication.md)."""
+    description = _pick(document["description"], lang)
+    return {
+        "title": _pick(document["name"], lang),
+        "content": wordpress_content(document, lang, base_url),
+        "excerpt": description[:300],
+        "slug": document["slug"],
+        "status": "publish",
+        "meta": {
+            "invest_kainuu_site_id": document["id"],
+            "invest_kainuu_url": portal_url(base_url, lang, document["slug"]),
+            "invest_kainuu_version": document["version"],
+            "invest_kainuu_municipality": document["municipality"]["code"],
+        },
+    }
+
+
+def _wp_api(claim: Claim) -> str:
+    return f"{claim.url.rstrip('/')}/wp-json/wp/v2"
+
+
+def _push_wordpress(
+    claim: Claim, settings: Settings, client: httpx.Client, outcome: Outcome
+) -> httpx.Response | None:
+    """Create, update or unpublish the site's post. Returns the response that decides
+    the attempt (the first failing one), or None when nothing needed sending."""
+    auth = httpx.BasicAuth(claim.wp_username or "", claim.wp_password or "")
+    api = _wp_api(claim)
+    collection = f"{api}/{claim.wp_post_type or 'posts'}"
+    existing = claim.wp_post
+    if claim.event_type == EventType.PING:
+        return client.get(f"{api}/users/me", params={"context": "edit"}, auth=auth)
+    if claim.event_type == EventType.SITE_WITHDRAWN:
+        if existing is None:
+            return None
+        return client.post(f"{collection}/{existing.post_id}", json={"status": "draft"}, auth=auth)
+    fields_ = wordpress_post_fields(claim.data, claim.language, settings.base_url)
+    media_id, media_sha = (existing.media_id, existing.media_sha256) if existing else (None, None)
+    photos = claim.data["photos"]
+    if photos and photos[0]["sha256"] != media_sha:
+        photo = photos[0]
+        data = storage_for(settings).get(f"sites/{photo['sha256'][:2]}/{photo['sha256']}")
+        uploaded = client.post(
+            f"{api}/media",
+            content=data,
+            headers={
+                "content-type": photo["content_type"],
+                "content-disposition": f'attachment; filename="{photo["filename"]}"',
+            },
+            auth=auth,
+        )
+        if not uploaded.is_success:
+            return uploaded
+        media_id, media_sha = int(uploaded.json()["id"]), photo["sha256"]
+        alt = _pick(photo["title"], claim.language)
+        if alt:
+            client.post(f"{api}/media/{media_id}", json={"alt_text": alt}, auth=auth)
+    elif not photos:
+        media_id, media_sha = None, None
+    fields_["featured_media"] = media_id or 0
+    response: httpx.Response | None = None
+    if existing is not None:
+        response = client.post(f"{collection}/{existing.post_id}", json=fields_, auth=auth)
+        if response.status_code == 404:
+            response = None  # deleted on the WordPress side: create it again
+    if response is None:
+        response = client.post(collection, json=fields_, auth=auth)
+    if response.is_success:
+        outcome.wp_post = WordpressPostRef(int(response.json()["id"]), media_id, media_sha)
+    return response
+
+
+# --- completing an attempt ------------------------------------------------------------------
+
+
+def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) -> None:
+    """Log the attempt and decide what comes next: done, retried later, or failed."""
+    now = utcnow()
+    delivery = db.scalar(
+        select(SyndicationDelivery)
+        .where(SyndicationDelivery.id == claim.delivery_id)
+        .with_for_update()
+    )
+    if delivery is None:
+        db.rollback()
+        return
+    number = (
+        db.scalar(select(func.count()).where(SyndicationAttempt.delivery_id == claim.delivery_id))
+        or 0
+    ) + 1
+    db.add(
+        SyndicationAttempt(
+            delivery_id=claim.delivery_id,
+            number=number,
+            started_at=outcome.started_at,
+            duration_ms=outcome.duration_ms,
+            status_code=outcome.status_code,
+            success=outcome.success,
+            error=outcome.error,
+            response_excerpt=outcome.response_excerpt,
+        )
+    )
+    if delivery.lease_token != claim.lease_token:
+        # The lease ran out and another worker took the delivery over: log only.
+        db.commit()
+        return
+    delivery.lease_token = None
+    delivery.lease_expires_at = None
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    is_ping = claim.event_type == EventType.PING
+    target = db.scalar(
+        select(SyndicationTarget).where(SyndicationTarget.id == claim.target_id).with_for_update()
+    )
+    assert target is not None
+    if outcome.success:
+        delivery.status = DeliveryStatus.SUCCEEDED.value
+        delivery.delivered_at = now
+        if not is_ping:
+            target.last_success_at = now
+            target.failing_since = None
+        if outcome.wp_post is not None and claim.site_id is not None:
+            _remember_post(db, claim, outcome.wp_post)
+        db.commit()
+        return
+    gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
+    delay = None if is_ping or gone else retry_delay(delivery.attempt_count, outcome.retry_after)
+    if delay is None:
+        delivery.status = DeliveryStatus.FAILED.value
+    else:
+        delivery.next_attempt_at = now + delay
+    if not is_ping:
+        target.last_failure_at = now
+        target.failing_since = target.failing_since or now
+        if target.status == TargetStatus.ACTIVE:
+            if gone:
+                _disable(db, settings, target, "The receiver answered 410 Gone.")
+            elif should_disable(
+                target.failing_since, now, timedelta(hours=settings.syndication_disable_after_hours)
+            ):
+                _disable(
+                    db,
+                    settings,
+                    target,
+                    f"Failing since {target.failing_since:%Y-%m-%d %H:%M} UTC.",
+                )
+    db.commit()
+
+
+def _remember_post(db: Session, claim: Claim, ref: WordpressPostRef) -> None:
+    assert claim.site_id is not None
+    row = db.get(SyndicationWordpressPost, (claim.target_id, claim.site_id))
+    if row is None:
+        row = SyndicationWordpressPost(target_id=claim.target_id, site_id=claim.site_id, post_id=0)
+        db.add(row)
+    row.post_id, row.media_id, row.media_sha256 = ref.post_id, ref.media_id, ref.media_sha256
+
+
+def _disable(db: Session, settings: Settings, target: SyndicationTarget, reason: str) -> None:
+    """Switch a target off and tell the municipality's contacts (or the coordinator)."""
+    target.status = TargetStatus.DISABLED.value
+    target.disabled_reason = reason
+    log.warning("syndication target %s switched off: %s", target.id, reason)
+    contacts = list(
+        db.scalars(
+            select(User).where(
+                User.role == Role.MUNICIPAL_CONTACT.value,
+                User.municipality_code == target.municipality_code,
+                User.is_active.is_(True),
+            )
+        )
+    )
+    recipients = [(u.email, u.language) for u in contacts]
+    if not recipients and settings.coordinator_email:
+        recipients = [(settings.coordinator_email, "fi")]
+    for email, lang in recipients:
+        queue_email(
+            db,
+            to=[email],
+            subject=translate(lang, "Site updates to %(name)s were switched off", name=target.name),
+            body_text=translate(
+                lang,
+                "Invest in Kainuu stopped sending site updates to %(name)s (%(url)s).\n\n"
+                "Reason: %(reason)s\n\nUpdates are kept and will be sent in order once the "
+                "target is switched on again: %(link)s",
+                name=target.name,
+                url=target.url,
+                reason=reason,
+                link=f"{settings.base_url}/syndication/targets/{target.id}",
+            ),
+            reference=f"syndication-target:{target.id}",
+        )
+
+
+def deliver_due(
+    db: Session, settings: Settings, *, now: datetime | None = None, limit: int = 100
+) -> int:
+    """Claim, send and complete what is due, one after another; returns the number of
+    attempts. The threaded worker does the same concurrently."""
+    claims = claim_due(db, settings, limit=limit, now=now)
+    for claim in claims:
+        complete(db, settings, claim, perform(claim, settings))
+    return len(claims)
+
+
+@dataclass
+class SyndicationWorker:
+    """The delivery loop of the scheduler process (or `invest-kainuu syndication-worker`).
+
+    Not under the scheduler's advisory lock: any number of workers run side by side,
+    kept apart by SKIP LOCKED and leases. Each target has at most
+    `per_target_concurrency` requests in flight, so a slow or dead target occupies a few
+    threads and the others carry on. Woken by NOTIFY on PostgreSQL, else it polls."""
+
+    engine: Engine
+    settings: Settings
+    poll_seconds: float = 2.0
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_flight: Counter[uuid.UUID] = field(default_factory=Counter)
+
+    def run(self) -> None:
+        factory = make_session_factory(self.engine)
+        threads = self.settings.syndication_worker_threads
+        if self.engine.dialect.name == "postgresql":
+            threading.Thread(target=self._listen, name="syndication-listen", daemon=True).start()
+        with ThreadPoolExecutor(threads, thread_name_prefix="syndication") as pool:
+            while not self.stop_event.is_set():
+                with self._lock:
+                    free = threads - sum(self._in_flight.values())
+                    in_flight = dict(self._in_flight)
+                claims: list[Claim] = []
+                if free > 0:
+                    try:
+                        with factory() as db:
+                            claims = claim_due(
+                                db,
+                                self.settings,
+                                limit=free,
+                                per_target=self.settings.syndication_per_target_concurrency,
+                                in_flight=in_flight,
+                            )
+                    except Exception:
+                        log.exception("claiming deliveries failed")
+                for claim in claims:
+                    with self._lock:
+                        self._in_flight[claim.target_id] += 1
+                    pool.submit(self._attempt, factory, claim)
+                if not claims:
+                    self._wake.wait(self.poll_seconds)
+                    self._wake.clear()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+
+    def _attempt(self, factory: Any, claim: Claim) -> None:
+        try:
+            outcome = perform(claim, self.settings)
+            with factory() as db:
+                complete(db, self.settings, claim, outcome)
+        except Exception:
+            # The lease expires and another attempt follows.
+            log.exception("delivery %s failed unexpectedly", claim.delivery_id)
+        finally:
+            with self._lock:
+                self._in_flight[claim.target_id] -= 1
+                if self._in_flight[claim.target_id] <= 0:
+                    del self._in_flight[claim.target_id]
+            self._wake.set()
+
+    def _listen(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                raw = self.engine.raw_connection()
+                try:
+                    conn = raw.driver_connection
+                    assert conn is not None
+                    conn.autocommit = True
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self.stop_event.is_set():
+                        for _ in conn.notifies(timeout=self.poll_seconds, stop_after=1):
+                            self._wake.set()
+                finally:
+                    raw.invalidate()
+            except Exception:
+                log.exception("LISTEN failed; polling until it works again")
+                self.stop_event.wait(self.poll_seconds)
+
+
+def run_worker(engine: Engine, settings: Settings) -> None:
+    SyndicationWorker(engine, settings).run()
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+
+def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
+    """A paused webhook target of Kajaani, to show the pages; nothing is sent."""
+    exists_ = db.scalar(
+        select(SyndicationTarget.id).where(SyndicationTarget.municipality_code == "205")
+    )
+    if exists_ is not None:
+        return
+    db.add(
+        SyndicationTarget(
+            municipality_code="205",
+            name="Invest in Kajaani (demo)",
+            kind=TargetKind.WEBHOOK.value,
+            url="https://invest.kajaani.example/hooks/invest-kainuu",
+            status=TargetStatus.PAUSED.value,
+            language="fi",
+            secret_encrypted=encrypt(settings, new_webhook_secret()),
+        )
+    )
+    db.flush()
+    report.count("syndication targets")
+
+
+# --- feeds and the embed --------------------------------------------------------------------
+
+FEED_LIMIT: Final = 1000
+
+
+@dataclass(frozen=True)
+class FeedContent:
+    municipality: Municipality | None
+    documents: list[dict[str, Any]]
+    last_modified: datetime | None
+
+
+def feed_content(
+    db: Session,
+    settings: Settings,
+    municipality_code: str | None,
+    *,
+    industry_code: str | None = None,
+    kind: str | None = None,
+) -> FeedContent:
+    """The published sites of the region or of one municipality, newest first, and
+    when anything public last changed there (withdrawals included)."""
+    municipality = None
+    if municipality_code is not None:
+        municipality = db.get(Municipality, municipality_code)
+        if municipality is None:
+            raise NotFound("No such municipality.")
+    rows, _ = public_sites(
+        db,
+        settings,
+        PublicSiteFilters(
+            municipality_code=municipality_code,
+            industry_code=industry_code,
+            kind=kind,
+            limit=FEED_LIMIT,
+        ),
+    )
+    changed = select(func.max(Site.public_changed_at))
+    if municipality_code is not None:
+        changed = changed.where(Site.municipality_code == municipality_code)
+    return FeedContent(municipality, documents_of(db, rows), db.scalar(changed))
+
+
+def industry_choices(db: Session) -> list[Industry]:
+    return list(
+        db.scalars(
+            select(Industry)
+            .where(Industry.active.is_(True))
+            .order_by(Industry.sort_order, Industry.code)
+        )
+    )
