@@ -316,6 +316,7 @@ class StageChanges(BaseModel):
     name_fi: str | None = None
     name_en: str | None = None
     default_probability: int | None = None
+    sort_order: int | None = None
     active: bool | None = None
 
 
@@ -333,6 +334,18 @@ class LostReasonIn(BaseModel):
     code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
     name_fi: str
     name_en: str
+
+
+class LostReasonChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_fi: str | None = None
+    name_en: str | None = None
+    active: bool | None = None
+
+
+class ContactLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = Field(default=None, max_length=100, description="Their role on the lead")
 
 
 class StaleLeadOut(BaseModel):
@@ -523,6 +536,36 @@ def set_probability(
     return LeadOut.of(leads.get_lead(db, actor, lead_id))
 
 
+@router.put("/leads/{lead_id}/contacts/{contact_id}", response_model=LeadOut)
+def link_contact(
+    lead_id: uuid.UUID, contact_id: uuid.UUID, body: ContactLinkIn, db: DbSession, actor: ApiActor
+) -> LeadOut:
+    """Link a contact person to the lead with their role on it, or change the role."""
+    leads.link_contact(db, actor, lead_id, contact_id, body.role)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.delete("/leads/{lead_id}/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+def unlink_contact(
+    lead_id: uuid.UUID, contact_id: uuid.UUID, db: DbSession, actor: ApiActor
+) -> Response:
+    leads.unlink_contact(db, actor, lead_id, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/leads/{lead_id}/sites/{site_id}", response_model=LeadOut)
+def link_site(lead_id: uuid.UUID, site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> LeadOut:
+    """Add a candidate site (one the caller may see) to the lead."""
+    leads.link_site(db, actor, lead_id, site_id)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.delete("/leads/{lead_id}/sites/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
+def unlink_site(lead_id: uuid.UUID, site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Response:
+    leads.unlink_site(db, actor, lead_id, site_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItemOut])
 def lead_timeline(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[TimelineItemOut]:
     """Stage log, activities, shares and audit entries, newest first."""
@@ -578,3 +621,11 @@ def list_lost_reasons(db: DbSession, _actor: ApiActor) -> list[LostReason]:
 @router.post("/lost-reasons", response_model=LostReasonOut, status_code=status.HTTP_201_CREATED)
 def create_lost_reason(body: LostReasonIn, db: DbSession, actor: ApiActor) -> LostReason:
     return leads.create_lost_reason(db, actor, body.model_dump())
+
+
+@router.patch("/lost-reasons/{code}", response_model=LostReasonOut)
+def update_lost_reason(
+    code: str, body: LostReasonChanges, db: DbSession, actor: ApiActor
+) -> LostReason:
+    """Rename or deactivate a lost reason; closed leads keep theirs."""
+    return leads.update_lost_reason(db, actor, code, body.model_dump(exclude_unset=True))
