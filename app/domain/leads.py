@@ -298,12 +298,19 @@ def _check_lost_reason(code: str | None, lost_reason_codes: Collection[str]) -> 
 def effective_probability(state: LeadState, stages: Mapping[str, StageDefinition]) -> int | None:
     """The probability used for the weighted pipeline; None means not counted (on hold)."""
     stage = stages[state.stage_code]
-    if stage.kind is StageKind.ON_HOLD:
+    return probability_in_stage(stage.kind, stage.default_probability, state.probability_override)
+
+
+def probability_in_stage(
+    kind: StageKind, default_probability: int | None, override: int | None
+) -> int | None:
+    """A lead's probability from its stage's kind and default and its own override."""
+    if kind is StageKind.ON_HOLD:
         return None
     # A closed lead's outcome is known, so an override only applies while it is open.
-    if stage.kind is StageKind.OPEN and state.probability_override is not None:
-        return state.probability_override
-    return stage.default_probability
+    if kind is StageKind.OPEN and override is not None:
+        return override
+    return default_probability
 
 
 def validate_probability_override(

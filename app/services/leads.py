@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from functools import cached_property
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -46,10 +47,10 @@ from app.domain.leads import (
     clean_lead_fields,
     clean_lost_reason,
     clean_stage_settings,
-    effective_probability,
     generate_code_name,
     lost_reason_code,
     plan_transition,
+    probability_in_stage,
     time_in_stages,
     validate_probability_override,
     weighted_value,
@@ -275,19 +276,83 @@ class LeadFilters:
     sort: str = "-updated_at"
 
 
+class ListedLead(Protocol):
+    """The lead fields a list row carries (a whole `Lead` has them too)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def code_name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def stage_code(self) -> str: ...
+    @property
+    def probability_override(self) -> int | None: ...
+    @property
+    def capex_eur(self) -> int | None: ...
+    @property
+    def industry_code(self) -> str | None: ...
+    @property
+    def investment_type(self) -> str: ...
+    @property
+    def origin_country(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def owner_id(self) -> uuid.UUID | None: ...
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+    @property
+    def expected_decision_on(self) -> date | None: ...
+    @property
+    def landing_municipality_code(self) -> str | None: ...
+    @property
+    def last_activity_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+# Only the columns a list shows: no ORM entities (identity map, JSON and text columns)
+# for a page of rows that is serialised and thrown away.
+LIST_COLUMNS: tuple[Any, ...] = (
+    Lead.id,
+    Lead.code_name,
+    Lead.title,
+    Lead.stage_code,
+    Lead.probability_override,
+    Lead.capex_eur,
+    Lead.industry_code,
+    Lead.investment_type,
+    Lead.origin_country,
+    Lead.source,
+    Lead.priority,
+    Lead.owner_id,
+    Lead.organization_id,
+    Lead.expected_decision_on,
+    Lead.landing_municipality_code,
+    Lead.last_activity_at,
+    Lead.updated_at,
+)
+
+
 @dataclass(frozen=True)
 class LeadRow:
     """A lead as a list shows it; `need_to_know` False hides the investor."""
 
-    lead: Lead
+    lead: ListedLead
     stage_kind: str
     default_probability: int | None
     organization_name: str | None
     need_to_know: bool
 
-    @property
+    @cached_property
     def probability(self) -> int | None:
-        return _probability(self.lead, self.stage_kind, self.default_probability)
+        return probability_in_stage(
+            StageKind(self.stage_kind), self.default_probability, self.lead.probability_override
+        )
 
     @property
     def weighted_value_eur(self) -> int:
@@ -296,11 +361,7 @@ class LeadRow:
 
 
 def _probability(lead: Lead, kind: str, default: int | None) -> int | None:
-    stage = StageDefinition(lead.stage_code, "", "", default, StageKind(kind), 0)
-    return effective_probability(
-        LeadState(stage_code=lead.stage_code, probability_override=lead.probability_override),
-        {lead.stage_code: stage},
-    )
+    return probability_in_stage(StageKind(kind), default, lead.probability_override)
 
 
 def _sort_clause(sort: str) -> list[Any]:
@@ -315,15 +376,19 @@ def _sort_clause(sort: str) -> list[Any]:
     return [ordered, Lead.id]
 
 
-def lead_list_query(actor: Actor, filters: LeadFilters) -> Select[Lead, str, int | None, str, bool]:
-    """The filtered lead list as one statement (the benchmark runs it directly too)."""
+def lead_list_query(
+    actor: Actor, filters: LeadFilters, lead_columns: Sequence[Any] = LIST_COLUMNS
+) -> Select[Any]:
+    """The filtered lead list as one statement (the benchmark runs it directly too):
+    `lead_columns`, then stage_kind, default_probability, organization_name and
+    need_to_know."""
     need_to_know = leads_with_need_to_know(actor)
     query = (
         select(
-            Lead,
-            Stage.kind,
+            *lead_columns,
+            Stage.kind.label("stage_kind"),
             Stage.default_probability,
-            Organization.name,
+            Organization.name.label("organization_name"),
             need_to_know.label("need_to_know"),
         )
         .join(Stage, Stage.code == Lead.stage_code)
@@ -378,9 +443,10 @@ def list_leads(
     order = _sort_clause(filters.sort)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.execute(query.order_by(*order).limit(limit).offset(offset))
+    # By position: a Row's attribute lookup by name costs more than the rest of the row.
     return [
-        LeadRow(lead, kind, default, org, bool(ntk)) for lead, kind, default, org, ntk in rows
-    ], (total)
+        LeadRow(cast("ListedLead", row), row[-4], row[-3], row[-2], bool(row[-1])) for row in rows
+    ], total
 
 
 @dataclass
@@ -1159,12 +1225,12 @@ EXPORT_COLUMNS = (
 
 def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[object]]:
     """The filtered list as table rows; investor fields blank without need-to-know."""
-    query = lead_list_query(actor, filters).order_by(*_sort_clause(filters.sort))
+    query = lead_list_query(actor, filters, (Lead,)).order_by(*_sort_clause(filters.sort))
     rows = [
-        LeadRow(lead, kind, default, org, bool(ntk))
+        (lead, LeadRow(lead, kind, default, org, bool(ntk)))
         for lead, kind, default, org, ntk in db.execute(query.limit(EXPORT_LIMIT))
     ]
-    known = [r.lead.id for r in rows if r.need_to_know]
+    known = [lead.id for lead, r in rows if r.need_to_know]
     contacts: dict[uuid.UUID, list[str]] = {}
     for start in range(0, len(known), 1000):
         for lead_id, name in db.execute(
@@ -1174,10 +1240,9 @@ def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[ob
             .order_by(Contact.full_name)
         ):
             contacts.setdefault(lead_id, []).append(name)
-    owners = _names(db, {r.lead.owner_id for r in rows})
+    owners = _names(db, {lead.owner_id for lead, _r in rows})
     out: list[list[object]] = []
-    for r in rows:
-        lead = r.lead
+    for lead, r in rows:
         out.append(
             [
                 lead.code_name,
