@@ -78,35 +78,35 @@ class LeadListItem(BaseModel):
     organization: OrganizationRef | None
     confidential: bool
 
-    @classmethod
-    def of(cls, row: LeadRow) -> LeadListItem:
+    @staticmethod
+    def fields(row: LeadRow) -> dict[str, Any]:
+        """The item as plain values; a page validates them all at once in pydantic-core,
+        far cheaper than building each model in Python."""
         lead = row.lead
-        org = (
-            OrganizationRef(id=lead.organization_id, name=row.organization_name)
-            if row.need_to_know and lead.organization_id and row.organization_name
-            else None
-        )
-        return cls(
-            id=lead.id,
-            code_name=lead.code_name,
-            title=lead.title,
-            stage_code=lead.stage_code,
-            probability=row.probability,
-            capex_eur=lead.capex_eur,
-            weighted_value_eur=row.weighted_value_eur,
-            industry_code=lead.industry_code,
-            investment_type=lead.investment_type,
-            origin_country=lead.origin_country,
-            source=lead.source,
-            priority=lead.priority,
-            owner_id=lead.owner_id,
-            expected_decision_on=lead.expected_decision_on,
-            landing_municipality_code=lead.landing_municipality_code,
-            last_activity_at=lead.last_activity_at,
-            updated_at=lead.updated_at,
-            organization=org,
-            confidential=not row.need_to_know,
-        )
+        show_org = row.need_to_know and lead.organization_id and row.organization_name
+        return {
+            "id": lead.id,
+            "code_name": lead.code_name,
+            "title": lead.title,
+            "stage_code": lead.stage_code,
+            "probability": row.probability,
+            "capex_eur": lead.capex_eur,
+            "weighted_value_eur": row.weighted_value_eur,
+            "industry_code": lead.industry_code,
+            "investment_type": lead.investment_type,
+            "origin_country": lead.origin_country,
+            "source": lead.source,
+            "priority": lead.priority,
+            "owner_id": lead.owner_id,
+            "expected_decision_on": lead.expected_decision_on,
+            "landing_municipality_code": lead.landing_municipality_code,
+            "last_activity_at": lead.last_activity_at,
+            "updated_at": lead.updated_at,
+            "organization": {"id": lead.organization_id, "name": row.organization_name}
+            if show_org
+            else None,
+            "confidential": not row.need_to_know,
+        }
 
 
 class LeadOut(BaseModel):
@@ -316,6 +316,7 @@ class StageChanges(BaseModel):
     name_fi: str | None = None
     name_en: str | None = None
     default_probability: int | None = None
+    sort_order: int | None = None
     active: bool | None = None
 
 
@@ -335,6 +336,18 @@ class LostReasonIn(BaseModel):
     name_en: str
 
 
+class LostReasonChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_fi: str | None = None
+    name_en: str | None = None
+    active: bool | None = None
+
+
+class ContactLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = Field(default=None, max_length=100, description="Their role on the lead")
+
+
 class StaleLeadOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
@@ -345,7 +358,8 @@ class StaleLeadOut(BaseModel):
     last_activity_at: datetime
 
 
-def lead_filters(
+# async although it awaits nothing: it only parses, so no thread-pool hop is needed.
+async def lead_filters(
     stage: Annotated[list[str] | None, Query(description="Stage code; repeat for several")] = None,
     industry: Annotated[
         str | None, Query(description="Key industry (parents include children)")
@@ -392,13 +406,21 @@ def list_leads(
     actor: ApiActor,
     page: PageParamsDep,
     filters: FiltersDep,
-) -> Page[LeadListItem]:
+) -> Response:
     """Leads the caller may see, filtered, sorted and paged; investors shown only with
     need-to-know."""
     rows, total = leads.list_leads(db, actor, filters, limit=page.limit, offset=page.offset)
-    return Page[LeadListItem](
-        items=[LeadListItem.of(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    body = Page[LeadListItem].model_validate(
+        {
+            "items": [LeadListItem.fields(r) for r in rows],
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
     )
+    # Validated just above: serialise it once instead of letting FastAPI validate the
+    # returned model against `response_model` a second time.
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.post("/leads", response_model=LeadOut, status_code=status.HTTP_201_CREATED)
@@ -523,6 +545,36 @@ def set_probability(
     return LeadOut.of(leads.get_lead(db, actor, lead_id))
 
 
+@router.put("/leads/{lead_id}/contacts/{contact_id}", response_model=LeadOut)
+def link_contact(
+    lead_id: uuid.UUID, contact_id: uuid.UUID, body: ContactLinkIn, db: DbSession, actor: ApiActor
+) -> LeadOut:
+    """Link a contact person to the lead with their role on it, or change the role."""
+    leads.link_contact(db, actor, lead_id, contact_id, body.role)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.delete("/leads/{lead_id}/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+def unlink_contact(
+    lead_id: uuid.UUID, contact_id: uuid.UUID, db: DbSession, actor: ApiActor
+) -> Response:
+    leads.unlink_contact(db, actor, lead_id, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/leads/{lead_id}/sites/{site_id}", response_model=LeadOut)
+def link_site(lead_id: uuid.UUID, site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> LeadOut:
+    """Add a candidate site (one the caller may see) to the lead."""
+    leads.link_site(db, actor, lead_id, site_id)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.delete("/leads/{lead_id}/sites/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
+def unlink_site(lead_id: uuid.UUID, site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Response:
+    leads.unlink_site(db, actor, lead_id, site_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItemOut])
 def lead_timeline(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[TimelineItemOut]:
     """Stage log, activities, shares and audit entries, newest first."""
@@ -578,3 +630,11 @@ def list_lost_reasons(db: DbSession, _actor: ApiActor) -> list[LostReason]:
 @router.post("/lost-reasons", response_model=LostReasonOut, status_code=status.HTTP_201_CREATED)
 def create_lost_reason(body: LostReasonIn, db: DbSession, actor: ApiActor) -> LostReason:
     return leads.create_lost_reason(db, actor, body.model_dump())
+
+
+@router.patch("/lost-reasons/{code}", response_model=LostReasonOut)
+def update_lost_reason(
+    code: str, body: LostReasonChanges, db: DbSession, actor: ApiActor
+) -> LostReason:
+    """Rename or deactivate a lost reason; closed leads keep theirs."""
+    return leads.update_lost_reason(db, actor, code, body.model_dump(exclude_unset=True))

@@ -15,7 +15,9 @@ class PageParams(BaseModel):
     offset: int = 0
 
 
-def page_params(
+# async although it awaits nothing: FastAPI runs a plain `def` dependency in the thread
+# pool, a thread hop per request for two integers.
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
 ) -> PageParams:

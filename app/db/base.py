@@ -43,7 +43,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        # Sessions run in UTC (app/db/session.py), so this is the common, free case.
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -24,7 +24,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Sessions in UTC: psycopg then returns timestamps already in UTC, so reading a
+    # list of rows needs no time zone conversions.
+    connect_args = {"options": "-c timezone=UTC", **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

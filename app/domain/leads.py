@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
@@ -297,12 +298,19 @@ def _check_lost_reason(code: str | None, lost_reason_codes: Collection[str]) -> 
 def effective_probability(state: LeadState, stages: Mapping[str, StageDefinition]) -> int | None:
     """The probability used for the weighted pipeline; None means not counted (on hold)."""
     stage = stages[state.stage_code]
-    if stage.kind is StageKind.ON_HOLD:
+    return probability_in_stage(stage.kind, stage.default_probability, state.probability_override)
+
+
+def probability_in_stage(
+    kind: StageKind, default_probability: int | None, override: int | None
+) -> int | None:
+    """A lead's probability from its stage's kind and default and its own override."""
+    if kind is StageKind.ON_HOLD:
         return None
     # A closed lead's outcome is known, so an override only applies while it is open.
-    if stage.kind is StageKind.OPEN and state.probability_override is not None:
-        return state.probability_override
-    return stage.default_probability
+    if kind is StageKind.OPEN and override is not None:
+        return override
+    return default_probability
 
 
 def validate_probability_override(
@@ -549,6 +557,116 @@ class ParseErrors:
     def raise_if_any(self, detail: str) -> None:
         if self.errors:
             raise ValidationFailed(errors=list(self.errors), detail=detail)
+
+
+# Stages the pipeline rules themselves need: new leads start in the initial stage and
+# transitions land in the won, lost and on-hold stages.
+_STRUCTURAL_KINDS = (StageKind.WON, StageKind.LOST, StageKind.ON_HOLD)
+MAX_SORT_ORDER = 10_000
+
+
+def clean_stage_settings(
+    values: Mapping[str, object], *, code: str, kind: StageKind, leads_in_stage: int
+) -> dict[str, object]:
+    """Check a coordinator's changes to a stage; only the keys given are returned.
+
+    The kind is fixed. On hold alone has no probability, every other stage has one from
+    0 to 100. Leads without an override follow a changed default, because a lead's
+    probability is derived from its stage when read."""
+    parse = ParseErrors()
+    out: dict[str, object] = {}
+    for name in ("name_fi", "name_en"):
+        if name in values:
+            out[name] = parse.text(values, name, 80, required=True)
+    if "default_probability" in values:
+        raw = values["default_probability"]
+        if kind is StageKind.ON_HOLD:
+            if raw is not None and str(raw).strip():
+                parse.add("default_probability", "On hold has no probability.", "not_allowed")
+            out["default_probability"] = None
+        else:
+            out["default_probability"] = _percentage(parse, raw, "default_probability")
+    if "sort_order" in values:
+        order = parse.whole_number(values, "sort_order")
+        if order is None or order > MAX_SORT_ORDER:
+            if not any(e.field == "sort_order" for e in parse.errors):
+                parse.add(
+                    "sort_order",
+                    f"Give a whole number from 0 to {MAX_SORT_ORDER}.",
+                    "out_of_range",
+                    {"limit": MAX_SORT_ORDER},
+                )
+        else:
+            out["sort_order"] = order
+    if "active" in values:
+        active = parse.flag(values, "active")
+        if active is False and (kind in _STRUCTURAL_KINDS or code == INITIAL_STAGE_CODE):
+            parse.add("active", "The pipeline rules need this stage.", "required_stage")
+        elif active is False and leads_in_stage:
+            parse.add(
+                "active",
+                f"Move the {leads_in_stage} leads in this stage first.",
+                "in_use",
+                {"count": leads_in_stage},
+            )
+        out["active"] = bool(active)
+    parse.raise_if_any("The stage is not valid.")
+    return out
+
+
+def _percentage(parse: ParseErrors, raw: object, name: str) -> int | None:
+    reason = "Give a whole number from 0 to 100."
+    if raw is None or isinstance(raw, bool):
+        parse.add(name, reason, "out_of_range")
+        return None
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        parse.add(name, reason, "out_of_range")
+        return None
+    if not 0 <= number <= 100:
+        parse.add(name, reason, "out_of_range")
+        return None
+    return number
+
+
+LOST_REASON_CODE_PATTERN = re.compile(r"^[a-z0-9_]{2,40}$")
+
+
+def clean_lost_reason(
+    values: Mapping[str, object], *, creating: bool, taken_codes: Collection[str] = ()
+) -> dict[str, object]:
+    """Check a new lost reason (code and both names) or changes to one (names, active).
+
+    A reason is never deleted: closed leads keep pointing at it, so it is deactivated."""
+    parse = ParseErrors()
+    out: dict[str, object] = {}
+    if creating:
+        code = parse.text(values, "code", 40, required=True)
+        if code is not None and not LOST_REASON_CODE_PATTERN.match(code):
+            parse.add("code", "Use 2–40 lower-case letters, digits or _.", "invalid")
+        elif code is not None and code in taken_codes:
+            parse.add("code", "This code is already in use.", "duplicate")
+        out["code"] = code
+    for name in ("name_fi", "name_en"):
+        if creating or name in values:
+            out[name] = parse.text(values, name, 120, required=True)
+    if not creating and "active" in values:
+        out["active"] = bool(parse.flag(values, "active"))
+    parse.raise_if_any("The lost reason is not valid.")
+    return out
+
+
+def lost_reason_code(name_en: str, taken: Collection[str]) -> str:
+    """A stable code made of an English name: "Chose another country" ->
+    "chose_another_country", with a number added while the code is taken."""
+    base = re.sub(r"[^a-z0-9]+", "_", name_en.casefold()).strip("_")[:36] or "reason"
+    base = base if len(base) >= 2 else f"{base}_reason"
+    code, number = base, 1
+    while code in taken:
+        number += 1
+        code = f"{base}_{number}"
+    return code
 
 
 REQUIREMENT_KEYS = (

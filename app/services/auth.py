@@ -146,14 +146,21 @@ def issue_token(db: Session, user: User, name: str) -> IssuedToken:
 
 
 def resolve_token(db: Session, token: str) -> User | None:
-    record = db.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
+    # Token and user in one round trip: this runs before every API call.
+    found = db.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _sha256(token))
+    ).first()
     now = utcnow()
-    if record is None or record.revoked_at is not None:
+    if found is None:
+        return None
+    record, user = found
+    if record.revoked_at is not None:
         return None
     if record.expires_at is not None and record.expires_at <= now:
         return None
-    user = db.get(User, record.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     # Recorded at most every few minutes: a write per API call would cost every request.
     if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:

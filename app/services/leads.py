@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from functools import cached_property
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -44,15 +45,18 @@ from app.domain.leads import (
     StageLogEntry,
     TransitionRequest,
     clean_lead_fields,
-    effective_probability,
+    clean_lost_reason,
+    clean_stage_settings,
     generate_code_name,
+    lost_reason_code,
     plan_transition,
+    probability_in_stage,
     time_in_stages,
     validate_probability_override,
     weighted_value,
 )
 from app.domain.organizations import COUNTRY_CODES
-from app.domain.sites import ZoningStatus
+from app.domain.sites import SiteStatus, ZoningStatus
 from app.i18n import N_, register_field_errors, register_labels
 from app.services.audit import entries_for, parse_uuid, register_access_check
 from app.services.scope import leads_visible_to, leads_with_need_to_know, sites_visible_to
@@ -97,6 +101,15 @@ register_labels(
         "detailed_plan_in_preparation": N_("Detailed plan in preparation"),
         "master_plan": N_("Master plan"),
         "none": N_("No plan"),
+    },
+)
+register_labels(
+    "stage_kind",
+    {
+        "open": N_("Open"),
+        "won": N_("Won"),
+        "lost": N_("Lost"),
+        "on_hold": N_("On hold"),
     },
 )
 register_labels("priority", {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High")})
@@ -151,6 +164,12 @@ register_field_errors(
         ("invalid", "owner_id"): N_("Choose from the list."),
         ("not_allowed", "owner_id"): N_("Only the coordinator assigns leads."),
         ("unknown", "sort"): N_("Unknown sort order."),
+        ("unknown", "contact_id"): N_("No such contact."),
+        ("unknown", "site_id"): N_("No such site."),
+        ("out_of_range", "sort_order"): N_("Give a whole number from 0 to %(limit)s."),
+        ("required_stage", "active"): N_("The pipeline rules need this stage."),
+        ("in_use", "active"): N_("Move the %(count)s leads in this stage first."),
+        ("invalid", "code"): N_("Use 2–40 lower-case letters, digits or _."),
     }
 )
 register_labels(
@@ -189,26 +208,17 @@ def list_stages(db: Session) -> list[Stage]:
 
 
 def update_stage(db: Session, actor: Actor, code: str, values: dict[str, Any]) -> Stage:
-    """Rename a stage or change its default probability; the kind is fixed."""
+    """Rename, reorder, (de)activate a stage or change its default probability."""
     require_staff_wide(actor)
     stage = db.get(Stage, code)
     if stage is None:
         raise NotFound("No such stage.")
-    parse = ParseErrors()
-    cleaned: dict[str, Any] = {}
-    for name in ("name_fi", "name_en"):
-        if name in values:
-            cleaned[name] = parse.text(values, name, 80, required=True)
-    if "default_probability" in values:
-        probability = parse.whole_number(values, "default_probability")
-        if stage.kind == StageKind.ON_HOLD.value:
-            parse.add("default_probability", "On hold has no probability.", "not_allowed")
-        elif probability is None or probability > 100:
-            parse.add("default_probability", "Give a whole number from 0 to 100.", "out_of_range")
-        cleaned["default_probability"] = probability
+    in_stage = 0
     if "active" in values:
-        cleaned["active"] = bool(values["active"])
-    parse.raise_if_any("The stage is not valid.")
+        in_stage = db.scalar(select(func.count()).where(Lead.stage_code == code)) or 0
+    cleaned = clean_stage_settings(
+        values, code=code, kind=StageKind(stage.kind), leads_in_stage=in_stage
+    )
     bind_actor(db, actor)
     for name, value in cleaned.items():
         setattr(stage, name, value)
@@ -221,18 +231,30 @@ def list_lost_reasons(db: Session) -> list[LostReason]:
 
 
 def create_lost_reason(db: Session, actor: Actor, values: dict[str, Any]) -> LostReason:
+    """Add a lost reason; without a code one is made from the English name."""
     require_staff_wide(actor)
-    parse = ParseErrors()
-    code = parse.text(values, "code", 40, required=True)
-    name_fi = parse.text(values, "name_fi", 120, required=True)
-    name_en = parse.text(values, "name_en", 120, required=True)
-    if code is not None and db.get(LostReason, code) is not None:
-        parse.add("code", "This code is already in use.", "duplicate")
-    parse.raise_if_any("The lost reason is not valid.")
+    taken = set(db.scalars(select(LostReason.code)))
+    if not values.get("code") and isinstance(values.get("name_en"), str):
+        values = {**values, "code": lost_reason_code(values["name_en"], taken)}
+    cleaned = clean_lost_reason(values, creating=True, taken_codes=taken)
     bind_actor(db, actor)
     last = db.scalar(select(func.max(LostReason.sort_order))) or 0
-    reason = LostReason(code=code, name_fi=name_fi, name_en=name_en, sort_order=last + 1)
+    reason = LostReason(**cleaned, sort_order=last + 1)
     db.add(reason)
+    db.commit()
+    return reason
+
+
+def update_lost_reason(db: Session, actor: Actor, code: str, values: dict[str, Any]) -> LostReason:
+    """Rename or (de)activate a lost reason; closed leads keep theirs either way."""
+    require_staff_wide(actor)
+    reason = db.get(LostReason, code)
+    if reason is None:
+        raise NotFound("No such lost reason.")
+    cleaned = clean_lost_reason(values, creating=False)
+    bind_actor(db, actor)
+    for name, value in cleaned.items():
+        setattr(reason, name, value)
     db.commit()
     return reason
 
@@ -254,19 +276,83 @@ class LeadFilters:
     sort: str = "-updated_at"
 
 
+class ListedLead(Protocol):
+    """The lead fields a list row carries (a whole `Lead` has them too)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def code_name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def stage_code(self) -> str: ...
+    @property
+    def probability_override(self) -> int | None: ...
+    @property
+    def capex_eur(self) -> int | None: ...
+    @property
+    def industry_code(self) -> str | None: ...
+    @property
+    def investment_type(self) -> str: ...
+    @property
+    def origin_country(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def owner_id(self) -> uuid.UUID | None: ...
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+    @property
+    def expected_decision_on(self) -> date | None: ...
+    @property
+    def landing_municipality_code(self) -> str | None: ...
+    @property
+    def last_activity_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+# Only the columns a list shows: no ORM entities (identity map, JSON and text columns)
+# for a page of rows that is serialised and thrown away.
+LIST_COLUMNS: tuple[Any, ...] = (
+    Lead.id,
+    Lead.code_name,
+    Lead.title,
+    Lead.stage_code,
+    Lead.probability_override,
+    Lead.capex_eur,
+    Lead.industry_code,
+    Lead.investment_type,
+    Lead.origin_country,
+    Lead.source,
+    Lead.priority,
+    Lead.owner_id,
+    Lead.organization_id,
+    Lead.expected_decision_on,
+    Lead.landing_municipality_code,
+    Lead.last_activity_at,
+    Lead.updated_at,
+)
+
+
 @dataclass(frozen=True)
 class LeadRow:
     """A lead as a list shows it; `need_to_know` False hides the investor."""
 
-    lead: Lead
+    lead: ListedLead
     stage_kind: str
     default_probability: int | None
     organization_name: str | None
     need_to_know: bool
 
-    @property
+    @cached_property
     def probability(self) -> int | None:
-        return _probability(self.lead, self.stage_kind, self.default_probability)
+        return probability_in_stage(
+            StageKind(self.stage_kind), self.default_probability, self.lead.probability_override
+        )
 
     @property
     def weighted_value_eur(self) -> int:
@@ -275,11 +361,7 @@ class LeadRow:
 
 
 def _probability(lead: Lead, kind: str, default: int | None) -> int | None:
-    stage = StageDefinition(lead.stage_code, "", "", default, StageKind(kind), 0)
-    return effective_probability(
-        LeadState(stage_code=lead.stage_code, probability_override=lead.probability_override),
-        {lead.stage_code: stage},
-    )
+    return probability_in_stage(StageKind(kind), default, lead.probability_override)
 
 
 def _sort_clause(sort: str) -> list[Any]:
@@ -294,15 +376,19 @@ def _sort_clause(sort: str) -> list[Any]:
     return [ordered, Lead.id]
 
 
-def lead_list_query(actor: Actor, filters: LeadFilters) -> Select[Lead, str, int | None, str, bool]:
-    """The filtered lead list as one statement (the benchmark runs it directly too)."""
+def lead_list_query(
+    actor: Actor, filters: LeadFilters, lead_columns: Sequence[Any] = LIST_COLUMNS
+) -> Select[Any]:
+    """The filtered lead list as one statement (the benchmark runs it directly too):
+    `lead_columns`, then stage_kind, default_probability, organization_name and
+    need_to_know."""
     need_to_know = leads_with_need_to_know(actor)
     query = (
         select(
-            Lead,
-            Stage.kind,
+            *lead_columns,
+            Stage.kind.label("stage_kind"),
             Stage.default_probability,
-            Organization.name,
+            Organization.name.label("organization_name"),
             need_to_know.label("need_to_know"),
         )
         .join(Stage, Stage.code == Lead.stage_code)
@@ -357,9 +443,10 @@ def list_leads(
     order = _sort_clause(filters.sort)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.execute(query.order_by(*order).limit(limit).offset(offset))
+    # By position: a Row's attribute lookup by name costs more than the rest of the row.
     return [
-        LeadRow(lead, kind, default, org, bool(ntk)) for lead, kind, default, org, ntk in rows
-    ], (total)
+        LeadRow(cast("ListedLead", row), row[-4], row[-3], row[-2], bool(row[-1])) for row in rows
+    ], total
 
 
 @dataclass
@@ -655,6 +742,110 @@ def _replace_links(
     for key in wanted:
         if key not in current:
             db.add(model(lead_id=lead_id, **{column: key}))
+
+
+def link_contact(
+    db: Session, actor: Actor, lead_id: uuid.UUID, contact_id: uuid.UUID, role: str | None
+) -> LeadContact:
+    """Link a contact person to the lead with their role on it, or change that role.
+    Only the coordinator sees the contact register, so only they link people."""
+    require_staff_wide(actor)
+    lead = _editable_lead(db, actor, lead_id)
+    parse = ParseErrors()
+    cleaned_role = parse.text({"role": role}, "role", 100)
+    contact = db.get(Contact, contact_id)
+    if contact is None or contact.erased_at is not None:
+        parse.add("contact_id", "No such contact.", "unknown")
+    parse.raise_if_any("The contact cannot be linked.")
+    bind_actor(db, actor)
+    link = db.get(LeadContact, (lead.id, contact_id))
+    if link is None:
+        link = LeadContact(lead_id=lead.id, contact_id=contact_id, role=cleaned_role)
+        db.add(link)
+    else:
+        link.role = cleaned_role
+    db.commit()
+    return link
+
+
+def unlink_contact(db: Session, actor: Actor, lead_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    lead = _editable_lead(db, actor, lead_id)
+    link = db.get(LeadContact, (lead.id, contact_id))
+    if link is None:
+        raise NotFound("The contact is not linked to this lead.")
+    bind_actor(db, actor)
+    db.delete(link)
+    db.commit()
+
+
+def link_site(db: Session, actor: Actor, lead_id: uuid.UUID, site_id: uuid.UUID) -> None:
+    """Add a candidate site the actor may see to the lead."""
+    lead = _editable_lead(db, actor, lead_id)
+    if db.scalar(select(Site.id).where(Site.id == site_id, sites_visible_to(actor))) is None:
+        raise ValidationFailed.single("site_id", "No such site.", "unknown")
+    if db.get(LeadSite, (lead.id, site_id)) is None:
+        bind_actor(db, actor)
+        db.add(LeadSite(lead_id=lead.id, site_id=site_id))
+        db.commit()
+
+
+def unlink_site(db: Session, actor: Actor, lead_id: uuid.UUID, site_id: uuid.UUID) -> None:
+    lead = _editable_lead(db, actor, lead_id)
+    link = db.get(LeadSite, (lead.id, site_id))
+    if link is None:
+        raise NotFound("The site is not a candidate of this lead.")
+    bind_actor(db, actor)
+    db.delete(link)
+    db.commit()
+
+
+def candidate_sites(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[Site]:
+    """The lead's candidate sites that the actor may see."""
+    _visible_lead(db, actor, lead_id)
+    return list(
+        db.scalars(
+            select(Site)
+            .join(LeadSite, LeadSite.site_id == Site.id)
+            .where(LeadSite.lead_id == lead_id, sites_visible_to(actor))
+            .order_by(Site.name_fi, Site.id)
+        )
+    )
+
+
+def site_choices(db: Session, actor: Actor, *, limit: int = 1000) -> list[Site]:
+    """Sites the actor may see and offer to an investor (not archived or withdrawn)."""
+    return list(
+        db.scalars(
+            select(Site)
+            .where(
+                sites_visible_to(actor),
+                Site.status.not_in([SiteStatus.ARCHIVED.value, SiteStatus.WITHDRAWN.value]),
+            )
+            .order_by(Site.municipality_code, Site.name_fi, Site.id)
+            .limit(limit)
+        )
+    )
+
+
+def contact_choices(
+    db: Session, actor: Actor, organization_id: uuid.UUID | None, *, limit: int = 1000
+) -> list[tuple[Contact, str | None]]:
+    """Contacts to link to a lead, the investor's own people first, with their
+    organisation's name."""
+    require_staff_wide(actor)
+    order: list[Any] = (
+        [case((Contact.organization_id == organization_id, 0), else_=1)] if organization_id else []
+    )
+    return [
+        (contact, org_name)
+        for contact, org_name in db.execute(
+            select(Contact, Organization.name)
+            .outerjoin(Organization, Organization.id == Contact.organization_id)
+            .where(Contact.erased_at.is_(None))
+            .order_by(*order, Contact.full_name, Contact.id)
+            .limit(limit)
+        )
+    ]
 
 
 def set_probability(
@@ -1034,12 +1225,12 @@ EXPORT_COLUMNS = (
 
 def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[object]]:
     """The filtered list as table rows; investor fields blank without need-to-know."""
-    query = lead_list_query(actor, filters).order_by(*_sort_clause(filters.sort))
+    query = lead_list_query(actor, filters, (Lead,)).order_by(*_sort_clause(filters.sort))
     rows = [
-        LeadRow(lead, kind, default, org, bool(ntk))
+        (lead, LeadRow(lead, kind, default, org, bool(ntk)))
         for lead, kind, default, org, ntk in db.execute(query.limit(EXPORT_LIMIT))
     ]
-    known = [r.lead.id for r in rows if r.need_to_know]
+    known = [lead.id for lead, r in rows if r.need_to_know]
     contacts: dict[uuid.UUID, list[str]] = {}
     for start in range(0, len(known), 1000):
         for lead_id, name in db.execute(
@@ -1049,10 +1240,9 @@ def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[ob
             .order_by(Contact.full_name)
         ):
             contacts.setdefault(lead_id, []).append(name)
-    owners = _names(db, {r.lead.owner_id for r in rows})
+    owners = _names(db, {lead.owner_id for lead, _r in rows})
     out: list[list[object]] = []
-    for r in rows:
-        lead = r.lead
+    for lead, r in rows:
         out.append(
             [
                 lead.code_name,

@@ -75,6 +75,7 @@ register_field_errors(
         ("same", "merge_id"): N_("Choose two different records."),
         ("unknown", "merge_id"): N_("No such record."),
         ("invalid", "merge_id"): N_("Give the id of another record."),
+        ("required", "merge_id"): N_("Choose the duplicate to merge."),
     }
 )
 register_labels(
@@ -86,6 +87,13 @@ register_labels(
         "partner_agency": N_("Partner agency"),
         "research_education": N_("Research or education"),
         "municipality": N_("Municipality"),
+    },
+)
+register_labels(
+    "contact_match",
+    {
+        "email": N_("Same e-mail address"),
+        "name": N_("Same name in the same organisation"),
     },
 )
 register_labels(
@@ -464,6 +472,20 @@ def update_contact(
         contact.organization_id = organization_id
     db.commit()
     return contact
+
+
+def duplicates_of_contact(
+    db: Session, actor: Actor, contact_id: uuid.UUID
+) -> list[tuple[Contact, MatchRule]]:
+    """The stored contacts that look like the same person: the merge page's warnings."""
+    contact = get_contact(db, actor, contact_id)
+    return [
+        (c, rule)
+        for c, rule in contact_duplicates(
+            db, contact.email, contact.full_name, contact.organization_id, exclude=contact.id
+        )
+        if c.erased_at is None
+    ]
 
 
 def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid.UUID) -> Contact:

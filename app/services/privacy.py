@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Activity, AuditEntry, Contact, Lead, LeadContact, Organization
+from app.db.models import (
+    Activity,
+    AuditEntry,
+    Contact,
+    Lead,
+    LeadContact,
+    LeadShare,
+    LeadStageChange,
+    Organization,
+)
 from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
 from app.domain.errors import NotFound
 from app.domain.organizations import default_retention
@@ -148,13 +157,24 @@ def _anonymise(db: Session, contact: Contact, reason: str) -> None:
     """
     needles = [v for v in (contact.full_name, contact.email, contact.phone) if v]
     leads = [lead for lead, _role in _linked_leads(db, contact.id)]
+    if contact.organization_id:
+        # Their organisation's other leads may mention them without linking them.
+        linked = {lead.id for lead in leads}
+        leads += [
+            lead
+            for lead in db.scalars(
+                select(Lead).where(Lead.organization_id == contact.organization_id)
+            )
+            if lead.id not in linked
+        ]
+    lead_ids = [lead.id for lead in leads]
     # Activities about the person lose their text; notes elsewhere on the same leads and
     # organisation lose only the mentions of the person.
     about = _activities_about(db, contact.id)
     for activity in about:
         activity.subject = ERASED
         activity.body = None
-    nearby_subjects: list[ColumnElement[bool]] = [Activity.lead_id.in_([lead.id for lead in leads])]
+    nearby_subjects: list[ColumnElement[bool]] = [Activity.lead_id.in_(lead_ids)]
     if contact.organization_id:
         nearby_subjects.append(Activity.organization_id == contact.organization_id)
     about_ids = {a.id for a in about}
@@ -169,6 +189,16 @@ def _anonymise(db: Session, contact: Contact, reason: str) -> None:
     for lead in leads:
         lead.description = redact(lead.description, needles)
         lead.lost_note = redact(lead.lost_note, needles)
+    for change in db.scalars(
+        select(LeadStageChange).where(
+            LeadStageChange.lead_id.in_(lead_ids), LeadStageChange.note.is_not(None)
+        )
+    ):
+        change.note = redact(change.note, needles)
+    shares = list(db.scalars(select(LeadShare).where(LeadShare.lead_id.in_(lead_ids))))
+    for share in shares:
+        share.message = redact(share.message, needles)
+        share.response_note = redact(share.response_note, needles)
     for name in Contact.__personal_fields__:
         setattr(contact, name, None)
     contact.full_name = ERASED
@@ -182,6 +212,8 @@ def _anonymise(db: Session, contact: Contact, reason: str) -> None:
         redact_text(db, "activities", str(activity.id), needles)
     for lead in leads:
         redact_text(db, "leads", str(lead.id), needles)
+    for share in shares:
+        redact_text(db, "lead_shares", str(share.id), needles)
     db.flush()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
 from app.db.models import Industry, Municipality, Organization, User
-from app.domain.access import Role
+from app.domain.access import Role, require_staff_wide
 from app.domain.activities import ActivityKind
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.leads import (
@@ -26,7 +26,7 @@ from app.domain.leads import (
     StageKind,
     TransitionRequest,
 )
-from app.services import activities, leads
+from app.services import activities, leads, matching
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
@@ -37,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 
 BOARD_CARDS_PER_STAGE = 30
 LIST_PAGE = 50
+BEST_MATCHES = 3
 
 
 def choices(db: Session) -> dict[str, Any]:
@@ -310,6 +311,14 @@ def _lead_page(
     view = leads.get_lead(db, actor, lead_id)
     timeline = leads.timeline(db, actor, lead_id) if view.need_to_know else []
     durations = leads.stage_durations(db, actor, lead_id)
+    links_contacts = view.can_edit and view.need_to_know and actor.sees_everything
+    linked = {c.id for c, _role in view.contacts}
+    # Ranking every site on offer costs a query per lead page: only for a set profile.
+    best = (
+        matching.matching_sites(db, actor, lead_id, limit=BEST_MATCHES).matches
+        if view.need_to_know and view.lead.requirements
+        else []
+    )
     return render(
         request,
         "leads/detail.html",
@@ -332,6 +341,21 @@ def _lead_page(
             if view.can_edit
             else [],
             "today": date.today().isoformat(),  # noqa: DTZ011  (a form default only)
+            "contact_choices": [
+                (c, org)
+                for c, org in leads.contact_choices(db, actor, view.lead.organization_id)
+                if c.id not in linked
+            ]
+            if links_contacts
+            else [],
+            "links_contacts": links_contacts,
+            "candidate_sites": leads.candidate_sites(db, actor, lead_id),
+            "site_choices": [
+                s for s in leads.site_choices(db, actor) if s.id not in set(view.site_ids)
+            ]
+            if view.can_edit
+            else [],
+            "best_matches": best,
             **choices(db),
         },
         user=user,
@@ -550,3 +574,180 @@ async def respond(
     if share.status == "declined":
         return RedirectResponse("/tasks", status_code=303)
     return RedirectResponse(f"/leads/{share.lead_id}", status_code=303)
+
+
+def _form_uuid(form: Any, name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(_text(form, name) or "")
+    except ValueError:
+        return None
+
+
+@router.post("/leads/{lead_id}/contacts", dependencies=[CsrfChecked])
+async def link_contact(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    contact_id = _form_uuid(form, "contact_id")
+    role = _text(form, "role")
+    try:
+        if contact_id is None:
+            raise ValidationFailed.single("contact_id", "Choose a contact.", "required")
+        leads.link_contact(db, actor_for(user), lead_id, contact_id, role)
+    except ValidationFailed as failed:
+        return _lead_page(
+            request,
+            db,
+            user,
+            lead_id,
+            errors=FormErrors.of(failed),
+            form_name="contact",
+            values={"contact_id": _text(form, "contact_id"), "role": role},
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}#people", status_code=303)
+
+
+@router.post("/leads/{lead_id}/contacts/{contact_id}/remove", dependencies=[CsrfChecked])
+def unlink_contact(
+    lead_id: uuid.UUID, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    leads.unlink_contact(db, actor_for(user), lead_id, contact_id)
+    return RedirectResponse(f"/leads/{lead_id}#people", status_code=303)
+
+
+@router.post("/leads/{lead_id}/sites", dependencies=[CsrfChecked])
+async def link_site(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    site_id = _form_uuid(form, "site_id")
+    try:
+        if site_id is None:
+            raise ValidationFailed.single("site_id", "Choose a site.", "required")
+        leads.link_site(db, actor_for(user), lead_id, site_id)
+    except ValidationFailed as failed:
+        return _lead_page(
+            request,
+            db,
+            user,
+            lead_id,
+            errors=FormErrors.of(failed),
+            form_name="site",
+            values={"site_id": _text(form, "site_id")},
+            status_code=422,
+        )
+    return RedirectResponse(f"/leads/{lead_id}#sites", status_code=303)
+
+
+@router.post("/leads/{lead_id}/sites/{site_id}/remove", dependencies=[CsrfChecked])
+def unlink_site(lead_id: uuid.UUID, site_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+    leads.unlink_site(db, actor_for(user), lead_id, site_id)
+    return RedirectResponse(f"/leads/{lead_id}#sites", status_code=303)
+
+
+# ---------------------------------------------------------------- pipeline settings
+
+
+def _settings_page(
+    request: Request,
+    db: Session,
+    user: User,
+    *,
+    errors: FormErrors | None = None,
+    form_name: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    require_staff_wide(actor_for(user))
+    return render(
+        request,
+        "leads/settings.html",
+        {
+            "stages": leads.list_stages(db),
+            "lost_reasons": leads.list_lost_reasons(db),
+            "saved": request.query_params.get("saved"),
+            "errors": errors or FormErrors(),
+            "form_name": form_name,
+            "values": values or {},
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/pipeline", response_class=HTMLResponse)
+def pipeline_settings(request: Request, db: DbSession, user: StaffUser) -> Response:
+    """Stages and lost reasons: the coordinator's pipeline settings."""
+    return _settings_page(request, db, user)
+
+
+@router.post("/pipeline/stages/{code}", dependencies=[CsrfChecked])
+async def save_stage(request: Request, code: str, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {
+        name: _text(form, name) for name in ("name_fi", "name_en", "sort_order")
+    }
+    values["default_probability"] = _text(form, "default_probability")
+    values["active"] = bool(form.get("active"))
+    try:
+        leads.update_stage(db, actor_for(user), code, values)
+    except ValidationFailed as failed:
+        return _settings_page(
+            request,
+            db,
+            user,
+            errors=FormErrors(
+                FieldError(f"stages.{code}.{e.field}", e.reason, e.code, e.params)
+                for e in failed.errors
+            ),
+            form_name=f"stages.{code}",
+            values=values,
+            status_code=422,
+        )
+    return RedirectResponse(f"/pipeline?saved=1#stage-{code}", status_code=303)
+
+
+@router.post("/pipeline/lost-reasons", dependencies=[CsrfChecked])
+async def add_lost_reason(request: Request, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values = {name: _text(form, name) for name in ("name_fi", "name_en")}
+    try:
+        reason = leads.create_lost_reason(db, actor_for(user), values)
+    except ValidationFailed as failed:
+        return _settings_page(
+            request,
+            db,
+            user,
+            errors=FormErrors(
+                FieldError(f"lost_reasons.new.{e.field}", e.reason, e.code, e.params)
+                for e in failed.errors
+            ),
+            form_name="lost_reasons.new",
+            values=values,
+            status_code=422,
+        )
+    return RedirectResponse(f"/pipeline?saved=1#reason-{reason.code}", status_code=303)
+
+
+@router.post("/pipeline/lost-reasons/{code}", dependencies=[CsrfChecked])
+async def save_lost_reason(request: Request, code: str, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {name: _text(form, name) for name in ("name_fi", "name_en")}
+    values["active"] = bool(form.get("active"))
+    try:
+        leads.update_lost_reason(db, actor_for(user), code, values)
+    except ValidationFailed as failed:
+        return _settings_page(
+            request,
+            db,
+            user,
+            errors=FormErrors(
+                FieldError(f"lost_reasons.{code}.{e.field}", e.reason, e.code, e.params)
+                for e in failed.errors
+            ),
+            form_name=f"lost_reasons.{code}",
+            values=values,
+            status_code=422,
+        )
+    return RedirectResponse(f"/pipeline?saved=1#reason-{code}", status_code=303)

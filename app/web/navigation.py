@@ -24,6 +24,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/leads", N_("Leads")),
     NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
     NavItem("/organizations", N_("Organisations"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavItem("/pipeline", N_("Pipeline settings"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem(
         "/privacy/retention", N_("Retention review"), frozenset({Role.ADMIN, Role.COORDINATOR})
     ),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
-from app.db.models import Industry, User
+from app.db.models import Contact, Industry, Organization, User
 from app.domain.activities import ActivityKind
 from app.domain.errors import ValidationFailed
 from app.domain.organizations import LawfulBasis, OrganizationType
@@ -226,3 +226,137 @@ def contact_page(
         {"contact": contact, "org": org, "activities": entries, **_common(db)},
         user=user,
     )
+
+
+def _contact_form(
+    request: Request,
+    db: Session,
+    user: User,
+    contact: Contact,
+    *,
+    values: dict[str, Any],
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "organizations/contact_edit.html",
+        {
+            "contact": contact,
+            "values": values,
+            "errors": errors,
+            "duplicate": any(e.code == "possible_duplicate" for e in errors.all),
+            "organizations": list(
+                db.scalars(select(Organization).order_by(Organization.name).limit(2000))
+            ),
+            **_common(db),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
+def contact_edit(
+    request: Request, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    contact = organizations.get_contact(db, actor_for(user), contact_id)
+    values: dict[str, Any] = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+    if contact.consent_given_at:
+        values["consent_given_at"] = contact.consent_given_at.date().isoformat()
+    values["organization_id"] = str(contact.organization_id or "")
+    return _contact_form(request, db, user, contact, values=values, errors=FormErrors())
+
+
+@router.post("/contacts/{contact_id}/edit", dependencies=[CsrfChecked])
+async def contact_update(
+    request: Request, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    values = _form_values(form, CONTACT_FIELDS)
+    raw_org = form.get("organization_id")
+    actor = actor_for(user)
+    try:
+        org_id = uuid.UUID(raw_org) if isinstance(raw_org, str) and raw_org else None
+    except ValueError:
+        org_id = None
+    try:
+        organizations.update_contact(
+            db,
+            actor,
+            contact_id,
+            values,
+            organization_id=org_id,
+            confirm_duplicate=bool(form.get("confirm_duplicate")),
+        )
+    except ValidationFailed as failed:
+        contact = organizations.get_contact(db, actor, contact_id)
+        values["organization_id"] = raw_org if isinstance(raw_org, str) else ""
+        return _contact_form(
+            request,
+            db,
+            user,
+            contact,
+            values=values,
+            errors=FormErrors.of(failed),
+            status_code=422,
+        )
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+def _merge_page(
+    request: Request,
+    db: Session,
+    user: User,
+    contact_id: uuid.UUID,
+    *,
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
+    actor = actor_for(user)
+    contact = organizations.get_contact(db, actor, contact_id)
+    duplicates = organizations.duplicates_of_contact(db, actor, contact_id)
+    suspected = {c.id for c, _rule in duplicates}
+    others, _ = organizations.list_contacts(
+        db, actor, organization_id=contact.organization_id, limit=500
+    )
+    return render(
+        request,
+        "organizations/contact_merge.html",
+        {
+            "contact": contact,
+            "duplicates": duplicates,
+            "others": [c for c in others if c.id != contact.id and c.id not in suspected],
+            "errors": errors,
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/contacts/{contact_id}/merge", response_class=HTMLResponse)
+def contact_merge_page(
+    request: Request, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    """Merge a duplicate into this contact; the likely duplicates are listed first."""
+    return _merge_page(request, db, user, contact_id, errors=FormErrors())
+
+
+@router.post("/contacts/{contact_id}/merge", dependencies=[CsrfChecked])
+async def contact_merge(
+    request: Request, contact_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    raw = form.get("merge_id")
+    try:
+        merge_id = uuid.UUID(raw if isinstance(raw, str) else "")
+    except ValueError:
+        errors = FormErrors.single("merge_id", "Choose the duplicate.", "required")
+        return _merge_page(request, db, user, contact_id, errors=errors, status_code=422)
+    try:
+        organizations.merge_contacts(db, actor_for(user), contact_id, merge_id)
+    except ValidationFailed as failed:
+        return _merge_page(
+            request, db, user, contact_id, errors=FormErrors.of(failed), status_code=422
+        )
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)

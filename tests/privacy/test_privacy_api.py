@@ -10,7 +10,7 @@ from sqlalchemy import JSON, String, Text, cast, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.db.base import Base
-from app.db.models import AuditEntry, Contact
+from app.db.models import AuditEntry, Contact, LeadStageChange
 from app.domain.access import Role
 from app.domain.organizations import default_retention
 from app.scheduler import JOBS
@@ -70,6 +70,30 @@ def _person(pipeline: Pipeline, **values: Any) -> dict[str, Any]:
     )
     assert note.status_code == 201, note.text
     return {"contact": contact, "org": org, "lead": lead, "note": note.json()}
+
+
+def _mention_in_stage_notes_and_shares(pipeline: Pipeline, made: dict[str, Any]) -> dict[str, str]:
+    """Stage-change notes, a handoff message and its reply that name the person, on the
+    linked lead and on another lead of their organisation that does not link them."""
+    lead_id = made["lead"]["id"]
+    other = pipeline.lead(code_name="Project Quax Two", organization_id=made["org"]["id"])
+    for target, note in ((lead_id, f"{NAME} confirmed the budget."), (other["id"], PHONE)):
+        moved = pipeline.move(target, to_stage="contacted", note=note)
+        assert moved.status_code == 200, moved.text
+    shared = pipeline.client.post(
+        f"/api/v1/leads/{lead_id}/shares",
+        json={"municipality_code": "205", "message": f"Please meet {NAME} ({NEW_EMAIL})."},
+        headers=pipeline.headers,
+    )
+    assert shared.status_code == 201, shared.text
+    _, kajaani = pipeline.user(Role.MUNICIPAL_CONTACT, municipality="205")
+    replied = pipeline.client.post(
+        f"/api/v1/shares/{shared.json()['id']}/response",
+        json={"accept": True, "note": f"We will call {NAME} on {PHONE}."},
+        headers=kajaani,
+    )
+    assert replied.status_code == 200, replied.text
+    return {"other_lead": other["id"], "share": shared.json()["id"]}
 
 
 def _rows_mentioning(db: Session, needles: list[str]) -> list[str]:
@@ -146,7 +170,9 @@ def test_erasure_removes_the_person_everywhere_and_keeps_the_trail(
 ) -> None:
     made = _person(pipeline)
     contact_id, lead_id = made["contact"]["id"], made["lead"]["id"]
-    assert _rows_mentioning(db, [NAME, EMAIL, NEW_EMAIL, PHONE]) != []
+    mentions = _mention_in_stage_notes_and_shares(pipeline, made)
+    before = _rows_mentioning(db, [NAME, EMAIL, NEW_EMAIL, PHONE])
+    assert {"lead_stage_changes: 2", "lead_shares: 1"} <= set(before)
     entries_before = db.scalar(select(text("count(*)")).select_from(AuditEntry))
 
     refused = pipeline.client.post(
@@ -189,6 +215,25 @@ def test_erasure_removes_the_person_everywhere_and_keeps_the_trail(
     assert [(n["subject"], n["body"]) for n in notes] == [
         ("Site visit in Kajaani", "With [erased].")
     ]
+    stage_notes = db.scalars(
+        select(LeadStageChange.note)
+        .where(LeadStageChange.note.is_not(None))
+        .order_by(LeadStageChange.note)
+    ).all()
+    assert stage_notes == ["[erased]", "[erased] confirmed the budget."]
+    share = pipeline.client.get(f"/api/v1/leads/{lead_id}/shares", headers=pipeline.headers).json()[
+        0
+    ]
+    assert (share["id"], share["message"], share["response_note"]) == (
+        mentions["share"],
+        "Please meet [erased] ([erased]).",
+        "We will call [erased] on [erased].",
+    )
+    share_trail = pipeline.client.get(
+        f"/api/v1/audit/lead_shares/{mentions['share']}", headers=pipeline.headers
+    ).json()
+    assert [e["action"] for e in share_trail][:2] == ["create", "update"]
+    assert share_trail[0]["changes"]["message"] == [None, "Please meet [erased] ([erased])."]
     about = pipeline.client.get(
         f"/api/v1/contacts/{contact_id}/activities", headers=pipeline.headers
     ).json()["items"]
