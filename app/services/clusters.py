@@ -266,7 +266,7 @@ def agreements(
 def pipeline(db: Session, actor: Actor, cluster_id: uuid.UUID) -> ClusterPipeline:
     """The cluster's leads the actor may see, valued with the pipeline's own rule."""
     get_cluster(db, actor, cluster_id)
-    query = lead_list_query(actor, LeadFilters()).where(
+    query = lead_list_query(actor, LeadFilters(), lead_columns=(Lead,)).where(
         Lead.id.in_(select(ClusterLead.lead_id).where(ClusterLead.cluster_id == cluster_id))
     )
     rows = [

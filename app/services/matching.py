@@ -53,8 +53,12 @@ def _decimal(value: Any) -> Decimal | None:
     return number
 
 
-def profile_from_requirements(requirements: dict[str, Any]) -> tuple[RequirementProfile, list[str]]:
-    """The profile in `Lead.requirements`; unreadable values are left out and named."""
+def profile_from_requirements(
+    requirements: dict[str, Any], industry_code: str | None
+) -> tuple[RequirementProfile, list[str]]:
+    """The profile of a lead: its requirements (the keys the pipeline validates and
+    stores, `app.domain.leads.REQUIREMENT_KEYS`) and its own key industry. Values that
+    cannot be read are left out and named."""
     values: dict[str, Any] = {}
     ignored: list[str] = []
     for key in ("min_area_ha", "max_area_ha", "min_power_mw"):
@@ -76,22 +80,20 @@ def profile_from_requirements(requirements: dict[str, Any]) -> tuple[Requirement
         values["needs_rail"] = rail
     elif rail is not None:
         ignored.append("needs_rail")
-    zoning = requirements.get("zoning")
+    zoning = requirements.get("zoning_statuses")
     if zoning:
         try:
             values["zoning"] = frozenset(ZoningStatus(z) for z in zoning)
         except (TypeError, ValueError):
-            ignored.append("zoning")
-    industry = requirements.get("industry_code")
-    if isinstance(industry, str) and industry:
-        values["industry_code"] = industry
-    elif industry:
-        ignored.append("industry_code")
-    preferred = requirements.get("preferred_municipality_codes")
+            ignored.append("zoning_statuses")
+    if industry_code:
+        values["industry_code"] = industry_code
+    preferred = requirements.get("municipality_codes")
     if isinstance(preferred, list) and all(isinstance(c, str) for c in preferred):
-        values["preferred_municipality_codes"] = frozenset(preferred)
+        if preferred:
+            values["preferred_municipality_codes"] = frozenset(preferred)
     elif preferred:
-        ignored.append("preferred_municipality_codes")
+        ignored.append("municipality_codes")
     return RequirementProfile(**values), ignored
 
 
@@ -100,7 +102,7 @@ def matching_sites(db: Session, actor: Actor, lead_id: uuid.UUID, limit: int = 5
     lead = db.scalar(select(Lead).where(Lead.id == lead_id, leads_with_need_to_know(actor)))
     if lead is None:
         raise NotFound("No such lead.")
-    profile, ignored = profile_from_requirements(lead.requirements or {})
+    profile, ignored = profile_from_requirements(lead.requirements or {}, lead.industry_code)
     sites = list(
         db.scalars(select(Site).where(sites_visible_to(actor), Site.status.in_(_MATCHED_STATUSES)))
     )

@@ -107,7 +107,7 @@ def _linked_leads(db: Session, contact_id: uuid.UUID) -> list[tuple[Lead, str | 
         .where(LeadContact.contact_id == contact_id)
         .order_by(Lead.code_name)
     )
-    return [(lead, role) for lead, role in rows.tuples()]
+    return [(lead, role) for lead, role in rows]
 
 
 def _audit(entry: AuditEntry) -> dict[str, Any]:

@@ -161,3 +161,22 @@ def test_lead_page_shows_the_three_best_matching_sites_with_scores(
     assert "Small plot" not in summary
     assert all(f"/sites/{s.id}" in page.text for s in big[:1])
     assert client.get(f"/leads/{lead.id}/matching-sites").status_code == 200
+
+
+def test_linking_a_contact_to_a_lead_is_audited(client, factory, db) -> None:
+    from app.db.models import Contact
+    from app.domain.access import Role
+    from app.services.audit import entries_for
+
+    coordinator, headers = factory.api_user(Role.COORDINATOR)
+    lead = factory.lead(owner=coordinator)
+    contact = Contact(full_name="Audit Person", lawful_basis="legitimate_interest", source="test")
+    db.add(contact)
+    db.commit()
+    response = client.put(
+        f"/api/v1/leads/{lead.id}/contacts/{contact.id}", headers=headers, json={"role": "CFO"}
+    )
+    assert response.status_code == 200, response.text
+    (entry,) = entries_for(db, "lead_contacts", f"{lead.id}:{contact.id}")
+    assert (entry.action, entry.actor_user_id) == ("create", coordinator.id)
+    assert entry.changes["role"] == [None, "CFO"]

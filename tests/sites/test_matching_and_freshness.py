@@ -45,17 +45,17 @@ def test_sites_are_ranked_with_reasons(client: TestClient, factory: Factory, db:
     )
     _site(factory, db, [], status="archived", name_fi="Arkistoitu")
     lead = factory.lead(
+        industry_code="ict_data_centres",
         requirements={
             "min_area_ha": 5,
             "min_power_mw": "20",
             "needs_rail": True,
-            "industry_code": "ict_data_centres",
-            "preferred_municipality_codes": ["205"],
-            "zoning": ["not_a_zoning"],
-        }
+            "municipality_codes": ["205"],
+            "zoning_statuses": ["not_a_zoning"],
+        },
     )
     body = client.get(f"/api/v1/leads/{lead.id}/matching-sites", headers=headers).json()
-    assert body["ignored_requirements"] == ["zoning"]
+    assert body["ignored_requirements"] == ["zoning_statuses"]
     assert [(i["name_fi"], i["score"]) for i in body["items"]] == [
         ("Iso datakeskustontti", 88),
         ("Pieni tontti", 0),
@@ -118,3 +118,40 @@ def test_verify_clears_flags_and_brings_the_site_back(
     verified = client.post(f"/api/v1/sites/{old.id}/verify", headers=headers).json()
     assert (verified["stale_flagged_at"], verified["expired_at"]) == (None, None)
     assert site_service.public_site(db, settings, old.slug).site.id == old.id
+
+
+def test_requirements_entered_through_the_pipeline_are_all_matched(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.COORDINATOR)
+    _site(
+        factory,
+        db,
+        ["forest_bioeconomy"],
+        municipality="578",
+        name_fi="Paltamon tontti",
+        area_ha=80.0,
+        zoning_status="detailed_plan",
+    )
+    created = client.post(
+        "/api/v1/leads",
+        headers=headers,
+        json={
+            "title": "Biorefinery",
+            "investment_type": "greenfield_fdi",
+            "source": "own_prospecting",
+            "industry_code": "forest_bioeconomy",
+            "requirements": {
+                "min_area_ha": 50,
+                "zoning_statuses": ["detailed_plan"],
+                "municipality_codes": ["578"],
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = client.get(
+        f"/api/v1/leads/{created.json()['id']}/matching-sites", headers=headers
+    ).json()
+    assert body["ignored_requirements"] == []
+    assert body["items"][0]["name_fi"] == "Paltamon tontti"
+    assert set(body["items"][0]["met"]) == {"area", "zoning", "industry", "municipality"}

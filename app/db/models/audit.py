@@ -31,6 +31,7 @@ class AuditEntry(Base):
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(10))
     entity_type: Mapped[str] = mapped_column(String(60))
-    entity_id: Mapped[str] = mapped_column(String(64))
+    # Wide enough for a composite key of two UUIDs ("lead:contact").
+    entity_id: Mapped[str] = mapped_column(String(100))
     # {"field": [before, after]}; for a create `before` is null, for a delete `after` is.
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -103,7 +103,7 @@ class LeadStageChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class LeadMunicipality(Base):
+class LeadMunicipality(Audited, Base):
     """A candidate municipality of a lead."""
 
     __tablename__ = "lead_municipalities"
@@ -116,7 +116,7 @@ class LeadMunicipality(Base):
     )
 
 
-class LeadSite(Base):
+class LeadSite(Audited, Base):
     """A candidate site of a lead."""
 
     __tablename__ = "lead_sites"
@@ -129,7 +129,7 @@ class LeadSite(Base):
     )
 
 
-class LeadContact(Base):
+class LeadContact(Audited, Base):
     __tablename__ = "lead_contacts"
 
     lead_id: Mapped[uuid.UUID] = mapped_column(
