@@ -1,6 +1,6 @@
 """Benchmark (not a test): dry run and apply of a generated 1,000-site XLSX package
-with coordinates in ETRS-TM35FIN (EPSG:3067), on a scratch SQLite database or the one
-in BENCH_DATABASE_URL (which must be empty: the schema is created there).
+with coordinates in ETRS-TM35FIN (EPSG:3067), on a scratch PostgreSQL database on the
+server of BENCH_DATABASE_URL, or on a scratch SQLite file when none is set.
 
     .venv/bin/python scripts/bench_site_import.py [SITES]
 
@@ -11,7 +11,6 @@ so you can see whether memory grows with the number of sites.
 from __future__ import annotations
 
 import io
-import os
 import sys
 import tempfile
 import time
@@ -29,6 +28,8 @@ from app.services import packages
 from app.services.auth import actor_for
 from app.services.reference import ensure_reference_data
 from app.storage import LocalStorage
+
+from benchlib import bench_server_url, scratch_database
 
 HEADER = [
     "external_ref", "kind", "name_fi", "name_en", "municipality_code", "crs", "easting",
@@ -96,10 +97,14 @@ def run(count: int, url: str, storage_dir: Path) -> None:
 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    server = bench_server_url()
     with tempfile.TemporaryDirectory() as tmp:
         for n in (count // 4, count):
-            url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{n}.db"
-            run(n, url, Path(tmp) / "storage")
+            if server is None:
+                run(n, f"sqlite:///{tmp}/bench-{n}.db", Path(tmp) / f"storage-{n}")
+                continue
+            with scratch_database(server, "bench_sites") as url:
+                run(n, url, Path(tmp) / f"storage-{n}")
     return 0
 
 
