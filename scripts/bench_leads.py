@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ from app.services import auth, users  # noqa: E402
 from app.services.auth import actor_for  # noqa: E402
 from app.services.leads import LeadFilters, _sort_clause, lead_list_query  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
+
+from benchlib import bench_server_url, scratch_database  # noqa: E402
 
 STAGES = ["identified", "contacted", "qualified", "site_search", "site_visit", "negotiation"]
 INDUSTRIES = ["forest_bioeconomy", "mining_chemicals", "ict_data_centres", "tourism", "food"]
@@ -147,15 +149,15 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not base or not base.startswith("postgresql"):
+    base = bench_server_url()
+    if base is None:
         print("Set BENCH_DATABASE_URL to a PostgreSQL URL (any database on the server).")
         return 2
-    name = f"bench_leads_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    with scratch_database(base, "bench_leads") as url:
+        return _run(url, args)
+
+
+def _run(url: str, args: argparse.Namespace) -> int:
     server = None
     try:
         started = time.perf_counter()
@@ -233,9 +235,6 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 from app.db.migrations import upgrade_to_head  # noqa: E402
 from app.db.session import make_engine  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
+
+from benchlib import bench_server_url, scratch_database  # noqa: E402
 
 PORTAL_PORT, STATIC_PORT = 8766, 8767
 MUNICIPALITIES = ["105", "205", "290", "578", "620", "697", "765", "777"]
@@ -166,15 +167,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not base or not base.startswith("postgresql"):
+    base = bench_server_url()
+    if base is None:
         print("Set BENCH_DATABASE_URL to a PostgreSQL URL (any database on the server).")
         return 2
-    name = f"bench_portal_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    with scratch_database(base, "bench_portal") as url:
+        return _run(url, args)
+
+
+def _run(url: str, args: argparse.Namespace) -> int:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         started = time.perf_counter()
@@ -230,9 +231,6 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

@@ -16,20 +16,15 @@ the others (p95 and total time with it / without it).
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import statistics
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from app.db.audit import bind_actor
 from app.db.migrations import upgrade_to_head
@@ -40,6 +35,8 @@ from app.services.reference import ensure_reference_data
 from app.services.sites import helsinki_today
 from app.services.syndication import SyndicationWorker, encrypt, record_site_event
 from app.settings import Settings
+
+from benchlib import bench_server_url, scratch_database
 
 RECEIVERS = 8
 SITES = 100
@@ -73,28 +70,13 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
-@contextmanager
-def scratch_database(base_url: str) -> Iterator[str]:
-    url = make_url(base_url)
-    name = f"bench_synd_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float]:
-    with scratch_database(base_url) as url:
+    with scratch_database(base_url, "bench_synd") as url:
         engine = make_engine(url, pool_size=30, max_overflow=10)
         upgrade_to_head(engine)
         settings = Settings(
@@ -187,8 +169,8 @@ def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float
 
 
 def main() -> int:
-    base_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not base_url or not base_url.startswith("postgresql"):
+    base_url = bench_server_url()
+    if base_url is None:
         print("Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL.")
         return 1
     changes = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
