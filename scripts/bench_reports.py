@@ -61,6 +61,9 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
         moment = created
         previous = None
         for stage in path:
+            if previous is not None:
+                # What record_stage_change writes for a change after the last one.
+                changes[-1]["ended_at"] = moment
             changes.append(
                 {
                     "id": uuid.uuid4(),
@@ -68,6 +71,7 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
                     "from_stage": previous,
                     "to_stage": stage,
                     "at": moment,
+                    "ended_at": None,
                 }
             )
             previous = stage

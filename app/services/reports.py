@@ -19,12 +19,14 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    Subquery,
     and_,
     case,
     cast,
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -105,26 +107,49 @@ class _StageFigures:
     lost: list[CountRow]
 
 
+def _medians(db: Session, spent: Subquery) -> Select[Any]:
+    """("median", stage, 0, NULL, median seconds) per stage of the (stage_code, seconds)
+    rows: the middle value, or the mean of the two middle values of an even count.
+
+    Ranked as floats, the value the median is taken of: sorting exact decimals is slow."""
+    seconds = cast(spent.c.seconds, Float)
+    head = (literal("median"), spent.c.stage_code, literal(0), cast(null(), BigInteger))
+    if db.get_bind().dialect.name == "postgresql":
+        # The lower middle counted from either end: the same value for an odd count,
+        # the two middle values for an even one (as the ranks below pick them).
+        lower = func.percentile_disc(0.5).within_group(seconds)
+        upper = func.percentile_disc(0.5).within_group(seconds.desc())
+        return select(*head, ((lower + upper) / 2).label("seconds")).group_by(spent.c.stage_code)
+    ranked = select(
+        spent.c.stage_code,
+        seconds.label("seconds"),
+        func.row_number().over(partition_by=spent.c.stage_code, order_by=seconds).label("rn"),
+        func.count().over(partition_by=spent.c.stage_code).label("n"),
+    ).subquery()
+    return (
+        select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
+        .add_columns(func.avg(ranked.c.seconds))
+        .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
+        .group_by(ranked.c.stage_code)
+    )
+
+
 def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _StageFigures:
-    """All figures of the stage log in one statement: the log is read once, per lead in
-    (at, id) order, into the visits every part of the statement shares."""
+    """All figures of the stage log in one statement, from the visits begun before the
+    end of the date, each with its stored end."""
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
-    visits = targets.visits_before(moment).cte("visits")
+    visits = targets.visits_before(moment).subquery("visits")
     visible = lead_rows_visible_to(actor, visits.c.lead_id)
     no_seconds = cast(null(), Float)
 
-    # On the date: the current stage from today on, else the last visit begun before it.
+    # On the date: the current stage from today on, else the visit going on at its end.
     in_stage = select(literal("in_stage"))
     lost = select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
     if as_of >= today:
         stage_code: Any = Lead.stage_code
     else:
-        at = (
-            select(visits.c.lead_id, visits.c.stage_code)
-            .where(visits.c.next_at.is_(None))
-            .subquery()
-        )
+        at = targets.stages_at(moment)
         stage_code = at.c.stage_code
         in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
         lost = lost.select_from(at).join(Lead, Lead.id == at.c.lead_id)
@@ -155,11 +180,10 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(Stage.code)
     )
 
-    # Each visit lasts until the next change, or until the report date for the last one.
+    # A visit counts until it ended, or until the report date if it had not by then.
     visit_end = case(
-        (visits.c.next_at.is_(None), _utc(now)),
-        (visits.c.next_at > now, _utc(now)),
-        else_=visits.c.next_at,
+        (or_(visits.c.ended_at.is_(None), visits.c.ended_at > now), _utc(now)),
+        else_=visits.c.ended_at,
     )
     spent = (
         select(
@@ -170,25 +194,9 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(visits.c.lead_id, visits.c.stage_code)
         .subquery()
     )
-    # Ranked as floats, the value the median is taken of: sorting exact decimals is slow,
-    # and so is comparing the stage codes by the database's locale.
-    seconds = cast(spent.c.seconds, Float)
-    stage = _bytewise(db, spent.c.stage_code)
-    ranked = select(
-        spent.c.stage_code,
-        seconds.label("seconds"),
-        func.row_number().over(partition_by=stage, order_by=seconds).label("rn"),
-        func.count().over(partition_by=stage).label("n"),
-    ).subquery()
-    medians = (
-        select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
-        .add_columns(func.avg(ranked.c.seconds))
-        .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
-        .group_by(ranked.c.stage_code)
-    )
 
     figures = _StageFigures({}, {}, {}, [])
-    rows: list[Any] = list(db.execute(union_all(in_stage, lost, reached, medians)))
+    rows: list[Any] = list(db.execute(union_all(in_stage, lost, reached, _medians(db, spent))))
     for part, key, count, capex, seconds in rows:
         if part == "in_stage":
             figures.in_stage[key] = (count, int(capex or 0))
