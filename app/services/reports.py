@@ -15,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Float,
+    Interval,
     Select,
     Subquery,
     and_,
@@ -28,8 +30,10 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,6 +77,8 @@ from app.services.targets import (
 )
 
 FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
+# Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
+MIDDLE_ABOVE = 0.5 + 1e-9
 # The forum documents list at most this many leads behind the figures, largest first.
 DOCUMENT_LEAD_LIMIT = 500
 
@@ -81,19 +87,12 @@ def _utc(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _total_seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
-    """Sum of (end - start) in seconds over a group. PostgreSQL sums the intervals and
-    converts once: the same exact figure as summing each visit's seconds, at less cost."""
+def _time_spent(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
+    """Sum of (end - start) over a group: an interval on PostgreSQL, which sums exactly
+    and orders by length; seconds on SQLite."""
     if db.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", func.sum(end - start))
+        return func.sum(end - start)
     return func.sum((func.julianday(end) - func.julianday(start)) * 86_400)
-
-
-def _bytewise(db: Session, column: ColumnElement[str]) -> ColumnElement[str]:
-    """The column compared byte by byte (SQLite always does, PostgreSQL by locale)."""
-    if db.get_bind().dialect.name == "postgresql":
-        return column.collate("C")
-    return column
 
 
 @dataclass(frozen=True)
@@ -108,18 +107,37 @@ class _StageFigures:
 
 
 def _medians(db: Session, spent: Subquery) -> Select[Any]:
-    """("median", stage, 0, NULL, median seconds) per stage of the (stage_code, seconds)
-    rows: the middle value, or the mean of the two middle values of an even count.
-
-    Ranked as floats, the value the median is taken of: sorting exact decimals is slow."""
-    seconds = cast(spent.c.seconds, Float)
-    head = (literal("median"), spent.c.stage_code, literal(0), cast(null(), BigInteger))
+    """("median", stage, 0, NULL, median seconds) per stage of the (stage_code, spent)
+    rows: the middle value, or the mean of the two middle values of an even count, each
+    taken as a float of seconds."""
     if db.get_bind().dialect.name == "postgresql":
-        # The lower middle counted from either end: the same value for an odd count,
-        # the two middle values for an even one (as the ranks below pick them).
-        lower = func.percentile_disc(0.5).within_group(seconds)
-        upper = func.percentile_disc(0.5).within_group(seconds.desc())
-        return select(*head, ((lower + upper) / 2).label("seconds")).group_by(spent.c.stage_code)
+        # Both middle values from one sort of the intervals: percentile_disc(f) is the
+        # value of rank ceil(f·n), so 0.5 gives rank ceil(n/2) and MIDDLE_ABOVE rank
+        # floor(n/2) + 1 — the ranks SQLite picks below — for any count under 5·10^8.
+        # Only those two are converted to seconds; the conversion keeps the order.
+        middles = (
+            select(
+                spent.c.stage_code,
+                type_coerce(
+                    func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(spent.c.spent),
+                    ARRAY(Interval),
+                ).label("middles"),
+            )
+            .group_by(spent.c.stage_code)
+            .subquery()
+        )
+        lower, upper = (
+            cast(func.extract("epoch", middles.c.middles[rank]), Float) for rank in (1, 2)
+        )
+        return select(
+            literal("median"),
+            middles.c.stage_code,
+            literal(0),
+            cast(null(), BigInteger),
+            (lower + upper) / 2,
+        )
+    # Ranked as floats, the value the median is taken of.
+    seconds = cast(spent.c.spent, Float)
     ranked = select(
         spent.c.stage_code,
         seconds.label("seconds"),
@@ -165,6 +183,8 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(Lead.lost_reason_code)
     )
 
+    # A lead has reached every funnel stage up to the furthest it visited: the leads are
+    # counted per furthest stage, then summed over the stages at or beyond each.
     furthest = (
         select(visits.c.lead_id, func.max(Stage.sort_order).label("furthest"))
         .join(Stage, Stage.code == visits.c.stage_code)
@@ -172,10 +192,15 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(visits.c.lead_id)
         .subquery()
     )
+    per_furthest = (
+        select(furthest.c.furthest, func.count().label("leads"))
+        .group_by(furthest.c.furthest)
+        .subquery()
+    )
     reached = (
-        select(literal("reached"), Stage.code, func.count(), cast(null(), BigInteger))
-        .add_columns(no_seconds)
-        .join(furthest, furthest.c.furthest >= Stage.sort_order)
+        select(literal("reached"), Stage.code, cast(func.sum(per_furthest.c.leads), BigInteger))
+        .add_columns(cast(null(), BigInteger), no_seconds)
+        .join(per_furthest, per_furthest.c.furthest >= Stage.sort_order)
         .where(Stage.kind.in_(FUNNEL_KINDS))
         .group_by(Stage.code)
     )
@@ -188,10 +213,10 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
     spent = (
         select(
             visits.c.stage_code,
-            _total_seconds(db, visits.c.at, visit_end).label("seconds"),
+            _time_spent(db, visits.c.at, visit_end).label("spent"),
         )
         .where(visible)
-        .group_by(visits.c.lead_id, visits.c.stage_code)
+        .group_by(visits.c.stage_code, visits.c.lead_id)
         .subquery()
     )
 

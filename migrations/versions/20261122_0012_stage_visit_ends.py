@@ -88,10 +88,26 @@ def upgrade() -> None:
             postgresql_where=sa.text('ended_at IS NULL'),
             sqlite_where=sa.text('ended_at IS NULL'),
         )
+        batch_op.create_index(
+            'ix_lead_stage_changes_stage_lead',
+            ['to_stage', 'lead_id', 'at', 'ended_at'],
+            unique=False,
+        )
+    if bind.dialect.name == 'postgresql':
+        # Without it the planner takes the (stage, lead) pairs for a fifth of their
+        # number and hashes and sorts them instead of reading them in index order.
+        op.execute(
+            'CREATE STATISTICS lead_stage_changes_stage_lead (ndistinct) '
+            'ON to_stage, lead_id FROM lead_stage_changes'
+        )
+        op.execute('ANALYZE lead_stage_changes')
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP STATISTICS lead_stage_changes_stage_lead')
     with op.batch_alter_table('lead_stage_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_stage_changes_stage_lead')
         batch_op.drop_index(
             'uq_lead_stage_changes_open',
             postgresql_where=sa.text('ended_at IS NULL'),
