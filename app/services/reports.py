@@ -330,24 +330,27 @@ def _activity(
         .group_by(events.c.lead_id)
         .cte("per_lead")
     )
-    sole = sole_candidates()
-    municipality = attributed_municipality(sole)
-    by_owner = (
-        select(literal("owner"), User.full_name, func.sum(per_lead.c.events))
+    # Each worked-on lead is looked up once, with its owner and where it counts.
+    sole = sole_candidates(select(per_lead.c.lead_id))
+    worked = (
+        select(
+            per_lead.c.events,
+            User.full_name.label("owner"),
+            attributed_municipality(sole).label("municipality"),
+        )
         .select_from(per_lead)
         .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
-        .where(leads_visible_to(actor))
-        .group_by(User.full_name)
-    )
-    by_municipality = (
-        select(literal("municipality"), municipality, func.sum(per_lead.c.events))
-        .select_from(per_lead)
-        .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
         .where(leads_visible_to(actor))
-        .group_by(municipality)
+        .cte("worked")
     )
+    by_owner = select(literal("owner"), worked.c.owner, func.sum(worked.c.events)).group_by(
+        worked.c.owner
+    )
+    by_municipality = select(
+        literal("municipality"), worked.c.municipality, func.sum(worked.c.events)
+    ).group_by(worked.c.municipality)
     counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
     rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
     for part, key, n in rows:
@@ -390,12 +393,11 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     lost = grouped(
         select(lost_at, func.count(func.distinct(LeadStageChange.lead_id)))
         .join(Stage, Stage.code == LeadStageChange.to_stage)
-        .join(Lead, Lead.id == LeadStageChange.lead_id)
         .where(
             LeadStageChange.at >= first,
             LeadStageChange.at < last,
             Stage.kind == StageKind.LOST.value,
-            leads_visible_to(actor),
+            lead_rows_visible_to(actor, LeadStageChange.lead_id.expression),
         )
         .group_by(lost_at)
     )
@@ -404,8 +406,11 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     activity = grouped(
         select(event_year, func.count())
         .select_from(events)
-        .join(Lead, Lead.id == events.c.lead_id)
-        .where(events.c.at >= first, events.c.at < last, leads_visible_to(actor))
+        .where(
+            events.c.at >= first,
+            events.c.at < last,
+            lead_rows_visible_to(actor, events.c.lead_id),
+        )
         .group_by(event_year)
     )
     return [

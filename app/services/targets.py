@@ -215,17 +215,16 @@ def tune_for_reports(db: Session) -> None:
         db.execute(text("SET LOCAL jit = off"))
 
 
-def sole_candidates() -> Subquery:
-    """(lead_id, municipality_code) of leads with exactly one candidate municipality."""
-    return (
-        select(
-            LeadMunicipality.lead_id.label("lead_id"),
-            func.min(LeadMunicipality.municipality_code).label("municipality_code"),
-        )
-        .group_by(LeadMunicipality.lead_id)
-        .having(func.count() == 1)
-        .subquery()
+def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
+    """(lead_id, municipality_code) of leads with exactly one candidate municipality;
+    only of the leads `of_leads` selects (lead ids), if given."""
+    candidates = select(
+        LeadMunicipality.lead_id.label("lead_id"),
+        func.min(LeadMunicipality.municipality_code).label("municipality_code"),
     )
+    if of_leads is not None:
+        candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
+    return candidates.group_by(LeadMunicipality.lead_id).having(func.count() == 1).subquery()
 
 
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
