@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, exists, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db.migrations import upgrade_to_head
 from app.db.models import (
@@ -128,6 +128,27 @@ def _flush(db: Session, leads: list, changes: list, candidates: list) -> None:
     candidates.clear()
 
 
+def _tiled(db: Session, leads: int) -> bool:
+    """One open visit per lead, and every other visit ends where another one begins."""
+    open_visits = db.scalar(
+        select(text("count(*)"))
+        .select_from(LeadStageChange)
+        .where(LeadStageChange.ended_at.is_(None))
+    )
+    ended = aliased(LeadStageChange)
+    loose_ends = db.scalar(
+        select(text("count(*)"))
+        .select_from(ended)
+        .where(
+            ended.ended_at.is_not(None),
+            ~exists().where(
+                LeadStageChange.lead_id == ended.lead_id, LeadStageChange.at == ended.ended_at
+            ),
+        )
+    )
+    return open_visits == leads and loose_ends == 0
+
+
 def _time(label: str, runs: int, work: Callable[[], object]) -> float:
     work()  # warm-up: plans and caches
     samples = []
@@ -166,6 +187,7 @@ def main() -> int:
                 f"{args.leads} leads, {logs} stage changes loaded in "
                 f"{time.perf_counter() - began:.1f} s"
             )
+            print(f"stage log tiles time: {_tiled(db, args.leads)}")
             target_id = db.scalar(select(InvestmentTarget.id).limit(1))
             assert target_id is not None
             today = datetime.now(UTC).date()

@@ -80,7 +80,6 @@ def upgrade() -> None:
     with op.batch_alter_table('lead_stage_changes', schema=None) as batch_op:
         batch_op.create_check_constraint(
             op.f('ck_lead_stage_changes_ends_after_start'), 'ended_at IS NULL OR ended_at >= at')
-        batch_op.create_index('ix_lead_stage_changes_ended_at', ['ended_at', 'at'], unique=False)
         batch_op.create_index(
             'uq_lead_stage_changes_open',
             ['lead_id'],
@@ -113,6 +112,5 @@ def downgrade() -> None:
             postgresql_where=sa.text('ended_at IS NULL'),
             sqlite_where=sa.text('ended_at IS NULL'),
         )
-        batch_op.drop_index('ix_lead_stage_changes_ended_at')
         batch_op.drop_constraint(op.f('ck_lead_stage_changes_ends_after_start'), type_='check')
         batch_op.drop_column('ended_at')
