@@ -21,6 +21,7 @@ from sqlalchemy import (
     Float,
     Interval,
     Select,
+    String,
     Subquery,
     and_,
     case,
@@ -107,7 +108,7 @@ class _StageFigures:
 
 
 def _medians(db: Session, spent: Subquery) -> Select[Any]:
-    """("median", stage, 0, NULL, median seconds) per stage of the (stage_code, spent)
+    """("median", stage, NULL, 0, NULL, median seconds) per stage of the (stage_code, spent)
     rows: the middle value, or the mean of the two middle values of an even count, each
     taken as a float of seconds."""
     if db.get_bind().dialect.name == "postgresql":
@@ -132,6 +133,7 @@ def _medians(db: Session, spent: Subquery) -> Select[Any]:
         return select(
             literal("median"),
             middles.c.stage_code,
+            cast(null(), String),
             literal(0),
             cast(null(), BigInteger),
             (lower + upper) / 2,
@@ -145,42 +147,42 @@ def _medians(db: Session, spent: Subquery) -> Select[Any]:
         func.count().over(partition_by=spent.c.stage_code).label("n"),
     ).subquery()
     return (
-        select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
+        select(literal("median"), ranked.c.stage_code, cast(null(), String), literal(0))
+        .add_columns(cast(null(), BigInteger))
         .add_columns(func.avg(ranked.c.seconds))
         .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
         .group_by(ranked.c.stage_code)
     )
 
 
-def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _StageFigures:
+def _stage_figures(
+    db: Session, actor: Actor, as_of: date, today: date, stages: list[Stage]
+) -> _StageFigures:
     """All figures of the stage log in one statement, from the visits begun before the
     end of the date, each with its stored end."""
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
     visits = targets.visits_before(moment).subquery("visits")
     visible = lead_rows_visible_to(actor, visits.c.lead_id)
+    no_reason = cast(null(), String)
+    no_amount = cast(null(), BigInteger)
     no_seconds = cast(null(), Float)
 
-    # On the date: the current stage from today on, else the visit going on at its end.
+    # On the date: the current stage from today on, else the visit going on at its end;
+    # per stage and lost reason, which gives both the funnel and the lost leads.
     in_stage = select(literal("in_stage"))
-    lost = select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
     if as_of >= today:
         stage_code: Any = Lead.stage_code
     else:
         at = targets.stages_at(moment)
         stage_code = at.c.stage_code
         in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
-        lost = lost.select_from(at).join(Lead, Lead.id == at.c.lead_id)
     in_stage = (
-        in_stage.add_columns(stage_code, func.count(), func.sum(Lead.capex_eur), no_seconds)
+        in_stage.add_columns(
+            stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
+        )
         .where(leads_visible_to(actor))
-        .group_by(stage_code)
-    )
-    lost = (
-        lost.add_columns(no_seconds)
-        .join(Stage, Stage.code == stage_code)
-        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
-        .group_by(Lead.lost_reason_code)
+        .group_by(stage_code, Lead.lost_reason_code)
     )
 
     # A lead has reached every funnel stage up to the furthest it visited: the leads are
@@ -198,8 +200,8 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .subquery()
     )
     reached = (
-        select(literal("reached"), Stage.code, cast(func.sum(per_furthest.c.leads), BigInteger))
-        .add_columns(cast(null(), BigInteger), no_seconds)
+        select(literal("reached"), Stage.code, no_reason)
+        .add_columns(cast(func.sum(per_furthest.c.leads), BigInteger), no_amount, no_seconds)
         .join(per_furthest, per_furthest.c.furthest >= Stage.sort_order)
         .where(Stage.kind.in_(FUNNEL_KINDS))
         .group_by(Stage.code)
@@ -220,23 +222,31 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .subquery()
     )
 
+    lost_stages = {stage.code for stage in stages if stage.kind == StageKind.LOST.value}
     figures = _StageFigures({}, {}, {}, [])
-    rows: list[Any] = list(db.execute(union_all(in_stage, lost, reached, _medians(db, spent))))
-    for part, key, count, capex, seconds in rows:
+    lost: dict[str | None, tuple[int, int]] = {}
+    rows: list[Any] = list(db.execute(union_all(in_stage, reached, _medians(db, spent))))
+    for part, key, reason, count, capex, seconds in rows:
         if part == "in_stage":
-            figures.in_stage[key] = (count, int(capex or 0))
-        elif part == "lost":
-            figures.lost.append(CountRow(key, count, int(capex or 0)))
+            figures.in_stage[key] = _plus(figures.in_stage.get(key), count, capex)
+            if key in lost_stages:
+                lost[reason] = _plus(lost.get(reason), count, capex)
         elif part == "reached":
             figures.reached[key] = count
         else:
             figures.median_seconds[key] = seconds
+    figures.lost.extend(CountRow(reason, *sums) for reason, sums in lost.items())
     figures.lost.sort(key=lambda row: (-row.leads, row.key or ""))
     return figures
 
 
-def _funnel(db: Session, logged: _StageFigures) -> list[FunnelRow]:
-    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+def _plus(sums: tuple[int, int] | None, count: int, capex: int | None) -> tuple[int, int]:
+    """(leads, amount) with one more group of leads added."""
+    leads, amount = sums or (0, 0)
+    return leads + count, amount + int(capex or 0)
+
+
+def _funnel(stages: list[Stage], logged: _StageFigures) -> list[FunnelRow]:
     funnel_codes = [s.code for s in stages if s.kind in FUNNEL_KINDS]
     reached = logged.reached
     rows = []
@@ -432,12 +442,13 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
     year_start = start_of_day_utc(date(as_of.year, 1, 1))
     year_end = end_of_day_utc(as_of)
     targets.tune_for_reports(db)
-    logged = _stage_figures(db, actor, as_of, today)
+    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+    logged = _stage_figures(db, actor, as_of, today, stages)
     new_by_month, sources = _new_by_month(db, actor, as_of)
     by_owner, by_municipality = _activity(db, actor, year_start, year_end)
     return PipelineReport(
         as_of=as_of,
-        funnel=_funnel(db, logged),
+        funnel=_funnel(stages, logged),
         new_by_month=new_by_month,
         sources=sources,
         lost_by_reason=logged.lost,
