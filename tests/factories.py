@@ -17,6 +17,7 @@ from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
+from app.services.leads import record_stage_change
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -95,8 +96,10 @@ class Factory:
         return site
 
     def lead(self, *, owner: User | None = None, stage: str = "identified", **values: Any) -> Lead:
+        """A lead in `stage` since it was created, with that first stage-log entry."""
         n = next(_counter)
-        bind_actor(self.db, actor_for(owner) if owner else SYSTEM_ACTOR)
+        actor = actor_for(owner) if owner else SYSTEM_ACTOR
+        bind_actor(self.db, actor)
         lead = Lead(
             code_name=values.pop("code_name", f"Project Test {n}"),
             title=values.pop("title", f"Test lead {n}"),
@@ -107,6 +110,8 @@ class Factory:
             **values,
         )
         self.db.add(lead)
+        self.db.flush()
+        record_stage_change(self.db, lead, stage, actor, at=lead.created_at)
         self.db.commit()
         return lead
 

@@ -21,7 +21,6 @@ from app.db.models import (
     Contact,
     Lead,
     LeadMunicipality,
-    LeadStageChange,
     Organization,
     Site,
     SiteIndustry,
@@ -34,7 +33,8 @@ from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
 from app.services import activities, clusters, events, sites, syndication, targets
-from app.services.auth import hash_password
+from app.services.auth import actor_for, hash_password
+from app.services.leads import record_stage_change
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
 
@@ -229,7 +229,7 @@ def _add_lead(
         return
     path = _stage_path(stage)
     lead = Lead(
-        code_name=code_name, stage_code=stage, owner_id=owner.id, created_at=created, **values
+        code_name=code_name, stage_code=path[0], owner_id=owner.id, created_at=created, **values
     )
     if stage == "landed":
         lead.landing_municipality_code = municipality
@@ -237,19 +237,8 @@ def _add_lead(
     db.flush()
     db.add(LeadMunicipality(lead_id=lead.id, municipality_code=municipality))
     step = timedelta(days=21)
-    previous = None
     for i, code in enumerate(path):
-        db.add(
-            LeadStageChange(
-                lead_id=lead.id,
-                from_stage=previous,
-                to_stage=code,
-                at=created + i * step,
-                actor_user_id=owner.id,
-            )
-        )
-        previous = code
-    lead.stage_changed_at = created + (len(path) - 1) * step
+        record_stage_change(db, lead, code, actor_for(owner), at=created + i * step)
     lead.last_activity_at = lead.stage_changed_at
     report.count("leads")
 

@@ -667,16 +667,7 @@ def add_lead(db: Session, actor: Actor, cleaned: dict[str, Any], links: LeadLink
         last_activity_at=now,
     )
     db.add(lead)
-    db.flush()
-    db.add(
-        LeadStageChange(
-            lead_id=lead.id,
-            from_stage=None,
-            to_stage=lead.stage_code,
-            at=now,
-            actor_user_id=actor.user_id,
-        )
-    )
+    record_stage_change(db, lead, lead.stage_code, actor, at=now)
     db.add_all(LeadMunicipality(lead_id=lead.id, municipality_code=c) for c in municipality_codes)
     db.add_all(LeadContact(lead_id=lead.id, contact_id=c) for c in links.contact_ids or [])
     db.add_all(LeadSite(lead_id=lead.id, site_id=s) for s in links.site_ids or [])
@@ -912,18 +903,61 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
     landing = plan.new_state.landing_municipality_code
     if landing and landing not in plan.new_state.candidate_municipality_codes:
         db.add(LeadMunicipality(lead_id=lead.id, municipality_code=landing))
-    db.add(
-        LeadStageChange(
-            lead_id=lead.id,
-            from_stage=plan.from_stage,
-            to_stage=plan.to_stage,
-            at=now,
-            actor_user_id=actor.user_id,
-            note=plan.note,
-        )
-    )
+    record_stage_change(db, lead, plan.to_stage, actor, note=plan.note, at=now)
     db.commit()
     return lead
+
+
+def record_stage_change(
+    db: Session,
+    lead: Lead,
+    to_stage: str,
+    actor: Actor,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> LeadStageChange:
+    """Log that `lead` entered `to_stage` at `at` (default now); no commit.
+
+    The one writer of the stage log, so its visits keep tiling time: the visit going on
+    at `at` ends there and the new one lasts until that visit would have ended — open,
+    and the lead's current stage, unless a later change is already logged (history
+    entered afterwards, e.g. by an import)."""
+    moment = at or utcnow()
+    if lead.id is None:
+        db.add(lead)
+        db.flush()
+    # Changes of one lead wait for each other: the second sees the first's visit.
+    db.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update())
+    log = LeadStageChange.lead_id == lead.id
+    going_on = db.scalar(
+        select(LeadStageChange).where(
+            log,
+            LeadStageChange.at <= moment,
+            or_(LeadStageChange.ended_at.is_(None), LeadStageChange.ended_at > moment),
+        )
+    )
+    if going_on is not None:
+        ends = going_on.ended_at
+        going_on.ended_at = moment
+        # The visit is closed before the new one opens: one open visit per lead.
+        db.flush()
+    else:
+        ends = db.scalar(select(func.min(LeadStageChange.at)).where(log))
+    change = LeadStageChange(
+        lead_id=lead.id,
+        from_stage=going_on.to_stage if going_on is not None else None,
+        to_stage=to_stage,
+        at=moment,
+        ended_at=ends,
+        actor_user_id=actor.user_id,
+        note=note,
+    )
+    db.add(change)
+    if ends is None:
+        lead.stage_code = to_stage
+        lead.stage_changed_at = moment
+    db.flush()
+    return change
 
 
 def stage_durations(db: Session, actor: Actor, lead_id: uuid.UUID) -> dict[str, timedelta]:

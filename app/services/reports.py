@@ -15,19 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Float,
+    Interval,
     Select,
+    String,
+    Subquery,
     and_,
     case,
     cast,
     func,
     literal,
     null,
+    or_,
     select,
+    type_coerce,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +78,8 @@ from app.services.targets import (
 )
 
 FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
+# Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
+MIDDLE_ABOVE = 0.5 + 1e-9
 # The forum documents list at most this many leads behind the figures, largest first.
 DOCUMENT_LEAD_LIMIT = 500
 
@@ -79,19 +88,12 @@ def _utc(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _total_seconds(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
-    """Sum of (end - start) in seconds over a group. PostgreSQL sums the intervals and
-    converts once: the same exact figure as summing each visit's seconds, at less cost."""
+def _time_spent(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
+    """Sum of (end - start) over a group: an interval on PostgreSQL, which sums exactly
+    and orders by length; seconds on SQLite."""
     if db.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", func.sum(end - start))
+        return func.sum(end - start)
     return func.sum((func.julianday(end) - func.julianday(start)) * 86_400)
-
-
-def _bytewise(db: Session, column: ColumnElement[str]) -> ColumnElement[str]:
-    """The column compared byte by byte (SQLite always does, PostgreSQL by locale)."""
-    if db.get_bind().dialect.name == "postgresql":
-        return column.collate("C")
-    return column
 
 
 @dataclass(frozen=True)
@@ -105,41 +107,86 @@ class _StageFigures:
     lost: list[CountRow]
 
 
-def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _StageFigures:
-    """All figures of the stage log in one statement: the log is read once, per lead in
-    (at, id) order, into the visits every part of the statement shares."""
+def _medians(db: Session, spent: Subquery) -> Select[Any]:
+    """("median", stage, NULL, 0, NULL, median seconds) per stage of the (stage_code, spent)
+    rows: the middle value, or the mean of the two middle values of an even count, each
+    taken as a float of seconds."""
+    if db.get_bind().dialect.name == "postgresql":
+        # Both middle values from one sort of the intervals: percentile_disc(f) is the
+        # value of rank ceil(f·n), so 0.5 gives rank ceil(n/2) and MIDDLE_ABOVE rank
+        # floor(n/2) + 1 — the ranks SQLite picks below — for any count under 5·10^8.
+        # Only those two are converted to seconds; the conversion keeps the order.
+        middles = (
+            select(
+                spent.c.stage_code,
+                type_coerce(
+                    func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(spent.c.spent),
+                    ARRAY(Interval),
+                ).label("middles"),
+            )
+            .group_by(spent.c.stage_code)
+            .subquery()
+        )
+        lower, upper = (
+            cast(func.extract("epoch", middles.c.middles[rank]), Float) for rank in (1, 2)
+        )
+        return select(
+            literal("median"),
+            middles.c.stage_code,
+            cast(null(), String),
+            literal(0),
+            cast(null(), BigInteger),
+            (lower + upper) / 2,
+        )
+    # Ranked as floats, the value the median is taken of.
+    seconds = cast(spent.c.spent, Float)
+    ranked = select(
+        spent.c.stage_code,
+        seconds.label("seconds"),
+        func.row_number().over(partition_by=spent.c.stage_code, order_by=seconds).label("rn"),
+        func.count().over(partition_by=spent.c.stage_code).label("n"),
+    ).subquery()
+    return (
+        select(literal("median"), ranked.c.stage_code, cast(null(), String), literal(0))
+        .add_columns(cast(null(), BigInteger))
+        .add_columns(func.avg(ranked.c.seconds))
+        .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
+        .group_by(ranked.c.stage_code)
+    )
+
+
+def _stage_figures(
+    db: Session, actor: Actor, as_of: date, today: date, stages: list[Stage]
+) -> _StageFigures:
+    """All figures of the stage log in one statement, from the visits begun before the
+    end of the date, each with its stored end."""
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
-    visits = targets.visits_before(moment).cte("visits")
+    visits = targets.visits_before(moment).subquery("visits")
     visible = lead_rows_visible_to(actor, visits.c.lead_id)
+    no_reason = cast(null(), String)
+    no_amount = cast(null(), BigInteger)
     no_seconds = cast(null(), Float)
 
-    # On the date: the current stage from today on, else the last visit begun before it.
+    # On the date: the current stage from today on, else the visit going on at its end;
+    # per stage and lost reason, which gives both the funnel and the lost leads.
     in_stage = select(literal("in_stage"))
-    lost = select(literal("lost"), Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur))
     if as_of >= today:
         stage_code: Any = Lead.stage_code
     else:
-        at = (
-            select(visits.c.lead_id, visits.c.stage_code)
-            .where(visits.c.next_at.is_(None))
-            .subquery()
-        )
+        at = targets.stages_at(moment)
         stage_code = at.c.stage_code
         in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
-        lost = lost.select_from(at).join(Lead, Lead.id == at.c.lead_id)
     in_stage = (
-        in_stage.add_columns(stage_code, func.count(), func.sum(Lead.capex_eur), no_seconds)
+        in_stage.add_columns(
+            stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
+        )
         .where(leads_visible_to(actor))
-        .group_by(stage_code)
-    )
-    lost = (
-        lost.add_columns(no_seconds)
-        .join(Stage, Stage.code == stage_code)
-        .where(Stage.kind == StageKind.LOST.value, leads_visible_to(actor))
-        .group_by(Lead.lost_reason_code)
+        .group_by(stage_code, Lead.lost_reason_code)
     )
 
+    # A lead has reached every funnel stage up to the furthest it visited: the leads are
+    # counted per furthest stage, then summed over the stages at or beyond each.
     furthest = (
         select(visits.c.lead_id, func.max(Stage.sort_order).label("furthest"))
         .join(Stage, Stage.code == visits.c.stage_code)
@@ -147,63 +194,59 @@ def _stage_figures(db: Session, actor: Actor, as_of: date, today: date) -> _Stag
         .group_by(visits.c.lead_id)
         .subquery()
     )
+    per_furthest = (
+        select(furthest.c.furthest, func.count().label("leads"))
+        .group_by(furthest.c.furthest)
+        .subquery()
+    )
     reached = (
-        select(literal("reached"), Stage.code, func.count(), cast(null(), BigInteger))
-        .add_columns(no_seconds)
-        .join(furthest, furthest.c.furthest >= Stage.sort_order)
+        select(literal("reached"), Stage.code, no_reason)
+        .add_columns(cast(func.sum(per_furthest.c.leads), BigInteger), no_amount, no_seconds)
+        .join(per_furthest, per_furthest.c.furthest >= Stage.sort_order)
         .where(Stage.kind.in_(FUNNEL_KINDS))
         .group_by(Stage.code)
     )
 
-    # Each visit lasts until the next change, or until the report date for the last one.
+    # A visit counts until it ended, or until the report date if it had not by then.
     visit_end = case(
-        (visits.c.next_at.is_(None), _utc(now)),
-        (visits.c.next_at > now, _utc(now)),
-        else_=visits.c.next_at,
+        (or_(visits.c.ended_at.is_(None), visits.c.ended_at > now), _utc(now)),
+        else_=visits.c.ended_at,
     )
     spent = (
         select(
             visits.c.stage_code,
-            _total_seconds(db, visits.c.at, visit_end).label("seconds"),
+            _time_spent(db, visits.c.at, visit_end).label("spent"),
         )
         .where(visible)
-        .group_by(visits.c.lead_id, visits.c.stage_code)
+        .group_by(visits.c.stage_code, visits.c.lead_id)
         .subquery()
     )
-    # Ranked as floats, the value the median is taken of: sorting exact decimals is slow,
-    # and so is comparing the stage codes by the database's locale.
-    seconds = cast(spent.c.seconds, Float)
-    stage = _bytewise(db, spent.c.stage_code)
-    ranked = select(
-        spent.c.stage_code,
-        seconds.label("seconds"),
-        func.row_number().over(partition_by=stage, order_by=seconds).label("rn"),
-        func.count().over(partition_by=stage).label("n"),
-    ).subquery()
-    medians = (
-        select(literal("median"), ranked.c.stage_code, literal(0), cast(null(), BigInteger))
-        .add_columns(func.avg(ranked.c.seconds))
-        .where(ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
-        .group_by(ranked.c.stage_code)
-    )
 
+    lost_stages = {stage.code for stage in stages if stage.kind == StageKind.LOST.value}
     figures = _StageFigures({}, {}, {}, [])
-    rows: list[Any] = list(db.execute(union_all(in_stage, lost, reached, medians)))
-    for part, key, count, capex, seconds in rows:
+    lost: dict[str | None, tuple[int, int]] = {}
+    rows: list[Any] = list(db.execute(union_all(in_stage, reached, _medians(db, spent))))
+    for part, key, reason, count, capex, seconds in rows:
         if part == "in_stage":
-            figures.in_stage[key] = (count, int(capex or 0))
-        elif part == "lost":
-            figures.lost.append(CountRow(key, count, int(capex or 0)))
+            figures.in_stage[key] = _plus(figures.in_stage.get(key), count, capex)
+            if key in lost_stages:
+                lost[reason] = _plus(lost.get(reason), count, capex)
         elif part == "reached":
             figures.reached[key] = count
         else:
             figures.median_seconds[key] = seconds
+    figures.lost.extend(CountRow(reason, *sums) for reason, sums in lost.items())
     figures.lost.sort(key=lambda row: (-row.leads, row.key or ""))
     return figures
 
 
-def _funnel(db: Session, logged: _StageFigures) -> list[FunnelRow]:
-    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+def _plus(sums: tuple[int, int] | None, count: int, capex: int | None) -> tuple[int, int]:
+    """(leads, amount) with one more group of leads added."""
+    leads, amount = sums or (0, 0)
+    return leads + count, amount + int(capex or 0)
+
+
+def _funnel(stages: list[Stage], logged: _StageFigures) -> list[FunnelRow]:
     funnel_codes = [s.code for s in stages if s.kind in FUNNEL_KINDS]
     reached = logged.reached
     rows = []
@@ -297,24 +340,27 @@ def _activity(
         .group_by(events.c.lead_id)
         .cte("per_lead")
     )
-    sole = sole_candidates()
-    municipality = attributed_municipality(sole)
-    by_owner = (
-        select(literal("owner"), User.full_name, func.sum(per_lead.c.events))
+    # Each worked-on lead is looked up once, with its owner and where it counts.
+    sole = sole_candidates(select(per_lead.c.lead_id))
+    worked = (
+        select(
+            per_lead.c.events,
+            User.full_name.label("owner"),
+            attributed_municipality(sole).label("municipality"),
+        )
         .select_from(per_lead)
         .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
-        .where(leads_visible_to(actor))
-        .group_by(User.full_name)
-    )
-    by_municipality = (
-        select(literal("municipality"), municipality, func.sum(per_lead.c.events))
-        .select_from(per_lead)
-        .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
         .where(leads_visible_to(actor))
-        .group_by(municipality)
+        .cte("worked")
     )
+    by_owner = select(literal("owner"), worked.c.owner, func.sum(worked.c.events)).group_by(
+        worked.c.owner
+    )
+    by_municipality = select(
+        literal("municipality"), worked.c.municipality, func.sum(worked.c.events)
+    ).group_by(worked.c.municipality)
     counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
     rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
     for part, key, n in rows:
@@ -357,12 +403,11 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     lost = grouped(
         select(lost_at, func.count(func.distinct(LeadStageChange.lead_id)))
         .join(Stage, Stage.code == LeadStageChange.to_stage)
-        .join(Lead, Lead.id == LeadStageChange.lead_id)
         .where(
             LeadStageChange.at >= first,
             LeadStageChange.at < last,
             Stage.kind == StageKind.LOST.value,
-            leads_visible_to(actor),
+            lead_rows_visible_to(actor, LeadStageChange.lead_id.expression),
         )
         .group_by(lost_at)
     )
@@ -371,8 +416,11 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     activity = grouped(
         select(event_year, func.count())
         .select_from(events)
-        .join(Lead, Lead.id == events.c.lead_id)
-        .where(events.c.at >= first, events.c.at < last, leads_visible_to(actor))
+        .where(
+            events.c.at >= first,
+            events.c.at < last,
+            lead_rows_visible_to(actor, events.c.lead_id),
+        )
         .group_by(event_year)
     )
     return [
@@ -394,12 +442,13 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
     year_start = start_of_day_utc(date(as_of.year, 1, 1))
     year_end = end_of_day_utc(as_of)
     targets.tune_for_reports(db)
-    logged = _stage_figures(db, actor, as_of, today)
+    stages = list(db.scalars(select(Stage).order_by(Stage.sort_order, Stage.code)))
+    logged = _stage_figures(db, actor, as_of, today, stages)
     new_by_month, sources = _new_by_month(db, actor, as_of)
     by_owner, by_municipality = _activity(db, actor, year_start, year_end)
     return PipelineReport(
         as_of=as_of,
-        funnel=_funnel(db, logged),
+        funnel=_funnel(stages, logged),
         new_by_month=new_by_month,
         sources=sources,
         lost_by_reason=logged.lost,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Integer,
     Select,
     String,
@@ -23,11 +22,9 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     extract,
     func,
     literal,
-    null,
     or_,
     select,
     text,
@@ -176,45 +173,36 @@ def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarge
 # --- the SQL form of the counting rules ------------------------------------------------
 
 
-def visits_before(moment: datetime) -> CompoundSelect[Any]:
-    """Every stage visit begun before `moment`: (lead_id, stage_code, at, next_at).
+def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime | None]:
+    """Every stage visit begun before `moment`: (lead_id, stage_code, at, ended_at).
 
-    One pass over the stage log, read per lead in (at, id) order (its index order):
-    `next_at` is when the next logged visit began, NULL for the stage the lead was in at
-    `moment`. A lead with no log at all is taken to have been in its current stage since
-    it was created. Rows of all leads: callers apply visibility per lead."""
-    logged = select(
+    `ended_at` is when the next visit began, NULL for the visit going on now. Every lead
+    has its log from creation on, so the leads that existed at `moment` are exactly the
+    leads with a visit here. Rows of all leads: callers apply visibility per lead."""
+    return select(
         LeadStageChange.lead_id.label("lead_id"),
         LeadStageChange.to_stage.label("stage_code"),
         LeadStageChange.at.label("at"),
-        func.lead(LeadStageChange.at)
-        .over(
-            partition_by=LeadStageChange.lead_id,
-            order_by=(LeadStageChange.at, LeadStageChange.id),
-        )
-        .label("next_at"),
+        LeadStageChange.ended_at.label("ended_at"),
     ).where(LeadStageChange.at < moment)
-    unlogged = select(
-        Lead.id.label("lead_id"),
-        Lead.stage_code.label("stage_code"),
-        Lead.created_at.label("at"),
-        null().label("next_at"),
-    ).where(
-        Lead.created_at < moment,
-        ~exists().where(LeadStageChange.lead_id == Lead.id),
-    )
-    return union_all(logged, unlogged)
 
 
 def stages_at(moment: datetime | None) -> Subquery:
     """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
 
-    On a past date the stage is the last visit begun before it (ties by log id)."""
+    On a past date the stage is that of the last visit begun before it: the one that
+    had not ended before `moment` (one per lead, as the visits tile time)."""
     if moment is None:
         return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
-    visits = visits_before(moment).subquery()
     return (
-        select(visits.c.lead_id, visits.c.stage_code).where(visits.c.next_at.is_(None)).subquery()
+        select(
+            LeadStageChange.lead_id.label("lead_id"), LeadStageChange.to_stage.label("stage_code")
+        )
+        .where(
+            LeadStageChange.at < moment,
+            or_(LeadStageChange.ended_at.is_(None), LeadStageChange.ended_at >= moment),
+        )
+        .subquery()
     )
 
 
@@ -228,17 +216,16 @@ def tune_for_reports(db: Session) -> None:
         db.execute(text("SET LOCAL jit = off"))
 
 
-def sole_candidates() -> Subquery:
-    """(lead_id, municipality_code) of leads with exactly one candidate municipality."""
-    return (
-        select(
-            LeadMunicipality.lead_id.label("lead_id"),
-            func.min(LeadMunicipality.municipality_code).label("municipality_code"),
-        )
-        .group_by(LeadMunicipality.lead_id)
-        .having(func.count() == 1)
-        .subquery()
+def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
+    """(lead_id, municipality_code) of leads with exactly one candidate municipality;
+    only of the leads `of_leads` selects (lead ids), if given."""
+    candidates = select(
+        LeadMunicipality.lead_id.label("lead_id"),
+        func.min(LeadMunicipality.municipality_code).label("municipality_code"),
     )
+    if of_leads is not None:
+        candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
+    return candidates.group_by(LeadMunicipality.lead_id).having(func.count() == 1).subquery()
 
 
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:

@@ -47,9 +47,11 @@ def test_board_card_moves_through_the_dialog_without_javascript(
     )
     assert (moved.status_code, moved.headers["location"]) == (303, "/leads/board")
     changes = db.scalars(
-        select(LeadStageChange.to_stage).where(LeadStageChange.lead_id == lead.id)
+        select(LeadStageChange.to_stage)
+        .where(LeadStageChange.lead_id == lead.id)
+        .order_by(LeadStageChange.at)
     ).all()
-    assert changes == ["qualified"]
+    assert changes == ["identified", "qualified"]
 
 
 def test_move_needs_the_csrf_token(client: TestClient, factory: Factory) -> None:

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
-from app.db.models import InvestmentTarget, Lead, LeadMunicipality, LeadStageChange, User
+from app.db.models import InvestmentTarget, Lead, LeadMunicipality, User
 from app.domain.access import SYSTEM_ACTOR
+from app.services.auth import actor_for
+from app.services.leads import record_stage_change
 from tests.factories import Factory
 
 
@@ -35,20 +37,11 @@ class Pipeline:
         **values: Any,
     ) -> Lead:
         """A lead whose stage log is `log` [(stage, ISO day), …]; the last is its stage."""
-        stage, last_day = log[-1]
-        lead = self.factory.lead(
-            owner=owner,
-            stage=stage,
-            stage_changed_at=at(last_day),
-            created_at=at(log[0][1]),
-            **values,
-        )
-        previous = None
-        for to_stage, day in log:
-            self.db.add(
-                LeadStageChange(lead_id=lead.id, from_stage=previous, to_stage=to_stage, at=at(day))
-            )
-            previous = to_stage
+        (first_stage, first_day), *changes = log
+        lead = self.factory.lead(owner=owner, stage=first_stage, created_at=at(first_day), **values)
+        actor = actor_for(owner) if owner else SYSTEM_ACTOR
+        for to_stage, day in changes:
+            record_stage_change(self.db, lead, to_stage, actor, at=at(day))
         for code in candidates:
             self.db.add(LeadMunicipality(lead_id=lead.id, municipality_code=code))
         self.db.commit()

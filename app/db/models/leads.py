@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
@@ -84,14 +84,35 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
 
 
 class LeadStageChange(Base):
-    """The stage log: time in stage and the funnel at any past date derive from it."""
+    """The stage log: time in stage and the funnel at any past date derive from it.
+
+    Each row is a visit of a stage from `at` until `ended_at`, when the next visit
+    began; NULL for the visit going on. A lead's visits tile time from its first entry:
+    no gaps, no overlaps, exactly one open visit (written only by
+    `app.services.leads.record_stage_change`)."""
 
     __tablename__ = "lead_stage_changes"
     __table_args__ = (
-        # A lead's log in order, ties broken by id: the window the reports read it with.
+        CheckConstraint("ended_at IS NULL OR ended_at >= at", name="ends_after_start"),
+        # A lead's log in order: the visit containing a moment is found through it.
         Index("ix_lead_stage_changes_lead_at_id", "lead_id", "at", "id"),
-        # Reports count changes per year.
+        # Reports count changes per year, and find the visits going on at a moment (begun
+        # before it, not ended by it) among the visits begun before it: few on an early
+        # date; on a recent one every lead has one, and reading the log beats any index.
         Index("ix_lead_stage_changes_at", "at"),
+        # One visit going on per lead, enforced.
+        Index(
+            "uq_lead_stage_changes_open",
+            "lead_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+        # Visits by stage, then lead: the time each lead spent in a stage is summed in
+        # this order straight into the medians per stage. (On PostgreSQL the migration
+        # also keeps statistics of the distinct (stage, lead) pairs, so the planner knows
+        # how many sums there are.)
+        Index("ix_lead_stage_changes_stage_lead", "to_stage", "lead_id", "at", "ended_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -99,6 +120,7 @@ class LeadStageChange(Base):
     from_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"))
     to_stage: Mapped[str] = mapped_column(ForeignKey("stages.code"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
 
