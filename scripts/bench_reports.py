@@ -10,7 +10,6 @@ Goal: each report under 300 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -19,8 +18,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import create_engine, exists, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, exists, insert, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app.db.migrations import upgrade_to_head
@@ -37,6 +35,8 @@ from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.targets import Dimension
 from app.services import reports, targets
 from app.services.reference import ensure_reference_data
+
+from benchlib import bench_server_url, scratch_database
 
 OPEN = [s.code for s in DEFAULT_STAGES if s.kind is StageKind.OPEN]
 BATCH = 10_000
@@ -166,70 +166,67 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not base or make_url(base).get_backend_name() != "postgresql":
+    base = bench_server_url()
+    if base is None:
         print("Set BENCH_DATABASE_URL to a PostgreSQL URL.", file=sys.stderr)
         return 2
-    url = make_url(base)
-    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade_to_head(engine)
-        with Session(engine) as db:
-            ensure_reference_data(db)
-            began = time.perf_counter()
-            _fill(db, args.leads, random.Random(7))
-            logs = db.scalar(select(text("count(*)")).select_from(LeadStageChange))
-            print(
-                f"{args.leads} leads, {logs} stage changes loaded in "
-                f"{time.perf_counter() - began:.1f} s"
-            )
-            print(f"stage log tiles time: {_tiled(db, args.leads)}")
-            target_id = db.scalar(select(InvestmentTarget.id).limit(1))
-            assert target_id is not None
-            today = datetime.now(UTC).date()
-            past = date(2024, 6, 30)
-            everything = tuple(Dimension)
-            results = [
-                _time(
-                    "progress, now, totals and years",
-                    args.runs,
-                    lambda: targets.progress(db, SYSTEM_ACTOR, target_id, as_of=today, today=today),
+    with scratch_database(base, "bench_reports") as url:
+        engine = make_engine(url)
+        try:
+            return _measure(engine, args)
+        finally:
+            engine.dispose()
+
+
+def _measure(engine: Engine, args: argparse.Namespace) -> int:
+    upgrade_to_head(engine)
+    with Session(engine) as db:
+        ensure_reference_data(db)
+        began = time.perf_counter()
+        _fill(db, args.leads, random.Random(7))
+        logs = db.scalar(select(text("count(*)")).select_from(LeadStageChange))
+        print(
+            f"{args.leads} leads, {logs} stage changes loaded in "
+            f"{time.perf_counter() - began:.1f} s"
+        )
+        print(f"stage log tiles time: {_tiled(db, args.leads)}")
+        target_id = db.scalar(select(InvestmentTarget.id).limit(1))
+        assert target_id is not None
+        today = datetime.now(UTC).date()
+        past = date(2024, 6, 30)
+        everything = tuple(Dimension)
+        results = [
+            _time(
+                "progress, now, totals and years",
+                args.runs,
+                lambda: targets.progress(db, SYSTEM_ACTOR, target_id, as_of=today, today=today),
+            ),
+            _time(
+                "progress, now, with all four splits",
+                args.runs,
+                lambda: targets.progress(
+                    db, SYSTEM_ACTOR, target_id, as_of=today, today=today, group_by=everything
                 ),
-                _time(
-                    "progress, now, with all four splits",
-                    args.runs,
-                    lambda: targets.progress(
-                        db, SYSTEM_ACTOR, target_id, as_of=today, today=today, group_by=everything
-                    ),
+            ),
+            _time(
+                "progress, as of 2024-06-30 (stage log), all splits",
+                args.runs,
+                lambda: targets.progress(
+                    db, SYSTEM_ACTOR, target_id, as_of=past, today=today, group_by=everything
                 ),
-                _time(
-                    "progress, as of 2024-06-30 (stage log), all splits",
-                    args.runs,
-                    lambda: targets.progress(
-                        db, SYSTEM_ACTOR, target_id, as_of=past, today=today, group_by=everything
-                    ),
-                ),
-                _time(
-                    "pipeline report, now",
-                    args.runs,
-                    lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=today, today=today),
-                ),
-                _time(
-                    "pipeline report, as of 2024-06-30",
-                    args.runs,
-                    lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=past, today=today),
-                ),
-            ]
-            print(f"goal < 300 ms: {'met' if max(results) < 300 else 'NOT met'}")
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            ),
+            _time(
+                "pipeline report, now",
+                args.runs,
+                lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=today, today=today),
+            ),
+            _time(
+                "pipeline report, as of 2024-06-30",
+                args.runs,
+                lambda: reports.pipeline_report(db, SYSTEM_ACTOR, as_of=past, today=today),
+            ),
+        ]
+        print(f"goal < 300 ms: {'met' if max(results) < 300 else 'NOT met'}")
     return 0
 
 
