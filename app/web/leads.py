@@ -676,6 +676,23 @@ def _settings_page(
     )
 
 
+def _settings_refused(
+    request: Request,
+    db: DbSession,
+    user: User,
+    failed: ValidationFailed,
+    form_name: str,
+    values: dict[str, Any],
+) -> Response:
+    """The settings page again, with the refused form's errors named by its form."""
+    errors = FormErrors(
+        FieldError(f"{form_name}.{e.field}", e.reason, e.code, e.params) for e in failed.errors
+    )
+    return _settings_page(
+        request, db, user, errors=errors, form_name=form_name, values=values, status_code=422
+    )
+
+
 @router.get("/pipeline", response_class=HTMLResponse)
 def pipeline_settings(request: Request, db: DbSession, user: StaffUser) -> Response:
     """Stages and lost reasons: the coordinator's pipeline settings."""
@@ -693,18 +710,7 @@ async def save_stage(request: Request, code: str, db: DbSession, user: StaffUser
     try:
         leads.update_stage(db, actor_for(user), code, values)
     except ValidationFailed as failed:
-        return _settings_page(
-            request,
-            db,
-            user,
-            errors=FormErrors(
-                FieldError(f"stages.{code}.{e.field}", e.reason, e.code, e.params)
-                for e in failed.errors
-            ),
-            form_name=f"stages.{code}",
-            values=values,
-            status_code=422,
-        )
+        return _settings_refused(request, db, user, failed, f"stages.{code}", values)
     return RedirectResponse(f"/pipeline?saved=1#stage-{code}", status_code=303)
 
 
@@ -715,18 +721,7 @@ async def add_lost_reason(request: Request, db: DbSession, user: StaffUser) -> R
     try:
         reason = leads.create_lost_reason(db, actor_for(user), values)
     except ValidationFailed as failed:
-        return _settings_page(
-            request,
-            db,
-            user,
-            errors=FormErrors(
-                FieldError(f"lost_reasons.new.{e.field}", e.reason, e.code, e.params)
-                for e in failed.errors
-            ),
-            form_name="lost_reasons.new",
-            values=values,
-            status_code=422,
-        )
+        return _settings_refused(request, db, user, failed, "lost_reasons.new", values)
     return RedirectResponse(f"/pipeline?saved=1#reason-{reason.code}", status_code=303)
 
 
@@ -738,16 +733,5 @@ async def save_lost_reason(request: Request, code: str, db: DbSession, user: Sta
     try:
         leads.update_lost_reason(db, actor_for(user), code, values)
     except ValidationFailed as failed:
-        return _settings_page(
-            request,
-            db,
-            user,
-            errors=FormErrors(
-                FieldError(f"lost_reasons.{code}.{e.field}", e.reason, e.code, e.params)
-                for e in failed.errors
-            ),
-            form_name=f"lost_reasons.{code}",
-            values=values,
-            status_code=422,
-        )
+        return _settings_refused(request, db, user, failed, f"lost_reasons.{code}", values)
     return RedirectResponse(f"/pipeline?saved=1#reason-{code}", status_code=303)
