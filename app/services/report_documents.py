@@ -179,6 +179,15 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
 
 
+MAX_LABEL_WIDTH = 340
+
+
+def _fit(label: str, width: int) -> str:
+    """The label, shortened with an ellipsis when it cannot fit in `width` pixels."""
+    room = int((width - 16) / 6.6)
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
 def _scale(value: int, largest: int, length: int) -> int:
     return 0 if largest <= 0 else round(length * value / largest)
 
@@ -192,13 +201,17 @@ def horizontal_bars(
     columns: list[str],
 ) -> Chart:
     """One bar per row, stacked from (series key, series name, value) segments."""
-    label_width, bar_length, row_height, top = 220, 420, 26, 10
+    bar_length, row_height, top = 420, 26, 10
+    # Room for the longest label (about 6.6 px a character at the chart's font size);
+    # past the cap a label is shortened here, and the table below gives it in full.
+    longest = max((len(label) for label, _segments in rows), default=0)
+    label_width = max(120, min(MAX_LABEL_WIDTH, round(16 + 6.6 * longest)))
     height = top + row_height * max(len(rows), 1) + 10
     chart = Chart(chart_id, title, description, label_width + bar_length + 130, height)
     largest = max((sum(v for _k, _n, v in segments) for _l, segments in rows), default=0)
     for index, (row_label, segments) in enumerate(rows):
         y = top + index * row_height
-        chart.texts.append(Text(label_width - 8, y + 16, row_label, "end"))
+        chart.texts.append(Text(label_width - 8, y + 16, _fit(row_label, label_width), "end"))
         x = label_width
         for key, name, value in segments:
             width = _scale(value, largest, bar_length)
