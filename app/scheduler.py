@@ -26,7 +26,7 @@ from app.services.mail import send_due_emails
 from app.services.portal import purge_rate_counters
 from app.services.privacy import anonymise_expired_contacts
 from app.services.sites import flag_stale_sites
-from app.services.syndication import SyndicationWorker
+from app.services.syndication import SyndicationWorker, purge_old_deliveries
 from app.settings import Settings
 
 log = logging.getLogger("invest_kainuu.scheduler")
@@ -59,6 +59,11 @@ JOBS: list[Job] = [
         {"trigger": "cron", "hour": 6, "minute": 0},
     ),
     Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
+    Job(
+        "purge-syndication-deliveries",
+        purge_old_deliveries,
+        {"trigger": "cron", "hour": 3, "minute": 45},
+    ),
 ]
 
 

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     syndication_secret_overlap_hours: int = 24
     syndication_worker_threads: int = 16
     syndication_per_target_concurrency: int = 2
+    # Finished deliveries, their attempts and events are deleted after this many days.
+    syndication_retention_days: int = 90
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

@@ -55,7 +55,11 @@ from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
 from app.services.leads import LeadFilters, LeadRow, lead_list_query
 from app.services.mail import queue_email
-from app.services.scope import activities_visible_to, clusters_visible_to
+from app.services.scope import (
+    activities_visible_to,
+    clusters_visible_to,
+    leads_with_need_to_know,
+)
 from app.settings import Settings
 from app.storage import storage_for
 
@@ -1061,3 +1065,10 @@ register_field_errors(
         ("not_pdf", "file"): N_("The document must be a PDF file."),
     }
 )
+
+
+def candidate_leads(db: Session, actor: Actor) -> list[Lead]:
+    """Leads the actor may link to a cluster, by code name."""
+    return list(
+        db.scalars(select(Lead).where(leads_with_need_to_know(actor)).order_by(Lead.code_name))
+    )

@@ -1350,3 +1350,24 @@ register_field_errors(
         ("not_allowed", "role"): N_("Only the coordinator changes roles."),
     }
 )
+
+
+def contact_choices(db: Session, *, limit: int = 500) -> list[Contact]:
+    """Contacts (not erased) an event's editor can add as participants, by name."""
+    return list(
+        db.scalars(
+            select(Contact)
+            .where(Contact.erased_at.is_(None))
+            .order_by(Contact.full_name)
+            .limit(limit)
+        )
+    )
+
+
+def staff_choices(db: Session, actor: Actor) -> list[User]:
+    """Active staff an event can be hosted by: everyone for region-wide staff, else the
+    actor's own municipality."""
+    query = select(User).where(User.is_active).order_by(User.full_name)
+    if not actor.sees_everything:
+        query = query.where(User.municipality_code == actor.municipality_code)
+    return list(db.scalars(query))

@@ -8,6 +8,7 @@ them (`services/leads.py`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -539,3 +540,15 @@ def organization_leads(db: Session, actor: Actor, org_id: uuid.UUID) -> list[Lea
             select(Lead).where(Lead.organization_id == org_id).order_by(Lead.updated_at.desc())
         )
     )
+
+
+def organization_choices(
+    db: Session, *, types: Collection[str] | None = None, limit: int | None = None
+) -> list[Organization]:
+    """Organisations for a staff form's picker, by name."""
+    query = select(Organization).order_by(Organization.name)
+    if types is not None:
+        query = query.where(Organization.type.in_(types))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.scalars(query))

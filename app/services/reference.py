@@ -85,3 +85,15 @@ def ensure_reference_data(db: Session) -> int:
         added += 1
     db.commit()
     return added
+
+
+def municipality_choices(db: Session) -> list[Municipality]:
+    """The municipalities the staff forms offer, in Finnish alphabetical order."""
+    return list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+
+
+def industry_choices(db: Session, *, active_only: bool = False) -> list[Industry]:
+    query = select(Industry).order_by(Industry.sort_order)
+    if active_only:
+        query = query.where(Industry.active.is_(True))
+    return list(db.scalars(query))

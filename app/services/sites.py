@@ -17,7 +17,7 @@ import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -30,8 +30,22 @@ from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Industry, Municipality, Site, SiteAttachment, SiteIndustry, SiteVersion
-from app.domain.access import SYSTEM_ACTOR, Actor, require_municipality_edit, require_staff_wide
+from app.db.models import (
+    Industry,
+    Municipality,
+    Site,
+    SiteAttachment,
+    SiteIndustry,
+    SiteVersion,
+    User,
+)
+from app.domain.access import (
+    SYSTEM_ACTOR,
+    Actor,
+    Role,
+    require_municipality_edit,
+    require_staff_wide,
+)
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
@@ -50,8 +64,9 @@ from app.domain.sites import (
     polygon_geojson,
     validate_site,
 )
-from app.i18n import N_, register_field_errors, register_labels
+from app.i18n import N_, register_field_errors, register_labels, translate
 from app.services.audit import parse_uuid, register_access_check
+from app.services.mail import queue_email
 from app.services.scope import sites_public, sites_visible_to
 from app.settings import Settings
 
@@ -858,20 +873,119 @@ def flag_stale_sites(db: Session, settings: Settings, today: date | None = None)
     bind_actor(db, SYSTEM_ACTOR)
     counts = {"flagged": 0, "expired": 0}
     now = utcnow()
+    # What this run changed, per municipality: only news is e-mailed.
+    news: dict[str, FreshnessNews] = {}
     for site in db.scalars(query.order_by(Site.id)):
         state = site_freshness(site, settings, today)
         if state is Freshness.FRESH:
             continue
+        item = news.setdefault(site.municipality_code, FreshnessNews())
         if site.stale_flagged_at is None:
             site.stale_flagged_at = now
             counts["flagged"] += 1
+            item.flagged.append(site)
         if state is Freshness.EXPIRED and site.expired_at is None:
             site.expired_at = now
             counts["expired"] += 1
             if site.status == SiteStatus.PUBLISHED.value:
                 record_change(db, SYSTEM_ACTOR, site, "expire", was_public=True)
+                item.hidden.append(site)
+    for code, item in sorted(news.items()):
+        _tell_municipality(db, settings, code, item, today)
     db.commit()
     return counts
+
+
+@dataclass
+class FreshnessNews:
+    flagged: list[Site] = field(default_factory=list)
+    hidden: list[Site] = field(default_factory=list)
+
+
+def municipal_contact_emails(db: Session, municipality_code: str) -> list[str]:
+    return list(
+        db.scalars(
+            select(User.email)
+            .where(
+                User.role == Role.MUNICIPAL_CONTACT.value,
+                User.municipality_code == municipality_code,
+                User.is_active.is_(True),
+            )
+            .order_by(User.email)
+        )
+    )
+
+
+def _freshness_text(
+    lang: str, settings: Settings, municipality: str, flagged: list[Site], hidden: list[Site]
+) -> str:
+    def lines(sites: list[Site]) -> str:
+        rows = sorted(
+            ((s.name_en or s.name_fi) if lang == "en" else s.name_fi, s.id) for s in sites
+        )
+        return "\n".join(f"- {name}: {settings.base_url}/sites/{id_}" for name, id_ in rows)
+
+    parts = []
+    if flagged:
+        parts.append(
+            translate(
+                lang,
+                "These sites of %(municipality)s have not been verified for %(months)s months. "
+                "Please check their details and mark them verified:",
+                municipality=municipality,
+                months=settings.site_stale_after_months,
+            )
+            + "\n"
+            + lines(flagged)
+        )
+    if hidden:
+        parts.append(
+            translate(
+                lang,
+                "These sites of %(municipality)s have not been verified for %(months)s months "
+                "and were taken off the public portal. Verifying a site brings it back:",
+                municipality=municipality,
+                months=settings.site_hidden_after_months,
+            )
+            + "\n"
+            + lines(hidden)
+        )
+    return "\n\n".join(parts)
+
+
+def _tell_municipality(
+    db: Session, settings: Settings, code: str, news: FreshnessNews, today: date
+) -> None:
+    """One message in Finnish and English to the municipality's contacts (or the
+    coordinator when it has none) about the sites this run flagged or hid."""
+    hidden = {s.id for s in news.hidden}
+    flagged = [s for s in news.flagged if s.id not in hidden]
+    if not flagged and not news.hidden:
+        return
+    recipients = municipal_contact_emails(db, code)
+    if not recipients and settings.coordinator_email:
+        recipients = [settings.coordinator_email]
+    if not recipients:
+        return
+    municipality = db.get(Municipality, code)
+    names = {
+        "fi": municipality.name_fi if municipality else code,
+        "en": municipality.name_en if municipality else code,
+    }
+    subject = " / ".join(
+        translate(lang, "Sites of %(municipality)s need verification", municipality=names[lang])
+        for lang in ("fi", "en")
+    )
+    body = "\n\n---\n\n".join(
+        _freshness_text(lang, settings, names[lang], flagged, news.hidden) for lang in ("fi", "en")
+    )
+    queue_email(
+        db,
+        to=recipients,
+        subject=subject,
+        body_text=body,
+        reference=f"site-freshness:{code}:{today.isoformat()}",
+    )
 
 
 # --- the public portal's view -----------------------------------------------------------

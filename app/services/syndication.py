@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,7 +37,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Engine, exists, func, or_, select, text
+from sqlalchemy import CursorResult, Delete, Engine, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 from standardwebhooks.webhooks import Webhook
 
@@ -1290,6 +1290,65 @@ def deliver_due(
     for claim in claims:
         complete(db, settings, claim, perform(claim, settings))
     return len(claims)
+
+
+def _deleted(db: Session, statement: Delete) -> int:
+    return int(cast(CursorResult[Any], db.execute(statement)).rowcount)
+
+
+def purge_old_deliveries(
+    db: Session, settings: Settings, *, now: datetime | None = None
+) -> dict[str, int]:
+    """Delete delivered and failed deliveries (with their attempts) and events older than
+    `syndication_retention_days`. Kept: anything pending or leased, the latest delivery
+    of each site to each target and the latest event of each site (`record_site_event`
+    compares a change with it). Attempts go only with their delivery, because attempt
+    numbers count the rows left. Running it again deletes nothing more."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.syndication_retention_days)
+    delivery = SyndicationDelivery
+    later = aliased(SyndicationDelivery)
+    expired = select(delivery.id).where(
+        delivery.status.in_((DeliveryStatus.SUCCEEDED.value, DeliveryStatus.FAILED.value)),
+        delivery.lease_token.is_(None),
+        delivery.created_at < cutoff,
+        # The last claim or redelivery moved next_attempt_at: recent activity is kept.
+        delivery.next_attempt_at < cutoff,
+        or_(
+            delivery.site_id.is_(None),
+            exists().where(
+                later.target_id == delivery.target_id,
+                later.site_id == delivery.site_id,
+                later.event_id > delivery.event_id,
+            ),
+        ),
+    )
+    ids = list(db.scalars(expired))
+    attempts = deliveries = 0
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        attempts += _deleted(
+            db, delete(SyndicationAttempt).where(SyndicationAttempt.delivery_id.in_(chunk))
+        )
+        deliveries += _deleted(
+            db, delete(SyndicationDelivery).where(SyndicationDelivery.id.in_(chunk))
+        )
+    event = SyndicationEvent
+    newer = aliased(SyndicationEvent)
+    events = _deleted(
+        db,
+        delete(event).where(
+            event.occurred_at < cutoff,
+            ~exists().where(SyndicationDelivery.event_id == event.id),
+            or_(
+                event.site_id.is_(None),
+                exists().where(newer.site_id == event.site_id, newer.id > event.id),
+            ),
+        ),
+    )
+    db.commit()
+    counts = {"attempts": attempts, "deliveries": deliveries, "events": events}
+    log.info("syndication retention: deleted %s", counts)
+    return counts
 
 
 @dataclass

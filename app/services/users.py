@@ -135,3 +135,19 @@ register_field_errors(
         )
     }
 )
+
+
+def lead_owner_choices(db: Session) -> list[User]:
+    """Active staff who can own a lead, by name."""
+    return list(
+        db.scalars(
+            select(User)
+            .where(
+                User.is_active,
+                User.role.in_(
+                    [Role.ADMIN.value, Role.COORDINATOR.value, Role.MUNICIPAL_CONTACT.value]
+                ),
+            )
+            .order_by(User.full_name)
+        )
+    )

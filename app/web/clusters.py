@@ -7,17 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import AppSettings, DbSession
-from app.db.models import Industry, Lead, Organization, User
+from app.db.models import User
 from app.domain.clusters import MemberRole
 from app.domain.errors import ValidationFailed
-from app.services import clusters, leads
+from app.services import clusters, leads, organizations, reference
 from app.services.auth import actor_for
 from app.services.clusters import FollowUp
-from app.services.scope import leads_with_need_to_know
 from app.settings import Settings
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.templating import FormErrors, render
@@ -42,7 +40,7 @@ def _errors(failed: ValidationFailed) -> FormErrors:
 
 
 def _industries(db: Session) -> dict[str, Any]:
-    industries = list(db.scalars(select(Industry).order_by(Industry.sort_order)))
+    industries = reference.industry_choices(db)
     return {"industries": industries, "industries_by_code": {i.code: i for i in industries}}
 
 
@@ -117,9 +115,7 @@ def _page(
             "stages_by_code": {s.code: s for s in leads.list_stages(db)},
             "can_edit": editing,
             "member_roles": [r.value for r in MemberRole],
-            "organizations": list(db.scalars(select(Organization).order_by(Organization.name)))
-            if editing
-            else [],
+            "organizations": organizations.organization_choices(db) if editing else [],
             "other_clusters": [
                 row.cluster
                 for row in clusters.list_clusters(db, actor, limit=200)[0]
@@ -127,13 +123,7 @@ def _page(
             ]
             if editing
             else [],
-            "candidate_leads": list(
-                db.scalars(
-                    select(Lead).where(leads_with_need_to_know(actor)).order_by(Lead.code_name)
-                )
-            )
-            if editing
-            else [],
+            "candidate_leads": clusters.candidate_leads(db, actor) if editing else [],
             "errors": errors or FormErrors(),
         },
         user=user,

@@ -10,16 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import AppSettings, DbSession
 from app.api.events import ics_response
-from app.db.models import Contact, Municipality, User
+from app.db.models import Municipality, User
 from app.domain.access import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.events import HELSINKI, EventKind, ParticipantRole, Rsvp
-from app.services import events
+from app.services import events, reference
 from app.services.auth import actor_for
 from app.services.events import EventFilters
 from app.web.deps import CsrfChecked, StaffUser
@@ -54,7 +53,7 @@ def _errors(failed: ValidationFailed) -> FormErrors:
 
 
 def _municipalities(db: Session) -> list[Municipality]:
-    return list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+    return reference.municipality_choices(db)
 
 
 @router.get("/events", response_class=HTMLResponse)
@@ -201,29 +200,13 @@ def _page(
             "rsvps": [r.value for r in Rsvp],
             "roles": [r.value for r in ParticipantRole],
             "municipalities": {m.code: m for m in _municipalities(db)},
-            "contacts": list(
-                db.scalars(
-                    select(Contact)
-                    .where(Contact.erased_at.is_(None))
-                    .order_by(Contact.full_name)
-                    .limit(500)
-                )
-            )
-            if view.can_edit
-            else [],
-            "staff": _staff(db, actor) if view.can_edit or view.my_host_code else [],
+            "contacts": events.contact_choices(db) if view.can_edit else [],
+            "staff": events.staff_choices(db, actor) if view.can_edit or view.my_host_code else [],
             "errors": errors or FormErrors(),
         },
         user=user,
         status_code=status_code,
     )
-
-
-def _staff(db: Session, actor: Actor) -> list[User]:
-    query = select(User).where(User.is_active).order_by(User.full_name)
-    if not actor.sees_everything:
-        query = query.where(User.municipality_code == actor.municipality_code)
-    return list(db.scalars(query))
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)

@@ -9,11 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
-from app.db.models import Industry, Municipality, Organization, User
+from app.db.models import User
 from app.domain.access import Role, require_staff_wide
 from app.domain.activities import ActivityKind
 from app.domain.errors import FieldError, ValidationFailed
@@ -26,7 +25,7 @@ from app.domain.leads import (
     StageKind,
     TransitionRequest,
 )
-from app.services import activities, leads, matching
+from app.services import activities, leads, matching, organizations, reference, users
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
@@ -45,10 +44,8 @@ def choices(db: Session) -> dict[str, Any]:
     return {
         "stages": leads.list_stages(db),
         "lost_reasons": [r for r in leads.list_lost_reasons(db) if r.active],
-        "municipalities": list(db.scalars(select(Municipality).order_by(Municipality.name_fi))),
-        "industries": list(
-            db.scalars(select(Industry).where(Industry.active).order_by(Industry.sort_order))
-        ),
+        "municipalities": reference.municipality_choices(db),
+        "industries": reference.industry_choices(db, active_only=True),
         "investment_types": [t.value for t in InvestmentType],
         "sources": [s.value for s in LeadSource],
         "priorities": [p.value for p in Priority],
@@ -56,13 +53,7 @@ def choices(db: Session) -> dict[str, Any]:
         "capex_statuses": [s.value for s in CapexStatus],
         "landing_statuses": [CapexStatus.COMMITTED.value, CapexStatus.REALISED.value],
         "activity_kinds": [k.value for k in ActivityKind],
-        "owners": list(
-            db.scalars(
-                select(User)
-                .where(User.is_active, User.role.in_(["admin", "coordinator", "municipal_contact"]))
-                .order_by(User.full_name)
-            )
-        ),
+        "owners": users.lead_owner_choices(db),
     }
 
 
@@ -209,7 +200,7 @@ def _form_page(
     errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
-    orgs = list(db.scalars(select(Organization).order_by(Organization.name).limit(2000)))
+    orgs = organizations.organization_choices(db, limit=2000)
     return render(
         request,
         "leads/form.html",
@@ -331,12 +322,8 @@ def _lead_page(
             "errors": errors or FormErrors(),
             "form_name": form_name,
             "values": values or {},
-            "partners": list(
-                db.scalars(
-                    select(Organization)
-                    .where(Organization.type.in_(["partner_agency", "public_funder"]))
-                    .order_by(Organization.name)
-                )
+            "partners": organizations.organization_choices(
+                db, types=["partner_agency", "public_funder"]
             )
             if view.can_edit
             else [],

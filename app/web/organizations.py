@@ -7,15 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
-from app.db.models import Contact, Industry, Organization, User
+from app.db.models import Contact, User
 from app.domain.activities import ActivityKind
 from app.domain.errors import ValidationFailed
 from app.domain.organizations import LawfulBasis, OrganizationType
-from app.services import activities, organizations
+from app.services import activities, organizations, reference
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
@@ -58,7 +57,7 @@ def _common(db: Session) -> dict[str, Any]:
         "org_types": [t.value for t in OrganizationType],
         "lawful_bases": [b.value for b in LawfulBasis],
         "activity_kinds": [k.value for k in ActivityKind],
-        "industries": list(db.scalars(select(Industry).order_by(Industry.sort_order))),
+        "industries": reference.industry_choices(db),
     }
 
 
@@ -246,9 +245,7 @@ def _contact_form(
             "values": values,
             "errors": errors,
             "duplicate": any(e.code == "possible_duplicate" for e in errors.all),
-            "organizations": list(
-                db.scalars(select(Organization).order_by(Organization.name).limit(2000))
-            ),
+            "organizations": organizations.organization_choices(db, limit=2000),
             **_common(db),
         },
         user=user,

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from app.api.deps import AppSettings, DbSession
 from app.api.sites import StorageDep, file_response, read_limited
-from app.db.models import Industry, Municipality, User
+from app.db.models import User
 from app.domain.errors import Conflict, DomainError, FieldError, ValidationFailed
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
@@ -31,7 +31,7 @@ from app.domain.sites import (
     ZoningStatus,
 )
 from app.i18n import N_, field_error_message, register_labels, translate
-from app.services import matching, packages
+from app.services import matching, packages, reference
 from app.services import sites as site_service
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
@@ -237,10 +237,8 @@ def _parse(form: FormData, lang: str) -> tuple[dict[str, Any], list[FieldError]]
 
 
 def _form_context(db: DbSession) -> dict[str, Any]:
-    municipalities = list(db.query(Municipality).order_by(Municipality.name_fi))
-    industries = list(
-        db.query(Industry).filter(Industry.active.is_(True)).order_by(Industry.sort_order)
-    )
+    municipalities = reference.municipality_choices(db)
+    industries = reference.industry_choices(db, active_only=True)
     return {
         "sections": FORM_SECTIONS,
         "municipalities": municipalities,
@@ -290,7 +288,7 @@ def site_list(
                 "needs_verification": needs_verification,
             },
             "statuses": [s.value for s in SiteStatus],
-            "municipalities": list(db.query(Municipality).order_by(Municipality.name_fi)),
+            "municipalities": reference.municipality_choices(db),
             "flagged": flagged,
             "can_create": actor.sees_everything or actor.municipality_code is not None,
         },

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from app.api.deps import AppSettings, DbSession
 from app.db.models import Municipality, User
@@ -17,7 +16,7 @@ from app.domain.access import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.i18n import HELSINKI, N_, translate
-from app.services import syndication
+from app.services import reference, syndication
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -45,7 +44,7 @@ def embed_snippet(base_url: str, municipality: Municipality, lang: str) -> str:
 
 
 def _municipalities(db: DbSession, actor: Actor) -> list[Municipality]:
-    rows = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+    rows = reference.municipality_choices(db)
     if actor.sees_everything:
         return rows
     return [m for m in rows if m.code == actor.municipality_code]

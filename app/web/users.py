@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from app.api.deps import DbSession
-from app.db.models import Municipality, Organization, User
+from app.db.models import User
 from app.domain.access import Role, require_role
 from app.domain.errors import DomainError, ValidationFailed
 from app.i18n import N_, register_field_errors
-from app.services import auth, users
+from app.services import auth, organizations, reference, users
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import LANG_COOKIE
@@ -112,8 +111,8 @@ def _admin_page(
         {
             "users": users.list_users(db, actor),
             "roles": [r.value for r in Role],
-            "municipalities": list(db.scalars(select(Municipality).order_by(Municipality.name_fi))),
-            "organizations": list(db.scalars(select(Organization).order_by(Organization.name))),
+            "municipalities": reference.municipality_choices(db),
+            "organizations": organizations.organization_choices(db),
             **context,
         },
         user=user,
