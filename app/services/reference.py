@@ -93,7 +93,7 @@ def municipality_choices(db: Session) -> list[Municipality]:
 
 
 def industry_choices(db: Session, *, active_only: bool = False) -> list[Industry]:
-    query = select(Industry).order_by(Industry.sort_order)
+    query = select(Industry).order_by(Industry.sort_order, Industry.code)
     if active_only:
         query = query.where(Industry.active.is_(True))
     return list(db.scalars(query))

@@ -1507,13 +1507,3 @@ def feed_content(
     if municipality_code is not None:
         changed = changed.where(Site.municipality_code == municipality_code)
     return FeedContent(municipality, documents_of(db, rows), db.scalar(changed))
-
-
-def industry_choices(db: Session) -> list[Industry]:
-    return list(
-        db.scalars(
-            select(Industry)
-            .where(Industry.active.is_(True))
-            .order_by(Industry.sort_order, Industry.code)
-        )
-    )

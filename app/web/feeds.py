@@ -19,7 +19,7 @@ from app.api.deps import AppSettings, DbSession
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
 from app.i18n import translate
-from app.services import syndication
+from app.services import reference, syndication
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -257,7 +257,7 @@ def embed(
 ) -> Response:
     """The municipality's published sites for an <iframe>: filters by industry and
     kind, Finnish or English, the accent colour from a query parameter."""
-    industries = syndication.industry_choices(db)
+    industries = reference.industry_choices(db, active_only=True)
     problems = []
     colour = parse_accent(accent) if accent else None
     if accent and colour is None:
