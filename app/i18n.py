@@ -96,7 +96,8 @@ def label(lang: str, kind: str, code: str | None) -> str:
 # Form error messages by the stable code of a FieldError, translated when shown. A key
 # is a code, or (code, field) where one field's message says more than the code's.
 # Field paths match on their last part ("rows.3.email" -> "email"). Messages may use
-# %(name)s placeholders filled from `FieldError.params`.
+# %(name)s placeholders filled from `FieldError.params`; a param named like a label
+# kind holds a code and is shown as that code's label ("site_status": "draft").
 FieldErrorKey = str | tuple[str, str]
 FIELD_ERROR_MESSAGES: dict[FieldErrorKey, str] = {
     "required": N_("This field is required."),
@@ -137,8 +138,12 @@ def field_error_message(lang: str, error: FieldError) -> str:
     text = translations(lang).gettext(message)
     if "%(" not in message:
         return text
+    params = {
+        name: label(lang, name, value) if name in LABELS and isinstance(value, str) else value
+        for name, value in error.params.items()
+    }
     try:
-        return text % dict(error.params)
+        return text % params
     except (KeyError, TypeError, ValueError):
         return error.reason
 
