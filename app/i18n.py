@@ -96,7 +96,8 @@ def label(lang: str, kind: str, code: str | None) -> str:
 # Form error messages by the stable code of a FieldError, translated when shown. A key
 # is a code, or (code, field) where one field's message says more than the code's.
 # Field paths match on their last part ("rows.3.email" -> "email"). Messages may use
-# %(name)s placeholders filled from `FieldError.params`.
+# %(name)s placeholders filled from `FieldError.params`; a param named like a label
+# kind holds a code and is shown as that code's label ("site_status": "draft").
 FieldErrorKey = str | tuple[str, str]
 FIELD_ERROR_MESSAGES: dict[FieldErrorKey, str] = {
     "required": N_("This field is required."),
@@ -126,6 +127,16 @@ def register_field_errors(messages: dict[FieldErrorKey, str]) -> None:
     FIELD_ERROR_MESSAGES.update(messages)
 
 
+def _param_text(lang: str, name: str, value: object) -> object:
+    """A message parameter as the reader expects it: codes as their labels, numbers in
+    the reader's notation (2 500,5 in Finnish)."""
+    if name in LABELS and isinstance(value, str):
+        return label(lang, name, value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_decimal(value, locale=lang)
+    return value
+
+
 def field_error_message(lang: str, error: FieldError) -> str:
     """The error in the reader's language: the message registered for its code (and
     field), else its reason, which is translated when the reason itself was marked with
@@ -137,8 +148,9 @@ def field_error_message(lang: str, error: FieldError) -> str:
     text = translations(lang).gettext(message)
     if "%(" not in message:
         return text
+    params = {name: _param_text(lang, name, value) for name, value in error.params.items()}
     try:
-        return text % dict(error.params)
+        return text % params
     except (KeyError, TypeError, ValueError):
         return error.reason
 

@@ -259,8 +259,8 @@ def list_sites(
 
 
 @router.post("/sites", response_model=SiteOut, status_code=201)
-def create_site(body: SiteIn, request: Request, db: DbSession, actor: ApiActor) -> SiteOut:
-    site = sites.create_site(db, actor, SiteDraft(**body.changes()), lang=request_lang(request))
+def create_site(body: SiteIn, db: DbSession, actor: ApiActor) -> SiteOut:
+    site = sites.create_site(db, actor, SiteDraft(**body.changes()))
     return _out(db, site)
 
 
@@ -277,10 +277,8 @@ def get_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
 
 
 @router.patch("/sites/{site_id}", response_model=SiteOut)
-def update_site(
-    site_id: uuid.UUID, body: SiteFields, request: Request, db: DbSession, actor: ApiActor
-) -> SiteOut:
-    site = sites.update_site(db, actor, site_id, body.changes(), lang=request_lang(request))
+def update_site(site_id: uuid.UUID, body: SiteFields, db: DbSession, actor: ApiActor) -> SiteOut:
+    site = sites.update_site(db, actor, site_id, body.changes())
     return _out(db, site)
 
 
@@ -391,7 +389,6 @@ def attachment_content(
 def transition_site(
     site_id: uuid.UUID,
     action: Literal["submit", "publish", "return", "withdraw", "archive", "reopen"],
-    request: Request,
     db: DbSession,
     actor: ApiActor,
     body: WorkflowIn | None = None,
@@ -402,6 +399,5 @@ def transition_site(
         site_id,
         action,
         comment=body.comment if body else None,
-        lang=request_lang(request),
     )
     return _out(db, site)

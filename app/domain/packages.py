@@ -40,12 +40,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image
 
-from app.domain.errors import ValidationFailed
+from app.domain.errors import FieldError, ValidationFailed
 from app.domain.geo import TM35FIN, WGS84, CoordinateError, Crs, guess_crs, to_wgs84
 from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.sites import (
     LABELS,
-    SITE_MESSAGES,
     Lang,
     Ownership,
     PermitStatus,
@@ -58,6 +57,7 @@ from app.domain.sites import (
     municipality_list,
     normalise_lang,
     shown,
+    site_error,
     validate_site,
 )
 
@@ -163,8 +163,10 @@ class PackageReport:
         return collected
 
 
-# The one catalogue of reasons: the site rules' texts plus the package checks' own.
-_PACKAGE_MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
+# Reasons of the package checks. The site rules' reasons are not repeated here: a
+# report renders them through the caller's `describe_site_error`, i.e. the shared
+# form-error catalogue the staff forms use.
+MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     "location.file": {"fi": "{file}", "en": "{file}"},
     "location.row": {"fi": "rivi {row}", "en": "row {row}"},
     "location.site": {"fi": "kohde {row}", "en": "site {row}"},
@@ -426,7 +428,6 @@ _PACKAGE_MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "en": "{path} is not named in the manifest; it was ignored.",
     },
 }
-MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {**SITE_MESSAGES, **_PACKAGE_MESSAGES}
 
 
 def message(code: str, lang: str, **params: object) -> str:
@@ -803,6 +804,7 @@ def _size(size: int, lang: str) -> str:
 class _Context:
     filename: str
     lang: Lang
+    describe_site_error: Callable[[FieldError], str]
     limits: PackageLimits
     municipalities: Collection[str]
     industries: Collection[str]
@@ -830,6 +832,10 @@ class _Context:
             parts.append(message("location.site", self.lang, row=row))
         if field_name:
             parts.append(message("location.field", self.lang, field=field_name))
+        if reason is None and code not in MESSAGES:
+            # A site rule's code ("required", "unknown_municipality", …); its params are texts.
+            texts = {name: str(value) for name, value in params.items()}
+            reason = self.describe_site_error(site_error(field_name or "", code, **texts))
         return PackageIssue(
             code=code,
             reason=reason or message(code, self.lang, file=file, **params),
@@ -855,6 +861,7 @@ def parse_package(
     data: bytes,
     *,
     lang: str,
+    describe_site_error: Callable[[FieldError], str],
     limits: PackageLimits | None = None,
     valid_municipality_codes: Collection[str],
     valid_industry_codes: Collection[str],
@@ -864,11 +871,13 @@ def parse_package(
 
     Pass the uploader's own municipality as `valid_municipality_codes` to keep a
     municipal contact within their municipality. `today` is for the "not in the
-    future" checks and defaults to the current date in Finland.
+    future" checks and defaults to the current date in Finland. `describe_site_error`
+    gives the reason of a site rule's error in the uploader's language.
     """
     ctx = _Context(
         filename=filename,
         lang=normalise_lang(lang),
+        describe_site_error=describe_site_error,
         limits=limits or PackageLimits(),
         municipalities=valid_municipality_codes,
         industries=valid_industry_codes,
@@ -1711,12 +1720,10 @@ class _SiteReader:
         draft = SiteDraft(
             **{"kind": SiteKind.OTHER, "name_fi": "", "municipality_code": "", **parsed}
         )
-        for error in validate_site(
-            draft, ctx.municipalities, ctx.industries, ctx.lang, today=ctx.today
-        ):
+        for error in validate_site(draft, ctx.municipalities, ctx.industries, today=ctx.today):
             target = renamed.get(error.field, error.field)
             if target not in errored:
-                report(target, error.code, reason=error.reason)
+                report(target, error.code, reason=ctx.describe_site_error(error))
         row.external_ref = draft.external_ref
         if draft.external_ref is None:
             report("external_ref", "external_ref_missing", Severity.WARNING)

@@ -102,100 +102,47 @@ LABELS: Final[Mapping[StrEnum, tuple[str, str]]] = {
     SiteStatus.ARCHIVED: ("Arkistoitu", "Archived"),
 }
 
-# Reasons of the site rules, keyed by the stable error code. `app.domain.packages`
-# adds its own codes to this catalogue rather than repeating any of these texts.
-SITE_MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
-    "required": {"fi": "Pakollinen tieto puuttuu.", "en": "This field is required."},
-    "too_long": {
-        "fi": "Enintään {max} merkkiä (nyt {length}).",
-        "en": "At most {max} characters (now {length}).",
-    },
-    "invalid_text": {
-        "fi": "Teksti sisältää ohjausmerkkejä, joita ei sallita.",
-        "en": "The text contains control characters, which are not allowed.",
-    },
-    "unknown_municipality": {
-        "fi": "Tuntematon tai ei sallittu kunta {value}. Sallitut: {allowed}.",
-        "en": "Unknown or not permitted municipality {value}. Allowed: {allowed}.",
-    },
-    "unknown_industry": {
-        "fi": "Tuntematon toimialakoodi {value}.",
-        "en": "Unknown industry code {value}.",
-    },
-    "out_of_range": {
-        "fi": "Arvon {value} on oltava vähintään {min} ja alle {max} {unit}.",
-        "en": "The value {value} must be at least {min} and below {max} {unit}.",
-    },
-    "area_mismatch": {
-        "fi": "Pinta-alat eivät täsmää: {ha} ha on {expected} m², mutta annettu {m2} m².",
-        "en": "The areas do not match: {ha} ha is {expected} m², but {m2} m² was given.",
-    },
-    "invalid_email": {
-        "fi": "Sähköpostiosoite {value} ei ole kelvollinen.",
-        "en": "The e-mail address {value} is not valid.",
-    },
-    "invalid_phone": {
-        "fi": "Puhelinnumero {value} ei ole kelvollinen (numerot, välilyönnit, + ja -).",
-        "en": "The phone number {value} is not valid (digits, spaces, + and -).",
-    },
-    "incomplete_location": {
-        "fi": "Sijainnista puuttuu toinen koordinaatti.",
-        "en": "One of the two coordinates of the location is missing.",
-    },
-    "outside_kainuu": {
-        "fi": "Sijainti {lat}, {lon} (WGS84) ei ole Kainuussa.",
-        "en": "The location {lat}, {lon} (WGS84) is not in Kainuu.",
-    },
-    "coordinates_swapped": {
-        "fi": "Sijainti {lat}, {lon} ei ole Kainuussa; leveys- ja pituusaste ovat "
-        "ilmeisesti väärin päin.",
-        "en": "The location {lat}, {lon} is not in Kainuu; latitude and longitude "
-        "appear to be swapped.",
-    },
-    "invalid_polygon": {
-        "fi": "Aluerajauksen jokaisen renkaan on oltava suljettu ja siinä vähintään 4 pistettä.",
-        "en": "Every ring of the boundary must be closed and have at least 4 points.",
-    },
-    "polygon_outside_kainuu": {
-        "fi": "Aluerajauksen piste {lat}, {lon} ei ole Kainuussa.",
-        "en": "The boundary point {lat}, {lon} is not in Kainuu.",
-    },
-    "in_future": {
-        "fi": "Päivämäärä {value} on tulevaisuudessa.",
-        "en": "The date {value} is in the future.",
-    },
-    "unknown_action": {
-        "fi": "Tuntematon toiminto {value}.",
-        "en": "Unknown action {value}.",
-    },
-    "invalid_transition": {
-        "fi": "Kohdetta, jonka tila on {current}, ei voi {action}.",
-        "en": "A site that is {current} cannot be {action}.",
-    },
-    "coordinator_only": {
-        "fi": "Vain maakuntaliiton koordinaattori voi tehdä tämän.",
-        "en": "Only the Regional Council's coordinator can do this.",
-    },
+# English reasons of the site rules by stable error code, with %-placeholders filled
+# from `FieldError.params`. People read the messages app/services/sites.py registers
+# for the same codes, in their own language; these reasons are the fallback.
+SITE_REASONS: Final[Mapping[str, str]] = {
+    "required": "This field is required.",
+    "too_long": "At most %(limit)s characters (now %(length)s).",
+    "invalid_text": "The text contains control characters, which are not allowed.",
+    "unknown_municipality": "Unknown or not permitted municipality %(value)s. "
+    "Allowed: %(allowed)s.",
+    "unknown_industry": "Unknown industry code %(value)s.",
+    "out_of_range": "The value %(value)s must be at least %(min)s and below %(max)s %(unit)s.",
+    "area_mismatch": "The areas do not match: %(ha)s ha is %(expected)s m², "
+    "but %(m2)s m² was given.",
+    "invalid_email": "The e-mail address %(value)s is not valid.",
+    "invalid_phone": "The phone number %(value)s is not valid (digits, spaces, + and -).",
+    "incomplete_location": "One of the two coordinates of the location is missing.",
+    "outside_kainuu": "The location %(lat)s, %(lon)s (WGS84) is not in Kainuu.",
+    "coordinates_swapped": "The location %(lat)s, %(lon)s is not in Kainuu; latitude and "
+    "longitude appear to be swapped.",
+    "invalid_polygon": "Every ring of the boundary must be closed and have at least 4 points.",
+    "polygon_outside_kainuu": "The boundary point %(lat)s, %(lon)s is not in Kainuu.",
+    "in_future": "The date %(value)s is in the future.",
+    "unknown_action": "Unknown action %(value)s.",
+    # The params are codes, shown through the labels of their kinds (app.i18n).
+    "invalid_transition": "A site in status %(site_status)s cannot %(site_transition)s.",
 }
+COORDINATOR_ONLY: Final = "Only the Regional Council's coordinator can do this."
 
-# How each action reads in the invalid-transition message (Finnish, English).
-_ACTION_WORDS: Final[Mapping[str, tuple[str, str]]] = {
-    "submit": ("lähettää tarkastettavaksi", "submitted"),
-    "publish": ("julkaista", "published"),
-    "return": ("palauttaa", "returned"),
-    "withdraw": ("poistaa julkaisusta", "withdrawn"),
-    "archive": ("arkistoida", "archived"),
-    "reopen": ("avata uudelleen muokattavaksi", "reopened"),
-}
+
+def site_error(field_name: str, code: str, **params: str | int) -> FieldError:
+    """A FieldError of a site rule, with its English reason."""
+    return FieldError(field_name, SITE_REASONS[code] % params, code, params)
+
+
+def _refused(error: FieldError) -> ValidationFailed:
+    return ValidationFailed(errors=[error], detail=error.reason)
 
 
 def normalise_lang(lang: str) -> Lang:
     """The uploader's language; anything not Finnish gets English."""
     return "fi" if lang.lower().startswith("fi") else "en"
-
-
-def _reason(code: str, lang: str, **params: object) -> str:
-    return SITE_MESSAGES[code][normalise_lang(lang)].format(**params)
 
 
 def label(value: StrEnum, lang: str) -> str:
@@ -339,7 +286,6 @@ def validate_site(
     draft: SiteDraft,
     valid_municipality_codes: Collection[str],
     valid_industry_codes: Collection[str],
-    lang: str,
     *,
     today: date | None = None,
 ) -> list[FieldError]:
@@ -350,8 +296,8 @@ def validate_site(
     today = today or datetime.now(_HELSINKI).date()
     errors: list[FieldError] = []
 
-    def add(field_name: str, code: str, **params: object) -> None:
-        errors.append(FieldError(field_name, _reason(code, lang, **params), code))
+    def add(field_name: str, code: str, **params: str | int) -> None:
+        errors.append(site_error(field_name, code, **params))
 
     if not draft.name_fi.strip():
         add("name_fi", "required")
@@ -360,7 +306,7 @@ def validate_site(
         if text is None:
             continue
         if len(text) > max_length:
-            add(field_name, "too_long", max=max_length, length=len(text))
+            add(field_name, "too_long", limit=max_length, length=len(text))
         elif _CONTROL.search(text) or (
             field_name not in MULTILINE_FIELDS and _NEWLINE.search(text)
         ):
@@ -385,9 +331,9 @@ def validate_site(
             add(
                 field_name,
                 "out_of_range",
-                value=format_number(value, lang),
-                min=format_number(low, lang),
-                max=format_number(high, lang),
+                value=format_number(value, "en"),
+                min=format_number(low, "en"),
+                max=format_number(high, "en"),
                 unit=unit,
             )
     if draft.area_ha is not None and draft.area_m2 is not None:
@@ -396,9 +342,9 @@ def validate_site(
             add(
                 "area_m2",
                 "area_mismatch",
-                ha=format_number(draft.area_ha, lang),
-                expected=format_number(expected, lang),
-                m2=format_number(draft.area_m2, lang),
+                ha=format_number(draft.area_ha, "en"),
+                expected=format_number(expected, "en"),
+                m2=format_number(draft.area_m2, "en"),
             )
 
     if draft.contact_email is not None and not _EMAIL.fullmatch(draft.contact_email):
@@ -406,31 +352,30 @@ def validate_site(
     if draft.contact_phone is not None and not _PHONE.fullmatch(draft.contact_phone):
         add("contact_phone", "invalid_phone", value=shown(draft.contact_phone))
 
-    errors.extend(_location_errors(draft, lang))
+    errors.extend(_location_errors(draft))
     if draft.last_verified_on is not None and draft.last_verified_on > today:
         add("last_verified_on", "in_future", value=draft.last_verified_on.isoformat())
     return errors
 
 
-def _location_errors(draft: SiteDraft, lang: str) -> list[FieldError]:
+def _location_errors(draft: SiteDraft) -> list[FieldError]:
     lat, lon = draft.latitude, draft.longitude
     if (lat is None) != (lon is None):
-        missing = "latitude" if lat is None else "longitude"
-        return [FieldError(missing, _reason("incomplete_location", lang), "incomplete_location")]
+        return [site_error("latitude" if lat is None else "longitude", "incomplete_location")]
     errors: list[FieldError] = []
     if lat is not None and lon is not None and not in_kainuu(lat, lon):
         code = "coordinates_swapped" if in_kainuu(lon, lat) else "outside_kainuu"
-        errors.append(FieldError("latitude", _reason(code, lang, lat=lat, lon=lon), code))
+        errors.append(site_error("latitude", code, lat=str(lat), lon=str(lon)))
     for ring in draft.polygon or ():
         if len(ring) < 4 or ring[0] != ring[-1]:
-            code = "invalid_polygon"
-            errors.append(FieldError("polygon", _reason(code, lang), code))
+            errors.append(site_error("polygon", "invalid_polygon"))
             break
         outside = next(((x, y) for x, y in ring if not in_kainuu(y, x)), None)
         if outside is not None:
-            code = "polygon_outside_kainuu"
-            reason = _reason(code, lang, lat=outside[1], lon=outside[0])
-            errors.append(FieldError("polygon", reason, code))
+            lat_text, lon_text = str(outside[1]), str(outside[0])
+            errors.append(
+                site_error("polygon", "polygon_outside_kainuu", lat=lat_text, lon=lon_text)
+            )
             break
     return errors
 
@@ -462,7 +407,6 @@ def next_status(
     actor_is_coordinator: bool,
     *,
     comment: str | None = None,
-    lang: str = "en",
 ) -> SiteStatus:
     """The status after `action`, or why it is not allowed.
 
@@ -471,23 +415,18 @@ def next_status(
     """
     transitions = SITE_TRANSITIONS.get(action)
     if transitions is None:
-        code = "unknown_action"
-        raise ValidationFailed.single("action", _reason(code, lang, value=shown(action)), code)
+        raise _refused(site_error("action", "unknown_action", value=shown(action)))
     if action in COORDINATOR_ONLY_ACTIONS and not actor_is_coordinator:
-        raise PermissionDenied(_reason("coordinator_only", lang))
+        raise PermissionDenied(COORDINATOR_ONLY)
     target = transitions.get(current)
     if target is None:
-        fi_word, en_word = _ACTION_WORDS[action]
-        code = "invalid_transition"
-        reason = _reason(
-            code,
-            lang,
-            current=label(current, lang).lower(),
-            action=fi_word if normalise_lang(lang) == "fi" else en_word,
+        raise _refused(
+            site_error(
+                "status", "invalid_transition", site_status=current.value, site_transition=action
+            )
         )
-        raise ValidationFailed.single("status", reason, code)
     if action == "return" and not (comment or "").strip():
-        raise ValidationFailed.single("comment", _reason("required", lang), "required")
+        raise _refused(site_error("comment", "required"))
     return target
 
 

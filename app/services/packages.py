@@ -22,6 +22,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -41,6 +42,7 @@ from app.domain.packages import (
     parse_package,
 )
 from app.domain.sites import SiteDraft, SiteStatus, normalise_lang, shown
+from app.i18n import field_error_message
 from app.services import sites as site_service
 from app.storage import Storage
 
@@ -253,6 +255,7 @@ def _evaluate(
         filename,
         data,
         lang=lang,
+        describe_site_error=partial(field_error_message, normalise_lang(lang)),
         valid_municipality_codes=municipalities,
         valid_industry_codes=site_service.valid_codes(db)[1],
         today=site_service.helsinki_today(),

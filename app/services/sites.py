@@ -50,6 +50,7 @@ from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
 from app.domain.sites import (
+    RANGES,
     Freshness,
     Ownership,
     PermitStatus,
@@ -455,9 +456,9 @@ def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
     return slug
 
 
-def _check_valid(db: Session, draft: SiteDraft, lang: str) -> None:
+def _check_valid(db: Session, draft: SiteDraft) -> None:
     municipalities, industries = valid_codes(db)
-    errors = validate_site(draft, municipalities, industries, lang, today=helsinki_today())
+    errors = validate_site(draft, municipalities, industries, today=helsinki_today())
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -492,9 +493,9 @@ def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str]) -> Si
     return site
 
 
-def create_site(db: Session, actor: Actor, draft: SiteDraft, *, lang: str = "en") -> Site:
+def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     require_municipality_edit(actor, draft.municipality_code)
-    _check_valid(db, draft, lang)
+    _check_valid(db, draft)
     _check_ref_free(db, draft, None)
     bind_actor(db, actor)
     site = new_site(db, actor, draft, taken_slugs(db, ""))
@@ -517,8 +518,6 @@ def update_site(
     actor: Actor,
     site_id: uuid.UUID,
     changes: Mapping[str, Any],
-    *,
-    lang: str = "en",
 ) -> Site:
     """Change fields of a site (keys of `SiteDraft`); no change, no new version."""
     site = _editable_site(db, actor, site_id)
@@ -530,7 +529,7 @@ def update_site(
     codes = industry_codes_of(db, [site.id])[site.id]
     draft = replace(draft_of(site, codes), **changes)
     require_municipality_edit(actor, draft.municipality_code)
-    _check_valid(db, draft, lang)
+    _check_valid(db, draft)
     _check_ref_free(db, draft, site.id)
     bind_actor(db, actor)
     was_public = site.status == SiteStatus.PUBLISHED.value
@@ -560,12 +559,11 @@ def transition_site(
     action: str,
     *,
     comment: str | None = None,
-    lang: str = "en",
 ) -> Site:
     """submit, publish, return (with a comment), withdraw, archive or reopen."""
     site = _editable_site(db, actor, site_id)
     current = SiteStatus(site.status)
-    target = next_status(current, action, actor.sees_everything, comment=comment, lang=lang)
+    target = next_status(current, action, actor.sees_everything, comment=comment)
     bind_actor(db, actor)
     now = utcnow()
     site.status = target.value
@@ -1248,10 +1246,52 @@ def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:
 register_access_check("sites", _check_site_access)
 
 
+# How a workflow action reads in the refusal "A site in status … cannot …".
+register_labels(
+    "site_transition",
+    {
+        "submit": N_("be submitted for review"),
+        "publish": N_("be published"),
+        "return": N_("be returned for changes"),
+        "withdraw": N_("be withdrawn from the portal"),
+        "archive": N_("be archived"),
+        "reopen": N_("be reopened for editing"),
+    },
+)
 register_field_errors(
     {
         ("duplicate_attachment", "file"): N_("This file is already attached to the site."),
         ("kind", "kind"): N_("This kind of file cannot be attached as that kind."),
         "incomplete_location": N_("Give both coordinates of the location."),
+        "invalid_text": N_("The text contains control characters, which are not allowed."),
+        "unknown_municipality": N_(
+            "Unknown or not permitted municipality %(value)s. Allowed: %(allowed)s."
+        ),
+        "unknown_industry": N_("Unknown industry code %(value)s."),
+        "area_mismatch": N_(
+            "The areas do not match: %(ha)s ha is %(expected)s m², but %(m2)s m² was given."
+        ),
+        "invalid_phone": N_("The phone number %(value)s is not valid (digits, spaces, + and -)."),
+        "outside_kainuu": N_("The location %(lat)s, %(lon)s (WGS84) is not in Kainuu."),
+        "coordinates_swapped": N_(
+            "The location %(lat)s, %(lon)s is not in Kainuu; latitude and longitude "
+            "appear to be swapped."
+        ),
+        "invalid_polygon": N_(
+            "Every ring of the boundary must be closed and have at least 4 points."
+        ),
+        "polygon_outside_kainuu": N_("The boundary point %(lat)s, %(lon)s is not in Kainuu."),
+        "in_future": N_("The date %(value)s is in the future."),
+        "unknown_action": N_("Unknown action %(value)s."),
+        "invalid_transition": N_("A site in status “%(site_status)s” cannot %(site_transition)s."),
+        # "out_of_range" and "invalid_email" are shared codes whose shared messages do
+        # not fit the site fields; "too_long" and "required" do.
+        **{
+            ("out_of_range", name): N_(
+                "The value %(value)s must be at least %(min)s and below %(max)s %(unit)s."
+            )
+            for name in RANGES
+        },
+        ("invalid_email", "contact_email"): N_("The e-mail address %(value)s is not valid."),
     }
 )

@@ -30,7 +30,7 @@ from app.domain.sites import (
     Tenure,
     ZoningStatus,
 )
-from app.i18n import N_, field_error_message, register_labels, translate
+from app.i18n import N_, field_error_message, register_labels
 from app.services import matching, packages, reference
 from app.services import sites as site_service
 from app.services.auth import actor_for
@@ -188,7 +188,7 @@ def _value_of(site_value: Any) -> str:
     return str(site_value)
 
 
-def _parse(form: FormData, lang: str) -> tuple[dict[str, Any], list[FieldError]]:
+def _parse(form: FormData) -> tuple[dict[str, Any], list[FieldError]]:
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
     for spec in FORM_FIELDS:
@@ -220,7 +220,7 @@ def _parse(form: FormData, lang: str) -> tuple[dict[str, Any], list[FieldError]]
             else:
                 value = raw
         except (InvalidOperation, ValueError):
-            errors.append(FieldError(spec.name, translate(lang, "This value is not valid.")))
+            errors.append(FieldError(spec.name, "This value is not valid.", "invalid"))
             continue
         values[spec.name] = value
     for name, enum in (
@@ -309,15 +309,12 @@ def new_site_form(request: Request, db: DbSession, user: StaffUser) -> HTMLRespo
 
 @router.post("/sites/new", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def create_site(request: Request, db: DbSession, user: StaffUser) -> Response:
-    lang = request_language(request, user)
     form = await request.form()
-    values, errors = _parse(form, lang)
+    values, errors = _parse(form)
     problem = None
     if not errors:
         try:
-            site = site_service.create_site(
-                db, actor_for(user), SiteDraft(**_required(values)), lang=lang
-            )
+            site = site_service.create_site(db, actor_for(user), SiteDraft(**_required(values)))
             return RedirectResponse(f"/sites/{site.id}?done=created", status_code=303)
         except ValidationFailed as failed:
             errors = failed.errors
@@ -409,16 +406,13 @@ def site_page(request: Request, site_id: uuid.UUID, db: DbSession, user: StaffUs
 async def update_site(
     request: Request, site_id: uuid.UUID, db: DbSession, user: StaffUser
 ) -> Response:
-    lang = request_language(request, user)
     form = await request.form()
-    values, errors = _parse(form, lang)
+    values, errors = _parse(form)
     problem = None
     if not errors:
         try:
             before = site_service.get_site(db, actor_for(user), site_id).version
-            site = site_service.update_site(
-                db, actor_for(user), site_id, _required(values), lang=lang
-            )
+            site = site_service.update_site(db, actor_for(user), site_id, _required(values))
             done = "saved" if site.version != before else "unchanged"
             return RedirectResponse(f"/sites/{site_id}?done={done}", status_code=303)
         except ValidationFailed as failed:
@@ -456,9 +450,7 @@ def site_action(
 ) -> Response:
     lang = request_language(request, user)
     try:
-        site_service.transition_site(
-            db, actor_for(user), site_id, action, comment=comment, lang=lang
-        )
+        site_service.transition_site(db, actor_for(user), site_id, action, comment=comment)
     except ValidationFailed as failed:
         return _site_page(
             request,

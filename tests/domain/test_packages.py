@@ -11,12 +11,14 @@ import zipfile
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 import openpyxl
 import pytest
 from defusedxml import EntitiesForbidden
 from PIL import Image
 
+import app.services.sites  # noqa: F401 - registers the site rules' messages
 from app.domain.geo import TM35FIN, to_wgs84
 from app.domain.packages import (
     COLUMNS,
@@ -34,13 +36,15 @@ from app.domain.packages import (
     parse_package,
 )
 from app.domain.sites import (
-    SITE_MESSAGES,
+    SITE_REASONS,
     Ownership,
     PermitStatus,
     SiteKind,
     Tenure,
     ZoningStatus,
+    normalise_lang,
 )
+from app.i18n import field_error_message
 
 MUNICIPALITIES = {"105", "205", "290", "578", "620", "697", "765", "777"}
 INDUSTRIES = {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
@@ -55,6 +59,7 @@ def parse(
         name,
         data,
         lang=lang,
+        describe_site_error=partial(field_error_message, normalise_lang(lang)),
         limits=limits,
         valid_municipality_codes=MUNICIPALITIES,
         valid_industry_codes=INDUSTRIES,
@@ -553,6 +558,7 @@ def test_only_the_uploaders_municipality_is_allowed() -> None:
         "k.csv",
         f"{HEADER}\nK;other;A;765\n".encode(),
         lang="en",
+        describe_site_error=partial(field_error_message, "en"),
         valid_municipality_codes={"205"},
         valid_industry_codes=INDUSTRIES,
     )
@@ -919,14 +925,14 @@ def test_xlsb_and_damaged_archives_are_refused() -> None:
 # --- catalogue and columns ------------------------------------------------------------------
 
 
-def test_one_catalogue_with_both_languages_for_every_code() -> None:
+def test_package_catalogue_has_both_languages_and_no_site_rule_texts() -> None:
     for code, texts in MESSAGES.items():
         assert set(texts) == {"fi", "en"}, code
         assert texts["fi"].strip() and texts["en"].strip(), code
         if code != "location.file":
             assert texts["fi"] != texts["en"], code
-    for code in SITE_MESSAGES:
-        assert MESSAGES[code] is SITE_MESSAGES[code]
+    # The site rules' reasons come from the shared form-error catalogue only.
+    assert set(MESSAGES).isdisjoint(SITE_REASONS)
 
 
 def test_header_normalisation_and_aliases() -> None:

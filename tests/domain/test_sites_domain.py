@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+import app.services.sites  # noqa: F401 - registers the site rules' messages
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from app.domain.sites import (
     SITE_TRANSITIONS,
@@ -25,6 +26,7 @@ from app.domain.sites import (
     polygon_geojson,
     validate_site,
 )
+from app.i18n import field_error_message
 
 MUNICIPALITIES = {"105", "205", "290", "578", "620", "697", "765", "777"}
 INDUSTRIES = {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
@@ -90,10 +92,9 @@ def full_site() -> SiteDraft:
     )
 
 
-def errors_of(draft: SiteDraft, lang: str = "en") -> list[tuple[str, str]]:
+def errors_of(draft: SiteDraft) -> list[tuple[str, str]]:
     return [
-        (e.field, e.code)
-        for e in validate_site(draft, MUNICIPALITIES, INDUSTRIES, lang, today=TODAY)
+        (e.field, e.code) for e in validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
     ]
 
 
@@ -110,18 +111,18 @@ def test_minimal_site_needs_only_kind_name_and_municipality() -> None:
 
 def test_blank_name_and_municipality_are_required_in_both_languages() -> None:
     draft = SiteDraft(kind=SiteKind.OTHER, name_fi="  ", municipality_code="")
-    errors = validate_site(draft, MUNICIPALITIES, INDUSTRIES, "fi", today=TODAY)
+    errors = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
     assert errors == [
-        FieldError("name_fi", "Pakollinen tieto puuttuu.", "required"),
-        FieldError("municipality_code", "Pakollinen tieto puuttuu.", "required"),
+        FieldError("name_fi", "This field is required.", "required"),
+        FieldError("municipality_code", "This field is required.", "required"),
     ]
-    errors = validate_site(draft, MUNICIPALITIES, INDUSTRIES, "en", today=TODAY)
-    assert [e.reason for e in errors] == ["This field is required."] * 2
+    assert [field_error_message("fi", e) for e in errors] == ["Tämä kenttä on pakollinen."] * 2
+    assert [field_error_message("en", e) for e in errors] == ["This field is required."] * 2
 
 
 def test_unknown_municipality_and_industry() -> None:
     draft = replace(full_site(), municipality_code="091", industry_codes=("ict_data_centres", "x"))
-    errors = validate_site(draft, {"205", "765"}, INDUSTRIES, "en", today=TODAY)
+    errors = validate_site(draft, {"205", "765"}, INDUSTRIES, today=TODAY)
     assert errors == [
         FieldError(
             "municipality_code",
@@ -156,10 +157,12 @@ def test_numbers_out_of_range(field: str, value: object) -> None:
     assert errors_of(draft) == [(field, "out_of_range")]
 
 
-def test_out_of_range_reason_uses_finnish_decimal_comma() -> None:
+def test_out_of_range_reason_in_both_languages() -> None:
     draft = replace(full_site(), available_power_mw=Decimal("2500.5"))
-    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, "fi", today=TODAY)
-    assert error.reason == "Arvon 2500,5 on oltava vähintään 0 ja alle 2000 MW."
+    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    assert error.params == {"value": "2500.5", "min": "0", "max": "2000", "unit": "MW"}
+    assert error.reason == "The value 2500.5 must be at least 0 and below 2000 MW."
+    assert field_error_message("fi", error) == "Arvon 2500.5 on oltava vähintään 0 ja alle 2000 MW."
 
 
 def test_power_just_below_limit_and_zero_distance_are_valid() -> None:
@@ -184,7 +187,7 @@ def test_hectares_and_square_metres_must_agree(ha: str, m2: str, ok: bool) -> No
 
 def test_area_mismatch_reason() -> None:
     draft = replace(full_site(), area_ha=Decimal("2.5"), area_m2=Decimal("2500"))
-    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, "en", today=TODAY)
+    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
     assert error.reason == "The areas do not match: 2.5 ha is 25000 m², but 2500 m² was given."
 
 
@@ -207,8 +210,8 @@ def test_location_must_be_in_kainuu() -> None:
     assert errors_of(helsinki) == [("latitude", "outside_kainuu")]
     swapped = replace(full_site(), latitude=27.7285, longitude=64.227, polygon=None)
     assert errors_of(swapped) == [("latitude", "coordinates_swapped")]
-    [error] = validate_site(swapped, MUNICIPALITIES, INDUSTRIES, "fi", today=TODAY)
-    assert error.reason == (
+    [error] = validate_site(swapped, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    assert field_error_message("fi", error) == (
         "Sijainti 27.7285, 64.227 ei ole Kainuussa; leveys- ja pituusaste ovat "
         "ilmeisesti väärin päin."
     )
@@ -249,9 +252,10 @@ def test_text_limits_and_control_characters() -> None:
     assert errors_of(replace(full_site(), address="Katu\x001")) == [("address", "invalid_text")]
     assert errors_of(replace(full_site(), description_fi="Rivi 1\nRivi 2")) == []
     [error] = validate_site(
-        replace(full_site(), external_ref="r" * 81), MUNICIPALITIES, INDUSTRIES, "fi", today=TODAY
+        replace(full_site(), external_ref="r" * 81), MUNICIPALITIES, INDUSTRIES, today=TODAY
     )
-    assert (error.field, error.reason) == ("external_ref", "Enintään 80 merkkiä (nyt 81).")
+    assert (error.field, error.reason) == ("external_ref", "At most 80 characters (now 81).")
+    assert field_error_message("en", error) == "At most 80 characters."
 
 
 # --- workflow ----------------------------------------------------------------------
@@ -288,8 +292,8 @@ def test_return_needs_coordinator_and_a_comment() -> None:
         == SiteStatus.RETURNED
     )
     with pytest.raises(ValidationFailed) as failed:
-        next_status(SiteStatus.SUBMITTED, "return", True, comment="  ", lang="fi")
-    assert failed.value.errors == [FieldError("comment", "Pakollinen tieto puuttuu.", "required")]
+        next_status(SiteStatus.SUBMITTED, "return", True, comment="  ")
+    assert failed.value.errors == [FieldError("comment", "This field is required.", "required")]
     with pytest.raises(PermissionDenied):
         next_status(SiteStatus.SUBMITTED, "return", False, comment="x")
 
@@ -297,8 +301,8 @@ def test_return_needs_coordinator_and_a_comment() -> None:
 @pytest.mark.parametrize("current", [SiteStatus.SUBMITTED, SiteStatus.DRAFT])
 def test_municipal_contact_cannot_publish(current: SiteStatus) -> None:
     with pytest.raises(PermissionDenied) as denied:
-        next_status(current, "publish", False, lang="fi")
-    assert denied.value.detail == "Vain maakuntaliiton koordinaattori voi tehdä tämän."
+        next_status(current, "publish", False)
+    assert denied.value.detail == "Only the Regional Council's coordinator can do this."
 
 
 @pytest.mark.parametrize(
@@ -324,11 +328,16 @@ def test_invalid_transitions(current: SiteStatus, action: str) -> None:
 
 def test_invalid_transition_reason_in_both_languages() -> None:
     with pytest.raises(ValidationFailed) as failed:
-        next_status(SiteStatus.ARCHIVED, "publish", True, lang="en")
-    assert failed.value.errors[0].reason == "A site that is archived cannot be published."
-    with pytest.raises(ValidationFailed) as failed:
-        next_status(SiteStatus.ARCHIVED, "publish", True, lang="fi")
-    assert failed.value.errors[0].reason == "Kohdetta, jonka tila on arkistoitu, ei voi julkaista."
+        next_status(SiteStatus.ARCHIVED, "publish", True)
+    [error] = failed.value.errors
+    assert (error.code, error.params) == (
+        "invalid_transition",
+        {"site_status": "archived", "site_transition": "publish"},
+    )
+    assert field_error_message("en", error) == "A site in status “Archived” cannot be published."
+    assert field_error_message("fi", error) == (
+        "Kohdetta, jonka tila on ”Arkistoitu”, ei voi julkaista."
+    )
 
 
 def test_unknown_action() -> None:

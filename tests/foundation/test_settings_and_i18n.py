@@ -123,3 +123,12 @@ def test_every_form_error_has_a_finnish_message() -> None:
     assert unregistered == []
     untranslated = [m for m in FIELD_ERROR_MESSAGES.values() if finnish.gettext(m) == m]
     assert untranslated == []
+
+
+def test_numbers_in_form_errors_follow_the_readers_notation() -> None:
+    from app.domain.errors import FieldError
+    from app.i18n import field_error_message
+
+    error = FieldError("name", "At most 2500 characters.", "too_long", {"limit": 2500})
+    assert field_error_message("en", error) == "At most 2,500 characters."
+    assert "2\xa0500" in field_error_message("fi", error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -136,3 +137,55 @@ def test_matching_page(client: TestClient, factory: Factory) -> None:
     assert page.status_code == 200
     assert "Project Kuusi" in page.text and "Large plot" in page.text
     assert "100 / 100" in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "area_message", "workflow_message"),
+    [
+        (
+            "fi",
+            "Pinta-alat eivät täsmää: 0.5 ha on 5000 m², mutta annettu 6000 m².",
+            "Kohdetta, jonka tila on ”Luonnos”, ei voi avata uudelleen muokattavaksi.",
+        ),
+        (
+            "en",
+            "The areas do not match: 0.5 ha is 5000 m², but 6000 m² was given.",
+            "A site in status “Draft” cannot be reopened for editing.",
+        ),
+    ],
+)
+def test_site_form_and_workflow_errors_in_the_users_language(
+    client: TestClient,
+    factory: Factory,
+    db: Session,
+    language: str,
+    area_message: str,
+    workflow_message: str,
+) -> None:
+    _login(client, factory, Role.MUNICIPAL_CONTACT, municipality="205", language=language)
+    page = client.get("/sites/new")
+    form = {
+        "csrf_token": csrf_from(page.text),
+        "kind": "premises",
+        "name_fi": "Kielitesti",
+        "municipality_code": "205",
+        "area_ha": "0,5",
+        "area_m2": "6000",
+        "contact_email": "maija@",
+    }
+    refused = client.post("/sites/new", data=form)
+    assert refused.status_code == 422
+    assert area_message in refused.text
+    email_message = {
+        "fi": "Sähköpostiosoite ”maija@” ei ole kelvollinen.",
+        "en": "The e-mail address ”maija@” is not valid.",
+    }[language]
+    assert email_message in refused.text
+    created = client.post("/sites/new", data={**form, "area_m2": "5000", "contact_email": ""})
+    site = db.scalar(select(Site).where(Site.name_fi == "Kielitesti"))
+    assert created.status_code == 200 and site is not None
+    reopened = client.post(
+        f"/sites/{site.id}/actions/reopen", data={"csrf_token": form["csrf_token"]}
+    )
+    assert reopened.status_code == 422
+    assert workflow_message in reopened.text
