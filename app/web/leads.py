@@ -350,6 +350,28 @@ def _lead_page(
     )
 
 
+def _lead_refused(
+    request: Request,
+    db: Session,
+    user: User,
+    lead_id: uuid.UUID,
+    failed: ValidationFailed,
+    form_name: str,
+    values: dict[str, Any],
+) -> Response:
+    """The lead page again, with the refused quick-action form filled in as sent."""
+    return _lead_page(
+        request,
+        db,
+        user,
+        lead_id,
+        errors=FormErrors.of(failed),
+        form_name=form_name,
+        values=values,
+        status_code=422,
+    )
+
+
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 def lead_page(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     return _lead_page(request, db, user, lead_id)
@@ -470,16 +492,7 @@ async def add_activity(
             assignee_id=assignee if values.get("kind") == "task" else None,
         )
     except ValidationFailed as failed:
-        return _lead_page(
-            request,
-            db,
-            user,
-            lead_id,
-            errors=FormErrors.of(failed),
-            form_name="activity",
-            values=values,
-            status_code=422,
-        )
+        return _lead_refused(request, db, user, lead_id, failed, "activity", values)
     return RedirectResponse(f"/leads/{lead_id}#timeline", status_code=303)
 
 
@@ -496,15 +509,14 @@ async def set_probability(
     try:
         leads.set_probability(db, actor_for(user), lead_id, probability, _text(form, "reason"))
     except ValidationFailed as failed:
-        return _lead_page(
+        return _lead_refused(
             request,
             db,
             user,
             lead_id,
-            errors=FormErrors.of(failed),
-            form_name="probability",
-            values={"probability": raw, "reason": _text(form, "reason")},
-            status_code=422,
+            failed,
+            "probability",
+            {"probability": raw, "reason": _text(form, "reason")},
         )
     return RedirectResponse(f"/leads/{lead_id}", status_code=303)
 
@@ -533,15 +545,14 @@ async def share(request: Request, lead_id: uuid.UUID, db: DbSession, user: Staff
             message=_text(form, "message"),
         )
     except ValidationFailed as failed:
-        return _lead_page(
+        return _lead_refused(
             request,
             db,
             user,
             lead_id,
-            errors=FormErrors.of(failed),
-            form_name="share",
-            values={"receiver": receiver, "message": _text(form, "message")},
-            status_code=422,
+            failed,
+            "share",
+            {"receiver": receiver, "message": _text(form, "message")},
         )
     return RedirectResponse(f"/leads/{lead_id}#timeline", status_code=303)
 
@@ -582,15 +593,14 @@ async def link_contact(
             raise ValidationFailed.single("contact_id", "Choose a contact.", "required")
         leads.link_contact(db, actor_for(user), lead_id, contact_id, role)
     except ValidationFailed as failed:
-        return _lead_page(
+        return _lead_refused(
             request,
             db,
             user,
             lead_id,
-            errors=FormErrors.of(failed),
-            form_name="contact",
-            values={"contact_id": _text(form, "contact_id"), "role": role},
-            status_code=422,
+            failed,
+            "contact",
+            {"contact_id": _text(form, "contact_id"), "role": role},
         )
     return RedirectResponse(f"/leads/{lead_id}#people", status_code=303)
 
@@ -614,15 +624,8 @@ async def link_site(
             raise ValidationFailed.single("site_id", "Choose a site.", "required")
         leads.link_site(db, actor_for(user), lead_id, site_id)
     except ValidationFailed as failed:
-        return _lead_page(
-            request,
-            db,
-            user,
-            lead_id,
-            errors=FormErrors.of(failed),
-            form_name="site",
-            values={"site_id": _text(form, "site_id")},
-            status_code=422,
+        return _lead_refused(
+            request, db, user, lead_id, failed, "site", {"site_id": _text(form, "site_id")}
         )
     return RedirectResponse(f"/leads/{lead_id}#sites", status_code=303)
 
