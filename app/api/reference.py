@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from app.api.deps import ApiActor, DbSession
 from app.db.models import Industry, Municipality
+from app.services import reference
 
 router = APIRouter(tags=["reference"])
 
@@ -36,9 +36,9 @@ class IndustryOut(BaseModel):
 
 @router.get("/municipalities", response_model=list[MunicipalityOut])
 def list_municipalities(db: DbSession, _actor: ApiActor) -> list[Municipality]:
-    return list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
+    return reference.municipality_choices(db)
 
 
 @router.get("/industries", response_model=list[IndustryOut])
 def list_industries(db: DbSession, _actor: ApiActor) -> list[Industry]:
-    return list(db.scalars(select(Industry).order_by(Industry.sort_order, Industry.code)))
+    return reference.industry_choices(db)

@@ -88,7 +88,7 @@ def ensure_reference_data(db: Session) -> int:
 
 
 def municipality_choices(db: Session) -> list[Municipality]:
-    """The municipalities the staff forms offer, in Finnish alphabetical order."""
+    """The municipalities in Finnish alphabetical order (forms and the API)."""
     return list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
 
 
