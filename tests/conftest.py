@@ -54,9 +54,26 @@ def _resolve_database_url(tmp_dir: str) -> str:
     return f"sqlite:///{tmp_dir}/test.db"
 
 
+def _per_worker_database(base_url: str, worker_id: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (created on demand), since
+    every session starts by dropping and re-migrating its schema."""
+    url = make_url(base_url)
+    if worker_id == "master" or url.get_backend_name() != "postgresql":
+        return base_url
+    name = f"{url.database}_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _resolve_database_url(str(tmp_path_factory.mktemp("db")))
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    return _per_worker_database(
+        _resolve_database_url(str(tmp_path_factory.mktemp("db"))), worker_id
+    )
 
 
 @contextmanager

@@ -46,7 +46,7 @@ from app.domain.clusters import (
     clean_member_fields,
     link_pair,
 )
-from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.leads import StageKind
 from app.domain.reports import REPORTING_ZONE
 from app.i18n import N_, register_field_errors, register_labels
@@ -59,6 +59,7 @@ from app.services.scope import (
     activities_visible_to,
     clusters_visible_to,
     leads_with_need_to_know,
+    reads_meeting_records,
 )
 from app.settings import Settings
 from app.storage import storage_for
@@ -232,6 +233,8 @@ class ClusterView:
     pipeline: ClusterPipeline
     links: list[LinkView]
     warning_days: int
+    # False for readers without need-to-know of the meetings (the forum).
+    meetings_shared: bool
 
 
 def members(db: Session, actor: Actor, cluster_id: uuid.UUID) -> list[MemberView]:
@@ -291,10 +294,17 @@ def pipeline(db: Session, actor: Actor, cluster_id: uuid.UUID) -> ClusterPipelin
     return ClusterPipeline(rows, totals)
 
 
+def _cluster_with_meetings(db: Session, actor: Actor, cluster_id: uuid.UUID) -> Cluster:
+    cluster = get_cluster(db, actor, cluster_id)
+    if not reads_meeting_records(actor):
+        raise PermissionDenied("Meeting minutes and attendees are not shared with your role.")
+    return cluster
+
+
 def meetings(
     db: Session, actor: Actor, cluster_id: uuid.UUID, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[MeetingView], int]:
-    get_cluster(db, actor, cluster_id)
+    _cluster_with_meetings(db, actor, cluster_id)
     query = select(ClusterMeeting).where(ClusterMeeting.cluster_id == cluster_id)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
@@ -353,13 +363,16 @@ def cluster_page(
     db: Session, actor: Actor, cluster_id: uuid.UUID, settings: Settings
 ) -> ClusterView:
     cluster = get_cluster(db, actor, cluster_id)
-    recent, _ = meetings(db, actor, cluster_id, limit=RECENT_MEETINGS)
-    all_meeting_ids = [
-        str(i)
-        for i in db.scalars(
-            select(ClusterMeeting.id).where(ClusterMeeting.cluster_id == cluster_id)
-        )
-    ]
+    recent: list[MeetingView] = []
+    all_meeting_ids: list[str] = []
+    if reads_meeting_records(actor):
+        recent, _ = meetings(db, actor, cluster_id, limit=RECENT_MEETINGS)
+        all_meeting_ids = [
+            str(i)
+            for i in db.scalars(
+                select(ClusterMeeting.id).where(ClusterMeeting.cluster_id == cluster_id)
+            )
+        ]
     return ClusterView(
         cluster=cluster,
         industry_codes=_industries(db, [cluster.id]).get(cluster.id, []),
@@ -377,6 +390,7 @@ def cluster_page(
         pipeline=pipeline(db, actor, cluster_id),
         links=links(db, actor, cluster_id),
         warning_days=settings.agreement_warning_days,
+        meetings_shared=reads_meeting_records(actor),
     )
 
 
@@ -847,7 +861,7 @@ def add_meeting(
 def meeting_view(
     db: Session, actor: Actor, cluster_id: uuid.UUID, meeting_id: uuid.UUID
 ) -> MeetingView:
-    get_cluster(db, actor, cluster_id)
+    _cluster_with_meetings(db, actor, cluster_id)
     meeting = _meeting(db, cluster_id, meeting_id)
     attendees = [
         contact_name or user_name

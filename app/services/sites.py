@@ -68,7 +68,7 @@ from app.domain.sites import (
 from app.i18n import N_, register_field_errors, register_labels, translate
 from app.services.audit import parse_uuid, register_access_check
 from app.services.mail import queue_email
-from app.services.scope import sites_public, sites_visible_to
+from app.services.scope import reads_site_history, sites_public, sites_visible_to
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -412,8 +412,20 @@ def site_draft(db: Session, actor: Actor, site_id: uuid.UUID) -> tuple[Site, Sit
     return site, draft_of(site, industry_codes_of(db, [site.id])[site.id])
 
 
-def site_versions(db: Session, actor: Actor, site_id: uuid.UUID) -> list[SiteVersion]:
+def _site_with_history(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
+    """The site, if the actor may read its history; refused like a missing site."""
     site = get_site(db, actor, site_id)
+    if not reads_site_history(actor, site.municipality_code):
+        raise NotFound("No such site.")
+    return site
+
+
+def may_read_site_history(actor: Actor, site: Site) -> bool:
+    return reads_site_history(actor, site.municipality_code)
+
+
+def site_versions(db: Session, actor: Actor, site_id: uuid.UUID) -> list[SiteVersion]:
+    site = _site_with_history(db, actor, site_id)
     query = (
         select(SiteVersion)
         .where(SiteVersion.site_id == site.id)
@@ -1240,7 +1252,7 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
 
 
 def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:
-    get_site(db, actor, parse_uuid(entity_id))
+    _site_with_history(db, actor, parse_uuid(entity_id))
 
 
 register_access_check("sites", _check_site_access)

@@ -375,7 +375,9 @@ def _site_page(
             "problem": problem,
             "notice": NOTICES.get(done) if done else None,
             "attachments": site_service.list_attachments(db, actor, site.id),
-            "versions": site_service.site_versions(db, actor, site.id)[:20],
+            "versions": site_service.site_versions(db, actor, site.id)[:20]
+            if site_service.may_read_site_history(actor, site)
+            else None,
             "freshness": site_service.site_freshness(site, settings).value,
             "can_edit": can_edit and site.status != SiteStatus.ARCHIVED.value,
             "actions": _allowed_actions(site.status, actor.sees_everything) if can_edit else [],
