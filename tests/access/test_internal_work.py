@@ -11,7 +11,7 @@ from tests.factories import Factory
 
 
 def test_site_history_stays_with_its_municipality(client: TestClient, factory: Factory) -> None:
-    owner, owner_headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="765")
+    owner_headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="765")[1]
     body = {"municipality_code": "765", "kind": "industrial_plot", "name_fi": "Tontti A"}
     site = client.post("/api/v1/sites", json=body, headers=owner_headers)
     assert site.status_code == 201, site.text
@@ -20,7 +20,9 @@ def test_site_history_stays_with_its_municipality(client: TestClient, factory: F
     for action in ("submit", "publish"):
         headers = owner_headers if action == "submit" else coordinator_headers
         moved = client.post(
-            f"/api/v1/sites/{site_id}/{action}", json={"comment": "Kunnan sisäinen"}, headers=headers
+            f"/api/v1/sites/{site_id}/{action}",
+            json={"comment": "Kunnan sisäinen"},
+            headers=headers,
         )
         assert moved.status_code == 200, moved.text
 
