@@ -13,6 +13,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -236,3 +237,56 @@ def test_the_planted_markers_are_readable_where_they_should_be(
         for m in world.markers
         if m.what == "title of lead shared with sotkamo"
     )
+
+
+# Pages whose handlers read their filters from the request rather than declaring them.
+UNDECLARED_SEARCHES = ["/leads", "/fi/sites", "/en/sites"]
+NOWHERE = "zq0000000000"
+
+
+def search_routes(app: FastAPI) -> list[str]:
+    paths = list(UNDECLARED_SEARCHES)
+    for route in iter_route_contexts(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or not route.methods or "GET" not in route.methods:
+            continue
+        if "{" not in route.path and "q" in _query_names(dependant):
+            paths.append(route.path)
+    return sorted(set(paths))
+
+
+def _readable(response: Any) -> str:
+    return readable_text(response.content, response.headers.get("content-type", ""))
+
+
+def _query_names(dependant: Any) -> list[str]:
+    names = [param.name for param in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += _query_names(sub)
+    return names
+
+
+def test_search_is_no_existence_oracle(
+    app: FastAPI,
+    matrix_clients: dict[str, TestClient],
+    world_connection: tuple[Session, World],
+) -> None:
+    """Searching for a confidential name answers exactly as searching for nothing: no
+    count, no empty-state difference tells a role that the record exists."""
+    _, world = world_connection
+    problems = []
+    routes = search_routes(app)
+    assert "/api/v1/leads" in routes
+    for path in routes:
+        for role, client in matrix_clients.items():
+            hidden = [m for m in world.markers if role not in m.entitled]
+            hidden = hidden[:: max(1, len(hidden) // 12)]
+            baseline = client.get(path, params={"q": NOWHERE}, follow_redirects=False)
+            expected = _readable(baseline).replace(NOWHERE, "Q")
+            for marker in hidden:
+                answer = client.get(path, params={"q": marker.value}, follow_redirects=False)
+                if answer.status_code != baseline.status_code or (
+                    _readable(answer).replace(marker.value, "Q") != expected
+                ):
+                    problems.append(f"{role} GET {path}?q=<{marker.what}> differs from no match")
+    assert not problems, "\n".join(problems)
