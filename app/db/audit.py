@@ -32,7 +32,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Mapper, Session, UOWTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 
 from app.db.base import Audited, Base, utcnow
 from app.db.models import AuditEntry
@@ -318,7 +318,21 @@ def _record_cascades(session: Session, _flush_context: UOWTransaction, _instance
         session.connection().execute(insert(AuditEntry), out)
 
 
+def _refuse_untracked_deletes(state: ORMExecuteState) -> None:
+    """A bulk DELETE statement would remove audited rows without a trail: refused."""
+    if not state.is_delete:
+        return
+    target = getattr(state.statement, "table", None)
+    if isinstance(target, Table) and (audited_table(target) or _worth_walking(target)):
+        raise RuntimeError(
+            f"A bulk DELETE of {target.name} would bypass the audit log; "
+            "delete the objects through the session instead."
+        )
+
+
 def install_audit_listener() -> None:
+    if not event.contains(Session, "do_orm_execute", _refuse_untracked_deletes):
+        event.listen(Session, "do_orm_execute", _refuse_untracked_deletes)
     if not event.contains(Session, "after_flush", _record_flush):
         event.listen(Session, "after_flush", _record_flush)
     if not event.contains(Session, "before_flush", _record_cascades):
