@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
@@ -41,8 +41,16 @@ def references_to(target: Table) -> list[Reference]:
     return sorted(found, key=lambda r: (r.table.name, r.column.name))
 
 
+# Links that are one link although no constraint says so: the same person at the same
+# meeting twice.
+LOGICAL_UNIQUE: dict[str, list[tuple[str, ...]]] = {
+    "cluster_meeting_attendees": [("meeting_id", "contact_id"), ("meeting_id", "user_id")],
+}
+
+
 def _unique_sets(table: Table) -> list[list[Column[Any]]]:
     sets = [list(table.primary_key.columns)]
+    sets += [[table.c[name] for name in names] for names in LOGICAL_UNIQUE.get(table.name, [])]
     for constraint in table.constraints:
         columns = list(getattr(constraint, "columns", []))
         if constraint.__class__.__name__ == "UniqueConstraint" and columns:
@@ -116,6 +124,16 @@ def _combined(table: Table, kept: Row, merged: Row, skip: set[str]) -> Row:
 class MoveReport:
     moved: int = 0
     combined: int = 0
+    tables: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        """For the merge note on the kept record's timeline."""
+        text = f"{self.moved} linked records moved"
+        if self.combined:
+            text += f", {self.combined} combined with the same link of this record"
+        if self.tables:
+            text += f" ({', '.join(sorted(self.tables))})"
+        return text + "."
 
 
 def _rows(db: Session, table: Table, column: Column[Any], value: Any) -> Iterator[Row]:
@@ -200,6 +218,7 @@ def move_references(
                     if ref.column.nullable:
                         _set(db, ref.table, row, {ref.column.name: None})
                     continue
+            report.tables.add(ref.table.name)
             twin = _twin(db, ref, row, keep_id)
             if twin is None:
                 _set(db, ref.table, row, {ref.column.name: keep_id})

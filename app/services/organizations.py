@@ -284,7 +284,7 @@ def merge_organizations(
     # Every reference, found from the foreign keys: leads, contacts, activities, shares,
     # partner users, cluster memberships, leadership and agreement parties, and any table
     # added later. Each move is audited.
-    move_references(db, Organization, merged.id, keep.id)
+    moves = move_references(db, Organization, merged.id, keep.id)
     filled = {name: getattr(merged, name) for name in MERGE_FILL_FIELDS}
     notes = merged.notes
     merged_name, merged_business_id = merged.name, merged.business_id
@@ -299,7 +299,9 @@ def merge_organizations(
         Activity(
             kind=ActivityKind.NOTE.value,
             subject=f"Merged {merged_name} into this organisation",
-            body=f"Former id {merge_id}; business ID {merged_business_id or '–'}.",
+            body=(
+                f"Former id {merge_id}; business ID {merged_business_id or '–'}. {moves.summary()}"
+            ),
             organization_id=keep.id,
             created_by_id=actor.user_id,
             origin_type="merge",
@@ -493,7 +495,7 @@ def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid
     bind_actor(db, actor)
     # Every reference, found from the foreign keys: leads, activities, cluster leadership,
     # event participation, meeting attendance, and any table added later.
-    move_references(db, Contact, merged.id, keep.id)
+    moves = move_references(db, Contact, merged.id, keep.id)
     for name in ("email", "phone", "role_title", "language", "organization_id"):
         if getattr(keep, name) is None and getattr(merged, name) is not None:
             setattr(keep, name, getattr(merged, name))
@@ -508,7 +510,7 @@ def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid
         Activity(
             kind=ActivityKind.NOTE.value,
             subject=f"Merged contact {merged_name} into this contact",
-            body=f"Former id {merge_id}.",
+            body=f"Former id {merge_id}. {moves.summary()}",
             contact_id=keep.id,
             created_by_id=actor.user_id,
             origin_type="merge",

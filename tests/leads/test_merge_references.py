@@ -12,11 +12,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.db.base import Base
 from app.db.models import AuditEntry
+from app.domain.access import Role
+from tests.factories import Factory, csrf_from
 from tests.leads.conftest import Pipeline
 from tests.planting import entity_id, plant, table
 
@@ -170,7 +173,7 @@ def test_an_organisation_already_in_the_cluster_stays_one_member(
     assert dupe_trail[-1]["action"] == "delete"
 
 
-def test_a_contact_on_the_same_lead_and_event_twice_stays_once(
+def test_a_contact_on_the_same_lead_event_and_meeting_twice_stays_once(
     pipeline: Pipeline, db: Session
 ) -> None:
     keep_id, dupe_id = map(uuid.UUID, _records(pipeline, "contacts"))
@@ -180,6 +183,10 @@ def test_a_contact_on_the_same_lead_and_event_twice_stays_once(
     plant(
         db, table("event_participants"), event_id=event["id"], contact_id=dupe_id, rsvp="accepted"
     )
+    meeting = plant(db, table("cluster_meetings"))
+    attendees = table("cluster_meeting_attendees")
+    plant(db, attendees, meeting_id=meeting["id"], contact_id=keep_id)
+    dupe_attendance = plant(db, attendees, meeting_id=meeting["id"], contact_id=dupe_id)
     merged = pipeline.client.post(
         f"/api/v1/contacts/{keep_id}/merge",
         json={"merge_id": str(dupe_id)},
@@ -202,3 +209,57 @@ def test_a_contact_on_the_same_lead_and_event_twice_stays_once(
         )
     ).all()
     assert len(removed) == 1
+    attending = db.execute(
+        select(attendees.c.contact_id).where(attendees.c.meeting_id == meeting["id"])
+    ).scalars()
+    assert list(attending) == [keep_id]
+    trail = pipeline.client.get(
+        f"/api/v1/audit/cluster_meeting_attendees/{dupe_attendance['id']}",
+        headers=pipeline.headers,
+    ).json()
+    assert [(e["action"], e["changes"]["contact_id"]) for e in trail] == [
+        ("delete", [str(dupe_id), None])
+    ]
+    note = pipeline.client.get(f"/api/v1/contacts/{keep_id}/activities", headers=pipeline.headers)
+    assert note.status_code == 200, note.text
+    [merge_note] = [a for a in note.json()["items"] if a["origin_type"] == "merge"]
+    assert "3 combined with the same link of this record" in merge_note["body"]
+
+
+def test_merging_on_the_staff_page_moves_cluster_membership_and_agreements(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    keep = factory.organization(name="KaiCell Fibers Oy")
+    dupe = factory.organization(name="Kaicell Fibers Ltd")
+    cluster = plant(db, table("clusters"), leading_organization_id=dupe.id)
+    member = plant(db, table("cluster_members"), cluster_id=cluster["id"], organization_id=dupe.id)
+    agreement = plant(
+        db, table("cluster_agreements"), cluster_id=cluster["id"], party_organization_id=dupe.id
+    )
+    factory.login(client, factory.user(Role.COORDINATOR))
+    page = client.get(f"/organizations/{keep.id}")
+    merged = client.post(
+        f"/organizations/{keep.id}/merge",
+        data={"csrf_token": csrf_from(page.text), "merge_id": str(dupe.id)},
+        follow_redirects=False,
+    )
+    assert merged.status_code == 303, merged.text
+    clusters = table("clusters")
+    assert (
+        db.scalar(select(clusters.c.leading_organization_id).where(clusters.c.id == cluster["id"]))
+        == keep.id
+    )
+    for name, row, column in (
+        ("cluster_members", member, "organization_id"),
+        ("cluster_agreements", agreement, "party_organization_id"),
+    ):
+        stored = (
+            db.execute(select(table(name)).where(table(name).c.id == row["id"])).mappings().one()
+        )
+        assert stored[column] == keep.id
+        entries = db.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_type == name, AuditEntry.entity_id == str(row["id"])
+            )
+        ).all()
+        assert entries[-1].changes[column] == [str(dupe.id), str(keep.id)]
