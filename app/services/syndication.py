@@ -906,10 +906,15 @@ def claim_due(
             select(SyndicationTarget).where(SyndicationTarget.id.in_({d.target_id for d in chosen}))
         )
     }
-    chosen = _skip_unreadable_targets(db, settings, chosen, targets)
-    if not chosen:
+    readable_ones = _skip_unreadable_targets(db, settings, chosen, targets)
+    if not readable_ones:
         db.commit()
+        if chosen:  # only undecryptable targets' deliveries: they are off now, look again
+            return claim_due(
+                db, settings, limit=limit, now=now, per_target=per_target, in_flight=in_flight
+            )
         return []
+    chosen = readable_ones
     lease_until = now + lease_duration(settings)
     for row in chosen:
         row.attempt_count += 1

@@ -4,6 +4,8 @@ no key opens, while its staff page says what to do."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from cryptography.fernet import InvalidToken
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app import cli
 from app.db.audit import bind_actor
+from app.db.base import utcnow
 from app.db.models import SyndicationDelivery, SyndicationTarget
 from app.db.session import make_engine, make_session_factory
 from app.domain.access import SYSTEM_ACTOR, Role
@@ -100,7 +103,14 @@ def test_an_undecryptable_secret_skips_only_that_target_and_its_page_says_what_t
         db.commit()
 
         publish_site(client, people)
-        assert deliver_due(db, worker_settings) == 1
+        # The undecryptable target's delivery is first in line: it must not hold up the
+        # other one, even one claim at a time.
+        first_in_line = db.scalars(
+            select(SyndicationDelivery).where(SyndicationDelivery.target_id == bad["id"])
+        ).one()
+        first_in_line.next_attempt_at = utcnow() - timedelta(minutes=1)
+        db.commit()
+        assert deliver_due(db, worker_settings, limit=1) == 1
         assert len(good_receiver.requests) == 1 and bad_receiver.requests == []
 
         shown = client.get(
