@@ -4,6 +4,7 @@ no key opens, while its staff page says what to do."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -80,7 +81,7 @@ def test_a_key_change_loses_no_delivery_and_rotation_frees_the_old_key(
     assert rotate_secrets(db, changed).rotated == 0  # already under the current key
     # Now the former key can go.
     only_new = _with_keys(worker_settings, NEW_KEY)
-    stored = db.get(SyndicationTarget, target["id"])
+    stored = db.get(SyndicationTarget, uuid.UUID(target["id"]))
     assert stored is not None and stored.secret_encrypted is not None
     assert decrypt(only_new, stored.secret_encrypted) == target["secret"]
 
@@ -96,7 +97,7 @@ def test_an_undecryptable_secret_skips_only_that_target_and_its_page_says_what_t
     try:
         good = add_webhook(client, people.contact, good_receiver.url, name="Kajaani")
         bad = add_webhook(client, people.contact, bad_receiver.url, name="Kajaani (old)")
-        stored = db.get(SyndicationTarget, bad["id"])
+        stored = db.get(SyndicationTarget, uuid.UUID(bad["id"]))
         assert stored is not None
         bind_actor(db, SYSTEM_ACTOR)
         stored.secret_encrypted = encrypt(_with_keys(worker_settings, STRANGER_KEY), "whsec_x")
@@ -106,7 +107,7 @@ def test_an_undecryptable_secret_skips_only_that_target_and_its_page_says_what_t
         # The undecryptable target's delivery is first in line: it must not hold up the
         # other one, even one claim at a time.
         first_in_line = db.scalars(
-            select(SyndicationDelivery).where(SyndicationDelivery.target_id == bad["id"])
+            select(SyndicationDelivery).where(SyndicationDelivery.target_id == uuid.UUID(bad["id"]))
         ).one()
         first_in_line.next_attempt_at = utcnow() - timedelta(minutes=1)
         db.commit()
@@ -120,7 +121,7 @@ def test_an_undecryptable_secret_skips_only_that_target_and_its_page_says_what_t
         assert "cannot be decrypted" in shown["disabled_reason"]
         assert "re-enter it or rotate keys" in shown["disabled_reason"]
         pending = db.scalars(
-            select(SyndicationDelivery).where(SyndicationDelivery.target_id == bad["id"])
+            select(SyndicationDelivery).where(SyndicationDelivery.target_id == uuid.UUID(bad["id"]))
         ).one()
         assert pending.status == "pending"
         assert pending.last_error is not None and "cannot be decrypted" in pending.last_error
