@@ -105,6 +105,16 @@ def cmd_syndication_worker(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_secrets(_args: argparse.Namespace) -> int:
+    from app.services.secrets import rotate_secrets
+
+    settings = get_settings()
+    with session_scope(_session_factory()) as db:
+        report = rotate_secrets(db, settings)
+    print(report.summary())
+    return 1 if report.unreadable else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="invest-kainuu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver syndication pushes only (the scheduler runs one too; "
         "any number may run side by side)",
     ).set_defaults(func=cmd_syndication_worker)
+    sub.add_parser(
+        "rotate-secrets",
+        help="re-encrypt every stored secret under the current SECRET_KEY (after a key "
+        "change, with the former key in SECRET_KEY_PREVIOUS)",
+    ).set_defaults(func=cmd_rotate_secrets)
     return parser
 
 

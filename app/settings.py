@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./var/invest-kainuu.db"
     secret_key: SecretStr = SecretStr("development-only")
+    # Former SECRET_KEY values (comma-separated), still accepted for decrypting stored
+    # secrets until `invest-kainuu rotate-secrets` has re-encrypted them under the current.
+    secret_key_previous: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     storage_dir: Path = Path("./var/storage")
 
@@ -80,6 +83,11 @@ class Settings(BaseSettings):
             )
         self.base_url = self.base_url.rstrip("/")
         return self
+
+    @property
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        raw = self.secret_key_previous.get_secret_value() if self.secret_key_previous else ""
+        return tuple(k.strip() for k in raw.split(",") if k.strip())
 
     @property
     def is_production(self) -> bool:

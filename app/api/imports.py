@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.domain.errors import FieldError, NotFound
@@ -36,6 +36,9 @@ class ImportReportOut(BaseModel):
     rows_total: int
     rows_valid: int
     rows_invalid: int
+    encoding: str | None = Field(
+        description="The character encoding the file was detected in, e.g. UTF-8 or Windows-1252"
+    )
     file_errors: list[FieldProblem]
     rows: list[RowReportOut]
 
@@ -51,6 +54,7 @@ class ImportReportOut(BaseModel):
             rows_total=len(report.rows),
             rows_valid=report.valid,
             rows_invalid=report.invalid,
+            encoding=report.encoding,
             file_errors=problems(report.file_errors),
             rows=[
                 RowReportOut(
@@ -70,7 +74,9 @@ async def import_csv(
     kind: str,
     db: DbSession,
     actor: ApiActor,
-    file: Annotated[UploadFile, File(description="UTF-8 CSV, comma or semicolon separated")],
+    file: Annotated[
+        UploadFile, File(description="CSV (UTF-8 or Windows-1252), comma or semicolon separated")
+    ],
     dry_run: Annotated[bool, Query(description="Only check; write nothing")] = True,
 ) -> ImportReportOut:
     """Check a CSV of `organizations`, `contacts` or `leads` row by row (dry run), or

@@ -60,6 +60,7 @@ from app.domain.sites import (
     site_error,
     validate_site,
 )
+from app.domain.textfiles import UnknownEncoding, decode_text, extra_cells
 
 MB: Final = 1024 * 1024
 
@@ -145,6 +146,8 @@ class RowResult:
 class PackageReport:
     filename: str
     format: PackageFormat | None = None
+    # The character encoding a CSV table was read in ("UTF-8", "Windows-1252", …).
+    encoding: str | None = None
     fatal: list[PackageIssue] = field(default_factory=list)
     warnings: list[PackageIssue] = field(default_factory=list)
     rows: list[RowResult] = field(default_factory=list)
@@ -178,15 +181,23 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     "empty_file": {"fi": "Tiedosto on tyhjä.", "en": "The file is empty."},
     "unsupported_type": {
         "fi": "Tiedostotyyppiä ei tueta (sisällön perusteella {detected}). Lähetä ZIP-paketti, "
-        "XLSX-taulukko tai UTF-8-muotoinen CSV-tiedosto.",
+        "XLSX-taulukko tai CSV-tiedosto.",
         "en": "This file type is not supported (by its content: {detected}). Send a ZIP "
-        "package, an XLSX spreadsheet or a UTF-8 CSV file.",
+        "package, an XLSX spreadsheet or a CSV file.",
     },
     "not_utf8": {
-        "fi": "{file} ei ole UTF-8-merkistössä. Tallenna se UTF-8-muodossa "
-        "(Excelissä: ”CSV UTF-8 (pilkuin erotettu)”).",
-        "en": "{file} is not UTF-8 encoded. Save it as UTF-8 "
+        "fi": "{file} ei ole tekstiä UTF-8- eikä Windows-1252-merkistössä. Tallenna se "
+        "UTF-8-muodossa (Excelissä: ”CSV UTF-8 (pilkuin erotettu)”).",
+        "en": "{file} is not text in UTF-8 or Windows-1252. Save it as UTF-8 "
         "(in Excel: “CSV UTF-8 (Comma delimited)”).",
+    },
+    "too_many_cells": {
+        "fi": "Rivillä on {count} solua, mutta otsikkorivillä vain {headers} saraketta: "
+        "jossakin arvossa on ehkä lainausmerkitön puolipiste tai pilkku (esimerkiksi "
+        "desimaalipilkku pilkuin erotetussa tiedostossa). Riviä ei luettu.",
+        "en": "The row has {count} cells but the header row only {headers} columns: a value "
+        "may contain an unquoted semicolon or comma (e.g. a decimal comma in a "
+        "comma-separated file). The row was not read.",
     },
     "corrupt_archive": {
         "fi": "ZIP-tiedosto on vioittunut eikä sitä voi lukea.",
@@ -811,6 +822,16 @@ class _Context:
     today: date | None
     warnings: list[PackageIssue] = field(default_factory=list)
     warned: set[tuple[str, str]] = field(default_factory=set)
+    encoding: str | None = None
+
+    def decode(self, file: str, data: bytes) -> str:
+        """A CSV table's text, in whichever accepted encoding it was saved."""
+        try:
+            decoded = decode_text(data)
+        except UnknownEncoding:
+            _refuse("not_utf8", file=file)
+        self.encoding = self.encoding or decoded.encoding
+        return decoded.text
 
     def issue(
         self,
@@ -892,6 +913,7 @@ def parse_package(
         report.rows = []
         report.fatal.append(ctx.issue(refused.code, file=refused.file, **refused.params))
     report.warnings = ctx.warnings
+    report.encoding = ctx.encoding
     _flag_duplicate_refs(ctx, report.rows)
     return report
 
@@ -914,14 +936,9 @@ def _parse(ctx: _Context, data: bytes) -> tuple[PackageFormat, list[RowResult]]:
             _refuse("unsupported_type", detected=archive.kind)
         return _manifest_package(ctx, archive)
     detected = describe_content(data)
-    if detected == "text (not UTF-8)":
-        _refuse("not_utf8", file=ctx.filename)
-    if detected != "text":
+    if detected not in ("text", "text (not UTF-8)"):
         _refuse("unsupported_type", detected=detected)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:  # the sniffed sample was valid, a later byte is not
-        _refuse("not_utf8", file=ctx.filename)
+    text = ctx.decode(ctx.filename, data)
     return PackageFormat.CSV, _table_sites(ctx, ctx.filename, _csv_rows(ctx.filename, text), None)
 
 
@@ -1142,6 +1159,8 @@ def _table_sites(
     if header is None:
         _refuse("no_header", file=file)
     positions = _header_positions(ctx, file, header[1])
+    # The header's width: up to its last named column.
+    width = max(i for i, cell in enumerate(header[1]) if not _blank(cell)) + 1
     reader = _SiteReader(ctx, file, archive, base, default_crs, from_table=True)
     results: list[RowResult] = []
     blank_run = 0
@@ -1149,7 +1168,8 @@ def _table_sites(
         values = {
             name: cells[i] for i, name in positions if i < len(cells) and not _blank(cells[i])
         }
-        if not values:
+        beyond = extra_cells(tuple(cells), width)
+        if not values and not beyond:
             blank_run += 1
             if blank_run >= _MAX_BLANK_ROWS:
                 break
@@ -1157,7 +1177,26 @@ def _table_sites(
         blank_run = 0
         if len(results) >= ctx.limits.max_rows:
             _refuse("too_many_rows", file=file, max=ctx.limits.max_rows)
-        results.append(reader.read(len(results) + 1, values, sheet_row=number))
+        if beyond:
+            # Never cut silently: the row is refused as a whole and says why (its values
+            # are not where their columns say, so nothing else of it is checked).
+            last = max(i for i, cell in enumerate(cells) if not _blank(cell)) + 1
+            row = RowResult(
+                index=len(results) + 1, external_ref=None, draft=None, file=file, sheet_row=number
+            )
+            row.errors.append(
+                ctx.issue(
+                    "too_many_cells",
+                    file=file,
+                    row=row.index,
+                    sheet_row=number,
+                    count=last,
+                    headers=width,
+                ),
+            )
+        else:
+            row = reader.read(len(results) + 1, values, sheet_row=number)
+        results.append(row)
     return results
 
 
@@ -1352,10 +1391,7 @@ def _datapackage_sites(
     if name not in archive.entries:
         _refuse("resource_missing", file=file, path=shown(path))
     archive.referenced.add(name)
-    try:
-        text = archive.read(name).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _refuse("not_utf8", file=name)
+    text = ctx.decode(name, archive.read(name))
     dialect = resource.get("dialect")
     delimiter = dialect.get("delimiter") if isinstance(dialect, dict) else None
     if not (isinstance(delimiter, str) and len(delimiter) == 1):

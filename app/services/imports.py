@@ -21,6 +21,7 @@ from app.domain.organizations import (
     normalise_org_name,
     validate_business_id,
 )
+from app.domain.textfiles import UnknownEncoding, decode_text, extra_cells
 from app.i18n import N_, register_field_errors
 from app.services import leads, organizations
 
@@ -103,6 +104,8 @@ class ImportReport:
     rows: list[RowReport]
     applied: bool = False
     file_errors: list[FieldError] = field(default_factory=list)
+    # The character encoding the file was detected in ("UTF-8", "Windows-1252", …).
+    encoding: str | None = None
 
     @property
     def valid(self) -> int:
@@ -120,32 +123,62 @@ class ImportReport:
         ]
 
 
-def _read_csv(content: bytes) -> tuple[list[dict[str, str]], list[FieldError]]:
+@dataclass
+class _CsvFile:
+    rows: list[dict[str, str]] = field(default_factory=list)
+    # Row index (0-based, in `rows`) -> how many cells that row has beyond the header.
+    overflow: dict[int, tuple[int, int]] = field(default_factory=dict)
+    encoding: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _read_csv(content: bytes) -> _CsvFile:
+    """The rows of an uploaded CSV as Excel saves it: UTF-8 with or without BOM, or
+    Windows-1252 / Latin-1 (detected); semicolons or commas."""
     if len(content) > MAX_BYTES:
-        return [], [FieldError("file", "The file is larger than 5 MB.", "too_large")]
+        return _CsvFile(errors=[FieldError("file", "The file is larger than 5 MB.", "too_large")])
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [FieldError("file", "Save the file as UTF-8 CSV.", "not_utf8")]
+        decoded = decode_text(content)
+    except UnknownEncoding:
+        return _CsvFile(
+            errors=[FieldError("file", "Save the file as CSV UTF-8 or Windows-1252.", "not_utf8")]
+        )
+    parsed = _CsvFile(encoding=decoded.encoding)
+    text = decoded.text
     if not text.strip():
-        return [], [FieldError("file", "The file is empty.", "empty")]
+        parsed.errors.append(FieldError("file", "The file is empty.", "empty"))
+        return parsed
     first_line = text.splitlines()[0]
     # Finnish spreadsheet programs save CSV with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    rows: list[dict[str, str]] = []
-    for raw in reader:
-        if len(rows) >= MAX_ROWS:
-            return [], [
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(reader, [])]
+    width = max((i + 1 for i, h in enumerate(header) if h), default=0)
+    for cells in reader:
+        if not cells:
+            continue  # an empty line
+        if len(parsed.rows) >= MAX_ROWS:
+            parsed.rows = []
+            parsed.errors.append(
                 FieldError(
                     "file",
                     f"At most {MAX_ROWS} rows per file.",
                     "too_many_rows",
                     {"limit": MAX_ROWS},
                 )
-            ]
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
-    return rows, []
+            )
+            return parsed
+        if extra_cells(cells, width):
+            last = max(i + 1 for i, cell in enumerate(cells) if cell.strip())
+            parsed.overflow[len(parsed.rows)] = (last, width)
+        parsed.rows.append(
+            {
+                name: (cells[i] if i < len(cells) else "").strip()
+                for i, name in enumerate(header)
+                if name
+            }
+        )
+    return parsed
 
 
 def _check_columns(kind: str, header: list[str]) -> list[FieldError]:
@@ -206,7 +239,11 @@ class _Resolver:
 
 
 def _plan_rows(
-    db: Session, actor: Actor, kind: str, rows: list[dict[str, str]]
+    db: Session,
+    actor: Actor,
+    kind: str,
+    rows: list[dict[str, str]],
+    overflow: dict[int, tuple[int, int]] | None = None,
 ) -> tuple[list[RowReport], list[Any]]:
     """Validate each row; return its report and what to write for it."""
     reports: list[RowReport] = []
@@ -220,6 +257,21 @@ def _plan_rows(
         )
         plan: Any = None
         key: str
+        if overflow and (index - 2) in overflow:
+            # Never cut silently: a row split into more cells than the header names is
+            # refused as a whole (its values are not where their columns say).
+            count, headers = overflow[index - 2]
+            report.errors.append(
+                FieldError(
+                    "row",
+                    f"The row has {count} cells but the header only {headers} columns.",
+                    "too_many_cells",
+                    {"count": count, "headers": headers},
+                )
+            )
+            reports.append(report)
+            plans.append(None)
+            continue
         try:
             if kind == "organizations":
                 cleaned = clean_organization_fields(
@@ -291,17 +343,20 @@ def run_import(
     require_staff_wide(actor)
     if kind not in IMPORT_KINDS:
         raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
-    rows, file_errors = _read_csv(content)
+    parsed = _read_csv(content)
+    rows, file_errors = parsed.rows, parsed.errors
     if not file_errors and rows:
         file_errors = _check_columns(kind, list(rows[0]))
     if not file_errors and not rows:
         file_errors = [FieldError("file", "The file has no rows.", "empty")]
-    report = ImportReport(kind=kind, dry_run=dry_run, rows=[], file_errors=file_errors)
+    report = ImportReport(
+        kind=kind, dry_run=dry_run, rows=[], file_errors=file_errors, encoding=parsed.encoding
+    )
     if file_errors:
         if dry_run:
             return report
         raise ValidationFailed(errors=report.all_errors(), detail="Nothing was imported.")
-    report.rows, plans = _plan_rows(db, actor, kind, rows)
+    report.rows, plans = _plan_rows(db, actor, kind, rows, parsed.overflow)
     if dry_run:
         return report
     if report.invalid:
@@ -334,7 +389,13 @@ register_field_errors(
         ("duplicate_in_file", "row"): N_("The same record appears twice in the file."),
         "missing_column": N_("A required column is missing."),
         "unknown_column": N_("The file has a column this import does not know."),
-        ("not_utf8", "file"): N_("The file is not UTF-8 text; save it as CSV UTF-8."),
+        ("not_utf8", "file"): N_(
+            "The file is not text in UTF-8 or Windows-1252; save it as CSV UTF-8."
+        ),
+        ("too_many_cells", "row"): N_(
+            "The row has %(count)s cells but the header only %(headers)s columns: a value may "
+            "hold an unquoted semicolon or a decimal comma. The row was not read."
+        ),
         ("too_many_rows", "file"): N_("The file has too many rows."),
     }
 )

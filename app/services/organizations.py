@@ -21,10 +21,7 @@ from app.db.models import (
     Contact,
     Industry,
     Lead,
-    LeadContact,
-    LeadShare,
     Organization,
-    User,
 )
 from app.domain.access import Actor, require_staff_wide
 from app.domain.activities import ActivityKind
@@ -41,6 +38,7 @@ from app.domain.organizations import (
     normalise_org_name,
 )
 from app.i18n import N_, register_field_errors, register_labels
+from app.services.merging import move_references
 
 register_field_errors(
     {
@@ -273,7 +271,8 @@ def merge_organizations(
     db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid.UUID
 ) -> Organization:
     """Move every record of `merge_id` onto `keep_id` and delete it. Each move is an
-    audited change, so the trail shows where every record came from."""
+    audited change, so the trail shows where every record came from (see
+    `services/merging.py`)."""
     require_staff_wide(actor)
     if keep_id == merge_id:
         raise ValidationFailed.single("merge_id", "Choose two different organisations.", "same")
@@ -282,17 +281,10 @@ def merge_organizations(
     if merged is None:
         raise ValidationFailed.single("merge_id", "No such organisation.", "unknown")
     bind_actor(db, actor)
-    # Each model listed separately so every moved row is an audited ORM update.
-    for lead in db.scalars(select(Lead).where(Lead.organization_id == merged.id)):
-        lead.organization_id = keep.id
-    for contact in db.scalars(select(Contact).where(Contact.organization_id == merged.id)):
-        contact.organization_id = keep.id
-    for activity in db.scalars(select(Activity).where(Activity.organization_id == merged.id)):
-        activity.organization_id = keep.id
-    for share in db.scalars(select(LeadShare).where(LeadShare.organization_id == merged.id)):
-        share.organization_id = keep.id
-    for user in db.scalars(select(User).where(User.organization_id == merged.id)):
-        user.organization_id = keep.id
+    # Every reference, found from the foreign keys: leads, contacts, activities, shares,
+    # partner users, cluster memberships, leadership and agreement parties, and any table
+    # added later. Each move is audited.
+    moves = move_references(db, Organization, merged.id, keep.id)
     filled = {name: getattr(merged, name) for name in MERGE_FILL_FIELDS}
     notes = merged.notes
     merged_name, merged_business_id = merged.name, merged.business_id
@@ -307,7 +299,9 @@ def merge_organizations(
         Activity(
             kind=ActivityKind.NOTE.value,
             subject=f"Merged {merged_name} into this organisation",
-            body=f"Former id {merge_id}; business ID {merged_business_id or '–'}.",
+            body=(
+                f"Former id {merge_id}; business ID {merged_business_id or '–'}. {moves.summary()}"
+            ),
             organization_id=keep.id,
             created_by_id=actor.user_id,
             origin_type="merge",
@@ -490,7 +484,7 @@ def duplicates_of_contact(
 
 
 def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid.UUID) -> Contact:
-    """Move the leads and activities of `merge_id` onto `keep_id` and delete it."""
+    """Move every reference to `merge_id` onto `keep_id` and delete it (audited)."""
     require_staff_wide(actor)
     if keep_id == merge_id:
         raise ValidationFailed.single("merge_id", "Choose two different contacts.", "same")
@@ -499,15 +493,9 @@ def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid
     if merged is None:
         raise ValidationFailed.single("merge_id", "No such contact.", "unknown")
     bind_actor(db, actor)
-    kept_leads = set(
-        db.scalars(select(LeadContact.lead_id).where(LeadContact.contact_id == keep.id))
-    )
-    for link in db.scalars(select(LeadContact).where(LeadContact.contact_id == merged.id)):
-        if link.lead_id not in kept_leads:
-            db.add(LeadContact(lead_id=link.lead_id, contact_id=keep.id, role=link.role))
-        db.delete(link)
-    for activity in db.scalars(select(Activity).where(Activity.contact_id == merged.id)):
-        activity.contact_id = keep.id
+    # Every reference, found from the foreign keys: leads, activities, cluster leadership,
+    # event participation, meeting attendance, and any table added later.
+    moves = move_references(db, Contact, merged.id, keep.id)
     for name in ("email", "phone", "role_title", "language", "organization_id"):
         if getattr(keep, name) is None and getattr(merged, name) is not None:
             setattr(keep, name, getattr(merged, name))
@@ -522,7 +510,7 @@ def merge_contacts(db: Session, actor: Actor, keep_id: uuid.UUID, merge_id: uuid
         Activity(
             kind=ActivityKind.NOTE.value,
             subject=f"Merged contact {merged_name} into this contact",
-            body=f"Former id {merge_id}.",
+            body=f"Former id {merge_id}. {moves.summary()}",
             contact_id=keep.id,
             created_by_id=actor.user_id,
             origin_type="merge",

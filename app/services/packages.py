@@ -240,6 +240,8 @@ def _report_json(report: PackageReport, plans: Sequence[RowPlan]) -> dict[str, A
     return {
         "filename": report.filename,
         "format": report.format.value if report.format else None,
+        # The character encoding a CSV table was detected in, reported by the dry run.
+        "encoding": report.encoding,
         "ok": ok,
         "summary": summary,
         "issues": [_issue_json(i) for i in (*report.fatal, *report.warnings)],

@@ -10,13 +10,14 @@
   record the attempt (`complete`). A worker that dies leaves the lease to expire and
   the delivery is claimed again; deliveries of one site to one target go out in event
   order because a later one is not claimable while an earlier one is pending.
-- Targets (webhook or WordPress), their secrets (encrypted with a key derived from
-  SECRET_KEY), health, the delivery log and redelivery are use cases here.
+- Targets (webhook or WordPress), their secrets (encrypted under the keyring of
+  `services/secrets.py`), health, the delivery log and redelivery are use cases here.
+  A target whose secret no key opens is switched off with that reason and skipped;
+  the deliveries of every other target go on.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import socket
@@ -33,9 +34,6 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import CursorResult, Delete, Engine, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
@@ -78,6 +76,7 @@ from app.domain.syndication import (
 from app.i18n import LABELS, N_, register_labels, translate
 from app.services.mail import queue_email
 from app.services.scope import syndication_targets_visible_to
+from app.services.secrets import UNREADABLE_HELP, decrypt, encrypt, readable
 from app.services.sites import (
     PublicSite,
     PublicSiteFilters,
@@ -164,32 +163,30 @@ FACT_FIELDS: Final = (
 # --- secrets ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"invest-kainuu syndication"
-    ).derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def encrypt(settings: Settings, value: str) -> str:
-    return _fernet(settings.secret_key.get_secret_value()).encrypt(value.encode()).decode()
-
-
-def decrypt(settings: Settings, value: str) -> str:
-    return _fernet(settings.secret_key.get_secret_value()).decrypt(value.encode()).decode()
+# Encryption under the keyring (current and previous SECRET_KEY): `services/secrets.py`.
 
 
 def signing_secrets(settings: Settings, target: SyndicationTarget, now: datetime) -> list[str]:
-    """The current secret, and during the overlap after a rotation the previous one."""
+    """The current secret, and during the overlap after a rotation the previous one.
+
+    Raises `InvalidToken` when the current secret cannot be decrypted; a previous secret
+    that cannot be is left out (the current one still signs)."""
     found = [decrypt(settings, target.secret_encrypted)] if target.secret_encrypted else []
     if (
         target.previous_secret_encrypted
         and target.previous_secret_expires_at
         and target.previous_secret_expires_at > now
+        and readable(settings, target.previous_secret_encrypted)
     ):
         found.append(decrypt(settings, target.previous_secret_encrypted))
     return found
+
+
+def secrets_readable(settings: Settings, target: SyndicationTarget) -> bool:
+    """Whether the keyring opens the secrets a delivery to `target` needs."""
+    return readable(settings, target.secret_encrypted) and readable(
+        settings, target.wp_password_encrypted
+    )
 
 
 # --- the site document: one shape for events, feeds, embeds and posts ----------------------
@@ -550,10 +547,14 @@ def rotate_secret(
         raise Conflict("Only webhook targets have a signing secret.")
     bind_actor(db, actor)
     secret = new_webhook_secret()
-    target.previous_secret_encrypted = target.secret_encrypted
-    target.previous_secret_expires_at = utcnow() + timedelta(
-        hours=settings.syndication_secret_overlap_hours
-    )
+    if readable(settings, target.secret_encrypted):
+        target.previous_secret_encrypted = target.secret_encrypted
+        target.previous_secret_expires_at = utcnow() + timedelta(
+            hours=settings.syndication_secret_overlap_hours
+        )
+    else:  # a secret no key opens cannot sign beside the new one
+        target.previous_secret_encrypted = None
+        target.previous_secret_expires_at = None
     target.secret_encrypted = encrypt(settings, secret)
     db.commit()
     return target, secret
@@ -563,6 +564,8 @@ def reveal_secret(db: Session, actor: Actor, settings: Settings, target_id: uuid
     target = _editable_target(db, actor, target_id)
     if not target.secret_encrypted:
         raise Conflict("Only webhook targets have a signing secret.")
+    if not readable(settings, target.secret_encrypted):
+        raise Conflict(UNREADABLE_HELP)
     return decrypt(settings, target.secret_encrypted)
 
 
@@ -897,6 +900,21 @@ def claim_due(
     if not chosen:
         db.commit()
         return []
+    targets = {
+        t.id: t
+        for t in db.scalars(
+            select(SyndicationTarget).where(SyndicationTarget.id.in_({d.target_id for d in chosen}))
+        )
+    }
+    readable_ones = _skip_unreadable_targets(db, settings, chosen, targets)
+    if not readable_ones:
+        db.commit()
+        if chosen:  # only undecryptable targets' deliveries: they are off now, look again
+            return claim_due(
+                db, settings, limit=limit, now=now, per_target=per_target, in_flight=in_flight
+            )
+        return []
+    chosen = readable_ones
     lease_until = now + lease_duration(settings)
     for row in chosen:
         row.attempt_count += 1
@@ -907,12 +925,6 @@ def claim_due(
         e.id: e
         for e in db.scalars(
             select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in chosen}))
-        )
-    }
-    targets = {
-        t.id: t
-        for t in db.scalars(
-            select(SyndicationTarget).where(SyndicationTarget.id.in_({d.target_id for d in chosen}))
         )
     }
     posts = {
@@ -931,6 +943,35 @@ def claim_due(
     ]
     db.commit()
     return claims
+
+
+UNDECRYPTABLE_REASON = "The secret cannot be decrypted: re-enter it or rotate keys."
+
+
+def _skip_unreadable_targets(
+    db: Session,
+    settings: Settings,
+    chosen: list[SyndicationDelivery],
+    targets: Mapping[uuid.UUID, SyndicationTarget],
+) -> list[SyndicationDelivery]:
+    """Leave out the deliveries of a target whose secret no key of the ring opens, and
+    switch that target off with the reason (its contacts are told); every other target's
+    deliveries go on. Its deliveries stay pending for when the secret is fixed and the
+    target enabled again; a test ping to it fails at once, saying why."""
+    unreadable = {t.id for t in targets.values() if not secrets_readable(settings, t)}
+    if not unreadable:
+        return chosen
+    for target_id in unreadable:
+        target = targets[target_id]
+        log.error("syndication target %s: %s", target.id, UNDECRYPTABLE_REASON)
+        if target.status == TargetStatus.ACTIVE:
+            _disable(db, settings, target, UNDECRYPTABLE_REASON)
+    for delivery in chosen:
+        if delivery.target_id in unreadable:
+            delivery.last_error = UNDECRYPTABLE_REASON
+            if delivery.event_type == EventType.PING:
+                delivery.status = DeliveryStatus.FAILED.value
+    return [d for d in chosen if d.target_id not in unreadable]
 
 
 def _claim(

@@ -18,6 +18,7 @@ from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.i18n import HELSINKI, N_, translate
 from app.services import reference, syndication
 from app.services.auth import actor_for
+from app.settings import Settings
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
 from app.web.templating import render
@@ -98,6 +99,7 @@ def overview(
 def _target_page(
     request: Request,
     db: DbSession,
+    settings: Settings,
     user: User,
     target_id: uuid.UUID,
     *,
@@ -120,6 +122,8 @@ def _target_page(
             "rows": rows,
             "total": total,
             "secret": secret,
+            # No key of the ring opens the stored secret: the page says what to do.
+            "secret_unreadable": not syndication.secrets_readable(settings, target),
             "errors": {e.field: e.reason for e in errors or []},
             "notice": NOTICES.get(done) if done else None,
             "now_local": datetime.now(HELSINKI).strftime("%Y-%m-%dT00:00"),
@@ -161,14 +165,14 @@ def create_target(
         return _overview(
             request, db, settings, user, form=form, errors=failed.errors, status_code=422
         )
-    return _target_page(request, db, user, target.id, secret=secret, status_code=201)
+    return _target_page(request, db, settings, user, target.id, secret=secret, status_code=201)
 
 
 @router.get("/syndication/targets/{target_id}", response_class=HTMLResponse)
 def target_page(
-    request: Request, target_id: uuid.UUID, db: DbSession, user: StaffUser
+    request: Request, target_id: uuid.UUID, db: DbSession, settings: AppSettings, user: StaffUser
 ) -> HTMLResponse:
-    return _target_page(request, db, user, target_id)
+    return _target_page(request, db, settings, user, target_id)
 
 
 @router.post("/syndication/targets/{target_id}", dependencies=[CsrfChecked])
@@ -196,7 +200,9 @@ def update_target(
     try:
         syndication.update_target(db, actor_for(user), settings, target_id, changes)
     except ValidationFailed as failed:
-        return _target_page(request, db, user, target_id, errors=failed.errors, status_code=422)
+        return _target_page(
+            request, db, settings, user, target_id, errors=failed.errors, status_code=422
+        )
     return RedirectResponse(f"/syndication/targets/{target_id}?done=saved", status_code=303)
 
 
@@ -205,7 +211,7 @@ def rotate_secret(
     request: Request, target_id: uuid.UUID, db: DbSession, settings: AppSettings, user: StaffUser
 ) -> Response:
     _, secret = syndication.rotate_secret(db, actor_for(user), settings, target_id)
-    return _target_page(request, db, user, target_id, secret=secret)
+    return _target_page(request, db, settings, user, target_id, secret=secret)
 
 
 @router.post("/syndication/targets/{target_id}/reveal-secret", dependencies=[CsrfChecked])
@@ -213,7 +219,7 @@ def reveal_secret(
     request: Request, target_id: uuid.UUID, db: DbSession, settings: AppSettings, user: StaffUser
 ) -> Response:
     secret = syndication.reveal_secret(db, actor_for(user), settings, target_id)
-    return _target_page(request, db, user, target_id, secret=secret)
+    return _target_page(request, db, settings, user, target_id, secret=secret)
 
 
 @router.post("/syndication/targets/{target_id}/test", dependencies=[CsrfChecked])

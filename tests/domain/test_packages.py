@@ -403,14 +403,92 @@ def test_comma_separated_csv() -> None:
     assert report.rows[0].draft.area_ha == Decimal("1.5")
 
 
-def test_csv_saved_in_windows_encoding_is_refused_with_advice() -> None:
-    table = "kind;name_fi;municipality_code\nother;Pääty;205\n".encode("cp1252")
-    report = parse("vanha.csv", table, lang="fi")
+FINNISH_EXCEL = (
+    "tunnus;tyyppi;nimi;kunta;Pinta-ala (ha);Teho (MW)\n"
+    "K-1;teollisuustontti;Pääteollisuusalue Öljymäki;Kajaani;4,5;12,5\n"
+    "K-2;muu;Ämmänsaaren työpaja €;Suomussalmi;0,75;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding"),
+    [
+        (FINNISH_EXCEL.encode("cp1252"), "Windows-1252"),
+        (FINNISH_EXCEL.replace(" €", "").encode("latin-1"), "Windows-1252"),
+        (FINNISH_EXCEL.encode("utf-8"), "UTF-8"),
+        (FINNISH_EXCEL.encode("utf-8-sig"), "UTF-8 (BOM)"),
+        (FINNISH_EXCEL.replace("\n", "\r\n").encode("cp1252"), "Windows-1252"),
+    ],
+    ids=["windows-1252", "latin-1", "utf-8", "utf-8-bom", "windows-1252-crlf"],
+)
+def test_csv_from_finnish_excel_is_read_in_its_encoding_and_reports_it(
+    encoded: bytes, encoding: str
+) -> None:
+    report = parse("kajaani.csv", encoded, lang="fi")
+    assert report.ok, report.issues()
+    assert report.encoding == encoding
+    first, second = (row.draft for row in report.rows)
+    assert first is not None and second is not None
+    assert first.name_fi == "Pääteollisuusalue Öljymäki"
+    assert (first.area_ha, first.available_power_mw) == (Decimal("4.5"), Decimal("12.5"))
+    assert second.municipality_code == "777"
+    assert second.name_fi.startswith("Ämmänsaaren työpaja")
+
+
+def test_a_utf8_package_reports_utf8_and_an_xlsx_no_encoding() -> None:
+    assert parse("r.csv", b"kind;name_fi;municipality_code\nother;A;205\n").encoding == "UTF-8"
+    sheet = xlsx([["kind", "name_fi", "municipality_code"], ["other", "A", "205"]])
+    assert parse("r.xlsx", sheet).encoding is None
+
+
+def test_a_csv_resource_of_a_zip_package_may_be_windows_1252() -> None:
+    datapackage = {"resources": [{"name": "sites", "path": "sites.csv"}]}
+    package = make_zip(
+        {
+            "datapackage.json": json.dumps(datapackage).encode(),
+            "sites.csv": FINNISH_EXCEL.encode("cp1252"),
+        }
+    )
+    report = parse("paketti.zip", package)
+    assert report.ok, report.issues()
+    assert report.encoding == "Windows-1252"
+    assert report.rows[0].draft is not None
+    assert report.rows[0].draft.name_fi == "Pääteollisuusalue Öljymäki"
+
+
+def test_text_in_no_accepted_encoding_is_refused_with_advice() -> None:
+    noise = bytes(range(0x80, 0x100)) * 40
+    report = parse("vanha.csv", b"kind;name_fi\n" + noise, lang="fi")
     assert fatal_code(report) == "not_utf8"
     assert report.fatal[0].reason == (
-        "vanha.csv ei ole UTF-8-merkistössä. Tallenna se UTF-8-muodossa "
-        "(Excelissä: ”CSV UTF-8 (pilkuin erotettu)”)."
+        "vanha.csv ei ole tekstiä UTF-8- eikä Windows-1252-merkistössä. Tallenna se "
+        "UTF-8-muodossa (Excelissä: ”CSV UTF-8 (pilkuin erotettu)”)."
     )
+
+
+def test_a_row_with_more_cells_than_headers_is_an_error_on_that_row() -> None:
+    table = (
+        "external_ref,kind,name_fi,municipality_code,area_ha\n"
+        "R-1,other,Alue,Ristijärvi,1.5\n"
+        "R-2,other,Halli,Kuhmo,2,5\n"  # a decimal comma in a comma-separated file
+        "R-3,other,Piha,Kuhmo,3.0,,\n"  # empty trailing cells are harmless
+    )
+    report = parse("r.csv", table.encode(), lang="en")
+    assert not report.ok
+    first, second, third = report.rows
+    assert first.draft is not None and not first.errors
+    assert third.draft is not None and not third.errors
+    assert second.draft is None
+    [error] = second.errors
+    assert (error.sheet_row, error.row) == (3, 2)
+    assert error.reason.startswith("The row has 6 cells but the header row only 5 columns")
+    assert error.location == "r.csv, row 3"
+
+
+def test_cells_beyond_the_header_alone_are_not_a_blank_row() -> None:
+    table = "kind;name_fi;municipality_code\nother;A;205\n;;;stray value\n"
+    report = parse("r.csv", table.encode())
+    assert [e.code for row in report.rows for e in row.errors] == ["too_many_cells"]
 
 
 # --- coordinates -----------------------------------------------------------------------

@@ -86,3 +86,64 @@ def test_lead_import_links_organisations_and_warns_on_unknown_columns(
         ("columns.lawful_basis", "missing_column"),
         ("columns.source", "missing_column"),
     }
+
+
+def _upload_bytes(pipeline: Pipeline, kind: str, data: bytes, dry_run: bool):
+    return pipeline.client.post(
+        f"/api/v1/imports/{kind}",
+        params={"dry_run": dry_run},
+        files={"file": (f"{kind}.csv", data, "text/csv")},
+        headers=pipeline.headers,
+    )
+
+
+FINNISH_EXCEL = "name;type;country\nPäätalo Öljy Oy;company;FI\nÄmmän Sähkö €;company;FI\n"
+
+
+def test_csv_saved_by_finnish_excel_in_windows_1252_is_imported(
+    pipeline: Pipeline, db: Session
+) -> None:
+    checked = _upload_bytes(pipeline, "organizations", FINNISH_EXCEL.encode("cp1252"), True)
+    assert checked.json()["encoding"] == "Windows-1252"
+    assert checked.json()["rows_valid"] == 2
+    applied = _upload_bytes(pipeline, "organizations", FINNISH_EXCEL.encode("cp1252"), False)
+    assert applied.json()["applied"] is True
+    names = set(db.scalars(select(Organization.name)))
+    assert {"Päätalo Öljy Oy", "Ämmän Sähkö €"} <= names
+
+
+def test_utf8_with_and_without_bom_is_reported_as_such(pipeline: Pipeline) -> None:
+    plain = _upload_bytes(pipeline, "organizations", FINNISH_EXCEL.encode(), True).json()
+    bom = _upload_bytes(pipeline, "organizations", FINNISH_EXCEL.encode("utf-8-sig"), True).json()
+    assert (plain["encoding"], bom["encoding"]) == ("UTF-8", "UTF-8 (BOM)")
+    assert bom["rows_valid"] == 2  # the BOM is not part of the first column's name
+
+
+def test_unreadable_bytes_are_a_file_error(pipeline: Pipeline) -> None:
+    noise = b"name;type\n" + bytes(range(0x80, 0x100)) * 20
+    report = _upload_bytes(pipeline, "organizations", noise, True).json()
+    assert [(e["field"], e["code"]) for e in report["file_errors"]] == [("file", "not_utf8")]
+
+
+def test_a_row_with_more_cells_than_headers_is_an_error_on_that_row(
+    pipeline: Pipeline, db: Session
+) -> None:
+    text = (
+        "name,type,country\n"
+        "Kainuu Steel Oy,company,FI\n"
+        "Kajaani Data, Ltd,company,FI\n"  # an unquoted comma: four cells
+        "Arctic Games,company,FI,,\n"  # empty trailing cells are harmless
+    )
+    report = _upload(pipeline, "organizations", text, dry_run=True).json()
+    assert [(r["row"], [e["code"] for e in r["errors"]]) for r in report["rows"]][1] == (
+        3,
+        ["too_many_cells"],
+    )
+    assert report["rows"][1]["errors"][0]["reason"].startswith(
+        "The row has 4 cells but the header only 3 columns"
+    )
+    assert [r["ok"] for r in report["rows"]] == [True, False, True]
+    before = db.scalar(select(func.count()).select_from(Organization))
+    refused = _upload(pipeline, "organizations", text, dry_run=False)
+    assert ("rows.3.row", "too_many_cells") in problem_fields(refused)
+    assert db.scalar(select(func.count()).select_from(Organization)) == before

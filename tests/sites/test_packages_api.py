@@ -355,3 +355,40 @@ def test_png_attachment_via_package_keeps_bytes(
         f"/api/v1/sites/{attachment.site_id}/attachments/{attachment.id}/content", headers=headers
     )
     assert (content.headers["content-type"], content.content) == ("image/png", photo)
+
+
+def test_a_windows_1252_csv_from_finnish_excel_is_checked_and_applied(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    csv_file = (
+        "tunnus;tyyppi;nimi;kunta;Pinta-ala (ha);Teho (MW)\r\n"
+        "KAJ-W1;teollisuustontti;Pääteollisuusalue Öljymäki;Kajaani;4,5;12,5\r\n"
+    ).encode("cp1252")
+    report = checked(client, headers, "kajaani.csv", csv_file)
+    assert report["format"] == "csv"
+    assert report["report"]["encoding"] == "Windows-1252"
+    assert report["status"] == "checked", report["report"]
+    apply(client, headers, report["id"])
+    site = db.scalar(select(Site).where(Site.external_ref == "KAJ-W1"))
+    assert site is not None and site.name_fi == "Pääteollisuusalue Öljymäki"
+    assert float(site.area_ha or 0) == 4.5
+
+
+def test_a_csv_row_with_more_cells_than_headers_fails_the_dry_run_on_that_row(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    csv_file = (
+        b"external_ref,kind,name_fi,municipality_code,area_ha\n"
+        b"KAJ-C1,other,Alue,205,1.5\n"
+        b"KAJ-C2,other,Halli,205,2,5\n"
+    )
+    report = checked(client, headers, "kajaani.csv", csv_file)
+    assert report["status"] == "invalid"
+    rows = report["report"]["rows"]
+    assert [[e["code"] for e in r["errors"]] for r in rows] == [[], ["too_many_cells"]]
+    assert rows[1]["sheet_row"] == 3
+    refused = client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
+    assert refused.status_code in (409, 422)
+    assert db.scalar(select(Site).where(Site.external_ref == "KAJ-C1")) is None

@@ -189,3 +189,22 @@ def test_site_form_and_workflow_errors_in_the_users_language(
     )
     assert reopened.status_code == 422
     assert workflow_message in reopened.text
+
+
+def test_package_report_page_names_the_encoding_of_the_table(
+    client: TestClient, factory: Factory
+) -> None:
+    _login(client, factory, Role.COORDINATOR)
+    client.get("/lang/fi")
+    token = csrf_from(client.get("/site-packages").text)
+    table = "kind;name_fi;municipality_code\nother;Pääty;205\n".encode("cp1252")
+    uploaded = client.post(
+        "/site-packages",
+        data={"csrf_token": token},
+        files={"file": ("vanha.csv", table, "text/csv")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    report = client.get(uploaded.headers["location"])
+    assert "Taulukon merkistö: Windows-1252" in report.text
+    assert "Pääty" in report.text
