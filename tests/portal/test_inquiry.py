@@ -74,7 +74,8 @@ def test_good_general_inquiry_creates_a_lead(
         "SE",
     )
     assert (lead.capex_eur, lead.jobs) == (120_000_000, 45)
-    assert lead.title == "Portal inquiry: Nordic Compute AB"
+    # Neutral: the names live only in the linked organisation and contact.
+    assert lead.title == "Portal inquiry: general"
     assert lead.description.startswith("We plan a 40 MW data centre")
     org = db.get(Organization, lead.organization_id)
     assert (org.name, org.country, org.type) == ("Nordic Compute AB", "SE", "company")
