@@ -496,8 +496,8 @@ def _cell(value: object) -> object:
 
 @router.get("/leads/export.csv", response_class=Response)
 def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
-    """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas and
-    investor fields are blank without need-to-know."""
+    """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas. The forum
+    reads reports, not lead records: refused (403)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -515,10 +515,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/leads/export.xlsx", response_class=Response)
 def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as an Excel workbook, with the same protections as the CSV."""
+    rows = _export_table(db, actor, filters)  # refused (403) before a workbook is begun
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
     sheet.append(list(EXPORT_COLUMNS))
-    for row in _export_table(db, actor, filters):
+    for row in rows:
         sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)
