@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import LeadSite
+from app.db.models import Lead, LeadSite
 from app.domain.access import Role
 from app.domain.leads import (
     DEFAULT_CONFIDENTIALITY_BASIS,
@@ -455,3 +455,38 @@ def test_staff_form_refuses_an_unreadable_site_like_a_missing_one(
     assert hidden.status_code == missing.status_code == 422
     assert "No such site." in hidden.text and "No such site." in missing.text
     assert foreign_draft.name_en not in hidden.text and foreign_draft.name_fi not in hidden.text
+
+
+def test_an_import_carries_the_secrecy_marking(pipeline: Pipeline, db: Session) -> None:
+    text = (
+        "title,investment_type,source,code_name,confidentiality,announced_on\n"
+        "Plant,expansion,event,Project Tuisku,public,2025-04-01\n"
+        "Mill,expansion,event,Project Nietos,public,\n"
+        "Mine,expansion,event,Project Hanki,,\n"
+    )
+
+    def upload(dry_run: bool):  # type: ignore[no-untyped-def]
+        return pipeline.client.post(
+            "/api/v1/imports/leads",
+            params={"dry_run": dry_run},
+            files={"file": ("leads.csv", text.encode(), "text/csv")},
+            headers=pipeline.headers,
+        )
+
+    report = upload(True).json()
+    assert [[(e["field"], e["code"]) for e in r["errors"]] for r in report["rows"]] == [
+        [],
+        [("announced_on", "required")],
+        [],
+    ]
+    text = text.replace("Project Nietos,public,", "Project Nietos,internal,")
+    assert upload(False).status_code == 200
+    marked = {
+        lead.code_name: (lead.confidentiality, lead.announced_on)
+        for lead in db.scalars(select(Lead).where(Lead.source == "event"))
+    }
+    assert marked == {
+        "Project Tuisku": ("public", date(2025, 4, 1)),
+        "Project Nietos": ("internal", None),
+        "Project Hanki": ("confidential", None),
+    }
