@@ -649,16 +649,16 @@ def readable_organization(db: Session, actor: Actor, organization_id: uuid.UUID)
 
 
 def readable_contact_ids(
-    db: Session, actor: Actor, contact_ids: Sequence[uuid.UUID]
+    db: Session, actor: Actor, contact_ids: Sequence[uuid.UUID], *, to_link: bool = True
 ) -> set[uuid.UUID]:
-    """Those of the contacts that exist, are not erased and the actor may read."""
+    """Those of the contacts that exist and the actor may read (scope.contacts_visible_to);
+    to link, only people not erased."""
     if not contact_ids:
         return set()
-    return set(
-        db.scalars(
-            select(Contact.id).where(Contact.id.in_(contact_ids), contacts_visible_to(actor))
-        )
-    )
+    query = select(Contact.id).where(Contact.id.in_(contact_ids), contacts_visible_to(actor))
+    if to_link:
+        query = query.where(Contact.erased_at.is_(None))
+    return set(db.scalars(query))
 
 
 def readable_site_ids(db: Session, actor: Actor, site_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -668,11 +668,23 @@ def readable_site_ids(db: Session, actor: Actor, site_ids: Sequence[uuid.UUID]) 
     return set(db.scalars(select(Site.id).where(Site.id.in_(site_ids), sites_visible_to(actor))))
 
 
-def _check_links(db: Session, actor: Actor, links: LeadLinks, errors: list[FieldError]) -> None:
+def _check_links(
+    db: Session,
+    actor: Actor,
+    links: LeadLinks,
+    errors: list[FieldError],
+    lead: Lead | None = None,
+) -> None:
     if links.organization_id and not readable_organization(db, actor, links.organization_id):
         errors.append(FieldError("organization_id", "No such organisation.", "unknown"))
     if links.contact_ids:
         found = readable_contact_ids(db, actor, links.contact_ids)
+        if lead is not None:
+            # A person linked already stays linked even if erased since.
+            linked = set(
+                db.scalars(select(LeadContact.contact_id).where(LeadContact.lead_id == lead.id))
+            )
+            found |= linked & readable_contact_ids(db, actor, links.contact_ids, to_link=False)
         if missing := [str(c) for c in links.contact_ids if c not in found]:
             errors.append(
                 FieldError("contact_ids", f"No such contact: {', '.join(missing)}.", "unknown")
@@ -801,7 +813,7 @@ def update_lead(
         ):
             errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
     _secrecy_changes(lead, cleaned, errors)
-    _check_links(db, actor, links, errors)
+    _check_links(db, actor, links, errors, lead)
     if errors:
         raise ValidationFailed(errors=errors, detail="The lead is not valid.")
     bind_actor(db, actor)
@@ -872,7 +884,7 @@ def link_contact(
 def unlink_contact(db: Session, actor: Actor, lead_id: uuid.UUID, contact_id: uuid.UUID) -> None:
     lead = _editable_lead(db, actor, lead_id)
     link = db.get(LeadContact, (lead.id, contact_id))
-    if link is None or not readable_contact_ids(db, actor, [contact_id]):
+    if link is None or not readable_contact_ids(db, actor, [contact_id], to_link=False):
         raise NotFound("The contact is not linked to this lead.")
     bind_actor(db, actor)
     db.delete(link)

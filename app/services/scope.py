@@ -137,18 +137,15 @@ def organizations_visible_to(actor: Actor) -> ColumnElement[bool]:
 
 def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
     """Contacts are the coordinator's CRM register too. Others read the people linked to
-    the leads they have need-to-know of. Erased people are nobody's to link or read."""
+    the leads they have need-to-know of."""
     if actor.sees_everything:
-        return Contact.erased_at.is_(None)
+        return true()
     if not may_read_lead_records(actor):
         return false()
-    return and_(
-        Contact.erased_at.is_(None),
-        Contact.id.in_(
-            select(LeadContact.contact_id)
-            .join(Lead, Lead.id == LeadContact.lead_id)
-            .where(leads_with_need_to_know(actor))
-        ),
+    return Contact.id.in_(
+        select(LeadContact.contact_id)
+        .join(Lead, Lead.id == LeadContact.lead_id)
+        .where(leads_with_need_to_know(actor))
     )
 
 
