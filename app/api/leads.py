@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,6 +20,7 @@ from app.db.models import LeadShare, LostReason, Stage
 from app.domain.leads import (
     AmountBasis,
     CapexStatus,
+    Confidentiality,
     InvestmentType,
     LeadSource,
     Priority,
@@ -146,6 +147,18 @@ class LeadOut(BaseModel):
     updated_at: datetime
     confidential: bool
     can_edit: bool
+    confidentiality: Confidentiality = Field(
+        description="confidential (business secret, 621/1999 s. 24(1)(20)), internal "
+        "(preparatory, not public) or public"
+    )
+    confidentiality_basis: str = Field(
+        description="The legal basis of the class: the lead's own text or the class default"
+    )
+    confidentiality_basis_is_default: bool
+    announced_on: date | None = Field(
+        description="From this day the investor's name is public and reports may show it"
+    )
+    investor_public: bool = Field(description="The investor's name is public today")
 
     @classmethod
     def of(cls, view: LeadView) -> LeadOut:
@@ -191,6 +204,11 @@ class LeadOut(BaseModel):
             updated_at=lead.updated_at,
             confidential=not view.need_to_know,
             can_edit=view.can_edit,
+            confidentiality=Confidentiality(lead.confidentiality),
+            confidentiality_basis=view.confidentiality_basis,
+            confidentiality_basis_is_default=lead.confidentiality_basis is None,
+            announced_on=lead.announced_on,
+            investor_public=view.investor_public_on(datetime.now(UTC).date()),
         )
 
 
@@ -216,6 +234,15 @@ class LeadFields(BaseModel):
     priority: Priority | None = None
     municipality_codes: list[str] | None = None
     requirements: Requirements | None = None
+    confidentiality: Confidentiality | None = Field(
+        default=None, description="Default confidential"
+    )
+    confidentiality_basis: str | None = Field(
+        default=None, max_length=1000, description="Empty or null: the class's default basis"
+    )
+    announced_on: date | None = Field(
+        default=None, description="The day the project was announced; required when public"
+    )
 
 
 class LeadIn(LeadFields):
@@ -469,8 +496,8 @@ def _cell(value: object) -> object:
 
 @router.get("/leads/export.csv", response_class=Response)
 def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
-    """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas and
-    investor fields are blank without need-to-know."""
+    """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas. The forum
+    reads reports, not lead records: refused (403)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -488,10 +515,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/leads/export.xlsx", response_class=Response)
 def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as an Excel workbook, with the same protections as the CSV."""
+    rows = _export_table(db, actor, filters)  # refused (403) before a workbook is begun
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
     sheet.append(list(EXPORT_COLUMNS))
-    for row in _export_table(db, actor, filters):
+    for row in rows:
         sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)

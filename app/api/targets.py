@@ -123,6 +123,8 @@ class DrillRowOut(BaseModel):
     municipality_code: str | None
     investment_type: str
     origin_country: str | None
+    # Announced by the as-of date: the organisation name is public knowledge.
+    investor_public: bool
 
 
 def _today() -> date:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from app.domain.errors import FieldError, ValidationFailed
+from app.i18n import N_
 
 
 class InvestmentType(StrEnum):
@@ -57,6 +58,62 @@ class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
+
+
+class Confidentiality(StrEnum):
+    """How secret a lead's record is, with the legal basis that makes it so.
+
+    confidential — the default: a business secret of the investor (Act on the Openness
+        of Government Activities 621/1999, section 24(1)(20)); read only with need-to-know.
+    internal — not a business secret, but unfinished preparatory work of the authority
+        (621/1999, sections 5(3) and 6), not published; read only with need-to-know.
+    public — the project is public knowledge; it needs the date it was announced.
+
+    The class marks the whole record (negotiations, notes, amounts). Whether the
+    investor's name may be shown beside the code name is a separate question, answered by
+    the announcement date alone (`investor_identity_public`)."""
+
+    CONFIDENTIAL = "confidential"
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+# The legal basis a class has unless the lead gives its own; English is the source
+# language (the staff UI shows these through the "confidentiality_basis" labels).
+DEFAULT_CONFIDENTIALITY_BASIS: dict[Confidentiality, str] = {
+    Confidentiality.CONFIDENTIAL: N_(
+        "Business secret: Act on the Openness of Government Activities (621/1999), "
+        "section 24(1)(20)"
+    ),
+    Confidentiality.INTERNAL: N_(
+        "Preparatory material not yet public: Act on the Openness of Government "
+        "Activities (621/1999), sections 5(3) and 6"
+    ),
+    Confidentiality.PUBLIC: N_("Public: the investor has announced the project"),
+}
+CONFIDENTIALITY_BASIS_LIMIT = 1000
+
+
+def confidentiality_basis(confidentiality: str, custom_basis: str | None) -> str:
+    """The legal basis of a lead's class: its own text, else the class default."""
+    if custom_basis:
+        return custom_basis
+    return DEFAULT_CONFIDENTIALITY_BASIS[Confidentiality(confidentiality)]
+
+
+def investor_identity_public(announced_on: date | None, day: date) -> bool:
+    """Whether the investor's name may be shown beside the code name on `day`: from the
+    day the project was announced on, never before (and never without that date)."""
+    return announced_on is not None and announced_on <= day
+
+
+def check_secrecy(confidentiality: str, announced_on: date | None) -> list[FieldError]:
+    """A public lead says when it became public."""
+    if confidentiality == Confidentiality.PUBLIC.value and announced_on is None:
+        return [
+            FieldError("announced_on", "A public lead needs the date it was announced.", "required")
+        ]
+    return []
 
 
 @dataclass(frozen=True)
@@ -774,6 +831,17 @@ def clean_lead_fields(
         out["municipality_codes"] = parse.codes(
             values, "municipality_codes", refs.municipality_codes
         )
+    if present("confidentiality"):
+        out["confidentiality"] = parse.choice(
+            values, "confidentiality", [c.value for c in Confidentiality]
+        ) or (Confidentiality.CONFIDENTIAL.value)
+    if present("confidentiality_basis"):
+        # Empty: the class's default basis applies.
+        out["confidentiality_basis"] = parse.text(
+            values, "confidentiality_basis", CONFIDENTIALITY_BASIS_LIMIT
+        )
+    if present("announced_on"):
+        out["announced_on"] = parse.day(values, "announced_on")
     if creating:
         out["stage_code"] = parse.choice(values, "stage_code", refs.open_stage_codes) or (
             INITIAL_STAGE_CODE

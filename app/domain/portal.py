@@ -251,3 +251,14 @@ def judge_submission(
     if elapsed > max_seconds:
         return Verdict.EXPIRED
     return Verdict.HUMAN
+
+
+# What stands in a lead's description for a name the inquiry's sender wrote.
+NAME_WITHHELD = "[name withheld]"
+
+
+def inquiry_lead_title(industry: str | None, municipality: str | None) -> str:
+    """A neutral title for the lead an inquiry becomes: what and where, never who — the
+    investor's and the sender's names live only in the linked organisation and contact."""
+    parts = [part for part in (industry, municipality) if part]
+    return f"Portal inquiry: {', '.join(parts) if parts else 'general'}"[:200]

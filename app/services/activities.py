@@ -23,7 +23,7 @@ from app.domain.errors import FieldError, NotFound, PermissionDenied, Validation
 from app.i18n import N_, register_field_errors, register_labels
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
-from app.services.scope import activities_visible_to, leads_with_need_to_know
+from app.services.scope import activities_visible_to, leads_with_need_to_know, require_lead_records
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -243,6 +243,7 @@ def list_tasks(
     db: Session, actor: Actor, filters: TaskFilters, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[Activity], int]:
     """Tasks the actor may see, soonest due first."""
+    require_lead_records(actor)
     if filters.status not in ("open", "done", "all"):
         raise ValidationFailed.single("status", "Choose open, done or all.", "invalid_choice")
     query = select(Activity).where(

@@ -12,7 +12,7 @@ from app.db.models import InvestmentTarget, Lead, Municipality, Site, Stage
 from app.domain.access import Actor, Role
 from app.domain.sites import SiteStatus
 from app.services import targets
-from app.services.scope import leads_visible_to, sites_visible_to
+from app.services.scope import leads_in_reports, leads_visible_to, sites_visible_to
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _stage_rows(db: Session, actor: Actor) -> list[StageRow]:
         code: (n, capex or 0)
         for code, n, capex in db.execute(
             select(Lead.stage_code, func.count(), func.sum(Lead.capex_eur))
-            .where(leads_visible_to(actor))
+            .where(leads_in_reports(actor))
             .group_by(Lead.stage_code)
         )
     }

@@ -121,6 +121,13 @@ def _organization(db: Session, report: DemoReport, name: str, **values: object) 
 
 # (code name, title, organisation, industry, type, country, capex €, jobs, stage,
 #  municipality, source, landed_on)
+# Projects that are public knowledge (the investors announced them; approximate demo
+# dates): the investor's name may show beside the code name in reports from then on.
+ANNOUNCED_LEADS = {
+    "Project Kelo": date(2020, 6, 1),  # KaiCell Fibers' biorefinery in Paltamo
+    "Project Akku": date(2019, 10, 1),  # Terrafame's battery-chemicals plant in Sotkamo
+}
+
 NAMED_LEADS = [
     (
         "Project Kelo",
@@ -279,6 +286,10 @@ def _leads(db: Session, report: DemoReport, owner: User, orgs: dict[str, Organiz
             created=datetime(2021, 9, 1, 9, tzinfo=UTC),
             expected_decision_on=None if landed_on else date(2026, 6, 30),
         )
+    for code_name, announced_on in ANNOUNCED_LEADS.items():
+        lead = db.scalar(select(Lead).where(Lead.code_name == code_name))
+        if lead is not None and lead.announced_on is None:
+            lead.confidentiality, lead.announced_on = "public", announced_on
     rng = random.Random(2022)  # noqa: S311  (fixed seed: the same demo set everywhere)
     stages = [s.code for s in DEFAULT_STAGES]
     words = [w for w in CODE_NAME_WORDS if f"Project {w}" not in {n[0] for n in NAMED_LEADS}]

@@ -75,6 +75,7 @@ from app.services.scope import (
     event_hosted_by,
     events_in_reports,
     events_visible_to,
+    leads_in_reports,
     leads_visible_to,
     leads_with_need_to_know,
     sites_visible_to,
@@ -1238,7 +1239,7 @@ def visit_report(db: Session, actor: Actor, year: int) -> VisitReport:
             select(visited.label("had"), func.count(), func.sum(landed))
             .select_from(Lead)
             .join(Stage, Stage.code == Lead.stage_code)
-            .where(leads_visible_to(actor))
+            .where(leads_in_reports(actor))
             .group_by(visited)
         )
     }

@@ -76,6 +76,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "priority",
         "municipality_codes",
         "owner_email",
+        "confidentiality",
+        "confidentiality_basis",
+        "announced_on",
     ),
 }
 REQUIRED_COLUMNS = {

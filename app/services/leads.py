@@ -36,6 +36,7 @@ from app.db.models import (
 from app.domain.access import Actor, Role, require_role, require_staff_wide
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.leads import (
+    DEFAULT_CONFIDENTIALITY_BASIS,
     CapexStatus,
     LeadReferences,
     LeadState,
@@ -44,10 +45,13 @@ from app.domain.leads import (
     StageKind,
     StageLogEntry,
     TransitionRequest,
+    check_secrecy,
     clean_lead_fields,
     clean_lost_reason,
     clean_stage_settings,
+    confidentiality_basis,
     generate_code_name,
+    investor_identity_public,
     lost_reason_code,
     plan_transition,
     probability_in_stage,
@@ -59,7 +63,14 @@ from app.domain.organizations import COUNTRY_CODES
 from app.domain.sites import SiteStatus, ZoningStatus
 from app.i18n import N_, register_field_errors, register_labels
 from app.services.audit import entries_for, parse_uuid, register_access_check
-from app.services.scope import leads_visible_to, leads_with_need_to_know, sites_visible_to
+from app.services.scope import (
+    contacts_visible_to,
+    leads_visible_to,
+    leads_with_need_to_know,
+    organizations_visible_to,
+    require_lead_records,
+    sites_visible_to,
+)
 
 register_labels(
     "investment_type",
@@ -113,6 +124,17 @@ register_labels(
     },
 )
 register_labels("priority", {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High")})
+register_labels(
+    "confidentiality",
+    {
+        "confidential": N_("Confidential (business secret)"),
+        "internal": N_("Internal (not public)"),
+        "public": N_("Public"),
+    },
+)
+register_labels(
+    "confidentiality_basis", {c.value: text for c, text in DEFAULT_CONFIDENTIALITY_BASIS.items()}
+)
 
 # Form messages for the codes the pipeline's rules raise (app/domain/leads.py and here).
 register_field_errors(
@@ -170,6 +192,7 @@ register_field_errors(
         ("required_stage", "active"): N_("The pipeline rules need this stage."),
         ("in_use", "active"): N_("Move the %(count)s leads in this stage first."),
         ("invalid", "code"): N_("Use 2–40 lower-case letters, digits or _."),
+        ("required", "announced_on"): N_("A public lead needs the date it was announced."),
     }
 )
 register_labels(
@@ -439,6 +462,7 @@ def _escape_like(text: str) -> str:
 def list_leads(
     db: Session, actor: Actor, filters: LeadFilters, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[LeadRow], int]:
+    require_lead_records(actor)
     query = lead_list_query(actor, filters)
     order = _sort_clause(filters.sort)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -467,6 +491,15 @@ class LeadView:
     @property
     def probability(self) -> int | None:
         return _probability(self.lead, self.stage.kind, self.stage.default_probability)
+
+    @property
+    def confidentiality_basis(self) -> str:
+        """The legal basis of the lead's class: its own text or the class default."""
+        return confidentiality_basis(self.lead.confidentiality, self.lead.confidentiality_basis)
+
+    def investor_public_on(self, day: date) -> bool:
+        """Whether the investor's name is public on `day` (announced by then)."""
+        return investor_identity_public(self.lead.announced_on, day)
 
     @property
     def weighted_value_eur(self) -> int:
@@ -545,9 +578,14 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
             .order_by(LeadMunicipality.municipality_code)
         )
     )
+    # Only the candidate sites the actor may read: another municipality's draft stays
+    # out of the answer even on a lead shared with them.
     site_ids = list(
         db.scalars(
-            select(LeadSite.site_id).where(LeadSite.lead_id == lead.id).order_by(LeadSite.site_id)
+            select(LeadSite.site_id)
+            .join(Site, Site.id == LeadSite.site_id)
+            .where(LeadSite.lead_id == lead.id, sites_visible_to(actor))
+            .order_by(LeadSite.site_id)
         )
     )
     owner = db.get(User, lead.owner_id) if lead.owner_id else None
@@ -591,19 +629,68 @@ class LeadLinks:
     clear_organization: bool = False
 
 
-def _check_links(db: Session, actor: Actor, links: LeadLinks, errors: list[FieldError]) -> None:
-    if links.organization_id and db.get(Organization, links.organization_id) is None:
+# --- the registers a lead links to ------------------------------------------------------
+# One gate per register, used by every path that links a record to a lead (create, edit,
+# the link endpoints, the staff forms, imports): a record the actor may not read is
+# refused exactly like an id that does not exist — same status, field, code and message —
+# so no answer tells whether it exists.
+
+
+def readable_organization(db: Session, actor: Actor, organization_id: uuid.UUID) -> bool:
+    """The organisation exists and the actor may read it (scope.organizations_visible_to)."""
+    return (
+        db.scalar(
+            select(Organization.id).where(
+                Organization.id == organization_id, organizations_visible_to(actor)
+            )
+        )
+        is not None
+    )
+
+
+def readable_contact_ids(
+    db: Session, actor: Actor, contact_ids: Sequence[uuid.UUID], *, to_link: bool = True
+) -> set[uuid.UUID]:
+    """Those of the contacts that exist and the actor may read (scope.contacts_visible_to);
+    to link, only people not erased."""
+    if not contact_ids:
+        return set()
+    query = select(Contact.id).where(Contact.id.in_(contact_ids), contacts_visible_to(actor))
+    if to_link:
+        query = query.where(Contact.erased_at.is_(None))
+    return set(db.scalars(query))
+
+
+def readable_site_ids(db: Session, actor: Actor, site_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the sites that exist and the actor may read (scope.sites_visible_to)."""
+    if not site_ids:
+        return set()
+    return set(db.scalars(select(Site.id).where(Site.id.in_(site_ids), sites_visible_to(actor))))
+
+
+def _check_links(
+    db: Session,
+    actor: Actor,
+    links: LeadLinks,
+    errors: list[FieldError],
+    lead: Lead | None = None,
+) -> None:
+    if links.organization_id and not readable_organization(db, actor, links.organization_id):
         errors.append(FieldError("organization_id", "No such organisation.", "unknown"))
     if links.contact_ids:
-        found = set(db.scalars(select(Contact.id).where(Contact.id.in_(links.contact_ids))))
+        found = readable_contact_ids(db, actor, links.contact_ids)
+        if lead is not None:
+            # A person linked already stays linked even if erased since.
+            linked = set(
+                db.scalars(select(LeadContact.contact_id).where(LeadContact.lead_id == lead.id))
+            )
+            found |= linked & readable_contact_ids(db, actor, links.contact_ids, to_link=False)
         if missing := [str(c) for c in links.contact_ids if c not in found]:
             errors.append(
                 FieldError("contact_ids", f"No such contact: {', '.join(missing)}.", "unknown")
             )
     if links.site_ids:
-        found = set(
-            db.scalars(select(Site.id).where(Site.id.in_(links.site_ids), sites_visible_to(actor)))
-        )
+        found = readable_site_ids(db, actor, links.site_ids)
         if missing := [str(s) for s in links.site_ids if s not in found]:
             errors.append(FieldError("site_ids", f"No such site: {', '.join(missing)}.", "unknown"))
     if links.owner_id:
@@ -638,10 +725,40 @@ def validate_new_lead(
         taken = taken_code_names is not None and key in taken_code_names
         if taken or db.scalar(select(Lead.id).where(func.lower(Lead.code_name) == key)):
             errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
+    if cleaned:
+        confidentiality = str(cleaned["confidentiality"])
+        announced_on = cast("date | None", cleaned["announced_on"])
+        errors += check_secrecy(confidentiality, announced_on)
+        cleaned["confidentiality_basis"] = _own_basis(
+            confidentiality, cast("str | None", cleaned["confidentiality_basis"])
+        )
     _check_links(db, actor, links, errors)
     if errors:
         raise ValidationFailed(errors=errors, detail="The lead is not valid.")
     return cleaned
+
+
+def _own_basis(confidentiality: str, basis: str | None) -> str | None:
+    """The basis to store: None when it is the class's default."""
+    if basis is None or basis == confidentiality_basis(confidentiality, None):
+        return None
+    return basis
+
+
+def _secrecy_changes(lead: Lead, cleaned: dict[str, Any], errors: list[FieldError]) -> None:
+    """Check an edit's secrecy fields against the lead as it will be. A new class
+    without a basis of its own takes the class's default basis."""
+    if not {"confidentiality", "confidentiality_basis", "announced_on"} & cleaned.keys():
+        return
+    confidentiality = cleaned.get("confidentiality", lead.confidentiality)
+    announced_on = cleaned.get("announced_on", lead.announced_on)
+    errors += check_secrecy(confidentiality, announced_on)
+    if confidentiality != lead.confidentiality and "confidentiality_basis" not in cleaned:
+        cleaned["confidentiality_basis"] = None
+    if "confidentiality_basis" in cleaned:
+        cleaned["confidentiality_basis"] = _own_basis(
+            confidentiality, cleaned["confidentiality_basis"]
+        )
 
 
 def create_lead(db: Session, actor: Actor, values: dict[str, Any], links: LeadLinks) -> Lead:
@@ -695,7 +812,8 @@ def update_lead(
             )
         ):
             errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
-    _check_links(db, actor, links, errors)
+    _secrecy_changes(lead, cleaned, errors)
+    _check_links(db, actor, links, errors, lead)
     if errors:
         raise ValidationFailed(errors=errors, detail="The lead is not valid.")
     bind_actor(db, actor)
@@ -711,7 +829,12 @@ def update_lead(
     if links.contact_ids is not None:
         _replace_links(db, LeadContact, lead.id, "contact_id", links.contact_ids)
     if links.site_ids is not None:
-        _replace_links(db, LeadSite, lead.id, "site_id", links.site_ids)
+        # Candidate sites the actor may not read (another municipality's draft) are not
+        # theirs to remove: they stay, unseen.
+        current = list(db.scalars(select(LeadSite.site_id).where(LeadSite.lead_id == lead.id)))
+        readable = readable_site_ids(db, actor, current)
+        unseen = [site_id for site_id in current if site_id not in readable]
+        _replace_links(db, LeadSite, lead.id, "site_id", [*links.site_ids, *unseen])
     db.commit()
     return lead
 
@@ -744,8 +867,7 @@ def link_contact(
     lead = _editable_lead(db, actor, lead_id)
     parse = ParseErrors()
     cleaned_role = parse.text({"role": role}, "role", 100)
-    contact = db.get(Contact, contact_id)
-    if contact is None or contact.erased_at is not None:
+    if not readable_contact_ids(db, actor, [contact_id]):
         parse.add("contact_id", "No such contact.", "unknown")
     parse.raise_if_any("The contact cannot be linked.")
     bind_actor(db, actor)
@@ -762,7 +884,7 @@ def link_contact(
 def unlink_contact(db: Session, actor: Actor, lead_id: uuid.UUID, contact_id: uuid.UUID) -> None:
     lead = _editable_lead(db, actor, lead_id)
     link = db.get(LeadContact, (lead.id, contact_id))
-    if link is None:
+    if link is None or not readable_contact_ids(db, actor, [contact_id], to_link=False):
         raise NotFound("The contact is not linked to this lead.")
     bind_actor(db, actor)
     db.delete(link)
@@ -772,7 +894,7 @@ def unlink_contact(db: Session, actor: Actor, lead_id: uuid.UUID, contact_id: uu
 def link_site(db: Session, actor: Actor, lead_id: uuid.UUID, site_id: uuid.UUID) -> None:
     """Add a candidate site the actor may see to the lead."""
     lead = _editable_lead(db, actor, lead_id)
-    if db.scalar(select(Site.id).where(Site.id == site_id, sites_visible_to(actor))) is None:
+    if not readable_site_ids(db, actor, [site_id]):
         raise ValidationFailed.single("site_id", "No such site.", "unknown")
     if db.get(LeadSite, (lead.id, site_id)) is None:
         bind_actor(db, actor)
@@ -783,7 +905,7 @@ def link_site(db: Session, actor: Actor, lead_id: uuid.UUID, site_id: uuid.UUID)
 def unlink_site(db: Session, actor: Actor, lead_id: uuid.UUID, site_id: uuid.UUID) -> None:
     lead = _editable_lead(db, actor, lead_id)
     link = db.get(LeadSite, (lead.id, site_id))
-    if link is None:
+    if link is None or not readable_site_ids(db, actor, [site_id]):
         raise NotFound("The site is not a candidate of this lead.")
     bind_actor(db, actor)
     db.delete(link)
@@ -980,6 +1102,26 @@ def _is_receiver(actor: Actor, share: LeadShare) -> bool:
     return False
 
 
+# The partner organisations every lead editor is offered as receivers of a handoff.
+SHARE_RECEIVER_TYPES = ("partner_agency", "public_funder")
+
+
+def share_receiver_choices(db: Session) -> list[Organization]:
+    return list(
+        db.scalars(
+            select(Organization)
+            .where(Organization.type.in_(SHARE_RECEIVER_TYPES))
+            .order_by(Organization.name, Organization.id)
+        )
+    )
+
+
+def _may_receive_shares(db: Session, actor: Actor, org: Organization) -> bool:
+    """A partner organisation, or one the actor may read; any other answers like a
+    missing id."""
+    return org.type in SHARE_RECEIVER_TYPES or readable_organization(db, actor, org.id)
+
+
 def share_lead(
     db: Session,
     actor: Actor,
@@ -1004,7 +1146,7 @@ def share_lead(
         errors.append(FieldError("municipality_code", "Unknown municipality.", "unknown"))
     elif organization_id is not None:
         org = db.get(Organization, organization_id)
-        if org is None:
+        if org is None or not _may_receive_shares(db, actor, org):
             errors.append(FieldError("organization_id", "No such organisation.", "unknown"))
         elif org.id == lead.organization_id:
             errors.append(
@@ -1259,6 +1401,7 @@ EXPORT_COLUMNS = (
 
 def export_rows(db: Session, actor: Actor, filters: LeadFilters) -> list[list[object]]:
     """The filtered list as table rows; investor fields blank without need-to-know."""
+    require_lead_records(actor)
     query = lead_list_query(actor, filters, (Lead,)).order_by(*_sort_clause(filters.sort))
     rows = [
         (lead, LeadRow(lead, kind, default, org, bool(ntk)))
@@ -1312,6 +1455,7 @@ def stale_leads(
     db: Session, actor: Actor, days: int, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[Lead], int]:
     """Open leads the actor works on with no activity for `days` days, oldest first."""
+    require_lead_records(actor)
     cutoff = utcnow() - timedelta(days=days)
     query = (
         select(Lead)

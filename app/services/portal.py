@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import (
+    Activity,
     Contact,
     Industry,
     InvestmentTarget,
@@ -48,14 +49,17 @@ from app.domain.organizations import (
 )
 from app.domain.portal import (
     INQUIRY_SOURCE,
+    NAME_WITHHELD,
     PAGE_SIZE,
     PRIVACY_NOTICE_VERSION,
     Inquiry,
     SiteSearch,
     clean_inquiry,
+    inquiry_lead_title,
 )
 from app.i18n import N_, register_labels
 from app.services import sites as site_service
+from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
 from app.services.mail import queue_email
 from app.services.organizations import contact_duplicates, industry_codes, organization_duplicates
@@ -417,8 +421,24 @@ def _contact(db: Session, inquiry: Inquiry, org: Organization, now: datetime) ->
     return contact
 
 
+LEGAL_FORMS = ("oy", "oyj", "ab", "abp", "as", "asa", "ltd", "plc", "gmbh", "ag", "inc", "llc")
+
+
+def _names_in(inquiry: Inquiry) -> list[str]:
+    """What names the sender and the investor: withheld from the lead's own fields. The
+    company also without its legal form ("Nordic Compute AB" and "Nordic Compute")."""
+    names = [inquiry.organization, inquiry.full_name, inquiry.email]
+    words = inquiry.organization.replace(",", " ").split()
+    if len(words) > 1 and words[-1].rstrip(".").casefold() in LEGAL_FORMS:
+        names.append(" ".join(words[:-1]))
+    return names
+
+
 def _description(inquiry: Inquiry, site: Site | None) -> str:
-    lines = [inquiry.message, "", "— Sent through the Invest in Kainuu portal"]
+    """The message, with the investor's and the sender's names withheld (the original is
+    kept on the contact, in the coordinator's register)."""
+    message = redact(inquiry.message, _names_in(inquiry), NAME_WITHHELD) or ""
+    lines = [message, "", "— Sent through the Invest in Kainuu portal"]
     if site is not None:
         lines.append(f"Site: {site.name_fi} ({site.slug})")
     if inquiry.timeline:
@@ -457,8 +477,15 @@ def submit_inquiry(
         if inquiry.country == "FI"
         else InvestmentType.GREENFIELD_FDI
     )
+    single = site is not None and len(site.industry_codes) == 1
+    industry_code = site.industry_codes[0] if site is not None and single else None
+    industry = db.get(Industry, industry_code) if industry_code else None
+    municipality = db.get(Municipality, about.municipality_code) if about else None
     values: dict[str, object] = {
-        "title": f"Portal inquiry: {inquiry.organization}"[:200],
+        # Neutral: what and where, never who (see inquiry_lead_title).
+        "title": inquiry_lead_title(
+            industry.name_en if industry else None, municipality.name_fi if municipality else None
+        ),
         "description": _description(inquiry, about),
         "investment_type": kind.value,
         "origin_country": inquiry.country,
@@ -467,11 +494,22 @@ def submit_inquiry(
         "source": LeadSource.PORTAL_INQUIRY.value,
         "municipality_codes": [about.municipality_code] if about else [],
     }
-    if about is not None and site is not None and len(site.industry_codes) == 1:
-        values["industry_code"] = site.industry_codes[0]
+    if industry_code is not None:
+        values["industry_code"] = industry_code
     bind_actor(db, SYSTEM_ACTOR)
     org = _organization(db, inquiry)
     contact = _contact(db, inquiry, org, now)
+    # The sender's own words, names and all, stay with the person in the CRM register
+    # (erased with them); the lead carries them with the names withheld.
+    db.add(
+        Activity(
+            kind="note",
+            subject="Portal inquiry message",
+            body=inquiry.message,
+            contact_id=contact.id,
+            occurred_at=now,
+        )
+    )
     links = LeadLinks(
         organization_id=org.id,
         contact_ids=[contact.id],

@@ -2,7 +2,8 @@
 
 Charts are computed here as plain geometry and drawn by one set of Jinja macros
 (`reports/_charts.html`) as accessible SVG, so the staff page and the PDF show the same
-charts with no script. The documents name leads by code name only.
+charts with no script. The documents name leads by code name, and a lead's investor only
+once it was announced by the report's date.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 import app.services.leads  # noqa: F401  (registers the lead code labels used in reports)
 from app.db.models import Industry, LostReason, Municipality, Stage
+from app.domain.leads import spreadsheet_safe
 from app.domain.targets import Dimension, Figure, Figures, GroupFigures
 from app.i18n import N_, format_eur, format_number, install_i18n, label, register_labels
 from app.i18n import translate as _translate
@@ -610,6 +612,7 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
         _("Leads behind the figures"),
         [
             _("Code name"),
+            _("Investor (once announced)"),
             _("Figure"),
             _("Amount counted (EUR)"),
             _("Capex (EUR)"),
@@ -623,6 +626,7 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
         [
             [
                 r.code_name,
+                spreadsheet_safe(r.organization_name or ""),
                 labels.code("target_figure", r.figure.value),
                 r.amount_eur,
                 r.capex_eur,

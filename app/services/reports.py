@@ -69,7 +69,7 @@ from app.domain.reports import (
 )
 from app.domain.targets import Dimension, Figure, Figures, Progress
 from app.services import events, report_documents, targets
-from app.services.scope import lead_rows_visible_to, leads_visible_to
+from app.services.scope import lead_rows_in_reports, leads_in_reports
 from app.services.targets import (
     DrillRow,
     attributed_municipality,
@@ -163,7 +163,7 @@ def _stage_figures(
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
     visits = targets.visits_before(moment).subquery("visits")
-    visible = lead_rows_visible_to(actor, visits.c.lead_id)
+    visible = lead_rows_in_reports(actor, visits.c.lead_id)
     no_reason = cast(null(), String)
     no_amount = cast(null(), BigInteger)
     no_seconds = cast(null(), Float)
@@ -181,7 +181,7 @@ def _stage_figures(
         in_stage.add_columns(
             stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
         )
-        .where(leads_visible_to(actor))
+        .where(leads_in_reports(actor))
         .group_by(stage_code, Lead.lost_reason_code)
     )
 
@@ -299,7 +299,7 @@ def _new_by_month(db: Session, actor: Actor, as_of: date) -> tuple[list[MonthRow
             Lead.created_at >= periods[0][1],
             Lead.created_at < periods[-1][2],
             key.is_not(None),
-            leads_visible_to(actor),
+            leads_in_reports(actor),
         )
         .group_by(key, Lead.source)
     ):
@@ -352,7 +352,7 @@ def _activity(
         .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(leads_visible_to(actor))
+        .where(leads_in_reports(actor))
         .cte("worked")
     )
     by_owner = select(literal("owner"), worked.c.owner, func.sum(worked.c.events)).group_by(
@@ -385,7 +385,7 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     created = _period_key(Lead.created_at, periods)
     new = grouped(
         select(created, func.count())
-        .where(Lead.created_at >= first, Lead.created_at < last, leads_visible_to(actor))
+        .where(Lead.created_at >= first, Lead.created_at < last, leads_in_reports(actor))
         .group_by(created)
     )
     landed_year = case(
@@ -396,7 +396,7 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
     landed = grouped(
         select(landed_year, func.count(), func.sum(realised))
         .join(Stage, Stage.code == Lead.stage_code)
-        .where(Stage.kind == StageKind.WON.value, leads_visible_to(actor))
+        .where(Stage.kind == StageKind.WON.value, leads_in_reports(actor))
         .group_by(landed_year)
     )
     lost_at = _period_key(LeadStageChange.at, periods)
@@ -407,7 +407,7 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
             LeadStageChange.at >= first,
             LeadStageChange.at < last,
             Stage.kind == StageKind.LOST.value,
-            lead_rows_visible_to(actor, LeadStageChange.lead_id.expression),
+            lead_rows_in_reports(actor, LeadStageChange.lead_id.expression),
         )
         .group_by(lost_at)
     )
@@ -419,7 +419,7 @@ def _year_over_year(db: Session, actor: Actor, as_of: date) -> list[YearRow]:
         .where(
             events.c.at >= first,
             events.c.at < last,
-            lead_rows_visible_to(actor, events.c.lead_id),
+            lead_rows_in_reports(actor, events.c.lead_id),
         )
         .group_by(event_year)
     )
@@ -467,7 +467,8 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
 
 @dataclass(frozen=True)
 class ForumReport:
-    """Everything the forum sees: aggregates and code names, never investor identities."""
+    """Everything the forum sees: aggregates and code names; an investor's name only once
+    announced by the report's date."""
 
     target: InvestmentTarget
     progress: Progress
@@ -475,6 +476,11 @@ class ForumReport:
     leads: list[DrillRow]
     leads_total: int
     generated_at: datetime
+
+    @property
+    def names_investors(self) -> bool:
+        """Whether any listed lead's investor is public by the report's date."""
+        return any(row.organization_name for row in self.leads)
 
 
 def forum_report(
@@ -486,8 +492,11 @@ def forum_report(
     leads, total = targets.drill_down(
         db, actor, target_id, as_of=as_of, today=today, limit=DOCUMENT_LEAD_LIMIT
     )
-    # The documents go to the forum: the code name is all they ever name.
-    anonymous = [replace(row, organization_name=None) for row in leads]
+    # The documents go to the forum: they name a lead by its code name, and its investor
+    # only once announced by the report's date (whoever renders them).
+    anonymous = [
+        row if row.investor_public else replace(row, organization_name=None) for row in leads
+    ]
     return ForumReport(
         target=target,
         progress=progress,
@@ -583,7 +592,7 @@ def report_json(report: ForumReport) -> dict[str, Any]:
             {
                 k: _plain(v)
                 for k, v in row.__dict__.items()
-                if k not in ("lead_id", "organization_name")
+                if k not in ("lead_id", "investor_public")
             }
             for row in report.leads
         ],

@@ -15,14 +15,18 @@ from app.db.models import (
     Activity,
     Cluster,
     ClusterMember,
+    Contact,
     Event,
     EventHost,
     Lead,
+    LeadContact,
     LeadShare,
+    Organization,
     Site,
     SyndicationTarget,
 )
 from app.domain.access import Actor, Role
+from app.domain.errors import PermissionDenied
 from app.domain.sites import SiteStatus
 
 
@@ -72,34 +76,96 @@ def _shared_with(actor: Actor) -> ColumnElement[bool]:
 
 
 def leads_with_need_to_know(actor: Actor) -> ColumnElement[bool]:
-    """Leads whose investor identity the actor may see."""
+    """Leads whose investor identity the actor may see: the coordinator every lead, others
+    the leads they own and those shared with them (and not declined)."""
     if actor.sees_everything:
         return true()
+    if not may_read_lead_records(actor):
+        return false()
     return or_(Lead.owner_id == actor.user_id, _shared_with(actor))
 
 
+def may_read_lead_records(actor: Actor) -> bool:
+    """The forum reads aggregates only: reports, never a lead record (list, page, search,
+    board, export, activity, timeline, audit trail)."""
+    return actor.role is not Role.FORUM_VIEWER
+
+
+def require_lead_records(actor: Actor) -> None:
+    """Refuse a list of lead records (or of what hangs on leads) to the forum: 403."""
+    if not may_read_lead_records(actor):
+        raise PermissionDenied("The investment forum sees the reports, not lead records.")
+
+
 def leads_visible_to(actor: Actor) -> ColumnElement[bool]:
-    """Leads the actor may list at all; the forum sees every code name, nothing more."""
-    if actor.role is Role.FORUM_VIEWER:
-        return true()
+    """Lead records the actor may read at all: exactly those with need-to-know. Paths by
+    id answer an invisible lead like a missing one (404)."""
     return leads_with_need_to_know(actor)
 
 
-def lead_rows_visible_to(actor: Actor, lead_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Rows that belong to a lead (its stage log, its activities) are visible with the lead.
-
-    Reports read such rows by the hundred thousand: for actors who may list every lead
-    this is no condition at all, which spares them a join to the leads."""
+def leads_in_reports(actor: Actor) -> ColumnElement[bool]:
+    """Leads counted in aggregate reports: the forum and the coordinator count every
+    lead; other readers the leads they may read."""
     if actor.role is Role.FORUM_VIEWER or actor.sees_everything:
         return true()
-    return lead_id.in_(select(Lead.id).where(leads_visible_to(actor)))
+    return leads_visible_to(actor)
+
+
+def lead_rows_in_reports(actor: Actor, lead_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Rows that belong to a lead (its stage log, its activities) counted in reports.
+
+    Reports read such rows by the hundred thousand: for actors who count every lead this
+    is no condition at all, which spares them a join to the leads."""
+    if actor.role is Role.FORUM_VIEWER or actor.sees_everything:
+        return true()
+    return lead_id.in_(select(Lead.id).where(leads_in_reports(actor)))
+
+
+def investor_identity_public(on: date) -> ColumnElement[bool]:
+    """SQL of `app.domain.leads.investor_identity_public`: leads announced by `on`."""
+    return and_(Lead.announced_on.is_not(None), Lead.announced_on <= on)
+
+
+def organizations_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Organisations are the coordinator's CRM register. Others read the investors of
+    the leads they have need-to-know of (and a partner its own organisation); an
+    organisation outside that answers like a missing one."""
+    if actor.sees_everything:
+        return true()
+    if not may_read_lead_records(actor):
+        return false()
+    investors = Organization.id.in_(
+        select(Lead.organization_id).where(
+            Lead.organization_id.is_not(None), leads_with_need_to_know(actor)
+        )
+    )
+    if actor.role is Role.PARTNER and actor.organization_id is not None:
+        return or_(investors, Organization.id == actor.organization_id)
+    return investors
+
+
+def contacts_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Contacts are the coordinator's CRM register too. Others read the people linked to
+    the leads they have need-to-know of."""
+    if actor.sees_everything:
+        return true()
+    if not may_read_lead_records(actor):
+        return false()
+    return Contact.id.in_(
+        select(LeadContact.contact_id)
+        .join(Lead, Lead.id == LeadContact.lead_id)
+        .where(leads_with_need_to_know(actor))
+    )
 
 
 def activities_visible_to(actor: Actor) -> ColumnElement[bool]:
     """Activities of leads with need-to-know, and the actor's own tasks and entries;
-    activities of organisations and contacts are CRM records of the coordinator."""
+    activities of organisations and contacts are CRM records of the coordinator. The
+    forum reads no activity at all."""
     if actor.sees_everything:
         return true()
+    if not may_read_lead_records(actor):
+        return false()
     return or_(
         Activity.lead_id.in_(select(Lead.id).where(leads_with_need_to_know(actor))),
         Activity.assignee_id == actor.user_id,

@@ -61,7 +61,11 @@ from app.domain.targets import (
     validate_target,
 )
 from app.i18n import N_, register_field_errors
-from app.services.scope import leads_visible_to, leads_with_need_to_know
+from app.services.scope import (
+    investor_identity_public,
+    leads_in_reports,
+    leads_with_need_to_know,
+)
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -312,7 +316,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         .join(at, at.c.lead_id == Lead.id)
         .join(Stage, Stage.code == at.c.stage_code)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(Lead.capex_eur.is_not(None), figure.is_not(None), leads_visible_to(actor))
+        .where(Lead.capex_eur.is_not(None), figure.is_not(None), leads_in_reports(actor))
     )
     if target.scope == TargetScope.INDUSTRIAL.value or target.industry_code:
         query = query.join(Industry, Industry.code == Lead.industry_code)
@@ -417,7 +421,8 @@ def progress(
 class DrillRow:
     lead_id: uuid.UUID
     code_name: str
-    # Only for actors with need-to-know of the lead; None for everyone else.
+    # For actors with need-to-know of the lead, and for everyone once the lead's investor
+    # is public on the report's date (announced by then); None otherwise.
     organization_name: str | None
     figure: Figure
     amount_eur: int
@@ -428,6 +433,14 @@ class DrillRow:
     municipality_code: str | None
     investment_type: str
     origin_country: str | None
+    # The investor was announced by the report's date: the forum may read the name.
+    investor_public: bool = False
+
+
+def report_day(as_of: date, today: date) -> date:
+    """The day whose announcements a report may name: its as-of date, but never a day
+    that has not come yet (an announcement planned for the future is still secret)."""
+    return min(as_of, today)
 
 
 def drill_down(
@@ -458,9 +471,17 @@ def drill_down(
         query = query.where(column.is_(None) if value is None else column == value)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     filtered = query.subquery()
-    named = case((leads_with_need_to_know(actor), Organization.name), else_=literal(None))
+    public = investor_identity_public(report_day(as_of, today))
+    named = case(
+        (or_(leads_with_need_to_know(actor), public), Organization.name), else_=literal(None)
+    )
     page = db.execute(
-        select(filtered, Lead.code_name, named.label("organization_name"))
+        select(
+            filtered,
+            Lead.code_name,
+            named.label("organization_name"),
+            public.label("investor_public"),
+        )
         .join(Lead, Lead.id == filtered.c.lead_id)
         .outerjoin(Organization, Organization.id == Lead.organization_id)
         .order_by(filtered.c.amount.desc(), Lead.code_name, Lead.id)
@@ -481,6 +502,7 @@ def drill_down(
             municipality_code=row.municipality,
             investment_type=row.investment_type,
             origin_country=row.origin_country,
+            investor_public=bool(row.investor_public),
         )
         for row in page
     ], total

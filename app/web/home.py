@@ -8,9 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import DbSession
+from app.services import targets
 from app.services.auth import actor_for
 from app.services.dashboard import SITE_STATUS_ORDER, home_summary
+from app.services.scope import may_read_lead_records
 from app.web.deps import StaffUser
+from app.web.reports import report_page
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +21,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/staff", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
-    summary = home_summary(db, actor_for(user), datetime.now(UTC).date())
+    actor = actor_for(user)
+    today = datetime.now(UTC).date()
+    if not may_read_lead_records(actor) and targets.target_for_report(db, actor, today):
+        # The forum's home is the current forum report: aggregates, no lead records.
+        return report_page(request, db, user)
+    summary = home_summary(db, actor, today)
     return render(
         request, "home.html", {"summary": summary, "site_statuses": SITE_STATUS_ORDER}, user=user
     )

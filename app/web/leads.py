@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
 from app.db.models import User
-from app.domain.access import Role, require_staff_wide
+from app.domain.access import require_role, require_staff_wide
 from app.domain.activities import ActivityKind
-from app.domain.errors import FieldError, ValidationFailed
+from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from app.domain.leads import (
     AmountBasis,
     CapexStatus,
+    Confidentiality,
     InvestmentType,
     LeadSource,
     Priority,
@@ -51,6 +52,7 @@ def choices(db: Session) -> dict[str, Any]:
         "priorities": [p.value for p in Priority],
         "bases": [b.value for b in AmountBasis],
         "capex_statuses": [s.value for s in CapexStatus],
+        "confidentiality_classes": [c.value for c in Confidentiality],
         "landing_statuses": [CapexStatus.COMMITTED.value, CapexStatus.REALISED.value],
         "activity_kinds": [k.value for k in ActivityKind],
         "owners": users.lead_owner_choices(db),
@@ -120,7 +122,7 @@ def lead_list(request: Request, db: DbSession, user: StaffUser, page: int = 1) -
             "query_without_page": "&".join(
                 p for p in query.split("&") if p and not p.startswith("page=")
             ),
-            "may_create": actor.role is not Role.FORUM_VIEWER,
+            "may_create": actor.role in leads.LEAD_WORKERS,
             **choices(db),
         },
         user=user,
@@ -171,6 +173,9 @@ def _lead_values(form: Any) -> tuple[dict[str, Any], LeadLinks, list[FieldError]
             "source",
             "expected_decision_on",
             "priority",
+            "confidentiality",
+            "confidentiality_basis",
+            "announced_on",
         )
     }
     values["municipality_codes"] = [c for c in form.getlist("municipality_codes") if c]
@@ -224,6 +229,7 @@ def _form_page(
 
 @router.get("/leads/new", response_class=HTMLResponse)
 def new_lead(request: Request, db: DbSession, user: StaffUser) -> Response:
+    require_role(actor_for(user), *leads.LEAD_WORKERS)
     return _form_page(
         request, db, user, lead=None, values={"requirements": {}}, errors=FormErrors()
     )
@@ -253,6 +259,8 @@ async def create_lead(request: Request, db: DbSession, user: StaffUser) -> Respo
 @router.get("/leads/{lead_id}/edit", response_class=HTMLResponse)
 def edit_lead(request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     view = leads.get_lead(db, actor_for(user), lead_id)
+    if not view.can_edit:
+        raise PermissionDenied("Only the lead's owner or the coordinator may change it.")
     lead = view.lead
     values = {c.key: getattr(lead, c.key) for c in lead.__table__.columns}
     values["municipality_codes"] = view.municipality_codes
@@ -322,12 +330,9 @@ def _lead_page(
             "errors": errors or FormErrors(),
             "form_name": form_name,
             "values": values or {},
-            "partners": organizations.organization_choices(
-                db, types=["partner_agency", "public_funder"]
-            )
-            if view.can_edit
-            else [],
+            "partners": leads.share_receiver_choices(db) if view.can_edit else [],
             "today": date.today().isoformat(),  # noqa: DTZ011  (a form default only)
+            "today_date": datetime.now(UTC).date(),
             "contact_choices": [
                 (c, org)
                 for c, org in leads.contact_choices(db, actor, view.lead.organization_id)

@@ -8,6 +8,8 @@ from app.domain.access import Role
 from app.i18n import N_
 
 ALL_ROLES = frozenset(Role)
+# The forum reads reports only, never lead records (services/scope.py).
+LEAD_RECORD_ROLES = ALL_ROLES - {Role.FORUM_VIEWER}
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,9 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("/staff", N_("Home")),
-    NavItem("/leads/board", N_("Pipeline")),
-    NavItem("/leads", N_("Leads")),
-    NavItem("/tasks", N_("My tasks"), ALL_ROLES - {Role.FORUM_VIEWER}),
+    NavItem("/leads/board", N_("Pipeline"), LEAD_RECORD_ROLES),
+    NavItem("/leads", N_("Leads"), LEAD_RECORD_ROLES),
+    NavItem("/tasks", N_("My tasks"), LEAD_RECORD_ROLES),
     NavItem("/organizations", N_("Organisations"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem("/pipeline", N_("Pipeline settings"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem(

@@ -36,6 +36,11 @@ def test_migrate_then_demo_data_twice_changes_nothing(cli_database, capsys) -> N
         counts = [db.scalar(select(func.count()).select_from(t)) for t in (User, Lead, Site)]
         assert db.get(Municipality, "205").name_sv == "Kajana"
         assert counts[1] >= 30
+        # KaiCell's and Terrafame's projects are public knowledge; every other lead secret.
+        announced = db.execute(
+            select(Lead.code_name, Lead.confidentiality).where(Lead.announced_on.is_not(None))
+        ).all()
+        assert sorted(announced) == [("Project Akku", "public"), ("Project Kelo", "public")]
     assert cli.main(["demo-data"]) == 0
     assert "nothing new" in capsys.readouterr().out
     with Session(cli_database) as db:

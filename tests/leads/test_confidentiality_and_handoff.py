@@ -48,7 +48,8 @@ def secret_lead(pipeline: Pipeline) -> dict:
         ("owner", None, 200, True),
         (Role.MUNICIPAL_CONTACT, "205", 200, True),
         (Role.MUNICIPAL_CONTACT, "290", 404, False),
-        (Role.FORUM_VIEWER, None, 200, False),
+        # The forum reads reports only: no lead record at all (tests/leads/test_secrecy.py).
+        (Role.FORUM_VIEWER, None, 404, False),
     ],
 )
 def test_confidentiality_matrix(
@@ -61,34 +62,34 @@ def test_confidentiality_matrix(
     lead_id = secret_lead["lead"]["id"]
     detail = pipeline.client.get(f"/api/v1/leads/{lead_id}", headers=headers)
     assert detail.status_code == status
-    listed = pipeline.client.get("/api/v1/leads", headers=headers).json()["items"]
+    listing = pipeline.client.get("/api/v1/leads", headers=headers)
     timeline = pipeline.client.get(f"/api/v1/leads/{lead_id}/timeline", headers=headers)
     if status == 404:
-        assert lead_id not in [i["id"] for i in listed]
+        if role is Role.FORUM_VIEWER:
+            assert listing.status_code == 403
+        else:
+            assert lead_id not in [i["id"] for i in listing.json()["items"]]
+            # searching by the investor's name must not reveal which lead it is
+            found = pipeline.client.get("/api/v1/leads", params={"q": "HYPERLINK"}, headers=headers)
+            assert found.json()["total"] == 0
         assert timeline.status_code == 404
         return
+    # Whoever may read a lead at all has need-to-know of it.
+    assert sees_investor
     body = detail.json()
     assert body["code_name"] == secret_lead["lead"]["code_name"]
-    item = next(i for i in listed if i["id"] == lead_id)
-    if sees_investor:
-        assert body["organization"]["id"] == secret_lead["org"]["id"]
-        assert [c["full_name"] for c in body["contacts"]] == ["Ines Investor"]
-        assert item["organization"]["id"] == secret_lead["org"]["id"]
-        assert timeline.status_code == 200
-    else:
-        assert (body["organization"], body["contacts"], body["confidential"]) == (None, [], True)
-        assert (item["organization"], item["confidential"]) == (None, True)
-        assert timeline.status_code == 403
-        # searching by the investor's name must not reveal which lead it is
-        found = pipeline.client.get("/api/v1/leads", params={"q": "HYPERLINK"}, headers=headers)
-        assert found.json()["total"] == 0
+    item = next(i for i in listing.json()["items"] if i["id"] == lead_id)
+    assert body["organization"]["id"] == secret_lead["org"]["id"]
+    assert [c["full_name"] for c in body["contacts"]] == ["Ines Investor"]
+    assert item["organization"]["id"] == secret_lead["org"]["id"]
+    assert timeline.status_code == 200
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def test_export_neutralises_formulas_and_redacts_for_forum(
+def test_export_neutralises_formulas_and_is_refused_to_the_forum(
     pipeline: Pipeline, secret_lead: dict
 ) -> None:
     code_name = secret_lead["lead"]["code_name"]
@@ -97,18 +98,23 @@ def test_export_neutralises_formulas_and_redacts_for_forum(
     assert row["investor_organization"] == '\'=HYPERLINK("http://evil")'
     assert row["title"] == "'-Plant"
     assert row["investor_contacts"] == "Ines Investor"
-    _, forum = pipeline.user(Role.FORUM_VIEWER)
-    redacted = _csv_rows(pipeline.client.get("/api/v1/leads/export.csv", headers=forum).text)
-    row = next(r for r in redacted if r["code_name"] == code_name)
-    assert (row["investor_organization"], row["investor_contacts"]) == ("", "")
-    xlsx = pipeline.client.get("/api/v1/leads/export.xlsx", headers=forum)
+    xlsx = pipeline.client.get("/api/v1/leads/export.xlsx", headers=pipeline.headers)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     header = [c.value for c in sheet[1]]
     values = [
         dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)
     ]
     row = next(v for v in values if v["code_name"] == code_name)
-    assert (row["investor_organization"], row["title"]) == (None, "'-Plant")
+    assert (row["investor_organization"], row["title"]) == (
+        '\'=HYPERLINK("http://evil")',
+        "'-Plant",
+    )
+    # The forum reads reports, not lead records: no export in any format.
+    _, forum = pipeline.user(Role.FORUM_VIEWER)
+    for fmt in ("csv", "xlsx"):
+        refused = pipeline.client.get(f"/api/v1/leads/export.{fmt}", headers=forum)
+        assert refused.status_code == 403
+        assert code_name not in refused.text
 
 
 def test_handoff_accept_and_decline_on_timeline(pipeline: Pipeline) -> None:

@@ -108,18 +108,18 @@ def test_new_lead_form_and_lead_page_with_timeline(
     assert 'id="timeline"' in page.text
 
 
-def test_forum_viewer_sees_code_name_but_not_investor(client: TestClient, factory: Factory) -> None:
+def test_forum_viewer_gets_no_lead_pages(client: TestClient, factory: Factory) -> None:
     owner = factory.user(Role.COORDINATOR)
     org = factory.organization(name="Secret Investor GmbH")
     lead = factory.lead(owner=owner, organization_id=org.id, code_name="Project Usva")
     viewer = factory.user(Role.FORUM_VIEWER)
     factory.login(client, viewer)
     listing = client.get("/leads")
-    assert "Project Usva" in listing.text
-    assert "Secret Investor" not in listing.text
+    assert listing.status_code == 403
+    assert "Project Usva" not in listing.text
     page = client.get(f"/leads/{lead.id}")
-    assert "Secret Investor" not in page.text
-    assert "Confidential" in page.text
+    assert page.status_code == 404
+    assert "Secret Investor" not in page.text and "Project Usva" not in page.text
 
 
 def test_organisation_form_names_the_bad_business_id(

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import (
+    Activity,
     Contact,
     Lead,
     LeadContact,
@@ -74,7 +75,8 @@ def test_good_general_inquiry_creates_a_lead(
         "SE",
     )
     assert (lead.capex_eur, lead.jobs) == (120_000_000, 45)
-    assert lead.title == "Portal inquiry: Nordic Compute AB"
+    # Neutral: the names live only in the linked organisation and contact.
+    assert lead.title == "Portal inquiry: general"
     assert lead.description.startswith("We plan a 40 MW data centre")
     org = db.get(Organization, lead.organization_id)
     assert (org.name, org.country, org.type) == ("Nordic Compute AB", "SE", "company")
@@ -249,3 +251,37 @@ def test_old_rate_counters_are_purged(db: Session, settings: Settings) -> None:
     portal.count_request(db, settings, "inquiry", "198.51.100.7", now)
     assert portal.purge_rate_counters(db, settings) == 1
     assert [c.window_start <= now for c in db.scalars(select(PortalRateCounter))] == [True]
+
+
+# --- a lead from a portal inquiry names nobody -------------------------------------------
+
+
+def test_an_inquiry_lead_names_neither_the_company_nor_the_person(
+    client: TestClient, db: Session, factory: Factory, publish
+) -> None:
+    site = publish(slug="sotkamo-plot", municipality="765", industries=("mining_chemicals",))
+    message = (
+        "Nordic Compute AB plans a 40 MW data centre. Nordic Compute wants a plot; "
+        "ask Anna Investor (anna@nordiccompute.example)."
+    )
+    form = _form(client, "en", site.slug)
+    response = _send(client, {**form, **GOOD, "site": site.slug, "message": message})
+    assert response.status_code == 303
+    lead = db.scalar(select(Lead).where(Lead.source == "portal_inquiry"))
+    assert lead is not None
+    assert lead.title == "Portal inquiry: Sustainable mining and the chemical industry, Sotkamo"
+    for field in (lead.title, lead.description or "", lead.code_name):
+        for name in ("Nordic Compute", "Anna Investor", "anna@nordiccompute"):
+            assert name.casefold() not in field.casefold(), (name, field)
+    assert "[name withheld] plans a 40 MW data centre" in (lead.description or "")
+    # The names live in the linked organisation and contact, the words with the person.
+    contact = db.scalar(select(Contact).join(LeadContact).where(LeadContact.lead_id == lead.id))
+    assert contact is not None and contact.full_name == "Anna Investor"
+    note = db.scalar(select(Activity).where(Activity.contact_id == contact.id))
+    assert note is not None and note.body == message
+    # The municipality it is shared with reads the neutral lead, and the investor through
+    # its link (need-to-know), never in the title.
+    _, sotkamo = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="765")
+    listed = client.get("/api/v1/leads", headers=sotkamo).json()["items"]
+    assert [item["title"] for item in listed] == [lead.title]
+    assert listed[0]["organization"]["name"] == "Nordic Compute AB"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,25 +133,29 @@ def test_migration_backfills_the_ends_and_the_missing_first_entries(tmp_path: Pa
         ensure_reference_data(db)
         logged, unlogged = uuid.uuid4(), uuid.uuid4()
         for lead_id, code, stage in ((logged, "Project A", "qualified"), (unlogged, "B", "lost")):
-            db.execute(
-                insert(Lead.__table__).values(
-                    id=lead_id,
-                    code_name=code,
-                    title=code,
-                    investment_type="expansion",
-                    source="event",
-                    stage_code=stage,
-                    stage_changed_at=at("2024-05-01"),
-                    created_at=at("2024-01-01"),
-                    updated_at=at("2024-01-01"),
-                    last_activity_at=at("2024-05-01"),
-                    capex_basis="estimated",
-                    capex_status="estimate",
-                    jobs_basis="estimated",
-                    priority="normal",
-                    requirements={},
-                )
+            row = {
+                "id": lead_id,
+                "code_name": code,
+                "title": code,
+                "investment_type": "expansion",
+                "source": "event",
+                "stage_code": stage,
+                "stage_changed_at": at("2024-05-01"),
+                "created_at": at("2024-01-01"),
+                "updated_at": at("2024-01-01"),
+                "last_activity_at": at("2024-05-01"),
+                "capex_basis": "estimated",
+                "capex_status": "estimate",
+                "jobs_basis": "estimated",
+                "priority": "normal",
+                "requirements": {},
+            }
+            # Only the columns of the schema at 0010: the model's later columns (with
+            # their defaults) do not exist yet.
+            leads_then = table(
+                "leads", *(column(name, Lead.__table__.c[name].type) for name in row)
             )
+            db.execute(insert(leads_then).values(**row))
         # Two changes at the same moment: the log's order is (at, id).
         first, second = sorted((uuid.uuid4(), uuid.uuid4()))
         log = [

@@ -45,6 +45,10 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
             name="probability_range",
         ),
         CheckConstraint("capex_eur IS NULL OR capex_eur >= 0", name="capex_nonnegative"),
+        CheckConstraint(
+            "confidentiality IN ('confidential', 'internal', 'public')",
+            name="confidentiality_known",
+        ),
         Index("ix_leads_stage_updated", "stage_code", "updated_at"),
         # Reports count new leads per month and year.
         Index("ix_leads_created_at", "created_at"),
@@ -80,6 +84,12 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
     lost_note: Mapped[str | None] = mapped_column(Text)
     # Requirement profile for site matching: area, power, water, rail, zoning.
     requirements: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Secrecy (app.domain.leads.Confidentiality): the class of the record, its legal
+    # basis (NULL: the class's default basis) and the day the investor's name became
+    # public — before it no report names the investor, from it on they may.
+    confidentiality: Mapped[str] = mapped_column(String(20), default="confidential")
+    confidentiality_basis: Mapped[str | None] = mapped_column(Text)
+    announced_on: Mapped[date | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
