@@ -21,6 +21,7 @@ from app.domain.organizations import (
     normalise_org_name,
     validate_business_id,
 )
+from app.domain.spreadsheets import csv_text, typed_text
 from app.i18n import N_, register_field_errors
 from app.services import leads, organizations
 
@@ -144,7 +145,7 @@ def _read_csv(content: bytes) -> tuple[list[dict[str, str]], list[FieldError]]:
                     {"limit": MAX_ROWS},
                 )
             ]
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
+        rows.append({(k or "").strip(): typed_text((v or "").strip()) for k, v in raw.items() if k})
     return rows, []
 
 
@@ -326,7 +327,7 @@ def run_import(
 
 def template_csv(kind: str) -> str:
     """An empty file with the right header row, to fill in a spreadsheet."""
-    return ",".join(COLUMNS[kind]) + "\r\n"
+    return csv_text(COLUMNS[kind], [])
 
 
 register_field_errors(
