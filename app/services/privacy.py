@@ -27,6 +27,7 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,9 @@ from app.db.audit import bind_actor
 from app.db.base import Base, utcnow
 from app.db.models import (
     Activity,
+    ApiToken,
     AuditEntry,
+    CalendarFeedToken,
     Cluster,
     ClusterMeeting,
     ClusterMeetingAttendee,
@@ -48,9 +51,11 @@ from app.db.models import (
     Organization,
     OutboxEmail,
     Stage,
+    User,
+    UserSession,
 )
-from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
-from app.domain.errors import NotFound
+from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
+from app.domain.errors import Conflict, NotFound
 from app.domain.leads import INITIAL_STAGE_CODE, LeadSource, StageKind
 from app.domain.organizations import default_retention
 from app.domain.privacy import (
@@ -688,3 +693,56 @@ def purge_unpursued_inquiries(
         db.execute(delete(OutboxEmail).where(OutboxEmail.reference == f"inquiry:{lead.id}"))
     db.commit()
     return len(leads)
+
+
+# --- staff accounts ----------------------------------------------------------------------
+
+
+def _user_needles(db: Session, user: User) -> list[str]:
+    values = {user.full_name, user.email}
+    for entry in entries_for(db, "users", str(user.id)):
+        for name in User.__personal_fields__:
+            values.update(entry.changes.get(name) or [])
+    return sorted(v for v in values if isinstance(v, str) and v.strip() and v != ERASED)
+
+
+def erase_user(db: Session, actor: Actor, user_id: uuid.UUID, reason: str | None) -> User:
+    """Erase a former staff member's personal data (admins only; the account must be
+    deactivated first). The account stays as "[erased]" so that the records it owns
+    and the audit trail keep their shape: entries keep the account's id, but its name
+    and address go from them, from mail (a message only to them is deleted) and from
+    every text that names them. Logins, sessions, API tokens and the calendar feed end.
+    A second request changes nothing."""
+    require_role(actor, Role.ADMIN)
+    cleaned = clean_reason(reason)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.erased_at is not None:
+        return user
+    if user.is_active or user.id == actor.user_id:
+        raise Conflict("Deactivate the account before erasing its data.")
+    bind_actor(db, actor)
+    needles = _user_needles(db, user)
+    for model in (UserSession, ApiToken, CalendarFeedToken):
+        db.execute(delete(model).where(model.user_id == user.id))
+    user.full_name = ERASED
+    user.email = f"erased-{user.id}@invalid"
+    user.password_hash = None
+    user.erased_at = utcnow()
+    user.erasure_reason = cleaned
+    _erase_from_mail(db, needles)
+    _sweep(db, needles)
+    db.flush()
+    scrub_personal_data(db, "users", str(user.id), User.__personal_fields__)
+    db.execute(
+        update(AuditEntry)
+        .where(or_(AuditEntry.actor_user_id == user.id, AuditEntry.actor_label.in_(needles)))
+        .values(actor_label=ERASED)
+    )
+    pattern = needle_pattern(needles)
+    if pattern is not None:
+        for entry in _audit_mentions(db, needles):
+            entry.changes = redacted(entry.changes, pattern)
+    db.commit()
+    return user
