@@ -175,6 +175,12 @@ SWEEP_EXEMPT: dict[str, str] = {
     "report_snapshots": "closed periods are immutable and hold figures and code names only",
     "users": "staff accounts are erased on their own (erase_user)",
 }
+# Columns neither searched nor swept: another contact's own name, address and phone.
+# A namesake is a different person, and a duplicate record of the same person is
+# exported and erased on its own.
+NOT_MENTIONS: dict[str, frozenset[str]] = {
+    "contacts": frozenset(IDENTIFYING_FIELDS),
+}
 
 
 def _text_columns(table: Table) -> list[Column[Any]]:
@@ -246,7 +252,8 @@ def _mentions(db: Session, needles: list[str]) -> list[tuple[Table, Any, dict[st
     classes = _mapped_classes()
     found: list[tuple[Table, Any, dict[str, Any]]] = []
     for table in Base.metadata.sorted_tables:
-        columns = _text_columns(table)
+        skipped = NOT_MENTIONS.get(table.name, frozenset())
+        columns = [c for c in _text_columns(table) if c.name not in skipped]
         cls = classes.get(table.name)
         if not columns or cls is None or table.name == "audit_entries":
             continue
@@ -265,7 +272,29 @@ def _audit_mentions(db: Session, needles: list[str]) -> list[AuditEntry]:
         return []
     column = AUDIT_TABLE.c.changes
     query = select(AuditEntry).where(_mentioning([column], _like_needles(needles)))
-    return [e for e in db.scalars(query.order_by(AuditEntry.id)) if mentions(e.changes, pattern)]
+    return [
+        e
+        for e in db.scalars(query.order_by(AuditEntry.id))
+        if mentions(_searched(e.entity_type, e.changes), pattern)
+    ]
+
+
+def _searched(table: str, changes: dict[str, Any]) -> dict[str, Any]:
+    skipped = NOT_MENTIONS.get(table, frozenset())
+    return {k: v for k, v in changes.items() if k not in skipped}
+
+
+def _scrub_audit_mentions(db: Session, needles: list[str]) -> None:
+    """The person's values leave every audit entry that mentions them; the entries stay
+    (and another contact's own identity in its own history stays too)."""
+    pattern = needle_pattern(needles)
+    if pattern is None:
+        return
+    for entry in _audit_mentions(db, needles):
+        entry.changes = {
+            **entry.changes,
+            **redacted(_searched(entry.entity_type, entry.changes), pattern),
+        }
 
 
 def _needles(db: Session, contact: Contact) -> list[str]:
@@ -549,10 +578,7 @@ def _anonymise(db: Session, contact: Contact, reason: str) -> None:
     scrub_personal_data(db, "contacts", str(contact.id), Contact.__personal_fields__)
     for activity in about:
         scrub_personal_data(db, "activities", str(activity.id), Activity.__personal_fields__)
-    pattern = needle_pattern(needles)
-    if pattern is not None:
-        for entry in _audit_mentions(db, needles):
-            entry.changes = redacted(entry.changes, pattern)
+    _scrub_audit_mentions(db, needles)
     db.flush()
 
 
@@ -740,9 +766,6 @@ def erase_user(db: Session, actor: Actor, user_id: uuid.UUID, reason: str | None
         .where(or_(AuditEntry.actor_user_id == user.id, AuditEntry.actor_label.in_(needles)))
         .values(actor_label=ERASED)
     )
-    pattern = needle_pattern(needles)
-    if pattern is not None:
-        for entry in _audit_mentions(db, needles):
-            entry.changes = redacted(entry.changes, pattern)
+    _scrub_audit_mentions(db, needles)
     db.commit()
     return user

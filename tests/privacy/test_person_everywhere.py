@@ -332,3 +332,42 @@ def test_erasure_leaves_the_person_nowhere(
     for needle in NEEDLES:
         assert needle not in export.text
     assert db.scalar(select(text("count(*)")).select_from(AuditEntry)) >= entries_before
+
+
+def test_a_namesake_keeps_their_identity(pipeline: Pipeline, db: Session) -> None:
+    """Another contact with the same name is a different person: the erasure and the
+    export leave their own name, address and history alone (mentions in free text,
+    which cannot tell the two apart, are erased)."""
+    made = _person(pipeline)
+    namesake = pipeline.client.post(
+        "/api/v1/contacts",
+        json={
+            "full_name": NAME,
+            "email": "the.other.zebulon@example.com",
+            "lawful_basis": "legitimate_interest",
+            "source": "Trade fair",
+        },
+        headers=pipeline.headers,
+    ).json()
+    contact_id = made["contact"]["id"]
+    export = pipeline.client.get(
+        f"/api/v1/privacy/contacts/{contact_id}/export", headers=pipeline.headers
+    )
+    assert "the.other.zebulon@example.com" not in export.text
+    erased = pipeline.client.post(
+        f"/api/v1/privacy/contacts/{contact_id}/erasure",
+        json={"reason": "Asked."},
+        headers=pipeline.headers,
+    )
+    assert erased.status_code == 200
+    other = pipeline.client.get(f"/api/v1/contacts/{namesake['id']}", headers=pipeline.headers)
+    assert (other.json()["full_name"], other.json()["email"]) == (
+        NAME,
+        "the.other.zebulon@example.com",
+    )
+    trail = pipeline.client.get(
+        f"/api/v1/audit/contacts/{namesake['id']}", headers=pipeline.headers
+    ).json()
+    assert trail[0]["changes"]["full_name"] == [None, NAME]
+    db.expire_all()
+    assert {e.split(":")[0] for e in _rows_mentioning(db, NEEDLES)} <= {"contacts", "audit_entries"}
