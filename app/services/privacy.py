@@ -557,8 +557,9 @@ def _sweep(db: Session, needles: list[str]) -> None:
 def _anonymise(db: Session, contact: Contact, reason: str) -> None:
     """Replace the person's values everywhere they are kept; flushes, does not commit.
 
-    The record, its links and every audit entry stay: who did what, when remains
-    visible, only the personal values become "[erased]". Mail only to the person goes.
+    The record, its lead links and every audit entry stay: who did what, when remains
+    visible, only the personal values become "[erased]". Mail only to the person goes,
+    and so do their places on event guest lists and meeting attendee lists.
     """
     needles = _needles(db, contact)
     # Activities about the person lose their text; any other text loses only the
@@ -567,6 +568,17 @@ def _anonymise(db: Session, contact: Contact, reason: str) -> None:
     for activity in about:
         activity.subject = ERASED
         activity.body = None
+    # They leave the guest lists of events and the attendee lists of meetings, and no
+    # longer lead a cluster (the lead links stay: the figures need them).
+    for participant in db.scalars(
+        select(EventParticipant).where(EventParticipant.contact_id == contact.id)
+    ):
+        db.delete(participant)
+    db.execute(
+        delete(ClusterMeetingAttendee).where(ClusterMeetingAttendee.contact_id == contact.id)
+    )
+    for cluster in db.scalars(select(Cluster).where(Cluster.leader_contact_id == contact.id)):
+        cluster.leader_contact_id = None
     for name in Contact.__personal_fields__:
         setattr(contact, name, None)
     contact.full_name = ERASED

@@ -20,7 +20,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.base import Base
-from app.db.models import AuditEntry, EventItineraryItem, EventParticipant, OutboxEmail
+from app.db.models import (
+    AuditEntry,
+    Cluster,
+    ClusterMeetingAttendee,
+    EventItineraryItem,
+    EventParticipant,
+    LeadContact,
+    OutboxEmail,
+)
 from app.services.clusters import remind_expiring_agreements
 from app.services.mail import send_due_emails
 from app.settings import Settings
@@ -310,16 +318,19 @@ def test_erasure_leaves_the_person_nowhere(
         select(OutboxEmail).where(OutboxEmail.subject.like("Cluster agreement expiring%"))
     ).one()
     assert reminder.to_addresses == [pipeline.coordinator.email]
-    # The trail and the links stay, only the values go.
+    # The trail and the lead links stay, only the values go; the person leaves the
+    # guest lists, the attendee list and the cluster's lead.
     assert db.scalar(select(func.count()).select_from(AuditEntry)) >= entries_before
-    assert (
-        db.scalar(
-            select(func.count())
-            .select_from(EventParticipant)
-            .where(EventParticipant.contact_id == uuid.UUID(contact_id))
+    for model, column in (
+        (EventParticipant, EventParticipant.contact_id),
+        (ClusterMeetingAttendee, ClusterMeetingAttendee.contact_id),
+        (Cluster, Cluster.leader_contact_id),
+        (LeadContact, LeadContact.contact_id),
+    ):
+        count = db.scalar(
+            select(func.count()).select_from(model).where(column == uuid.UUID(contact_id))
         )
-        == 2
-    )
+        assert count == (2 if model is LeadContact else 0), model
     hosts = db.scalars(select(EventItineraryItem.hosts)).all()
     assert sorted(hosts) == ["Mayor; receives [erased]", "Mayor; receives [erased]"]
     shown = pipeline.client.get(f"/api/v1/contacts/{contact_id}", headers=pipeline.headers).json()
