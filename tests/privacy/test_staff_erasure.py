@@ -110,3 +110,35 @@ def test_erasing_a_former_staff_member(
     assert stored is not None and not stored.is_active
     again = client.post(path, json={"reason": "Again"}, headers=admin_headers)
     assert again.json()["erasure_reason"] == "Left the council in 2026."
+
+
+def test_admin_page_erases_a_deactivated_account(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    staff = factory.user(Role.MUNICIPAL_CONTACT, email=STAFF_EMAIL)
+    factory.login(client, factory.user(Role.ADMIN, language="fi"))
+    page = client.get("/admin/users")
+    assert f'action="/admin/users/{staff.id}/erase"' not in page.text  # still active
+    client.post(
+        f"/admin/users/{staff.id}/active",
+        data={"csrf_token": csrf_from(page.text), "active": "false"},
+    )
+    page = client.get("/admin/users")
+    assert f'action="/admin/users/{staff.id}/erase"' in page.text
+    refused = client.post(
+        f"/admin/users/{staff.id}/erase", data={"csrf_token": csrf_from(page.text), "reason": " "}
+    )
+    assert refused.status_code == 422
+    assert f'id="erase-error-{staff.id}">Anna syy.</p>' in refused.text
+    done = client.post(
+        f"/admin/users/{staff.id}/erase",
+        data={"csrf_token": csrf_from(page.text), "reason": "Left in 2026"},
+        follow_redirects=False,
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/admin/users")
+    page = client.get("/admin/users")
+    assert "Henkilötiedot poistettu" in page.text
+    assert STAFF_EMAIL not in page.text
+    db.expire_all()
+    stored = db.get(User, staff.id)
+    assert stored is not None and stored.erasure_reason == "Left in 2026"
