@@ -162,8 +162,9 @@ def _audit(entry: AuditEntry) -> dict[str, Any]:
 # Two kinds of place, both found from the SQLAlchemy metadata so that a table added
 # later is covered without anyone remembering it:
 # - rows that point at the contact with a foreign key (lead links, event participants,
-#   meeting attendees, cluster leaders, activities): exported; the links stay after
-#   erasure (they then point at "[erased]");
+#   meeting attendees, cluster leaders, activities): exported; on erasure the lead
+#   links and activities stay (pointing at "[erased]", activities about the person
+#   blanked), guest and attendee lists lose the person and clusters their leader;
 # - every text and JSON column of every table, searched for the person's identifying
 #   values (name, e-mail addresses, phone numbers, now and in the record's history):
 #   exported, and on erasure replaced by "[erased]" (outbox mail is handled first, see
