@@ -381,3 +381,15 @@ def test_a_namesake_keeps_their_identity(pipeline: Pipeline, db: Session) -> Non
     assert trail[0]["changes"]["full_name"] == [None, NAME]
     db.expire_all()
     assert {e.split(":")[0] for e in _rows_mentioning(db, NEEDLES)} <= {"contacts", "audit_entries"}
+
+
+def test_every_table_is_within_reach_of_export_and_erasure() -> None:
+    """The search and the sweep work through the mapped classes and skip only the
+    declared exceptions: a new table outside the ORM, or a new exception, fails here."""
+    from app.services import privacy
+
+    mapped = privacy._mapped_classes()
+    assert {t.name for t in Base.metadata.sorted_tables} <= set(mapped)
+    assert set(privacy.SWEEP_EXEMPT) == {"audit_entries", "report_snapshots", "users"}
+    assert {"contacts": frozenset({"full_name", "email", "phone"})} == privacy.NOT_MENTIONS
+    assert {c.table.name for c in privacy.contact_link_columns()} == _contact_link_tables()
