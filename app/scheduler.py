@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
 from app.services.clusters import remind_expiring_agreements
-from app.services.mail import send_due_emails
+from app.services.mail import purge_sent_mail, send_due_emails
+from app.services.packages import purge_unapplied_uploads
 from app.services.portal import purge_rate_counters
-from app.services.privacy import anonymise_expired_contacts
+from app.services.privacy import anonymise_expired_contacts, purge_unpursued_inquiries
 from app.services.sites import flag_stale_sites
 from app.services.syndication import SyndicationWorker, purge_old_deliveries
 from app.settings import Settings
@@ -52,6 +53,18 @@ JOBS: list[Job] = [
         "anonymise-expired-contacts",
         anonymise_expired_contacts,
         {"trigger": "cron", "hour": 4, "minute": 15},
+    ),
+    # Retention: the nightly deletions of personal data past its period.
+    Job("purge-sent-mail", purge_sent_mail, {"trigger": "cron", "hour": 3, "minute": 15}),
+    Job(
+        "purge-unpursued-inquiries",
+        purge_unpursued_inquiries,
+        {"trigger": "cron", "hour": 4, "minute": 30},
+    ),
+    Job(
+        "purge-unapplied-site-packages",
+        purge_unapplied_uploads,
+        {"trigger": "cron", "hour": 3, "minute": 30},
     ),
     Job(
         "remind-expiring-agreements",

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only"})
@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     syndication_per_target_concurrency: int = 2
     # Finished deliveries, their attempts and events are deleted after this many days.
     syndication_retention_days: int = 90
+
+    # Retention (GDPR): sent and failed e-mail is deleted after this many days; a portal
+    # inquiry that never became a real lead loses its message and its sender's data
+    # after this many days without activity; a site package checked but never applied
+    # is deleted (report and file) after this many days.
+    mail_retention_days: int = Field(default=180, ge=1)
+    inquiry_retention_days: int = Field(default=365, ge=1)
+    package_upload_retention_days: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

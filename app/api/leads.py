@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from datetime import UTC, date, datetime
@@ -25,8 +24,8 @@ from app.domain.leads import (
     LeadSource,
     Priority,
     TransitionRequest,
-    spreadsheet_safe,
 )
+from app.domain.spreadsheets import append_row, csv_text
 from app.services import leads
 from app.services.leads import EXPORT_COLUMNS, LeadFilters, LeadLinks, LeadRow, LeadView
 
@@ -481,9 +480,7 @@ def stale_leads(
 
 
 def _export_table(db: DbSession, actor: ApiActor, filters: LeadFilters) -> list[list[object]]:
-    return [
-        [spreadsheet_safe(_cell(v)) for v in row] for row in leads.export_rows(db, actor, filters)
-    ]
+    return [[_cell(v) for v in row] for row in leads.export_rows(db, actor, filters)]
 
 
 def _cell(value: object) -> object:
@@ -498,12 +495,9 @@ def _cell(value: object) -> object:
 def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas. The forum
     reads reports, not lead records: refused (403)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_export_table(db, actor, filters))
+    body = csv_text(EXPORT_COLUMNS, _export_table(db, actor, filters))
     return Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
     )
@@ -518,9 +512,9 @@ def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response
     rows = _export_table(db, actor, filters)  # refused (403) before a workbook is begun
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
-    sheet.append(list(EXPORT_COLUMNS))
+    append_row(sheet, EXPORT_COLUMNS)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     out = io.BytesIO()
     workbook.save(out)
     return Response(

@@ -1,4 +1,5 @@
-"""GDPR for contact persons: export, erasure, retention review and extension."""
+"""GDPR for contact persons (export, erasure, retention review and extension) and for
+former staff members (erasure)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.db.models import Contact
+from app.db.models import Contact, User
 from app.services import privacy
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
@@ -67,6 +68,24 @@ def export_contact(contact_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Res
 @router.post("/contacts/{contact_id}/erasure", response_model=PrivacyContactOut)
 def erase_contact(contact_id: uuid.UUID, body: ReasonIn, db: DbSession, actor: ApiActor) -> Contact:
     return privacy.erase_contact(db, actor, contact_id, body.reason)
+
+
+class PrivacyUserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    full_name: str
+    email: str
+    role: str
+    is_active: bool
+    erased_at: datetime | None
+    erasure_reason: str | None
+
+
+@router.post("/users/{user_id}/erasure", response_model=PrivacyUserOut)
+def erase_user(user_id: uuid.UUID, body: ReasonIn, db: DbSession, actor: ApiActor) -> User:
+    """Erase a former staff member's personal data (admins; deactivate the account
+    first). Their records and the audit trail stay, without their name and address."""
+    return privacy.erase_user(db, actor, user_id, body.reason)
 
 
 @router.post("/contacts/{contact_id}/retention", response_model=PrivacyContactOut)

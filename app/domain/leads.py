@@ -859,14 +859,3 @@ def clean_lead_fields(
                 parse.errors += failed.errors
     parse.raise_if_any("The lead is not valid.")
     return out
-
-
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A cell value that a spreadsheet shows as text, never runs (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value

@@ -60,6 +60,7 @@ from app.domain.sites import (
     site_error,
     validate_site,
 )
+from app.domain.spreadsheets import append_row, typed_text
 from app.domain.textfiles import UnknownEncoding, decode_text, extra_cells
 
 MB: Final = 1024 * 1024
@@ -1121,7 +1122,9 @@ def _from_defusedxml(exc: BaseException | None) -> bool:
 
 
 def _cell_value(value: object) -> object:
-    if value is None or isinstance(value, str | int | float | Decimal | date):
+    if isinstance(value, str):
+        return typed_text(value)
+    if value is None or isinstance(value, int | float | Decimal | date):
         return value
     # Array and data-table formulas arrive as objects carrying the formula text.
     text = getattr(value, "text", None)
@@ -1136,7 +1139,8 @@ def _csv_rows(
     chosen = delimiter or max(";,\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen)
     try:
-        yield from enumerate(reader, start=1)
+        for number, cells in enumerate(reader, start=1):
+            yield number, [typed_text(cell) for cell in cells]
     except csv.Error:
         _refuse("csv_malformed", file=file, line=reader.line_num)
 
@@ -1988,8 +1992,8 @@ def build_template_xlsx() -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = TEMPLATE_SHEET
-    sheet.append([column.name for column in COLUMNS])
-    sheet.append([column.example for column in COLUMNS])
+    append_row(sheet, [column.name for column in COLUMNS])
+    append_row(sheet, [column.example for column in COLUMNS])
     sheet.freeze_panes = "A2"
     for position, column in enumerate(COLUMNS, start=1):
         letter = openpyxl.utils.get_column_letter(position)
@@ -2013,9 +2017,10 @@ def build_template_xlsx() -> bytes:
 
     guide = workbook.create_sheet(GUIDE_SHEET)
     for line in _GUIDE_INTRO:
-        guide.append([line])
-    guide.append([])
-    guide.append(
+        append_row(guide, [line])
+    append_row(guide, [])
+    append_row(
+        guide,
         [
             "Sarake / Column",
             "Pakollinen / Required",
@@ -2024,12 +2029,13 @@ def build_template_xlsx() -> bytes:
             "Guide",
             "Sallitut arvot / Allowed values",
             "Muut hyväksytyt otsikot / Other accepted headers",
-        ]
+        ],
     )
     header_row = guide.max_row
     for column in COLUMNS:
         fi, en = _TYPE_HELP[column.value_type]
-        guide.append(
+        append_row(
+            guide,
             [
                 column.name,
                 "kyllä / yes" if column.required else "",
@@ -2038,7 +2044,7 @@ def build_template_xlsx() -> bytes:
                 column.help_en,
                 _allowed_values(column),
                 ", ".join(column.aliases),
-            ]
+            ],
         )
     for cell in guide[header_row]:
         cell.font = Font(bold=True)

@@ -18,6 +18,10 @@ REVIEW_WINDOW = timedelta(days=30)
 MAX_EXTENSION_YEARS = 5
 REASON_LIMIT = 500
 RETENTION_ENDED = "Retention period ended."
+INQUIRY_NOT_PURSUED = "Portal inquiry not pursued; its retention period ended."
+# The contact fields that identify a person wherever else they are written down (a
+# note, a message, an itinerary): erasure searches every text for these values.
+IDENTIFYING_FIELDS = ("full_name", "email", "phone")
 
 
 def clean_reason(reason: str | None, field_name: str = "reason") -> str:

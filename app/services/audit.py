@@ -79,38 +79,56 @@ def redact_text(
     """Replace every occurrence of an erased person's values (name, e-mail, phone) inside
     the text a record's history holds, e.g. a note that mentioned them. Returns how many
     entries were rewritten."""
-    pattern = _needle_pattern(needles)
+    pattern = needle_pattern(needles)
     if pattern is None:
         return 0
     rewritten = 0
     for entry in entries_for(db, entity_type, entity_id):
-        changes = _redacted(entry.changes, pattern, marker)
+        changes = redacted(entry.changes, pattern, marker)
         if changes != entry.changes:
             entry.changes = changes
             rewritten += 1
     return rewritten
 
 
-def _needle_pattern(needles: Collection[str]) -> re.Pattern[str] | None:
+def needle_pattern(needles: Collection[str]) -> re.Pattern[str] | None:
+    """A case-blind pattern of a person's values (name, e-mail, phone) as whole words:
+    "Ari" is found in "Ari Virtanen", never inside "Variable". Values shorter than three
+    characters are ignored (they would match too much)."""
     words = sorted({n.strip() for n in needles if n and len(n.strip()) >= 3}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def redact(value: str | None, needles: Collection[str], marker: str = ERASED) -> str | None:
     """`value` with every occurrence of the needles replaced by the marker."""
-    pattern = _needle_pattern(needles)
+    pattern = needle_pattern(needles)
     if value is None or pattern is None:
         return value
     return pattern.sub(marker, value)
 
 
-def _redacted(value: Any, pattern: re.Pattern[str], marker: str) -> Any:
+def redacted(value: Any, pattern: re.Pattern[str], marker: str = ERASED) -> Any:
+    """A text or JSON value with every match replaced (dictionary keys too)."""
     if isinstance(value, str):
         return pattern.sub(marker, value)
     if isinstance(value, list):
-        return [_redacted(v, pattern, marker) for v in value]
+        return [redacted(v, pattern, marker) for v in value]
     if isinstance(value, dict):
-        return {k: _redacted(v, pattern, marker) for k, v in value.items()}
+        return {
+            redacted(k, pattern, marker): redacted(v, pattern, marker) for k, v in value.items()
+        }
     return value
+
+
+def mentions(value: Any, pattern: re.Pattern[str]) -> bool:
+    """Whether a text or JSON value contains a match anywhere."""
+    if isinstance(value, str):
+        return pattern.search(value) is not None
+    if isinstance(value, list):
+        return any(mentions(v, pattern) for v in value)
+    if isinstance(value, dict):
+        return any(mentions(k, pattern) or mentions(v, pattern) for k, v in value.items())
+    return False

@@ -21,6 +21,7 @@ from app.domain.organizations import (
     normalise_org_name,
     validate_business_id,
 )
+from app.domain.spreadsheets import csv_text, typed_text
 from app.domain.textfiles import UnknownEncoding, decode_text, extra_cells
 from app.i18n import N_, register_field_errors
 from app.services import leads, organizations
@@ -176,7 +177,7 @@ def _read_csv(content: bytes) -> _CsvFile:
             parsed.overflow[len(parsed.rows)] = (last, width)
         parsed.rows.append(
             {
-                name: (cells[i] if i < len(cells) else "").strip()
+                name: typed_text((cells[i] if i < len(cells) else "").strip())
                 for i, name in enumerate(header)
                 if name
             }
@@ -384,7 +385,7 @@ def run_import(
 
 def template_csv(kind: str) -> str:
     """An empty file with the right header row, to fill in a spreadsheet."""
-    return ",".join(COLUMNS[kind]) + "\r\n"
+    return csv_text(COLUMNS[kind], [])
 
 
 register_field_errors(

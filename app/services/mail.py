@@ -12,11 +12,11 @@ import logging
 import smtplib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
@@ -137,3 +137,20 @@ def send_due_emails(db: Session, settings: Settings) -> int:
         sent += 1
     db.commit()
     return sent
+
+
+def purge_sent_mail(db: Session, settings: Settings, *, now: datetime | None = None) -> int:
+    """Scheduled: delete sent mail older than `mail_retention_days` (counted from when it
+    was sent) and mail that failed for good that long ago, with their recipients, texts
+    and attachments. Pending mail is never deleted. Returns how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.mail_retention_days)
+    result = db.execute(
+        delete(OutboxEmail).where(
+            or_(
+                and_(OutboxEmail.status == "sent", OutboxEmail.sent_at < cutoff),
+                and_(OutboxEmail.status == "failed", OutboxEmail.next_attempt_at < cutoff),
+            )
+        )
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -22,10 +22,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -44,6 +45,7 @@ from app.domain.packages import (
 from app.domain.sites import SiteDraft, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
 from app.services import sites as site_service
+from app.settings import Settings
 from app.storage import Storage
 
 _COMPARED: Final = tuple(f.name for f in fields(SiteDraft))
@@ -388,3 +390,19 @@ def _apply(
             attachments=[*current, *added],
         )
     db.flush()
+
+
+def purge_unapplied_uploads(db: Session, settings: Settings, *, now: datetime | None = None) -> int:
+    """Scheduled: site packages checked but never applied are deleted after
+    `package_upload_retention_days`, their stored report and bytes with them (an applied
+    package keeps only its report). Returns how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.package_upload_retention_days)
+    result = db.execute(
+        delete(SitePackageUpload).where(
+            SitePackageUpload.status != UploadStatus.APPLIED,
+            SitePackageUpload.applied_at.is_(None),
+            SitePackageUpload.created_at < cutoff,
+        )
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

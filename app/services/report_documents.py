@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 import app.services.leads  # noqa: F401  (registers the lead code labels used in reports)
 from app.db.models import Industry, LostReason, Municipality, Stage
-from app.domain.leads import spreadsheet_safe
+from app.domain.spreadsheets import append_row, spreadsheet_cell
 from app.domain.targets import Dimension, Figure, Figures, GroupFigures
 from app.i18n import N_, format_eur, format_number, install_i18n, label, register_labels
 from app.i18n import translate as _translate
@@ -401,13 +401,19 @@ def render_pdf(report: ForumReport, labels: Labels) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------
 
 
+def _sheet_title(title: str) -> str:
+    """A worksheet name Excel accepts: no []:*?/\\ and at most 31 characters."""
+    cleaned = str(spreadsheet_cell(title)).lstrip("'")
+    return "".join(" " if c in "[]:*?/\\" else c for c in cleaned)[:31].strip() or "Sheet"
+
+
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Worksheet:
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
+    sheet = book.create_sheet(_sheet_title(title))
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(name) + 2)
     sheet.freeze_panes = "A2"
@@ -467,13 +473,13 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
             )
         ],
     )
-    summary.append([])
-    summary.append([_("Target"), report.target.name])
-    summary.append([_("Target amount (EUR)"), report.target.amount_eur])
-    summary.append([_("Period"), f"{report.target.period_start} – {report.target.period_end}"])
-    summary.append([_("As of"), p.as_of])
-    summary.append([_("Gap to forecast (EUR)"), p.gap_to_forecast])
-    summary.append([_("Gap to realised (EUR)"), p.gap_to_realised])
+    append_row(summary, [])
+    append_row(summary, [_("Target"), report.target.name])
+    append_row(summary, [_("Target amount (EUR)"), report.target.amount_eur])
+    append_row(summary, [_("Period"), f"{report.target.period_start} – {report.target.period_end}"])
+    append_row(summary, [_("As of"), p.as_of])
+    append_row(summary, [_("Gap to forecast (EUR)"), p.gap_to_forecast])
+    append_row(summary, [_("Gap to realised (EUR)"), p.gap_to_realised])
 
     years = _sheet(
         book,
@@ -626,7 +632,7 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
         [
             [
                 r.code_name,
-                spreadsheet_safe(r.organization_name or ""),
+                r.organization_name or "",
                 labels.code("target_figure", r.figure.value),
                 r.amount_eur,
                 r.capex_eur,

@@ -102,6 +102,8 @@ def set_active(db: Session, actor: Actor, user_id: uuid.UUID, active: bool) -> U
         raise NotFound("No such user.")
     if user.id == actor.user_id and not active:
         raise ValidationFailed.single("is_active", "you cannot deactivate yourself", "self")
+    if active and user.erased_at is not None:
+        raise Conflict("The account's data has been erased; create a new account.")
     bind_actor(db, actor)
     user.is_active = active
     if not active:

@@ -13,7 +13,7 @@ from app.db.models import User
 from app.domain.access import Role, require_role
 from app.domain.errors import DomainError, ValidationFailed
 from app.i18n import N_, register_field_errors
-from app.services import auth, organizations, reference, users
+from app.services import auth, organizations, privacy, reference, users
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import LANG_COOKIE
@@ -186,4 +186,21 @@ def admin_set_active(
     user_id: uuid.UUID, db: DbSession, user: StaffUser, active: Annotated[str, Form()]
 ) -> Response:
     users.set_active(db, actor_for(user), user_id, active == "true")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/erase", dependencies=[CsrfChecked])
+def admin_erase_user(
+    request: Request,
+    user_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Erase a deactivated former staff member's personal data (see privacy.erase_user)."""
+    try:
+        privacy.erase_user(db, actor_for(user), user_id, reason)
+    except ValidationFailed:
+        db.rollback()
+        return _admin_page(request, db, user, status_code=422, erase_refused=user_id)
     return RedirectResponse("/admin/users", status_code=303)

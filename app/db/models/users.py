@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -45,6 +45,9 @@ class User(Audited, UUIDPrimaryKey, Timestamps, Base):
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # A former staff member's personal data erased: when, and why (kept for the trail).
+    erased_at: Mapped[datetime | None]
+    erasure_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class UserSession(Base):
