@@ -255,6 +255,9 @@ def judge_submission(
 
 # What stands in a lead's description for a name the inquiry's sender wrote.
 NAME_WITHHELD = "[name withheld]"
+# The origin of the note that keeps an inquiry's own words on its sender (origin_id is
+# the lead's id), so retention can tell it from the person's other history.
+INQUIRY_MESSAGE_ORIGIN = "portal_inquiry"
 
 
 def inquiry_lead_title(industry: str | None, municipality: str | None) -> str:

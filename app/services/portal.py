@@ -48,6 +48,7 @@ from app.domain.organizations import (
     default_retention,
 )
 from app.domain.portal import (
+    INQUIRY_MESSAGE_ORIGIN,
     INQUIRY_SOURCE,
     NAME_WITHHELD,
     PAGE_SIZE,
@@ -499,6 +500,13 @@ def submit_inquiry(
     bind_actor(db, SYSTEM_ACTOR)
     org = _organization(db, inquiry)
     contact = _contact(db, inquiry, org, now)
+    links = LeadLinks(
+        organization_id=org.id,
+        contact_ids=[contact.id],
+        site_ids=[about.id] if about else [],
+    )
+    cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
+    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links)
     # The sender's own words, names and all, stay with the person in the CRM register
     # (erased with them); the lead carries them with the names withheld.
     db.add(
@@ -508,15 +516,10 @@ def submit_inquiry(
             body=inquiry.message,
             contact_id=contact.id,
             occurred_at=now,
+            origin_type=INQUIRY_MESSAGE_ORIGIN,
+            origin_id=str(lead.id),
         )
     )
-    links = LeadLinks(
-        organization_id=org.id,
-        contact_ids=[contact.id],
-        site_ids=[about.id] if about else [],
-    )
-    cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
-    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links)
     if about is not None:
         db.add(
             LeadShare(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     cast,
     delete,
     func,
@@ -58,6 +59,7 @@ from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_s
 from app.domain.errors import Conflict, NotFound
 from app.domain.leads import INITIAL_STAGE_CODE, LeadSource, StageKind
 from app.domain.organizations import default_retention
+from app.domain.portal import INQUIRY_MESSAGE_ORIGIN
 from app.domain.privacy import (
     ERASED,
     IDENTIFYING_FIELDS,
@@ -667,6 +669,14 @@ def anonymise_expired_contacts(db: Session, _settings: Settings | None = None) -
     return len(expired)
 
 
+def _inquiry_messages(inquiry_ids: set[uuid.UUID]) -> ColumnElement[bool]:
+    """The notes that keep these inquiries' own words on their senders."""
+    return and_(
+        Activity.origin_type == INQUIRY_MESSAGE_ORIGIN,
+        Activity.origin_id.in_([str(i) for i in inquiry_ids]),
+    )
+
+
 def _kept_for_other_reasons(
     db: Session, contact_id: uuid.UUID, inquiry_ids: set[uuid.UUID]
 ) -> bool:
@@ -677,6 +687,8 @@ def _kept_for_other_reasons(
         condition = column == contact_id
         if column.table is _table_of(LeadContact):
             condition = condition & LeadContact.lead_id.not_in(inquiry_ids)
+        if column.table is _table_of(Activity):
+            condition = condition & ~_inquiry_messages(inquiry_ids)
         checks.append(select(column.table).where(condition).exists())
     return bool(db.scalar(select(or_(*checks))))
 
@@ -726,6 +738,8 @@ def purge_unpursued_inquiries(
         for contact in senders:
             if not _kept_for_other_reasons(db, contact.id, inquiry_ids):
                 _anonymise(db, contact, INQUIRY_NOT_PURSUED)
+        for message in db.scalars(select(Activity).where(_inquiry_messages({lead.id}))):
+            db.delete(message)
         lead.description = ERASED
         db.flush()
         scrub_personal_data(db, "leads", str(lead.id), frozenset({"description"}))
@@ -763,8 +777,11 @@ def erase_user(db: Session, actor: Actor, user_id: uuid.UUID, reason: str | None
         raise Conflict("Deactivate the account before erasing its data.")
     bind_actor(db, actor)
     needles = _user_needles(db, user)
-    for model in (UserSession, ApiToken, CalendarFeedToken):
+    for model in (UserSession, CalendarFeedToken):
         db.execute(delete(model).where(model.user_id == user.id))
+    # Tokens are audited records: deleted through the session, so the log keeps them.
+    for token in db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        db.delete(token)
     user.full_name = ERASED
     user.email = f"erased-{user.id}@invalid"
     user.password_hash = None
