@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.models import (
     Activity,
+    Cluster,
+    ClusterAgreement,
+    ClusterMember,
     Contact,
     Industry,
     Lead,
@@ -293,6 +296,7 @@ def merge_organizations(
         share.organization_id = keep.id
     for user in db.scalars(select(User).where(User.organization_id == merged.id)):
         user.organization_id = keep.id
+    _move_cluster_records(db, keep.id, merged.id)
     filled = {name: getattr(merged, name) for name in MERGE_FILL_FIELDS}
     notes = merged.notes
     merged_name, merged_business_id = merged.name, merged.business_id
@@ -316,6 +320,28 @@ def merge_organizations(
     )
     db.commit()
     return keep
+
+
+def _move_cluster_records(db: Session, keep_id: uuid.UUID, merged_id: uuid.UUID) -> None:
+    """Cluster leadership, agreements and memberships follow the merge; a cluster both
+    organisations belong to keeps the surviving organisation's membership."""
+    for cluster in db.scalars(select(Cluster).where(Cluster.leading_organization_id == merged_id)):
+        cluster.leading_organization_id = keep_id
+    for agreement in db.scalars(
+        select(ClusterAgreement).where(ClusterAgreement.party_organization_id == merged_id)
+    ):
+        agreement.party_organization_id = keep_id
+    kept_in = set(
+        db.scalars(select(ClusterMember.cluster_id).where(ClusterMember.organization_id == keep_id))
+    )
+    for member in db.scalars(
+        select(ClusterMember).where(ClusterMember.organization_id == merged_id)
+    ):
+        if member.cluster_id in kept_in:
+            db.delete(member)
+        else:
+            member.organization_id = keep_id
+    db.flush()
 
 
 # ---------------------------------------------------------------- contacts
