@@ -316,7 +316,7 @@ def build_world(db: Session, settings: Settings) -> World:
     world.add_id("org_id", partner_org.id)
 
     # Leads: one per circle of need-to-know.
-    secret_lead, _, secret_contact = _lead(
+    secret_lead, secret_investor, secret_contact = _lead(
         db, world, "secret lead", coordinator, ("admin", "coordinator")
     )
     sotkamo_lead, _, _ = _lead(
@@ -573,6 +573,7 @@ def build_world(db: Session, settings: Settings) -> World:
     world.add_id("participant_id", fair_host.id)
     named = {
         "lead.secret": secret_lead.id,
+        "org.secret_investor": secret_investor.id,
         "lead.sotkamo": sotkamo_lead.id,
         "lead.partner": partner_lead.id,
         "lead.kajaani": kajaani_lead.id,
