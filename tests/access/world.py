@@ -637,6 +637,7 @@ def build_world(db: Session, settings: Settings) -> World:
         municipality_code="205",
         name=world.mark("kajaani's push target name", *kajaani_circle),
         kind="webhook",
+        status="paused",
         url=f"https://{world.mark('kajaani push target host', *kajaani_circle)}.example.com/",
         secret_encrypted=encrypt(
             settings, f"whsec_{world.mark('kajaani webhook secret', *kajaani_circle)}"
