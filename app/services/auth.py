@@ -16,7 +16,7 @@ from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import ApiToken, User, UserSession
 from app.domain.access import Actor, Role
-from app.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.settings import Settings
 
 _hasher = PasswordHash.recommended()
@@ -171,10 +171,9 @@ def resolve_token(db: Session, token: str) -> User | None:
 
 def revoke_token(db: Session, actor: Actor, token_id: uuid.UUID) -> ApiToken:
     record = db.get(ApiToken, token_id)
-    if record is None:
+    # Someone else's token answers exactly like a missing one: no existence leak.
+    if record is None or (record.user_id != actor.user_id and actor.role is not Role.ADMIN):
         raise NotFound("No such API token.")
-    if record.user_id != actor.user_id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("You may only revoke your own tokens.")
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         db.commit()

@@ -17,7 +17,14 @@ from starlette.datastructures import FormData
 from app.api.deps import AppSettings, DbSession
 from app.api.sites import StorageDep, file_response, read_limited
 from app.db.models import User
-from app.domain.errors import Conflict, DomainError, FieldError, ValidationFailed
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
     COORDINATOR_ONLY_ACTIONS,
@@ -318,7 +325,9 @@ async def create_site(request: Request, db: DbSession, user: StaffUser) -> Respo
             return RedirectResponse(f"/sites/{site.id}?done=created", status_code=303)
         except ValidationFailed as failed:
             errors = failed.errors
-        except (Conflict, DomainError) as refused:
+        except (PermissionDenied, NotFound):
+            raise  # refused like any other page: 403, or 404 for what the user may not see
+        except DomainError as refused:
             problem = refused.detail
     return render(
         request,

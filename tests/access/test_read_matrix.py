@@ -22,13 +22,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
 from app.settings import Settings
-from app.web.session import SESSION_COOKIE
-from tests.access.world import ROLES, World, build_world
+from tests.access.world import World
 
 # Routes that serve no record at all (framework pages, static assets).
 NOT_RECORDS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
@@ -125,56 +122,6 @@ def readable_text(content: bytes, content_type: str) -> str:
     if content_type.startswith("text/calendar"):
         text = text.replace("\r\n ", "").replace("\n ", "")
     return text
-
-
-@pytest.fixture(scope="module")
-def world_connection(engine: Engine, settings: Settings) -> Iterator[tuple[Session, World]]:
-    connection = engine.connect()
-    transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    world = build_world(session, settings)
-    try:
-        yield session, world
-    finally:
-        session.close()
-        transaction.rollback()
-        connection.close()
-
-
-@pytest.fixture(scope="module")
-def matrix_clients(
-    app: FastAPI, world_connection: tuple[Session, World]
-) -> Iterator[dict[str, TestClient]]:
-    session, world = world_connection
-    connection = session.connection()
-
-    def _request_db() -> Iterator[Session]:
-        db = Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        try:
-            yield db
-        finally:
-            db.close()
-
-    app.dependency_overrides[get_db] = _request_db
-    clients = {}
-    for role in ROLES:
-        creds = world.roles[role]
-        client = TestClient(app, raise_server_exceptions=False)
-        if creds.api_token:
-            client.headers["Authorization"] = f"Bearer {creds.api_token}"
-        if creds.session_token:
-            client.cookies.set(SESSION_COOKIE, creds.session_token)
-        clients[role] = client
-    try:
-        yield clients
-    finally:
-        for client in clients.values():
-            client.close()
-        app.dependency_overrides.clear()
 
 
 def _leaks(world: World, role: str, text: str) -> list[str]:

@@ -27,6 +27,7 @@ from app.db.models import (
     Cluster,
     ClusterAgreement,
     ClusterLead,
+    ClusterLink,
     ClusterMeeting,
     ClusterMeetingAttendee,
     ClusterMember,
@@ -78,6 +79,7 @@ class Marker:
 class RoleCredentials:
     user: User | None
     api_token: str | None = None
+    api_token_id: str | None = None
     session_token: str | None = None
     calendar_token: str | None = None
 
@@ -89,6 +91,8 @@ class World:
     # Path-parameter values, by parameter name (and, where a name is ambiguous, by
     # the route's area: see `path_values` in the matrix test).
     ids: dict[str, list[str]] = field(default_factory=dict)
+    # Planted records by name, for the write matrix ("lead.secret", "site.sotkamo_draft").
+    named: dict[str, str] = field(default_factory=dict)
 
     def mark(self, what: str, *entitled: str) -> str:
         value = f"zq{secrets.token_hex(5)}"
@@ -99,6 +103,10 @@ class World:
 
     def add_id(self, name: str, value: Any) -> None:
         self.ids.setdefault(name, []).append(str(value))
+
+    def name(self, key: str, value: Any) -> None:
+        assert key not in self.named, key
+        self.named[key] = str(value)
 
 
 def _user(db: Session, world: World, key: str, role: Role, **binding: Any) -> User:
@@ -283,6 +291,11 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def world_key(user: User) -> str:
+    """The matrix's name of a planted user (their e-mail starts with a marker)."""
+    return user.full_name.split()[0].lower()
+
+
 def _municipality_role(code: str) -> str:
     return {"205": "kajaani", "765": "sotkamo"}[code]
 
@@ -303,7 +316,7 @@ def build_world(db: Session, settings: Settings) -> World:
     world.add_id("org_id", partner_org.id)
 
     # Leads: one per circle of need-to-know.
-    secret_lead, _, secret_contact = _lead(
+    secret_lead, secret_investor, secret_contact = _lead(
         db, world, "secret lead", coordinator, ("admin", "coordinator")
     )
     sotkamo_lead, _, _ = _lead(
@@ -352,7 +365,7 @@ def build_world(db: Session, settings: Settings) -> World:
         entitled=("admin", "coordinator", "sotkamo"),
         actor_user=sotkamo,
     )
-    _site(
+    sotkamo_returned = _site(
         db,
         world,
         "765",
@@ -388,6 +401,7 @@ def build_world(db: Session, settings: Settings) -> World:
     db.add(LeadSite(lead_id=sotkamo_lead.id, site_id=sotkamo_public.id))
     # A lead a municipality has need-to-know of must not reveal another's draft.
     db.add(LeadSite(lead_id=kajaani_lead.id, site_id=sotkamo_draft.id))
+    db.add(LeadSite(lead_id=kajaani_lead.id, site_id=kajaani_public.id))
     for code in ("205", "765"):
         world.add_id("municipality_code", code)
 
@@ -434,6 +448,7 @@ def build_world(db: Session, settings: Settings) -> World:
     db.add_all([item, participant, EventLead(event_id=visit.id, lead_id=sotkamo_lead.id)])
     db.flush()
     world.add_id("event_id", visit.id)
+    world.name("start.visit", start.isoformat())
     world.add_id("item_id", item.id)
     world.add_id("participant_id", participant.id)
     world.add_id("contact_id", guest.id)
@@ -443,6 +458,7 @@ def build_world(db: Session, settings: Settings) -> World:
         "partner member": ("admin", "coordinator", "kajaani", "sotkamo", "partner"),
         "no partner": ("admin", "coordinator", "kajaani", "sotkamo"),
     }
+    cluster_by_label: dict[str, Cluster] = {}
     for label, circle in clusters_by_member.items():
         cluster = Cluster(
             name=f"Cluster {label} {secrets.token_hex(2)}",
@@ -488,12 +504,129 @@ def build_world(db: Session, settings: Settings) -> World:
         )
         db.add(ClusterMeetingAttendee(meeting_id=meeting.id, contact_id=attendee_contact.id))
         db.add(ClusterLead(cluster_id=cluster.id, lead_id=secret_lead.id))
+        cluster_by_label[label] = cluster
+        key = label.replace(" ", "_")
+        world.name(f"cluster.{key}", cluster.id)
+        world.name(f"member.{key}", member.id)
+        world.name(f"agreement.{key}", agreement.id)
+        world.name(f"meeting.{key}", meeting.id)
+        world.name(f"org.member_{key}", member_org.id)
         world.add_id("cluster_id", cluster.id)
         world.add_id("member_id", member.id)
         world.add_id("agreement_id", agreement.id)
         world.add_id("meeting_id", meeting.id)
         world.add_id("org_id", member_org.id)
         world.add_id("contact_id", attendee_contact.id)
+
+    # For the write matrix: a link between the clusters, a share still waiting for
+    # Kajaani's answer, and a public event hosted by Kajaani with a stop and an organiser.
+    third = Cluster(name="Cluster tourism", coordinator_id=coordinator.id)
+    db.add(third)
+    db.flush()
+    world.name("cluster.third", third.id)
+    first, second = sorted((c.id for c in cluster_by_label.values()), key=str)
+    link = ClusterLink(cluster_a_id=first, cluster_b_id=second, note="Cross-industry")
+    db.add(link)
+    db.flush()
+    world.add_id("link_id", link.id)
+    world.name("link", link.id)
+    offered_lead, _, _ = _lead(
+        db, world, "lead offered to kajaani", coordinator, ("admin", "coordinator", "kajaani")
+    )
+    bind_actor(db, actor_for(coordinator))
+    kajaani_share = LeadShare(
+        lead_id=offered_lead.id,
+        municipality_code="205",
+        message=world.mark("handoff message to kajaani", "admin", "coordinator", "kajaani"),
+        status="pending",
+        shared_by_id=coordinator.id,
+    )
+    db.add(kajaani_share)
+    db.flush()
+    world.add_id("share_id", kajaani_share.id)
+    fair_start = start + timedelta(days=20)
+    fair = Event(
+        kind="other",
+        title="Kajaani business day",
+        starts_at=fair_start,
+        ends_at=fair_start + timedelta(hours=4),
+        confidential=False,
+        invited_by_id=coordinator.id,
+    )
+    db.add(fair)
+    db.flush()
+    fair_stop = EventItineraryItem(
+        event_id=fair.id, starts_at=fair_start, place="Kajaani", host_municipality_code="205"
+    )
+    fair_host = EventParticipant(event_id=fair.id, user_id=coordinator.id, role="organiser")
+    db.add_all(
+        [
+            EventHost(event_id=fair.id, municipality_code="205"),
+            EventLead(event_id=fair.id, lead_id=kajaani_lead.id),
+            fair_stop,
+            fair_host,
+        ]
+    )
+    db.flush()
+    world.add_id("event_id", fair.id)
+    world.name("start.fair", fair_start.isoformat())
+    world.add_id("item_id", fair_stop.id)
+    world.add_id("participant_id", fair_host.id)
+    named = {
+        "lead.secret": secret_lead.id,
+        "org.secret_investor": secret_investor.id,
+        "lead.sotkamo": sotkamo_lead.id,
+        "lead.partner": partner_lead.id,
+        "lead.kajaani": kajaani_lead.id,
+        "lead.lost": lost_lead.id,
+        "lead.offered": offered_lead.id,
+        "contact.secret": secret_contact.id,
+        "contact.guest": guest.id,
+        "org.partner": partner_org.id,
+        "org.guest": guest_org.id,
+        "share.sotkamo": sotkamo_share.id,
+        "share.partner": partner_share.id,
+        "share.kajaani": kajaani_share.id,
+        "site.sotkamo_draft": sotkamo_draft.id,
+        "site.sotkamo_returned": sotkamo_returned.id,
+        "site.sotkamo_public": sotkamo_public.id,
+        "site.kajaani_public": kajaani_public.id,
+        "attachment.sotkamo_draft": private_file.id,
+        "attachment.kajaani_public": public_photo.id,
+        "upload.sotkamo": upload.id,
+        "event.visit": visit.id,
+        "event.fair": fair.id,
+        "item.visit": item.id,
+        "item.fair": fair_stop.id,
+        "participant.visit_guest": participant.id,
+        "participant.fair_organiser": fair_host.id,
+    }
+    for key, value in named.items():
+        world.name(key, value)
+    for user in (admin, coordinator, kajaani, sotkamo, partner):
+        world.name(f"user.{world_key(user)}", user.id)
+    # A former staff member, deactivated: the one account whose data may be erased.
+    former = users.create_user(
+        db,
+        SYSTEM_ACTOR,
+        email="former.contact@example.com",
+        full_name="Former Contact",
+        role=Role.MUNICIPAL_CONTACT.value,
+        password=PASSWORD,
+        municipality_code="205",
+    )
+    former.is_active = False
+    db.commit()
+    world.name("user.former", former.id)
+    for key, lead in (
+        ("secret", secret_lead),
+        ("kajaani", kajaani_lead),
+        ("sotkamo", sotkamo_lead),
+    ):
+        task = db.scalars(
+            select(Activity.id).where(Activity.lead_id == lead.id, Activity.kind == "task")
+        ).one()
+        world.name(f"task.{key}", task)
 
     # Syndication: Sotkamo's push target and its secrets.
     target_circle = ("admin", "coordinator", "sotkamo")
@@ -509,10 +642,28 @@ def build_world(db: Session, settings: Settings) -> World:
     db.add(target)
     db.flush()
     world.add_id("syndication_target_id", target.id)
+    world.name("target.sotkamo", target.id)
     delivery = send_test_event(db, actor_for(coordinator), target.id)
     delivery.last_error = world.mark("receiver's error", *target_circle)
+    delivery.status = "failed"
+    kajaani_circle = ("admin", "coordinator", "kajaani")
+    kajaani_target = SyndicationTarget(
+        municipality_code="205",
+        name=world.mark("kajaani's push target name", *kajaani_circle),
+        kind="webhook",
+        status="paused",
+        url=f"https://{world.mark('kajaani push target host', *kajaani_circle)}.example.com/",
+        secret_encrypted=encrypt(
+            settings, f"whsec_{world.mark('kajaani webhook secret', *kajaani_circle)}"
+        ),
+    )
+    db.add(kajaani_target)
+    db.flush()
+    world.add_id("syndication_target_id", kajaani_target.id)
+    world.name("target.kajaani", kajaani_target.id)
     db.commit()
     world.add_id("delivery_id", delivery.id)
+    world.name("delivery.sotkamo", delivery.id)
 
     # Mail: no page lists the outbox; mail to a person is part of their data export.
     db.add(
@@ -527,10 +678,12 @@ def build_world(db: Session, settings: Settings) -> World:
     for key, creds in world.roles.items():
         if creds.user is None:
             continue
-        creds.api_token = auth.issue_token(db, creds.user, "matrix").token
+        issued = auth.issue_token(db, creds.user, "matrix")
+        creds.api_token, creds.api_token_id = issued.token, str(issued.record.id)
+        world.name(f"token.{key}", issued.record.id)
         creds.session_token = auth.start_session(db, settings, creds.user)
+        creds.calendar_token = issue_feed_token(db, actor_for(creds.user), settings)
         if key != "partner":
-            creds.calendar_token = issue_feed_token(db, actor_for(creds.user), settings)
             world.add_id("token", creds.calendar_token)
     db.commit()
     target_id = db.scalars(select(InvestmentTarget.id)).first()
@@ -545,6 +698,7 @@ def build_world(db: Session, settings: Settings) -> World:
         db.commit()
         target_id = investment_target.id
     world.add_id("investment_target_id", target_id)
+    world.name("investment_target", target_id)
     snapshot = close_period(
         db,
         actor_for(coordinator),
@@ -555,6 +709,7 @@ def build_world(db: Session, settings: Settings) -> World:
         lang="en",
     )
     world.add_id("snapshot_id", snapshot.id)
+    world.name("snapshot", snapshot.id)
     for entity_type, name in (
         ("leads", "lead_id"),
         ("sites", "site_id"),

@@ -138,3 +138,54 @@ def test_register_is_for_the_coordinator(pipeline: Pipeline) -> None:
     _, kajaani = pipeline.user(Role.MUNICIPAL_CONTACT, municipality="205")
     assert pipeline.client.get("/api/v1/organizations", headers=kajaani).status_code == 403
     assert pipeline.client.get("/api/v1/contacts", headers=kajaani).status_code == 403
+
+
+def test_merge_moves_cluster_memberships_agreements_and_leadership(pipeline: Pipeline) -> None:
+    """Found by the write matrix: a merged organisation's cluster records made the merge
+    fail (500); they follow the merge, and a cluster both belong to keeps one member."""
+    keep = pipeline.org(name="Kainuu Wood Oy")
+    dupe = pipeline.org(name="Kainuu Wood Ltd (old)")
+    h, client = pipeline.headers, pipeline.client
+    clusters = []
+    for name in ("Wood cluster", "Energy cluster"):
+        cluster = client.post(
+            "/api/v1/clusters",
+            json={
+                "name": name,
+                "industry_codes": ["forest_bioeconomy"],
+                "leading_organization_id": dupe["id"],
+            },
+            headers=h,
+        )
+        assert cluster.status_code == 201, cluster.text
+        clusters.append(cluster.json()["id"])
+    for cluster_id, orgs in ((clusters[0], (keep, dupe)), (clusters[1], (dupe,))):
+        for org in orgs:
+            member = client.post(
+                f"/api/v1/clusters/{cluster_id}/members",
+                json={"organization_id": org["id"], "role": "member", "joined_on": "2025-01-01"},
+                headers=h,
+            )
+            assert member.status_code == 201, member.text
+    agreement = client.post(
+        f"/api/v1/clusters/{clusters[1]}/agreements",
+        json={
+            "party_organization_id": dupe["id"],
+            "title": "Commitment",
+            "signed_on": "2025-01-01",
+        },
+        headers=h,
+    )
+    assert agreement.status_code == 201, agreement.text
+
+    merged = client.post(
+        f"/api/v1/organizations/{keep['id']}/merge", json={"merge_id": dupe["id"]}, headers=h
+    )
+    assert merged.status_code == 200, merged.text
+    for cluster_id in clusters:
+        members = client.get(f"/api/v1/clusters/{cluster_id}/members", headers=h).json()
+        assert [m["organization_id"] for m in members] == [keep["id"]]
+        cluster = client.get(f"/api/v1/clusters/{cluster_id}", headers=h).json()
+        assert cluster["leading_organization_id"] == keep["id"]
+    agreements = client.get(f"/api/v1/clusters/{clusters[1]}/agreements", headers=h).json()
+    assert [a["party_organization_id"] for a in agreements] == [keep["id"]]
