@@ -106,6 +106,11 @@ def _validated(db: Session, data: TargetInput) -> TargetInput:
     )
 
 
+def check_target(db: Session, data: TargetInput) -> TargetInput:
+    """The rules of a target against the reference data, without storing anything."""
+    return _validated(db, data)
+
+
 def create_target(db: Session, actor: Actor, data: TargetInput) -> InvestmentTarget:
     require_staff_wide(actor)
     clean = _validated(db, data)
