@@ -204,11 +204,9 @@ def format_eur_compact(value: int | Decimal | None, lang: str) -> str:
     """Large euro amounts shortened for chart axes: "1,2 mrd. €" (fi), "€1.2B" (en)."""
     if value is None:
         return "–"
-    if abs(value) < 10_000:
+    if -10_000 < value < 10_000:
         return format_eur(value, lang)
-    return format_compact_currency(
-        value, "EUR", locale=babel_locale(lang), fraction_digits=1
-    )
+    return format_compact_currency(value, "EUR", locale=babel_locale(lang), fraction_digits=1)
 
 
 def format_day(value: date | None, lang: str) -> str:

@@ -43,9 +43,9 @@ from app.web import organizations as web_organizations
 from app.web import portal as web_portal
 from app.web import privacy as web_privacy
 from app.web import reports as web_reports
-from app.web import targets as web_targets
 from app.web import sites as web_sites
 from app.web import syndication as web_syndication
+from app.web import targets as web_targets
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page

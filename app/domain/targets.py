@@ -86,7 +86,9 @@ def validate_target(
         errors.append(FieldError("name", "The name is too long.", "too_long"))
     if data.amount_eur is None and data.amount_jobs is None:
         errors.append(
-            FieldError("amount_eur", "Set the target in euros, in jobs or in both.", "euros_or_jobs")
+            FieldError(
+                "amount_eur", "Set the target in euros, in jobs or in both.", "euros_or_jobs"
+            )
         )
     if data.amount_eur is not None and not 0 < data.amount_eur <= TARGET_AMOUNT_MAX:
         errors.append(

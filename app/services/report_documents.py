@@ -119,8 +119,8 @@ class Labels:
         """A country by name in the reader's language (Babel), never its ISO code."""
         if not code:
             return self._("Not assigned")
-        names: dict[str, str] = Locale.parse(babel_locale(self.lang)).territories
-        return names.get(code.upper(), code)
+        name = Locale.parse(babel_locale(self.lang)).territories.get(code.upper())
+        return str(name) if name else code
 
     def month(self, year: int, month: int) -> str:
         return format_date(date(year, month, 1), format="LLL yyyy", locale=babel_locale(self.lang))
@@ -214,13 +214,25 @@ class Chart:
 MAX_LABEL_WIDTH = 340
 # The executive summary sets charts two to a row: narrower drawings, larger type, so
 # they print at a legible size (about 8 pt on A4).
-COMPACT_LABEL_WIDTH = 150
+COMPACT_LABEL_WIDTH = 196
 
 
 def _fit(label: str, width: int) -> str:
     """The label, shortened with an ellipsis when it cannot fit in `width` pixels."""
     room = int((width - 16) / 6.6)
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
+def _nice_axis(value: int) -> tuple[int, int]:
+    """A round axis (top, step) for values up to `value`, with some room to spare: the
+    step is 1, 2, 2.5 or 5 × 10^k and there are at most five steps."""
+    wanted = max(value * 21 // 20, 1)
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude // 2, 5 * magnitude):
+            if step and -(-wanted // step) <= 5:
+                return step * -(-wanted // step), step
+        magnitude *= 10
 
 
 def _scale(value: int, largest: int, length: int) -> int:
@@ -240,7 +252,7 @@ def horizontal_bars(
 ) -> Chart:
     """One bar per row, stacked from (series key, series name, value) segments; the
     total beside each bar is written with `total_fmt` (default `fmt`)."""
-    bar_length, row_height, top = (190, 24, 6) if compact else (420, 26, 10)
+    bar_length, row_height, top = (170, 26, 6) if compact else (420, 26, 10)
     cap, room = (COMPACT_LABEL_WIDTH, 78) if compact else (MAX_LABEL_WIDTH, 130)
     # Room for the longest label (about 6.6 px a character at the chart's font size);
     # past the cap a label is shortened here, and the table below gives it in full.
@@ -283,7 +295,7 @@ def progress_chart(report: ForumReport, labels: Labels, *, compact: bool = False
     _ = labels._
     years = report.progress.years
     target_eur = report.target.amount_eur or 0
-    left, plot_height, column, top = (78, 190, 64, 14) if compact else (100, 260, 90, 20)
+    left, plot_height, column, top = (78, 220, 64, 14) if compact else (100, 260, 90, 20)
     width = left + column * max(len(years), 1) + 20
     chart = Chart(
         "chart-progress-summary" if compact else "chart-progress",
@@ -302,11 +314,11 @@ def progress_chart(report: ForumReport, labels: Labels, *, compact: bool = False
         top + plot_height + 30,
         font_size=13 if compact else 12,
     )
-    # Headroom above the taller of the target and the forecast, for the target's label.
-    largest = max([target_eur, *(y.cumulative.forecast.total for y in years), 1]) * 11 // 10
+    # A round top above the taller of the target and the forecast, with room for the
+    # target's label.
+    largest, tick = _nice_axis(max([target_eur, *(y.cumulative.forecast.total for y in years)]))
     base = top + plot_height
-    for step in range(5):
-        value = largest * step // 4
+    for value in range(0, largest + 1, tick):
         y = base - _scale(value, largest, plot_height)
         chart.lines.append(Line(left - 4, y, width - 10, y, "#d5dbe1"))
         chart.texts.append(Text(left - 8, y + 4, labels.eur_compact(value), "end"))
@@ -557,7 +569,7 @@ def _shown_width(value: Any, kind: str, labels: Labels) -> int:
     if kind == "eur" and isinstance(value, int):
         return len(labels.eur(value))
     if kind in ("count", "days", "percent") and isinstance(value, int | float | Decimal):
-        return len(labels.number(value)) + (2 if kind == "percent" else 0)
+        return len(labels.number(Decimal(str(value)))) + (2 if kind == "percent" else 0)
     if kind == "date" and isinstance(value, date):
         return len(labels.day(value))
     return len(str(value))
@@ -700,7 +712,11 @@ def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
     ]
     if previous is not None:
         heading += [
-            _("%(label)s (as of %(date)s), as reported", label=previous.label, date=labels.day(previous.as_of)),
+            _(
+                "%(label)s (as of %(date)s), as reported",
+                label=previous.label,
+                date=labels.day(previous.as_of),
+            ),
             _("Change"),
         ]
     put(heading, bold=True)

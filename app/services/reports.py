@@ -557,15 +557,14 @@ def _headline_from_json(figures: dict[str, Any]) -> Headline:
     """The tiles as they were reported: stored with the snapshot, or for snapshots
     closed before the tiles existed, rebuilt from the totals they did store (the
     figures they never held stay unknown)."""
-    stored = figures.get("headline")
+    stored: dict[str, Any] | None = figures.get("headline")
     if stored:
-        return Headline(
-            **{
-                key: (Decimal(value) if key.endswith("_percent") and value is not None else value)
-                for key, value in stored.items()
-                if key in Headline.__dataclass_fields__
-            }
-        )
+        values: dict[str, Any] = {
+            key: (Decimal(value) if key.endswith("_percent") and value is not None else value)
+            for key, value in stored.items()
+            if key in Headline.__dataclass_fields__
+        }
+        return Headline(**values)
     totals = figures["totals"]
     target_eur = figures["target"].get("amount_eur")
     return Headline(

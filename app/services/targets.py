@@ -175,7 +175,9 @@ def close_target(
         raise ValidationFailed(
             errors=[
                 FieldError(
-                    "closed_on", "A target period can be closed once it has ended.", "period_running"
+                    "closed_on",
+                    "A target period can be closed once it has ended.",
+                    "period_running",
                 )
             ],
             detail="The target period has not ended.",

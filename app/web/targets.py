@@ -254,7 +254,9 @@ async def target_update(
 
 
 @router.post("/targets/{target_id}/close", dependencies=[CsrfChecked])
-def target_close(request: Request, db: DbSession, user: StaffUser, target_id: uuid.UUID) -> Response:
+def target_close(
+    request: Request, db: DbSession, user: StaffUser, target_id: uuid.UUID
+) -> Response:
     actor = actor_for(user)
     try:
         targets.close_target(db, actor, target_id, today=_today())

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0018'
-down_revision: str | None = '0012'
+revision: str = "0018"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -48,55 +48,55 @@ SQLITE_TRIGGERS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('investment_targets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('amount_jobs', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
+    with op.batch_alter_table("investment_targets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("amount_jobs", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
         batch_op.add_column(
-            sa.Column(
-                'shown_on_portal', sa.Boolean(), server_default=sa.false(), nullable=False
-            )
+            sa.Column("shown_on_portal", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-        batch_op.alter_column('amount_eur', existing_type=sa.BigInteger(), nullable=True)
-        batch_op.create_check_constraint(op.f('ck_investment_targets_jobs_positive'), 'amount_jobs > 0')
+        batch_op.alter_column("amount_eur", existing_type=sa.BigInteger(), nullable=True)
         batch_op.create_check_constraint(
-            op.f('ck_investment_targets_euros_or_jobs'),
-            'amount_eur IS NOT NULL OR amount_jobs IS NOT NULL',
+            op.f("ck_investment_targets_jobs_positive"), "amount_jobs > 0"
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_investment_targets_euros_or_jobs"),
+            "amount_eur IS NOT NULL OR amount_jobs IS NOT NULL",
         )
         batch_op.create_index(
-            'uq_investment_targets_shown_on_portal',
-            ['shown_on_portal'],
+            "uq_investment_targets_shown_on_portal",
+            ["shown_on_portal"],
             unique=True,
-            postgresql_where=sa.text('shown_on_portal'),
-            sqlite_where=sa.text('shown_on_portal'),
+            postgresql_where=sa.text("shown_on_portal"),
+            sqlite_where=sa.text("shown_on_portal"),
         )
 
     bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
+    if bind.dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
         for statement in PG_TRIGGERS:
             op.execute(statement)
-    elif bind.dialect.name == 'sqlite':
+    elif bind.dialect.name == "sqlite":
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
-        op.execute('DROP TRIGGER IF EXISTS report_snapshots_no_truncate ON report_snapshots')
-        op.execute('DROP TRIGGER IF EXISTS report_snapshots_no_change ON report_snapshots')
-        op.execute('DROP FUNCTION IF EXISTS report_snapshots_immutable()')
-    elif bind.dialect.name == 'sqlite':
-        op.execute('DROP TRIGGER IF EXISTS report_snapshots_no_delete')
-        op.execute('DROP TRIGGER IF EXISTS report_snapshots_no_update')
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS report_snapshots_no_truncate ON report_snapshots")
+        op.execute("DROP TRIGGER IF EXISTS report_snapshots_no_change ON report_snapshots")
+        op.execute("DROP FUNCTION IF EXISTS report_snapshots_immutable()")
+    elif bind.dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS report_snapshots_no_delete")
+        op.execute("DROP TRIGGER IF EXISTS report_snapshots_no_update")
 
     # Targets set in jobs only cannot be kept in a euros-only schema.
-    op.execute('DELETE FROM investment_targets WHERE amount_eur IS NULL')
-    with op.batch_alter_table('investment_targets', schema=None) as batch_op:
-        batch_op.drop_index('uq_investment_targets_shown_on_portal')
-        batch_op.drop_constraint(op.f('ck_investment_targets_euros_or_jobs'), type_='check')
-        batch_op.drop_constraint(op.f('ck_investment_targets_jobs_positive'), type_='check')
-        batch_op.alter_column('amount_eur', existing_type=sa.BigInteger(), nullable=False)
-        batch_op.drop_column('shown_on_portal')
-        batch_op.drop_column('closed_on')
-        batch_op.drop_column('amount_jobs')
+    op.execute("DELETE FROM investment_targets WHERE amount_eur IS NULL")
+    with op.batch_alter_table("investment_targets", schema=None) as batch_op:
+        batch_op.drop_index("uq_investment_targets_shown_on_portal")
+        batch_op.drop_constraint(op.f("ck_investment_targets_euros_or_jobs"), type_="check")
+        batch_op.drop_constraint(op.f("ck_investment_targets_jobs_positive"), type_="check")
+        batch_op.alter_column("amount_eur", existing_type=sa.BigInteger(), nullable=False)
+        batch_op.drop_column("shown_on_portal")
+        batch_op.drop_column("closed_on")
+        batch_op.drop_column("amount_jobs")

@@ -68,13 +68,24 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
         assert "Test target 2022–2025" in cover
         assert "1 Jan 2022 – 31 Dec 2025" in cover and "15 Jan 2026" in cover
         assert "Executive summary" in summary
-        for tile in ("Realised investment", "Forecast investment", "Gap to the target",
-                     "Jobs", "Projects landed", "Active projects", "Visits hosted"):
+        for tile in (
+            "Realised investment",
+            "Forecast investment",
+            "Gap to the target",
+            "Jobs",
+            "Projects landed",
+            "Active projects",
+            "Visits hosted",
+        ):
             assert tile in summary, tile
         assert "€240,000,000" in summary  # the exact realised amount under the tile
         assert "1,370" in summary  # jobs secured: 120 + 1,250
-        for chart in ("Progress toward the target over time", "Pipeline funnel",
-                      "Forecast by key industry", "Forecast by municipality"):
+        for chart in (
+            "Progress toward the target over time",
+            "Pipeline funnel",
+            "Forecast by key industry",
+            "Forecast by municipality",
+        ):
             assert chart in summary, chart
         # Names, not codes.
         assert "Paltamo" in summary and "Forest bioeconomy" in summary
@@ -94,11 +105,11 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
 
     # The pages as pictures, for a person to look at.
     pdf = _artefacts(f"forum-report-{lang}", content, tmp_path)
-    if shutil.which("pdftoppm") is None:
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
         pytest.skip("pdftoppm is not installed")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", str(pdf), str(pdf.with_suffix(""))], check=True
-    )
+    command = [pdftoppm, "-png", "-r", "80", str(pdf), str(pdf.with_suffix(""))]
+    subprocess.run(command, check=True)  # noqa: S603 (our own file names)
     pngs = sorted(pdf.parent.glob(f"forum-report-{lang}-*.png"))
     assert len(pngs) == len(pages) >= 3
     assert all(p.stat().st_size > 5_000 for p in pngs)
@@ -141,4 +152,78 @@ def test_xlsx_summary_first_formats_frozen_headers_and_charts(
     leads = book.worksheets[-1]
     countries = {row[-1] for row in leads.iter_rows(min_row=2, values_only=True)}
     assert ("China" if lang == "en" else "Kiina") in countries
-    assert SECRET not in repr([[c for c in r] for s in book.worksheets for r in s.iter_rows(values_only=True)])
+    assert SECRET not in repr(
+        [[c for c in r] for s in book.worksheets for r in s.iter_rows(values_only=True)]
+    )
+
+
+def test_year_over_year_uses_the_closed_snapshot_as_reported(
+    client, factory, known: Known, db
+) -> None:
+    _with_jobs(known, db)
+    _user, headers = factory.api_user(Role.COORDINATOR)
+    closed = client.post(
+        "/api/v1/reports/snapshots",
+        json={"target_id": str(known.target.id), "label": "Forum 2025", "as_of": "2025-12-31"},
+        headers=headers,
+    )
+    assert closed.status_code == 201, closed.text
+    stored = json.loads(
+        client.get(f"/api/v1/reports/snapshots/{closed.json()['id']}.json", headers=headers).content
+    )
+    assert stored["headline"]["realised_eur"] == 240_000_000
+    assert stored["headline"]["jobs_secured"] == 1_370
+
+    # The data changes after the forum: the comparison keeps what was reported then.
+    known.leads["A"].capex_eur = 250_000_000
+    known.leads["A"].jobs = 130
+    db.commit()
+
+    _viewer, viewer_headers = factory.api_user(Role.FORUM_VIEWER)
+    pdf = _get(client, viewer_headers, "/api/v1/reports/forum.pdf", known, "en").content
+    summary = _pages(pdf)[1]
+    assert "Compared with Forum 2025 (as of 31 Dec 2025), as reported then" in summary
+    # Realised investment: now, then (as reported), change.
+    assert "Realised investment €250,000,000 €240,000,000 +€10,000,000" in summary
+    assert "Jobs secured 1,380 1,370 +10" in summary
+
+    xlsx = _get(client, viewer_headers, "/api/v1/reports/forum.xlsx", known, "fi").content
+    first = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    rows = {row[0]: row[1:] for row in first.iter_rows(values_only=True) if row[0]}
+    assert rows["Toteutuneet investoinnit"][:3] == (250_000_000, 240_000_000, 10_000_000)
+
+    viewer = factory.user(Role.FORUM_VIEWER)
+    factory.login(client, viewer)
+    page = client.get(
+        "/reports", params={"as_of": AS_OF, "target_id": str(known.target.id)}
+    ).text.replace("\xa0", " ")
+    assert ("Forum 2025" in page and "€240,000,000" in page) or "240 000 000 €" in page
+
+
+def test_snapshots_refuse_raw_sql_changes(client, factory, known: Known, db) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    _user, headers = factory.api_user(Role.COORDINATOR)
+    created = client.post(
+        "/api/v1/reports/snapshots",
+        json={"target_id": str(known.target.id), "label": "Forum 2025", "as_of": "2025-12-31"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    statements = [
+        "UPDATE report_snapshots SET label = 'Rewritten'",
+        "UPDATE report_snapshots SET pdf = xlsx",
+        "DELETE FROM report_snapshots",
+    ]
+    if db.get_bind().dialect.name == "postgresql":
+        statements.append("TRUNCATE report_snapshots CASCADE")
+    for statement in statements:
+        try:
+            with db.begin_nested():
+                db.execute(text(statement))
+        except DBAPIError as refused:
+            assert "immutable" in str(refused)
+        else:
+            raise AssertionError(f"{statement} was allowed")
+    assert db.execute(text("SELECT label FROM report_snapshots")).scalars().all() == ["Forum 2025"]

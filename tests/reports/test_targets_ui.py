@@ -3,7 +3,7 @@ choose the target the public home page shows (with confirmed versus estimated)."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -78,9 +78,7 @@ def test_create_edit_and_close_a_target_in_the_ui(client, factory, db) -> None:
     assert ended.closed_on is not None
     page = client.get(f"/targets/{ended.id}").text
     assert "kept as it was reported" in page and f'action="/targets/{ended.id}"' not in page
-    refused = client.post(
-        f"/targets/{ended.id}", data=_form(amount_eur="1", csrf_token=csrf)
-    )
+    refused = client.post(f"/targets/{ended.id}", data=_form(amount_eur="1", csrf_token=csrf))
     assert refused.status_code == 409
     db.refresh(ended)
     assert ended.amount_eur == 1_200_000_000
@@ -113,7 +111,10 @@ def test_validation_errors_are_shown_beside_the_fields(client, factory, db) -> N
     assert 'role="alert"' in html
     assert "Give the amount in whole euros" in html
     assert "The period must end after it starts." in html
-    assert 'id="amount_eur" name="amount_eur" inputmode="numeric" value="lots" aria-invalid="true"' in html
+    assert (
+        'id="amount_eur" name="amount_eur" inputmode="numeric" value="lots" aria-invalid="true"'
+        in html
+    )
     nothing = client.post("/targets", data=_form(csrf_token=csrf))
     assert nothing.status_code == 422
     assert "Set the target in euros, in jobs or in both." in nothing.text
@@ -143,7 +144,7 @@ def test_public_home_shows_the_chosen_target_with_confirmed_and_estimated(
         capex_eur=300_000_000,
         capex_basis="confirmed",
         capex_status="realised",
-        landed_on=date.today(),
+        landed_on=datetime.now(UTC).date(),
         industry_code="mining_chemicals",
     )
     factory.lead(
@@ -152,15 +153,18 @@ def test_public_home_shows_the_chosen_target_with_confirmed_and_estimated(
         capex_eur=100_000_000,
         capex_basis="estimated",
         capex_status="realised",
-        landed_on=date.today(),
+        landed_on=datetime.now(UTC).date(),
         industry_code="mining_chemicals",
     )
     csrf = _coordinator(client, factory)
-    assert client.post(
-        "/targets/portal",
-        data={"target_id": str(chosen.id), "csrf_token": csrf},
-        follow_redirects=False,
-    ).status_code == 303
+    assert (
+        client.post(
+            "/targets/portal",
+            data={"target_id": str(chosen.id), "csrf_token": csrf},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     db.refresh(chosen)
     db.refresh(running)
     assert chosen.shown_on_portal and not running.shown_on_portal

@@ -55,9 +55,7 @@ class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("amount_eur > 0", name="amount_positive"),
         CheckConstraint("amount_jobs > 0", name="jobs_positive"),
-        CheckConstraint(
-            "amount_eur IS NOT NULL OR amount_jobs IS NOT NULL", name="euros_or_jobs"
-        ),
+        CheckConstraint("amount_eur IS NOT NULL OR amount_jobs IS NOT NULL", name="euros_or_jobs"),
         CheckConstraint("period_end >= period_start", name="period_order"),
         CheckConstraint("scope IN ('industrial', 'all')", name="scope_known"),
         # At most one target is the one the public home page shows.
