@@ -214,12 +214,13 @@ class Chart:
 MAX_LABEL_WIDTH = 340
 # The executive summary sets charts two to a row: narrower drawings, larger type, so
 # they print at a legible size (about 8 pt on A4).
-COMPACT_LABEL_WIDTH = 196
+COMPACT_LABEL_WIDTH = 216
+COMPACT_WIDTH = 480
 
 
-def _fit(label: str, width: int) -> str:
+def _fit(label: str, width: int, char_px: float = 6.6) -> str:
     """The label, shortened with an ellipsis when it cannot fit in `width` pixels."""
-    room = int((width - 16) / 6.6)
+    room = int((width - 16) / char_px + 0.5)
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"
 
 
@@ -252,19 +253,34 @@ def horizontal_bars(
 ) -> Chart:
     """One bar per row, stacked from (series key, series name, value) segments; the
     total beside each bar is written with `total_fmt` (default `fmt`)."""
-    bar_length, row_height, top = (170, 26, 6) if compact else (420, 26, 10)
-    cap, room = (COMPACT_LABEL_WIDTH, 78) if compact else (MAX_LABEL_WIDTH, 130)
+    bar_length, row_height, top = (170, 28, 6) if compact else (420, 26, 10)
+    cap, room = (COMPACT_LABEL_WIDTH, 92) if compact else (MAX_LABEL_WIDTH, 130)
     # Room for the longest label (about 6.6 px a character at the chart's font size);
     # past the cap a label is shortened here, and the table below gives it in full.
     longest = max((len(label) for label, _segments in rows), default=0)
-    label_width = max(100 if compact else 120, min(cap, round(16 + 6.6 * longest)))
+    font_size = 14 if compact else 12
+    char_px = 6.6 * font_size / 12
+    label_width = max(100 if compact else 120, min(cap, round(16 + char_px * longest)))
+    if compact:
+        # One drawing width for every summary chart, so they print at one type size.
+        bar_length = COMPACT_WIDTH - label_width - room
     height = top + row_height * max(len(rows), 1) + 10
-    chart = Chart(chart_id, title, description, label_width + bar_length + room, height)
+    chart = Chart(
+        chart_id,
+        title,
+        description,
+        label_width + bar_length + room,
+        height,
+        font_size=font_size,
+    )
     total_fmt = total_fmt or fmt
     largest = max((sum(v for _k, _n, v in segments) for _l, segments in rows), default=0)
     for index, (row_label, segments) in enumerate(rows):
         y = top + index * row_height
-        chart.texts.append(Text(label_width - 8, y + 16, _fit(row_label, label_width), "end"))
+        baseline = y + row_height - 10
+        chart.texts.append(
+            Text(label_width - 8, baseline, _fit(row_label, label_width, char_px), "end")
+        )
         x = label_width
         for key, name, value in segments:
             width = _scale(value, largest, bar_length)
@@ -281,7 +297,7 @@ def horizontal_bars(
                 )
             x += width
         total = sum(v for _k, _n, v in segments)
-        chart.texts.append(Text(x + 6, y + 16, total_fmt(total)))
+        chart.texts.append(Text(x + 6, baseline, total_fmt(total)))
         chart.rows.append([row_label, *(fmt(v) for _k, _n, v in segments)])
     # The legend in the order of the segments, as the bars are stacked.
     series = dict.fromkeys((key, name) for _l, segments in rows for key, name, _v in segments)

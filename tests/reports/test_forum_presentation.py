@@ -59,6 +59,15 @@ def _artefacts(name: str, content: bytes, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, lang, tmp_path):
     _with_jobs(known, db)
+    # Last year's forum, to compare with.
+    _coordinator, coordinator_headers = factory.api_user(Role.COORDINATOR)
+    client.post(
+        "/api/v1/reports/snapshots",
+        json={"target_id": str(known.target.id), "label": "Forum 2025", "as_of": "2025-06-30"},
+        headers=coordinator_headers,
+    ).raise_for_status()
+    known.leads["D"].capex_eur = 20_000_020  # a larger estimate since
+    db.commit()
     _user, headers = factory.api_user(Role.FORUM_VIEWER)
     content = _get(client, headers, "/api/v1/reports/forum.pdf", known, lang).content
     pages = _pages(content)
@@ -68,6 +77,7 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
         assert "Test target 2022–2025" in cover
         assert "1 Jan 2022 – 31 Dec 2025" in cover and "15 Jan 2026" in cover
         assert "Executive summary" in summary
+        assert "Compared with Forum 2025 (as of 30 Jun 2025), as reported then" in summary
         for tile in (
             "Realised investment",
             "Forecast investment",
