@@ -206,9 +206,21 @@ def show_on_portal(db: Session, actor: Actor, target_id: uuid.UUID | None) -> No
 
 
 def portal_target(db: Session, today: date) -> InvestmentTarget | None:
-    """The target the public home page shows: the chosen one, else the running one."""
-    chosen = db.scalar(select(InvestmentTarget).where(InvestmentTarget.shown_on_portal.is_(True)))
-    return chosen if chosen is not None else target_for_report(db, SYSTEM_ACTOR, today)
+    """The target the public home page shows: the chosen one, else the one running
+    today (the latest begun), else the latest ended — in one statement."""
+    running = and_(InvestmentTarget.period_start <= today, InvestmentTarget.period_end >= today)
+    return db.scalar(
+        select(InvestmentTarget)
+        .order_by(
+            InvestmentTarget.shown_on_portal.desc(),
+            case((running, 1), else_=0).desc(),
+            case(
+                (running, InvestmentTarget.period_start), else_=InvestmentTarget.period_end
+            ).desc(),
+            InvestmentTarget.id,
+        )
+        .limit(1)
+    )
 
 
 def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarget | None:

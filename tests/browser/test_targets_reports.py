@@ -66,3 +66,12 @@ def test_forum_report_page(page, live_server: str, artifacts_dir: Path) -> None:
     assert _serious(page) == []
     summary.screenshot(path=str(artifacts_dir / "forum-report-summary.png"))
     page.screenshot(path=str(artifacts_dir / "forum-report-page.png"), full_page=True)
+
+
+def test_public_home_says_what_is_confirmed(page, live_server: str, artifacts_dir: Path) -> None:
+    page.goto(f"{live_server}/en/")
+    progress = page.locator("section[aria-labelledby=progress-heading]")
+    assert "confirmed by the investors" in progress.inner_text()
+    assert "our estimate" in progress.inner_text()
+    assert _serious(page) == []
+    progress.screenshot(path=str(artifacts_dir / "portal-home-progress-en.png"))

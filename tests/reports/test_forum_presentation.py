@@ -132,6 +132,9 @@ def test_xlsx_summary_first_formats_frozen_headers_and_charts(
     _with_jobs(known, db)
     _user, headers = factory.api_user(Role.FORUM_VIEWER)
     content = _get(client, headers, "/api/v1/reports/forum.xlsx", known, lang).content
+    if folder := os.environ.get("ARTIFACTS_DIR"):
+        (Path(folder) / "forum-report").mkdir(parents=True, exist_ok=True)
+        (Path(folder) / "forum-report" / f"forum-report-{lang}.xlsx").write_bytes(content)
     book = load_workbook(io.BytesIO(content))
     first = book.worksheets[0]
     assert first.title == ("Summary" if lang == "en" else "Yhteenveto")
