@@ -817,7 +817,10 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
         [
             Col(_("Year")),
             *[
-                Col(f"{labels.code('target_figure', f.value)} ({_('cumulative')})", "eur")
+                Col(
+                    _("%(figure)s (cumulative)", figure=labels.code("target_figure", f.value)),
+                    "eur",
+                )
                 for f in PIPELINE_FIGURES
             ],
             forecast_col,
