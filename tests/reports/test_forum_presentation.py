@@ -240,3 +240,50 @@ def test_snapshots_refuse_raw_sql_changes(client, factory, known: Known, db) -> 
         else:
             raise AssertionError(f"{statement} was allowed")
     assert db.execute(text("SELECT label FROM report_snapshots")).scalars().all() == ["Forum 2025"]
+
+
+def test_snapshots_refuse_raw_sql_changes_on_sqlite_too(tmp_path: Path) -> None:
+    """The development database keeps snapshots as firmly (triggers of migration 0018)."""
+    import uuid
+
+    from sqlalchemy import insert, text
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db.migrations import upgrade_to_head
+    from app.db.models import InvestmentTarget, ReportSnapshot
+    from app.db.session import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/snapshots.db")
+    upgrade_to_head(engine)
+    target_id = uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(InvestmentTarget.__table__).values(
+                id=target_id,
+                name="Kainuu",
+                amount_eur=1,
+                period_start=date(2022, 1, 1),
+                period_end=date(2025, 12, 31),
+                scope="all",
+            )
+        )
+        conn.execute(
+            insert(ReportSnapshot.__table__).values(
+                id=uuid.uuid4(),
+                target_id=target_id,
+                label="Forum 2025",
+                as_of=date(2025, 12, 31),
+                figures_json=b"{}",
+                figures_sha256="0" * 64,
+                pdf=b"%PDF",
+                pdf_sha256="0" * 64,
+                xlsx=b"PK",
+                xlsx_sha256="0" * 64,
+            )
+        )
+    for statement in ("UPDATE report_snapshots SET label = 'x'", "DELETE FROM report_snapshots"):
+        with pytest.raises(DBAPIError, match="immutable"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT label FROM report_snapshots")) == "Forum 2025"
+    engine.dispose()
