@@ -118,6 +118,8 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         pytest.skip("pdftoppm is not installed")
+    for stale in pdf.parent.glob(f"forum-report-{lang}-*.png"):
+        stale.unlink()
     command = [pdftoppm, "-png", "-r", "80", str(pdf), str(pdf.with_suffix(""))]
     subprocess.run(command, check=True)  # noqa: S603 (our own file names)
     pngs = sorted(pdf.parent.glob(f"forum-report-{lang}-*.png"))
