@@ -182,3 +182,46 @@ def test_public_home_shows_the_chosen_target_with_confirmed_and_estimated(
     client.post("/targets/portal", data={"target_id": "", "csrf_token": csrf})
     db.refresh(chosen)
     assert not chosen.shown_on_portal
+
+
+def test_close_through_the_api_and_a_jobs_only_target_report(client, factory, known, pipeline):
+    _user, headers = factory.api_user(Role.COORDINATOR)
+    closed = client.post(f"/api/v1/targets/{known.target.id}/close", headers=headers)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["closed_on"] is not None
+    again = client.patch(
+        f"/api/v1/targets/{known.target.id}", json={"amount_eur": 1}, headers=headers
+    )
+    assert again.status_code == 409
+    assert (
+        client.post(f"/api/v1/targets/{known.target.id}/close", headers=headers).status_code == 409
+    )
+
+    neither = client.post(
+        "/api/v1/targets",
+        json={"name": "Nothing", "period_start": "2030-01-01", "period_end": "2030-12-31"},
+        headers=headers,
+    )
+    assert neither.status_code == 422
+    assert neither.json()["errors"][0]["code"] == "euros_or_jobs"
+
+    jobs_only = pipeline.target(name="Jobs 2022–2025", amount_eur=None, amount_jobs=2_000)
+    known.leads["A"].jobs = 150
+    pipeline.db.commit()
+    pdf = client.get(
+        "/api/v1/reports/forum.pdf",
+        params={"target_id": str(jobs_only.id), "as_of": "2026-01-15"},
+        headers={**headers, "Accept-Language": "en"},
+    )
+    assert pdf.status_code == 200, pdf.text
+    from tests.reports.test_forum_presentation import _pages
+
+    summary = _pages(pdf.content)[1]
+    assert "2,000 jobs" in summary and "The target is set in jobs only." in summary
+    assert "150" in summary
+    xlsx = client.get(
+        "/api/v1/reports/forum.xlsx",
+        params={"target_id": str(jobs_only.id), "as_of": "2026-01-15"},
+        headers=headers,
+    )
+    assert xlsx.status_code == 200
