@@ -20,7 +20,7 @@ from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_currency, format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -175,17 +175,52 @@ def negotiate_language(accept_language: str | None) -> str:
     return best
 
 
+# The Babel locale each language is written in: English readers here expect British
+# forms ("30 Nov 2026", "€1,234,567"); Finnish ones "30.11.2026", "1 234 567 €".
+BABEL_LOCALES = {"fi": "fi_FI", "en": "en_GB"}
+
+
+def babel_locale(lang: str) -> str:
+    return BABEL_LOCALES.get(lang, lang)
+
+
+@lru_cache
+def _eur_pattern(lang: str) -> str:
+    """The locale's own currency pattern without decimals: euros are whole."""
+    pattern = Locale.parse(babel_locale(lang)).currency_formats["standard"].pattern
+    return pattern.split(";")[0].replace(".00", "")
+
+
 def format_eur(value: int | Decimal | None, lang: str) -> str:
+    """Whole euros as the reader writes them: "1 234 567 €" (fi), "€1,234,567" (en)."""
     if value is None:
         return "–"
-    return f"{format_decimal(value, format='#,##0', locale=lang)} €"
+    return format_currency(
+        value, "EUR", format=_eur_pattern(lang), locale=babel_locale(lang), currency_digits=False
+    )
+
+
+def format_eur_compact(value: int | Decimal | None, lang: str) -> str:
+    """Large euro amounts shortened for chart axes: "1,2 mrd. €" (fi), "€1.2B" (en)."""
+    if value is None:
+        return "–"
+    if -10_000 < value < 10_000:
+        return format_eur(value, lang)
+    return format_compact_currency(value, "EUR", locale=babel_locale(lang), fraction_digits=1)
+
+
+def format_day(value: date | None, lang: str) -> str:
+    """A date as the reader writes it: "30.11.2026" (fi), "30 Nov 2026" (en)."""
+    if value is None:
+        return "–"
+    return format_date(value, format="medium", locale=babel_locale(lang))
 
 
 def format_number(value: float | int | Decimal | None, lang: str, digits: int = 1) -> str:
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    return format_decimal(value, format=pattern, locale=babel_locale(lang))
 
 
 def install_i18n(env: Environment) -> None:
@@ -216,8 +251,10 @@ def install_i18n(env: Environment) -> None:
             return "–"
         lang = context.get("lang", DEFAULT_LANGUAGE)
         if isinstance(value, datetime):
-            return format_datetime(value, format="short", locale=lang, tzinfo=HELSINKI)
-        return format_date(value, format="medium", locale=lang)
+            return format_datetime(
+                value, format="short", locale=babel_locale(lang), tzinfo=HELSINKI
+            )
+        return format_day(value, lang)
 
     @pass_context
     def _label(context: Context, kind: str, code: str | None) -> str:

@@ -45,6 +45,7 @@ from app.web import privacy as web_privacy
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import syndication as web_syndication
+from app.web import targets as web_targets
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_privacy.router)
     app.include_router(web_sites.router)
     app.include_router(web_reports.router)
+    app.include_router(web_targets.router)
     app.include_router(web_users.router)
     app.include_router(web_clusters.router)
     app.include_router(web_events.router)

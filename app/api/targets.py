@@ -22,19 +22,25 @@ class TargetOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     name: str
-    amount_eur: int
+    amount_eur: int | None
+    amount_jobs: int | None
     period_start: date
     period_end: date
     scope: TargetScope
     industry_code: str | None
     municipality_code: str | None
+    closed_on: date | None
+    shown_on_portal: bool
     created_at: datetime
     updated_at: datetime
 
 
 class TargetIn(BaseModel):
+    """A target in euros, in jobs, or in both."""
+
     name: str = Field(min_length=1, max_length=200)
-    amount_eur: int
+    amount_eur: int | None = None
+    amount_jobs: int | None = None
     period_start: date
     period_end: date
     scope: TargetScope = TargetScope.INDUSTRIAL
@@ -45,6 +51,7 @@ class TargetIn(BaseModel):
 class TargetChanges(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     amount_eur: int | None = None
+    amount_jobs: int | None = None
     period_start: date | None = None
     period_end: date | None = None
     scope: TargetScope | None = None
@@ -157,6 +164,12 @@ def update_target(
     target_id: uuid.UUID, body: TargetChanges, db: DbSession, actor: ApiActor
 ) -> InvestmentTarget:
     return targets.update_target(db, actor, target_id, body.model_dump(exclude_unset=True))
+
+
+@router.post("/targets/{target_id}/close", response_model=TargetOut)
+def close_target(target_id: uuid.UUID, db: DbSession, actor: ApiActor) -> InvestmentTarget:
+    """Close an ended target period; a closed target is no longer edited."""
+    return targets.close_target(db, actor, target_id, today=_today())
 
 
 @router.get("/targets/{target_id}/progress", response_model=ProgressOut)

@@ -54,17 +54,22 @@ class Dimension(StrEnum):
 TARGET_NAME_MAX = 200
 # Large enough for any regional programme, small enough to rule out typing slips.
 TARGET_AMOUNT_MAX = 100_000_000_000
+# Every job of a regional programme fits well under this.
+TARGET_JOBS_MAX = 1_000_000
 
 
 @dataclass(frozen=True)
 class TargetInput:
+    """A target in euros, in jobs, or in both (at least one of the two)."""
+
     name: str
-    amount_eur: int
+    amount_eur: int | None
     period_start: date
     period_end: date
     scope: TargetScope
     industry_code: str | None = None
     municipality_code: str | None = None
+    amount_jobs: int | None = None
 
 
 def validate_target(
@@ -79,11 +84,23 @@ def validate_target(
         errors.append(FieldError("name", "Give the target a name.", "required"))
     elif len(name) > TARGET_NAME_MAX:
         errors.append(FieldError("name", "The name is too long.", "too_long"))
-    if not 0 < data.amount_eur <= TARGET_AMOUNT_MAX:
+    if data.amount_eur is None and data.amount_jobs is None:
+        errors.append(
+            FieldError(
+                "amount_eur", "Set the target in euros, in jobs or in both.", "euros_or_jobs"
+            )
+        )
+    if data.amount_eur is not None and not 0 < data.amount_eur <= TARGET_AMOUNT_MAX:
         errors.append(
             FieldError("amount_eur", "The amount must be above zero.", "must_be_positive")
             if data.amount_eur <= 0
             else FieldError("amount_eur", "The amount is implausibly large.", "too_large")
+        )
+    if data.amount_jobs is not None and not 0 < data.amount_jobs <= TARGET_JOBS_MAX:
+        errors.append(
+            FieldError("amount_jobs", "The number of jobs must be above zero.", "must_be_positive")
+            if data.amount_jobs <= 0
+            else FieldError("amount_jobs", "The number of jobs is implausibly large.", "too_large")
         )
     if data.period_end < data.period_start:
         errors.append(
@@ -103,6 +120,7 @@ def validate_target(
         scope=data.scope,
         industry_code=data.industry_code,
         municipality_code=data.municipality_code,
+        amount_jobs=data.amount_jobs,
     )
 
 

@@ -29,7 +29,10 @@ class TargetRow:
     forecast_eur: int
 
     @property
-    def percent(self) -> int:
+    def percent(self) -> int | None:
+        """Share of the euro target realised; None for a target set in jobs only."""
+        if not self.target.amount_eur:
+            return None
         return min(100, round(100 * self.realised_eur / self.target.amount_eur))
 
 

@@ -64,7 +64,7 @@ from app.domain.events import (
 )
 from app.domain.leads import StageKind
 from app.domain.reports import end_of_day_utc, start_of_day_utc
-from app.i18n import N_, register_field_errors, register_labels, translate
+from app.i18n import N_, babel_locale, register_field_errors, register_labels, translate
 from app.services import activities
 from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
@@ -973,7 +973,7 @@ def _send(
 
 
 def _local(moment: datetime, lang: str) -> str:
-    return format_datetime(moment, format="medium", locale=lang, tzinfo=HELSINKI)
+    return format_datetime(moment, format="medium", locale=babel_locale(lang), tzinfo=HELSINKI)
 
 
 def _invitation_text(event: Event, lang: str, name: str, method: str) -> str:

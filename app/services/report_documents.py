@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel import Locale
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
@@ -28,7 +31,17 @@ import app.services.leads  # noqa: F401  (registers the lead code labels used in
 from app.db.models import Industry, LostReason, Municipality, Stage
 from app.domain.spreadsheets import append_row, spreadsheet_cell
 from app.domain.targets import Dimension, Figure, Figures, GroupFigures
-from app.i18n import N_, format_eur, format_number, install_i18n, label, register_labels
+from app.i18n import (
+    N_,
+    babel_locale,
+    format_day,
+    format_eur,
+    format_eur_compact,
+    format_number,
+    install_i18n,
+    label,
+    register_labels,
+)
 from app.i18n import translate as _translate
 
 if TYPE_CHECKING:
@@ -100,7 +113,25 @@ class Labels:
             return names.get(key, key)
         if dimension is Dimension.INVESTMENT_TYPE:
             return self.code("investment_type", key)
+        if dimension is Dimension.ORIGIN_COUNTRY:
+            return self.country(key)
         return key
+
+    def country(self, code: str | None) -> str:
+        """A country by name in the reader's language (Babel), never its ISO code."""
+        if not code:
+            return self._("Not assigned")
+        name = Locale.parse(babel_locale(self.lang)).territories.get(code.upper())
+        return str(name) if name else code
+
+    def month(self, year: int, month: int) -> str:
+        return format_date(date(year, month, 1), format="LLL yyyy", locale=babel_locale(self.lang))
+
+    def day(self, value: date | None) -> str:
+        return format_day(value, self.lang)
+
+    def eur_compact(self, value: int | Decimal | None) -> str:
+        return format_eur_compact(value, self.lang)
 
     def industry(self, code: str | None) -> str:
         return self.dimension_value(Dimension.INDUSTRY, code)
@@ -179,15 +210,32 @@ class Chart:
     legend: list[tuple[str, str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    font_size: int = 12
 
 
 MAX_LABEL_WIDTH = 340
+# The executive summary sets charts two to a row: narrower drawings, larger type, so
+# they print at a legible size (about 8 pt on A4).
+COMPACT_LABEL_WIDTH = 216
+COMPACT_WIDTH = 480
 
 
-def _fit(label: str, width: int) -> str:
+def _fit(label: str, width: int, char_px: float = 6.6) -> str:
     """The label, shortened with an ellipsis when it cannot fit in `width` pixels."""
-    room = int((width - 16) / 6.6)
+    room = int((width - 16) / char_px + 0.5)
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
+def _nice_axis(value: int) -> tuple[int, int]:
+    """A round axis (top, step) for values up to `value`, with some room to spare: the
+    step is 1, 2, 2.5 or 5 × 10^k and there are at most five steps."""
+    wanted = max(value * 21 // 20, 1)
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude // 2, 5 * magnitude):
+            if step and -(-wanted // step) <= 5:
+                return step * -(-wanted // step), step
+        magnitude *= 10
 
 
 def _scale(value: int, largest: int, length: int) -> int:
@@ -201,19 +249,40 @@ def horizontal_bars(
     rows: Sequence[tuple[str, Sequence[tuple[str, str, int]]]],
     fmt: Callable[[int], str],
     columns: list[str],
+    *,
+    compact: bool = False,
+    total_fmt: Callable[[int], str] | None = None,
 ) -> Chart:
-    """One bar per row, stacked from (series key, series name, value) segments."""
-    bar_length, row_height, top = 420, 26, 10
+    """One bar per row, stacked from (series key, series name, value) segments; the
+    total beside each bar is written with `total_fmt` (default `fmt`)."""
+    bar_length, row_height, top = (170, 28, 6) if compact else (420, 26, 10)
+    cap, room = (COMPACT_LABEL_WIDTH, 92) if compact else (MAX_LABEL_WIDTH, 130)
     # Room for the longest label (about 6.6 px a character at the chart's font size);
     # past the cap a label is shortened here, and the table below gives it in full.
     longest = max((len(label) for label, _segments in rows), default=0)
-    label_width = max(120, min(MAX_LABEL_WIDTH, round(16 + 6.6 * longest)))
+    font_size = 14 if compact else 12
+    char_px = 6.6 * font_size / 12
+    label_width = max(100 if compact else 120, min(cap, round(16 + char_px * longest)))
+    if compact:
+        # One drawing width for every summary chart, so they print at one type size.
+        bar_length = COMPACT_WIDTH - label_width - room
     height = top + row_height * max(len(rows), 1) + 10
-    chart = Chart(chart_id, title, description, label_width + bar_length + 130, height)
+    chart = Chart(
+        chart_id,
+        title,
+        description,
+        label_width + bar_length + room,
+        height,
+        font_size=font_size,
+    )
+    total_fmt = total_fmt or fmt
     largest = max((sum(v for _k, _n, v in segments) for _l, segments in rows), default=0)
     for index, (row_label, segments) in enumerate(rows):
         y = top + index * row_height
-        chart.texts.append(Text(label_width - 8, y + 16, _fit(row_label, label_width), "end"))
+        baseline = y + row_height - 10
+        chart.texts.append(
+            Text(label_width - 8, baseline, _fit(row_label, label_width, char_px), "end")
+        )
         x = label_width
         for key, name, value in segments:
             width = _scale(value, largest, bar_length)
@@ -230,39 +299,47 @@ def horizontal_bars(
                 )
             x += width
         total = sum(v for _k, _n, v in segments)
-        chart.texts.append(Text(x + 6, y + 16, fmt(total)))
+        chart.texts.append(Text(x + 6, baseline, total_fmt(total)))
         chart.rows.append([row_label, *(fmt(v) for _k, _n, v in segments)])
-    series = {(key, name) for _l, segments in rows for key, name, _v in segments}
-    chart.legend = [(SERIES_COLOURS[key], name) for key, name in sorted(series)]
+    # The legend in the order of the segments, as the bars are stacked.
+    series = dict.fromkeys((key, name) for _l, segments in rows for key, name, _v in segments)
+    chart.legend = [(SERIES_COLOURS[key], name) for key, name in series]
     chart.columns = columns
     return chart
 
 
-def progress_chart(report: ForumReport, labels: Labels) -> Chart:
+def progress_chart(report: ForumReport, labels: Labels, *, compact: bool = False) -> Chart:
     """Cumulative realised, committed and weighted pipeline per year, against the target."""
     _ = labels._
     years = report.progress.years
-    target_eur = report.target.amount_eur
-    left, plot_height, column, top = 130, 260, 90, 20
+    target_eur = report.target.amount_eur or 0
+    left, plot_height, column, top = (78, 220, 64, 14) if compact else (100, 260, 90, 20)
     width = left + column * max(len(years), 1) + 20
     chart = Chart(
-        "chart-progress",
+        "chart-progress-summary" if compact else "chart-progress",
         _("Progress toward the target over time"),
         _(
             "Cumulative realised, committed and weighted pipeline investment per year of "
             "the period, with the target of %(target)s as a line.",
             target=labels.eur(target_eur),
+        )
+        if target_eur
+        else _(
+            "Cumulative realised, committed and weighted pipeline investment per year of "
+            "the period."
         ),
         width,
-        top + plot_height + 40,
+        top + plot_height + 30,
+        font_size=13 if compact else 12,
     )
-    largest = max([target_eur, *(y.cumulative.forecast.total for y in years)])
+    # A round top above the taller of the target and the forecast, with room for the
+    # target's label.
+    largest, tick = _nice_axis(max([target_eur, *(y.cumulative.forecast.total for y in years)]))
     base = top + plot_height
-    for step in range(5):
-        value = largest * step // 4
+    for value in range(0, largest + 1, tick):
         y = base - _scale(value, largest, plot_height)
         chart.lines.append(Line(left - 4, y, width - 10, y, "#d5dbe1"))
-        chart.texts.append(Text(left - 8, y + 4, labels.eur(value), "end"))
+        chart.texts.append(Text(left - 8, y + 4, labels.eur_compact(value), "end"))
     for index, year in enumerate(years):
         x = left + index * column + 15
         stacked = 0
@@ -291,9 +368,12 @@ def progress_chart(report: ForumReport, labels: Labels) -> Chart:
                 labels.eur(year.cumulative.forecast.total),
             ]
         )
-    target_y = base - _scale(target_eur, largest, plot_height)
-    chart.lines.append(Line(left, target_y, width - 10, target_y, SERIES_COLOURS["target"]))
-    chart.texts.append(Text(width - 12, target_y - 6, _("Target"), "end"))
+    if target_eur:
+        target_y = base - _scale(target_eur, largest, plot_height)
+        chart.lines.append(Line(left, target_y, width - 10, target_y, SERIES_COLOURS["target"]))
+        chart.texts.append(
+            Text(width - 12, target_y - 6, f"{_('Target')} {labels.eur_compact(target_eur)}", "end")
+        )
     chart.legend = [
         (SERIES_COLOURS[f.value], labels.code("target_figure", f.value)) for f in PIPELINE_FIGURES
     ]
@@ -312,11 +392,13 @@ def _split_segments(figures: Figures, labels: Labels) -> list[tuple[str, str, in
     ]
 
 
-def split_chart(dimension: Dimension, groups: list[GroupFigures], labels: Labels) -> Chart:
+def split_chart(
+    dimension: Dimension, groups: list[GroupFigures], labels: Labels, *, compact: bool = False
+) -> Chart:
     _ = labels._
     name = labels.code("report_dimension", dimension.value)
     return horizontal_bars(
-        f"chart-{dimension.value}",
+        f"chart-{dimension.value}{'-summary' if compact else ''}",
         _("Forecast by %(dimension)s", dimension=name.lower()),
         _(
             "Realised, committed and weighted pipeline investment for each %(dimension)s.",
@@ -328,10 +410,12 @@ def split_chart(dimension: Dimension, groups: list[GroupFigures], labels: Labels
         ],
         labels.eur,
         [name, *(labels.code("target_figure", f.value) for f in PIPELINE_FIGURES)],
+        compact=compact,
+        total_fmt=labels.eur_compact if compact else labels.eur,
     )
 
 
-def funnel_chart(report: ForumReport, labels: Labels) -> Chart:
+def funnel_chart(report: ForumReport, labels: Labels, *, compact: bool = False) -> Chart:
     _ = labels._
     rows = [
         (
@@ -342,16 +426,32 @@ def funnel_chart(report: ForumReport, labels: Labels) -> Chart:
         if row.reached is not None
     ]
     return horizontal_bars(
-        "chart-funnel",
+        "chart-funnel-summary" if compact else "chart-funnel",
         _("Pipeline funnel"),
         _(
             "Leads that had reached each stage or a later one by %(date)s.",
-            date=report.progress.as_of.isoformat(),
+            date=labels.day(report.progress.as_of),
         ),
         rows,
-        str,
+        lambda n: labels.number(n, 0),
         [_("Stage"), _("Leads reached")],
+        compact=compact,
     )
+
+
+def summary_charts(report: ForumReport, labels: Labels) -> list[Chart]:
+    """The few charts that tell the story, drawn for the one-page executive summary:
+    progress with the target line, the funnel, by industry, by municipality."""
+    splits = report.progress.splits
+    return [
+        progress_chart(report, labels, compact=True),
+        funnel_chart(report, labels, compact=True),
+        *(
+            split_chart(dimension, splits[dimension], labels, compact=True)
+            for dimension in (Dimension.INDUSTRY, Dimension.MUNICIPALITY)
+            if dimension in splits
+        ),
+    ]
 
 
 def report_charts(report: ForumReport, labels: Labels) -> list[Chart]:
@@ -364,6 +464,56 @@ def report_charts(report: ForumReport, labels: Labels) -> list[Chart]:
             if dimension in (Dimension.INDUSTRY, Dimension.MUNICIPALITY)
         ),
     ]
+
+
+# --- the executive summary -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One headline figure now and in the previous closed period, as reported then."""
+
+    key: str
+    name: str
+    euros: bool
+    now: int | None
+    then: int | None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.now is None or self.then is None else self.now - self.then
+
+
+HEADLINE_ROWS = (
+    ("realised_eur", N_("Realised investment"), True),
+    ("forecast_eur", N_("Forecast investment"), True),
+    ("gap_to_forecast_eur", N_("Gap to the target"), True),
+    ("jobs_secured", N_("Jobs secured"), False),
+    ("jobs_forecast", N_("Jobs in the forecast"), False),
+    ("projects_landed", N_("Projects landed"), False),
+    ("projects_active", N_("Active projects"), False),
+    ("visits_hosted", N_("Visits hosted this year"), False),
+)
+
+
+def comparisons(report: ForumReport, labels: Labels) -> list[Comparison]:
+    """The headline figures beside the previous closed period's, as reported then."""
+    now, previous = report.headline, report.previous
+    if now is None:
+        return []
+    rows = []
+    for key, name, euros in HEADLINE_ROWS:
+        then: int | None = None
+        if previous is not None and key not in previous.unknown:
+            then = getattr(previous.headline, key)
+        rows.append(Comparison(key, labels._(name), euros, getattr(now, key), then))
+    return rows
+
+
+def signed(value: int | None, fmt: Callable[[int], str]) -> str:
+    if value is None:
+        return "–"
+    return f"+{fmt(value)}" if value > 0 else fmt(value)
 
 
 # --- PDF -------------------------------------------------------------------------------
@@ -386,6 +536,9 @@ def render_html(report: ForumReport, labels: Labels) -> str:
         report=report,
         labels=labels,
         charts=report_charts(report, labels),
+        summary_charts=summary_charts(report, labels),
+        comparisons=comparisons(report, labels),
+        signed=signed,
         figures=[*PIPELINE_FIGURES, Figure.ANNOUNCED],
         dimensions=list(Dimension),
     )
@@ -400,6 +553,14 @@ def render_pdf(report: ForumReport, labels: Labels) -> bytes:
 
 # --- XLSX ------------------------------------------------------------------------------
 
+# Cell formats: Excel shows the separators of the reader's own settings; the euro sign
+# and the order of date parts follow the report's language.
+EUR_FORMATS = {"fi": '#,##0 "€";-#,##0 "€"', "en": '"€"#,##0;-"€"#,##0'}
+DATE_FORMATS = {"fi": "d.m.yyyy", "en": "d mmm yyyy"}
+COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = '0.0 "%"'
+DAYS_FORMAT = "#,##0.0"
+
 
 def _sheet_title(title: str) -> str:
     """A worksheet name Excel accepts: no []:*?/\\ and at most 31 characters."""
@@ -407,48 +568,191 @@ def _sheet_title(title: str) -> str:
     return "".join(" " if c in "[]:*?/\\" else c for c in cleaned)[:31].strip() or "Sheet"
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Worksheet:
+@dataclass(frozen=True)
+class Col:
+    """A column of a sheet: its heading and the kind of its values."""
+
+    title: str
+    kind: str = "text"  # text, eur, count, percent, days, date
+
+
+def _cell_format(kind: str, lang: str) -> str | None:
+    return {
+        "eur": EUR_FORMATS.get(lang, EUR_FORMATS["en"]),
+        "count": COUNT_FORMAT,
+        "percent": PERCENT_FORMAT,
+        "days": DAYS_FORMAT,
+        "date": DATE_FORMATS.get(lang, DATE_FORMATS["en"]),
+    }.get(kind)
+
+
+def _shown_width(value: Any, kind: str, labels: Labels) -> int:
+    """About how many characters a value takes once Excel formats it."""
+    if value is None or value == "":
+        return 0
+    if kind == "eur" and isinstance(value, int):
+        return len(labels.eur(value))
+    if kind in ("count", "days", "percent") and isinstance(value, int | float | Decimal):
+        return len(labels.number(Decimal(str(value)))) + (2 if kind == "percent" else 0)
+    if kind == "date" and isinstance(value, date):
+        return len(labels.day(value))
+    return len(str(value))
+
+
+def _fit_widths(sheet: Worksheet, widths: dict[int, int]) -> None:
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width + 3))
+
+
+def _sheet(
+    book: Workbook, labels: Labels, title: str, columns: list[Col], rows: list[list[Any]]
+) -> Worksheet:
+    """A table on a sheet of its own: bold frozen headings, formats by kind, widths that
+    fit the longest value as shown."""
     sheet = book.create_sheet(_sheet_title(title))
-    append_row(sheet, header)
+    append_row(sheet, [c.title for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=False, vertical="bottom")
+    widths = {i: len(c.title) for i, c in enumerate(columns, start=1)}
     for row in rows:
         append_row(sheet, row)
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(14, len(name) + 2)
-    sheet.freeze_panes = "A2"
+        for i, (col, value) in enumerate(zip(columns, row, strict=False), start=1):
+            widths[i] = max(widths[i], _shown_width(value, col.kind, labels))
+    for i, col in enumerate(columns, start=1):
+        fmt = _cell_format(col.kind, labels.lang)
+        if fmt:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = fmt
+    _fit_widths(sheet, widths)
+    sheet.freeze_panes = "B2"
     return sheet
 
 
-def _bar_chart(sheet: Worksheet, title: str, series_columns: int, rows: int, anchor: str) -> None:
+def _bar_chart(
+    sheet: Worksheet,
+    title: str,
+    series_columns: int,
+    rows: int,
+    anchor: str,
+    *,
+    first_col: int = 2,
+    header_row: int = 1,
+    number_format: str | None = None,
+) -> BarChart | None:
     if rows == 0:
-        return
+        return None
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked" if series_columns > 1 else "clustered"
     if series_columns > 1:
         chart.overlap = 100
     chart.title = title
-    data = Reference(sheet, min_col=2, max_col=1 + series_columns, min_row=1, max_row=rows + 1)
+    data = Reference(
+        sheet,
+        min_col=first_col,
+        max_col=first_col + series_columns - 1,
+        min_row=header_row,
+        max_row=header_row + rows,
+    )
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    chart.set_categories(
+        Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + rows)
+    )
+    if number_format:
+        chart.y_axis.number_format = number_format
+        chart.y_axis.majorGridlines = None
+    # Largest first from the top, as in the PDF.
+    chart.x_axis.scaling.orientation = "maxMin"
     chart.height, chart.width = 9, 18
     sheet.add_chart(chart, anchor)
+    return chart
 
 
-def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
-    """One sheet per table, euros as whole numbers, native charts beside the tables."""
+def _progress_chart(sheet: Worksheet, title: str, years: int, labels: Labels) -> None:
+    """Cumulative figures per year as stacked columns, with the target as a line."""
+    if years == 0:
+        return
+    columns = BarChart()
+    columns.type = "col"
+    columns.grouping = "stacked"
+    columns.overlap = 100
+    columns.title = title
+    columns.add_data(
+        Reference(sheet, min_col=2, max_col=4, min_row=1, max_row=years + 1),
+        titles_from_data=True,
+    )
+    columns.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=years + 1))
+    columns.y_axis.number_format = EUR_FORMATS.get(labels.lang, EUR_FORMATS["en"])
+    target = LineChart()
+    target.add_data(
+        Reference(sheet, min_col=6, max_col=6, min_row=1, max_row=years + 1),
+        titles_from_data=True,
+    )
+    columns += target
+    columns.height, columns.width = 10, 20
+    sheet.add_chart(columns, "H2")
+
+
+def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
+    """The first sheet: what the report is, the headline figures with the previous
+    closed period beside them, and the figures behind the forecast."""
     _ = labels._
     p = report.progress
+    t = report.target
     book = Workbook()
-    book.remove(book.active)
-    figure_names = [
-        labels.code("target_figure", f.value) for f in (*PIPELINE_FIGURES, Figure.ANNOUNCED)
-    ]
+    sheet = book.active
+    sheet.title = _("Summary")[:31]
+    widths: dict[int, int] = {}
 
-    summary = _sheet(
-        book,
-        _("Summary"),
+    def put(row: list[Any], kinds: list[str] | None = None, bold: bool = False) -> None:
+        append_row(sheet, row)
+        number = sheet.max_row
+        for i, value in enumerate(row, start=1):
+            cell = sheet.cell(number, i)
+            kind = (kinds or [])[i - 1] if kinds and i <= len(kinds) else "text"
+            fmt = _cell_format(kind, labels.lang)
+            if fmt:
+                cell.number_format = fmt
+            if bold:
+                cell.font = Font(bold=True)
+            widths[i] = max(widths.get(i, 0), _shown_width(value, kind, labels))
+
+    append_row(sheet, [_("Investment forum report")])
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    put([_("Region"), _("Kainuu Region · Regional Council of Kainuu")])
+    put([_("Target"), t.name])
+    put([_("Target period"), t.period_start, t.period_end], ["text", "date", "date"])
+    put([_("Target (investment)"), t.amount_eur], ["text", "eur"])
+    put([_("Target (new jobs)"), t.amount_jobs], ["text", "count"])
+    put([_("Situation on"), p.as_of], ["text", "date"])
+    put([_("Report date"), report.generated_at.date()], ["text", "date"])
+    sheet.append([])
+
+    previous = report.previous
+    heading = [
+        _("Headline figure"),
+        _("Now (%(date)s)", date=labels.day(p.as_of)),
+    ]
+    if previous is not None:
+        heading += [
+            _(
+                "%(label)s (as of %(date)s), as reported",
+                label=previous.label,
+                date=labels.day(previous.as_of),
+            ),
+            _("Change"),
+        ]
+    put(heading, bold=True)
+    for row in comparisons(report, labels):
+        kind = "eur" if row.euros else "count"
+        values: list[Any] = [row.name, row.now]
+        if previous is not None:
+            values += [row.then if row.then is not None else _("not recorded"), row.change]
+        put(values, ["text", kind, kind, kind])
+    sheet.append([])
+
+    put(
         [
             _("Figure"),
             _("Total (EUR)"),
@@ -456,39 +760,79 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
             _("Investor-confirmed (EUR)"),
             _("Leads"),
         ],
-        [
+        bold=True,
+    )
+    for name, amount in (
+        *((f.value, getattr(p.totals, f.value)) for f in (*PIPELINE_FIGURES, Figure.ANNOUNCED)),
+        ("forecast", p.totals.forecast),
+    ):
+        put(
             [
                 labels.code("target_figure", name),
                 amount.total,
                 amount.estimated,
                 amount.confirmed,
                 amount.leads,
-            ]
-            for name, amount in (
-                *(
-                    (f.value, getattr(p.totals, f.value))
-                    for f in (*PIPELINE_FIGURES, Figure.ANNOUNCED)
-                ),
-                ("forecast", p.totals.forecast),
+            ],
+            ["text", "eur", "eur", "eur", "count"],
+        )
+    put([_("Gap to forecast (EUR)"), p.gap_to_forecast if t.amount_eur else None], ["text", "eur"])
+    put([_("Gap to realised (EUR)"), p.gap_to_realised if t.amount_eur else None], ["text", "eur"])
+    if report.jobs is not None:
+        sheet.append([])
+        put(
+            [_("Jobs"), _("Total"), _("Estimated"), _("Investor-confirmed"), _("Leads")],
+            bold=True,
+        )
+        jobs = report.jobs
+        for key, a in (
+            *((f.value, getattr(jobs, f.value)) for f in PIPELINE_FIGURES),
+            ("forecast", jobs.forecast),
+        ):
+            put(
+                [
+                    _("Jobs: %(figure)s", figure=labels.code("target_figure", key)),
+                    a.total,
+                    a.estimated,
+                    a.confirmed,
+                    a.leads,
+                ],
+                ["text", "count", "count", "count", "count"],
             )
-        ],
-    )
-    append_row(summary, [])
-    append_row(summary, [_("Target"), report.target.name])
-    append_row(summary, [_("Target amount (EUR)"), report.target.amount_eur])
-    append_row(summary, [_("Period"), f"{report.target.period_start} – {report.target.period_end}"])
-    append_row(summary, [_("As of"), p.as_of])
-    append_row(summary, [_("Gap to forecast (EUR)"), p.gap_to_forecast])
-    append_row(summary, [_("Gap to realised (EUR)"), p.gap_to_realised])
+    _fit_widths(sheet, widths)
+    # The report's title and what it covers stay in sight while scrolling.
+    sheet.freeze_panes = "B2"
+    return book
+
+
+def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
+    """A summary sheet first, then one sheet per table, euros as whole numbers in the
+    reader's format, native charts beside the tables."""
+    _ = labels._
+    p = report.progress
+    book = _summary_sheet(report, labels)
+    figure_cols = [
+        Col(labels.code("target_figure", f.value), "eur")
+        for f in (*PIPELINE_FIGURES, Figure.ANNOUNCED)
+    ]
+    forecast_col = Col(labels.code("target_figure", "forecast"), "eur")
+    eur = EUR_FORMATS.get(labels.lang, EUR_FORMATS["en"])
 
     years = _sheet(
         book,
+        labels,
         _("Progress by year"),
         [
-            _("Year"),
-            *[f"{n} ({_('cumulative')})" for n in figure_names[:3]],
-            labels.code("target_figure", "forecast"),
-            _("Target (EUR)"),
+            Col(_("Year")),
+            *[
+                Col(
+                    _("%(figure)s (cumulative)", figure=labels.code("target_figure", f.value)),
+                    "eur",
+                )
+                for f in PIPELINE_FIGURES
+            ],
+            forecast_col,
+            Col(_("Target (EUR)"), "eur"),
         ],
         [
             [
@@ -500,14 +844,15 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
             for y in p.years
         ],
     )
-    _bar_chart(years, _("Progress toward the target over time"), 3, len(p.years), "H2")
+    _progress_chart(years, _("Progress toward the target over time"), len(p.years), labels)
 
     for dimension, groups in p.splits.items():
         name = labels.code("report_dimension", dimension.value)
         sheet = _sheet(
             book,
+            labels,
             name,
-            [name, *figure_names, labels.code("target_figure", "forecast")],
+            [Col(name), *figure_cols, forecast_col],
             [
                 [
                     labels.dimension_value(dimension, g.key),
@@ -521,30 +866,36 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
             ],
         )
         _bar_chart(
-            sheet, _("Forecast by %(dimension)s", dimension=name.lower()), 3, len(groups), "H2"
+            sheet,
+            _("Forecast by %(dimension)s", dimension=name.lower()),
+            3,
+            len(groups),
+            "H2",
+            number_format=eur,
         )
 
     funnel_rows = [
         [
             labels.stages.get(r.stage_code, r.stage_code),
-            r.reached if r.reached is not None else "",
+            r.reached if r.reached is not None else None,
             r.leads,
             r.capex_eur,
-            float(r.conversion_percent) if r.conversion_percent is not None else "",
-            float(r.median_days) if r.median_days is not None else "",
+            float(r.conversion_percent) if r.conversion_percent is not None else None,
+            float(r.median_days) if r.median_days is not None else None,
         ]
         for r in report.pipeline.funnel
     ]
     funnel = _sheet(
         book,
+        labels,
         _("Funnel"),
         [
-            _("Stage"),
-            _("Leads reached"),
-            _("Leads in stage"),
-            _("Amount in stage (EUR)"),
-            _("Conversion to next stage (%)"),
-            _("Median days in stage"),
+            Col(_("Stage")),
+            Col(_("Leads reached"), "count"),
+            Col(_("Leads in stage"), "count"),
+            Col(_("Amount in stage (EUR)"), "eur"),
+            Col(_("Conversion to next stage (%)"), "percent"),
+            Col(_("Median days in stage"), "days"),
         ],
         funnel_rows,
     )
@@ -554,17 +905,23 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
     sources = report.pipeline.sources
     _sheet(
         book,
+        labels,
         _("New leads by month"),
-        [_("Month"), *(labels.code("lead_source", s) for s in sources), _("Total")],
         [
-            [f"{m.year}-{m.month:02d}", *(m.by_source.get(s, 0) for s in sources), m.total]
+            Col(_("Month")),
+            *(Col(labels.code("lead_source", s), "count") for s in sources),
+            Col(_("Total"), "count"),
+        ],
+        [
+            [labels.month(m.year, m.month), *(m.by_source.get(s, 0) for s in sources), m.total]
             for m in report.pipeline.new_by_month
         ],
     )
     _sheet(
         book,
+        labels,
         _("Lost leads by reason"),
-        [_("Reason"), _("Leads"), _("Amount (EUR)")],
+        [Col(_("Reason")), Col(_("Leads"), "count"), Col(_("Amount (EUR)"), "eur")],
         [
             [labels.lost_reasons.get(r.key or "", _("Not given")), r.leads, r.capex_eur]
             for r in report.pipeline.lost_by_reason
@@ -572,33 +929,37 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
     )
     _sheet(
         book,
+        labels,
         _("Activity by owner"),
-        [_("Owner"), _("Stage changes")],
+        [Col(_("Owner")), Col(_("Stage changes"), "count")],
         [[r.key or _("No owner"), r.leads] for r in report.pipeline.activity_by_owner],
     )
     _sheet(
         book,
+        labels,
         _("Activity by municipality"),
-        [_("Municipality"), _("Stage changes")],
+        [Col(_("Municipality")), Col(_("Stage changes"), "count")],
         [[labels.municipality(r.key), r.leads] for r in report.pipeline.activity_by_municipality],
     )
     _sheet(
         book,
+        labels,
         _("Visits by municipality"),
-        [_("Municipality"), _("Visits hosted")],
+        [Col(_("Municipality")), Col(_("Visits hosted"), "count")],
         [[labels.municipality(r.key), r.leads] for r in report.pipeline.visits_by_municipality],
     )
     _sheet(
         book,
+        labels,
         _("Year over year"),
         [
-            _("Year"),
-            _("Until"),
-            _("New leads"),
-            _("Landed leads"),
-            _("Realised (EUR)"),
-            _("Lost leads"),
-            _("Stage changes"),
+            Col(_("Year")),
+            Col(_("Until"), "date"),
+            Col(_("New leads"), "count"),
+            Col(_("Landed leads"), "count"),
+            Col(_("Realised (EUR)"), "eur"),
+            Col(_("Lost leads"), "count"),
+            Col(_("Stage changes"), "count"),
         ],
         [
             [
@@ -615,19 +976,20 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
     )
     _sheet(
         book,
+        labels,
         _("Leads behind the figures"),
         [
-            _("Code name"),
-            _("Investor (once announced)"),
-            _("Figure"),
-            _("Amount counted (EUR)"),
-            _("Capex (EUR)"),
-            _("Basis"),
-            _("Stage"),
-            _("Key industry"),
-            _("Municipality"),
-            _("Investment type"),
-            _("Country of origin"),
+            Col(_("Code name")),
+            Col(_("Investor (once announced)")),
+            Col(_("Figure")),
+            Col(_("Amount counted (EUR)"), "eur"),
+            Col(_("Capex (EUR)"), "eur"),
+            Col(_("Basis")),
+            Col(_("Stage")),
+            Col(_("Key industry")),
+            Col(_("Municipality")),
+            Col(_("Investment type")),
+            Col(_("Country of origin")),
         ],
         [
             [
@@ -641,7 +1003,7 @@ def render_xlsx(report: ForumReport, labels: Labels) -> bytes:
                 labels.industry(r.industry_code),
                 labels.municipality(r.municipality_code),
                 labels.code("investment_type", r.investment_type),
-                r.origin_country or "",
+                labels.country(r.origin_country) if r.origin_country else "",
             ]
             for r in report.leads
         ],

@@ -466,6 +466,163 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
 
 
 @dataclass(frozen=True)
+class CountedLeads:
+    """What the leads counted toward a target add up to besides euros: their jobs per
+    figure (estimated and investor-confirmed apart, like the euros), and how many of
+    them have landed and how many are still being worked on."""
+
+    jobs: Figures
+    landed: int
+    active: int
+
+
+def counted_leads(
+    db: Session, actor: Actor, target: InvestmentTarget, *, as_of: date, today: date
+) -> CountedLeads:
+    """Jobs of the leads behind the figures, summed in SQL over the same classified rows
+    as the euros, so a lead's jobs count exactly where its investment counts. Pipeline
+    jobs are the leads' own estimates, not weighted by probability."""
+    rows = targets.classified(target, as_of, today, actor).subquery()
+    jobs = Figures()
+    landed = active = 0
+    for figure, basis, kind, leads, job_sum in db.execute(
+        select(rows.c.figure, Lead.jobs_basis, Stage.kind, func.count(), func.sum(Lead.jobs))
+        .join(Lead, Lead.id == rows.c.lead_id)
+        .join(Stage, Stage.code == rows.c.stage_code)
+        .group_by(rows.c.figure, Lead.jobs_basis, Stage.kind)
+    ):
+        jobs = jobs.add(Figure(figure), basis, int(job_sum or 0), leads)
+        if kind == StageKind.WON.value:
+            landed += leads
+        else:
+            active += leads
+    return CountedLeads(jobs, landed, active)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The executive summary's tiles: the few numbers the forum remembers."""
+
+    target_eur: int | None
+    target_jobs: int | None
+    realised_eur: int
+    forecast_eur: int
+    forecast_confirmed_eur: int
+    forecast_estimated_eur: int
+    gap_to_forecast_eur: int | None
+    realised_percent: Decimal | None
+    forecast_percent: Decimal | None
+    jobs_secured: int
+    jobs_forecast: int
+    projects_landed: int
+    projects_active: int
+    visits_hosted: int
+
+
+def _jobs_figures(progress: Progress, counted: CountedLeads) -> Figures:
+    """Jobs per figure: from the ledger's own figures where it carries them, else from
+    the counted leads."""
+    return getattr(progress, "jobs", None) or counted.jobs
+
+
+def headline(
+    target: InvestmentTarget, progress: Progress, counted: CountedLeads, pipeline: PipelineReport
+) -> Headline:
+    totals = progress.totals
+    jobs = _jobs_figures(progress, counted)
+    has_eur = target.amount_eur is not None
+    return Headline(
+        target_eur=target.amount_eur,
+        target_jobs=target.amount_jobs,
+        realised_eur=totals.realised.total,
+        forecast_eur=totals.forecast.total,
+        forecast_confirmed_eur=totals.forecast.confirmed,
+        forecast_estimated_eur=totals.forecast.estimated,
+        gap_to_forecast_eur=progress.gap_to_forecast if has_eur else None,
+        realised_percent=progress.realised_percent if has_eur else None,
+        forecast_percent=progress.forecast_percent if has_eur else None,
+        jobs_secured=jobs.realised.total + jobs.committed.total,
+        jobs_forecast=jobs.forecast.total,
+        projects_landed=counted.landed,
+        projects_active=counted.active,
+        visits_hosted=sum(row.leads for row in pipeline.visits_by_municipality),
+    )
+
+
+def headline_json(h: Headline) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in h.__dict__.items()}
+
+
+def _headline_from_json(figures: dict[str, Any]) -> Headline:
+    """The tiles as they were reported: stored with the snapshot, or for snapshots
+    closed before the tiles existed, rebuilt from the totals they did store (the
+    figures they never held stay unknown)."""
+    stored: dict[str, Any] | None = figures.get("headline")
+    if stored:
+        values: dict[str, Any] = {
+            key: (Decimal(value) if key.endswith("_percent") and value is not None else value)
+            for key, value in stored.items()
+            if key in Headline.__dataclass_fields__
+        }
+        return Headline(**values)
+    totals = figures["totals"]
+    target_eur = figures["target"].get("amount_eur")
+    return Headline(
+        target_eur=target_eur,
+        target_jobs=figures["target"].get("amount_jobs"),
+        realised_eur=totals["realised"]["total"],
+        forecast_eur=totals["forecast"]["total"],
+        forecast_confirmed_eur=totals["forecast"]["confirmed"],
+        forecast_estimated_eur=totals["forecast"]["estimated"],
+        gap_to_forecast_eur=figures.get("gap_to_forecast_eur"),
+        realised_percent=Decimal(figures["realised_percent"]),
+        forecast_percent=Decimal(figures["forecast_percent"]),
+        jobs_secured=0,
+        jobs_forecast=0,
+        projects_landed=0,
+        projects_active=0,
+        visits_hosted=sum(r["visits"] for r in figures["pipeline"]["visits_by_municipality"]),
+    )
+
+
+@dataclass(frozen=True)
+class PreviousReport:
+    """The closed period the report compares with, its figures as reported then."""
+
+    label: str
+    as_of: date
+    target_name: str
+    headline: Headline
+    # Tiles that snapshot did not record (closed before they existed).
+    unknown: frozenset[str]
+
+
+_UNRECORDED = frozenset({"jobs_secured", "jobs_forecast", "projects_landed", "projects_active"})
+
+
+def previous_snapshot(db: Session, as_of: date) -> PreviousReport | None:
+    """The latest period closed before the date, read from its stored figures — never
+    recomputed, so the comparison holds what the forum was shown then."""
+    row = db.execute(
+        select(ReportSnapshot.label, ReportSnapshot.as_of, ReportSnapshot.figures_json)
+        .where(ReportSnapshot.as_of < as_of)
+        .order_by(ReportSnapshot.as_of.desc(), ReportSnapshot.created_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    label, closed_as_of, content = row
+    figures = json.loads(bytes(content))
+    return PreviousReport(
+        label=label,
+        as_of=closed_as_of,
+        target_name=figures["target"]["name"],
+        headline=_headline_from_json(figures),
+        unknown=frozenset() if figures.get("headline") else _UNRECORDED,
+    )
+
+
+@dataclass(frozen=True)
 class ForumReport:
     """Everything the forum sees: aggregates and code names; an investor's name only once
     announced by the report's date."""
@@ -476,6 +633,9 @@ class ForumReport:
     leads: list[DrillRow]
     leads_total: int
     generated_at: datetime
+    headline: Headline | None = None
+    jobs: Figures | None = None
+    previous: PreviousReport | None = None
 
     @property
     def names_investors(self) -> bool:
@@ -497,13 +657,18 @@ def forum_report(
     anonymous = [
         row if row.investor_public else replace(row, organization_name=None) for row in leads
     ]
+    pipeline = pipeline_report(db, actor, as_of=as_of, today=today)
+    counted = counted_leads(db, actor, target, as_of=as_of, today=today)
     return ForumReport(
         target=target,
         progress=progress,
-        pipeline=pipeline_report(db, actor, as_of=as_of, today=today),
+        pipeline=pipeline,
         leads=anonymous,
         leads_total=total,
         generated_at=utcnow(),
+        headline=headline(target, progress, counted, pipeline),
+        jobs=_jobs_figures(progress, counted),
+        previous=previous_snapshot(db, as_of),
     )
 
 
@@ -542,6 +707,7 @@ def report_json(report: ForumReport) -> dict[str, Any]:
             "id": str(t.id),
             "name": t.name,
             "amount_eur": t.amount_eur,
+            "amount_jobs": t.amount_jobs,
             "period_start": t.period_start.isoformat(),
             "period_end": t.period_end.isoformat(),
             "scope": t.scope,
@@ -551,6 +717,8 @@ def report_json(report: ForumReport) -> dict[str, Any]:
         "as_of": p.as_of.isoformat(),
         "generated_at": report.generated_at.isoformat(),
         "totals": figures_json(p.totals),
+        "headline": headline_json(report.headline) if report.headline else None,
+        "jobs": figures_json(report.jobs) if report.jobs else None,
         "gap_to_forecast_eur": p.gap_to_forecast,
         "gap_to_realised_eur": p.gap_to_realised,
         "realised_percent": str(p.realised_percent),

@@ -45,7 +45,7 @@ from app.db.models import (
     Stage,
 )
 from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
-from app.domain.errors import NotFound
+from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.leads import CapexStatus, StageKind
 from app.domain.reports import end_of_day_utc
 from app.domain.targets import (
@@ -110,6 +110,11 @@ def _validated(db: Session, data: TargetInput) -> TargetInput:
     )
 
 
+def check_target(db: Session, data: TargetInput) -> TargetInput:
+    """The rules of a target against the reference data, without storing anything."""
+    return _validated(db, data)
+
+
 def create_target(db: Session, actor: Actor, data: TargetInput) -> InvestmentTarget:
     require_staff_wide(actor)
     clean = _validated(db, data)
@@ -117,6 +122,7 @@ def create_target(db: Session, actor: Actor, data: TargetInput) -> InvestmentTar
     target = InvestmentTarget(
         name=clean.name,
         amount_eur=clean.amount_eur,
+        amount_jobs=clean.amount_jobs,
         period_start=clean.period_start,
         period_end=clean.period_end,
         scope=clean.scope.value,
@@ -134,9 +140,12 @@ def update_target(
 ) -> InvestmentTarget:
     require_staff_wide(actor)
     target = get_target(db, actor, target_id)
+    if target.closed_on is not None:
+        raise Conflict("This target period is closed; it is kept as it was reported.")
     merged = {
         "name": target.name,
         "amount_eur": target.amount_eur,
+        "amount_jobs": target.amount_jobs,
         "period_start": target.period_start,
         "period_end": target.period_end,
         "scope": TargetScope(target.scope),
@@ -148,6 +157,7 @@ def update_target(
     bind_actor(db, actor)
     target.name = clean.name
     target.amount_eur = clean.amount_eur
+    target.amount_jobs = clean.amount_jobs
     target.period_start = clean.period_start
     target.period_end = clean.period_end
     target.scope = clean.scope.value
@@ -155,6 +165,66 @@ def update_target(
     target.municipality_code = clean.municipality_code
     db.commit()
     return target
+
+
+def close_target(
+    db: Session, actor: Actor, target_id: uuid.UUID, *, today: date
+) -> InvestmentTarget:
+    """Close a target period once it has ended; a closed target is no longer edited."""
+    require_staff_wide(actor)
+    target = get_target(db, actor, target_id)
+    if target.closed_on is not None:
+        raise Conflict("This target period is closed already.")
+    if today <= target.period_end:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    "closed_on",
+                    "A target period can be closed once it has ended.",
+                    "period_running",
+                )
+            ],
+            detail="The target period has not ended.",
+        )
+    bind_actor(db, actor)
+    target.closed_on = today
+    db.commit()
+    return target
+
+
+def show_on_portal(db: Session, actor: Actor, target_id: uuid.UUID | None) -> None:
+    """Choose the target the public home page shows; None: the running one."""
+    require_staff_wide(actor)
+    chosen = get_target(db, actor, target_id) if target_id is not None else None
+    bind_actor(db, actor)
+    for shown in db.scalars(
+        select(InvestmentTarget).where(InvestmentTarget.shown_on_portal.is_(True))
+    ):
+        if shown is not chosen:
+            shown.shown_on_portal = False
+    # The old choice is cleared first: at most one row may be shown at any moment.
+    db.flush()
+    if chosen is not None:
+        chosen.shown_on_portal = True
+    db.commit()
+
+
+def portal_target(db: Session, today: date) -> InvestmentTarget | None:
+    """The target the public home page shows: the chosen one, else the one running
+    today (the latest begun), else the latest ended — in one statement."""
+    running = and_(InvestmentTarget.period_start <= today, InvestmentTarget.period_end >= today)
+    return db.scalar(
+        select(InvestmentTarget)
+        .order_by(
+            InvestmentTarget.shown_on_portal.desc(),
+            case((running, 1), else_=0).desc(),
+            case(
+                (running, InvestmentTarget.period_start), else_=InvestmentTarget.period_end
+            ).desc(),
+            InvestmentTarget.id,
+        )
+        .limit(1)
+    )
 
 
 def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarget | None:
@@ -414,7 +484,8 @@ def progress(
         )
         for dimension in group_by
     }
-    return target, Progress(as_of, target.amount_eur, totals, years, splits)
+    # A target set in jobs only has no euro goal: its euro shares read as zero.
+    return target, Progress(as_of, target.amount_eur or 0, totals, years, splits)
 
 
 @dataclass(frozen=True)
@@ -533,30 +604,52 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
 class PublicProgress:
     """What the public may know of the region's progress: sums only, no lead, no name."""
 
-    target_eur: int
+    target_eur: int | None
+    target_jobs: int | None
     period_start: date
     period_end: date
     realised_eur: int
     forecast_eur: int
     realised_percent: Decimal
     forecast_percent: Decimal
+    # How much of each figure the investors have confirmed, and how much is our estimate.
+    realised_confirmed_eur: int = 0
+    realised_estimated_eur: int = 0
+    forecast_confirmed_eur: int = 0
+    forecast_estimated_eur: int = 0
 
 
 def public_progress(db: Session, today: date) -> PublicProgress | None:
-    """Progress toward the running (else latest) target, aggregated over every lead."""
-    target = target_for_report(db, SYSTEM_ACTOR, today)
+    """Progress toward the chosen (else running, else latest) target, aggregated over
+    every lead."""
+    target = portal_target(db, today)
     if target is None:
         return None
     _target, figures = progress(db, SYSTEM_ACTOR, target.id, as_of=today, today=today)
+    realised, forecast = figures.totals.realised, figures.totals.forecast
     return PublicProgress(
         target_eur=target.amount_eur,
+        target_jobs=target.amount_jobs,
         period_start=target.period_start,
         period_end=target.period_end,
-        realised_eur=figures.totals.realised.total,
-        forecast_eur=figures.totals.forecast.total,
+        realised_eur=realised.total,
+        forecast_eur=forecast.total,
         realised_percent=figures.realised_percent,
         forecast_percent=figures.forecast_percent,
+        realised_confirmed_eur=realised.confirmed,
+        realised_estimated_eur=realised.estimated,
+        forecast_confirmed_eur=forecast.confirmed,
+        forecast_estimated_eur=forecast.estimated,
     )
 
 
-register_field_errors({("before_start", "period_end"): N_("The period must end after it starts.")})
+register_field_errors(
+    {
+        ("before_start", "period_end"): N_("The period must end after it starts."),
+        "euros_or_jobs": N_("Set the target in euros, in jobs or in both."),
+        ("must_be_positive", "amount_jobs"): N_("The number of jobs must be above zero."),
+        ("too_large", "amount_jobs"): N_("The number of jobs is implausibly large."),
+        ("too_large", "amount_eur"): N_("The amount is implausibly large."),
+        "period_running": N_("A target period can be closed once it has ended."),
+    }
+)

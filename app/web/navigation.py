@@ -41,6 +41,7 @@ NAVIGATION: list[NavItem] = [
         N_("Syndication"),
         frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT}),
     ),
+    NavItem("/targets", N_("Targets"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavItem(
         "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
     ),

@@ -96,6 +96,8 @@ def _page(
             "report": report,
             "labels": labels,
             "charts": report_documents.report_charts(report, labels),
+            "comparisons": report_documents.comparisons(report, labels),
+            "signed": report_documents.signed,
             "figures": [*report_documents.PIPELINE_FIGURES, Figure.ANNOUNCED],
             "dimensions": list(Dimension),
             "drill": _drill_link(target.id, as_of),

@@ -169,7 +169,7 @@ def test_site_page_facts_json_ld_and_opengraph(client: TestClient, publish) -> N
     page = client.get(f"/en/sites/{site.slug}")
     assert page.status_code == 200
     assert "<h1>Data-centre plot</h1>" in page.text
-    assert "60 MW" in page.text and "250,000 €" in page.text
+    assert "60 MW" in page.text and "€250,000" in page.text
     assert 'href="/en/inquiry?site=kajaani-dc"' in page.text
     assert '<meta property="og:title" content="Data-centre plot">' in page.text
     assert '<link rel="canonical" href="http://127.0.0.1:8000/en/sites/kajaani-dc">' in page.text
@@ -403,7 +403,7 @@ def test_home_shows_target_progress_as_aggregates_only(
         landed_on=today() - timedelta(days=10),
     )
     page = client.get("/en/")
-    assert "1,000,000,000 €" in page.text
-    assert "250,000,000 €" in page.text
+    assert "€1,000,000,000" in page.text
+    assert "€250,000,000" in page.text
     assert "25 % of the goal" in page.text
     assert "Project Hush" not in page.text and "Secret Investor" not in page.text

@@ -48,8 +48,8 @@ def test_pdf_has_charts_tables_and_code_names_only(client, factory, known: Known
         "Leads behind the figures",
         "Project Alpha",
         "Project Delta",
-        "1,118,300,004 €",
-        "81,699,996 €",
+        "€1,118,300,004",
+        "€81,699,996",
     ):
         assert expected in text, expected
     assert SECRET not in text

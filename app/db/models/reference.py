@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, true
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
@@ -54,15 +54,31 @@ class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "investment_targets"
     __table_args__ = (
         CheckConstraint("amount_eur > 0", name="amount_positive"),
+        CheckConstraint("amount_jobs > 0", name="jobs_positive"),
+        CheckConstraint("amount_eur IS NOT NULL OR amount_jobs IS NOT NULL", name="euros_or_jobs"),
         CheckConstraint("period_end >= period_start", name="period_order"),
         CheckConstraint("scope IN ('industrial', 'all')", name="scope_known"),
+        # At most one target is the one the public home page shows.
+        Index(
+            "uq_investment_targets_shown_on_portal",
+            "shown_on_portal",
+            unique=True,
+            postgresql_where=text("shown_on_portal"),
+            sqlite_where=text("shown_on_portal"),
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))
-    amount_eur: Mapped[int] = mapped_column(BigInteger)
+    # A target is set in euros, in jobs, or in both.
+    amount_eur: Mapped[int | None] = mapped_column(BigInteger)
+    amount_jobs: Mapped[int | None]
     period_start: Mapped[date]
     period_end: Mapped[date]
     scope: Mapped[str] = mapped_column(String(20), default="industrial")
     industry_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Closed: the period is over and reported; the target is kept as it was.
+    closed_on: Mapped[date | None]
+    # The target the public home page shows (else the running one).
+    shown_on_portal: Mapped[bool] = mapped_column(default=False, server_default=false())
