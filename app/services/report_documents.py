@@ -727,7 +727,7 @@ def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
     put([_("Target (new jobs)"), t.amount_jobs], ["text", "count"])
     put([_("Situation on"), p.as_of], ["text", "date"])
     put([_("Report date"), report.generated_at.date()], ["text", "date"])
-    sheet.append([])
+    append_row(sheet, [])
 
     previous = report.previous
     heading = [
@@ -750,7 +750,7 @@ def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
         if previous is not None:
             values += [row.then if row.then is not None else _("not recorded"), row.change]
         put(values, ["text", kind, kind, kind])
-    sheet.append([])
+    append_row(sheet, [])
 
     put(
         [
@@ -779,7 +779,7 @@ def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
     put([_("Gap to forecast (EUR)"), p.gap_to_forecast if t.amount_eur else None], ["text", "eur"])
     put([_("Gap to realised (EUR)"), p.gap_to_realised if t.amount_eur else None], ["text", "eur"])
     if report.jobs is not None:
-        sheet.append([])
+        append_row(sheet, [])
         put(
             [_("Jobs"), _("Total"), _("Estimated"), _("Investor-confirmed"), _("Leads")],
             bold=True,
