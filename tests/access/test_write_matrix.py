@@ -527,6 +527,16 @@ LINKED_SITES = (
 )
 
 ACTIVITY = {"kind": "note", "subject": "Called them"}
+TARGET_FORM = {
+    "name": "Kainuu 2030–2033",
+    "amount_eur": "1 500 000 000",
+    "amount_jobs": "800",
+    "period_start": "2030-01-01",
+    "period_end": "2033-12-31",
+    "scope": "industrial",
+    "industry_code": "",
+    "municipality_code": "",
+}
 CONTACT_IN = {
     "full_name": "New Person",
     "lawful_basis": "legitimate_interest",
@@ -1156,6 +1166,21 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ),
     ("PATCH", "/api/v1/targets/{target_id}"): WriteCase(
         staff_wide, js({"name": "Renamed"}), (T("target", target_id="investment_target"),)
+    ),
+    ("POST", "/api/v1/targets/{target_id}/close"): WriteCase(
+        staff_wide, none, (T("target", target_id="investment_target"),)
+    ),
+    ("POST", "/targets"): WriteCase(staff_wide, form(TARGET_FORM)),
+    ("POST", "/targets/{target_id}"): WriteCase(
+        staff_wide,
+        form(TARGET_FORM | {"name": "Renamed", "period_start": "2022-01-01"}),
+        (T("target", target_id="investment_target"),),
+    ),
+    ("POST", "/targets/{target_id}/close"): WriteCase(
+        staff_wide, form({}), (T("target", target_id="investment_target"),)
+    ),
+    ("POST", "/targets/portal"): WriteCase(
+        staff_wide, form(lambda ctx: {"target_id": ctx.id("investment_target")})
     ),
     ("POST", "/api/v1/reports/snapshots"): WriteCase(
         staff_wide,
