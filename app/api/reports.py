@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import SafeDate, Text
 from app.domain.errors import NotFound
 from app.services import report_documents, reports, targets
 from app.web.session import request_language
@@ -92,12 +93,12 @@ class SnapshotOut(BaseModel):
 
 class SnapshotIn(BaseModel):
     target_id: uuid.UUID
-    label: str = Field(max_length=200)
-    as_of: date
+    label: Text = Field(max_length=200)
+    as_of: SafeDate
 
 
 @router.get("/reports/pipeline", response_model=PipelineReportOut)
-def pipeline(db: DbSession, actor: ApiActor, as_of: date | None = None) -> PipelineReportOut:
+def pipeline(db: DbSession, actor: ApiActor, as_of: SafeDate | None = None) -> PipelineReportOut:
     report = reports.pipeline_report(db, actor, as_of=as_of or _today(), today=_today())
     return PipelineReportOut.model_validate(report)
 
@@ -109,7 +110,7 @@ def forum_file(
     db: DbSession,
     actor: ApiActor,
     target_id: uuid.UUID | None = None,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
 ) -> Response:
     """The forum report now (or as of a date) as `pdf`, `xlsx` or `json`."""
     today = _today()

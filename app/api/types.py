@@ -141,3 +141,11 @@ DateQuery = Annotated[SafeDate, Query()]
 
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="Items to skip")]
 """How many items a list skips; PostgreSQL's OFFSET is a BIGINT."""
+
+
+def omittable(**constraints: Any) -> Any:
+    """A field of a PATCH body that may be left out but never set to null, for a value the
+    record cannot be without: declared with its plain type (`name: Text = omittable()`),
+    so the OpenAPI document says "not nullable" and an explicit null is a 422 naming the
+    field. Left out, it stays None, which `model_dump(exclude_unset=True)` drops."""
+    return Field(default=None, **constraints)
