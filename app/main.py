@@ -30,6 +30,7 @@ from app.api import (
     users,
 )
 from app.api.errors import install_problem_handlers, refusal_renderer
+from app.api.openapi import install_openapi
 from app.db.session import make_engine, make_session_factory
 from app.edge import EdgeGuard
 from app.settings import Settings, get_settings
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "Regional Council of Kainuu.",
     )
     app.state.settings = settings
+    install_openapi(app)
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.activities import ActivityOut
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.sites import file_response, read_limited
 from app.api.types import MultilineText, SafeDate, Text
@@ -466,7 +467,11 @@ async def upload_agreement_document(
     return _agreement(db, actor, settings, cluster_id, agreement_id)
 
 
-@router.get("/clusters/{cluster_id}/agreements/{agreement_id}/document")
+@router.get(
+    "/clusters/{cluster_id}/agreements/{agreement_id}/document",
+    response_class=Response,
+    responses=file_responses("application/pdf", description="The signed agreement"),
+)
 def agreement_document(
     cluster_id: uuid.UUID,
     agreement_id: uuid.UUID,

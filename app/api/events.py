@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.activities import ActivityOut
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.types import MultilineText, SafeDate, SafeDateTime, Text
 from app.db.base import utcnow
@@ -556,7 +557,11 @@ def ics_response(data: bytes, filename: str) -> Response:
     )
 
 
-@router.get("/events/{event_id}/ics")
+@router.get(
+    "/events/{event_id}/ics",
+    response_class=Response,
+    responses=file_responses("text/calendar", description="The event as iCalendar"),
+)
 def event_ics(
     event_id: uuid.UUID, db: DbSession, actor: ApiActor, settings: AppSettings
 ) -> Response:
@@ -580,7 +585,9 @@ def issue_feed(db: DbSession, actor: ApiActor, settings: AppSettings) -> FeedTok
     return FeedTokenOut(url=events.issue_feed_token(db, actor, settings))
 
 
-@router.delete("/calendar/feed", status_code=204)
+@router.delete(
+    "/calendar/feed", status_code=204, responses={404: {"description": "You have no feed"}}
+)
 def revoke_feed(db: DbSession, actor: ApiActor) -> Response:
     events.revoke_feed_token(db, actor)
     return Response(status_code=204)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.types import FiniteFloat, Int32, Int64, MultilineText, SafeDate, Text
 from app.db.models import LeadShare, LostReason, Stage
@@ -468,7 +469,7 @@ def _cell(value: object) -> object:
     return value
 
 
-@router.get("/leads/export.csv", response_class=Response)
+@router.get("/leads/export.csv", response_class=Response, responses=file_responses("text/csv"))
 def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas and
     investor fields are blank without need-to-know."""
@@ -486,7 +487,7 @@ def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/leads/export.xlsx", response_class=Response)
+@router.get("/leads/export.xlsx", response_class=Response, responses=file_responses(XLSX))
 def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as an Excel workbook, with the same protections as the CSV."""
     workbook = Workbook(write_only=True)

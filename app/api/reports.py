@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.types import SafeDate, Text
 from app.domain.errors import NotFound
@@ -103,7 +104,11 @@ def pipeline(db: DbSession, actor: ApiActor, as_of: SafeDate | None = None) -> P
     return PipelineReportOut.model_validate(report)
 
 
-@router.get("/reports/forum.{fmt}")
+@router.get(
+    "/reports/forum.{fmt}",
+    response_class=Response,
+    responses=file_responses("application/pdf", XLSX_TYPE, "application/json"),
+)
 def forum_file(
     fmt: str,
     request: Request,
@@ -166,7 +171,11 @@ def close_period(body: SnapshotIn, request: Request, db: DbSession, actor: ApiAc
     return SnapshotOut.model_validate(info)
 
 
-@router.get("/reports/snapshots/{snapshot_id}.{fmt}")
+@router.get(
+    "/reports/snapshots/{snapshot_id}.{fmt}",
+    response_class=Response,
+    responses=file_responses("application/pdf", XLSX_TYPE, "application/json"),
+)
 def snapshot_file(snapshot_id: uuid.UUID, fmt: str, db: DbSession, actor: ApiActor) -> Response:
     """The stored bytes, exactly as they were when the period was closed."""
     stored = reports.snapshot_file(db, actor, snapshot_id, fmt)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.types import FiniteFloat, Int32, Int64, MultilineText, SafeDate, Text, omittable
 from app.db.models import Site, SiteAttachment, SiteVersion
@@ -357,6 +358,10 @@ def delete_attachment(
     return Response(status_code=204)
 
 
+# What an attachment can be: the package checks sniff these from the content.
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
 def file_response(data: bytes, content_type: str, filename: str) -> Response:
     return Response(
         content=data,
@@ -369,7 +374,13 @@ def file_response(data: bytes, content_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/sites/{site_id}/attachments/{attachment_id}/content")
+@router.get(
+    "/sites/{site_id}/attachments/{attachment_id}/content",
+    response_class=Response,
+    responses=file_responses(
+        *ATTACHMENT_TYPES, description="The file; a thumbnail is always a JPEG"
+    ),
+)
 def attachment_content(
     site_id: uuid.UUID,
     attachment_id: uuid.UUID,

@@ -47,7 +47,9 @@ def plant(client: TestClient, factory: Factory) -> ApiWorld:
             "organization_id": org["id"],
         },
     )
-    site = post("/sites", {"kind": "industrial_plot", "name_fi": "Fuzz-tontti", "municipality_code": "205"})
+    site = post(
+        "/sites", {"kind": "industrial_plot", "name_fi": "Fuzz-tontti", "municipality_code": "205"}
+    )
     lead = post(
         "/leads",
         {
@@ -69,7 +71,9 @@ def plant(client: TestClient, factory: Factory) -> ApiWorld:
         },
     )
     cluster = post("/clusters", {"name": "Fuzz cluster", "industry_codes": ["game_industry"]})
-    other_cluster = post("/clusters", {"name": "Fuzz cluster two", "industry_codes": ["game_industry"]})
+    other_cluster = post(
+        "/clusters", {"name": "Fuzz cluster two", "industry_codes": ["game_industry"]}
+    )
     cid = cluster["id"]
     member = post(
         f"/clusters/{cid}/members",
