@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import SafeDateTime, Text
+from app.api.types import SafeDateTime, Text, omittable
 from app.db.models import SyndicationAttempt, SyndicationTarget
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.services import syndication
@@ -33,9 +33,9 @@ class TargetIn(BaseModel):
 
 
 class TargetPatch(BaseModel):
-    name: Text | None = Field(default=None, max_length=120)
-    url: Text | None = Field(default=None, max_length=500)
-    language: Literal["fi", "en"] | None = None
+    name: Text = omittable(max_length=120)
+    url: Text = omittable(max_length=500)
+    language: Literal["fi", "en"] = omittable()
     wp_username: Text | None = Field(default=None, max_length=120)
     wp_password: Text | None = Field(default=None, max_length=200)
     wp_post_type: Text | None = Field(default=None, max_length=40)

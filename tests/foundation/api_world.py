@@ -17,6 +17,14 @@ class ApiWorld:
     headers: dict[str, dict[str, str]]
     # Path parameter name -> an id (or code) that exists.
     ids: dict[str, str] = field(default_factory=dict)
+    # The same name under another path prefix ({target_id} of a syndication target).
+    ids_under: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def id_for(self, path: str, name: str) -> str | None:
+        for prefix, ids in self.ids_under.items():
+            if path.startswith(prefix) and name in ids:
+                return ids[name]
+        return self.ids.get(name)
 
 
 def _created(response: Any) -> dict[str, Any]:
@@ -124,13 +132,12 @@ def plant(client: TestClient, factory: Factory) -> ApiWorld:
             "event_id": eid,
             "item_id": item["id"],
             "participant_id": participant["id"],
-            "token_id": "",
             "entity_type": "leads",
             "entity_id": lead["id"],
             "code": "identified",
         }
     )
-    world.ids = {k: v for k, v in world.ids.items() if v}
-    world.ids["other_org_id"] = other_org["id"]
+    world.ids_under["/api/v1/syndication/"] = {"target_id": syndication_target["id"]}
+    world.ids["merge_id"] = other_org["id"]
     del coordinator
     return world

@@ -114,14 +114,15 @@ def _keeps_generated(value: Any) -> bool:
 def _plant_ids(case: Any, world: ApiWorld) -> None:
     for name in re.findall(r"{(\w+)}", case.path):
         value = (case.path_parameters or {}).get(name)
-        if name not in world.ids or value is None or _keeps_generated(value):
+        planted = world.id_for(case.path, name)
+        if planted is None or value is None or _keeps_generated(value):
             continue
         if name.endswith("_id"):
             try:
                 uuid.UUID(str(value))
             except ValueError:
                 continue  # a negative example: keep the malformed id
-        case.path_parameters[name] = world.ids[name]
+        case.path_parameters[name] = planted
 
 
 def _send(case: Any, fuzz: FuzzWorld, app: FastAPI, role: str) -> None:
