@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import PROBLEM_JSON
-from app.api.types import control_character
+from app.domain.inputs import control_character
 from app.domain.packages import PackageLimits
 from app.services import clusters as clusters_service
 from app.services import imports as imports_service

@@ -14,38 +14,27 @@ problem that names the field, instead of letting it reach PostgreSQL and fail th
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, Field
 
-INT32_MIN: Final = -(2**31)
-INT32_MAX: Final = 2**31 - 1
-INT64_MIN: Final = -(2**63)
-INT64_MAX: Final = 2**63 - 1
-MIN_DATE: Final = date(1900, 1, 1)
-MAX_DATE: Final = date(2999, 12, 31)
+from app.domain.inputs import (
+    INT32_MAX,
+    INT32_MIN,
+    INT64_MAX,
+    INT64_MIN,
+    MAX_DATE,
+    MIN_DATE,
+    control_character,
+    date_in_range,
+    datetime_in_range,
+)
 
 # JSON Schema patterns for the OpenAPI document; the validators below say the same in words.
 SINGLE_LINE_PATTERN: Final = r"^[^\u0000-\u001f\u007f-\u009f]*$"
 MULTILINE_PATTERN: Final = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
-
-_MULTILINE_ALLOWED: Final = frozenset("\t\n\r")
-
-
-def control_character(value: str, *, multiline: bool = False) -> str | None:
-    """The first character a text may not hold, or None. Lone surrogates (which JSON's
-    \\ud800 escapes can produce) cannot be stored as UTF-8 and are refused as well."""
-    for char in value:
-        code = ord(char)
-        if code < 0x20 or 0x7F <= code <= 0x9F:
-            if multiline and char in _MULTILINE_ALLOWED:
-                continue
-            return char
-        if 0xD800 <= code <= 0xDFFF:
-            return char
-    return None
 
 
 def _describe(char: str) -> str:
@@ -77,7 +66,7 @@ def _finite(value: float) -> float:
 
 
 def _date_in_range(value: date) -> date:
-    if not MIN_DATE <= value <= MAX_DATE:
+    if not date_in_range(value):
         raise ValueError(
             f"The date must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
         )
@@ -85,10 +74,7 @@ def _date_in_range(value: date) -> date:
 
 
 def _datetime_in_range(value: datetime) -> datetime:
-    # Compared as a date in UTC where the value has a zone, so a time-zone shift cannot
-    # carry it past the calendar's ends later.
-    day = value.astimezone(UTC).date() if value.tzinfo is not None else value.date()
-    if not MIN_DATE <= day <= MAX_DATE:
+    if not datetime_in_range(value):
         raise ValueError(
             f"The time must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
         )
@@ -149,3 +135,7 @@ def omittable(**constraints: Any) -> Any:
     so the OpenAPI document says "not nullable" and an explicit null is a 422 naming the
     field. Left out, it stays None, which `model_dump(exclude_unset=True)` drops."""
     return Field(default=None, **constraints)
+
+
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page, from 1")]
+"""A page of a staff list; its offset stays far inside BIGINT."""

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.inputs import parse_date
 
 
 class InvestmentType(StrEnum):
@@ -499,7 +500,7 @@ class ParseErrors:
         if isinstance(raw, date) and not isinstance(raw, datetime):
             return raw
         try:
-            return date.fromisoformat(str(raw).strip())
+            return parse_date(str(raw).strip())
         except ValueError:
             self.add(name, "Give a date as YYYY-MM-DD.", "invalid_date")
             return None

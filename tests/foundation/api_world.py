@@ -3,6 +3,7 @@ walk every operation (the fuzz test, the null-in-PATCH test) find ids that exist
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +35,15 @@ def _created(response: Any) -> dict[str, Any]:
 
 
 def plant(client: TestClient, factory: Factory) -> ApiWorld:
-    coordinator, coordinator_headers = factory.api_user(Role.COORDINATOR)
-    _, municipal_headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    # Addresses of their own: the planted rows live in a transaction held for a whole
+    # module, which another test's insert of the same unique e-mail would wait for.
+    tag = uuid.uuid4().hex[:12]
+    coordinator, coordinator_headers = factory.api_user(
+        Role.COORDINATOR, email=f"fuzz-coordinator-{tag}@example.com"
+    )
+    _, municipal_headers = factory.api_user(
+        Role.MUNICIPAL_CONTACT, municipality="205", email=f"fuzz-kajaani-{tag}@example.com"
+    )
     world = ApiWorld(
         headers={"coordinator": coordinator_headers, "municipal_contact": municipal_headers}
     )
