@@ -163,7 +163,9 @@ def check_body(content_type: str, body: bytes) -> None:
             body.decode("utf-8")
         except UnicodeDecodeError:
             raise Refused(400, "Bad request", "The JSON body is not valid UTF-8.") from None
-        if json_depth(body) > MAX_JSON_DEPTH:
+        # Counting brackets is fast; walking the body byte by byte only when it could be deep.
+        openers = body.count(b"[") + body.count(b"{")
+        if openers > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
             raise Refused(
                 400,
                 "Bad request",
