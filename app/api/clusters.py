@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.sites import file_response, read_limited
-from app.api.types import MultilineText, SafeDate, Text
+from app.api.types import MultilineText, SafeDate, Text, TextQuery
 from app.domain.clusters import AgreementState, MemberRole
 from app.services import clusters
 from app.services.clusters import FollowUp
@@ -308,8 +308,8 @@ def list_clusters(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    industry: str | None = None,
+    q: TextQuery | None = None,
+    industry: TextQuery | None = None,
 ) -> Page[ClusterOut]:
     rows, total = clusters.list_clusters(
         db, actor, q=q, industry=industry, limit=page.limit, offset=page.offset

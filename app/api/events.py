@@ -15,7 +15,7 @@ from app.api.activities import ActivityOut
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import MultilineText, SafeDate, SafeDateTime, Text
+from app.api.types import MultilineText, SafeDate, SafeDateTime, Text, TextQuery
 from app.db.base import utcnow
 from app.domain.events import EventKind, EventStatus, ParticipantRole, Rsvp
 from app.services import events
@@ -297,7 +297,7 @@ def list_events(
     municipality: Annotated[str | None, Query(description="Host municipality code")] = None,
     starts_from: Annotated[SafeDateTime | None, Query(description="Events ending after")] = None,
     starts_before: SafeDateTime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: TextQuery | None = None,
 ) -> Page[EventOut]:
     """Events you may see, soonest first; confidential visits only for their hosts."""
     rows, total = events.list_events(

@@ -17,7 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import FiniteFloat, Int32, Int64, MultilineText, SafeDate, Text
+from app.api.types import (
+    FiniteFloat,
+    Int32,
+    Int64,
+    MultilineText,
+    SafeDate,
+    Text,
+    TextPath,
+    TextQuery,
+)
 from app.db.models import LeadShare, LostReason, Stage
 from app.domain.leads import (
     AmountBasis,
@@ -376,7 +385,7 @@ async def lead_filters(
     ] = None,
     source: Annotated[LeadSource | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
+    q: Annotated[TextQuery | None, Query(description="Text search")] = None,
     sort: Annotated[
         str,
         Query(
@@ -620,7 +629,7 @@ def list_stages(db: DbSession, _actor: ApiActor) -> list[Stage]:
 
 
 @router.patch("/stages/{code}", response_model=StageOut)
-def update_stage(code: str, body: StageChanges, db: DbSession, actor: ApiActor) -> Stage:
+def update_stage(code: TextPath, body: StageChanges, db: DbSession, actor: ApiActor) -> Stage:
     return leads.update_stage(db, actor, code, body.model_dump(exclude_unset=True))
 
 
@@ -636,7 +645,7 @@ def create_lost_reason(body: LostReasonIn, db: DbSession, actor: ApiActor) -> Lo
 
 @router.patch("/lost-reasons/{code}", response_model=LostReasonOut)
 def update_lost_reason(
-    code: str, body: LostReasonChanges, db: DbSession, actor: ApiActor
+    code: TextPath, body: LostReasonChanges, db: DbSession, actor: ApiActor
 ) -> LostReason:
     """Rename or deactivate a lost reason; closed leads keep theirs."""
     return leads.update_lost_reason(db, actor, code, body.model_dump(exclude_unset=True))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import MultilineText, SafeDate, SafeDateTime, Text
+from app.api.types import MultilineText, SafeDate, SafeDateTime, Text, TextQuery
 from app.db.models import Contact, Organization
 from app.domain.organizations import ClassificationVersion, LawfulBasis, OrganizationType
 from app.services import organizations
@@ -112,7 +111,7 @@ def list_organizations(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: TextQuery | None = None,
     type: OrganizationType | None = None,
     country: str | None = None,
 ) -> Page[OrganizationOut]:
@@ -176,7 +175,7 @@ def list_contacts(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: TextQuery | None = None,
     organization: uuid.UUID | None = None,
 ) -> Page[ContactOut]:
     rows, total = organizations.list_contacts(

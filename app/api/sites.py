@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import FiniteFloat, Int32, Int64, MultilineText, SafeDate, Text, omittable
+from app.api.types import (
+    FiniteFloat,
+    Int32,
+    Int64,
+    MultilineText,
+    SafeDate,
+    Text,
+    TextQuery,
+    omittable,
+)
 from app.db.models import Site, SiteAttachment, SiteVersion
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
@@ -234,10 +243,10 @@ def list_sites(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    municipality: str | None = None,
+    municipality: TextQuery | None = None,
     status: SiteStatus | None = None,
     kind: SiteKind | None = None,
-    q: str | None = None,
+    q: TextQuery | None = None,
     needs_verification: bool = False,
 ) -> Page[SiteOut]:
     rows, total = sites.list_sites(

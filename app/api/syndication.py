@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import SafeDateTime, Text, omittable
+from app.api.types import SafeDateTime, Text, TextQuery, omittable
 from app.db.models import SyndicationAttempt, SyndicationTarget
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.services import syndication
@@ -203,7 +203,7 @@ def list_targets(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    municipality_code: str | None = None,
+    municipality_code: TextQuery | None = None,
 ) -> Page[TargetOut]:
     targets = syndication.list_targets(db, actor, municipality_code=municipality_code)
     shown = targets[page.offset : page.offset + page.limit]
@@ -283,7 +283,7 @@ def list_deliveries(
     actor: ApiActor,
     page: PageParamsDep,
     target_id: uuid.UUID | None = None,
-    municipality_code: str | None = None,
+    municipality_code: TextQuery | None = None,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     event_type: Annotated[EventType | None, Query()] = None,
     site_id: uuid.UUID | None = None,

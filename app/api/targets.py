@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
-from app.api.types import Int64, SafeDate, Text, omittable
+from app.api.types import Int64, SafeDate, Text, TextQuery, omittable
 from app.db.models import InvestmentTarget
 from app.domain.targets import Amount, Dimension, Figure, Figures, TargetInput, TargetScope
 from app.services import targets
@@ -204,7 +204,7 @@ def progress_leads(
     as_of: SafeDate | None = None,
     figure: Figure | None = None,
     dimension: Dimension | None = None,
-    value: str | None = None,
+    value: TextQuery | None = None,
 ) -> Page[DrillRowOut]:
     """The leads behind a figure; `dimension` without `value` lists the unassigned group."""
     rows, total = targets.drill_down(

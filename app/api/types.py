@@ -123,8 +123,6 @@ TextQuery = Annotated[Text, Query(max_length=200)]
 TextPath = Annotated[Text, Path(max_length=200)]
 """A code, slug or name in the path."""
 
-DateQuery = Annotated[SafeDate, Query()]
-
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="Items to skip")]
 """How many items a list skips; PostgreSQL's OFFSET is a BIGINT."""
 
