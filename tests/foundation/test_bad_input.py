@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Lead
 from app.domain.access import Role
+from app.domain.errors import ValidationFailed
+from app.domain.inputs import control_character, parse_date
+from app.domain.leads import LeadReferences, clean_lead_fields
 from app.domain.packages import PackageLimits
 from app.edge import (
     DEFAULT_BODY_LIMIT,
@@ -74,6 +77,13 @@ def test_a_browser_gets_the_portal_error_page_in_its_language(client: TestClient
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "Osoite ei kelpaa" in response.text
+
+
+def test_a_staff_browser_gets_the_staff_error_page(client: TestClient, factory: Factory) -> None:
+    factory.login(client, factory.user(Role.COORDINATOR, language="fi"))
+    response = client.get("/organizations?q=%00", headers={"accept": "text/html"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize(
@@ -416,3 +426,28 @@ def test_every_operation_declares_its_problems(client: TestClient) -> None:
             if "requestBody" in operation:
                 assert {"413", "422"} <= set(responses), (method, path)
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+# --- the same rules where staff forms and CSV rows come in ---------------------------------
+
+
+def test_domain_parsers_keep_numbers_and_dates_inside_their_columns() -> None:
+    refs = LeadReferences((), (), (), (), ())
+    with pytest.raises(ValidationFailed) as failed:
+        clean_lead_fields(
+            {"capex_eur": str(2**63), "jobs": str(2**31), "expected_decision_on": "0001-01-01"},
+            refs,
+            creating=False,
+        )
+    codes = {e.field: e.code for e in failed.value.errors}
+    assert codes == {
+        "capex_eur": "too_large",
+        "jobs": "too_large",
+        "expected_decision_on": "invalid_date",
+    }
+    fine = clean_lead_fields({"capex_eur": str(2**63 - 1), "jobs": "12"}, refs, creating=False)
+    assert fine["capex_eur"] == 2**63 - 1
+    with pytest.raises(ValueError, match="outside"):
+        parse_date("9999-12-31")
+    assert control_character("ok\ttab", multiline=True) is None
+    assert control_character("no\ttab") == "\t"
