@@ -251,6 +251,10 @@ class EdgeGuard:
             await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
             exceeded = True
+        except Exception:
+            # Whatever a parser made of the interrupted body, the answer is the 413.
+            if not (exceeded and not started):
+                raise
         if exceeded and not started:
             await self._refuse(scope, receive, send, too_large(limit))
 
