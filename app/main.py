@@ -29,8 +29,10 @@ from app.api import (
     targets,
     users,
 )
-from app.api.errors import install_problem_handlers
+from app.api.errors import install_problem_handlers, refusal_renderer
+from app.api.openapi import install_openapi
 from app.db.session import make_engine, make_session_factory
+from app.edge import EdgeGuard
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import auth as web_auth
@@ -134,10 +136,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "Regional Council of Kainuu.",
     )
     app.state.settings = settings
+    install_openapi(app)
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
 
-    install_problem_handlers(app, web_portal.error_page_for(error_page))
+    html_error_page = web_portal.error_page_for(error_page)
+    install_problem_handlers(app, html_error_page)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -162,5 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
+    # Outside the page cache, inside the security headers: refusals carry those too.
+    app.add_middleware(EdgeGuard, render=refusal_renderer(html_error_page))
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

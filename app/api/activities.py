@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import MultilineText, SafeDate, SafeDateTime, Text
 from app.db.models import Activity
 from app.domain.activities import ActivityKind
 from app.services import activities
@@ -43,13 +44,13 @@ class ActivityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: ActivityKind
-    subject: str = Field(max_length=200)
-    body: str | None = None
-    occurred_at: datetime | None = None
-    due_on: date | None = None
+    subject: Text = Field(max_length=200)
+    body: MultilineText | None = None
+    occurred_at: SafeDateTime | None = None
+    due_on: SafeDate | None = None
     assignee_id: uuid.UUID | None = Field(default=None, description="Tasks only; default: you")
-    origin_type: str | None = Field(default=None, max_length=40)
-    origin_id: str | None = Field(default=None, max_length=64)
+    origin_type: Text | None = Field(default=None, max_length=40)
+    origin_id: Text | None = Field(default=None, max_length=64)
 
 
 class TaskIn(ActivityIn):
@@ -61,9 +62,9 @@ class TaskIn(ActivityIn):
 
 class ActivityChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subject: str | None = Field(default=None, max_length=200)
-    body: str | None = None
-    due_on: date | None = None
+    subject: Text | None = Field(default=None, max_length=200)
+    body: MultilineText | None = None
+    due_on: SafeDate | None = None
     assignee_id: uuid.UUID | None = None
     done: bool | None = Field(default=None, description="Tasks only")
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ApiActor, DbSession
+from app.api.types import TextPath
 from app.db.models import AuditEntry
 from app.services.audit import audit_trail
 
@@ -30,7 +31,7 @@ class AuditEntryOut(BaseModel):
 
 @router.get("/audit/{entity_type}/{entity_id}", response_model=list[AuditEntryOut])
 def record_audit_trail(
-    entity_type: str, entity_id: str, db: DbSession, actor: ApiActor
+    entity_type: TextPath, entity_id: TextPath, db: DbSession, actor: ApiActor
 ) -> list[AuditEntry]:
     """Every create, update and delete of one record, oldest first."""
     return audit_trail(db, actor, entity_type, entity_id)

@@ -6,14 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.activities import ActivityOut
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
 from app.api.sites import file_response, read_limited
+from app.api.types import MultilineText, SafeDate, Text, TextQuery
 from app.domain.clusters import AgreementState, MemberRole
 from app.services import clusters
 from app.services.clusters import FollowUp
@@ -23,10 +25,10 @@ router = APIRouter(tags=["clusters"])
 
 class ClusterFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=200)
-    description: str | None = None
-    industry_codes: list[str] | None = None
-    founded_on: date | None = None
+    name: Text | None = Field(default=None, max_length=200)
+    description: MultilineText | None = None
+    industry_codes: list[Text] | None = None
+    founded_on: SafeDate | None = None
     leader_contact_id: uuid.UUID | None = Field(default=None, description="A contact person")
     leading_organization_id: uuid.UUID | None = None
     coordinator_id: uuid.UUID | None = Field(
@@ -35,8 +37,8 @@ class ClusterFields(BaseModel):
 
 
 class ClusterIn(ClusterFields):
-    name: str = Field(max_length=200)
-    industry_codes: list[str]
+    name: Text = Field(max_length=200)
+    industry_codes: list[Text]
 
 
 class ClusterOut(BaseModel):
@@ -56,14 +58,14 @@ class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     organization_id: uuid.UUID
     role: MemberRole
-    joined_on: date
+    joined_on: SafeDate
 
 
 class MemberChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: MemberRole | None = None
-    joined_on: date | None = None
-    left_on: date | None = None
+    joined_on: SafeDate | None = None
+    left_on: SafeDate | None = None
 
 
 class MemberOut(BaseModel):
@@ -78,16 +80,16 @@ class MemberOut(BaseModel):
 class AgreementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     party_organization_id: uuid.UUID
-    title: str = Field(max_length=200)
-    signed_on: date
-    valid_until: date | None = None
+    title: Text = Field(max_length=200)
+    signed_on: SafeDate
+    valid_until: SafeDate | None = None
 
 
 class AgreementChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, max_length=200)
-    signed_on: date | None = None
-    valid_until: date | None = None
+    title: Text | None = Field(default=None, max_length=200)
+    signed_on: SafeDate | None = None
+    valid_until: SafeDate | None = None
 
 
 class AgreementOut(BaseModel):
@@ -107,12 +109,12 @@ class FollowUpIn(BaseModel):
     """A task on a lead of the cluster or on a member organisation (exactly one)."""
 
     model_config = ConfigDict(extra="forbid")
-    subject: str = Field(max_length=200)
-    due_on: date
+    subject: Text = Field(max_length=200)
+    due_on: SafeDate
     lead_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
     assignee_id: uuid.UUID | None = Field(default=None, description="Default: you")
-    body: str | None = None
+    body: MultilineText | None = None
 
     def follow_up(self) -> FollowUp:
         return FollowUp(**self.model_dump())
@@ -120,10 +122,10 @@ class FollowUpIn(BaseModel):
 
 class MeetingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    held_on: date
-    title: str = Field(max_length=200)
-    minutes: str | None = None
-    decisions: str | None = None
+    held_on: SafeDate
+    title: Text = Field(max_length=200)
+    minutes: MultilineText | None = None
+    decisions: MultilineText | None = None
     attendee_contact_ids: list[uuid.UUID] = Field(default_factory=list)
     attendee_user_ids: list[uuid.UUID] = Field(default_factory=list)
     follow_ups: list[FollowUpIn] = Field(default_factory=list)
@@ -131,10 +133,10 @@ class MeetingIn(BaseModel):
 
 class MeetingChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    held_on: date | None = None
-    title: str | None = Field(default=None, max_length=200)
-    minutes: str | None = None
-    decisions: str | None = None
+    held_on: SafeDate | None = None
+    title: Text | None = Field(default=None, max_length=200)
+    minutes: MultilineText | None = None
+    decisions: MultilineText | None = None
 
 
 class MeetingOut(BaseModel):
@@ -175,7 +177,7 @@ class PipelineOut(BaseModel):
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cluster_id: uuid.UUID = Field(description="The other cluster")
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class LinkOut(BaseModel):
@@ -306,8 +308,8 @@ def list_clusters(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    industry: str | None = None,
+    q: TextQuery | None = None,
+    industry: TextQuery | None = None,
 ) -> Page[ClusterOut]:
     rows, total = clusters.list_clusters(
         db, actor, q=q, industry=industry, limit=page.limit, offset=page.offset
@@ -465,7 +467,11 @@ async def upload_agreement_document(
     return _agreement(db, actor, settings, cluster_id, agreement_id)
 
 
-@router.get("/clusters/{cluster_id}/agreements/{agreement_id}/document")
+@router.get(
+    "/clusters/{cluster_id}/agreements/{agreement_id}/document",
+    response_class=Response,
+    responses=file_responses("application/pdf", description="The signed agreement"),
+)
 def agreement_document(
     cluster_id: uuid.UUID,
     agreement_id: uuid.UUID,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import (
@@ -18,6 +20,8 @@ from app.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -69,6 +73,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 HtmlErrorPage = Callable[[Request, int, str, str | None], Response]
 
 _TITLES = {
+    400: "Bad request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
@@ -85,7 +90,10 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def install_problem_handlers(app: FastAPI, html_error_page: HtmlErrorPage | None = None) -> None:
+Responder = Callable[..., Response]
+
+
+def make_responder(html_error_page: HtmlErrorPage | None = None) -> Responder:
     """Problem details for API clients; an HTML page for browsers outside /api/."""
 
     def respond(
@@ -100,6 +108,42 @@ def install_problem_handlers(app: FastAPI, html_error_page: HtmlErrorPage | None
             return html_error_page(request, status, title, detail)
         return problem(
             status, title, detail, errors=errors, instance=request.url.path, headers=headers
+        )
+
+    return respond
+
+
+def refusal_renderer(html_error_page: HtmlErrorPage | None = None) -> Responder:
+    """For requests refused at the edge (app/edge.py): the same choice of problem or page.
+    A page shows its own translated text for the status, not the English detail."""
+    respond = make_responder(html_error_page)
+
+    def render(request: Request, status: int, title: str, detail: str) -> Response:
+        if html_error_page is not None and _wants_html(request):
+            return html_error_page(request, status, title, None)
+        return respond(request, status, title, detail)
+
+    return render
+
+
+def install_problem_handlers(app: FastAPI, html_error_page: HtmlErrorPage | None = None) -> None:
+    """Problem details for API clients; an HTML page for browsers outside /api/."""
+    respond = make_responder(html_error_page)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # The last net under the shared input types (app/api/types.py) and the edge checks
+        # (app/edge.py): a value PostgreSQL refuses as data (class 22: out of range, NUL in
+        # text, an impossible date) is the client's input, so a 422 and not a crash. Logged,
+        # because each one names an input that a type should have refused earlier.
+        log.warning(
+            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return respond(
+            request,
+            422,
+            "Invalid input",
+            "A value in the request is outside what the service can store.",
         )
 
     @app.exception_handler(DomainError)

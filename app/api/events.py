@@ -4,7 +4,7 @@ the calendar feed and the visit counts for reports."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.activities import ActivityOut
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import MultilineText, SafeDate, SafeDateTime, Text, TextQuery
 from app.db.base import utcnow
 from app.domain.events import EventKind, EventStatus, ParticipantRole, Rsvp
 from app.services import events
@@ -27,25 +29,25 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 class EventFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: EventKind | None = None
-    title: str | None = Field(default=None, max_length=200)
-    description: str | None = None
-    location: str | None = Field(default=None, max_length=300)
-    starts_at: datetime | None = Field(default=None, description="With a time zone")
-    ends_at: datetime | None = None
+    title: Text | None = Field(default=None, max_length=200)
+    description: MultilineText | None = None
+    location: Text | None = Field(default=None, max_length=300)
+    starts_at: SafeDateTime | None = Field(default=None, description="With a time zone")
+    ends_at: SafeDateTime | None = None
     confidential: bool | None = Field(
         default=None, description="Seen only by the coordinator and the hosts (default true)"
     )
-    host_municipality_codes: list[str] | None = None
+    host_municipality_codes: list[Text] | None = None
     lead_ids: list[uuid.UUID] | None = None
     site_ids: list[uuid.UUID] | None = None
 
 
 class EventIn(EventFields):
     kind: EventKind
-    title: str = Field(max_length=200)
-    starts_at: datetime
-    ends_at: datetime
-    host_municipality_codes: list[str] = Field(default_factory=list)
+    title: Text = Field(max_length=200)
+    starts_at: SafeDateTime
+    ends_at: SafeDateTime
+    host_municipality_codes: list[Text] = Field(default_factory=list)
 
 
 class EventOut(BaseModel):
@@ -66,26 +68,26 @@ class EventOut(BaseModel):
 
 class ItineraryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    starts_at: datetime
-    ends_at: datetime | None = None
-    place: str | None = Field(default=None, max_length=300)
+    starts_at: SafeDateTime
+    ends_at: SafeDateTime | None = None
+    place: Text | None = Field(default=None, max_length=300)
     site_id: uuid.UUID | None = None
-    host_municipality_code: str | None = Field(
+    host_municipality_code: Text | None = Field(
         default=None, description="One of the event's hosts; a host municipality gets its own"
     )
-    hosts: str | None = Field(default=None, max_length=300, description="Who receives here")
-    description: str | None = None
+    hosts: Text | None = Field(default=None, max_length=300, description="Who receives here")
+    description: MultilineText | None = None
 
 
 class ItineraryChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    place: str | None = Field(default=None, max_length=300)
+    starts_at: SafeDateTime | None = None
+    ends_at: SafeDateTime | None = None
+    place: Text | None = Field(default=None, max_length=300)
     site_id: uuid.UUID | None = None
-    host_municipality_code: str | None = None
-    hosts: str | None = Field(default=None, max_length=300)
-    description: str | None = None
+    host_municipality_code: Text | None = None
+    hosts: Text | None = Field(default=None, max_length=300)
+    description: MultilineText | None = None
 
 
 class ItineraryOut(BaseModel):
@@ -152,15 +154,15 @@ class StatusIn(BaseModel):
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome_notes: str | None = None
+    outcome_notes: MultilineText | None = None
 
 
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lead_id: uuid.UUID
-    subject: str = Field(max_length=200)
-    due_on: date
-    body: str | None = None
+    subject: Text = Field(max_length=200)
+    due_on: SafeDate
+    body: MultilineText | None = None
     assignee_id: uuid.UUID | None = Field(default=None, description="Default: you")
 
 
@@ -293,9 +295,9 @@ def list_events(
     status: EventStatus | None = None,
     kind: EventKind | None = None,
     municipality: Annotated[str | None, Query(description="Host municipality code")] = None,
-    starts_from: Annotated[datetime | None, Query(description="Events ending after")] = None,
-    starts_before: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    starts_from: Annotated[SafeDateTime | None, Query(description="Events ending after")] = None,
+    starts_before: SafeDateTime | None = None,
+    q: TextQuery | None = None,
 ) -> Page[EventOut]:
     """Events you may see, soonest first; confidential visits only for their hosts."""
     rows, total = events.list_events(
@@ -555,7 +557,11 @@ def ics_response(data: bytes, filename: str) -> Response:
     )
 
 
-@router.get("/events/{event_id}/ics")
+@router.get(
+    "/events/{event_id}/ics",
+    response_class=Response,
+    responses=file_responses("text/calendar", description="The event as iCalendar"),
+)
 def event_ics(
     event_id: uuid.UUID, db: DbSession, actor: ApiActor, settings: AppSettings
 ) -> Response:
@@ -579,7 +585,9 @@ def issue_feed(db: DbSession, actor: ApiActor, settings: AppSettings) -> FeedTok
     return FeedTokenOut(url=events.issue_feed_token(db, actor, settings))
 
 
-@router.delete("/calendar/feed", status_code=204)
+@router.delete(
+    "/calendar/feed", status_code=204, responses={404: {"description": "You have no feed"}}
+)
 def revoke_feed(db: DbSession, actor: ApiActor) -> Response:
     events.revoke_feed_token(db, actor)
     return Response(status_code=204)

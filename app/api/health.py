@@ -16,7 +16,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "The database does not answer or is not migrated to head"}},
+)
 def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and its schema is at the code's migration head."""
     state = migration_state(request.app.state.engine)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import ApiActor, DbSession
+from app.api.openapi import file_responses
 from app.domain.errors import FieldError, NotFound
 from app.services import imports
 
@@ -85,7 +86,11 @@ async def import_csv(
     return ImportReportOut.of(imports.run_import(db, actor, kind, content, dry_run=dry_run))
 
 
-@router.get("/imports/{kind}/template.csv", response_class=Response)
+@router.get(
+    "/imports/{kind}/template.csv",
+    response_class=Response,
+    responses=file_responses("text/csv", description="The CSV template"),
+)
 def import_template(kind: str, _actor: ApiActor) -> Response:
     """An empty CSV with the columns the import understands."""
     if kind not in imports.IMPORT_KINDS:

@@ -14,7 +14,18 @@ from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import (
+    FiniteFloat,
+    Int32,
+    Int64,
+    MultilineText,
+    SafeDate,
+    Text,
+    TextPath,
+    TextQuery,
+)
 from app.db.models import LeadShare, LostReason, Stage
 from app.domain.leads import (
     AmountBasis,
@@ -36,13 +47,13 @@ class Requirements(BaseModel):
     """What the investor needs of a site; the sites area matches sites against it."""
 
     model_config = ConfigDict(extra="forbid")
-    min_area_ha: float | None = Field(default=None, ge=0)
-    max_area_ha: float | None = Field(default=None, ge=0)
-    min_power_mw: float | None = Field(default=None, ge=0)
-    water_m3_per_day: float | None = Field(default=None, ge=0)
+    min_area_ha: FiniteFloat | None = Field(default=None, ge=0)
+    max_area_ha: FiniteFloat | None = Field(default=None, ge=0)
+    min_power_mw: FiniteFloat | None = Field(default=None, ge=0)
+    water_m3_per_day: FiniteFloat | None = Field(default=None, ge=0)
     needs_rail: bool | None = None
-    zoning_statuses: list[str] = Field(default_factory=list)
-    municipality_codes: list[str] = Field(default_factory=list)
+    zoning_statuses: list[Text] = Field(default_factory=list)
+    municipality_codes: list[Text] = Field(default_factory=list)
 
 
 class OrganizationRef(BaseModel):
@@ -213,25 +224,25 @@ class LeadOut(BaseModel):
 
 class LeadFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code_name: str | None = Field(default=None, max_length=80)
-    title: str | None = Field(default=None, max_length=200)
-    description: str | None = None
+    code_name: Text | None = Field(default=None, max_length=80)
+    title: Text | None = Field(default=None, max_length=200)
+    description: MultilineText | None = None
     organization_id: uuid.UUID | None = None
     contact_ids: list[uuid.UUID] | None = None
     site_ids: list[uuid.UUID] | None = None
     owner_id: uuid.UUID | None = None
-    industry_code: str | None = None
+    industry_code: Text | None = None
     investment_type: InvestmentType | None = None
-    origin_country: str | None = None
-    capex_eur: int | None = Field(default=None, ge=0)
+    origin_country: Text | None = None
+    capex_eur: Int64 | None = Field(default=None, ge=0)
     capex_basis: AmountBasis | None = None
     capex_status: CapexStatus | None = None
-    jobs: int | None = Field(default=None, ge=0)
+    jobs: Int32 | None = Field(default=None, ge=0)
     jobs_basis: AmountBasis | None = None
     source: LeadSource | None = None
-    expected_decision_on: date | None = None
+    expected_decision_on: SafeDate | None = None
     priority: Priority | None = None
-    municipality_codes: list[str] | None = None
+    municipality_codes: list[Text] | None = None
     requirements: Requirements | None = None
     confidentiality: Confidentiality | None = Field(
         default=None, description="Default confidential"
@@ -245,10 +256,10 @@ class LeadFields(BaseModel):
 
 
 class LeadIn(LeadFields):
-    title: str = Field(max_length=200)
+    title: Text = Field(max_length=200)
     investment_type: InvestmentType
     source: LeadSource
-    stage_code: str | None = Field(default=None, description="An open stage; default identified")
+    stage_code: Text | None = Field(default=None, description="An open stage; default identified")
 
 
 LINK_FIELDS = ("organization_id", "contact_ids", "site_ids", "owner_id")
@@ -273,34 +284,34 @@ class TransitionIn(BaseModel):
     capex and the date; losing needs a reason from the managed list."""
 
     model_config = ConfigDict(extra="forbid")
-    to_stage: str
-    note: str | None = Field(default=None, max_length=5000)
-    landing_municipality_code: str | None = None
-    realised_capex_eur: int | None = None
+    to_stage: Text
+    note: MultilineText | None = Field(default=None, max_length=5000)
+    landing_municipality_code: Text | None = None
+    realised_capex_eur: Int64 | None = None
     capex_status: CapexStatus | None = None
-    landed_on: date | None = None
-    lost_reason_code: str | None = None
+    landed_on: SafeDate | None = None
+    lost_reason_code: Text | None = None
 
 
 class ProbabilityIn(BaseModel):
     """Override the stage's default probability (0–100) with a reason; null clears it."""
 
     model_config = ConfigDict(extra="forbid")
-    probability: int | None
-    reason: str | None = Field(default=None, max_length=300)
+    probability: Int32 | None
+    reason: MultilineText | None = Field(default=None, max_length=300)
 
 
 class ShareIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    municipality_code: str | None = None
+    municipality_code: Text | None = None
     organization_id: uuid.UUID | None = None
-    message: str | None = Field(default=None, max_length=5000)
+    message: MultilineText | None = Field(default=None, max_length=5000)
 
 
 class ShareResponseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     accept: bool
-    note: str | None = Field(default=None, max_length=5000)
+    note: MultilineText | None = Field(default=None, max_length=5000)
 
 
 class ShareOut(BaseModel):
@@ -339,10 +350,10 @@ class StageOut(BaseModel):
 
 class StageChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name_fi: str | None = None
-    name_en: str | None = None
-    default_probability: int | None = None
-    sort_order: int | None = None
+    name_fi: Text | None = None
+    name_en: Text | None = None
+    default_probability: Int32 | None = None
+    sort_order: Int32 | None = None
     active: bool | None = None
 
 
@@ -357,21 +368,21 @@ class LostReasonOut(BaseModel):
 
 class LostReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
-    name_fi: str
-    name_en: str
+    code: Text = Field(pattern=r"^[a-z0-9_]{2,40}$")
+    name_fi: Text
+    name_en: Text
 
 
 class LostReasonChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name_fi: str | None = None
-    name_en: str | None = None
+    name_fi: Text | None = None
+    name_en: Text | None = None
     active: bool | None = None
 
 
 class ContactLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    role: str | None = Field(default=None, max_length=100, description="Their role on the lead")
+    role: Text | None = Field(default=None, max_length=100, description="Their role on the lead")
 
 
 class StaleLeadOut(BaseModel):
@@ -400,7 +411,7 @@ async def lead_filters(
     ] = None,
     source: Annotated[LeadSource | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
+    q: Annotated[TextQuery | None, Query(description="Text search")] = None,
     sort: Annotated[
         str,
         Query(
@@ -491,7 +502,7 @@ def _cell(value: object) -> object:
     return value
 
 
-@router.get("/leads/export.csv", response_class=Response)
+@router.get("/leads/export.csv", response_class=Response, responses=file_responses("text/csv"))
 def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as CSV (UTF-8 with BOM); cells never run as formulas. The forum
     reads reports, not lead records: refused (403)."""
@@ -506,7 +517,7 @@ def export_csv(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/leads/export.xlsx", response_class=Response)
+@router.get("/leads/export.xlsx", response_class=Response, responses=file_responses(XLSX))
 def export_xlsx(db: DbSession, actor: ApiActor, filters: FiltersDep) -> Response:
     """The filtered list as an Excel workbook, with the same protections as the CSV."""
     rows = _export_table(db, actor, filters)  # refused (403) before a workbook is begun
@@ -640,7 +651,7 @@ def list_stages(db: DbSession, _actor: ApiActor) -> list[Stage]:
 
 
 @router.patch("/stages/{code}", response_model=StageOut)
-def update_stage(code: str, body: StageChanges, db: DbSession, actor: ApiActor) -> Stage:
+def update_stage(code: TextPath, body: StageChanges, db: DbSession, actor: ApiActor) -> Stage:
     return leads.update_stage(db, actor, code, body.model_dump(exclude_unset=True))
 
 
@@ -656,7 +667,7 @@ def create_lost_reason(body: LostReasonIn, db: DbSession, actor: ApiActor) -> Lo
 
 @router.patch("/lost-reasons/{code}", response_model=LostReasonOut)
 def update_lost_reason(
-    code: str, body: LostReasonChanges, db: DbSession, actor: ApiActor
+    code: TextPath, body: LostReasonChanges, db: DbSession, actor: ApiActor
 ) -> LostReason:
     """Rename or deactivate a lost reason; closed leads keep theirs."""
     return leads.update_lost_reason(db, actor, code, body.model_dump(exclude_unset=True))

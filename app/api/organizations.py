@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import MultilineText, SafeDate, SafeDateTime, Text, TextQuery
 from app.db.models import Contact, Organization
 from app.domain.organizations import ClassificationVersion, LawfulBasis, OrganizationType
 from app.services import organizations
@@ -37,23 +37,23 @@ class OrganizationOut(BaseModel):
 
 class OrganizationFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
     type: OrganizationType | None = None
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
-    business_id: str | None = Field(default=None, description="Finnish Y-tunnus, e.g. 0116297-6")
-    foreign_registry_id: str | None = None
-    industry_code: str | None = None
-    nace_code: str | None = None
+    country: Text | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    business_id: Text | None = Field(default=None, description="Finnish Y-tunnus, e.g. 0116297-6")
+    foreign_registry_id: Text | None = None
+    industry_code: Text | None = None
+    nace_code: Text | None = None
     nace_version: ClassificationVersion | None = None
-    website: str | None = None
-    notes: str | None = None
+    website: Text | None = None
+    notes: MultilineText | None = None
     confirm_duplicate: bool = Field(
         default=False, description="Create even though a same-named organisation exists"
     )
 
 
 class OrganizationIn(OrganizationFields):
-    name: str = Field(max_length=200)
+    name: Text = Field(max_length=200)
     type: OrganizationType
 
 
@@ -82,24 +82,24 @@ class ContactOut(BaseModel):
 class ContactFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     organization_id: uuid.UUID | None = None
-    full_name: str | None = Field(default=None, max_length=200)
-    role_title: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    language: str | None = None
+    full_name: Text | None = Field(default=None, max_length=200)
+    role_title: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+    language: Text | None = None
     lawful_basis: LawfulBasis | None = None
-    source: str | None = Field(default=None, description="Where the person's data came from")
-    consent_text_version: str | None = None
-    consent_given_at: datetime | None = None
-    retention_until: date | None = None
-    notes: str | None = None
+    source: Text | None = Field(default=None, description="Where the person's data came from")
+    consent_text_version: Text | None = None
+    consent_given_at: SafeDateTime | None = None
+    retention_until: SafeDate | None = None
+    notes: MultilineText | None = None
     confirm_duplicate: bool = False
 
 
 class ContactIn(ContactFields):
-    full_name: str = Field(max_length=200)
+    full_name: Text = Field(max_length=200)
     lawful_basis: LawfulBasis
-    source: str
+    source: Text
 
 
 def _values(body: BaseModel, exclude: set[str], *, creating: bool) -> dict[str, object]:
@@ -111,7 +111,7 @@ def list_organizations(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: TextQuery | None = None,
     type: OrganizationType | None = None,
     country: str | None = None,
 ) -> Page[OrganizationOut]:
@@ -175,7 +175,7 @@ def list_contacts(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: TextQuery | None = None,
     organization: uuid.UUID | None = None,
 ) -> Page[ContactOut]:
     rows, total = organizations.list_contacts(

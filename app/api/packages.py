@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ApiActor, DbSession
+from app.api.openapi import file_responses
 from app.api.sites import StorageDep, read_limited, request_lang
 from app.domain.packages import PackageLimits, build_example_zip, build_template_xlsx
 from app.services import packages
@@ -43,13 +44,17 @@ def download(data: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/site-packages/template.xlsx")
+@router.get("/site-packages/template.xlsx", response_class=Response, responses=file_responses(XLSX))
 def template() -> Response:
     """The spreadsheet template with a guide sheet (no login needed)."""
     return download(build_template_xlsx(), XLSX, TEMPLATE_NAME)
 
 
-@router.get("/site-packages/example.zip")
+@router.get(
+    "/site-packages/example.zip",
+    response_class=Response,
+    responses=file_responses("application/zip"),
+)
 def example() -> Response:
     """An example ZIP package with a manifest, a photo, a brochure and a map."""
     return download(build_example_zip(), "application/zip", EXAMPLE_NAME)

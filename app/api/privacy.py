@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import MultilineText, SafeDate
 from app.db.models import Contact, User
 from app.services import privacy
 
@@ -35,11 +36,11 @@ class PrivacyContactOut(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=2000, description="Why; recorded in the audit trail")
+    reason: MultilineText = Field(max_length=2000, description="Why; recorded in the audit trail")
 
 
 class ExtensionIn(ReasonIn):
-    retention_until: date | None = Field(
+    retention_until: SafeDate | None = Field(
         default=None, description="The new date; default: the standard period from today"
     )
 
@@ -100,7 +101,7 @@ def retention_due(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    as_of: Annotated[date | None, Query(description="Review date; default today")] = None,
+    as_of: Annotated[SafeDate | None, Query(description="Review date; default today")] = None,
 ) -> Page[PrivacyContactOut]:
     """Contacts whose retention ends within 30 days (or has ended): the review list."""
     rows, total = privacy.retention_due(

@@ -11,7 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import SafeDate, Text
 from app.domain.errors import NotFound
 from app.services import report_documents, reports, targets
 from app.web.session import request_language
@@ -92,24 +94,28 @@ class SnapshotOut(BaseModel):
 
 class SnapshotIn(BaseModel):
     target_id: uuid.UUID
-    label: str = Field(max_length=200)
-    as_of: date
+    label: Text = Field(max_length=200)
+    as_of: SafeDate
 
 
 @router.get("/reports/pipeline", response_model=PipelineReportOut)
-def pipeline(db: DbSession, actor: ApiActor, as_of: date | None = None) -> PipelineReportOut:
+def pipeline(db: DbSession, actor: ApiActor, as_of: SafeDate | None = None) -> PipelineReportOut:
     report = reports.pipeline_report(db, actor, as_of=as_of or _today(), today=_today())
     return PipelineReportOut.model_validate(report)
 
 
-@router.get("/reports/forum.{fmt}")
+@router.get(
+    "/reports/forum.{fmt}",
+    response_class=Response,
+    responses=file_responses("application/pdf", XLSX_TYPE, "application/json"),
+)
 def forum_file(
     fmt: str,
     request: Request,
     db: DbSession,
     actor: ApiActor,
     target_id: uuid.UUID | None = None,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
 ) -> Response:
     """The forum report now (or as of a date) as `pdf`, `xlsx` or `json`."""
     today = _today()
@@ -165,7 +171,11 @@ def close_period(body: SnapshotIn, request: Request, db: DbSession, actor: ApiAc
     return SnapshotOut.model_validate(info)
 
 
-@router.get("/reports/snapshots/{snapshot_id}.{fmt}")
+@router.get(
+    "/reports/snapshots/{snapshot_id}.{fmt}",
+    response_class=Response,
+    responses=file_responses("application/pdf", XLSX_TYPE, "application/json"),
+)
 def snapshot_file(snapshot_id: uuid.UUID, fmt: str, db: DbSession, actor: ApiActor) -> Response:
     """The stored bytes, exactly as they were when the period was closed."""
     stored = reports.snapshot_file(db, actor, snapshot_id, fmt)

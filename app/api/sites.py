@@ -13,7 +13,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
+from app.api.openapi import file_responses
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import (
+    FiniteFloat,
+    Int32,
+    Int64,
+    MultilineText,
+    SafeDate,
+    Text,
+    TextQuery,
+    omittable,
+)
 from app.db.models import Site, SiteAttachment, SiteVersion
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
@@ -47,32 +58,32 @@ def request_lang(request: Request) -> str:
 
 class GeoJSONPolygon(BaseModel):
     type: Literal["Polygon"]
-    coordinates: list[list[tuple[float, float]]] = Field(max_length=50)
+    coordinates: list[list[tuple[FiniteFloat, FiniteFloat]]] = Field(max_length=50)
 
 
 class SiteFields(BaseModel):
     """Every editable field; in a PATCH only the fields sent are changed."""
 
-    kind: SiteKind | None = None
-    name_fi: str | None = Field(default=None, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    description_fi: str | None = None
-    description_en: str | None = None
-    municipality_code: str | None = None
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    kind: SiteKind = omittable()
+    name_fi: Text = omittable(max_length=200)
+    name_en: Text | None = Field(default=None, max_length=200)
+    description_fi: MultilineText | None = None
+    description_en: MultilineText | None = None
+    municipality_code: Text | None = None
+    address: Text | None = None
+    latitude: FiniteFloat | None = None
+    longitude: FiniteFloat | None = None
     polygon: GeoJSONPolygon | None = None
     area_ha: Decimal | None = None
     area_m2: Decimal | None = None
     floor_area_m2: Decimal | None = None
     zoning_status: ZoningStatus | None = None
-    permitted_use: str | None = None
+    permitted_use: MultilineText | None = None
     ownership: Ownership | None = None
     tenure: Tenure | None = None
-    price_eur: int | None = None
-    price_terms: str | None = None
-    available_from: date | None = None
+    price_eur: Int64 | None = None
+    price_terms: MultilineText | None = None
+    available_from: SafeDate | None = None
     grid_connection: bool | None = None
     available_power_mw: Decimal | None = None
     substation_110kv_km: Decimal | None = None
@@ -87,12 +98,12 @@ class SiteFields(BaseModel):
     port_km: Decimal | None = None
     fibre: bool | None = None
     environmental_permit: PermitStatus | None = None
-    industry_codes: list[str] | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_phone: str | None = None
-    external_ref: str | None = None
-    last_verified_on: date | None = None
+    industry_codes: list[Text] | None = None
+    contact_name: Text | None = None
+    contact_email: Text | None = None
+    contact_phone: Text | None = None
+    external_ref: Text | None = None
+    last_verified_on: SafeDate | None = None
 
     def changes(self) -> dict[str, Any]:
         values = self.model_dump(exclude_unset=True)
@@ -110,8 +121,8 @@ class SiteFields(BaseModel):
 
 class SiteIn(SiteFields):
     kind: SiteKind
-    name_fi: str = Field(min_length=1, max_length=200)
-    municipality_code: str
+    name_fi: Text = Field(min_length=1, max_length=200)
+    municipality_code: Text
 
 
 class SiteOut(BaseModel):
@@ -170,7 +181,7 @@ class SiteOut(BaseModel):
 
 
 class WorkflowIn(BaseModel):
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: MultilineText | None = Field(default=None, max_length=4000)
 
 
 class VersionOut(BaseModel):
@@ -212,9 +223,9 @@ class AttachmentOut(BaseModel):
 
 class AttachmentChanges(BaseModel):
     kind: AttachmentKind | None = None
-    title_fi: str | None = Field(default=None, max_length=200)
-    title_en: str | None = Field(default=None, max_length=200)
-    sort_order: int | None = Field(default=None, ge=0, le=10_000)
+    title_fi: Text | None = Field(default=None, max_length=200)
+    title_en: Text | None = Field(default=None, max_length=200)
+    sort_order: Int32 | None = Field(default=None, ge=0, le=10_000)
 
 
 def site_out(site: Site, codes: list[str]) -> SiteOut:
@@ -232,10 +243,10 @@ def list_sites(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    municipality: str | None = None,
+    municipality: TextQuery | None = None,
     status: SiteStatus | None = None,
     kind: SiteKind | None = None,
-    q: str | None = None,
+    q: TextQuery | None = None,
     needs_verification: bool = False,
 ) -> Page[SiteOut]:
     rows, total = sites.list_sites(
@@ -356,6 +367,10 @@ def delete_attachment(
     return Response(status_code=204)
 
 
+# What an attachment can be: the package checks sniff these from the content.
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
 def file_response(data: bytes, content_type: str, filename: str) -> Response:
     return Response(
         content=data,
@@ -368,7 +383,13 @@ def file_response(data: bytes, content_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/sites/{site_id}/attachments/{attachment_id}/content")
+@router.get(
+    "/sites/{site_id}/attachments/{attachment_id}/content",
+    response_class=Response,
+    responses=file_responses(
+        *ATTACHMENT_TYPES, description="The file; a thumbnail is always a JPEG"
+    ),
+)
 def attachment_content(
     site_id: uuid.UUID,
     attachment_id: uuid.UUID,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import SafeDateTime, Text, TextQuery, omittable
 from app.db.models import SyndicationAttempt, SyndicationTarget
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.services import syndication
@@ -21,23 +22,23 @@ router = APIRouter(prefix="/syndication", tags=["syndication"])
 
 
 class TargetIn(BaseModel):
-    municipality_code: str
-    name: str = Field(max_length=120)
+    municipality_code: Text
+    name: Text = Field(max_length=120)
     kind: Literal["webhook", "wordpress"]
-    url: str = Field(max_length=500)
+    url: Text = Field(max_length=500)
     language: Literal["fi", "en"] = "fi"
-    wp_username: str | None = Field(default=None, max_length=120)
-    wp_password: str | None = Field(default=None, max_length=200)
-    wp_post_type: str | None = Field(default=None, max_length=40)
+    wp_username: Text | None = Field(default=None, max_length=120)
+    wp_password: Text | None = Field(default=None, max_length=200)
+    wp_post_type: Text | None = Field(default=None, max_length=40)
 
 
 class TargetPatch(BaseModel):
-    name: str | None = Field(default=None, max_length=120)
-    url: str | None = Field(default=None, max_length=500)
-    language: Literal["fi", "en"] | None = None
-    wp_username: str | None = Field(default=None, max_length=120)
-    wp_password: str | None = Field(default=None, max_length=200)
-    wp_post_type: str | None = Field(default=None, max_length=40)
+    name: Text = omittable(max_length=120)
+    url: Text = omittable(max_length=500)
+    language: Literal["fi", "en"] = omittable()
+    wp_username: Text | None = Field(default=None, max_length=120)
+    wp_password: Text | None = Field(default=None, max_length=200)
+    wp_post_type: Text | None = Field(default=None, max_length=40)
 
 
 class HealthOut(BaseModel):
@@ -112,7 +113,7 @@ class DeliveryDetail(DeliveryOut):
 
 
 class RedeliverFailedIn(BaseModel):
-    since: datetime
+    since: SafeDateTime
 
 
 class RedeliveredOut(BaseModel):
@@ -202,7 +203,7 @@ def list_targets(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    municipality_code: str | None = None,
+    municipality_code: TextQuery | None = None,
 ) -> Page[TargetOut]:
     targets = syndication.list_targets(db, actor, municipality_code=municipality_code)
     shown = targets[page.offset : page.offset + page.limit]
@@ -282,11 +283,11 @@ def list_deliveries(
     actor: ApiActor,
     page: PageParamsDep,
     target_id: uuid.UUID | None = None,
-    municipality_code: str | None = None,
+    municipality_code: TextQuery | None = None,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     event_type: Annotated[EventType | None, Query()] = None,
     site_id: uuid.UUID | None = None,
-    since: datetime | None = None,
+    since: SafeDateTime | None = None,
 ) -> Page[DeliveryOut]:
     rows, total = syndication.list_deliveries(
         db,

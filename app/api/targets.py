@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
+from app.api.types import Int32, Int64, SafeDate, Text, TextQuery, omittable
 from app.db.models import InvestmentTarget
 from app.domain.targets import Amount, Dimension, Figure, Figures, TargetInput, TargetScope
 from app.services import targets
@@ -38,25 +39,25 @@ class TargetOut(BaseModel):
 class TargetIn(BaseModel):
     """A target in euros, in jobs, or in both."""
 
-    name: str = Field(min_length=1, max_length=200)
-    amount_eur: int | None = None
-    amount_jobs: int | None = None
-    period_start: date
-    period_end: date
+    name: Text = Field(min_length=1, max_length=200)
+    amount_eur: Int64 | None = None
+    amount_jobs: Int32 | None = None
+    period_start: SafeDate
+    period_end: SafeDate
     scope: TargetScope = TargetScope.INDUSTRIAL
-    industry_code: str | None = None
-    municipality_code: str | None = None
+    industry_code: Text | None = None
+    municipality_code: Text | None = None
 
 
 class TargetChanges(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    amount_eur: int | None = None
-    amount_jobs: int | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    scope: TargetScope | None = None
-    industry_code: str | None = None
-    municipality_code: str | None = None
+    name: Text = omittable(min_length=1, max_length=200)
+    amount_eur: Int64 | None = None
+    amount_jobs: Int32 | None = None
+    period_start: SafeDate = omittable()
+    period_end: SafeDate = omittable()
+    scope: TargetScope = omittable()
+    industry_code: Text | None = None
+    municipality_code: Text | None = None
 
 
 class AmountOut(BaseModel):
@@ -177,7 +178,7 @@ def target_progress(
     target_id: uuid.UUID,
     db: DbSession,
     actor: ApiActor,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
     group_by: Annotated[list[Dimension] | None, Query()] = None,
 ) -> ProgressOut:
     target, progress = targets.progress(
@@ -215,10 +216,10 @@ def progress_leads(
     db: DbSession,
     actor: ApiActor,
     page: PageParamsDep,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
     figure: Figure | None = None,
     dimension: Dimension | None = None,
-    value: str | None = None,
+    value: TextQuery | None = None,
 ) -> Page[DrillRowOut]:
     """The leads behind a figure; `dimension` without `value` lists the unassigned group."""
     rows, total = targets.drill_down(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiActor, DbSession
+from app.api.types import Text
 from app.db.models import ApiToken, User
 from app.domain.access import Role
 from app.services import auth, users
@@ -30,11 +31,11 @@ class UserOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    email: str = Field(max_length=254)
-    full_name: str = Field(min_length=1, max_length=200)
+    email: Text = Field(max_length=254)
+    full_name: Text = Field(min_length=1, max_length=200)
     role: Role
-    password: str | None = Field(default=None, max_length=200)
-    municipality_code: str | None = None
+    password: Text | None = Field(default=None, max_length=200)
+    municipality_code: Text | None = None
     organization_id: uuid.UUID | None = None
     language: Literal["fi", "en"] = "fi"
 

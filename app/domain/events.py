@@ -14,6 +14,7 @@ from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as IcalEvent
 
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.inputs import parse_datetime
 from app.domain.leads import ParseErrors
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -95,7 +96,7 @@ def _moment(parse: ParseErrors, values: Mapping[str, object], name: str) -> date
         return None
     if isinstance(raw, str):
         try:
-            raw = datetime.fromisoformat(raw.strip())
+            raw = parse_datetime(raw.strip())
         except ValueError:
             parse.add(name, "Give a date and time.", "invalid_datetime")
             return None

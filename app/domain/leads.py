@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.inputs import INT32_MAX, INT64_MAX, parse_date
 from app.i18n import N_
 
 
@@ -512,7 +513,10 @@ class ParseErrors:
             return None
         return text
 
-    def whole_number(self, values: Mapping[str, object], name: str) -> int | None:
+    def whole_number(
+        self, values: Mapping[str, object], name: str, *, maximum: int = INT64_MAX
+    ) -> int | None:
+        """A non-negative whole number that fits its column (`maximum`: 64 bits, or 32)."""
         raw = values.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
@@ -529,6 +533,9 @@ class ParseErrors:
                 return None
         if number < 0:
             self.add(name, "The number cannot be negative.", "must_not_be_negative")
+            return None
+        if number > maximum:
+            self.add(name, "The number is too large.", "too_large", {"limit": maximum})
             return None
         return number
 
@@ -556,7 +563,7 @@ class ParseErrors:
         if isinstance(raw, date) and not isinstance(raw, datetime):
             return raw
         try:
-            return date.fromisoformat(str(raw).strip())
+            return parse_date(str(raw).strip())
         except ValueError:
             self.add(name, "Give a date as YYYY-MM-DD.", "invalid_date")
             return None
@@ -810,7 +817,8 @@ def clean_lead_fields(
         out["origin_country"] = country or None
     for amount, basis in (("capex_eur", "capex_basis"), ("jobs", "jobs_basis")):
         if present(amount):
-            out[amount] = parse.whole_number(values, amount)
+            limit = INT32_MAX if amount == "jobs" else INT64_MAX
+            out[amount] = parse.whole_number(values, amount, maximum=limit)
         if present(basis):
             out[basis] = parse.choice(values, basis, [b.value for b in AmountBasis]) or (
                 AmountBasis.ESTIMATED.value

@@ -16,6 +16,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fi import ytunnus
 
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.inputs import parse_date
 
 
 class OrganizationType(StrEnum):
@@ -384,7 +385,7 @@ def clean_contact_fields(
             out["consent_given_at"] = datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
         elif str(raw).strip():
             try:
-                parsed = date.fromisoformat(str(raw).strip()[:10])
+                parsed = parse_date(str(raw).strip()[:10])
                 out["consent_given_at"] = datetime(
                     parsed.year, parsed.month, parsed.day, tzinfo=UTC
                 )
@@ -413,7 +414,7 @@ def clean_contact_fields(
             retention = None
         else:
             try:
-                retention = date.fromisoformat(str(raw).strip())
+                retention = parse_date(str(raw).strip())
             except ValueError:
                 retention = None
                 errors.append(

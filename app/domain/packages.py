@@ -42,6 +42,7 @@ from PIL import Image
 
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.geo import TM35FIN, WGS84, CoordinateError, Crs, guess_crs, to_wgs84
+from app.domain.inputs import parse_date
 from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.sites import (
     LABELS,
@@ -1470,9 +1471,9 @@ def _date(raw: object) -> date:
         try:
             if finnish:
                 day, month, year = (int(part) for part in finnish.groups())
-                return date(year, month, day)
+                return parse_date(date(year, month, day).isoformat())
             if iso:
-                return date.fromisoformat(iso.group(1))
+                return parse_date(iso.group(1))
         except ValueError:
             pass
     raise _Invalid("invalid_date", value=shown(raw))

@@ -18,6 +18,7 @@ from app.db.models import Municipality, User
 from app.domain.access import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.events import HELSINKI, EventKind, ParticipantRole, Rsvp
+from app.domain.inputs import parse_date, parse_datetime
 from app.services import events, reference
 from app.services.auth import actor_for
 from app.services.events import EventFilters
@@ -43,7 +44,7 @@ def _local(form: Any, name: str) -> str:
     """A datetime-local field is Finnish time; the services take aware datetimes."""
     raw = _text(form, name)
     try:
-        return datetime.fromisoformat(raw).replace(tzinfo=HELSINKI).isoformat() if raw else ""
+        return parse_datetime(raw).replace(tzinfo=HELSINKI).isoformat() if raw else ""
     except ValueError:
         return raw
 
@@ -133,7 +134,7 @@ def _calendar(
     actor = actor_for(user)
     today = datetime.now(HELSINKI).date()
     try:
-        first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+        first = parse_date(f"{month}-01") if month else today.replace(day=1)
     except ValueError:
         first = today.replace(day=1)
     weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)

@@ -12,10 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
+from app.api.types import PageNumber
 from app.db.models import User
 from app.domain.access import require_role, require_staff_wide
 from app.domain.activities import ActivityKind
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
+from app.domain.inputs import parse_date
 from app.domain.leads import (
     AmountBasis,
     CapexStatus,
@@ -97,7 +99,7 @@ def filters_from(request: Request) -> LeadFilters:
 
 
 @router.get("/leads", response_class=HTMLResponse)
-def lead_list(request: Request, db: DbSession, user: StaffUser, page: int = 1) -> Response:
+def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber = 1) -> Response:
     actor = actor_for(user)
     filters = filters_from(request)
     page = max(page, 1)
@@ -442,7 +444,7 @@ async def move_lead(
     landed_on: date | None = None
     if raw_date := _text(form, "landed_on"):
         try:
-            landed_on = date.fromisoformat(raw_date)
+            landed_on = parse_date(raw_date)
         except ValueError:
             errors.append(FieldError("landed_on", "Give a date as YYYY-MM-DD.", "invalid_date"))
     status = _text(form, "capex_status")

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
+from app.api.types import PageNumber
 from app.db.models import Contact, User
 from app.domain.activities import ActivityKind
 from app.domain.errors import ValidationFailed
@@ -63,7 +64,7 @@ def _common(db: Session) -> dict[str, Any]:
 
 @router.get("/organizations", response_class=HTMLResponse)
 def org_list(
-    request: Request, db: DbSession, user: StaffUser, q: str = "", page: int = 1
+    request: Request, db: DbSession, user: StaffUser, q: str = "", page: PageNumber = 1
 ) -> Response:
     return _org_list(request, db, user, q=q, page=page, values={}, errors=FormErrors())
 

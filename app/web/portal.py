@@ -68,7 +68,6 @@ PORTAL_CSP = (
     f"img-src 'self' data: {TILE_HOST}; font-src 'self'; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
-FORM_BODY_LIMIT = 32_768
 
 
 def _build_id() -> str:
@@ -519,11 +518,7 @@ def inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
 
 async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
     lang = _lang(request)
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > FORM_BODY_LIMIT:
-        return portal_error_page(request, 413, "Content too large", None)
-    if len(await request.body()) > FORM_BODY_LIMIT:
-        return portal_error_page(request, 413, "Content too large", None)
+    # The body's size (32 KiB) and its characters are checked at the edge (app/edge.py).
     await csrf.verify_csrf(request, settings)
     client = request.client.host if request.client else "unknown"
     try:
@@ -731,6 +726,7 @@ def robots_txt(settings: AppSettings) -> Response:
 
 
 _ERROR_TITLES = {
+    400: N_("This address is not valid"),
     404: N_("Page not found"),
     410: N_("No longer available"),
     413: N_("The message is too long"),
@@ -739,6 +735,7 @@ _ERROR_TITLES = {
     403: N_("The form has expired"),
 }
 _ERROR_TEXTS = {
+    400: N_("The address or the form contains characters it cannot have. Please check the link."),
     404: N_("We could not find this page. It may have moved."),
     413: N_("Please shorten your message and send it again."),
     429: N_("You have sent several messages in a short time. Please try again in an hour."),

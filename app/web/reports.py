@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import DbSession
+from app.api.types import SafeDate
 from app.db.models import InvestmentTarget, User
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.targets import Dimension, Figure
@@ -119,7 +120,7 @@ def report_page(
     db: DbSession,
     user: StaffUser,
     target_id: uuid.UUID | None = None,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
 ) -> HTMLResponse:
     return _page(request, db, user, target_id, as_of)
 
@@ -186,7 +187,7 @@ def forum_download(
     db: DbSession,
     user: StaffUser,
     target_id: uuid.UUID | None = None,
-    as_of: date | None = None,
+    as_of: SafeDate | None = None,
 ) -> Response:
     if fmt not in ("pdf", "xlsx"):
         raise NotFound("No such format.")

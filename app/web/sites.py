@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -25,6 +24,7 @@ from app.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from app.domain.inputs import parse_date
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
     COORDINATOR_ONLY_ACTIONS,
@@ -217,7 +217,7 @@ def _parse(form: FormData) -> tuple[dict[str, Any], list[FieldError]]:
                 else:
                     value = number
             elif spec.type == "date":
-                value = date.fromisoformat(raw)
+                value = parse_date(raw)
             elif spec.type == "bool":
                 value = {"yes": True, "no": False}.get(raw)
             elif spec.type == "choice":

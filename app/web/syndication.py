@@ -14,6 +14,7 @@ from app.api.deps import AppSettings, DbSession
 from app.db.models import Municipality, User
 from app.domain.access import Actor
 from app.domain.errors import ValidationFailed
+from app.domain.inputs import parse_datetime
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
 from app.i18n import HELSINKI, N_, translate
 from app.services import reference, syndication
@@ -242,7 +243,7 @@ def resume(target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
 
 def _local_datetime(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = parse_datetime(value)
     except ValueError as exc:
         raise ValidationFailed.single("since", "A date and time is needed.", "invalid") from exc
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=HELSINKI)).astimezone(UTC)
