@@ -702,6 +702,7 @@ async def save_stage(request: Request, code: str, db: DbSession, user: StaffUser
     }
     values["default_probability"] = _text(form, "default_probability")
     values["active"] = bool(form.get("active"))
+    values["decision"] = bool(form.get("decision"))
     try:
         leads.update_stage(db, actor_for(user), code, values)
     except ValidationFailed as failed:
