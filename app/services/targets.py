@@ -31,6 +31,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -262,7 +263,7 @@ def amounts_at(moment: datetime, measure: str, dialect: str) -> Subquery:
         return (
             select(*columns)
             .where(before)
-            .distinct(LeadAmount.lead_id)
+            .ext(distinct_on(LeadAmount.lead_id))
             .order_by(LeadAmount.lead_id, LeadAmount.recorded_at.desc(), LeadAmount.id.desc())
             .subquery()
         )
@@ -297,7 +298,7 @@ def classified(
     if moment is None:
         capex_then, basis = Lead.capex_eur, Lead.capex_basis
         jobs_then, jobs_basis = Lead.jobs, Lead.jobs_basis
-        status: ColumnElement[Any] = Lead.capex_status
+        status: Any = Lead.capex_status
         dated: ColumnElement[Any] = func.coalesce(Lead.landed_on, Lead.expected_decision_on)
         merged: ColumnElement[bool] = Lead.merged_at.is_not(None)
         capex_rows = jobs_rows = None
@@ -474,6 +475,10 @@ def _aggregate(
     for row in _grouped_rows(db, counted, groupings):
         grouping, key, figure, basis, jobs_basis, amount, count, jobs, *announced = row
         announced_amount, announced_count, announced_jobs = announced
+        if figure == Figure.EXCLUDED.value and grouping != "year":
+            # Splits show the counted figures; the exclusions are in the totals and the
+            # drill-down.
+            continue
         groups = result[grouping]
         label = None if key is None else str(key)
         figures = groups.get(label, Figures()).add(
