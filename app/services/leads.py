@@ -508,6 +508,13 @@ class LeadView:
     site_ids: list[uuid.UUID]
     shares: list[LeadShare]
     owner: User | None
+    # The amount ledger of the lead and of the leads merged into it (need-to-know only).
+    amount_history: list[ledger.HistoryRow] = field(default_factory=list)
+    # Leads merged into this one, and the lead this one was merged into.
+    merged_leads: list[Lead] = field(default_factory=list)
+    merged_into: Lead | None = None
+    # Other leads of the same investor for the same investment (the coordinator's view).
+    possible_duplicates: list[Lead] = field(default_factory=list)
 
     @property
     def probability(self) -> int | None:
@@ -610,6 +617,11 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
         )
     )
     owner = db.get(User, lead.owner_id) if lead.owner_id else None
+    duplicates: list[Lead] = []
+    if actor.sees_everything and lead.merged_into_id is None:
+        duplicates = ledger.possible_duplicates(
+            db, lead.organization_id, lead.industry_code, municipality_codes, exclude=lead.id
+        )
     return LeadView(
         lead,
         stage,
@@ -621,6 +633,10 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
         site_ids,
         shares,
         owner,
+        amount_history=ledger.amount_history(db, lead) if need_to_know else [],
+        merged_leads=ledger.merged_leads(db, lead) if need_to_know else [],
+        merged_into=db.get(Lead, lead.merged_into_id) if lead.merged_into_id else None,
+        possible_duplicates=duplicates,
     )
 
 
@@ -807,6 +823,7 @@ def create_lead(
             links.organization_id,
             cast("str | None", cleaned.get("industry_code")),
             cast("list[str]", cleaned.get("municipality_codes", [])),
+            visible=leads_visible_to(actor),
         )
         if duplicates:
             raise ValidationFailed(

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -268,8 +268,10 @@ def possible_duplicates(
     municipality_codes: Collection[str],
     *,
     exclude: uuid.UUID | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[Lead]:
-    """Leads of the same investor that describe the same investment (not lost, not merged)."""
+    """Leads of the same investor that describe the same investment (not lost, not
+    merged); only those `visible` selects, if given (the actor's own view)."""
     if organization_id is None:
         return []
     lost = select(Stage.code).where(Stage.kind == StageKind.LOST.value)
@@ -280,6 +282,8 @@ def possible_duplicates(
     )
     if exclude is not None:
         query = query.where(Lead.id != exclude)
+    if visible is not None:
+        query = query.where(visible)
     candidates = list(db.scalars(query.order_by(Lead.created_at, Lead.id)))
     if not candidates:
         return []
