@@ -57,6 +57,7 @@ register_field_errors(
             "Confirm to create anyway, or merge the leads."
         ),
         ("required", "duplicate_id"): N_("Choose the duplicate to merge."),
+        ("invalid", "duplicate_id"): N_("Choose from the list."),
         ("unknown", "duplicate_id"): N_("No such lead."),
         ("same_lead", "duplicate_id"): N_("A lead cannot be merged into itself."),
         ("already_merged", "duplicate_id"): N_("This lead has already been merged."),
@@ -64,6 +65,7 @@ register_field_errors(
         ("not_allowed", "realised_jobs"): N_("Only a landed lead has landing details."),
     }
 )
+register_labels("target_figure", {"excluded": N_("Excluded")})
 register_labels("amount_measure", {"capex": N_("Investment (EUR)"), "jobs": N_("Jobs")})
 register_labels(
     "exclusion",
