@@ -66,6 +66,7 @@ register_field_errors(
     }
 )
 register_labels("target_figure", {"excluded": N_("Excluded")})
+register_labels("amount_basis", {"public": N_("Public source")})
 register_labels("amount_measure", {"capex": N_("Investment (EUR)"), "jobs": N_("Jobs")})
 register_labels(
     "exclusion",
