@@ -1088,7 +1088,7 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
         set(db.scalars(select(LostReason.code).where(LostReason.active))),
         set(db.scalars(select(Municipality.code))),
     )
-    status = plan.new_state.capex_status.value
+    status = CapexStatus(plan.new_state.capex_status).value
     target = stages[plan.to_stage]
     facts = StageFacts(target.kind, target.decision)
     if stages[lead.stage_code].kind is StageKind.WON and target.kind is not StageKind.WON:
