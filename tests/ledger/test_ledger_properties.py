@@ -216,7 +216,7 @@ def test_every_lead_counts_once_and_the_past_stays_as_it_was(
 ) -> None:
     with _session(engine) as db:
         organizations = []
-        for n in range(2):
+        for _n in range(2):
             name = f"Property Investor {uuid.uuid4()}"
             org = Organization(name=name, name_key=normalise_org_name(name), type="company")
             db.add(org)

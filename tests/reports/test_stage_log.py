@@ -20,8 +20,8 @@ from app.db.migrations import alembic_config
 from app.db.models import Lead, LeadStageChange
 from app.db.session import make_engine
 from app.domain.access import SYSTEM_ACTOR, Role
-from app.services.leads import record_stage_change
 from app.domain.leads import DEFAULT_STAGES
+from app.services.leads import record_stage_change
 from tests.factories import Factory
 from tests.reports.conftest import Pipeline, at
 
