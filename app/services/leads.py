@@ -1363,7 +1363,13 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
     """Everything that happened to a lead, newest first: stage log, activities, shares
     and the audit trail of the lead and its shares."""
     lead = require_need_to_know(db, actor, lead_id)
-    changes = list(db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)))
+    # A merged duplicate's stage log stays its own; the surviving lead shows it too.
+    merged = {m.id: m.code_name for m in ledger.merged_leads(db, lead)}
+    changes = list(
+        db.scalars(
+            select(LeadStageChange).where(LeadStageChange.lead_id.in_([lead.id, *merged]))
+        )
+    )
     activities = list(db.scalars(select(Activity).where(Activity.lead_id == lead.id)))
     shares = list(db.scalars(select(LeadShare).where(LeadShare.lead_id == lead.id)))
     names = _names(
@@ -1383,7 +1389,12 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
                 "stage_change",
                 f"{c.from_stage or '–'} → {c.to_stage}",
                 names.get(c.actor_user_id) if c.actor_user_id else None,
-                {"from_stage": c.from_stage, "to_stage": c.to_stage, "note": c.note},
+                {
+                    "from_stage": c.from_stage,
+                    "to_stage": c.to_stage,
+                    "note": c.note,
+                    **({"merged_lead": merged[c.lead_id]} if c.lead_id in merged else {}),
+                },
             )
         )
     for a in activities:

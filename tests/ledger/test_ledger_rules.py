@@ -312,6 +312,15 @@ def test_a_second_lead_for_one_investment_is_flagged_and_merged(
         f"/api/v1/leads/{inquiry['id']}/timeline", headers=pipeline.headers
     ).json()
     assert any(item["kind"] == "stage_change" for item in timeline)
+    # … and on the surviving lead's timeline, marked with the duplicate's code name.
+    survivor_timeline = pipeline.client.get(
+        f"/api/v1/leads/{referral['id']}/timeline", headers=pipeline.headers
+    ).json()
+    assert {
+        item["details"].get("merged_lead")
+        for item in survivor_timeline
+        if item["kind"] == "stage_change"
+    } == {None, inquiry["code_name"]}
     totals = _progress(pipeline, target_id)["totals"]
     assert (totals["weighted"]["leads"], totals["excluded"]["leads"]) == (1, 1)
     (excluded,) = _drill(pipeline, target_id, figure="excluded")
@@ -421,3 +430,38 @@ def test_drill_down_page_lists_the_excluded_leads(
     assert page.status_code == 200
     assert 'id="excluded"' in page.text
     assert "Project Ilman Päivää" in page.text and "No decision date" in page.text
+
+
+def test_the_csv_import_follows_the_same_rules(pipeline: Pipeline, db: Session) -> None:
+    text = (
+        "title,investment_type,source,capex_eur,capex_status,stage_code,jobs\n"
+        "Committed too early,expansion,partner,5000000,committed,qualified,10\n"
+        "Committed in negotiation,expansion,partner,6000000,committed,negotiation,20\n"
+    )
+    response = pipeline.client.post(
+        "/api/v1/imports/leads",
+        params={"dry_run": True},
+        files={"file": ("leads.csv", text.encode(), "text/csv")},
+        headers=pipeline.headers,
+    )
+    report = response.json()
+    assert [(e["field"], e["code"]) for e in report["rows"][0]["errors"]] == [
+        ("capex_status", "committed_needs_decision_stage")
+    ]
+    assert report["rows"][1]["errors"] == []
+    good = text.replace(
+        "Committed too early,expansion,partner,5000000,committed,qualified,10\n", ""
+    )
+    applied = pipeline.client.post(
+        "/api/v1/imports/leads",
+        params={"dry_run": False},
+        files={"file": ("leads.csv", good.encode(), "text/csv")},
+        headers=pipeline.headers,
+    ).json()
+    assert applied["applied"] is True
+    lead = db.scalars(select(Lead).where(Lead.title == "Committed in negotiation")).one()
+    ledger = db.scalars(select(LeadAmount).where(LeadAmount.lead_id == lead.id)).all()
+    assert {(r.measure, r.kind, r.amount) for r in ledger} == {
+        ("capex", "committed", 6_000_000),
+        ("jobs", "committed", 20),
+    }
