@@ -513,6 +513,9 @@ def _amount_json(amount: Any) -> dict[str, int]:
         "estimated": amount.estimated,
         "confirmed": amount.confirmed,
         "leads": amount.leads,
+        "jobs": amount.jobs,
+        "jobs_estimated": amount.jobs_estimated,
+        "jobs_confirmed": amount.jobs_confirmed,
     }
 
 
@@ -553,6 +556,9 @@ def report_json(report: ForumReport) -> dict[str, Any]:
         "totals": figures_json(p.totals),
         "gap_to_forecast_eur": p.gap_to_forecast,
         "gap_to_realised_eur": p.gap_to_realised,
+        "target_jobs": p.target_jobs,
+        "gap_to_forecast_jobs": p.jobs_gap_to_forecast,
+        "gap_to_realised_jobs": p.jobs_gap_to_realised,
         "realised_percent": str(p.realised_percent),
         "forecast_percent": str(p.forecast_percent),
         "years": [
