@@ -91,10 +91,11 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
         # revised estimate now and then, and the realised (or committed) ones at landing.
         history = [(created, early_status, capex // 2 if rng.random() < 0.3 else capex, None)]
         if rng.random() < 0.3:
-            history.append((created + timedelta(days=30), early_status, capex, None))
+            history.append((created + timedelta(days=1), early_status, capex, None))
         if landed:
             history.append((changes[-1]["at"], status, capex, landed_on))
-        for moment_then, kind, amount, landed_then in history:
+        ends = [moment_then for moment_then, *_rest in history[1:]] + [None]
+        for (moment_then, kind, amount, landed_then), superseded in zip(history, ends, strict=True):
             dated = landed_then or expected
             amounts.append(
                 {
@@ -105,6 +106,7 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
                     "basis": basis,
                     "dated_on": dated,
                     "recorded_at": moment_then,
+                    "superseded_at": superseded,
                 }
             )
             if jobs is not None:
@@ -117,6 +119,7 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
                         "basis": "estimated",
                         "dated_on": dated,
                         "recorded_at": moment_then,
+                        "superseded_at": superseded,
                     }
                 )
         leads.append(

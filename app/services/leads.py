@@ -1366,9 +1366,7 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
     # A merged duplicate's stage log stays its own; the surviving lead shows it too.
     merged = {m.id: m.code_name for m in ledger.merged_leads(db, lead)}
     changes = list(
-        db.scalars(
-            select(LeadStageChange).where(LeadStageChange.lead_id.in_([lead.id, *merged]))
-        )
+        db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id.in_([lead.id, *merged])))
     )
     activities = list(db.scalars(select(Activity).where(Activity.lead_id == lead.id)))
     shares = list(db.scalars(select(LeadShare).where(LeadShare.lead_id == lead.id)))

@@ -161,6 +161,16 @@ def record_amounts(
     lead.jobs_basis = lead.jobs_basis or "estimated"
     changed = changed_entries(latest_entries(db, lead.id), _current_entries(lead))
     moment = at or utcnow()
+    if changed:
+        # The rows they replace end here (rows are appended in time order).
+        for row in db.scalars(
+            select(LeadAmount).where(
+                LeadAmount.lead_id == lead.id,
+                LeadAmount.measure.in_([m.value for m in changed]),
+                LeadAmount.superseded_at.is_(None),
+            )
+        ):
+            row.superseded_at = max(moment, row.recorded_at)
     rows = [
         LeadAmount(
             lead_id=lead.id,

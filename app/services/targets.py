@@ -31,7 +31,6 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -248,44 +247,28 @@ def _moment(as_of: date, today: date) -> datetime | None:
     return None if as_of >= today else end_of_day_utc(as_of)
 
 
-def amounts_at(moment: datetime, measure: str, dialect: str) -> Subquery:
-    """(lead_id, kind, amount, basis, dated_on) of each lead's latest ledger row of
-    `measure` recorded before `moment`."""
-    columns = (
-        LeadAmount.lead_id.label("lead_id"),
-        LeadAmount.kind.label("kind"),
-        LeadAmount.amount.label("amount"),
-        LeadAmount.basis.label("basis"),
-        LeadAmount.dated_on.label("dated_on"),
-    )
-    before = and_(LeadAmount.measure == measure, LeadAmount.recorded_at < moment)
-    if dialect == "postgresql":
-        return (
-            select(*columns)
-            .where(before)
-            .ext(distinct_on(LeadAmount.lead_id))
-            .order_by(LeadAmount.lead_id, LeadAmount.recorded_at.desc(), LeadAmount.id.desc())
-            .subquery()
-        )
-    ranked = (
+def amounts_at(moment: datetime, measure: str) -> Subquery:
+    """(lead_id, kind, amount, basis, dated_on) of each lead's ledger row of `measure`
+    valid at `moment`: recorded before it and not superseded by then (one per lead, as
+    the rows of a measure tile time like the stage log's visits)."""
+    return (
         select(
-            *columns,
-            func.row_number()
-            .over(
-                partition_by=LeadAmount.lead_id,
-                order_by=(LeadAmount.recorded_at.desc(), LeadAmount.id.desc()),
-            )
-            .label("n"),
+            LeadAmount.lead_id.label("lead_id"),
+            LeadAmount.kind.label("kind"),
+            LeadAmount.amount.label("amount"),
+            LeadAmount.basis.label("basis"),
+            LeadAmount.dated_on.label("dated_on"),
         )
-        .where(before)
+        .where(
+            LeadAmount.measure == measure,
+            LeadAmount.recorded_at < moment,
+            or_(LeadAmount.superseded_at.is_(None), LeadAmount.superseded_at >= moment),
+        )
         .subquery()
     )
-    return select(*(ranked.c[c.name] for c in columns)).where(ranked.c.n == 1).subquery()
 
 
-def classified(
-    target: InvestmentTarget, as_of: date, today: date, actor: Actor, dialect: str = "postgresql"
-) -> Select[Any]:
+def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
     """One row per lead with an amount at the as-of date: its figure (or "excluded" with
     the reason), amounts and splits. The rules are in app/domain/targets.py."""
     moment = _moment(as_of, today)
@@ -303,8 +286,8 @@ def classified(
         merged: ColumnElement[bool] = Lead.merged_at.is_not(None)
         capex_rows = jobs_rows = None
     else:
-        capex_rows = amounts_at(moment, Measure.CAPEX.value, dialect)
-        jobs_rows = amounts_at(moment, Measure.JOBS.value, dialect)
+        capex_rows = amounts_at(moment, Measure.CAPEX.value)
+        jobs_rows = amounts_at(moment, Measure.JOBS.value)
         capex_then, basis = capex_rows.c.amount, func.coalesce(capex_rows.c.basis, "estimated")
         jobs_then, jobs_basis = jobs_rows.c.amount, func.coalesce(jobs_rows.c.basis, "estimated")
         status = func.coalesce(capex_rows.c.kind, jobs_rows.c.kind)
@@ -511,7 +494,7 @@ def progress(
     tune_for_reports(db)
     grouped = _aggregate(
         db,
-        classified(target, as_of, today, actor, db.get_bind().dialect.name),
+        classified(target, as_of, today, actor),
         tuple(dict.fromkeys(("year", *(dimension.value for dimension in group_by)))),
     )
     by_year = {int(key or 0): figures for key, figures in grouped["year"].items()}
@@ -585,7 +568,7 @@ def drill_down(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
-    rows = classified(target, as_of, today, actor, db.get_bind().dialect.name).subquery()
+    rows = classified(target, as_of, today, actor).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:
         query = query.where(rows.c.announced)

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("basis", sa.String(length=10), nullable=False),
         sa.Column("dated_on", sa.Date(), nullable=True),
         sa.Column("recorded_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("superseded_at", app.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
         sa.Column("note", sa.String(length=300), nullable=True),
         sa.CheckConstraint(
@@ -69,6 +70,10 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "measure IN ('capex', 'jobs')", name=op.f("ck_lead_amounts_measure_known")
+        ),
+        sa.CheckConstraint(
+            "superseded_at IS NULL OR superseded_at >= recorded_at",
+            name=op.f("ck_lead_amounts_superseded_after"),
         ),
         sa.ForeignKeyConstraint(
             ["lead_id"],

@@ -111,12 +111,15 @@ class LeadAmount(Base):
     once landed, else the expected decision) and when and by whom it was recorded. The
     lead's `capex_*` and `jobs*` columns are the latest rows, denormalised; both are
     written only by `app.services.ledger.record_amounts`. A past as-of date reads the
-    rows recorded by then."""
+    row of each measure valid then: recorded before it, not superseded by then."""
 
     __tablename__ = "lead_amounts"
     __table_args__ = (
         CheckConstraint("measure IN ('capex', 'jobs')", name="measure_known"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_nonnegative"),
+        CheckConstraint(
+            "superseded_at IS NULL OR superseded_at >= recorded_at", name="superseded_after"
+        ),
         # The latest row of each measure of a lead at a moment.
         Index("ix_lead_amounts_lead_measure_recorded", "lead_id", "measure", "recorded_at", "id"),
     )
@@ -131,6 +134,9 @@ class LeadAmount(Base):
     basis: Mapped[str] = mapped_column(String(10))
     dated_on: Mapped[date | None]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the next row of the same measure was recorded (NULL: the current row): the
+    # rows valid at a moment are found by a filter, like the stage log's visits.
+    superseded_at: Mapped[datetime | None]
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(300))
 
