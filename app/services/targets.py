@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Integer,
     Select,
@@ -407,7 +408,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
     )
 
 
-def _sums(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+def _sums(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
     """Figure, bases, amount, leads, jobs, announced amount, announced leads and jobs."""
     return (
         rows.c.figure,
@@ -424,28 +425,47 @@ def _sums(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
 
 def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...]) -> list[Any]:
     """(grouping, key, figure, basis, jobs basis, amount, leads, jobs, announced amount,
-    announced leads, announced jobs) rows."""
-    rows = counted.subquery("counted")
+    announced leads, announced jobs) rows. The excluded leads are summed for the first
+    grouping only (the years, whose sum is the totals): the splits show counted figures.
+    """
+    # Classified once, read by both parts (PostgreSQL materialises a CTE read twice).
+    rows = counted.cte("counted")
     keys = [rows.c[name] for name in groupings]
+    is_excluded = rows.c.figure == Figure.EXCLUDED.value
+    first = keys[0]
     if db.get_bind().dialect.name == "postgresql":
-        # GROUPING SETS aggregate the leads in one pass for all groupings; GROUPING(key)
-        # is 0 in the rows of the set that groups by that key.
-        query = select(*(func.grouping(key) for key in keys), *keys, *_sums(rows)).group_by(
-            func.grouping_sets(
-                *(tuple_(key, rows.c.figure, rows.c.basis, rows.c.jobs_basis) for key in keys)
+        # GROUPING SETS aggregate the counted leads in one pass for all groupings;
+        # GROUPING(key) is 0 in the rows of the set that groups by that key.
+        counted_sets = (
+            select(*(func.grouping(key) for key in keys), *keys, *_sums(rows))
+            .where(~is_excluded)
+            .group_by(
+                func.grouping_sets(
+                    *(tuple_(key, rows.c.figure, rows.c.basis, rows.c.jobs_basis) for key in keys)
+                )
             )
         )
+        excluded = (
+            select(
+                *(literal(0 if n == 0 else 1) for n in range(len(keys))),
+                first,
+                *(literal(None) for _key in keys[1:]),
+                *_sums(rows),
+            )
+            .where(is_excluded)
+            .group_by(first, rows.c.figure, rows.c.basis, rows.c.jobs_basis)
+        )
         result = []
-        for row in db.execute(query):
+        for row in db.execute(union_all(counted_sets, excluded)):
             position = list(row[: len(keys)]).index(0)
             result.append((groupings[position], row[len(keys) + position], *row[2 * len(keys) :]))
         return result
     # SQLite has no GROUPING SETS: one GROUP BY per grouping over the same rows.
     parts = [
-        select(literal(name), cast(key, String), *_sums(rows)).group_by(
-            key, rows.c.figure, rows.c.basis, rows.c.jobs_basis
-        )
-        for name, key in zip(groupings, keys, strict=True)
+        select(literal(name), cast(key, String), *_sums(rows))
+        .where(literal(True) if n == 0 else ~is_excluded)
+        .group_by(key, rows.c.figure, rows.c.basis, rows.c.jobs_basis)
+        for n, (name, key) in enumerate(zip(groupings, keys, strict=True))
     ]
     return list(db.execute(union_all(*parts)))
 
@@ -458,10 +478,6 @@ def _aggregate(
     for row in _grouped_rows(db, counted, groupings):
         grouping, key, figure, basis, jobs_basis, amount, count, jobs, *announced = row
         announced_amount, announced_count, announced_jobs = announced
-        if figure == Figure.EXCLUDED.value and grouping != "year":
-            # Splits show the counted figures; the exclusions are in the totals and the
-            # drill-down.
-            continue
         groups = result[grouping]
         label = None if key is None else str(key)
         figures = groups.get(label, Figures()).add(
