@@ -456,6 +456,7 @@ def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...])
             .group_by(first, rows.c.figure, rows.c.basis, rows.c.jobs_basis)
         )
         result = []
+        row: Any
         for row in db.execute(union_all(counted_sets, excluded)):
             position = list(row[: len(keys)]).index(0)
             result.append((groupings[position], row[len(keys) + position], *row[2 * len(keys) :]))
