@@ -428,6 +428,14 @@ def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...])
     announced leads, announced jobs) rows. The excluded leads are summed for the first
     grouping only (the years, whose sum is the totals): the splits show counted figures.
     """
+    if len(groupings) == 1:
+        # The totals alone: one GROUP BY over the classified leads, excluded ones too.
+        alone = counted.subquery("counted")
+        key = alone.c[groupings[0]]
+        query = select(literal(groupings[0]), key, *_sums(alone)).group_by(
+            key, alone.c.figure, alone.c.basis, alone.c.jobs_basis
+        )
+        return list(db.execute(query))
     # Classified once, read by both parts (PostgreSQL materialises a CTE read twice).
     rows = counted.cte("counted")
     keys = [rows.c[name] for name in groupings]
