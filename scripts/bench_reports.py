@@ -25,6 +25,7 @@ from app.db.migrations import upgrade_to_head
 from app.db.models import (
     InvestmentTarget,
     Lead,
+    LeadAmount,
     LeadMunicipality,
     LeadStageChange,
 )
@@ -48,7 +49,7 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
     types = ["greenfield_fdi", "expansion", "brownfield", "business_transfer"]
     sources = ["portal_inquiry", "invest_in_finland", "partner", "event", "own_prospecting"]
     start = datetime(2019, 1, 1, tzinfo=UTC)
-    leads, changes, candidates = [], [], []
+    leads, changes, candidates, amounts = [], [], [], []
     for n in range(count):
         lead_id = uuid.uuid4()
         created = start + timedelta(days=rng.randrange(0, 2500), hours=rng.randrange(24))
@@ -78,6 +79,49 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
             moment += timedelta(days=rng.randrange(5, 120))
         landed = path[-1] == "landed"
         landing = rng.choice(municipalities) if landed else None
+        capex = rng.randrange(100_000, 500_000_000)
+        jobs = rng.randrange(0, 400) if rng.random() < 0.8 else None
+        basis = rng.choice(["estimated", "confirmed", "public"])
+        expected = (created + timedelta(days=rng.randrange(90, 1500))).date()
+        announced = rng.random() < 0.3
+        early_status = "announced" if announced else "estimate"
+        status = rng.choice(["committed", "realised"]) if landed else early_status
+        landed_on = changes[-1]["at"].date() if landed else None
+        # The amount ledger as the service writes it: the first amounts at creation, a
+        # revised estimate now and then, and the realised (or committed) ones at landing.
+        history = [(created, early_status, capex // 2 if rng.random() < 0.3 else capex, None)]
+        if rng.random() < 0.3:
+            history.append((created + timedelta(days=1), early_status, capex, None))
+        if landed:
+            history.append((changes[-1]["at"], status, capex, landed_on))
+        ends = [moment_then for moment_then, *_rest in history[1:]] + [None]
+        for (moment_then, kind, amount, landed_then), superseded in zip(history, ends, strict=True):
+            dated = landed_then or expected
+            amounts.append(
+                {
+                    "lead_id": lead_id,
+                    "measure": "capex",
+                    "kind": kind,
+                    "amount": amount,
+                    "basis": basis,
+                    "dated_on": dated,
+                    "recorded_at": moment_then,
+                    "superseded_at": superseded,
+                }
+            )
+            if jobs is not None:
+                amounts.append(
+                    {
+                        "lead_id": lead_id,
+                        "measure": "jobs",
+                        "kind": kind,
+                        "amount": jobs,
+                        "basis": "estimated",
+                        "dated_on": dated,
+                        "recorded_at": moment_then,
+                        "superseded_at": superseded,
+                    }
+                )
         leads.append(
             {
                 "id": lead_id,
@@ -86,17 +130,18 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
                 "industry_code": rng.choice(industries),
                 "investment_type": rng.choice(types),
                 "origin_country": rng.choice(["FI", "SE", "DE", "US", "CN", "NO", None]),
-                "capex_eur": rng.randrange(100_000, 500_000_000),
-                "capex_basis": rng.choice(["estimated", "confirmed"]),
-                "capex_status": rng.choice(["committed", "realised"])
-                if landed
-                else rng.choice(["estimate", "estimate", "announced"]),
+                "capex_eur": capex,
+                "capex_basis": basis,
+                "capex_status": status,
+                "jobs": jobs,
+                "jobs_basis": "estimated",
+                "announced_on": created.date() if announced else None,
                 "source": rng.choice(sources),
                 "stage_code": path[-1],
                 "stage_changed_at": changes[-1]["at"],
-                "expected_decision_on": (created + timedelta(days=rng.randrange(90, 1500))).date(),
+                "expected_decision_on": expected,
                 "landing_municipality_code": landing,
-                "landed_on": changes[-1]["at"].date() if landed else None,
+                "landed_on": landed_on,
                 "lost_reason_code": "other" if path[-1] == "lost" else None,
                 "created_at": created,
                 "updated_at": created,
@@ -107,25 +152,27 @@ def _fill(db: Session, count: int, rng: random.Random) -> None:
         for code in rng.sample(municipalities, rng.randrange(0, 3)):
             candidates.append({"lead_id": lead_id, "municipality_code": code})
         if len(leads) >= BATCH:
-            _flush(db, leads, changes, candidates)
-    _flush(db, leads, changes, candidates)
+            _flush(db, leads, changes, candidates, amounts)
+    _flush(db, leads, changes, candidates, amounts)
     # The steady state autovacuum keeps a table in: statistics and the visibility map.
     autocommit = db.get_bind().execution_options(isolation_level="AUTOCOMMIT")
     with autocommit.connect() as conn:
         conn.execute(text("VACUUM ANALYZE"))
 
 
-def _flush(db: Session, leads: list, changes: list, candidates: list) -> None:
+def _flush(db: Session, leads: list, changes: list, candidates: list, amounts: list) -> None:
     # Core inserts: the audit log is not what is measured here.
     if leads:
         db.execute(insert(Lead), leads)
         db.execute(insert(LeadStageChange), changes)
+        db.execute(insert(LeadAmount), amounts)
         if candidates:
             db.execute(insert(LeadMunicipality), candidates)
         db.commit()
     leads.clear()
     changes.clear()
     candidates.clear()
+    amounts.clear()
 
 
 def _tiled(db: Session, leads: int) -> bool:
@@ -157,7 +204,7 @@ def _time(label: str, runs: int, work: Callable[[], object]) -> float:
         work()
         samples.append((time.perf_counter() - began) * 1000)
     median = statistics.median(samples)
-    print(f"{label:<52} median {median:7.1f} ms   min {min(samples):7.1f} ms")
+    print(f"{label:<52} median {median:7.1f} ms   min {min(samples):7.1f} ms", flush=True)
     return median
 
 
@@ -185,9 +232,11 @@ def _measure(engine: Engine, args: argparse.Namespace) -> int:
         began = time.perf_counter()
         _fill(db, args.leads, random.Random(7))
         logs = db.scalar(select(text("count(*)")).select_from(LeadStageChange))
+        ledger = db.scalar(select(text("count(*)")).select_from(LeadAmount))
         print(
-            f"{args.leads} leads, {logs} stage changes loaded in "
-            f"{time.perf_counter() - began:.1f} s"
+            f"{args.leads} leads, {logs} stage changes, {ledger} ledger rows loaded in "
+            f"{time.perf_counter() - began:.1f} s",
+            flush=True,
         )
         print(f"stage log tiles time: {_tiled(db, args.leads)}")
         target_id = db.scalar(select(InvestmentTarget.id).limit(1))

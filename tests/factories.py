@@ -18,6 +18,7 @@ from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
 from app.services.leads import record_stage_change
+from app.services.ledger import record_amounts
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -95,8 +96,16 @@ class Factory:
         self.db.commit()
         return site
 
-    def lead(self, *, owner: User | None = None, stage: str = "identified", **values: Any) -> Lead:
-        """A lead in `stage` since it was created, with that first stage-log entry."""
+    def lead(
+        self,
+        *,
+        owner: User | None = None,
+        stage: str = "identified",
+        record_ledger: bool = True,
+        **values: Any,
+    ) -> Lead:
+        """A lead in `stage` since it was created, with that first stage-log entry and (if
+        `record_ledger`) its amounts in the ledger as of its creation."""
         n = next(_counter)
         actor = actor_for(owner) if owner else SYSTEM_ACTOR
         bind_actor(self.db, actor)
@@ -112,6 +121,8 @@ class Factory:
         self.db.add(lead)
         self.db.flush()
         record_stage_change(self.db, lead, stage, actor, at=lead.created_at)
+        if record_ledger:
+            record_amounts(self.db, lead, actor, at=lead.created_at)
         self.db.commit()
         return lead
 

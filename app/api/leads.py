@@ -37,7 +37,7 @@ from app.domain.leads import (
     TransitionRequest,
 )
 from app.domain.spreadsheets import append_row, csv_text
-from app.services import leads
+from app.services import leads, ledger
 from app.services.leads import EXPORT_COLUMNS, LeadFilters, LeadLinks, LeadRow, LeadView
 
 router = APIRouter(tags=["leads"])
@@ -120,6 +120,26 @@ class LeadListItem(BaseModel):
         }
 
 
+class LeadRef(BaseModel):
+    id: uuid.UUID
+    code_name: str
+
+
+class AmountEntryOut(BaseModel):
+    """One row of the amount ledger: nothing is overwritten."""
+
+    lead_id: uuid.UUID
+    code_name: str
+    measure: Literal["capex", "jobs"]
+    kind: CapexStatus
+    amount: int | None
+    basis: AmountBasis
+    dated_on: date | None
+    recorded_at: datetime
+    recorded_by: str | None
+    note: str | None
+
+
 class LeadOut(BaseModel):
     id: uuid.UUID
     code_name: str
@@ -169,6 +189,16 @@ class LeadOut(BaseModel):
         description="From this day the investor's name is public and reports may show it"
     )
     investor_public: bool = Field(description="The investor's name is public today")
+    amount_history: list[AmountEntryOut] = Field(
+        description="The amount ledger, oldest first, with the leads merged into this one"
+    )
+    merged_into: LeadRef | None = Field(
+        description="This lead is a duplicate merged into that one: it counts in no figure"
+    )
+    merged_leads: list[LeadRef]
+    possible_duplicates: list[LeadRef] = Field(
+        description="Leads of the same investor for the same investment (coordinator only)"
+    )
 
     @classmethod
     def of(cls, view: LeadView) -> LeadOut:
@@ -219,6 +249,17 @@ class LeadOut(BaseModel):
             confidentiality_basis_is_default=lead.confidentiality_basis is None,
             announced_on=lead.announced_on,
             investor_public=view.investor_public_on(datetime.now(UTC).date()),
+            amount_history=[
+                AmountEntryOut.model_validate(row, from_attributes=True)
+                for row in view.amount_history
+            ],
+            merged_into=LeadRef(id=view.merged_into.id, code_name=view.merged_into.code_name)
+            if view.merged_into
+            else None,
+            merged_leads=[LeadRef(id=m.id, code_name=m.code_name) for m in view.merged_leads],
+            possible_duplicates=[
+                LeadRef(id=d.id, code_name=d.code_name) for d in view.possible_duplicates
+            ],
         )
 
 
@@ -260,9 +301,21 @@ class LeadIn(LeadFields):
     investment_type: InvestmentType
     source: LeadSource
     stage_code: Text | None = Field(default=None, description="An open stage; default identified")
+    confirm_duplicate: bool = Field(
+        default=False,
+        description="Create the lead although the investor already has a lead for the same "
+        "investment (refused with possible_duplicate otherwise)",
+    )
 
 
-LINK_FIELDS = ("organization_id", "contact_ids", "site_ids", "owner_id")
+class MergeIn(BaseModel):
+    """Merge a duplicate lead into this one (coordinator)."""
+
+    model_config = ConfigDict(extra="forbid")
+    duplicate_id: uuid.UUID | None = None
+
+
+LINK_FIELDS = ("organization_id", "contact_ids", "site_ids", "owner_id", "confirm_duplicate")
 
 
 def _split(body: LeadFields, *, creating: bool) -> tuple[dict[str, Any], LeadLinks]:
@@ -288,6 +341,7 @@ class TransitionIn(BaseModel):
     note: MultilineText | None = Field(default=None, max_length=5000)
     landing_municipality_code: Text | None = None
     realised_capex_eur: Int64 | None = None
+    realised_jobs: Int32 | None = Field(default=None, description="Jobs realised at landing")
     capex_status: CapexStatus | None = None
     landed_on: SafeDate | None = None
     lost_reason_code: Text | None = None
@@ -346,6 +400,7 @@ class StageOut(BaseModel):
     kind: str
     sort_order: int
     active: bool
+    decision: bool = Field(description="From this stage on an amount may be committed")
 
 
 class StageChanges(BaseModel):
@@ -355,6 +410,7 @@ class StageChanges(BaseModel):
     default_probability: Int32 | None = None
     sort_order: Int32 | None = None
     active: bool | None = None
+    decision: bool | None = None
 
 
 class LostReasonOut(BaseModel):
@@ -464,7 +520,7 @@ def list_leads(
 def create_lead(body: LeadIn, db: DbSession, actor: ApiActor) -> LeadOut:
     """Create a lead; a code name is generated when none is given."""
     values, links = _split(body, creating=True)
-    lead = leads.create_lead(db, actor, values, links)
+    lead = leads.create_lead(db, actor, values, links, confirm_duplicate=body.confirm_duplicate)
     return LeadOut.of(leads.get_lead(db, actor, lead.id))
 
 
@@ -548,6 +604,21 @@ def update_lead(lead_id: uuid.UUID, body: LeadFields, db: DbSession, actor: ApiA
     return LeadOut.of(leads.get_lead(db, actor, lead_id))
 
 
+@router.post("/leads/{lead_id}/merge", response_model=LeadOut)
+def merge_lead(lead_id: uuid.UUID, body: MergeIn, db: DbSession, actor: ApiActor) -> LeadOut:
+    """Merge a duplicate into this lead (coordinator): the duplicate keeps its stage log
+    and amount history, shown here; its activities move here; it counts in no figure."""
+    ledger.merge_leads(db, actor, lead_id, body.duplicate_id)
+    return LeadOut.of(leads.get_lead(db, actor, lead_id))
+
+
+@router.get("/leads/{lead_id}/amounts", response_model=list[AmountEntryOut])
+def amount_history(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> list[AmountEntryOut]:
+    """The lead's amount ledger (and its merged duplicates'), oldest first."""
+    view = leads.get_lead(db, actor, lead_id)
+    return [AmountEntryOut.model_validate(r, from_attributes=True) for r in view.amount_history]
+
+
 @router.post("/leads/{lead_id}/stage", response_model=LeadOut)
 def change_stage(lead_id: uuid.UUID, body: TransitionIn, db: DbSession, actor: ApiActor) -> LeadOut:
     """A transition request, checked against the pipeline rules and logged."""
@@ -563,6 +634,7 @@ def change_stage(lead_id: uuid.UUID, body: TransitionIn, db: DbSession, actor: A
             if body.realised_capex_eur is None
             else Decimal(body.realised_capex_eur),
             capex_status=body.capex_status,
+            realised_jobs=body.realised_jobs,
             landed_on=body.landed_on,
             lost_reason_code=body.lost_reason_code,
         ),

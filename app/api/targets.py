@@ -61,12 +61,16 @@ class TargetChanges(BaseModel):
 
 
 class AmountOut(BaseModel):
-    """Whole euros: `total` = `estimated` (our model) + `confirmed` (the investor's own)."""
+    """Whole euros: `total` = `estimated` (our model) + `confirmed` (the investor's own or
+    a public source); jobs the same way."""
 
     total: int
     estimated: int
     confirmed: int
     leads: int
+    jobs: int
+    jobs_estimated: int
+    jobs_confirmed: int
 
     @classmethod
     def of(cls, amount: Amount) -> AmountOut:
@@ -75,6 +79,9 @@ class AmountOut(BaseModel):
             estimated=amount.estimated,
             confirmed=amount.confirmed,
             leads=amount.leads,
+            jobs=amount.jobs,
+            jobs_estimated=amount.jobs_estimated,
+            jobs_confirmed=amount.jobs_confirmed,
         )
 
 
@@ -84,6 +91,10 @@ class FiguresOut(BaseModel):
     weighted: AmountOut
     announced: AmountOut
     forecast: AmountOut
+    excluded: AmountOut = Field(
+        description="Leads with an amount counted in no figure, each with a reason "
+        "(listed with figure=excluded in the drill-down)"
+    )
 
     @classmethod
     def of(cls, figures: Figures) -> FiguresOut:
@@ -93,6 +104,7 @@ class FiguresOut(BaseModel):
             weighted=AmountOut.of(figures.weighted),
             announced=AmountOut.of(figures.announced),
             forecast=AmountOut.of(figures.forecast),
+            excluded=AmountOut.of(figures.excluded),
         )
 
 
@@ -113,6 +125,9 @@ class ProgressOut(BaseModel):
     totals: FiguresOut
     gap_to_forecast_eur: int
     gap_to_realised_eur: int
+    target_jobs: int | None = None
+    gap_to_forecast_jobs: int | None = None
+    gap_to_realised_jobs: int | None = None
     years: list[YearOut]
     groups: dict[Dimension, list[GroupOut]]
 
@@ -133,6 +148,17 @@ class DrillRowOut(BaseModel):
     origin_country: str | None
     # Announced by the as-of date: the organisation name is public knowledge.
     investor_public: bool
+    jobs: int
+    exclusion: str | None = Field(
+        description="Why the lead counts in no figure (figure=excluded): duplicate, lost, "
+        "on_hold, no_decision_date, outside_period, not_industrial, other_industry, "
+        "other_municipality"
+    )
+    announced_capex_eur: int | None = Field(
+        description="From the amount ledger: the announced (else first estimated) capex"
+    )
+    committed_capex_eur: int | None
+    realised_capex_eur: int | None
 
 
 def _today() -> date:
@@ -195,6 +221,9 @@ def target_progress(
         totals=FiguresOut.of(progress.totals),
         gap_to_forecast_eur=progress.gap_to_forecast,
         gap_to_realised_eur=progress.gap_to_realised,
+        target_jobs=progress.target_jobs,
+        gap_to_forecast_jobs=progress.jobs_gap_to_forecast,
+        gap_to_realised_jobs=progress.jobs_gap_to_realised,
         years=[
             YearOut(
                 year=y.year,

@@ -42,10 +42,13 @@ class CapexStatus(StrEnum):
 
 
 class AmountBasis(StrEnum):
-    """Whose figure an amount is: ours (modelled) or the investor's own."""
+    """Whose figure an amount is: ours (modelled), the investor's own, or a public source
+    (a press release, a stock-exchange notice). The figures sum "estimated" apart from
+    the rest: a confirmed or published amount is not our projection."""
 
     ESTIMATED = "estimated"
     CONFIRMED = "confirmed"
+    PUBLIC = "public"
 
 
 class StageKind(StrEnum):
@@ -127,6 +130,8 @@ class StageDefinition:
     default_probability: int | None
     kind: StageKind
     sort_order: int
+    # A decision stage: from it on the amount may be "committed" (app/domain/ledger.py).
+    decision: bool = False
 
     def __post_init__(self) -> None:
         # On hold is the only stage that drops out of the weighted pipeline.
@@ -146,9 +151,17 @@ DEFAULT_STAGES: tuple[StageDefinition, ...] = (
         "site_search", "Tarjous / sijaintihaku", "Proposal / site search", 40, StageKind.OPEN, 40
     ),
     StageDefinition("site_visit", "Vierailu", "Site visit", 55, StageKind.OPEN, 50),
-    StageDefinition("negotiation", "Neuvottelu", "Negotiation", 75, StageKind.OPEN, 60),
     StageDefinition(
-        "decision_pending", "Päätös odottaa", "Decision pending", 90, StageKind.OPEN, 70
+        "negotiation", "Neuvottelu", "Negotiation", 75, StageKind.OPEN, 60, decision=True
+    ),
+    StageDefinition(
+        "decision_pending",
+        "Päätös odottaa",
+        "Decision pending",
+        90,
+        StageKind.OPEN,
+        70,
+        decision=True,
     ),
     StageDefinition("landed", "Toteutunut", "Landed", 100, StageKind.WON, 80),
     StageDefinition("lost", "Menetetty", "Lost", 0, StageKind.LOST, 90),
@@ -206,6 +219,8 @@ class TransitionRequest:
     capex_status: CapexStatus | None = None
     landed_on: date | None = None
     lost_reason_code: str | None = None
+    # Jobs realised at landing (optional); the ledger keeps the earlier figure beside it.
+    realised_jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +336,10 @@ def _check_landing(
             )
         )
 
+    if request.realised_jobs is not None and request.realised_jobs < 0:
+        errors.append(
+            FieldError("realised_jobs", "The number cannot be negative.", "must_not_be_negative")
+        )
     if request.landed_on is None:
         errors.append(FieldError("landed_on", "Give the date the investment landed.", "required"))
     elif request.landed_on > today + LANDED_ON_MAX_AHEAD:
@@ -337,6 +356,7 @@ def _refuse_landing_fields(request: TransitionRequest) -> list[FieldError]:
         "realised_capex_eur": request.realised_capex_eur,
         "capex_status": request.capex_status,
         "landed_on": request.landed_on,
+        "realised_jobs": request.realised_jobs,
     }
     return [
         FieldError(name, "Only a landed lead has landing details.", "not_allowed")
@@ -630,7 +650,12 @@ MAX_SORT_ORDER = 10_000
 
 
 def clean_stage_settings(
-    values: Mapping[str, object], *, code: str, kind: StageKind, leads_in_stage: int
+    values: Mapping[str, object],
+    *,
+    code: str,
+    kind: StageKind,
+    leads_in_stage: int,
+    committed_in_stage: int = 0,
 ) -> dict[str, object]:
     """Check a coordinator's changes to a stage; only the keys given are returned.
 
@@ -674,6 +699,19 @@ def clean_stage_settings(
                 {"count": leads_in_stage},
             )
         out["active"] = bool(active)
+    if "decision" in values:
+        # From a decision stage on an amount may be committed (app/domain/ledger.py).
+        decision = bool(parse.flag(values, "decision"))
+        if decision and kind is not StageKind.OPEN:
+            parse.add("decision", "Only an open stage is a decision stage.", "not_allowed")
+        elif not decision and committed_in_stage and kind is StageKind.OPEN:
+            parse.add(
+                "decision",
+                f"{committed_in_stage} leads in this stage have a committed amount.",
+                "in_use",
+                {"count": committed_in_stage},
+            )
+        out["decision"] = decision
     parse.raise_if_any("The stage is not valid.")
     return out
 

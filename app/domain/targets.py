@@ -1,21 +1,31 @@
 """The target ledger: investment targets and how progress toward them is counted.
 
-Which lead counts where (one investment is counted once):
-- *realised*: landed leads with capex status "realised" whose landing date falls in the
+Counted exactly once: at any as-of date every lead with an amount (capex or jobs) is in
+exactly one column — realised, committed, weighted pipeline, or excluded with a reason
+(app/domain/ledger.py `Exclusion`) that the drill-down shows:
+- *excluded* first: a duplicate merged into another lead (from its merge on); a lead
+  outside the target's scope (not industrial, another industry or municipality); a lost
+  lead;
+- *realised*: a landed lead with status "realised" whose landing date falls in the
   period (and on or before the as-of date);
-- *committed*: capex status "committed" on a lead that is not lost — landed, or decided
-  but not yet landed — dated by its landing date, else its expected decision;
-- *weighted pipeline*: open leads not yet committed, capex × effective probability
+- *committed*: status "committed" on a landed lead, a lead in a decision stage, or one
+  put on hold after it was committed — dated by its landing date, else its expected
+  decision, in the period;
+- *weighted pipeline*: every other open lead, capex (and jobs) × effective probability
   (rounded half up per lead), with the expected decision in the period;
-- *announced*: the part of the weighted pipeline whose amount the investor has made
-  public; shown for information, already inside the weighted pipeline;
-- *forecast* = realised + committed + weighted pipeline; *gap* = target − forecast
-  (and target − realised), negative once the target is exceeded.
-Leads without an amount add nothing. As-of dates reconstruct each lead's stage from the
-stage log; amounts and capex status are the current ones, which is why a closed
-period's report is kept as a snapshot.
-Amounts whose basis is "estimated" (our model) and "confirmed" (the investor's own)
-are summed apart, so the forum can see how much of each figure is projected.
+- otherwise excluded: on hold, no decision date, or dated outside the period.
+*announced* is the part of the weighted pipeline whose amount the investor has made
+public; shown for information, already inside the weighted pipeline.
+*forecast* = realised + committed + weighted pipeline; *gap* = target − forecast (and
+target − realised), negative once the target is exceeded. Jobs are counted in the same
+column as the lead's euros: one investment, one column.
+As-of dates reconstruct each lead's stage from the stage log and its amounts, status and
+dates from the amount ledger (the rows recorded by then), so re-computing a past date
+gives the figures a snapshot taken then gave. (A probability override is the current
+one, used only while the lead is in the same stage.)
+Amounts whose basis is "estimated" (our model) are summed apart from the others
+(confirmed by the investor, or from a public source), so the forum can see how much of
+each figure is projected.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ class Figure(StrEnum):
     COMMITTED = "committed"
     WEIGHTED = "weighted"
     ANNOUNCED = "announced"
+    # In no figure, with a reason (app/domain/ledger.py Exclusion); not in the forecast.
+    EXCLUDED = "excluded"
 
 
 class Dimension(StrEnum):
@@ -132,26 +144,43 @@ def weighted_amount(capex_eur: int, probability: int) -> int:
 
 @dataclass(frozen=True)
 class Amount:
-    """One figure, with its estimated and investor-confirmed parts and its lead count."""
+    """One figure: euros and jobs, each with its estimated part (our model) and the rest
+    (confirmed by the investor or from a public source), and its lead count."""
 
     estimated: int = 0
     confirmed: int = 0
     leads: int = 0
+    jobs_estimated: int = 0
+    jobs_confirmed: int = 0
 
     @property
     def total(self) -> int:
         return self.estimated + self.confirmed
 
-    def plus(self, basis: str, amount: int, leads: int) -> Amount:
-        if basis == AmountBasis.CONFIRMED.value:
-            return Amount(self.estimated, self.confirmed + amount, self.leads + leads)
-        return Amount(self.estimated + amount, self.confirmed, self.leads + leads)
+    @property
+    def jobs(self) -> int:
+        return self.jobs_estimated + self.jobs_confirmed
+
+    def plus(
+        self, basis: str, amount: int, leads: int, jobs: int = 0, jobs_basis: str | None = None
+    ) -> Amount:
+        euros_estimated = basis == AmountBasis.ESTIMATED.value
+        jobs_estimated = (jobs_basis or AmountBasis.ESTIMATED.value) == AmountBasis.ESTIMATED.value
+        return Amount(
+            self.estimated + (amount if euros_estimated else 0),
+            self.confirmed + (0 if euros_estimated else amount),
+            self.leads + leads,
+            self.jobs_estimated + (jobs if jobs_estimated else 0),
+            self.jobs_confirmed + (0 if jobs_estimated else jobs),
+        )
 
     def __add__(self, other: Amount) -> Amount:
         return Amount(
             self.estimated + other.estimated,
             self.confirmed + other.confirmed,
             self.leads + other.leads,
+            self.jobs_estimated + other.jobs_estimated,
+            self.jobs_confirmed + other.jobs_confirmed,
         )
 
 
@@ -161,15 +190,24 @@ class Figures:
     committed: Amount = Amount()
     weighted: Amount = Amount()
     announced: Amount = Amount()
+    excluded: Amount = Amount()
 
     @property
     def forecast(self) -> Amount:
         return self.realised + self.committed + self.weighted
 
-    def add(self, figure: Figure, basis: str, amount: int, leads: int) -> Figures:
+    def add(
+        self,
+        figure: Figure,
+        basis: str,
+        amount: int,
+        leads: int,
+        jobs: int = 0,
+        jobs_basis: str | None = None,
+    ) -> Figures:
         current: Amount = getattr(self, figure.value)
         values = {f.value: getattr(self, f.value) for f in Figure}
-        values[figure.value] = current.plus(basis, amount, leads)
+        values[figure.value] = current.plus(basis, amount, leads, jobs, jobs_basis)
         return Figures(**values)
 
     def __add__(self, other: Figures) -> Figures:
@@ -223,6 +261,20 @@ class Progress:
     totals: Figures
     years: list[YearFigures]
     splits: dict[Dimension, list[GroupFigures]] = field(default_factory=dict)
+    # A target may also (or only) be set in jobs; None: no jobs target.
+    target_jobs: int | None = None
+
+    @property
+    def jobs_gap_to_forecast(self) -> int | None:
+        return (
+            None if self.target_jobs is None else gap(self.target_jobs, self.totals.forecast.jobs)
+        )
+
+    @property
+    def jobs_gap_to_realised(self) -> int | None:
+        return (
+            None if self.target_jobs is None else gap(self.target_jobs, self.totals.realised.jobs)
+        )
 
     @property
     def gap_to_forecast(self) -> int:

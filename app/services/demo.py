@@ -35,6 +35,7 @@ from app.domain.reference import MUNICIPALITIES
 from app.services import activities, clusters, events, sites, syndication, targets
 from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
+from app.services.ledger import record_amounts
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
 
@@ -247,6 +248,7 @@ def _add_lead(
     for i, code in enumerate(path):
         record_stage_change(db, lead, code, actor_for(owner), at=created + i * step)
     lead.last_activity_at = lead.stage_changed_at
+    record_amounts(db, lead, actor_for(owner), at=created)
     report.count("leads")
 
 
@@ -276,7 +278,11 @@ def _leads(db: Session, report: DemoReport, owner: User, orgs: dict[str, Organiz
             origin_country=country,
             capex_eur=capex,
             capex_basis="confirmed" if landed_on else "estimated",
-            capex_status="realised" if landed_on else "announced",
+            capex_status="realised"
+            if landed_on
+            else ("announced" if code_name in ANNOUNCED_LEADS else "estimate"),
+            announced_on=ANNOUNCED_LEADS.get(code_name),
+            confidentiality="public" if code_name in ANNOUNCED_LEADS else "confidential",
             jobs=jobs,
             source=source,
             stage=stage,

@@ -59,9 +59,11 @@ from app.domain.leads import (
     validate_probability_override,
     weighted_value,
 )
+from app.domain.ledger import StageFacts
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.sites import SiteStatus, ZoningStatus
 from app.i18n import N_, register_field_errors, register_labels
+from app.services import ledger
 from app.services.audit import entries_for, parse_uuid, register_access_check
 from app.services.scope import (
     contacts_visible_to,
@@ -220,7 +222,13 @@ EXPORT_LIMIT = 100_000
 def stage_definitions(db: Session) -> dict[str, StageDefinition]:
     return {
         s.code: StageDefinition(
-            s.code, s.name_fi, s.name_en, s.default_probability, StageKind(s.kind), s.sort_order
+            s.code,
+            s.name_fi,
+            s.name_en,
+            s.default_probability,
+            StageKind(s.kind),
+            s.sort_order,
+            decision=s.decision,
         )
         for s in db.scalars(select(Stage).order_by(Stage.sort_order))
     }
@@ -236,11 +244,24 @@ def update_stage(db: Session, actor: Actor, code: str, values: dict[str, Any]) -
     stage = db.get(Stage, code)
     if stage is None:
         raise NotFound("No such stage.")
-    in_stage = 0
+    in_stage = committed = 0
     if "active" in values:
         in_stage = db.scalar(select(func.count()).where(Lead.stage_code == code)) or 0
+    if "decision" in values:
+        committed = (
+            db.scalar(
+                select(func.count()).where(
+                    Lead.stage_code == code, Lead.capex_status == CapexStatus.COMMITTED.value
+                )
+            )
+            or 0
+        )
     cleaned = clean_stage_settings(
-        values, code=code, kind=StageKind(stage.kind), leads_in_stage=in_stage
+        values,
+        code=code,
+        kind=StageKind(stage.kind),
+        leads_in_stage=in_stage,
+        committed_in_stage=committed,
     )
     bind_actor(db, actor)
     for name, value in cleaned.items():
@@ -487,6 +508,13 @@ class LeadView:
     site_ids: list[uuid.UUID]
     shares: list[LeadShare]
     owner: User | None
+    # The amount ledger of the lead and of the leads merged into it (need-to-know only).
+    amount_history: list[ledger.HistoryRow] = field(default_factory=list)
+    # Leads merged into this one, and the lead this one was merged into.
+    merged_leads: list[Lead] = field(default_factory=list)
+    merged_into: Lead | None = None
+    # Other leads of the same investor for the same investment (the coordinator's view).
+    possible_duplicates: list[Lead] = field(default_factory=list)
 
     @property
     def probability(self) -> int | None:
@@ -589,6 +617,11 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
         )
     )
     owner = db.get(User, lead.owner_id) if lead.owner_id else None
+    duplicates: list[Lead] = []
+    if actor.sees_everything and lead.merged_into_id is None:
+        duplicates = ledger.possible_duplicates(
+            db, lead.organization_id, lead.industry_code, municipality_codes, exclude=lead.id
+        )
     return LeadView(
         lead,
         stage,
@@ -600,6 +633,10 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
         site_ids,
         shares,
         owner,
+        amount_history=ledger.amount_history(db, lead) if need_to_know else [],
+        merged_leads=ledger.merged_leads(db, lead) if need_to_know else [],
+        merged_into=db.get(Lead, lead.merged_into_id) if lead.merged_into_id else None,
+        possible_duplicates=duplicates,
     )
 
 
@@ -732,6 +769,12 @@ def validate_new_lead(
         cleaned["confidentiality_basis"] = _own_basis(
             confidentiality, cast("str | None", cleaned["confidentiality_basis"])
         )
+        errors += ledger.status_errors(
+            db,
+            stage_code=str(cleaned["stage_code"]),
+            capex_status=str(cleaned["capex_status"]),
+            announced_on=announced_on,
+        )
     _check_links(db, actor, links, errors)
     if errors:
         raise ValidationFailed(errors=errors, detail="The lead is not valid.")
@@ -761,9 +804,32 @@ def _secrecy_changes(lead: Lead, cleaned: dict[str, Any], errors: list[FieldErro
         )
 
 
-def create_lead(db: Session, actor: Actor, values: dict[str, Any], links: LeadLinks) -> Lead:
+def create_lead(
+    db: Session,
+    actor: Actor,
+    values: dict[str, Any],
+    links: LeadLinks,
+    *,
+    confirm_duplicate: bool = False,
+) -> Lead:
+    """Create a lead. A lead of the same investor for the same investment (same
+    organisation, overlapping industry or municipality) is refused as a possible
+    duplicate until the user confirms it (`confirm_duplicate`), or merges the leads."""
     require_role(actor, *LEAD_WORKERS)
     cleaned = validate_new_lead(db, actor, values, links)
+    if not confirm_duplicate:
+        duplicates = ledger.possible_duplicates(
+            db,
+            links.organization_id,
+            cast("str | None", cleaned.get("industry_code")),
+            cast("list[str]", cleaned.get("municipality_codes", [])),
+            visible=leads_visible_to(actor),
+        )
+        if duplicates:
+            raise ValidationFailed(
+                errors=ledger.duplicate_errors(duplicates),
+                detail="The lead may describe an investment that already has a lead.",
+            )
     lead = add_lead(db, actor, cleaned, links)
     db.commit()
     return lead
@@ -785,6 +851,7 @@ def add_lead(db: Session, actor: Actor, cleaned: dict[str, Any], links: LeadLink
     )
     db.add(lead)
     record_stage_change(db, lead, lead.stage_code, actor, at=now)
+    ledger.record_amounts(db, lead, actor, at=now)
     db.add_all(LeadMunicipality(lead_id=lead.id, municipality_code=c) for c in municipality_codes)
     db.add_all(LeadContact(lead_id=lead.id, contact_id=c) for c in links.contact_ids or [])
     db.add_all(LeadSite(lead_id=lead.id, site_id=s) for s in links.site_ids or [])
@@ -813,6 +880,16 @@ def update_lead(
         ):
             errors.append(FieldError("code_name", "This code name is already in use.", "duplicate"))
     _secrecy_changes(lead, cleaned, errors)
+    status = cleaned.get("capex_status", lead.capex_status)
+    announced_on = cleaned.get("announced_on", lead.announced_on)
+    if status != lead.capex_status or announced_on != lead.announced_on:
+        errors += ledger.status_errors(
+            db,
+            stage_code=lead.stage_code,
+            capex_status=str(status),
+            announced_on=cast("date | None", announced_on),
+            kept=status == lead.capex_status,
+        )
     _check_links(db, actor, links, errors, lead)
     if errors:
         raise ValidationFailed(errors=errors, detail="The lead is not valid.")
@@ -820,6 +897,7 @@ def update_lead(
     municipality_codes = cast("list[str] | None", cleaned.pop("municipality_codes", None))
     for name, value in cleaned.items():
         setattr(lead, name, value)
+    ledger.record_amounts(db, lead, actor)
     if links.organization_id or links.clear_organization:
         lead.organization_id = links.organization_id
     if links.owner_id:
@@ -1010,6 +1088,22 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
         set(db.scalars(select(LostReason.code).where(LostReason.active))),
         set(db.scalars(select(Municipality.code))),
     )
+    status = CapexStatus(plan.new_state.capex_status).value
+    target = stages[plan.to_stage]
+    facts = StageFacts(target.kind, target.decision)
+    if stages[lead.stage_code].kind is StageKind.WON and target.kind is not StageKind.WON:
+        # A reopened landing: the status follows the stage it returns to.
+        status = ledger.status_after_reopening(facts, lead.announced_on)
+    else:
+        errors = ledger.status_errors(
+            db,
+            stage_code=plan.to_stage,
+            capex_status=status,
+            announced_on=lead.announced_on,
+            kept=status == lead.capex_status,
+        )
+        if errors:
+            raise ValidationFailed(errors=errors, detail="The stage change is not allowed.")
     bind_actor(db, actor)
     now = utcnow()
     for name, value in plan.changes().items():
@@ -1019,6 +1113,9 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
             setattr(lead, name, value.value)
         else:
             setattr(lead, name, value)
+    lead.capex_status = status
+    if request.realised_jobs is not None:
+        lead.jobs = request.realised_jobs
     lead.lost_note = plan.note if stages[plan.to_stage].kind is StageKind.LOST else None
     lead.stage_changed_at = now
     lead.last_activity_at = now
@@ -1026,6 +1123,7 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
     if landing and landing not in plan.new_state.candidate_municipality_codes:
         db.add(LeadMunicipality(lead_id=lead.id, municipality_code=landing))
     record_stage_change(db, lead, plan.to_stage, actor, note=plan.note, at=now)
+    ledger.record_amounts(db, lead, actor, at=now, note=plan.note)
     db.commit()
     return lead
 
@@ -1265,7 +1363,11 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
     """Everything that happened to a lead, newest first: stage log, activities, shares
     and the audit trail of the lead and its shares."""
     lead = require_need_to_know(db, actor, lead_id)
-    changes = list(db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)))
+    # A merged duplicate's stage log stays its own; the surviving lead shows it too.
+    merged = {m.id: m.code_name for m in ledger.merged_leads(db, lead)}
+    changes = list(
+        db.scalars(select(LeadStageChange).where(LeadStageChange.lead_id.in_([lead.id, *merged])))
+    )
     activities = list(db.scalars(select(Activity).where(Activity.lead_id == lead.id)))
     shares = list(db.scalars(select(LeadShare).where(LeadShare.lead_id == lead.id)))
     names = _names(
@@ -1285,7 +1387,12 @@ def timeline(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[TimelineItem
                 "stage_change",
                 f"{c.from_stage or '–'} → {c.to_stage}",
                 names.get(c.actor_user_id) if c.actor_user_id else None,
-                {"from_stage": c.from_stage, "to_stage": c.to_stage, "note": c.note},
+                {
+                    "from_stage": c.from_stage,
+                    "to_stage": c.to_stage,
+                    "note": c.note,
+                    **({"merged_lead": merged[c.lead_id]} if c.lead_id in merged else {}),
+                },
             )
         )
     for a in activities:

@@ -55,6 +55,7 @@ def ensure_reference_data(db: Session) -> int:
                     default_probability=stage.default_probability,
                     kind=stage.kind.value,
                     sort_order=stage.sort_order,
+                    decision=stage.decision,
                 )
             )
             added += 1

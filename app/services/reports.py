@@ -678,6 +678,9 @@ def _amount_json(amount: Any) -> dict[str, int]:
         "estimated": amount.estimated,
         "confirmed": amount.confirmed,
         "leads": amount.leads,
+        "jobs": amount.jobs,
+        "jobs_estimated": amount.jobs_estimated,
+        "jobs_confirmed": amount.jobs_confirmed,
     }
 
 
@@ -721,6 +724,9 @@ def report_json(report: ForumReport) -> dict[str, Any]:
         "jobs": figures_json(report.jobs) if report.jobs else None,
         "gap_to_forecast_eur": p.gap_to_forecast,
         "gap_to_realised_eur": p.gap_to_realised,
+        "target_jobs": p.target_jobs,
+        "gap_to_forecast_jobs": p.jobs_gap_to_forecast,
+        "gap_to_realised_jobs": p.jobs_gap_to_realised,
         "realised_percent": str(p.realised_percent),
         "forecast_percent": str(p.forecast_percent),
         "years": [

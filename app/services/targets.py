@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Integer,
     Select,
@@ -38,6 +39,7 @@ from app.db.models import (
     Industry,
     InvestmentTarget,
     Lead,
+    LeadAmount,
     LeadMunicipality,
     LeadStageChange,
     Municipality,
@@ -47,6 +49,7 @@ from app.db.models import (
 from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.leads import CapexStatus, StageKind
+from app.domain.ledger import Exclusion, Measure
 from app.domain.reports import end_of_day_utc
 from app.domain.targets import (
     Dimension,
@@ -61,6 +64,7 @@ from app.domain.targets import (
     validate_target,
 )
 from app.i18n import N_, register_field_errors
+from app.services.ledger import AnnouncedVsRealised, announced_vs_realised
 from app.services.scope import (
     investor_identity_public,
     leads_in_reports,
@@ -314,34 +318,70 @@ def _moment(as_of: date, today: date) -> datetime | None:
     return None if as_of >= today else end_of_day_utc(as_of)
 
 
+def amounts_at(moment: datetime, measure: str) -> Subquery:
+    """(lead_id, kind, amount, basis, dated_on) of each lead's ledger row of `measure`
+    valid at `moment`: recorded before it and not superseded by then (one per lead, as
+    the rows of a measure tile time like the stage log's visits)."""
+    return (
+        select(
+            LeadAmount.lead_id.label("lead_id"),
+            LeadAmount.kind.label("kind"),
+            LeadAmount.amount.label("amount"),
+            LeadAmount.basis.label("basis"),
+            LeadAmount.dated_on.label("dated_on"),
+        )
+        .where(
+            LeadAmount.measure == measure,
+            LeadAmount.recorded_at < moment,
+            or_(LeadAmount.superseded_at.is_(None), LeadAmount.superseded_at >= moment),
+        )
+        .subquery()
+    )
+
+
 def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
-    """One row per lead that counts toward the target: its figure, amount and splits."""
-    at = stages_at(_moment(as_of, today))
+    """One row per lead with an amount at the as-of date: its figure (or "excluded" with
+    the reason), amounts and splits. The rules are in app/domain/targets.py."""
+    moment = _moment(as_of, today)
+    at = stages_at(moment)
     kind = Stage.kind
-    decided_later = Lead.landed_on.is_not(None)
-    open_then = kind == StageKind.OPEN.value
-    status = Lead.capex_status
+    capex_then: Any
+    basis: Any
+    jobs_then: Any
+    jobs_basis: Any
+    if moment is None:
+        capex_then, basis = Lead.capex_eur, Lead.capex_basis
+        jobs_then, jobs_basis = Lead.jobs, Lead.jobs_basis
+        status: Any = Lead.capex_status
+        dated: ColumnElement[Any] = func.coalesce(Lead.landed_on, Lead.expected_decision_on)
+        merged: ColumnElement[bool] = Lead.merged_at.is_not(None)
+        capex_rows = jobs_rows = None
+    else:
+        capex_rows = amounts_at(moment, Measure.CAPEX.value)
+        jobs_rows = amounts_at(moment, Measure.JOBS.value)
+        capex_then, basis = capex_rows.c.amount, func.coalesce(capex_rows.c.basis, "estimated")
+        jobs_then, jobs_basis = jobs_rows.c.amount, func.coalesce(jobs_rows.c.basis, "estimated")
+        status = func.coalesce(capex_rows.c.kind, jobs_rows.c.kind)
+        dated = func.coalesce(capex_rows.c.dated_on, jobs_rows.c.dated_on)
+        merged = and_(Lead.merged_at.is_not(None), Lead.merged_at < moment)
     realised_until = min(target.period_end, as_of)
-    commit_date = func.coalesce(Lead.landed_on, Lead.expected_decision_on)
-    decision_in_period = Lead.expected_decision_on.between(target.period_start, target.period_end)
+    in_period = dated.between(target.period_start, target.period_end)
+    won = kind == StageKind.WON.value
+    open_then = kind == StageKind.OPEN.value
+    may_be_committed = or_(won, kind == StageKind.ON_HOLD.value, and_(open_then, Stage.decision))
     is_realised = and_(
-        kind == StageKind.WON.value,
+        won,
         status == CapexStatus.REALISED.value,
-        Lead.landed_on.between(target.period_start, realised_until),
+        dated.between(target.period_start, realised_until),
     )
-    is_committed = and_(
-        status == CapexStatus.COMMITTED.value,
-        or_(
-            kind == StageKind.WON.value,
-            and_(kind.in_((StageKind.OPEN.value, StageKind.ON_HOLD.value)), ~decided_later),
-        ),
-        commit_date.between(target.period_start, target.period_end),
+    # A landed lead that is not realised is committed (the landing rules make it so).
+    committed_status = or_(
+        status == CapexStatus.COMMITTED.value, and_(won, status != CapexStatus.REALISED.value)
     )
-    # A lead that has landed since was still pipeline on a past as-of date.
-    pipeline_status = or_(
-        status.in_((CapexStatus.ESTIMATE.value, CapexStatus.ANNOUNCED.value)), decided_later
-    )
-    is_weighted = and_(open_then, pipeline_status, decision_in_period)
+    is_committed = and_(committed_status, may_be_committed, in_period)
+    # Every other open lead is pipeline: committed before a decision stage (data from
+    # before the rules) counts weighted, never at 100 %.
+    is_weighted = and_(open_then, ~and_(committed_status, may_be_committed), in_period)
     # The override belongs to the current stage; on a past date the stage default applies.
     probability = case(
         (
@@ -350,31 +390,71 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         ),
         else_=Stage.default_probability,
     )
-    figure = case(
-        (is_realised, Figure.REALISED.value),
-        (is_committed, Figure.COMMITTED.value),
-        (is_weighted, Figure.WEIGHTED.value),
-        else_=None,
-    )
-    # Whole euros, half up per lead: (capex × p + 50) div 100 for non-negative integers.
-    weighted = (Lead.capex_eur * probability + 50) // 100
-    # The three conditions exclude each other, so each lead has one figure.
-    amount = case((is_weighted, weighted), else_=Lead.capex_eur)
-    announced = and_(is_weighted, status == CapexStatus.ANNOUNCED.value, ~decided_later)
-    dated = case(
-        (is_realised, Lead.landed_on),
-        (is_committed, commit_date),
-        else_=Lead.expected_decision_on,
-    )
+    scope_reason: list[tuple[ColumnElement[bool], str]] = []
+    industrial = target.scope == TargetScope.INDUSTRIAL.value
+    if industrial:
+        scope_reason.append(
+            (~func.coalesce(Industry.counts_as_industrial, False), Exclusion.NOT_INDUSTRIAL.value)
+        )
+    if target.industry_code:
+        scope_reason.append(
+            (
+                ~func.coalesce(
+                    or_(
+                        Industry.code == target.industry_code,
+                        Industry.parent_code == target.industry_code,
+                    ),
+                    False,
+                ),
+                Exclusion.OTHER_INDUSTRY.value,
+            )
+        )
     sole = sole_candidates()
     municipality = attributed_municipality(sole)
+    if target.municipality_code:
+        scope_reason.append(
+            (
+                ~func.coalesce(municipality == target.municipality_code, False),
+                Exclusion.OTHER_MUNICIPALITY.value,
+            )
+        )
+    reason = case(
+        (merged, Exclusion.DUPLICATE.value),
+        *scope_reason,
+        (kind == StageKind.LOST.value, Exclusion.LOST.value),
+        (or_(is_realised, is_committed, is_weighted), literal(None)),
+        (kind == StageKind.ON_HOLD.value, Exclusion.ON_HOLD.value),
+        (dated.is_(None), Exclusion.NO_DECISION_DATE.value),
+        else_=Exclusion.OUTSIDE_PERIOD.value,
+    )
+    figure = case(
+        (reason.is_not(None), Figure.EXCLUDED.value),
+        (is_realised, Figure.REALISED.value),
+        (is_committed, Figure.COMMITTED.value),
+        else_=Figure.WEIGHTED.value,
+    )
+    weighting = and_(reason.is_(None), is_weighted, ~is_realised, ~is_committed)
+    # Whole euros (jobs), half up per lead: (x × p + 50) div 100 for non-negative integers.
+    amount = case(
+        (weighting, (func.coalesce(capex_then, 0) * probability + 50) // 100),
+        else_=func.coalesce(capex_then, 0),
+    )
+    jobs = case(
+        (weighting, (func.coalesce(jobs_then, 0) * probability + 50) // 100),
+        else_=func.coalesce(jobs_then, 0),
+    )
+    announced = and_(weighting, status == CapexStatus.ANNOUNCED.value)
     query = (
         select(
             Lead.id.label("lead_id"),
             figure.label("figure"),
+            reason.label("reason"),
             amount.label("amount"),
-            Lead.capex_eur.label("capex_eur"),
-            Lead.capex_basis.label("basis"),
+            func.coalesce(capex_then, 0).label("capex_eur"),
+            basis.label("basis"),
+            jobs.label("jobs"),
+            func.coalesce(jobs_then, 0).label("jobs_full"),
+            jobs_basis.label("jobs_basis"),
             at.c.stage_code.label("stage_code"),
             announced.label("announced"),
             cast(extract("year", dated), Integer).label("year"),
@@ -386,54 +466,85 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         .join(at, at.c.lead_id == Lead.id)
         .join(Stage, Stage.code == at.c.stage_code)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(Lead.capex_eur.is_not(None), figure.is_not(None), leads_in_reports(actor))
     )
-    if target.scope == TargetScope.INDUSTRIAL.value or target.industry_code:
-        query = query.join(Industry, Industry.code == Lead.industry_code)
-    if target.scope == TargetScope.INDUSTRIAL.value:
-        query = query.where(Industry.counts_as_industrial)
-    if target.industry_code:
-        query = query.where(
-            or_(Industry.code == target.industry_code, Industry.parent_code == target.industry_code)
+    if capex_rows is not None and jobs_rows is not None:
+        query = query.outerjoin(capex_rows, capex_rows.c.lead_id == Lead.id).outerjoin(
+            jobs_rows, jobs_rows.c.lead_id == Lead.id
         )
-    if target.municipality_code:
-        query = query.where(municipality == target.municipality_code)
-    return query
+    if industrial or target.industry_code:
+        query = query.outerjoin(Industry, Industry.code == Lead.industry_code)
+    return query.where(
+        or_(capex_then.is_not(None), jobs_then.is_not(None)), leads_in_reports(actor)
+    )
 
 
-def _sums(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
-    """Figure, basis, amount, leads, announced amount and announced leads of a group."""
+def _sums(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
+    """Figure, bases, amount, leads, jobs, announced amount, announced leads and jobs."""
     return (
         rows.c.figure,
         rows.c.basis,
+        rows.c.jobs_basis,
         func.sum(rows.c.amount),
         func.count(),
+        func.sum(rows.c.jobs),
         func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
         func.sum(case((rows.c.announced, 1), else_=0)),
+        func.sum(case((rows.c.announced, rows.c.jobs_full), else_=0)),
     )
 
 
 def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...]) -> list[Any]:
-    """(grouping, key, figure, basis, amount, leads, announced, announced leads) rows."""
-    rows = counted.subquery("counted")
+    """(grouping, key, figure, basis, jobs basis, amount, leads, jobs, announced amount,
+    announced leads, announced jobs) rows. The excluded leads are summed for the first
+    grouping only (the years, whose sum is the totals): the splits show counted figures.
+    """
+    if len(groupings) == 1:
+        # The totals alone: one GROUP BY over the classified leads, excluded ones too.
+        alone = counted.subquery("counted")
+        key = alone.c[groupings[0]]
+        query = select(literal(groupings[0]), key, *_sums(alone)).group_by(
+            key, alone.c.figure, alone.c.basis, alone.c.jobs_basis
+        )
+        return list(db.execute(query))
+    # Classified once, read by both parts (PostgreSQL materialises a CTE read twice).
+    rows = counted.cte("counted")
     keys = [rows.c[name] for name in groupings]
+    is_excluded = rows.c.figure == Figure.EXCLUDED.value
+    first = keys[0]
     if db.get_bind().dialect.name == "postgresql":
-        # GROUPING SETS aggregate the leads in one pass for all groupings; GROUPING(key)
-        # is 0 in the rows of the set that groups by that key.
-        query = select(*(func.grouping(key) for key in keys), *keys, *_sums(rows)).group_by(
-            func.grouping_sets(*(tuple_(key, rows.c.figure, rows.c.basis) for key in keys))
+        # GROUPING SETS aggregate the counted leads in one pass for all groupings;
+        # GROUPING(key) is 0 in the rows of the set that groups by that key.
+        counted_sets = (
+            select(*(func.grouping(key) for key in keys), *keys, *_sums(rows))
+            .where(~is_excluded)
+            .group_by(
+                func.grouping_sets(
+                    *(tuple_(key, rows.c.figure, rows.c.basis, rows.c.jobs_basis) for key in keys)
+                )
+            )
+        )
+        excluded = (
+            select(
+                *(literal(0 if n == 0 else 1) for n in range(len(keys))),
+                first,
+                *(literal(None) for _key in keys[1:]),
+                *_sums(rows),
+            )
+            .where(is_excluded)
+            .group_by(first, rows.c.figure, rows.c.basis, rows.c.jobs_basis)
         )
         result = []
-        for row in db.execute(query):
+        row: Any
+        for row in db.execute(union_all(counted_sets, excluded)):
             position = list(row[: len(keys)]).index(0)
             result.append((groupings[position], row[len(keys) + position], *row[2 * len(keys) :]))
         return result
     # SQLite has no GROUPING SETS: one GROUP BY per grouping over the same rows.
     parts = [
-        select(literal(name), cast(key, String), *_sums(rows)).group_by(
-            key, rows.c.figure, rows.c.basis
-        )
-        for name, key in zip(groupings, keys, strict=True)
+        select(literal(name), cast(key, String), *_sums(rows))
+        .where(literal(True) if n == 0 else ~is_excluded)
+        .group_by(key, rows.c.figure, rows.c.basis, rows.c.jobs_basis)
+        for n, (name, key) in enumerate(zip(groupings, keys, strict=True))
     ]
     return list(db.execute(union_all(*parts)))
 
@@ -441,16 +552,25 @@ def _grouped_rows(db: Session, counted: Select[Any], groupings: tuple[str, ...])
 def _aggregate(
     db: Session, counted: Select[Any], groupings: tuple[str, ...]
 ) -> dict[str, dict[str | None, Figures]]:
-    """Sum the counted leads per figure and basis for each grouping, in one statement."""
+    """Sum the leads per figure and basis for each grouping, in one statement."""
     result: dict[str, dict[str | None, Figures]] = {name: {} for name in groupings}
-    for grouping, key, figure, basis, amount, count, announced, announced_count in _grouped_rows(
-        db, counted, groupings
-    ):
+    for row in _grouped_rows(db, counted, groupings):
+        grouping, key, figure, basis, jobs_basis, amount, count, jobs, *announced = row
+        announced_amount, announced_count, announced_jobs = announced
         groups = result[grouping]
         label = None if key is None else str(key)
-        figures = groups.get(label, Figures()).add(Figure(figure), basis, int(amount), count)
+        figures = groups.get(label, Figures()).add(
+            Figure(figure), basis, int(amount or 0), count, int(jobs or 0), jobs_basis
+        )
         if announced_count:
-            figures = figures.add(Figure.ANNOUNCED, basis, int(announced), int(announced_count))
+            figures = figures.add(
+                Figure.ANNOUNCED,
+                basis,
+                int(announced_amount),
+                int(announced_count),
+                int(announced_jobs or 0),
+                jobs_basis,
+            )
         groups[label] = figures
     return result
 
@@ -485,7 +605,9 @@ def progress(
         for dimension in group_by
     }
     # A target set in jobs only has no euro goal: its euro shares read as zero.
-    return target, Progress(as_of, target.amount_eur or 0, totals, years, splits)
+    return target, Progress(
+        as_of, target.amount_eur or 0, totals, years, splits, target_jobs=target.amount_jobs
+    )
 
 
 @dataclass(frozen=True)
@@ -506,6 +628,15 @@ class DrillRow:
     origin_country: str | None
     # The investor was announced by the report's date: the forum may read the name.
     investor_public: bool = False
+    # Jobs in this figure (weighted in the pipeline) and the lead's jobs.
+    jobs: int = 0
+    # Why the lead counts in no figure (figure "excluded"): app.domain.ledger.Exclusion.
+    exclusion: str | None = None
+    # From the amount ledger: the announced (else first estimated), committed and
+    # realised capex, so the report can set what was announced beside what was realised.
+    announced_capex_eur: int | None = None
+    committed_capex_eur: int | None = None
+    realised_capex_eur: int | None = None
 
 
 def report_day(as_of: date, today: date) -> date:
@@ -537,6 +668,9 @@ def drill_down(
         query = query.where(rows.c.announced)
     elif figure is not None:
         query = query.where(rows.c.figure == figure.value)
+    else:
+        # Every counted lead; the excluded ones are asked for with figure=excluded.
+        query = query.where(rows.c.figure != Figure.EXCLUDED.value)
     if dimension is not None:
         column = rows.c[dimension.value]
         query = query.where(column.is_(None) if value is None else column == value)
@@ -559,6 +693,9 @@ def drill_down(
         .limit(limit)
         .offset(offset)
     )
+    page_rows = list(page)
+    ledger_amounts = announced_vs_realised(db, [row.lead_id for row in page_rows])
+    empty = AnnouncedVsRealised(None, None, None)
     return [
         DrillRow(
             lead_id=row.lead_id,
@@ -574,8 +711,13 @@ def drill_down(
             investment_type=row.investment_type,
             origin_country=row.origin_country,
             investor_public=bool(row.investor_public),
+            jobs=int(row.jobs_full if figure is Figure.ANNOUNCED else row.jobs),
+            exclusion=row.reason,
+            announced_capex_eur=ledger_amounts.get(row.lead_id, empty).announced_eur,
+            committed_capex_eur=ledger_amounts.get(row.lead_id, empty).committed_eur,
+            realised_capex_eur=ledger_amounts.get(row.lead_id, empty).realised_eur,
         )
-        for row in page
+        for row in page_rows
     ], total
 
 

@@ -28,7 +28,7 @@ from app.domain.leads import (
     StageKind,
     TransitionRequest,
 )
-from app.services import activities, leads, matching, organizations, reference, users
+from app.services import activities, leads, ledger, matching, organizations, reference, users
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
@@ -215,6 +215,7 @@ def _form_page(
             "lead": lead,
             "values": values,
             "errors": errors,
+            "duplicate": any(e.code == "possible_duplicate" for e in errors["organization_id"]),
             "organizations": orgs if actor_for(user).sees_everything else [],
             "zoning_statuses": [
                 "detailed_plan",
@@ -244,7 +245,13 @@ async def create_lead(request: Request, db: DbSession, user: StaffUser) -> Respo
     try:
         if errors:
             raise ValidationFailed(errors=errors)
-        lead = leads.create_lead(db, actor_for(user), dict(values), links)
+        lead = leads.create_lead(
+            db,
+            actor_for(user),
+            dict(values),
+            links,
+            confirm_duplicate=bool(form.get("confirm_duplicate")),
+        )
     except ValidationFailed as failed:
         return _form_page(
             request,
@@ -419,6 +426,24 @@ def _move_page(
     )
 
 
+@router.post("/leads/{lead_id}/merge", dependencies=[CsrfChecked])
+async def merge_lead(
+    request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    """The coordinator merges a duplicate into this lead."""
+    form = await request.form()
+    errors: list[FieldError] = []
+    duplicate_id = _uuid(form, "duplicate_id", errors)
+    try:
+        if errors:
+            raise ValidationFailed(errors=errors)
+        ledger.merge_leads(db, actor_for(user), lead_id, duplicate_id)
+    except ValidationFailed as failed:
+        values = {"duplicate_id": _text(form, "duplicate_id")}
+        return _lead_refused(request, db, user, lead_id, failed, "merge", values)
+    return RedirectResponse(f"/leads/{lead_id}?merged=1#amounts", status_code=303)
+
+
 @router.get("/leads/{lead_id}/move", response_class=HTMLResponse)
 def move_dialog(
     request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser, to_stage: str = ""
@@ -448,6 +473,12 @@ async def move_lead(
         except ValueError:
             errors.append(FieldError("landed_on", "Give a date as YYYY-MM-DD.", "invalid_date"))
     status = _text(form, "capex_status")
+    jobs: int | None = None
+    if raw_jobs := _text(form, "realised_jobs"):
+        try:
+            jobs = int(raw_jobs.replace(" ", "").replace("\u00a0", ""))
+        except ValueError:
+            errors.append(FieldError("realised_jobs", "Give a whole number.", "not_a_number"))
     try:
         if errors:
             raise ValidationFailed(errors=errors)
@@ -463,6 +494,7 @@ async def move_lead(
                 capex_status=CapexStatus(status) if status in set(CapexStatus) else None,
                 landed_on=landed_on,
                 lost_reason_code=_text(form, "lost_reason_code"),
+                realised_jobs=jobs,
             ),
         )
     except ValidationFailed as failed:
@@ -704,6 +736,7 @@ async def save_stage(request: Request, code: str, db: DbSession, user: StaffUser
     }
     values["default_probability"] = _text(form, "default_probability")
     values["active"] = bool(form.get("active"))
+    values["decision"] = bool(form.get("decision"))
     try:
         leads.update_stage(db, actor_for(user), code, values)
     except ValidationFailed as failed:

@@ -150,6 +150,23 @@ def drill_down_page(
         limit=100,
         offset=max(offset, 0),
     )
+    # The leads with an amount that count in no figure, each with its reason: listed
+    # with the whole list, and on their own with figure=excluded.
+    excluded, excluded_total = (
+        targets.drill_down(
+            db,
+            actor,
+            target_id,
+            as_of=as_of,
+            today=_today(),
+            figure=Figure.EXCLUDED,
+            dimension=dimension,
+            value=value,
+            limit=100,
+        )
+        if figure is None
+        else ([], 0)
+    )
     labels = report_documents.document_labels(db, request_language(request, user))
     return render(
         request,
@@ -157,6 +174,8 @@ def drill_down_page(
         {
             "rows": rows,
             "total": total,
+            "excluded": rows if figure is Figure.EXCLUDED else excluded,
+            "excluded_total": total if figure is Figure.EXCLUDED else excluded_total,
             "offset": max(offset, 0),
             "labels": labels,
             "target": targets.get_target(db, actor, target_id),

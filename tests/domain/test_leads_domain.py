@@ -82,7 +82,7 @@ def test_enum_values_are_stable() -> None:
         "event",
         "own_prospecting",
     ]
-    assert [b.value for b in AmountBasis] == ["estimated", "confirmed"]
+    assert [b.value for b in AmountBasis] == ["estimated", "confirmed", "public"]
     assert [p.value for p in Priority] == ["low", "normal", "high"]
 
 

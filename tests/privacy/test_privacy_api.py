@@ -76,7 +76,10 @@ def _mention_in_stage_notes_and_shares(pipeline: Pipeline, made: dict[str, Any])
     """Stage-change notes, a handoff message and its reply that name the person, on the
     linked lead and on another lead of their organisation that does not link them."""
     lead_id = made["lead"]["id"]
-    other = pipeline.lead(code_name="Project Quax Two", organization_id=made["org"]["id"])
+    # Another investment of the same investor: confirmed past the duplicate warning.
+    other = pipeline.lead(
+        code_name="Project Quax Two", organization_id=made["org"]["id"], confirm_duplicate=True
+    )
     for target, note in ((lead_id, f"{NAME} confirmed the budget."), (other["id"], PHONE)):
         moved = pipeline.move(target, to_stage="contacted", note=note)
         assert moved.status_code == 200, moved.text

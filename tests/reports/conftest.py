@@ -15,6 +15,7 @@ from app.db.models import InvestmentTarget, Lead, LeadMunicipality, User
 from app.domain.access import SYSTEM_ACTOR
 from app.services.auth import actor_for
 from app.services.leads import record_stage_change
+from app.services.ledger import record_amounts
 from tests.factories import Factory
 
 
@@ -38,8 +39,26 @@ class Pipeline:
     ) -> Lead:
         """A lead whose stage log is `log` [(stage, ISO day), …]; the last is its stage."""
         (first_stage, first_day), *changes = log
-        lead = self.factory.lead(owner=owner, stage=first_stage, created_at=at(first_day), **values)
+        lead = self.factory.lead(
+            owner=owner,
+            stage=first_stage,
+            created_at=at(first_day),
+            record_ledger=False,
+            **values,
+        )
         actor = actor_for(owner) if owner else SYSTEM_ACTOR
+        # The amount ledger as it was written: until the landing the amount was an
+        # estimate (or announced), committed or realised from the landing on.
+        landing = next((day for stage, day in changes if stage == "landed"), None)
+        if landing is not None and lead.capex_status in ("committed", "realised"):
+            final = (lead.capex_status, lead.landed_on)
+            lead.capex_status = "announced" if lead.announced_on else "estimate"
+            lead.landed_on = None
+            record_amounts(self.db, lead, actor, at=at(first_day))
+            lead.capex_status, lead.landed_on = final
+            record_amounts(self.db, lead, actor, at=at(landing))
+        else:
+            record_amounts(self.db, lead, actor, at=at(first_day))
         for to_stage, day in changes:
             record_stage_change(self.db, lead, to_stage, actor, at=at(day))
         for code in candidates:

@@ -174,15 +174,21 @@ def test_closed_period_does_not_change_when_leads_change(client, factory, known,
     assert figures["totals"]["forecast"]["total"] == 1_118_300_004
 
     # The realised investment turns out bigger; the live report changes, the snapshot not.
+    # (The correction is recorded today: the ledger shows it from today on, while a
+    # report as of 2025-12-31 recomputed later still gives what was known then.)
     alpha = known.leads["A"]
-    alpha.capex_eur = 250_000_000
-    db.commit()
-    live = client.get(
+    edited = client.patch(
+        f"/api/v1/leads/{alpha.id}", json={"capex_eur": 250_000_000}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
+    live = client.get(f"/api/v1/targets/{known.target.id}/progress", headers=headers).json()
+    assert live["totals"]["realised"]["total"] == 250_000_000
+    recomputed = client.get(
         f"/api/v1/targets/{known.target.id}/progress",
         params={"as_of": "2025-12-31"},
         headers=headers,
     ).json()
-    assert live["totals"]["realised"]["total"] == 250_000_000
+    assert recomputed["totals"]["realised"]["total"] == 240_000_000
     for fmt, content in files.items():
         again = client.get(f"/api/v1/reports/snapshots/{snapshot['id']}.{fmt}", headers=headers)
         assert again.content == content

@@ -17,12 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.migrations import alembic_config
-from app.db.models import InvestmentTarget, Lead, LeadStageChange
+from app.db.models import Lead, LeadStageChange
 from app.db.session import make_engine
 from app.domain.access import SYSTEM_ACTOR, Role
-from app.domain.reference import STRATEGY_TARGET
+from app.domain.leads import DEFAULT_STAGES
 from app.services.leads import record_stage_change
-from app.services.reference import ensure_reference_data
 from tests.factories import Factory
 from tests.reports.conftest import Pipeline, at
 
@@ -123,6 +122,15 @@ def test_the_database_refuses_a_second_open_visit(db: Session, factory: Factory)
     db.rollback()
 
 
+def _stages_at_0010(db: Session) -> None:
+    """The default stages, in the columns the schema had at 0010 (the model has more)."""
+    names = ("code", "name_fi", "name_en", "default_probability", "kind", "sort_order")
+    stages_then = table("stages", *(column(name) for name in (*names, "active")))
+    for stage in DEFAULT_STAGES:
+        values = {name: getattr(stage, name) for name in names}
+        db.execute(insert(stages_then).values({**values, "kind": stage.kind.value, "active": True}))
+
+
 def test_migration_backfills_the_ends_and_the_missing_first_entries(tmp_path: Path) -> None:
     """On SQLite, the development database: the statement PostgreSQL runs as well."""
     engine = make_engine(f"sqlite:///{tmp_path}/migrate.db")
@@ -131,29 +139,7 @@ def test_migration_backfills_the_ends_and_the_missing_first_entries(tmp_path: Pa
         config.attributes["connection"] = conn
         command.upgrade(config, "0010")
     with Session(engine) as db:
-        # The strategy target as the schema of 0010 holds it, so that the reference data
-        # (written with today's models) finds it and leaves the table alone.
-        names = ("id", "name", "amount_eur", "period_start", "period_end", "scope")
-        old_targets = table(
-            "investment_targets",
-            *(
-                column(name, InvestmentTarget.__table__.c[name].type)
-                for name in (*names, "created_at", "updated_at")
-            ),
-        )
-        db.execute(
-            insert(old_targets).values(
-                id=uuid.uuid4(),
-                name=STRATEGY_TARGET.name,
-                amount_eur=STRATEGY_TARGET.amount_eur,
-                period_start=STRATEGY_TARGET.period_start,
-                period_end=STRATEGY_TARGET.period_end,
-                scope=STRATEGY_TARGET.scope,
-                created_at=at("2024-01-01"),
-                updated_at=at("2024-01-01"),
-            )
-        )
-        ensure_reference_data(db)
+        _stages_at_0010(db)
         logged, unlogged = uuid.uuid4(), uuid.uuid4()
         for lead_id, code, stage in ((logged, "Project A", "qualified"), (unlogged, "B", "lost")):
             row = {

@@ -23,6 +23,7 @@ from app.db.models.events import (
 )
 from app.db.models.leads import (
     Lead,
+    LeadAmount,
     LeadContact,
     LeadMunicipality,
     LeadShare,
@@ -75,6 +76,7 @@ __all__ = [
     "Industry",
     "InvestmentTarget",
     "Lead",
+    "LeadAmount",
     "LeadContact",
     "LeadMunicipality",
     "LeadShare",

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
@@ -25,6 +25,9 @@ class Stage(Audited, Timestamps, Base):
     kind: Mapped[str] = mapped_column(String(10))
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # A decision stage: from it on a lead's amount may be "committed" (the ledger rules,
+    # app/domain/ledger.py). Editable on the pipeline settings page.
+    decision: Mapped[bool] = mapped_column(default=False)
 
 
 class LostReason(Audited, Timestamps, Base):
@@ -91,6 +94,51 @@ class Lead(Audited, UUIDPrimaryKey, Timestamps, Base):
     confidentiality_basis: Mapped[str | None] = mapped_column(Text)
     announced_on: Mapped[date | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # A duplicate merged into another lead: it keeps its own stage log and amount
+    # history, counts in no figure from `merged_at` on (excluded as a duplicate), and the
+    # surviving lead shows both histories.
+    # (No foreign key: see migration 0019; `app.services.ledger.merge_leads` writes it.)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    merged_at: Mapped[datetime | None]
+
+
+class LeadAmount(Base):
+    """The amount ledger: every amount a lead has had, never overwritten.
+
+    One row per change of a measure (capex in euros, jobs): its kind (the capex status
+    then: estimate, announced, committed, realised), amount, basis (our estimate, the
+    investor's confirmation, a public source), the date it is dated by (the landing date
+    once landed, else the expected decision) and when and by whom it was recorded. The
+    lead's `capex_*` and `jobs*` columns are the latest rows, denormalised; both are
+    written only by `app.services.ledger.record_amounts`. A past as-of date reads the
+    row of each measure valid then: recorded before it, not superseded by then."""
+
+    __tablename__ = "lead_amounts"
+    __table_args__ = (
+        CheckConstraint("measure IN ('capex', 'jobs')", name="measure_known"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_nonnegative"),
+        CheckConstraint(
+            "superseded_at IS NULL OR superseded_at >= recorded_at", name="superseded_after"
+        ),
+        # The latest row of each measure of a lead at a moment.
+        Index("ix_lead_amounts_lead_measure_recorded", "lead_id", "measure", "recorded_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    basis: Mapped[str] = mapped_column(String(10))
+    dated_on: Mapped[date | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the next row of the same measure was recorded (NULL: the current row): the
+    # rows valid at a moment are found by a filter, like the stage log's visits.
+    superseded_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(300))
 
 
 class LeadStageChange(Base):
