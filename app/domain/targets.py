@@ -252,6 +252,16 @@ class GroupFigures:
     figures: Figures
 
 
+def jobs_figures(figures: Figures) -> Figures:
+    """The same figures counted in jobs instead of euros, for the tables and tiles that
+    show one measure at a time (each amount's euro parts hold its jobs)."""
+
+    def in_jobs(amount: Amount) -> Amount:
+        return Amount(amount.jobs_estimated, amount.jobs_confirmed, amount.leads)
+
+    return Figures(**{figure.value: in_jobs(getattr(figures, figure.value)) for figure in Figure})
+
+
 @dataclass(frozen=True)
 class Progress:
     """A target's progress as of a date: totals, per year, and optional splits."""

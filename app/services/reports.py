@@ -67,7 +67,7 @@ from app.domain.reports import (
     validate_snapshot,
     year_to_date_windows,
 )
-from app.domain.targets import Dimension, Figure, Figures, Progress
+from app.domain.targets import Dimension, Figure, Figures, Progress, jobs_figures
 from app.services import events, report_documents, targets
 from app.services.scope import lead_rows_in_reports, leads_in_reports
 from app.services.targets import (
@@ -466,37 +466,31 @@ def pipeline_report(db: Session, actor: Actor, *, as_of: date, today: date) -> P
 
 
 @dataclass(frozen=True)
-class CountedLeads:
-    """What the leads counted toward a target add up to besides euros: their jobs per
-    figure (estimated and investor-confirmed apart, like the euros), and how many of
-    them have landed and how many are still being worked on."""
+class ProjectCounts:
+    """How many of the leads counted toward a target have landed and how many are still
+    being worked on; excluded leads are in neither."""
 
-    jobs: Figures
     landed: int
     active: int
 
 
-def counted_leads(
+def project_counts(
     db: Session, actor: Actor, target: InvestmentTarget, *, as_of: date, today: date
-) -> CountedLeads:
-    """Jobs of the leads behind the figures, summed in SQL over the same classified rows
-    as the euros, so a lead's jobs count exactly where its investment counts. Pipeline
-    jobs are the leads' own estimates, not weighted by probability."""
+) -> ProjectCounts:
     rows = targets.classified(target, as_of, today, actor).subquery()
-    jobs = Figures()
     landed = active = 0
-    for figure, basis, kind, leads, job_sum in db.execute(
-        select(rows.c.figure, Lead.jobs_basis, Stage.kind, func.count(), func.sum(Lead.jobs))
-        .join(Lead, Lead.id == rows.c.lead_id)
+    for kind, leads in db.execute(
+        select(Stage.kind, func.count())
+        .select_from(rows)
         .join(Stage, Stage.code == rows.c.stage_code)
-        .group_by(rows.c.figure, Lead.jobs_basis, Stage.kind)
+        .where(rows.c.figure != Figure.EXCLUDED.value)
+        .group_by(Stage.kind)
     ):
-        jobs = jobs.add(Figure(figure), basis, int(job_sum or 0), leads)
         if kind == StageKind.WON.value:
             landed += leads
         else:
             active += leads
-    return CountedLeads(jobs, landed, active)
+    return ProjectCounts(landed, active)
 
 
 @dataclass(frozen=True)
@@ -519,17 +513,11 @@ class Headline:
     visits_hosted: int
 
 
-def _jobs_figures(progress: Progress, counted: CountedLeads) -> Figures:
-    """Jobs per figure: from the ledger's own figures where it carries them, else from
-    the counted leads."""
-    return getattr(progress, "jobs", None) or counted.jobs
-
-
 def headline(
-    target: InvestmentTarget, progress: Progress, counted: CountedLeads, pipeline: PipelineReport
+    target: InvestmentTarget, progress: Progress, counted: ProjectCounts, pipeline: PipelineReport
 ) -> Headline:
     totals = progress.totals
-    jobs = _jobs_figures(progress, counted)
+    jobs = jobs_figures(totals)
     has_eur = target.amount_eur is not None
     return Headline(
         target_eur=target.amount_eur,
@@ -658,7 +646,7 @@ def forum_report(
         row if row.investor_public else replace(row, organization_name=None) for row in leads
     ]
     pipeline = pipeline_report(db, actor, as_of=as_of, today=today)
-    counted = counted_leads(db, actor, target, as_of=as_of, today=today)
+    counted = project_counts(db, actor, target, as_of=as_of, today=today)
     return ForumReport(
         target=target,
         progress=progress,
@@ -667,7 +655,7 @@ def forum_report(
         leads_total=total,
         generated_at=utcnow(),
         headline=headline(target, progress, counted, pipeline),
-        jobs=_jobs_figures(progress, counted),
+        jobs=jobs_figures(progress.totals),
         previous=previous_snapshot(db, as_of),
     )
 

@@ -13,7 +13,7 @@ the table: dropping `leads` or `stages` to copy them would cascade into the stag
 and the other child tables (see 0014).
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-11-30 10:30:00.000000
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 import app.db.base
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

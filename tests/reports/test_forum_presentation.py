@@ -10,14 +10,17 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from app.domain.access import Role
+from app.db.models import LeadAmount
+from app.domain.access import SYSTEM_ACTOR, Role
+from app.services.ledger import record_amounts
 from tests.reports.conftest import Known
 
 SECRET = "Salainen Sijoittaja Oy"
@@ -40,11 +43,29 @@ def _get(client, headers, path: str, known: Known, lang: str, **params: str):
 
 
 def _with_jobs(known: Known, db) -> None:
-    known.leads["A"].jobs = 120
-    known.leads["A"].jobs_basis = "confirmed"
-    known.leads["B"].jobs = 1_250
-    known.leads["C"].jobs = 40
-    known.leads["E"].jobs = 999  # tourism: outside the industrial target
+    """Jobs on the known leads, as if the amount ledger had held them from the start."""
+    jobs = {"A": (120, "confirmed"), "B": (1_250, "estimated"), "C": (40, "estimated")}
+    jobs["E"] = (999, "estimated")  # tourism: outside the industrial target
+    for key, (count, basis) in jobs.items():
+        lead = known.leads[key]
+        lead.jobs, lead.jobs_basis = count, basis
+        rows = db.scalars(select(LeadAmount).where(LeadAmount.lead_id == lead.id)).all()
+        for row in rows:
+            if row.measure == "jobs":
+                db.delete(row)
+            else:  # the jobs known through the same history as the euros
+                db.add(
+                    LeadAmount(
+                        lead_id=lead.id,
+                        measure="jobs",
+                        kind=row.kind,
+                        amount=count,
+                        basis=basis,
+                        dated_on=row.dated_on,
+                        recorded_at=row.recorded_at,
+                        superseded_at=row.superseded_at,
+                    )
+                )
     db.commit()
 
 
@@ -190,8 +211,10 @@ def test_year_over_year_uses_the_closed_snapshot_as_reported(
     assert stored["headline"]["jobs_secured"] == 1_370
 
     # The data changes after the forum: the comparison keeps what was reported then.
+    # Recorded in the ledger as known on 10 Jan 2026, before the report's as-of date.
     known.leads["A"].capex_eur = 250_000_000
     known.leads["A"].jobs = 130
+    record_amounts(db, known.leads["A"], SYSTEM_ACTOR, at=datetime(2026, 1, 10, 12, tzinfo=UTC))
     db.commit()
 
     _viewer, viewer_headers = factory.api_user(Role.FORUM_VIEWER)

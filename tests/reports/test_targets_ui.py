@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from app.db.models import InvestmentTarget
-from app.domain.access import Role
+from app.domain.access import SYSTEM_ACTOR, Role
+from app.services.ledger import record_amounts
 from tests.factories import csrf_from
 
 
@@ -206,7 +207,10 @@ def test_close_through_the_api_and_a_jobs_only_target_report(client, factory, kn
     assert neither.json()["errors"][0]["code"] == "euros_or_jobs"
 
     jobs_only = pipeline.target(name="Jobs 2022–2025", amount_eur=None, amount_jobs=2_000)
-    known.leads["A"].jobs = 150
+    known.leads["A"].jobs = 150  # known since 10 Jan 2026, before the as-of date
+    record_amounts(
+        pipeline.db, known.leads["A"], SYSTEM_ACTOR, at=datetime(2026, 1, 10, 12, tzinfo=UTC)
+    )
     pipeline.db.commit()
     pdf = client.get(
         "/api/v1/reports/forum.pdf",
