@@ -408,8 +408,14 @@ def site_form(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-NEW_LEAD = {"title": "New lead", "investment_type": "greenfield_fdi", "source": "own_prospecting"}
-LEAD_FORM = {**NEW_LEAD, "code_name": "Project Matrix"}
+NEW_LEAD = {
+    "title": "New lead",
+    "investment_type": "greenfield_fdi",
+    "source": "own_prospecting",
+    # A second lead of a known investor is a possible duplicate: confirmed past it here.
+    "confirm_duplicate": True,
+}
+LEAD_FORM = {**NEW_LEAD, "code_name": "Project Matrix", "confirm_duplicate": "1"}
 
 # Targets used by many routes.
 LEADS = (
@@ -740,6 +746,16 @@ WRITES: dict[tuple[str, str], WriteCase] = {
             T("new lead"),
             R("new lead+secret investor", {"organization_id": "org.secret_investor"}),
         ),
+    ),
+    ("POST", "/leads/{lead_id}/merge"): WriteCase(
+        staff_wide,
+        form(lambda ctx: {"duplicate_id": ctx.id("lead.lost")}),
+        (T("lead.secret", lead_id="lead.secret"), T("lead.kajaani", lead_id="lead.kajaani")),
+    ),
+    ("POST", "/api/v1/leads/{lead_id}/merge"): WriteCase(
+        staff_wide,
+        js(lambda ctx: {"duplicate_id": ctx.id("lead.lost")}),
+        (T("lead.secret", lead_id="lead.secret"), T("lead.kajaani", lead_id="lead.kajaani")),
     ),
     ("POST", "/leads/{lead_id}/edit"): WriteCase(
         lead_editor,
