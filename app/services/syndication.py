@@ -948,6 +948,8 @@ class Claim:
     wp_password: str | None = None
     wp_post_type: str | None = None
     wp_post: WordpressPostRef | None = None
+    # The event whose state is sent: the newest of the site for the target.
+    sent_event_id: int | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -1221,6 +1223,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
+        sent_event_id=event.id,
     )
 
 
@@ -1665,6 +1668,22 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
             target.failing_since = None
         if outcome.wp_post is not None and claim.site_id is not None:
             _remember_post(db, claim, outcome.wp_post)
+        if claim.site_id is not None and claim.sent_event_id is not None:
+            # The state sent covers every pending delivery of the site to the target up
+            # to its event: they have nothing left to say.
+            db.execute(
+                update(SyndicationDelivery)
+                .where(
+                    SyndicationDelivery.target_id == claim.target_id,
+                    SyndicationDelivery.site_id == claim.site_id,
+                    SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+                    SyndicationDelivery.event_id <= claim.sent_event_id,
+                    SyndicationDelivery.id != claim.delivery_id,
+                    SyndicationDelivery.lease_token.is_(None),
+                )
+                .values(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
+                .execution_options(synchronize_session=False)
+            )
         db.commit()
         return
     gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
