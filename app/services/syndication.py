@@ -1311,7 +1311,9 @@ class Exchange:
         with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_raw(4096):
+            # No chunk size: each piece as it arrives (a chunk size would wait for that
+            # many bytes, and the deadline would be checked only then).
+            for chunk in response.iter_raw():
                 chunks.append(chunk)
                 size += len(chunk)
                 if time.monotonic() > stop:
