@@ -103,7 +103,9 @@ def test_markup_in_a_site_never_becomes_live_html_on_wordpress(
         client,
         people,
         name_en='Plot <script>alert("x")</script><b>big</b>',
-        description_en='Near <img src=x onerror="alert(1)"> the <a href="javascript:alert(2)">rail</a>',
+        description_en=(
+            'Near <img src=x onerror="alert(1)"> the <a href="javascript:alert(2)">rail</a>'
+        ),
     )
     deliver_due(db, worker_settings)
     [post] = wordpress.public_posts()
@@ -229,13 +231,9 @@ def test_moving_a_site_withdraws_it_from_the_old_municipality_and_publishes_to_t
         deliver_due(db, worker_settings)
         assert len(old_page.public_posts()) == 1 and new_page.public_posts() == []
         before = client.get("/feeds/205/sites.json")
+        db.execute(update(Site).values(public_changed_at=Site.public_changed_at - TWO_DAYS))
         db.execute(
-            update(Site).values(public_changed_at=Site.public_changed_at - TWO_DAYS)
-        )
-        db.execute(
-            update(SyndicationEvent).values(
-                occurred_at=SyndicationEvent.occurred_at - TWO_DAYS
-            )
+            update(SyndicationEvent).values(occurred_at=SyndicationEvent.occurred_at - TWO_DAYS)
         )
         db.commit()
         stale = client.get("/feeds/205/sites.json")
@@ -276,9 +274,7 @@ def test_expiry_by_date_changes_the_feeds_at_that_moment_and_withdraws_every_min
     site = publish_site(client, people)
     deliver_due(db, worker_settings)
     db.execute(update(Site).values(public_changed_at=Site.public_changed_at - TWO_DAYS))
-    db.execute(
-        update(SyndicationEvent).values(occurred_at=SyndicationEvent.occurred_at - TWO_DAYS)
-    )
+    db.execute(update(SyndicationEvent).values(occurred_at=SyndicationEvent.occurred_at - TWO_DAYS))
     db.commit()
     fresh = client.get("/feeds/205/sites.json")
     # Midnight passed: the site's verification is now exactly the hiding age.
@@ -289,8 +285,12 @@ def test_expiry_by_date_changes_the_feeds_at_that_moment_and_withdraws_every_min
     assert due.json()["items"] == []
     assert due.headers["etag"] != fresh.headers["etag"]
     assert due.headers["last-modified"] != fresh.headers["last-modified"]
-    assert client.get("/feeds/205/sites.json", headers={"if-modified-since": fresh.headers[
-        "last-modified"]}).status_code == 200
+    assert (
+        client.get(
+            "/feeds/205/sites.json", headers={"if-modified-since": fresh.headers["last-modified"]}
+        ).status_code
+        == 200
+    )
     flag_stale_sites(db, worker_settings)  # the every-minute job
     deliver_due(db, worker_settings)
     assert wordpress.public_posts() == []
@@ -315,7 +315,8 @@ def test_an_old_delivery_redelivered_sends_the_current_state(
     )
     assert again.status_code in (200, 202), again.text
     deliver_due(db, worker_settings)
-    names = [(r.json()["data"]["name"]["fi"], r.json()["data"]["version"]) for r in receiver.requests]
+    data = [r.json()["data"] for r in receiver.requests]
+    names = [(d["name"]["fi"], d["version"]) for d in data]
     assert names[-1] == names[-2]  # the redelivery carries the newest state
     assert names[-1][0] == "Uusi"
 
