@@ -1017,7 +1017,16 @@ def claim_due(
     )
     for target_id, n in in_flight.items():
         leased[target_id] = max(leased[target_id], n)
-    saturated = [t for t, n in leased.items() if n >= cap]
+    # A failing target (its last attempt failed) gets one request at a time: eight
+    # hanging targets then hold eight threads at most, never all of them.
+    failing = set(
+        db.scalars(select(SyndicationTarget.id).where(SyndicationTarget.failing_since.is_not(None)))
+    )
+
+    def cap_of(target_id: uuid.UUID) -> int:
+        return 1 if target_id in failing else cap
+
+    saturated = [t for t, n in leased.items() if n >= cap_of(t)]
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
     ranked = (
@@ -1065,7 +1074,7 @@ def claim_due(
     for row in db.scalars(query) if candidates else []:
         if len(chosen) >= limit:
             break
-        if taken[row.target_id] >= cap:
+        if taken[row.target_id] >= cap_of(row.target_id):
             continue
         taken[row.target_id] += 1
         chosen.append(row)
