@@ -981,9 +981,11 @@ def claim_due(
     now: datetime | None = None,
     per_target: int | None = None,
     in_flight: Mapping[uuid.UUID, int] | None = None,
+    lane: str | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
-    and commit the lease before any request is made."""
+    and commit the lease before any request is made. `lane` "healthy" or "failing"
+    takes only the deliveries of targets whose last attempt succeeded, or failed."""
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
@@ -1027,6 +1029,14 @@ def claim_due(
         return 1 if target_id in failing else cap
 
     saturated = [t for t, n in leased.items() if n >= cap_of(t)]
+    if lane == "healthy":
+        saturated += failing
+    elif lane == "failing":
+        if not failing:
+            db.commit()
+            return []
+        healthy = select(SyndicationTarget.id).where(SyndicationTarget.failing_since.is_(None))
+        saturated += list(db.scalars(healthy))
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
     ranked = (
@@ -1092,7 +1102,13 @@ def claim_due(
         db.commit()
         if chosen:  # only undecryptable targets' deliveries: they are off now, look again
             return claim_due(
-                db, settings, limit=limit, now=now, per_target=per_target, in_flight=in_flight
+                db,
+                settings,
+                limit=limit,
+                now=now,
+                per_target=per_target,
+                in_flight=in_flight,
+                lane=lane,
             )
         return []
     chosen = readable_ones
@@ -1884,8 +1900,10 @@ class SyndicationWorker:
 
     Not under the scheduler's advisory lock: any number of workers run side by side,
     kept apart by SKIP LOCKED and leases. Each target has at most
-    `per_target_concurrency` requests in flight, so a slow or dead target occupies a few
-    threads and the others carry on. Woken by NOTIFY on PostgreSQL, else it polls."""
+    `per_target_concurrency` requests in flight (counted in the database), a failing
+    target one, and failing targets are tried in a small pool of their own, so slow or
+    dead targets never take the healthy ones' threads. Woken by NOTIFY on PostgreSQL,
+    else it polls."""
 
     engine: Engine
     settings: Settings
@@ -1894,35 +1912,51 @@ class SyndicationWorker:
     _wake: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _in_flight: Counter[uuid.UUID] = field(default_factory=Counter)
+    _busy: Counter[str] = field(default_factory=Counter)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
-        threads = self.settings.syndication_worker_threads
+        # Two lanes: failing targets (their last attempt failed) are tried in a small
+        # pool of their own, so however many of them hang, the healthy targets keep
+        # every thread of the main pool.
+        lanes = {
+            "healthy": self.settings.syndication_worker_threads,
+            "failing": max(2, self.settings.syndication_worker_threads // 4),
+        }
         if self.engine.dialect.name == "postgresql":
             threading.Thread(target=self._listen, name="syndication-listen", daemon=True).start()
-        with ThreadPoolExecutor(threads, thread_name_prefix="syndication") as pool:
+        with (
+            ThreadPoolExecutor(lanes["healthy"], thread_name_prefix="syndication") as main,
+            ThreadPoolExecutor(lanes["failing"], thread_name_prefix="syndication-slow") as slow,
+        ):
+            pools = {"healthy": main, "failing": slow}
             while not self.stop_event.is_set():
-                with self._lock:
-                    free = threads - sum(self._in_flight.values())
-                    in_flight = dict(self._in_flight)
-                claims: list[Claim] = []
-                if free > 0:
-                    try:
-                        with factory() as db:
-                            claims = claim_due(
-                                db,
-                                self.settings,
-                                limit=free,
-                                per_target=self.settings.syndication_per_target_concurrency,
-                                in_flight=in_flight,
-                            )
-                    except Exception:
-                        log.exception("claiming deliveries failed")
-                for claim in claims:
+                claimed = 0
+                for lane, size in lanes.items():
                     with self._lock:
-                        self._in_flight[claim.target_id] += 1
-                    pool.submit(self._attempt, factory, claim)
-                if not claims:
+                        free = size - self._busy[lane]
+                        in_flight = dict(self._in_flight)
+                    claims: list[Claim] = []
+                    if free > 0:
+                        try:
+                            with factory() as db:
+                                claims = claim_due(
+                                    db,
+                                    self.settings,
+                                    limit=free,
+                                    per_target=self.settings.syndication_per_target_concurrency,
+                                    in_flight=in_flight,
+                                    lane=lane,
+                                )
+                        except Exception:
+                            log.exception("claiming deliveries failed")
+                    for claim in claims:
+                        with self._lock:
+                            self._in_flight[claim.target_id] += 1
+                            self._busy[lane] += 1
+                        pools[lane].submit(self._attempt, factory, claim, lane)
+                    claimed += len(claims)
+                if not claimed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
 
@@ -1930,7 +1964,7 @@ class SyndicationWorker:
         self.stop_event.set()
         self._wake.set()
 
-    def _attempt(self, factory: Any, claim: Claim) -> None:
+    def _attempt(self, factory: Any, claim: Claim, lane: str = "healthy") -> None:
         try:
             outcome = perform(claim, self.settings)
             with factory() as db:
@@ -1943,6 +1977,7 @@ class SyndicationWorker:
                 self._in_flight[claim.target_id] -= 1
                 if self._in_flight[claim.target_id] <= 0:
                     del self._in_flight[claim.target_id]
+                self._busy[lane] -= 1
             self._wake.set()
 
     def _listen(self) -> None:
