@@ -507,3 +507,27 @@ def test_a_replaced_photo_leaves_the_media_library(
     assert new_media != old_media
     [post] = wordpress.public_posts()
     assert post["featured_media"] == new_media
+
+
+def test_failing_targets_are_claimed_in_their_own_lane_one_at_a_time(
+    client: TestClient,
+    db: Session,
+    people: People,
+    receiver: Receiver,
+    worker_settings: Settings,
+) -> None:
+    hanging = add_webhook(client, people.contact, receiver.url, name="Hanging")
+    healthy = add_webhook(client, people.contact, receiver.url, name="Healthy")
+    for n in range(3):
+        publish_site(client, people, name_fi=f"Tontti {n}")
+    db.execute(
+        update(SyndicationTarget)
+        .where(SyndicationTarget.id == hanging["id"])
+        .values(failing_since=utcnow())
+    )
+    db.commit()
+    main = claim_due(db, worker_settings, limit=10, per_target=2, lane="healthy")
+    assert {str(c.target_id) for c in main} == {healthy["id"]}
+    slow = claim_due(db, worker_settings, limit=10, per_target=2, lane="failing")
+    assert [str(c.target_id) for c in slow] == [hanging["id"]]  # one at a time
+    assert claim_due(db, worker_settings, limit=10, per_target=2, lane="failing") == []
