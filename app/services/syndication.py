@@ -1008,22 +1008,27 @@ def claim_due(
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLAIM_LOCK_KEY})
     # Requests in flight per target, counted in the database (the unexpired leases of
     # every worker), so the cap holds however many workers run.
-    leased: Counter[uuid.UUID] = Counter(
-        dict(
-            db.execute(
-                select(delivery.target_id, func.count())
-                .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
-                .group_by(delivery.target_id)
-            ).all()
+    # Per target, in one statement: whether it is failing (its last attempt failed:
+    # then it gets one request at a time, so eight hanging targets hold eight requests
+    # at most) and its requests in flight, counted in the database (the unexpired
+    # leases of every worker), so the cap holds however many workers run.
+    in_flight_now = (
+        select(func.count())
+        .where(
+            delivery.target_id == SyndicationTarget.id,
+            delivery.lease_token.is_not(None),
+            delivery.lease_expires_at > now,
         )
+        .scalar_subquery()
     )
-    for target_id, n in in_flight.items():
-        leased[target_id] = max(leased[target_id], n)
-    # A failing target (its last attempt failed) gets one request at a time: eight
-    # hanging targets then hold eight threads at most, never all of them.
-    failing = set(
-        db.scalars(select(SyndicationTarget.id).where(SyndicationTarget.failing_since.is_not(None)))
-    )
+    leased: Counter[uuid.UUID] = Counter()
+    failing: set[uuid.UUID] = set()
+    for target_id, is_failing, n in db.execute(
+        select(SyndicationTarget.id, SyndicationTarget.failing_since.is_not(None), in_flight_now)
+    ):
+        leased[target_id] = max(int(n or 0), in_flight.get(target_id, 0))
+        if is_failing:
+            failing.add(target_id)
 
     def cap_of(target_id: uuid.UUID) -> int:
         return 1 if target_id in failing else cap
@@ -1035,8 +1040,7 @@ def claim_due(
         if not failing:
             db.commit()
             return []
-        healthy = select(SyndicationTarget.id).where(SyndicationTarget.failing_since.is_(None))
-        saturated += list(db.scalars(healthy))
+        saturated += [t for t in leased if t not in failing]
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
     ranked = (
@@ -1930,9 +1934,16 @@ class SyndicationWorker:
             ThreadPoolExecutor(lanes["failing"], thread_name_prefix="syndication-slow") as slow,
         ):
             pools = {"healthy": main, "failing": slow}
+            next_failing_claim = 0.0
             while not self.stop_event.is_set():
                 claimed = 0
                 for lane, size in lanes.items():
+                    if lane == "failing":
+                        # Failing targets wait for a retry time anyway: look for their
+                        # work once a second, not on every turn of the loop.
+                        if time.monotonic() < next_failing_claim:
+                            continue
+                        next_failing_claim = time.monotonic() + 1.0
                     with self._lock:
                         free = size - self._busy[lane]
                         in_flight = dict(self._in_flight)
