@@ -1012,19 +1012,18 @@ def claim_due(
     # then it gets one request at a time, so eight hanging targets hold eight requests
     # at most) and its requests in flight, counted in the database (the unexpired
     # leases of every worker), so the cap holds however many workers run.
-    in_flight_now = (
-        select(func.count())
-        .where(
-            delivery.target_id == SyndicationTarget.id,
-            delivery.lease_token.is_not(None),
-            delivery.lease_expires_at > now,
-        )
-        .scalar_subquery()
+    leases = (
+        select(delivery.target_id, func.count().label("n"))
+        .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
+        .group_by(delivery.target_id)
+        .subquery()
     )
     leased: Counter[uuid.UUID] = Counter()
     failing: set[uuid.UUID] = set()
     for target_id, is_failing, n in db.execute(
-        select(SyndicationTarget.id, SyndicationTarget.failing_since.is_not(None), in_flight_now)
+        select(
+            SyndicationTarget.id, SyndicationTarget.failing_since.is_not(None), leases.c.n
+        ).outerjoin(leases, leases.c.target_id == SyndicationTarget.id)
     ):
         leased[target_id] = max(int(n or 0), in_flight.get(target_id, 0))
         if is_failing:
