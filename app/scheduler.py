@@ -27,7 +27,11 @@ from app.services.packages import purge_unapplied_uploads
 from app.services.portal import purge_rate_counters
 from app.services.privacy import anonymise_expired_contacts, purge_unpursued_inquiries
 from app.services.sites import flag_stale_sites
-from app.services.syndication import SyndicationWorker, purge_old_deliveries
+from app.services.syndication import (
+    SyndicationWorker,
+    disable_failing_targets,
+    purge_old_deliveries,
+)
 from app.settings import Settings
 
 log = logging.getLogger("invest_kainuu.scheduler")
@@ -48,7 +52,15 @@ JOBS: list[Job] = [
         lambda db, _s: purge_expired_sessions(db),
         {"trigger": "interval", "hours": 1},
     ),
-    Job("flag-stale-sites", flag_stale_sites, {"trigger": "cron", "hour": 5, "minute": 30}),
+    # Every minute: a site leaves the portal by date at midnight (Helsinki), and its
+    # withdrawal reaches the municipalities' pages then, not at a nightly run.
+    Job("flag-stale-sites", flag_stale_sites, {"trigger": "interval", "minutes": 1}),
+    # Switches off targets failing too long even when no new change comes to try them.
+    Job(
+        "disable-failing-syndication-targets",
+        disable_failing_targets,
+        {"trigger": "interval", "minutes": 5},
+    ),
     Job(
         "anonymise-expired-contacts",
         anonymise_expired_contacts,

@@ -1,16 +1,20 @@
 """Benchmark (not a test): 1,000 site changes pushed to 8 local webhook receivers on
-127.0.0.1, once with all receivers healthy and once with one of them slow (it answers
-after 30 s, past the 2 s timeout, so every attempt to it times out).
+127.0.0.1, once with all receivers healthy, once with one of them slow (it answers
+after 30 s, past the 2 s timeout, so every attempt to it times out), and once with
+eight more receivers that hang: they answer the headers at once and then trickle the
+body one byte a second for a minute, so only a total deadline ends an attempt.
 
 Needs PostgreSQL (SKIP LOCKED, LISTEN/NOTIFY): a scratch database is created next to
 the one in BENCH_DATABASE_URL or TEST_DATABASE_URL and dropped afterwards.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
-        .venv/bin/python scripts/bench_syndication.py [CHANGES] [CHANGES_PER_SECOND]
+        .venv/bin/python scripts/bench_syndication.py [CHANGES] [CHANGES_PER_SECOND] [FAULTS]
 
-Prints, for the healthy receivers, the latency from the commit of a change to its
-receipt (p50, p95, max), the total time, and the slowdown the slow receiver causes to
-the others (p95 and total time with it / without it).
+Prints, for the healthy receivers, the latency from the commit of a change to the
+receipt of a message carrying it (that version of the site or a newer one: an attempt
+sends the site's current state, which covers earlier changes still pending), p50, p95,
+max, the total time, and the slowdown each fault causes to the healthy receivers
+(p95 and total time with it / without it).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sqlalchemy import select
 
 from app.db.audit import bind_actor
 from app.db.migrations import upgrade_to_head
-from app.db.models import Site, SyndicationDelivery, SyndicationEvent, SyndicationTarget
+from app.db.models import Site, SyndicationTarget
 from app.db.session import make_engine, make_session_factory
 from app.domain.access import SYSTEM_ACTOR
 from app.services.reference import ensure_reference_data
@@ -40,11 +44,15 @@ from benchlib import bench_server_url, scratch_database
 
 RECEIVERS = 8
 SITES = 100
+FAULTS = ["all healthy", "one slow", "eight hanging"]
 
 
 class Receiver:
-    def __init__(self, delay: float = 0.0) -> None:
-        self.received: dict[str, float] = {}
+    """Records, per site, when each version first arrived. `mode`: "" answers at once,
+    "slow" after 30 s, "hang" sends the headers and then one byte a second."""
+
+    def __init__(self, mode: str = "") -> None:
+        self.received: dict[str, list[tuple[int, float]]] = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -53,12 +61,24 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                if delay:
-                    time.sleep(delay)
-                with receiver.lock:
-                    receiver.received.setdefault(self.headers["webhook-id"], time.time())
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 try:
+                    if mode == "slow":
+                        time.sleep(30.0)
+                    if mode == "hang":
+                        self.send_response(200)
+                        self.send_header("content-length", "60")
+                        self.end_headers()
+                        for _ in range(60):
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            time.sleep(1.0)
+                        return
+                    data = json.loads(body)["data"]
+                    with receiver.lock:
+                        receiver.received.setdefault(data["id"], []).append(
+                            (int(data["version"]), time.time())
+                        )
                     self.send_response(204)
                     self.end_headers()
                 except OSError:
@@ -69,15 +89,21 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
+    def has(self, site_id: str, version: int) -> float | None:
+        """When a message carrying `version` of the site (or newer) first arrived."""
+        with self.lock:
+            times = [at for v, at in self.received.get(site_id, []) if v >= version]
+        return min(times) if times else None
+
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float]:
+def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float]:
     with scratch_database(base_url, "bench_synd") as url:
-        engine = make_engine(url, pool_size=30, max_overflow=10)
+        engine = make_engine(url, pool_size=40, max_overflow=10)
         upgrade_to_head(engine)
         settings = Settings(
             environment="test",
@@ -85,7 +111,12 @@ def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float
             secret_key=secrets.token_urlsafe(48),
             syndication_timeout_seconds=2.0,
         )
-        receivers = [Receiver(delay=30.0 if slow and n == 0 else 0.0) for n in range(RECEIVERS)]
+        receivers = [
+            Receiver("slow" if fault == "one slow" and n == 0 else "") for n in range(RECEIVERS)
+        ]
+        healthy = receivers[1:] if fault == "one slow" else list(receivers)
+        if fault == "eight hanging":
+            receivers += [Receiver("hang") for _ in range(8)]
         factory = make_session_factory(engine)
         with factory() as db:
             ensure_reference_data(db)
@@ -119,7 +150,8 @@ def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float
         worker = SyndicationWorker(engine, settings, poll_seconds=1.0)
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
-        committed: dict[int, float] = {}
+        committed: list[tuple[str, int, float]] = []
+        final: dict[str, int] = {}
         started = time.time()
         with factory() as db:
             bind_actor(db, SYSTEM_ACTOR)
@@ -131,36 +163,33 @@ def run(base_url: str, changes: int, rate: float, slow: bool) -> dict[str, float
                 event = record_site_event(db, site, "changed")
                 db.commit()
                 assert event is not None
-                committed[event.id] = time.time()
+                committed.append((str(site.id), site.version, time.time()))
+                final[str(site.id)] = site.version
                 pause = started + (n + 1) / rate - time.time()
                 if pause > 0:
                     time.sleep(pause)
-        healthy = receivers[1:] if slow else receivers
-        expected = changes * len(healthy)
+
+        def complete() -> bool:
+            return all(r.has(s, v) is not None for r in healthy for s, v in final.items())
+
         deadline = time.time() + 300
-        while sum(len(r.received) for r in healthy) < expected and time.time() < deadline:
+        while not complete() and time.time() < deadline:
             time.sleep(0.05)
-        finished = max(t for r in healthy for t in r.received.values())
         worker.stop()
         thread.join(timeout=10)
-        with factory() as db:
-            event_of = {
-                f"msg_{d.hex}": e
-                for d, e in db.execute(select(SyndicationDelivery.id, SyndicationDelivery.event_id))
-            }
-            assert db.scalar(select(SyndicationEvent.id).limit(1)) is not None
         latencies = [
-            at - committed[event_of[webhook_id]]
+            at - t
             for r in healthy
-            for webhook_id, at in r.received.items()
-            if event_of.get(webhook_id) in committed
+            for site_id, version, t in committed
+            if (at := r.has(site_id, version)) is not None
         ]
+        finished = max(at for r in healthy for times in r.received.values() for _, at in times)
         for r in receivers:
             r.server.shutdown()
         engine.dispose()
         return {
             "received": float(len(latencies)),
-            "expected": float(expected),
+            "expected": float(len(committed) * len(healthy)),
             "p50": statistics.median(latencies),
             "p95": percentile(latencies, 95),
             "max": max(latencies),
@@ -177,19 +206,23 @@ def main() -> int:
     rate = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     print(f"{changes} changes at {rate:g}/s to {RECEIVERS} receivers ({SITES} sites)")
     results = {}
-    for label, slow in (("all healthy", False), ("one slow", True)):
-        figures = run(base_url, changes, rate, slow)
+    faults = sys.argv[3].split(",") if len(sys.argv) > 3 else FAULTS
+    for label in faults:
+        figures = run(base_url, changes, rate, label)
         results[label] = figures
         print(
-            f"{label:>12}: received {figures['received']:.0f}/{figures['expected']:.0f}  "
+            f"{label:>13}: received {figures['received']:.0f}/{figures['expected']:.0f}  "
             f"p50 {figures['p50'] * 1000:.0f} ms  p95 {figures['p95'] * 1000:.0f} ms  "
             f"max {figures['max'] * 1000:.0f} ms  total {figures['total']:.1f} s"
         )
-    base, slow_ = results["all healthy"], results["one slow"]
-    print(
-        f"slowdown of the healthy receivers by the slow one: "
-        f"p95 ×{slow_['p95'] / base['p95']:.2f}, total ×{slow_['total'] / base['total']:.2f}"
-    )
+    base = results.get("all healthy")
+    for label, figures in results.items():
+        if base is not None and label != "all healthy":
+            print(
+                f"slowdown of the healthy receivers by {label}: "
+                f"p95 ×{figures['p95'] / base['p95']:.2f}, "
+                f"total ×{figures['total'] / base['total']:.2f}"
+            )
     print(json.dumps(results))
     return 0
 

@@ -265,8 +265,10 @@ def pause_target(target_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Target
 
 
 @router.post("/targets/{target_id}/resume", response_model=TargetOut)
-def resume_target(target_id: uuid.UUID, db: DbSession, actor: ApiActor) -> TargetOut:
-    target = syndication.set_target_status(db, actor, target_id, TargetStatus.ACTIVE)
+def resume_target(
+    target_id: uuid.UUID, db: DbSession, actor: ApiActor, settings: AppSettings
+) -> TargetOut:
+    target = syndication.set_target_status(db, actor, target_id, TargetStatus.ACTIVE, settings)
     return _target_out(db, target)
 
 

@@ -18,7 +18,8 @@ import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
@@ -170,6 +171,23 @@ register_labels(
 
 def helsinki_today() -> date:
     return datetime.now(_HELSINKI).date()
+
+
+def helsinki_date(now: datetime | None = None) -> date:
+    return (now or datetime.now(_HELSINKI)).astimezone(_HELSINKI).date()
+
+
+def expiry_moment(settings: Settings, last_verified_on: date) -> datetime:
+    """The moment a site verified on `last_verified_on` leaves the portal by date:
+    midnight in Helsinki of the first day whose `public_cutoff` reaches it."""
+    day = add_months(last_verified_on, settings.site_hidden_after_months)
+    while add_months(day, -settings.site_hidden_after_months) < last_verified_on:
+        day += timedelta(days=1)
+    while add_months(day - timedelta(days=1), -settings.site_hidden_after_months) >= (
+        last_verified_on
+    ):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time_of_day(0), _HELSINKI).astimezone(UTC)
 
 
 # --- conversions between the stored site and the domain's draft ------------------------

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import socket
@@ -34,8 +35,21 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
 
 import httpx
+import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import CursorResult, Delete, Engine, delete, exists, func, or_, select, text
+from sqlalchemy import (
+    CursorResult,
+    Delete,
+    Engine,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 from standardwebhooks.webhooks import Webhook
 
@@ -56,6 +70,7 @@ from app.db.models import (
 from app.db.session import make_session_factory
 from app.domain.access import Actor, Role, require_municipality_edit, require_role
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.sites import SiteStatus
 from app.domain.syndication import (
     EVENT_OF_CHANGE,
     DeliveryStatus,
@@ -75,13 +90,16 @@ from app.domain.syndication import (
 )
 from app.i18n import LABELS, N_, register_labels, translate
 from app.services.mail import queue_email
-from app.services.scope import syndication_targets_visible_to
+from app.services.scope import sites_public, syndication_targets_visible_to
 from app.services.secrets import UNREADABLE_HELP, decrypt, encrypt, readable
 from app.services.sites import (
     PublicSite,
     PublicSiteFilters,
     attachments_of,
+    expiry_moment,
+    helsinki_date,
     industry_codes_of,
+    public_cutoff,
     public_sites,
 )
 from app.settings import Settings
@@ -331,6 +349,26 @@ def record_site_event(db: Session, site: Site, kind: str) -> SyndicationEvent | 
     event_type = EVENT_OF_CHANGE[kind]
     last = _last_event(db, site.id)
     last_public = last is not None and last.type != EventType.SITE_WITHDRAWN
+    if last is not None and last_public and last.municipality_code != site.municipality_code:
+        # Moved to another municipality: gone from the old one's targets and feeds,
+        # then published to the new one's.
+        _write_event(
+            db,
+            EventType.SITE_WITHDRAWN,
+            site,
+            last.municipality_code,
+            {
+                "id": str(site.id),
+                "slug": site.slug,
+                "version": site.version,
+                "municipality": {"code": last.municipality_code},
+                "reason": "moved",
+            },
+        )
+        last, last_public = None, False
+        if event_type is EventType.SITE_WITHDRAWN:
+            return None
+        event_type = EventType.SITE_PUBLISHED
     if event_type is EventType.SITE_WITHDRAWN:
         if last is not None and not last_public:
             return None  # already gone (expired, then archived)
@@ -360,18 +398,26 @@ def record_site_event(db: Session, site: Site, kind: str) -> SyndicationEvent | 
             and _same_state(last.data, data)
         ):
             return None  # nothing a receiver shows has changed
+    return _write_event(db, event_type, site, site.municipality_code, data)
+
+
+def _write_event(
+    db: Session,
+    event_type: EventType,
+    site: Site,
+    municipality_code: str,
+    data: dict[str, Any],
+) -> SyndicationEvent:
     event = SyndicationEvent(
         type=event_type.value,
         site_id=site.id,
-        municipality_code=site.municipality_code,
+        municipality_code=municipality_code,
         data=data,
     )
     db.add(event)
     db.flush()
     targets = db.scalars(
-        select(SyndicationTarget.id).where(
-            SyndicationTarget.municipality_code == site.municipality_code
-        )
+        select(SyndicationTarget.id).where(SyndicationTarget.municipality_code == municipality_code)
     )
     # Every target gets the delivery, paused and switched-off ones too: they hold it
     # until resumed, so nothing is lost while a municipality's page is down.
@@ -493,6 +539,8 @@ def create_target(
         target.wp_password_encrypted = encrypt(settings, values.wp_password or "")
         target.wp_post_type = values.wp_post_type or "posts"
     db.add(target)
+    db.flush()
+    backfill(db, target, settings)
     db.commit()
     return target, secret
 
@@ -570,18 +618,123 @@ def reveal_secret(db: Session, actor: Actor, settings: Settings, target_id: uuid
 
 
 def set_target_status(
-    db: Session, actor: Actor, target_id: uuid.UUID, status: TargetStatus
+    db: Session,
+    actor: Actor,
+    target_id: uuid.UUID,
+    status: TargetStatus,
+    settings: Settings | None = None,
 ) -> SyndicationTarget:
     """Pause, resume or (re-)enable. Resuming sends what was held, in order."""
     target = _editable_target(db, actor, target_id)
     bind_actor(db, actor)
+    was = target.status
     target.status = status.value
     if status is TargetStatus.ACTIVE:
         target.disabled_reason = None
         target.failing_since = None
+        if was != TargetStatus.ACTIVE.value:
+            resume_held(db, target)
+            backfill(db, target, settings)
         _notify(db)
     db.commit()
     return target
+
+
+def resume_held(db: Session, target: SyndicationTarget, now: datetime | None = None) -> int:
+    """Held deliveries of a resumed target are due now, not at their old retry time."""
+    now = now or utcnow()
+    result = db.execute(
+        update(SyndicationDelivery)
+        .where(
+            SyndicationDelivery.target_id == target.id,
+            SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+            or_(
+                SyndicationDelivery.lease_expires_at.is_(None),
+                SyndicationDelivery.lease_expires_at <= now,
+            ),
+            SyndicationDelivery.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now, lease_token=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def backfill(db: Session, target: SyndicationTarget, settings: Settings | None = None) -> int:
+    """Give a new or re-enabled target everything already public in its municipality:
+    one delivery per site whose current state it does not have (nor has pending).
+    Returns how many were queued."""
+    query = select(Site).where(
+        Site.municipality_code == target.municipality_code,
+        Site.status == SiteStatus.PUBLISHED.value,
+        Site.expired_at.is_(None),
+    )
+    if settings is not None:
+        query = query.where(sites_public(public_cutoff(settings)))
+    count = 0
+    for site in db.scalars(query.order_by(Site.id)):
+        event = _last_event(db, site.id)
+        if (
+            event is None
+            or event.type == EventType.SITE_WITHDRAWN
+            or (event.municipality_code != target.municipality_code)
+        ):
+            event = _event_of_current_state(db, site)
+            if event is None:
+                continue
+        covered = db.scalar(
+            select(SyndicationDelivery.id)
+            .where(
+                SyndicationDelivery.target_id == target.id,
+                SyndicationDelivery.site_id == site.id,
+                or_(
+                    SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+                    and_(
+                        SyndicationDelivery.event_id == event.id,
+                        SyndicationDelivery.status == DeliveryStatus.SUCCEEDED.value,
+                    ),
+                ),
+            )
+            .limit(1)
+        )
+        if covered is not None:
+            continue
+        db.add(
+            SyndicationDelivery(
+                event_id=event.id,
+                target_id=target.id,
+                site_id=site.id,
+                event_type=event.type,
+                next_attempt_at=utcnow(),
+            )
+        )
+        count += 1
+    if count:
+        _notify(db)
+    return count
+
+
+def _event_of_current_state(db: Session, site: Site) -> SyndicationEvent | None:
+    """A `site.published` event of the site as it is now, with no deliveries of its own
+    (for a site published before any event was recorded)."""
+    if site.expired_at is not None:
+        return None
+    industries, municipalities = _reference(db)
+    event = SyndicationEvent(
+        type=EventType.SITE_PUBLISHED.value,
+        site_id=site.id,
+        municipality_code=site.municipality_code,
+        data=site_document(
+            site,
+            industry_codes_of(db, [site.id])[site.id],
+            attachments_of(db, [site.id])[site.id],
+            industries,
+            municipalities.get(site.municipality_code),
+        ),
+    )
+    db.add(event)
+    db.flush()
+    return event
 
 
 def send_test_event(db: Session, actor: Actor, target_id: uuid.UUID) -> SyndicationDelivery:
@@ -795,6 +948,8 @@ class Claim:
     wp_password: str | None = None
     wp_post_type: str | None = None
     wp_post: WordpressPostRef | None = None
+    # The event whose state is sent: the newest of the site for the target.
+    sent_event_id: int | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -826,9 +981,11 @@ def claim_due(
     now: datetime | None = None,
     per_target: int | None = None,
     in_flight: Mapping[uuid.UUID, int] | None = None,
+    lane: str | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
-    and commit the lease before any request is made."""
+    and commit the lease before any request is made. `lane` "healthy" or "failing"
+    takes only the deliveries of targets whose last attempt succeeded, or failed."""
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
@@ -845,7 +1002,44 @@ def claim_due(
         or_(delivery.lease_expires_at.is_(None), delivery.lease_expires_at <= now),
     )
     cap = per_target or limit
-    saturated = [t for t, n in in_flight.items() if n >= cap]
+    if db.get_bind().dialect.name == "postgresql":
+        # Claims are short; taking them one worker at a time makes the per-target count
+        # below exact across every worker and instance (released at commit).
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLAIM_LOCK_KEY})
+    # Requests in flight per target, counted in the database (the unexpired leases of
+    # every worker), so the cap holds however many workers run.
+    # Per target, in one statement: whether it is failing (its last attempt failed:
+    # then it gets one request at a time, so eight hanging targets hold eight requests
+    # at most) and its requests in flight, counted in the database (the unexpired
+    # leases of every worker), so the cap holds however many workers run.
+    leases = (
+        select(delivery.target_id, func.count().label("n"))
+        .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
+        .group_by(delivery.target_id)
+        .subquery()
+    )
+    leased: Counter[uuid.UUID] = Counter()
+    failing: set[uuid.UUID] = set()
+    for target_id, is_failing, n in db.execute(
+        select(
+            SyndicationTarget.id, SyndicationTarget.failing_since.is_not(None), leases.c.n
+        ).outerjoin(leases, leases.c.target_id == SyndicationTarget.id)
+    ):
+        leased[target_id] = max(int(n or 0), in_flight.get(target_id, 0))
+        if is_failing:
+            failing.add(target_id)
+
+    def cap_of(target_id: uuid.UUID) -> int:
+        return 1 if target_id in failing else cap
+
+    saturated = [t for t, n in leased.items() if n >= cap_of(t)]
+    if lane == "healthy":
+        saturated += failing
+    elif lane == "failing":
+        if not failing:
+            db.commit()
+            return []
+        saturated += [t for t in leased if t not in failing]
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
     ranked = (
@@ -889,11 +1083,11 @@ def claim_due(
         .with_for_update(skip_locked=True)
     )
     chosen: list[SyndicationDelivery] = []
-    taken: Counter[uuid.UUID] = Counter(in_flight)
+    taken: Counter[uuid.UUID] = Counter(leased)
     for row in db.scalars(query) if candidates else []:
         if len(chosen) >= limit:
             break
-        if taken[row.target_id] >= cap:
+        if taken[row.target_id] >= cap_of(row.target_id):
             continue
         taken[row.target_id] += 1
         chosen.append(row)
@@ -911,7 +1105,13 @@ def claim_due(
         db.commit()
         if chosen:  # only undecryptable targets' deliveries: they are off now, look again
             return claim_due(
-                db, settings, limit=limit, now=now, per_target=per_target, in_flight=in_flight
+                db,
+                settings,
+                limit=limit,
+                now=now,
+                per_target=per_target,
+                in_flight=in_flight,
+                lane=lane,
             )
         return []
     chosen = readable_ones
@@ -927,6 +1127,7 @@ def claim_due(
             select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in chosen}))
         )
     }
+    current = _current_events(db, chosen)
     posts = {
         (p.target_id, p.site_id): p
         for p in db.scalars(
@@ -939,13 +1140,59 @@ def claim_due(
         )
     }
     claims = [
-        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in chosen
+        _claim(
+            settings,
+            d,
+            (current.get((d.target_id, d.site_id)) if d.site_id else None) or events[d.event_id],
+            targets[d.target_id],
+            posts,
+            now,
+        )
+        for d in chosen
     ]
     db.commit()
     return claims
 
 
-UNDECRYPTABLE_REASON = "The secret cannot be decrypted: re-enter it or rotate keys."
+CLAIM_LOCK_KEY: Final = 0x53594E44  # "SYND": serialises claims across workers
+
+
+def _current_events(
+    db: Session, chosen: Sequence[SyndicationDelivery]
+) -> dict[tuple[uuid.UUID, uuid.UUID], SyndicationEvent]:
+    """The newest event of each (target, site) among the chosen deliveries: what an
+    attempt sends, whatever event it was made for. A late retry or a redelivery of an
+    old delivery then sends the current state and can never overwrite newer content on
+    the receiver with older."""
+    pairs = {(d.target_id, d.site_id) for d in chosen if d.site_id is not None}
+    if not pairs:
+        return {}
+    newest = (
+        select(
+            SyndicationDelivery.target_id,
+            SyndicationDelivery.site_id,
+            func.max(SyndicationDelivery.event_id).label("event_id"),
+        )
+        .where(
+            SyndicationDelivery.target_id.in_({t for t, _ in pairs}),
+            SyndicationDelivery.site_id.in_({s for _, s in pairs}),
+            SyndicationDelivery.event_type != EventType.PING.value,
+        )
+        .group_by(SyndicationDelivery.target_id, SyndicationDelivery.site_id)
+        .subquery()
+    )
+    found: dict[tuple[uuid.UUID, uuid.UUID], SyndicationEvent] = {}
+    for target_id, site_id, event in db.execute(
+        select(newest.c.target_id, newest.c.site_id, SyndicationEvent).join(
+            SyndicationEvent, SyndicationEvent.id == newest.c.event_id
+        )
+    ):
+        if (target_id, site_id) in pairs:
+            found[target_id, site_id] = event
+    return found
+
+
+UNDECRYPTABLE_REASON: Final = N_("The secret cannot be decrypted: re-enter it or rotate keys.")
 
 
 def _skip_unreadable_targets(
@@ -1004,6 +1251,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
+        sent_event_id=event.id,
     )
 
 
@@ -1064,6 +1312,73 @@ def _client(timeout: float) -> httpx.Client:
     )
 
 
+class DeadlineExceeded(httpx.TimeoutException):
+    """The whole exchange (connect, send, every byte of the answer) took too long."""
+
+
+@dataclass
+class Exchange:
+    """HTTP requests under one wall-clock deadline for the whole attempt: a receiver
+    that trickles its answer a byte at a time cannot hold a delivery slot past it
+    (a per-read timeout alone would wait for as long as bytes keep coming)."""
+
+    client: httpx.Client
+    deadline: float
+    per_request: float
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded("deadline exceeded")
+        return left
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        limit = min(self.remaining(), self.per_request)
+        stop = time.monotonic() + limit
+        timeout = httpx.Timeout(limit, connect=min(limit, 5.0))
+        with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
+            chunks: list[bytes] = []
+            size = 0
+            # No chunk size: each piece as it arrives (a chunk size would wait for that
+            # many bytes, and the deadline would be checked only then).
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > stop:
+                    raise DeadlineExceeded("answer not complete within the deadline")
+                if size > MAX_ANSWER_BYTES:
+                    break  # enough to judge the answer; the rest is not read
+            # Rebuilt from what was read: decoding of a compressed answer included.
+            raw = b"".join(chunks)
+        out = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=raw,
+            request=response.request,
+        )
+        if time.monotonic() > stop:
+            raise DeadlineExceeded("answer not complete within the deadline")
+        return out
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+MAX_ANSWER_BYTES: Final = 1_000_000
+
+
+def attempt_budget(settings: Settings, kind: str) -> float:
+    """The wall-clock limit of one attempt: one request for a webhook; a WordPress push
+    makes up to five (find, upload, alt text, post, remove the replaced photo)."""
+    return settings.syndication_timeout_seconds * (3 if kind == TargetKind.WORDPRESS else 1)
+
+
 def perform(claim: Claim, settings: Settings) -> Outcome:
     """One attempt over HTTP; never raises for a network or receiver failure."""
     started = utcnow()
@@ -1071,7 +1386,11 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
     outcome = Outcome(started_at=started)
     try:
         _check_resolved(claim.url, settings)
-        client = _client(settings.syndication_timeout_seconds)
+        client = Exchange(
+            _client(settings.syndication_timeout_seconds),
+            clock + attempt_budget(settings, claim.target_kind),
+            settings.syndication_timeout_seconds,
+        )
         if claim.target_kind == TargetKind.WORDPRESS:
             response = _push_wordpress(claim, settings, client, outcome)
         else:
@@ -1082,7 +1401,10 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
         outcome.status_code = response.status_code if response is not None else None
         outcome.success = response is None or response.is_success
         if response is not None:
-            outcome.response_excerpt = excerpt(response.text)
+            if claim.target_kind == TargetKind.WORDPRESS:
+                outcome.response_excerpt = _wordpress_excerpt(response)
+            else:
+                outcome.response_excerpt = excerpt(response.text)
             if not outcome.success:
                 outcome.error = f"HTTP {response.status_code}"
                 outcome.retry_after = parse_retry_after(
@@ -1096,6 +1418,22 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
     return outcome
 
 
+def _wordpress_excerpt(response: httpx.Response) -> str | None:
+    """What the log keeps of a WordPress answer: the object id, or the error code and
+    message. Never the rest: `users/me` and posts carry the CMS user's name, e-mail,
+    avatar and links to their profile (personal data the log has no use for)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return excerpt(response.text) if not response.is_success else None
+    if not isinstance(body, dict):
+        return None
+    kept = {k: body[k] for k in ("id", "code", "message") if k in body}
+    if "id" in kept and not response.is_success:
+        kept.pop("id")
+    return excerpt(json.dumps(kept, ensure_ascii=False)) if kept else None
+
+
 # --- WordPress ------------------------------------------------------------------------------
 
 _wp_templates = Environment(
@@ -1104,15 +1442,57 @@ _wp_templates = Environment(
 )
 
 
+# What a post body may contain on the municipality's WordPress: the structure the
+# template makes and nothing else. Sanitised after rendering (the template escapes
+# too), so markup in a site's name or description can never become live HTML there.
+WP_ALLOWED_TAGS: Final = frozenset(
+    {"p", "h2", "h3", "table", "tbody", "tr", "th", "td", "ul", "li", "a", "br", "strong"}
+)
+WP_ALLOWED_ATTRIBUTES: Final = {
+    "a": {"href"},
+    "table": {"class"},
+    "th": {"scope"},
+}
+
+
+def sanitise_html(markup: str) -> str:
+    return nh3.clean(
+        markup,
+        tags=set(WP_ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in WP_ALLOWED_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def format_number(value: Any, lang: str) -> str:
+    """A figure as readers of `lang` write it: 4,5 and 12 000 in Finnish."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+        return "" if value is None else str(value)
+    try:
+        number = float(value)
+    except ValueError:
+        return str(value)
+    whole = number.is_integer()
+    text_ = f"{int(number):,}" if whole else f"{number:,.6f}".rstrip("0").rstrip(".")
+    if lang == "fi":
+        # Thousands with a no-break space, decimals after a comma (SFS 4175).
+        return text_.replace(",", "\u00a0").replace(".", ",")
+    return text_
+
+
 def wordpress_content(document: Mapping[str, Any], lang: str, base_url: str) -> str:
-    """The post body, rendered from syndication/wordpress_post.html."""
+    """The post body, rendered from syndication/wordpress_post.html and sanitised."""
     doc = public_document(document, base_url)
     template = _wp_templates.get_template("syndication/wordpress_post.html")
-    return template.render(
-        doc=doc,
-        lang=lang,
-        _=lambda message: translate(lang, message),
-        label=lambda kind, code: _label(lang, kind, code),
+    return sanitise_html(
+        template.render(
+            doc=doc,
+            lang=lang,
+            _=lambda message: translate(lang, message),
+            label=lambda kind, code: _label(lang, kind, code),
+            number=lambda value: format_number(value, lang),
+        )
     )
 
 
@@ -1127,14 +1507,28 @@ def _pick(value: Mapping[str, Any], lang: str) -> str:
     return str(value.get(lang) or value.get("fi") or "")
 
 
-def wordpress_post_fields(document: Mapping[str, Any], lang: str, base_url: str) -> dict[str, Any]:
+def plain_text(value: str) -> str:
+    """Text for a WordPress field that is shown as HTML (title, excerpt, alt text):
+    any markup removed, what remains escaped."""
+    return html.escape(nh3.clean(value, tags=set()), quote=False)
+
+
+def wordpress_slug(document: Mapping[str, Any]) -> str:
+    """The post's slug: the portal slug (readable), suffixed with the start of the site
+    id so it is this service's post and no other page's, and can be found again."""
+    return f"{document['slug']}-ik{uuid.UUID(str(document['id'])).hex[:8]}"
+
+
+def wordpress_post_fields(
+    document: Mapping[str, Any], lang: str, base_url: str, slug: str | None = None
+) -> dict[str, Any]:
     """The documented mapping of a site onto a WordPress post (docs/syndication.md)."""
     description = _pick(document["description"], lang)
     return {
-        "title": _pick(document["name"], lang),
+        "title": plain_text(_pick(document["name"], lang)),
         "content": wordpress_content(document, lang, base_url),
-        "excerpt": description[:300],
-        "slug": document["slug"],
+        "excerpt": plain_text(description[:300]),
+        "slug": slug or document["slug"],
         "status": "publish",
         "meta": {
             "invest_kainuu_site_id": document["id"],
@@ -1149,54 +1543,107 @@ def _wp_api(claim: Claim) -> str:
     return f"{claim.url.rstrip('/')}/wp-json/wp/v2"
 
 
+def _find_posts(client: Exchange, collection: str, slug: str, auth: httpx.Auth) -> list[int]:
+    """Posts this service made for the site on this target, published or not: found by
+    their slug, for when the answer to a create was lost (timeout, worker killed)."""
+    found = client.get(
+        collection,
+        params={"slug": slug, "status": "any", "context": "edit", "_fields": "id,slug"},
+        auth=auth,
+    )
+    if not found.is_success:
+        found.raise_for_status()
+    return sorted(int(p["id"]) for p in found.json() if p.get("slug") == slug)
+
+
 def _push_wordpress(
-    claim: Claim, settings: Settings, client: httpx.Client, outcome: Outcome
+    claim: Claim, settings: Settings, client: Exchange, outcome: Outcome
 ) -> httpx.Response | None:
-    """Create, update or unpublish the site's post. Returns the response that decides
-    the attempt (the first failing one), or None when nothing needed sending."""
+    """Create, update or unpublish the site's post; exactly one per site and target.
+    Returns the response that decides the attempt (the first failing one), or None
+    when nothing needed sending."""
     auth = httpx.BasicAuth(claim.wp_username or "", claim.wp_password or "")
     api = _wp_api(claim)
     collection = f"{api}/{claim.wp_post_type or 'posts'}"
     existing = claim.wp_post
     if claim.event_type == EventType.PING:
         return client.get(f"{api}/users/me", params={"context": "edit"}, auth=auth)
+    slug = wordpress_slug(claim.data)
+    try:
+        found = _find_posts(client, collection, slug, auth)
+    except httpx.HTTPStatusError as exc:
+        return exc.response
+    known = {existing.post_id} if existing else set()
     if claim.event_type == EventType.SITE_WITHDRAWN:
-        if existing is None:
-            return None
-        return client.post(f"{collection}/{existing.post_id}", json={"status": "draft"}, auth=auth)
-    fields_ = wordpress_post_fields(claim.data, claim.language, settings.base_url)
+        # Every copy goes to draft: the remembered post and any found by its slug.
+        response: httpx.Response | None = None
+        for copy in sorted(known | set(found)):
+            answer = client.post(f"{collection}/{copy}", json={"status": "draft"}, auth=auth)
+            if answer.status_code == 404:
+                continue
+            if not answer.is_success:
+                return answer
+            response = answer
+        if existing is not None:
+            outcome.wp_post = existing
+        return response
+    fields_ = wordpress_post_fields(claim.data, claim.language, settings.base_url, slug)
     media_id, media_sha = (existing.media_id, existing.media_sha256) if existing else (None, None)
+    replaced_media: int | None = None
     photos = claim.data["photos"]
     if photos and photos[0]["sha256"] != media_sha:
         photo = photos[0]
         data = storage_for(settings).get(f"sites/{photo['sha256'][:2]}/{photo['sha256']}")
+        filename = "".join(c for c in photo["filename"] if c.isalnum() or c in "._-") or "photo"
         uploaded = client.post(
             f"{api}/media",
             content=data,
             headers={
                 "content-type": photo["content_type"],
-                "content-disposition": f'attachment; filename="{photo["filename"]}"',
+                "content-disposition": f'attachment; filename="{filename}"',
             },
             auth=auth,
         )
         if not uploaded.is_success:
             return uploaded
+        replaced_media = media_id
         media_id, media_sha = int(uploaded.json()["id"]), photo["sha256"]
         alt = _pick(photo["title"], claim.language)
         if alt:
-            client.post(f"{api}/media/{media_id}", json={"alt_text": alt}, auth=auth)
+            client.post(f"{api}/media/{media_id}", json={"alt_text": plain_text(alt)}, auth=auth)
     elif not photos:
+        replaced_media = media_id
         media_id, media_sha = None, None
     fields_["featured_media"] = media_id or 0
-    response: httpx.Response | None = None
-    if existing is not None:
-        response = client.post(f"{collection}/{existing.post_id}", json=fields_, auth=auth)
-        if response.status_code == 404:
-            response = None  # deleted on the WordPress side: create it again
+    # The remembered post, else the one found by slug (a create whose answer was lost);
+    # duplicates found beside it (made before this rule) are unpublished.
+    candidates = [p for p in [*sorted(known), *found] if p]
+    response = None
+    post_id: int | None = None
+    for candidate in dict.fromkeys(candidates):
+        answer = client.post(f"{collection}/{candidate}", json=fields_, auth=auth)
+        if answer.status_code == 404:
+            continue  # deleted on the WordPress side
+        if not answer.is_success:
+            return answer
+        response, post_id = answer, candidate
+        break
     if response is None:
         response = client.post(collection, json=fields_, auth=auth)
-    if response.is_success:
-        outcome.wp_post = WordpressPostRef(int(response.json()["id"]), media_id, media_sha)
+        if not response.is_success:
+            return response
+        post_id = int(response.json()["id"])
+    for duplicate in found:
+        if duplicate != post_id:
+            client.post(f"{collection}/{duplicate}", json={"status": "draft"}, auth=auth)
+    assert post_id is not None
+    outcome.wp_post = WordpressPostRef(post_id, media_id, media_sha)
+    if replaced_media and replaced_media != media_id:
+        # The photo was replaced or removed on the site: out of the media library too.
+        try:
+            client.delete(f"{api}/media/{replaced_media}", params={"force": "true"}, auth=auth)
+        except httpx.HTTPError:
+            log.warning("could not delete replaced media %s on %s", replaced_media, claim.url)
     return response
 
 
@@ -1251,6 +1698,22 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
             target.failing_since = None
         if outcome.wp_post is not None and claim.site_id is not None:
             _remember_post(db, claim, outcome.wp_post)
+        if claim.site_id is not None and claim.sent_event_id is not None:
+            # The state sent covers every pending delivery of the site to the target up
+            # to its event: they have nothing left to say.
+            db.execute(
+                update(SyndicationDelivery)
+                .where(
+                    SyndicationDelivery.target_id == claim.target_id,
+                    SyndicationDelivery.site_id == claim.site_id,
+                    SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+                    SyndicationDelivery.event_id <= claim.sent_event_id,
+                    SyndicationDelivery.id != claim.delivery_id,
+                    SyndicationDelivery.lease_token.is_(None),
+                )
+                .values(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
+                .execution_options(synchronize_session=False)
+            )
         db.commit()
         return
     gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
@@ -1264,16 +1727,11 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
         target.failing_since = target.failing_since or now
         if target.status == TargetStatus.ACTIVE:
             if gone:
-                _disable(db, settings, target, "The receiver answered 410 Gone.")
+                _disable(db, settings, target, GONE_REASON)
             elif should_disable(
                 target.failing_since, now, timedelta(hours=settings.syndication_disable_after_hours)
             ):
-                _disable(
-                    db,
-                    settings,
-                    target,
-                    f"Failing since {target.failing_since:%Y-%m-%d %H:%M} UTC.",
-                )
+                _disable(db, settings, target, FAILING_REASON, since=target.failing_since)
     db.commit()
 
 
@@ -1286,11 +1744,33 @@ def _remember_post(db: Session, claim: Claim, ref: WordpressPostRef) -> None:
     row.post_id, row.media_id, row.media_sha256 = ref.post_id, ref.media_id, ref.media_sha256
 
 
-def _disable(db: Session, settings: Settings, target: SyndicationTarget, reason: str) -> None:
-    """Switch a target off and tell the municipality's contacts (or the coordinator)."""
+GONE_REASON: Final = N_("The receiver answered 410 Gone.")
+FAILING_REASON: Final = N_("Failing since %(since)s UTC.")
+
+
+def _since_text(lang: str, at: datetime) -> str:
+    return f"{at:%d.%m.%Y %H.%M}" if lang == "fi" else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _disable(
+    db: Session,
+    settings: Settings,
+    target: SyndicationTarget,
+    reason: str,
+    *,
+    since: datetime | None = None,
+) -> None:
+    """Switch a target off and tell the municipality's contacts (or the coordinator),
+    each in their own language: the reason too."""
+
+    def reason_in(lang: str) -> str:
+        if since is not None:
+            return translate(lang, reason, since=_since_text(lang, since))
+        return translate(lang, reason)
+
     target.status = TargetStatus.DISABLED.value
-    target.disabled_reason = reason
-    log.warning("syndication target %s switched off: %s", target.id, reason)
+    target.disabled_reason = reason_in("en")
+    log.warning("syndication target %s switched off: %s", target.id, target.disabled_reason)
     contacts = list(
         db.scalars(
             select(User).where(
@@ -1315,11 +1795,36 @@ def _disable(db: Session, settings: Settings, target: SyndicationTarget, reason:
                 "target is switched on again: %(link)s",
                 name=target.name,
                 url=target.url,
-                reason=reason,
+                reason=reason_in(lang),
                 link=f"{settings.base_url}/syndication/targets/{target.id}",
             ),
             reference=f"syndication-target:{target.id}",
         )
+
+
+def disable_failing_targets(db: Session, settings: Settings, *, now: datetime | None = None) -> int:
+    """The scheduled check (every few minutes): switch off every active target failing
+    for `syndication_disable_after_hours`, and tell its contacts. Runs whether or not
+    any new change arrives; returns how many were switched off."""
+    now = now or utcnow()
+    limit = timedelta(hours=settings.syndication_disable_after_hours)
+    targets = db.scalars(
+        select(SyndicationTarget)
+        .where(
+            SyndicationTarget.status == TargetStatus.ACTIVE.value,
+            SyndicationTarget.failing_since.is_not(None),
+            SyndicationTarget.failing_since <= now - limit,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    count = 0
+    for target in targets:
+        assert target.failing_since is not None
+        if should_disable(target.failing_since, now, limit):
+            _disable(db, settings, target, FAILING_REASON, since=target.failing_since)
+            count += 1
+    db.commit()
+    return count
 
 
 def deliver_due(
@@ -1398,8 +1903,10 @@ class SyndicationWorker:
 
     Not under the scheduler's advisory lock: any number of workers run side by side,
     kept apart by SKIP LOCKED and leases. Each target has at most
-    `per_target_concurrency` requests in flight, so a slow or dead target occupies a few
-    threads and the others carry on. Woken by NOTIFY on PostgreSQL, else it polls."""
+    `per_target_concurrency` requests in flight (counted in the database), a failing
+    target one, and failing targets are tried in a small pool of their own, so slow or
+    dead targets never take the healthy ones' threads. Woken by NOTIFY on PostgreSQL,
+    else it polls."""
 
     engine: Engine
     settings: Settings
@@ -1408,35 +1915,58 @@ class SyndicationWorker:
     _wake: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _in_flight: Counter[uuid.UUID] = field(default_factory=Counter)
+    _busy: Counter[str] = field(default_factory=Counter)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
-        threads = self.settings.syndication_worker_threads
+        # Two lanes: failing targets (their last attempt failed) are tried in a small
+        # pool of their own, so however many of them hang, the healthy targets keep
+        # every thread of the main pool.
+        lanes = {
+            "healthy": self.settings.syndication_worker_threads,
+            "failing": max(2, self.settings.syndication_worker_threads // 4),
+        }
         if self.engine.dialect.name == "postgresql":
             threading.Thread(target=self._listen, name="syndication-listen", daemon=True).start()
-        with ThreadPoolExecutor(threads, thread_name_prefix="syndication") as pool:
+        with (
+            ThreadPoolExecutor(lanes["healthy"], thread_name_prefix="syndication") as main,
+            ThreadPoolExecutor(lanes["failing"], thread_name_prefix="syndication-slow") as slow,
+        ):
+            pools = {"healthy": main, "failing": slow}
+            next_failing_claim = 0.0
             while not self.stop_event.is_set():
-                with self._lock:
-                    free = threads - sum(self._in_flight.values())
-                    in_flight = dict(self._in_flight)
-                claims: list[Claim] = []
-                if free > 0:
-                    try:
-                        with factory() as db:
-                            claims = claim_due(
-                                db,
-                                self.settings,
-                                limit=free,
-                                per_target=self.settings.syndication_per_target_concurrency,
-                                in_flight=in_flight,
-                            )
-                    except Exception:
-                        log.exception("claiming deliveries failed")
-                for claim in claims:
+                claimed = 0
+                for lane, size in lanes.items():
+                    if lane == "failing":
+                        # Failing targets wait for a retry time anyway: look for their
+                        # work once a second, not on every turn of the loop.
+                        if time.monotonic() < next_failing_claim:
+                            continue
+                        next_failing_claim = time.monotonic() + 1.0
                     with self._lock:
-                        self._in_flight[claim.target_id] += 1
-                    pool.submit(self._attempt, factory, claim)
-                if not claims:
+                        free = size - self._busy[lane]
+                        in_flight = dict(self._in_flight)
+                    claims: list[Claim] = []
+                    if free > 0:
+                        try:
+                            with factory() as db:
+                                claims = claim_due(
+                                    db,
+                                    self.settings,
+                                    limit=free,
+                                    per_target=self.settings.syndication_per_target_concurrency,
+                                    in_flight=in_flight,
+                                    lane=lane,
+                                )
+                        except Exception:
+                            log.exception("claiming deliveries failed")
+                    for claim in claims:
+                        with self._lock:
+                            self._in_flight[claim.target_id] += 1
+                            self._busy[lane] += 1
+                        pools[lane].submit(self._attempt, factory, claim, lane)
+                    claimed += len(claims)
+                if not claimed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
 
@@ -1444,7 +1974,7 @@ class SyndicationWorker:
         self.stop_event.set()
         self._wake.set()
 
-    def _attempt(self, factory: Any, claim: Claim) -> None:
+    def _attempt(self, factory: Any, claim: Claim, lane: str = "healthy") -> None:
         try:
             outcome = perform(claim, self.settings)
             with factory() as db:
@@ -1457,6 +1987,7 @@ class SyndicationWorker:
                 self._in_flight[claim.target_id] -= 1
                 if self._in_flight[claim.target_id] <= 0:
                     del self._in_flight[claim.target_id]
+                self._busy[lane] -= 1
             self._wake.set()
 
     def _listen(self) -> None:
@@ -1544,7 +2075,35 @@ def feed_content(
             limit=FEED_LIMIT,
         ),
     )
+    return FeedContent(
+        municipality, documents_of(db, rows), feed_changed_at(db, settings, municipality_code)
+    )
+
+
+def feed_changed_at(
+    db: Session, settings: Settings, municipality_code: str | None, *, now: datetime | None = None
+) -> datetime | None:
+    """When anything public last changed in the feed's area: a site's public change, a
+    syndication event of the area (a site that moved away to another municipality
+    leaves one behind), or the moment a site passed its expiry date, which counts from
+    that moment even before the expiry job has recorded it."""
     changed = select(func.max(Site.public_changed_at))
+    events = select(func.max(SyndicationEvent.occurred_at)).where(
+        SyndicationEvent.type != EventType.PING.value
+    )
+    cutoff = public_cutoff(settings, helsinki_date(now))
+    lapsed = select(func.max(Site.last_verified_on)).where(
+        Site.status == SiteStatus.PUBLISHED.value,
+        Site.last_verified_on.is_not(None),
+        Site.last_verified_on <= cutoff,
+    )
     if municipality_code is not None:
         changed = changed.where(Site.municipality_code == municipality_code)
-    return FeedContent(municipality, documents_of(db, rows), db.scalar(changed))
+        events = events.where(SyndicationEvent.municipality_code == municipality_code)
+        lapsed = lapsed.where(Site.municipality_code == municipality_code)
+    found = [db.scalar(changed), db.scalar(events)]
+    last_verified = db.scalar(lapsed)
+    if last_verified is not None:
+        found.append(expiry_moment(settings, last_verified))
+    moments = [m for m in found if m is not None]
+    return max(moments) if moments else None

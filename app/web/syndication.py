@@ -236,8 +236,8 @@ def pause(target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
 
 
 @router.post("/syndication/targets/{target_id}/resume", dependencies=[CsrfChecked])
-def resume(target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
-    syndication.set_target_status(db, actor_for(user), target_id, TargetStatus.ACTIVE)
+def resume(target_id: uuid.UUID, db: DbSession, user: StaffUser, settings: AppSettings) -> Response:
+    syndication.set_target_status(db, actor_for(user), target_id, TargetStatus.ACTIVE, settings)
     return RedirectResponse(f"/syndication/targets/{target_id}?done=resumed", status_code=303)
 
 

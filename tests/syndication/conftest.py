@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,9 @@ class Answer:
     body: str = "ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Seconds between the bytes of the body (after the headers): a receiver trickling
+    # its answer.
+    trickle: float = 0.0
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.script: list[Answer] = []
+        self._trickles: dict[int, float] = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -82,6 +87,7 @@ class Receiver:
                     time.monotonic(),
                 )
                 status, payload, headers, delay = receiver.answer(request)
+                trickle = receiver.trickle_of(request)
                 if delay:
                     time.sleep(delay)
                 data = payload.encode()
@@ -91,11 +97,17 @@ class Receiver:
                         self.send_header(name, value)
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    if trickle:
+                        for i in range(len(data)):
+                            self.wfile.write(data[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(trickle)
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_DELETE = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -110,7 +122,12 @@ class Receiver:
         with self.lock:
             self.requests.append(request)
             answer = self.script.pop(0) if self.script else Answer()
+            self._trickles[id(request)] = answer.trickle
         return answer.status, answer.body, answer.headers, answer.delay
+
+    def trickle_of(self, request: Received) -> float:
+        with self.lock:
+            return self._trickles.pop(id(request), 0.0)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -118,23 +135,71 @@ class Receiver:
 
 
 class WordPress(Receiver):
-    """Posts, media and users/me of /wp-json/wp/v2, behind Basic auth."""
+    """Posts, media and users/me of /wp-json/wp/v2, behind Basic auth, with the faults
+    a real site shows:
+
+    - `hang_after_save`: seconds a create or update waits *after* saving before it
+      answers (the answer is lost to a client that gives up: the post exists);
+    - `trickle`: seconds between the bytes of every answer;
+    - `fail`: that many next requests answer 500 (then it recovers).
+    """
 
     def __init__(self, user: str, password: str) -> None:
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.posts: dict[int, dict[str, Any]] = {}
         self.media: dict[int, dict[str, Any]] = {}
         self.ids = itertools.count(100)
+        self.hang_after_save = 0.0
+        self.trickle = 0.0
+        self.fail = 0
         super().__init__()
+
+    def trickle_of(self, request: Received) -> float:
+        return self.trickle
+
+    def public_posts(self) -> list[dict[str, Any]]:
+        """What visitors of the municipality's site see."""
+        with self.lock:
+            return [p for p in self.posts.values() if p.get("status") == "publish"]
+
+    def _unique_slug(self, slug: str, post_id: int) -> str:
+        taken = {p.get("slug") for i, p in self.posts.items() if i != post_id}
+        candidate, n = slug, 2
+        while candidate in taken:
+            candidate, n = f"{slug}-{n}", n + 1
+        return candidate
+
+    def _save(self, post_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        post = self.posts.setdefault(post_id, {"id": post_id})
+        post.update(fields)
+        if "slug" in fields:
+            post["slug"] = self._unique_slug(fields["slug"], post_id)
+        return post
 
     def answer(self, request: Received) -> tuple[int, str, dict[str, str], float]:
         with self.lock:
             self.requests.append(request)
             if request.headers.get("authorization") != self.auth:
                 return 401, json.dumps({"code": "rest_not_logged_in"}), {}, 0.0
-            path = request.path.split("?")[0]
+            if self.fail > 0:
+                self.fail -= 1
+                return 500, json.dumps({"code": "internal_server_error"}), {}, 0.0
+            path, _, query = request.path.partition("?")
+            params = dict(urllib.parse.parse_qsl(query))
             if request.method == "GET" and path == "/wp-json/wp/v2/users/me":
-                return 200, json.dumps({"id": 1, "name": "syndication"}), {}, 0.0
+                return (
+                    200,
+                    json.dumps(
+                        {
+                            "id": 1,
+                            "name": "Maija Meikäläinen",
+                            "email": "maija.meikalainen@kajaani.fi",
+                            "avatar_urls": {"96": "https://secure.gravatar.com/avatar/x"},
+                        }
+                    ),
+                    {},
+                    0.0,
+                )
             if request.method == "POST" and path == "/wp-json/wp/v2/media":
                 media_id = next(self.ids)
                 self.media[media_id] = {
@@ -144,18 +209,32 @@ class WordPress(Receiver):
                 }
                 return 201, json.dumps({"id": media_id}), {}, 0.0
             if match := re.fullmatch(r"/wp-json/wp/v2/media/(\d+)", path):
-                self.media[int(match.group(1))].update(request.json())
-                return 200, json.dumps({"id": int(match.group(1))}), {}, 0.0
+                media_id = int(match.group(1))
+                if media_id not in self.media:
+                    return 404, json.dumps({"code": "rest_post_invalid_id"}), {}, 0.0
+                if request.method == "DELETE":
+                    del self.media[media_id]
+                    return 200, json.dumps({"deleted": True}), {}, 0.0
+                self.media[media_id].update(request.json())
+                return 200, json.dumps({"id": media_id}), {}, 0.0
+            if request.method == "GET" and path == "/wp-json/wp/v2/posts":
+                statuses = {"publish"} if params.get("status", "publish") == "publish" else None
+                found = [
+                    {"id": p["id"], "slug": p.get("slug"), "status": p.get("status")}
+                    for p in self.posts.values()
+                    if ("slug" not in params or p.get("slug") == params["slug"])
+                    and (statuses is None or p.get("status") in statuses)
+                ]
+                return 200, json.dumps(found), {}, 0.0
             if request.method == "POST" and path == "/wp-json/wp/v2/posts":
-                post_id = next(self.ids)
-                self.posts[post_id] = request.json()
-                return 201, json.dumps({"id": post_id}), {}, 0.0
+                post = self._save(next(self.ids), request.json())
+                return 201, json.dumps(post), {}, self.hang_after_save
             if match := re.fullmatch(r"/wp-json/wp/v2/posts/(\d+)", path):
                 post_id = int(match.group(1))
                 if post_id not in self.posts:
                     return 404, json.dumps({"code": "rest_post_invalid_id"}), {}, 0.0
-                self.posts[post_id].update(request.json())
-                return 200, json.dumps({"id": post_id}), {}, 0.0
+                post = self._save(post_id, request.json())
+                return 200, json.dumps(post), {}, self.hang_after_save
         return 404, "{}", {}, 0.0
 
 

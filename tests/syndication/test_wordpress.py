@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import SyndicationWordpressPost
-from app.services.syndication import deliver_due
+from app.services.syndication import deliver_due, wordpress_slug
 from app.settings import Settings
 from tests.syndication.conftest import People, WordPress, publish_site
 
@@ -77,9 +77,10 @@ def test_post_is_created_updated_and_unpublished(
     assert (post["title"], post["status"], post["slug"], post["featured_media"]) == (
         "Hall",
         "publish",
-        site["slug"],
+        wordpress_slug(site),
         media_id,
     )
+    assert post["slug"].startswith(site["slug"] + "-ik")
     assert "<p>Near the airport.</p>" in post["content"]
     assert f"{worker_settings.base_url}/en/sites/{site['slug']}" in post["content"]
     assert post["meta"]["invest_kainuu_site_id"] == site["id"]
