@@ -42,15 +42,6 @@ def sites_visible_to(actor: Actor) -> ColumnElement[bool]:
     return Site.status == SiteStatus.PUBLISHED.value
 
 
-def reads_site_history(actor: Actor, municipality_code: str) -> bool:
-    """A site's versions and audit trail are its municipality's internal work (draft
-    texts, review comments, who did what): the coordinator and that municipality's
-    contacts read them, nobody else, however public the site is today."""
-    if actor.sees_everything:
-        return True
-    return actor.role is Role.MUNICIPAL_CONTACT and actor.municipality_code == municipality_code
-
-
 def sites_public(verified_after: date) -> ColumnElement[bool]:
     """What the public portal shows: published and verified after the cutoff date."""
     return and_(

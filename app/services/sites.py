@@ -44,6 +44,7 @@ from app.domain.access import (
     SYSTEM_ACTOR,
     Actor,
     Role,
+    can_edit_municipality_records,
     require_municipality_edit,
     require_staff_wide,
 )
@@ -69,7 +70,7 @@ from app.domain.sites import (
 from app.i18n import N_, register_field_errors, register_labels, translate
 from app.services.audit import parse_uuid, register_access_check
 from app.services.mail import queue_email
-from app.services.scope import reads_site_history, sites_public, sites_visible_to
+from app.services.scope import sites_public, sites_visible_to
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -430,16 +431,19 @@ def site_draft(db: Session, actor: Actor, site_id: uuid.UUID) -> tuple[Site, Sit
     return site, draft_of(site, industry_codes_of(db, [site.id])[site.id])
 
 
+def may_read_site_history(actor: Actor, site: Site) -> bool:
+    """A site's versions and audit trail are its municipality's internal work (draft
+    texts, review comments, who did what): read by those who work on that
+    municipality's records, however public the site is today."""
+    return can_edit_municipality_records(actor, site.municipality_code)
+
+
 def _site_with_history(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     """The site, if the actor may read its history; refused like a missing site."""
     site = get_site(db, actor, site_id)
-    if not reads_site_history(actor, site.municipality_code):
+    if not may_read_site_history(actor, site):
         raise NotFound("No such site.")
     return site
-
-
-def may_read_site_history(actor: Actor, site: Site) -> bool:
-    return reads_site_history(actor, site.municipality_code)
 
 
 def site_versions(db: Session, actor: Actor, site_id: uuid.UUID) -> list[SiteVersion]:
