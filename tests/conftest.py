@@ -126,8 +126,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     )
 
 
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
     connection = engine.connect()
     transaction = connection.begin()
     session = Session(
@@ -139,6 +140,12 @@ def db(engine: Engine) -> Iterator[Session]:
         session.close()
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with rolled_back_session(engine) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,6 @@ services (the same rules as every write path), on the test database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +30,7 @@ from app.domain.organizations import normalise_org_name
 from app.domain.targets import Dimension, Figure, Figures, Progress
 from app.services import leads, ledger, targets
 from app.services.leads import LeadLinks
+from tests.conftest import rolled_back_session
 
 FIRST_DAY = date(2024, 3, 1)
 DAYS = 6
@@ -106,21 +105,6 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
         return self.now
-
-
-@contextmanager
-def _session(engine: Engine) -> Iterator[Session]:
-    connection = engine.connect()
-    transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield session
-    finally:
-        session.close()
-        transaction.rollback()
-        connection.close()
 
 
 def _figures_key(figures: Figures) -> dict[str, Any]:
@@ -214,7 +198,7 @@ def _apply(db: Session, lead: Lead, others: list[Lead], edit: tuple[Any, ...], d
 def test_every_lead_counts_once_and_the_past_stays_as_it_was(
     engine: Engine, new: list[dict[str, Any]], sequence: list[tuple[Any, ...]]
 ) -> None:
-    with _session(engine) as db:
+    with rolled_back_session(engine) as db:
         organizations = []
         for _n in range(2):
             name = f"Property Investor {uuid.uuid4()}"
