@@ -322,6 +322,7 @@ def get_delivery(delivery_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Deli
 
 @router.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)
 def redeliver(delivery_id: uuid.UUID, db: DbSession, actor: ApiActor) -> DeliveryOut:
-    syndication.redeliver(db, actor, delivery_id)
-    row, _ = syndication.get_delivery(db, actor, delivery_id)
+    # The delivery that goes out: this one, or the newest of its site when this is older.
+    sent = syndication.redeliver(db, actor, delivery_id)
+    row, _ = syndication.get_delivery(db, actor, sent.id)
     return _delivery_out(row)

@@ -33,6 +33,9 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # A newer change of the same site to the same target was queued before this one was
+    # sent: only the newest state goes out, under its own webhook-id.
+    SUPERSEDED = "superseded"
 
 
 class EventType(StrEnum):

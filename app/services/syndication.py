@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -30,9 +29,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final, cast
-from urllib.parse import urlsplit
 
 import httpx
 import nh3
@@ -79,7 +76,6 @@ from app.domain.syndication import (
     TargetInput,
     TargetKind,
     TargetStatus,
-    address_blocked,
     excerpt,
     new_webhook_secret,
     parse_retry_after,
@@ -90,6 +86,13 @@ from app.domain.syndication import (
 )
 from app.i18n import LABELS, N_, register_labels, translate
 from app.services.mail import queue_email
+from app.services.outbound import (
+    USER_AGENT,
+    BlockedAddress,
+    Exchange,
+    check_resolved,
+    shared_client,
+)
 from app.services.scope import sites_public, syndication_targets_visible_to
 from app.services.secrets import UNREADABLE_HELP, decrypt, encrypt, readable
 from app.services.sites import (
@@ -111,7 +114,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("invest_kainuu.syndication")
 
 NOTIFY_CHANNEL: Final = "syndication"
-USER_AGENT: Final = "InvestInKainuu-Syndication/1.0"
 
 register_labels("syndication_kind", {"webhook": N_("Webhook"), "wordpress": N_("WordPress")})
 register_labels(
@@ -130,7 +132,12 @@ register_labels(
 )
 register_labels(
     "delivery_status",
-    {"pending": N_("Pending"), "succeeded": N_("Delivered"), "failed": N_("Failed")},
+    {
+        "pending": N_("Pending"),
+        "succeeded": N_("Delivered"),
+        "failed": N_("Failed"),
+        "superseded": N_("Replaced by a newer change"),
+    },
 )
 register_labels(
     "syndication_event",
@@ -422,17 +429,42 @@ def _write_event(
     # Every target gets the delivery, paused and switched-off ones too: they hold it
     # until resumed, so nothing is lost while a municipality's page is down.
     for target_id in targets:
-        db.add(
-            SyndicationDelivery(
-                event_id=event.id,
-                target_id=target_id,
-                site_id=site.id,
-                event_type=event.type,
-                next_attempt_at=event.occurred_at,
-            )
+        delivery = SyndicationDelivery(
+            event_id=event.id,
+            target_id=target_id,
+            site_id=site.id,
+            event_type=event.type,
+            next_attempt_at=event.occurred_at,
+            attempt_count=0,
         )
+        _take_over_pending(db, delivery)
+        db.add(delivery)
     _notify(db)
     return event
+
+
+def _take_over_pending(db: Session, newest: SyndicationDelivery) -> None:
+    """Supersede the unsent deliveries of the same site to the same target that are older
+    than `newest`: only the newest state goes out, so a target's backlog never exceeds
+    one delivery per site however often a site changes while the target is down. The
+    newest keeps their retry schedule (a failing target is not tried sooner because its
+    site changed again). One in flight (leased) is left alone: it finishes first."""
+    superseded = db.execute(
+        update(SyndicationDelivery)
+        .where(
+            SyndicationDelivery.target_id == newest.target_id,
+            SyndicationDelivery.site_id == newest.site_id,
+            SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+            SyndicationDelivery.lease_token.is_(None),
+            SyndicationDelivery.event_id < newest.event_id,
+        )
+        .values(status=DeliveryStatus.SUPERSEDED.value)
+        .returning(SyndicationDelivery.next_attempt_at, SyndicationDelivery.attempt_count)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for next_attempt_at, attempt_count in superseded:
+        newest.next_attempt_at = max(newest.next_attempt_at, next_attempt_at)
+        newest.attempt_count = max(newest.attempt_count, attempt_count)
 
 
 def _notify(db: Session) -> None:
@@ -888,35 +920,66 @@ def _restart(delivery: SyndicationDelivery, now: datetime) -> None:
     delivery.lease_expires_at = None
 
 
+def _newest_of_site(db: Session, delivery: SyndicationDelivery) -> SyndicationDelivery | None:
+    """The delivery of the newest event of the same site to the same target, if it is
+    newer than `delivery`."""
+    if delivery.site_id is None:
+        return None
+    return db.scalar(
+        select(SyndicationDelivery)
+        .where(
+            SyndicationDelivery.target_id == delivery.target_id,
+            SyndicationDelivery.site_id == delivery.site_id,
+            SyndicationDelivery.event_id > delivery.event_id,
+        )
+        .order_by(SyndicationDelivery.event_id.desc())
+        .limit(1)
+    )
+
+
 def redeliver(db: Session, actor: Actor, delivery_id: uuid.UUID) -> SyndicationDelivery:
-    """Send a finished delivery again, with the same webhook-id (receivers that already
-    have it can tell)."""
+    """Make sure the target has the site as it is now. A finished delivery of the newest
+    state goes out again with the same webhook-id (receivers that already have it can
+    tell); for an older one, the newest state is sent instead, so a redelivery never
+    puts older content back on the target. Returns the delivery that goes out."""
     row, _ = get_delivery(db, actor, delivery_id)
     require_municipality_edit(actor, row.target.municipality_code)
     if row.delivery.status == DeliveryStatus.PENDING:
         raise Conflict("The delivery is still pending.")
-    _restart(row.delivery, utcnow())
-    _notify(db)
+    delivery = _newest_of_site(db, row.delivery) or row.delivery
+    if delivery.status != DeliveryStatus.PENDING:
+        _restart(delivery, utcnow())
+        _notify(db)
     db.commit()
-    return row.delivery
+    return delivery
 
 
 def redeliver_failed(db: Session, actor: Actor, target_id: uuid.UUID, since: datetime) -> int:
-    """Send again every failed delivery to the target created since `since`."""
+    """Send again the failed deliveries to the target created since `since`: per site only
+    the newest, and none whose site has a newer delivery (it carries a newer state)."""
     target = _editable_target(db, actor, target_id)
     rows = db.scalars(
-        select(SyndicationDelivery).where(
+        select(SyndicationDelivery)
+        .where(
             SyndicationDelivery.target_id == target.id,
             SyndicationDelivery.status == DeliveryStatus.FAILED.value,
             SyndicationDelivery.created_at >= since,
         )
+        .order_by(SyndicationDelivery.event_id.desc())
     ).all()
     now = utcnow()
+    seen_sites: set[uuid.UUID] = set()
+    restarted = 0
     for delivery in rows:
+        if delivery.site_id is not None:
+            if delivery.site_id in seen_sites or _newest_of_site(db, delivery) is not None:
+                continue
+            seen_sites.add(delivery.site_id)
         _restart(delivery, now)
+        restarted += 1
     _notify(db)
     db.commit()
-    return len(rows)
+    return restarted
 
 
 # --- the worker: claim, perform, complete -------------------------------------------------
@@ -948,8 +1011,6 @@ class Claim:
     wp_password: str | None = None
     wp_post_type: str | None = None
     wp_post: WordpressPostRef | None = None
-    # The event whose state is sent: the newest of the site for the target.
-    sent_event_id: int | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -1006,12 +1067,12 @@ def claim_due(
         # Claims are short; taking them one worker at a time makes the per-target count
         # below exact across every worker and instance (released at commit).
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLAIM_LOCK_KEY})
-    # Requests in flight per target, counted in the database (the unexpired leases of
-    # every worker), so the cap holds however many workers run.
-    # Per target, in one statement: whether it is failing (its last attempt failed:
-    # then it gets one request at a time, so eight hanging targets hold eight requests
-    # at most) and its requests in flight, counted in the database (the unexpired
-    # leases of every worker), so the cap holds however many workers run.
+    # Per target, in one statement: whether it is failing (its last attempt failed: then
+    # it gets one request at a time, so eight hanging targets hold eight requests at
+    # most), whether it has ever answered (until then also one at a time: a new target
+    # that hangs must not take the healthy ones' threads before its first failure is
+    # known), and its requests in flight, counted in the database (the unexpired leases
+    # of every worker), so the cap holds however many workers run.
     leases = (
         select(delivery.target_id, func.count().label("n"))
         .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
@@ -1020,17 +1081,24 @@ def claim_due(
     )
     leased: Counter[uuid.UUID] = Counter()
     failing: set[uuid.UUID] = set()
-    for target_id, is_failing, n in db.execute(
+    unproven: set[uuid.UUID] = set()
+    for target_id, is_failing, never_answered, n in db.execute(
         select(
-            SyndicationTarget.id, SyndicationTarget.failing_since.is_not(None), leases.c.n
+            SyndicationTarget.id,
+            SyndicationTarget.failing_since.is_not(None),
+            SyndicationTarget.last_success_at.is_(None),
+            leases.c.n,
         ).outerjoin(leases, leases.c.target_id == SyndicationTarget.id)
     ):
         leased[target_id] = max(int(n or 0), in_flight.get(target_id, 0))
         if is_failing:
             failing.add(target_id)
+        elif never_answered:
+            unproven.add(target_id)
 
     def cap_of(target_id: uuid.UUID) -> int:
-        return 1 if target_id in failing else cap
+        on_probation = per_target is not None and target_id in unproven
+        return 1 if target_id in failing or on_probation else cap
 
     saturated = [t for t, n in leased.items() if n >= cap_of(t)]
     if lane == "healthy":
@@ -1127,7 +1195,6 @@ def claim_due(
             select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in chosen}))
         )
     }
-    current = _current_events(db, chosen)
     posts = {
         (p.target_id, p.site_id): p
         for p in db.scalars(
@@ -1140,56 +1207,13 @@ def claim_due(
         )
     }
     claims = [
-        _claim(
-            settings,
-            d,
-            (current.get((d.target_id, d.site_id)) if d.site_id else None) or events[d.event_id],
-            targets[d.target_id],
-            posts,
-            now,
-        )
-        for d in chosen
+        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in chosen
     ]
     db.commit()
     return claims
 
 
 CLAIM_LOCK_KEY: Final = 0x53594E44  # "SYND": serialises claims across workers
-
-
-def _current_events(
-    db: Session, chosen: Sequence[SyndicationDelivery]
-) -> dict[tuple[uuid.UUID, uuid.UUID], SyndicationEvent]:
-    """The newest event of each (target, site) among the chosen deliveries: what an
-    attempt sends, whatever event it was made for. A late retry or a redelivery of an
-    old delivery then sends the current state and can never overwrite newer content on
-    the receiver with older."""
-    pairs = {(d.target_id, d.site_id) for d in chosen if d.site_id is not None}
-    if not pairs:
-        return {}
-    newest = (
-        select(
-            SyndicationDelivery.target_id,
-            SyndicationDelivery.site_id,
-            func.max(SyndicationDelivery.event_id).label("event_id"),
-        )
-        .where(
-            SyndicationDelivery.target_id.in_({t for t, _ in pairs}),
-            SyndicationDelivery.site_id.in_({s for _, s in pairs}),
-            SyndicationDelivery.event_type != EventType.PING.value,
-        )
-        .group_by(SyndicationDelivery.target_id, SyndicationDelivery.site_id)
-        .subquery()
-    )
-    found: dict[tuple[uuid.UUID, uuid.UUID], SyndicationEvent] = {}
-    for target_id, site_id, event in db.execute(
-        select(newest.c.target_id, newest.c.site_id, SyndicationEvent).join(
-            SyndicationEvent, SyndicationEvent.id == newest.c.event_id
-        )
-    ):
-        if (target_id, site_id) in pairs:
-            found[target_id, site_id] = event
-    return found
 
 
 UNDECRYPTABLE_REASON: Final = N_("The secret cannot be decrypted: re-enter it or rotate keys.")
@@ -1251,27 +1275,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
-        sent_event_id=event.id,
     )
-
-
-class BlockedAddress(Exception):
-    """The target's host resolves to an address outbound requests may not reach."""
-
-
-def _check_resolved(url: str, settings: Settings) -> None:
-    if settings.syndication_private_allowed:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        if address_blocked(str(info[4][0])):
-            raise BlockedAddress(f"{host} resolves to a private or local address")
 
 
 def webhook_body(claim: Claim, base_url: str) -> str:
@@ -1300,79 +1304,6 @@ def webhook_headers(claim: Claim, body: str, now: datetime) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=4)
-def _client(timeout: float) -> httpx.Client:
-    """One client per process and timeout, shared by the worker threads: creating a
-    client (its TLS context) costs tens of milliseconds of CPU."""
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        follow_redirects=False,  # a redirect could lead past the address check
-        headers={"user-agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )
-
-
-class DeadlineExceeded(httpx.TimeoutException):
-    """The whole exchange (connect, send, every byte of the answer) took too long."""
-
-
-@dataclass
-class Exchange:
-    """HTTP requests under one wall-clock deadline for the whole attempt: a receiver
-    that trickles its answer a byte at a time cannot hold a delivery slot past it
-    (a per-read timeout alone would wait for as long as bytes keep coming)."""
-
-    client: httpx.Client
-    deadline: float
-    per_request: float
-
-    def remaining(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise DeadlineExceeded("deadline exceeded")
-        return left
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        limit = min(self.remaining(), self.per_request)
-        stop = time.monotonic() + limit
-        timeout = httpx.Timeout(limit, connect=min(limit, 5.0))
-        with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
-            chunks: list[bytes] = []
-            size = 0
-            # No chunk size: each piece as it arrives (a chunk size would wait for that
-            # many bytes, and the deadline would be checked only then).
-            for chunk in response.iter_raw():
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() > stop:
-                    raise DeadlineExceeded("answer not complete within the deadline")
-                if size > MAX_ANSWER_BYTES:
-                    break  # enough to judge the answer; the rest is not read
-            # Rebuilt from what was read: decoding of a compressed answer included.
-            raw = b"".join(chunks)
-        out = httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            content=raw,
-            request=response.request,
-        )
-        if time.monotonic() > stop:
-            raise DeadlineExceeded("answer not complete within the deadline")
-        return out
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
-
-
-MAX_ANSWER_BYTES: Final = 1_000_000
-
-
 def attempt_budget(settings: Settings, kind: str) -> float:
     """The wall-clock limit of one attempt: one request for a webhook; a WordPress push
     makes up to five (find, upload, alt text, post, remove the replaced photo)."""
@@ -1385,9 +1316,9 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
     clock = time.monotonic()
     outcome = Outcome(started_at=started)
     try:
-        _check_resolved(claim.url, settings)
+        check_resolved(claim.url, settings)
         client = Exchange(
-            _client(settings.syndication_timeout_seconds),
+            shared_client(settings.syndication_timeout_seconds),
             clock + attempt_budget(settings, claim.target_kind),
             settings.syndication_timeout_seconds,
         )
@@ -1686,42 +1617,27 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     is_ping = claim.event_type == EventType.PING
-    target = db.scalar(
-        select(SyndicationTarget).where(SyndicationTarget.id == claim.target_id).with_for_update()
-    )
-    assert target is not None
     if outcome.success:
         delivery.status = DeliveryStatus.SUCCEEDED.value
         delivery.delivered_at = now
         if not is_ping:
-            target.last_success_at = now
-            target.failing_since = None
+            _record_success(db, claim.target_id, now)
         if outcome.wp_post is not None and claim.site_id is not None:
             _remember_post(db, claim, outcome.wp_post)
-        if claim.site_id is not None and claim.sent_event_id is not None:
-            # The state sent covers every pending delivery of the site to the target up
-            # to its event: they have nothing left to say.
-            db.execute(
-                update(SyndicationDelivery)
-                .where(
-                    SyndicationDelivery.target_id == claim.target_id,
-                    SyndicationDelivery.site_id == claim.site_id,
-                    SyndicationDelivery.status == DeliveryStatus.PENDING.value,
-                    SyndicationDelivery.event_id <= claim.sent_event_id,
-                    SyndicationDelivery.id != claim.delivery_id,
-                    SyndicationDelivery.lease_token.is_(None),
-                )
-                .values(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
-                .execution_options(synchronize_session=False)
-            )
         db.commit()
         return
+    target = db.scalar(
+        select(SyndicationTarget).where(SyndicationTarget.id == claim.target_id).with_for_update()
+    )
+    assert target is not None
     gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
     delay = None if is_ping or gone else retry_delay(delivery.attempt_count, outcome.retry_after)
     if delay is None:
         delivery.status = DeliveryStatus.FAILED.value
     else:
         delivery.next_attempt_at = now + delay
+        if claim.site_id is not None:
+            _hand_over_to_newer(db, delivery)
     if not is_ping:
         target.last_failure_at = now
         target.failing_since = target.failing_since or now
@@ -1733,6 +1649,51 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
             ):
                 _disable(db, settings, target, FAILING_REASON, since=target.failing_since)
     db.commit()
+
+
+# How stale a healthy target's "last success" may be: writing it on every success would
+# make each delivery wait for the lock of its target's row.
+SUCCESS_STAMP_RESOLUTION: Final = timedelta(seconds=1)
+
+
+def _record_success(db: Session, target_id: uuid.UUID, now: datetime) -> None:
+    target = SyndicationTarget
+    db.execute(
+        update(target)
+        .where(
+            target.id == target_id,
+            or_(
+                target.failing_since.is_not(None),
+                target.last_success_at.is_(None),
+                target.last_success_at < now - SUCCESS_STAMP_RESOLUTION,
+            ),
+        )
+        .values(last_success_at=now, failing_since=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _hand_over_to_newer(db: Session, failed: SyndicationDelivery) -> None:
+    """A failed attempt whose site changed meanwhile is not retried with its old state:
+    the newest pending delivery of the site to the target takes over its retry schedule
+    and this one is superseded."""
+    newest = db.scalar(
+        select(SyndicationDelivery)
+        .where(
+            SyndicationDelivery.target_id == failed.target_id,
+            SyndicationDelivery.site_id == failed.site_id,
+            SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+            SyndicationDelivery.event_id > failed.event_id,
+        )
+        .order_by(SyndicationDelivery.event_id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if newest is None:
+        return
+    failed.status = DeliveryStatus.SUPERSEDED.value
+    newest.next_attempt_at = max(newest.next_attempt_at, failed.next_attempt_at)
+    newest.attempt_count = max(newest.attempt_count, failed.attempt_count)
 
 
 def _remember_post(db: Session, claim: Claim, ref: WordpressPostRef) -> None:

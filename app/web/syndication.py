@@ -314,7 +314,5 @@ def delivery_page(
 
 @router.post("/syndication/deliveries/{delivery_id}/redeliver", dependencies=[CsrfChecked])
 def redeliver(delivery_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
-    syndication.redeliver(db, actor_for(user), delivery_id)
-    return RedirectResponse(
-        f"/syndication/deliveries/{delivery_id}?done=redelivered", status_code=303
-    )
+    sent = syndication.redeliver(db, actor_for(user), delivery_id)
+    return RedirectResponse(f"/syndication/deliveries/{sent.id}?done=redelivered", status_code=303)

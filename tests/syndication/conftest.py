@@ -47,6 +47,9 @@ class Answer:
     # Seconds between the bytes of the body (after the headers): a receiver trickling
     # its answer.
     trickle: float = 0.0
+    # Trickle the status line and the headers too: a per-read timeout never fires, and
+    # there is no response object yet whose reading could be cut short.
+    trickle_headers: bool = False
 
 
 @dataclass
@@ -68,7 +71,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.script: list[Answer] = []
-        self._trickles: dict[int, float] = {}
+        self._trickles: dict[int, tuple[float, bool]] = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -87,11 +90,18 @@ class Receiver:
                     time.monotonic(),
                 )
                 status, payload, headers, delay = receiver.answer(request)
-                trickle = receiver.trickle_of(request)
+                trickle, headers_too = receiver.trickle_of(request)
                 if delay:
                     time.sleep(delay)
                 data = payload.encode()
                 try:
+                    if headers_too:
+                        head = f"HTTP/1.1 {status} OK\r\ncontent-length: {len(data)}\r\n\r\n"
+                        for byte in head.encode() + data:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(trickle)
+                        return
                     self.send_response(status)
                     for name, value in headers.items():
                         self.send_header(name, value)
@@ -122,12 +132,12 @@ class Receiver:
         with self.lock:
             self.requests.append(request)
             answer = self.script.pop(0) if self.script else Answer()
-            self._trickles[id(request)] = answer.trickle
+            self._trickles[id(request)] = (answer.trickle, answer.trickle_headers)
         return answer.status, answer.body, answer.headers, answer.delay
 
-    def trickle_of(self, request: Received) -> float:
+    def trickle_of(self, request: Received) -> tuple[float, bool]:
         with self.lock:
-            return self._trickles.pop(id(request), 0.0)
+            return self._trickles.pop(id(request), (0.0, False))
 
     def close(self) -> None:
         self.server.shutdown()
@@ -154,8 +164,8 @@ class WordPress(Receiver):
         self.fail = 0
         super().__init__()
 
-    def trickle_of(self, request: Received) -> float:
-        return self.trickle
+    def trickle_of(self, request: Received) -> tuple[float, bool]:
+        return self.trickle, False
 
     def public_posts(self) -> list[dict[str, Any]]:
         """What visitors of the municipality's site see."""

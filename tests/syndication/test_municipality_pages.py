@@ -356,6 +356,21 @@ def test_a_trickling_receiver_cannot_hold_a_delivery_past_the_deadline(
     assert delivery.status == "pending" and "timeout" in (delivery.last_error or "")
 
 
+def test_a_receiver_trickling_its_headers_is_cut_off_by_the_deadline_too(
+    client: TestClient, db: Session, people: People, receiver: Receiver, worker_settings: Settings
+) -> None:
+    add_webhook(client, people.contact, receiver.url)
+    publish_site(client, people)
+    # The status line and headers a byte every 0.2 s: each read gets a byte well within
+    # the read timeout, so only a deadline for the whole exchange ends it.
+    receiver.script = [Answer(200, "ok", trickle=0.2, trickle_headers=True)]
+    started = time.monotonic()
+    deliver_due(db, worker_settings)
+    assert time.monotonic() - started < 2.0  # timeout 0.5 s; the answer takes ~8 s
+    [delivery] = db.scalars(select(SyndicationDelivery)).all()
+    assert delivery.status == "pending" and "timeout" in (delivery.last_error or "")
+
+
 def test_a_trickling_wordpress_is_cut_off_by_the_attempt_budget(
     client: TestClient,
     db: Session,
@@ -429,10 +444,11 @@ def test_the_per_target_cap_is_counted_in_the_database(
 ) -> None:
     slow = Receiver()
     try:
-        add_webhook(client, people.contact, slow.url, name="Hanging")
+        hanging = add_webhook(client, people.contact, slow.url, name="Hanging")
         healthy = add_webhook(client, people.contact, receiver.url, name="Healthy")
         for n in range(4):
             publish_site(client, people, name_fi=f"Tontti {n}")
+        _have_answered(db, hanging["id"], healthy["id"])
         # Worker one takes two of each target's; worker two (no shared memory) only
         # what is left under the cap: nothing.
         one = claim_due(db, worker_settings, limit=10, per_target=2)
@@ -446,6 +462,34 @@ def test_the_per_target_cap_is_counted_in_the_database(
         assert [str(c.target_id) for c in three] == [healthy["id"], healthy["id"]]
     finally:
         slow.close()
+
+
+def _have_answered(db: Session, *target_ids: str) -> None:
+    db.execute(
+        update(SyndicationTarget)
+        .where(SyndicationTarget.id.in_(target_ids))
+        .values(last_success_at=utcnow())
+    )
+    db.commit()
+
+
+def test_a_target_that_never_answered_gets_one_request_at_a_time(
+    client: TestClient,
+    db: Session,
+    people: People,
+    receiver: Receiver,
+    worker_settings: Settings,
+) -> None:
+    """A new target that hangs holds one of the workers' threads, not its full share,
+    until its first answer shows it is healthy."""
+    new = add_webhook(client, people.contact, receiver.url, name="New")
+    for n in range(4):
+        publish_site(client, people, name_fi=f"Tontti {n}")
+    [first] = claim_due(db, worker_settings, limit=10, per_target=2)
+    assert claim_due(db, worker_settings, limit=10, per_target=2) == []
+    complete(db, worker_settings, first, perform(first, worker_settings))
+    after_answer = claim_due(db, worker_settings, limit=10, per_target=2)
+    assert [str(c.target_id) for c in after_answer] == [new["id"], new["id"]]
 
 
 # --- Finnish content, personal data, replaced photos ----------------------------------------

@@ -56,8 +56,17 @@ def test_publish_change_and_withdraw_write_events_with_the_change(
         ("site.updated", "Uusi nimi"),
         ("site.withdrawn", None),
     ]
-    deliveries = db.scalars(select(SyndicationDelivery.status)).all()
-    assert deliveries == ["pending", "pending", "pending"]
+    # Only the newest state goes out: the two unsent deliveries before it are superseded.
+    deliveries = db.execute(
+        select(SyndicationDelivery.event_type, SyndicationDelivery.status).order_by(
+            SyndicationDelivery.event_id
+        )
+    ).all()
+    assert [tuple(d) for d in deliveries] == [
+        ("site.published", "superseded"),
+        ("site.updated", "superseded"),
+        ("site.withdrawn", "pending"),
+    ]
 
 
 def test_signed_payload_verifies_with_standard_webhooks(
@@ -161,24 +170,22 @@ def test_deliveries_of_one_site_keep_their_order(
         client.patch(
             f"/api/v1/sites/{first['id']}", json={"name_fi": f"Nimi {n}"}, headers=people.contact
         )
-    receiver.script = [Answer(500)]  # the first site's publication fails once
+    receiver.script = [Answer(500)]  # the first attempt fails once
     for minutes in (0, 1, 2, 3, 4):
         deliver_due(db, worker_settings, now=_later(minutes * 10))
     seen = [
         (r.json()["data"]["id"], r.json()["type"], r.json()["data"]["name"]["fi"])
         for r in receiver.requests
     ]
-    # Every attempt sends the site's current state: the retry of the failed publication
-    # already carries "Nimi 2", and covers the two later changes (never an older name
-    # after a newer one).
-    assert [s for s in seen if s[0] == first["id"]] == [
-        (first["id"], "site.updated", "Nimi 2"),
-        (first["id"], "site.updated", "Nimi 2"),
-    ]
+    # Only the newest state goes out: the changes made before the first attempt
+    # superseded the publication, so every message about the first site carries
+    # "Nimi 2" (never an older name after a newer one).
+    assert {s for s in seen if s[0] == first["id"]} == {(first["id"], "site.updated", "Nimi 2")}
+    assert len(seen) == 3  # two sites, one of them tried twice
     log = client.get(
         "/api/v1/syndication/deliveries", params={"site_id": first["id"]}, headers=people.contact
     ).json()
-    assert {d["status"] for d in log["items"]} == {"succeeded"}
+    assert sorted(d["status"] for d in log["items"]) == ["succeeded", "superseded", "superseded"]
     assert (second["id"], "site.published", "Toinen tontti") in seen
 
 
