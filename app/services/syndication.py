@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
@@ -1583,62 +1584,106 @@ def _push_wordpress(
 
 def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) -> None:
     """Log the attempt and decide what comes next: done, retried later, or failed."""
+    complete_many(db, settings, [(claim, outcome)])
+
+
+def complete_many(
+    db: Session, settings: Settings, results: Sequence[tuple[Claim, Outcome]]
+) -> None:
+    """`complete` for a batch of attempts, in one transaction: the worker completes what
+    finished while it was busy together, so the database work per delivery stays small."""
+    if not results:
+        return
     now = utcnow()
-    delivery = db.scalar(
-        select(SyndicationDelivery)
-        .where(SyndicationDelivery.id == claim.delivery_id)
-        .with_for_update()
-    )
-    if delivery is None:
-        db.rollback()
-        return
-    number = (
-        db.scalar(select(func.count()).where(SyndicationAttempt.delivery_id == claim.delivery_id))
-        or 0
-    ) + 1
-    db.add(
-        SyndicationAttempt(
-            delivery_id=claim.delivery_id,
-            number=number,
-            started_at=outcome.started_at,
-            duration_ms=outcome.duration_ms,
-            status_code=outcome.status_code,
-            success=outcome.success,
-            error=outcome.error,
-            response_excerpt=outcome.response_excerpt,
+    ids = sorted({claim.delivery_id for claim, _ in results})
+    deliveries = {
+        d.id: d
+        for d in db.scalars(
+            select(SyndicationDelivery)
+            .where(SyndicationDelivery.id.in_(ids))
+            .order_by(SyndicationDelivery.id)
+            .with_for_update()
         )
-    )
-    if delivery.lease_token != claim.lease_token:
-        # The lease ran out and another worker took the delivery over: log only.
-        db.commit()
-        return
-    delivery.lease_token = None
-    delivery.lease_expires_at = None
-    delivery.last_status_code = outcome.status_code
-    delivery.last_error = outcome.error
-    is_ping = claim.event_type == EventType.PING
-    if outcome.success:
+    }
+    numbers: Counter[uuid.UUID] = Counter()
+    for delivery_id, count in db.execute(
+        select(SyndicationAttempt.delivery_id, func.count())
+        .where(SyndicationAttempt.delivery_id.in_(ids))
+        .group_by(SyndicationAttempt.delivery_id)
+    ):
+        numbers[delivery_id] = count
+    failures: list[tuple[SyndicationDelivery, Claim, Outcome]] = []
+    answered: set[uuid.UUID] = set()
+    for claim, outcome in results:
+        delivery = deliveries.get(claim.delivery_id)
+        if delivery is None:
+            continue
+        numbers[delivery.id] += 1
+        db.add(
+            SyndicationAttempt(
+                delivery_id=delivery.id,
+                number=numbers[delivery.id],
+                started_at=outcome.started_at,
+                duration_ms=outcome.duration_ms,
+                status_code=outcome.status_code,
+                success=outcome.success,
+                error=outcome.error,
+                response_excerpt=outcome.response_excerpt,
+            )
+        )
+        if delivery.lease_token != claim.lease_token:
+            continue  # the lease ran out and another worker took it over: log only
+        delivery.lease_token = None
+        delivery.lease_expires_at = None
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        if not outcome.success:
+            failures.append((delivery, claim, outcome))
+            continue
         delivery.status = DeliveryStatus.SUCCEEDED.value
         delivery.delivered_at = now
-        if not is_ping:
-            _record_success(db, claim.target_id, now)
+        if claim.event_type != EventType.PING:
+            answered.add(claim.target_id)
         if outcome.wp_post is not None and claim.site_id is not None:
             _remember_post(db, claim, outcome.wp_post)
-        db.commit()
-        return
-    target = db.scalar(
-        select(SyndicationTarget).where(SyndicationTarget.id == claim.target_id).with_for_update()
-    )
-    assert target is not None
-    gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
-    delay = None if is_ping or gone else retry_delay(delivery.attempt_count, outcome.retry_after)
-    if delay is None:
-        delivery.status = DeliveryStatus.FAILED.value
-    else:
-        delivery.next_attempt_at = now + delay
-        if claim.site_id is not None:
-            _hand_over_to_newer(db, delivery)
-    if not is_ping:
+    for target_id in sorted(answered):
+        _record_success(db, target_id, now)
+    if failures:
+        _record_failures(db, settings, failures, now)
+    db.commit()
+
+
+def _record_failures(
+    db: Session,
+    settings: Settings,
+    failures: Sequence[tuple[SyndicationDelivery, Claim, Outcome]],
+    now: datetime,
+) -> None:
+    targets = {
+        t.id: t
+        for t in db.scalars(
+            select(SyndicationTarget)
+            .where(SyndicationTarget.id.in_({claim.target_id for _, claim, _ in failures}))
+            .order_by(SyndicationTarget.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    for delivery, claim, outcome in failures:
+        target = targets[claim.target_id]
+        is_ping = claim.event_type == EventType.PING
+        gone = outcome.status_code == 410 and claim.target_kind == TargetKind.WEBHOOK
+        delay = (
+            None if is_ping or gone else retry_delay(delivery.attempt_count, outcome.retry_after)
+        )
+        if delay is None:
+            delivery.status = DeliveryStatus.FAILED.value
+        else:
+            delivery.next_attempt_at = now + delay
+            if claim.site_id is not None:
+                _hand_over_to_newer(db, delivery)
+        if is_ping:
+            continue
         target.last_failure_at = now
         target.failing_since = target.failing_since or now
         if target.status == TargetStatus.ACTIVE:
@@ -1648,7 +1693,6 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
                 target.failing_since, now, timedelta(hours=settings.syndication_disable_after_hours)
             ):
                 _disable(db, settings, target, FAILING_REASON, since=target.failing_since)
-    db.commit()
 
 
 # How stale a healthy target's "last success" may be: writing it on every success would
@@ -1862,19 +1906,28 @@ def purge_old_deliveries(
 class SyndicationWorker:
     """The delivery loop of the scheduler process (or `invest-kainuu syndication-worker`).
 
+    One coordinating thread does all the database work, in batches: it completes every
+    attempt that finished since it last looked in one transaction, then claims as many
+    deliveries as there are free threads in one more. The pool threads only make the
+    HTTP requests. So the database work per delivery stays small however many
+    deliveries are in flight, and the receivers, not the claim loop, set the pace.
+
     Not under the scheduler's advisory lock: any number of workers run side by side,
     kept apart by SKIP LOCKED and leases. Each target has at most
-    `per_target_concurrency` requests in flight (counted in the database), a failing
-    target one, and failing targets are tried in a small pool of their own, so slow or
-    dead targets never take the healthy ones' threads. Woken by NOTIFY on PostgreSQL,
-    else it polls."""
+    `per_target_concurrency` requests in flight (counted in the database), a failing or
+    never-answered target one, and failing targets are tried in a small pool of their
+    own, so slow or dead targets never take the healthy ones' threads. Woken by NOTIFY
+    on PostgreSQL, else it polls."""
 
     engine: Engine
     settings: Settings
     poll_seconds: float = 2.0
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
+    # None when the attempt broke unexpectedly, lane).
+    _finished: SimpleQueue[tuple[Claim, Outcome | None, str]] = field(default_factory=SimpleQueue)
+    # Touched by the coordinating thread only.
     _in_flight: Counter[uuid.UUID] = field(default_factory=Counter)
     _busy: Counter[str] = field(default_factory=Counter)
 
@@ -1896,6 +1949,7 @@ class SyndicationWorker:
             pools = {"healthy": main, "failing": slow}
             next_failing_claim = 0.0
             while not self.stop_event.is_set():
+                completed = self._complete_finished(factory)
                 claimed = 0
                 for lane, size in lanes.items():
                     if lane == "failing":
@@ -1904,51 +1958,67 @@ class SyndicationWorker:
                         if time.monotonic() < next_failing_claim:
                             continue
                         next_failing_claim = time.monotonic() + 1.0
-                    with self._lock:
-                        free = size - self._busy[lane]
-                        in_flight = dict(self._in_flight)
-                    claims: list[Claim] = []
-                    if free > 0:
-                        try:
-                            with factory() as db:
-                                claims = claim_due(
-                                    db,
-                                    self.settings,
-                                    limit=free,
-                                    per_target=self.settings.syndication_per_target_concurrency,
-                                    in_flight=in_flight,
-                                    lane=lane,
-                                )
-                        except Exception:
-                            log.exception("claiming deliveries failed")
+                    free = size - self._busy[lane]
+                    if free <= 0:
+                        continue
+                    try:
+                        with factory() as db:
+                            claims = claim_due(
+                                db,
+                                self.settings,
+                                limit=free,
+                                per_target=self.settings.syndication_per_target_concurrency,
+                                in_flight=self._in_flight,
+                                lane=lane,
+                            )
+                    except Exception:
+                        log.exception("claiming deliveries failed")
+                        claims = []
                     for claim in claims:
-                        with self._lock:
-                            self._in_flight[claim.target_id] += 1
-                            self._busy[lane] += 1
-                        pools[lane].submit(self._attempt, factory, claim, lane)
+                        self._in_flight[claim.target_id] += 1
+                        self._busy[lane] += 1
+                        pools[lane].submit(self._attempt, claim, lane)
                     claimed += len(claims)
-                if not claimed:
+                if not claimed and not completed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
+            # Stopping: what is still in flight finishes as the pools shut down, and is
+            # completed here so that no sent attempt waits for its lease to run out.
+        self._complete_finished(factory)
+
+    def _complete_finished(self, factory: Any) -> int:
+        finished: list[tuple[Claim, Outcome | None, str]] = []
+        while not self._finished.empty():
+            finished.append(self._finished.get())
+        if not finished:
+            return 0
+        results = [(claim, outcome) for claim, outcome, _ in finished if outcome is not None]
+        try:
+            with factory() as db:
+                complete_many(db, self.settings, results)
+        except Exception:
+            # Their leases run out and other attempts follow.
+            log.exception("completing %d deliveries failed", len(results))
+        for claim, _, lane in finished:
+            self._in_flight[claim.target_id] -= 1
+            if self._in_flight[claim.target_id] <= 0:
+                del self._in_flight[claim.target_id]
+            self._busy[lane] -= 1
+        return len(finished)
 
     def stop(self) -> None:
         self.stop_event.set()
         self._wake.set()
 
-    def _attempt(self, factory: Any, claim: Claim, lane: str = "healthy") -> None:
+    def _attempt(self, claim: Claim, lane: str) -> None:
+        outcome: Outcome | None = None
         try:
             outcome = perform(claim, self.settings)
-            with factory() as db:
-                complete(db, self.settings, claim, outcome)
         except Exception:
-            # The lease expires and another attempt follows.
+            # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
         finally:
-            with self._lock:
-                self._in_flight[claim.target_id] -= 1
-                if self._in_flight[claim.target_id] <= 0:
-                    del self._in_flight[claim.target_id]
-                self._busy[lane] -= 1
+            self._finished.put((claim, outcome, lane))
             self._wake.set()
 
     def _listen(self) -> None:
