@@ -1902,6 +1902,10 @@ def purge_old_deliveries(
     return counts
 
 
+# Added to a target's requests in flight while one of them hangs: more than any cap.
+HANGING: Final = 1_000
+
+
 @dataclass
 class SyndicationWorker:
     """The delivery loop of the scheduler process (or `invest-kainuu syndication-worker`).
@@ -1922,14 +1926,16 @@ class SyndicationWorker:
     engine: Engine
     settings: Settings
     poll_seconds: float = 2.0
+    # After this long an attempt counts as hanging (a healthy answer takes milliseconds).
+    slow_after: float = 1.0
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
     # None when the attempt broke unexpectedly, lane).
     _finished: SimpleQueue[tuple[Claim, Outcome | None, str]] = field(default_factory=SimpleQueue)
-    # Touched by the coordinating thread only.
-    _in_flight: Counter[uuid.UUID] = field(default_factory=Counter)
-    _busy: Counter[str] = field(default_factory=Counter)
+    # Touched by the coordinating thread only: the attempts handed to the pools, with
+    # their target, lane and when they were handed over.
+    _running: dict[uuid.UUID, tuple[uuid.UUID, str, float]] = field(default_factory=dict)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
@@ -1942,9 +1948,12 @@ class SyndicationWorker:
         }
         if self.engine.dialect.name == "postgresql":
             threading.Thread(target=self._listen, name="syndication-listen", daemon=True).start()
+        # Twice the threads: attempts that turn out slow (a receiver that hangs before
+        # its first failure is known) stop counting against the lane, so the others
+        # keep their threads while those run into their deadline.
         with (
-            ThreadPoolExecutor(lanes["healthy"], thread_name_prefix="syndication") as main,
-            ThreadPoolExecutor(lanes["failing"], thread_name_prefix="syndication-slow") as slow,
+            ThreadPoolExecutor(2 * lanes["healthy"], thread_name_prefix="syndication") as main,
+            ThreadPoolExecutor(2 * lanes["failing"], thread_name_prefix="syndication-slow") as slow,
         ):
             pools = {"healthy": main, "failing": slow}
             next_failing_claim = 0.0
@@ -1958,7 +1967,7 @@ class SyndicationWorker:
                         if time.monotonic() < next_failing_claim:
                             continue
                         next_failing_claim = time.monotonic() + 1.0
-                    free = size - self._busy[lane]
+                    free, in_flight = self._capacity(lane, size)
                     if free <= 0:
                         continue
                     try:
@@ -1968,15 +1977,18 @@ class SyndicationWorker:
                                 self.settings,
                                 limit=free,
                                 per_target=self.settings.syndication_per_target_concurrency,
-                                in_flight=self._in_flight,
+                                in_flight=in_flight,
                                 lane=lane,
                             )
                     except Exception:
                         log.exception("claiming deliveries failed")
                         claims = []
                     for claim in claims:
-                        self._in_flight[claim.target_id] += 1
-                        self._busy[lane] += 1
+                        self._running[claim.delivery_id] = (
+                            claim.target_id,
+                            lane,
+                            time.monotonic(),
+                        )
                         pools[lane].submit(self._attempt, claim, lane)
                     claimed += len(claims)
                 if not claimed and not completed:
@@ -1999,12 +2011,28 @@ class SyndicationWorker:
         except Exception:
             # Their leases run out and other attempts follow.
             log.exception("completing %d deliveries failed", len(results))
-        for claim, _, lane in finished:
-            self._in_flight[claim.target_id] -= 1
-            if self._in_flight[claim.target_id] <= 0:
-                del self._in_flight[claim.target_id]
-            self._busy[lane] -= 1
+        for claim, _, _ in finished:
+            self._running.pop(claim.delivery_id, None)
         return len(finished)
+
+    def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int]]:
+        """How many more attempts the lane takes now, and the requests in flight per
+        target. An attempt running longer than `slow_after` no longer takes one of the
+        lane's `size` threads (the pool has twice as many), and its target gets
+        nothing more until it ends: it is hanging, and the others must not wait."""
+        slow_since = time.monotonic() - self.slow_after
+        in_flight: Counter[uuid.UUID] = Counter()
+        running = fast = 0
+        for target_id, attempt_lane, handed_at in self._running.values():
+            in_flight[target_id] += 1
+            if attempt_lane != lane:
+                continue
+            running += 1
+            if handed_at >= slow_since:
+                fast += 1
+            else:
+                in_flight[target_id] += HANGING
+        return min(size - fast, 2 * size - running), dict(in_flight)
 
     def stop(self) -> None:
         self.stop_event.set()
