@@ -25,6 +25,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,7 +33,7 @@ from sqlalchemy import select
 
 from app.db.audit import bind_actor
 from app.db.migrations import upgrade_to_head
-from app.db.models import Site, SyndicationTarget
+from app.db.models import Site, SyndicationAttempt, SyndicationDelivery, SyndicationTarget
 from app.db.session import make_engine, make_session_factory
 from app.domain.access import SYSTEM_ACTOR
 from app.services.reference import ensure_reference_data
@@ -184,6 +185,13 @@ def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float
             if (at := r.has(site_id, version)) is not None
         ]
         finished = max(at for r in healthy for times in r.received.values() for _, at in times)
+        with factory() as db:
+            outcomes = Counter(
+                (error or "ok").split(":")[0]
+                for error in db.scalars(select(SyndicationAttempt.error))
+            )
+            statuses = Counter(db.scalars(select(SyndicationDelivery.status)))
+        print(f"{fault:>13}: attempts {dict(outcomes)}, deliveries {dict(statuses)}")
         for r in receivers:
             r.server.shutdown()
         engine.dispose()

@@ -1080,35 +1080,31 @@ def claim_due(
         .group_by(delivery.target_id)
         .subquery()
     )
+    targets: dict[uuid.UUID, SyndicationTarget] = {}
     leased: Counter[uuid.UUID] = Counter()
-    failing: set[uuid.UUID] = set()
-    unproven: set[uuid.UUID] = set()
-    for target_id, is_failing, never_answered, n in db.execute(
-        select(
-            SyndicationTarget.id,
-            SyndicationTarget.failing_since.is_not(None),
-            SyndicationTarget.last_success_at.is_(None),
-            leases.c.n,
-        ).outerjoin(leases, leases.c.target_id == SyndicationTarget.id)
+    for target, n in db.execute(
+        select(SyndicationTarget, leases.c.n).outerjoin(
+            leases, leases.c.target_id == SyndicationTarget.id
+        )
     ):
-        leased[target_id] = max(int(n or 0), in_flight.get(target_id, 0))
-        if is_failing:
-            failing.add(target_id)
-        elif never_answered:
-            unproven.add(target_id)
+        targets[target.id] = target
+        leased[target.id] = max(int(n or 0), in_flight.get(target.id, 0))
+
+    def is_failing(target_id: uuid.UUID) -> bool:
+        return targets[target_id].failing_since is not None
 
     def cap_of(target_id: uuid.UUID) -> int:
-        on_probation = per_target is not None and target_id in unproven
-        return 1 if target_id in failing or on_probation else cap
+        on_probation = per_target is not None and targets[target_id].last_success_at is None
+        return 1 if is_failing(target_id) or on_probation else cap
 
     saturated = [t for t, n in leased.items() if n >= cap_of(t)]
     if lane == "healthy":
-        saturated += failing
+        saturated += [t for t in targets if is_failing(t)]
     elif lane == "failing":
-        if not failing:
+        if not any(is_failing(t) for t in targets):
             db.commit()
             return []
-        saturated += [t for t in leased if t not in failing]
+        saturated += [t for t in targets if not is_failing(t)]
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
     ranked = (
@@ -1135,44 +1131,58 @@ def claim_due(
         )
         .subquery()
     )
-    candidates = list(
-        db.scalars(
-            select(ranked.c.id)
-            .where(ranked.c.rank <= cap)
-            .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
-            .limit(limit * 2)
-        )
+    candidates = (
+        select(ranked.c.id)
+        .where(ranked.c.rank <= cap)
+        .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
+        .limit(limit * 2)
     )
     # The lock re-checks that each row is still due: another worker may have leased it
     # between the two statements.
-    query = (
-        select(delivery)
+    locked = db.execute(
+        select(delivery.id, delivery.target_id)
         .where(delivery.id.in_(candidates), *due)
         .order_by(delivery.next_attempt_at, delivery.event_id, delivery.id)
         .with_for_update(skip_locked=True)
     )
-    chosen: list[SyndicationDelivery] = []
+    chosen: list[uuid.UUID] = []
+    chosen_targets: set[uuid.UUID] = set()
     taken: Counter[uuid.UUID] = Counter(leased)
-    for row in db.scalars(query) if candidates else []:
+    for delivery_id, target_id in locked:
         if len(chosen) >= limit:
             break
-        if taken[row.target_id] >= cap_of(row.target_id):
+        if taken[target_id] >= cap_of(target_id):
             continue
-        taken[row.target_id] += 1
-        chosen.append(row)
+        taken[target_id] += 1
+        chosen.append(delivery_id)
+        chosen_targets.add(target_id)
     if not chosen:
         db.commit()
         return []
-    targets = {
-        t.id: t
-        for t in db.scalars(
-            select(SyndicationTarget).where(SyndicationTarget.id.in_({d.target_id for d in chosen}))
-        )
-    }
-    readable_ones = _skip_unreadable_targets(db, settings, chosen, targets)
-    if not readable_ones:
+    unreadable = _switch_off_unreadable_targets(db, settings, [targets[t] for t in chosen_targets])
+    # One lease token for the batch: each row is leased on its own, and a later claim of
+    # any of them gives it a new token.
+    lease_token = uuid.uuid4()
+    lease_until = now + lease_duration(settings)
+    rows = sorted(
+        db.scalars(
+            update(delivery)
+            .where(delivery.id.in_(chosen), delivery.target_id.not_in(unreadable))
+            .values(
+                attempt_count=delivery.attempt_count + 1,
+                lease_token=lease_token,
+                lease_expires_at=lease_until,
+                next_attempt_at=lease_until,
+            )
+            .returning(delivery)
+        ).all(),
+        key=lambda d: (d.event_id, d.id),
+    )
+    if unreadable:
+        _hold_for_unreadable_targets(db, chosen, unreadable)
+    if not rows:
         db.commit()
-        if chosen:  # only undecryptable targets' deliveries: they are off now, look again
+        if unreadable:  # only undecryptable targets' deliveries: they are off now, look again
             return claim_due(
                 db,
                 settings,
@@ -1183,32 +1193,32 @@ def claim_due(
                 lane=lane,
             )
         return []
-    chosen = readable_ones
-    lease_until = now + lease_duration(settings)
-    for row in chosen:
-        row.attempt_count += 1
-        row.lease_token = uuid.uuid4()
-        row.lease_expires_at = lease_until
-        row.next_attempt_at = lease_until
     events = {
         e.id: e
         for e in db.scalars(
-            select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in chosen}))
+            select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in rows}))
         )
     }
-    posts = {
-        (p.target_id, p.site_id): p
-        for p in db.scalars(
-            select(SyndicationWordpressPost).where(
-                SyndicationWordpressPost.target_id.in_(targets),
-                SyndicationWordpressPost.site_id.in_(
-                    {d.site_id for d in chosen if d.site_id is not None}
-                ),
+    wordpress_sites = {
+        d.site_id
+        for d in rows
+        if d.site_id is not None and targets[d.target_id].kind == TargetKind.WORDPRESS
+    }
+    posts = (
+        {
+            (p.target_id, p.site_id): p
+            for p in db.scalars(
+                select(SyndicationWordpressPost).where(
+                    SyndicationWordpressPost.target_id.in_({d.target_id for d in rows}),
+                    SyndicationWordpressPost.site_id.in_(wordpress_sites),
+                )
             )
-        )
-    }
+        }
+        if wordpress_sites
+        else {}
+    )
     claims = [
-        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in chosen
+        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in rows
     ]
     db.commit()
     return claims
@@ -1220,30 +1230,33 @@ CLAIM_LOCK_KEY: Final = 0x53594E44  # "SYND": serialises claims across workers
 UNDECRYPTABLE_REASON: Final = N_("The secret cannot be decrypted: re-enter it or rotate keys.")
 
 
-def _skip_unreadable_targets(
-    db: Session,
-    settings: Settings,
-    chosen: list[SyndicationDelivery],
-    targets: Mapping[uuid.UUID, SyndicationTarget],
-) -> list[SyndicationDelivery]:
-    """Leave out the deliveries of a target whose secret no key of the ring opens, and
-    switch that target off with the reason (its contacts are told); every other target's
-    deliveries go on. Its deliveries stay pending for when the secret is fixed and the
-    target enabled again; a test ping to it fails at once, saying why."""
-    unreadable = {t.id for t in targets.values() if not secrets_readable(settings, t)}
-    if not unreadable:
-        return chosen
-    for target_id in unreadable:
-        target = targets[target_id]
-        log.error("syndication target %s: %s", target.id, UNDECRYPTABLE_REASON)
-        if target.status == TargetStatus.ACTIVE:
-            _disable(db, settings, target, UNDECRYPTABLE_REASON)
-    for delivery in chosen:
-        if delivery.target_id in unreadable:
-            delivery.last_error = UNDECRYPTABLE_REASON
-            if delivery.event_type == EventType.PING:
-                delivery.status = DeliveryStatus.FAILED.value
-    return [d for d in chosen if d.target_id not in unreadable]
+def _switch_off_unreadable_targets(
+    db: Session, settings: Settings, targets: Sequence[SyndicationTarget]
+) -> set[uuid.UUID]:
+    """The targets whose secret no key of the ring opens, switched off with the reason
+    (their contacts are told); every other target's deliveries go on."""
+    unreadable = {t.id for t in targets if not secrets_readable(settings, t)}
+    for target in targets:
+        if target.id in unreadable:
+            log.error("syndication target %s: %s", target.id, UNDECRYPTABLE_REASON)
+            if target.status == TargetStatus.ACTIVE:
+                _disable(db, settings, target, UNDECRYPTABLE_REASON)
+    return unreadable
+
+
+def _hold_for_unreadable_targets(
+    db: Session, chosen: Sequence[uuid.UUID], unreadable: set[uuid.UUID]
+) -> None:
+    """The deliveries of an undecryptable target stay pending, saying why, for when the
+    secret is fixed and the target enabled again; a test ping to it fails at once."""
+    delivery = SyndicationDelivery
+    for statement in (
+        update(delivery).values(last_error=UNDECRYPTABLE_REASON),
+        update(delivery)
+        .where(delivery.event_type == EventType.PING.value)
+        .values(status=DeliveryStatus.FAILED.value),
+    ):
+        db.execute(statement.where(delivery.id.in_(chosen), delivery.target_id.in_(unreadable)))
 
 
 def _claim(
@@ -1602,7 +1615,7 @@ def complete_many(
             select(SyndicationDelivery)
             .where(SyndicationDelivery.id.in_(ids))
             .order_by(SyndicationDelivery.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     }
     numbers: Counter[uuid.UUID] = Counter()
@@ -1659,13 +1672,16 @@ def _record_failures(
     failures: Sequence[tuple[SyndicationDelivery, Claim, Outcome]],
     now: datetime,
 ) -> None:
+    # FOR NO KEY UPDATE: a change being recorded meanwhile inserts deliveries that
+    # reference these rows (a key-share lock), and must not wait for this transaction
+    # while this one waits for the delivery rows it supersedes.
     targets = {
         t.id: t
         for t in db.scalars(
             select(SyndicationTarget)
             .where(SyndicationTarget.id.in_({claim.target_id for _, claim, _ in failures}))
             .order_by(SyndicationTarget.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     }
@@ -1731,7 +1747,7 @@ def _hand_over_to_newer(db: Session, failed: SyndicationDelivery) -> None:
         )
         .order_by(SyndicationDelivery.event_id.desc())
         .limit(1)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if newest is None:
         return
