@@ -426,11 +426,11 @@ def _write_event(
     db.flush()
     targets = db.scalars(
         select(SyndicationTarget.id).where(SyndicationTarget.municipality_code == municipality_code)
-    )
+    ).all()
     # Every target gets the delivery, paused and switched-off ones too: they hold it
     # until resumed, so nothing is lost while a municipality's page is down.
-    for target_id in targets:
-        delivery = SyndicationDelivery(
+    deliveries = {
+        target_id: SyndicationDelivery(
             event_id=event.id,
             target_id=target_id,
             site_id=site.id,
@@ -438,34 +438,44 @@ def _write_event(
             next_attempt_at=event.occurred_at,
             attempt_count=0,
         )
-        _take_over_pending(db, delivery)
-        db.add(delivery)
+        for target_id in targets
+    }
+    if deliveries:
+        _take_over_pending(db, event, deliveries)
+        db.add_all(deliveries.values())
     _notify(db)
     return event
 
 
-def _take_over_pending(db: Session, newest: SyndicationDelivery) -> None:
-    """Supersede the unsent deliveries of the same site to the same target that are older
-    than `newest`: only the newest state goes out, so a target's backlog never exceeds
-    one delivery per site however often a site changes while the target is down. The
-    newest keeps their retry schedule (a failing target is not tried sooner because its
-    site changed again). One in flight (leased) is left alone: it finishes first."""
+def _take_over_pending(
+    db: Session, event: SyndicationEvent, newest: Mapping[uuid.UUID, SyndicationDelivery]
+) -> None:
+    """Supersede the unsent deliveries of the event's site to the same targets that are
+    older than the event: only the newest state goes out, so a target's backlog never
+    exceeds one delivery per site however often a site changes while the target is
+    down. The newest keeps their retry schedule (a failing target is not tried sooner
+    because its site changed again). One in flight (leased) is left alone: it finishes
+    first, and the newest follows it."""
     superseded = db.execute(
         update(SyndicationDelivery)
         .where(
-            SyndicationDelivery.target_id == newest.target_id,
-            SyndicationDelivery.site_id == newest.site_id,
+            SyndicationDelivery.target_id.in_(newest),
+            SyndicationDelivery.site_id == event.site_id,
             SyndicationDelivery.status == DeliveryStatus.PENDING.value,
             SyndicationDelivery.lease_token.is_(None),
-            SyndicationDelivery.event_id < newest.event_id,
+            SyndicationDelivery.event_id < event.id,
         )
         .values(status=DeliveryStatus.SUPERSEDED.value)
-        .returning(SyndicationDelivery.next_attempt_at, SyndicationDelivery.attempt_count)
-        .execution_options(synchronize_session=False)
-    ).all()
-    for next_attempt_at, attempt_count in superseded:
-        newest.next_attempt_at = max(newest.next_attempt_at, next_attempt_at)
-        newest.attempt_count = max(newest.attempt_count, attempt_count)
+        .returning(
+            SyndicationDelivery.target_id,
+            SyndicationDelivery.next_attempt_at,
+            SyndicationDelivery.attempt_count,
+        )
+    )
+    for target_id, next_attempt_at, attempt_count in superseded:
+        delivery = newest[target_id]
+        delivery.next_attempt_at = max(delivery.next_attempt_at, next_attempt_at)
+        delivery.attempt_count = max(delivery.attempt_count, attempt_count)
 
 
 def _notify(db: Session) -> None:
