@@ -188,9 +188,17 @@ def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float
         finished = max(at for r in healthy for times in r.received.values() for _, at in times)
         last_change = committed[-1][2]
         with factory() as db:
+            healthy_urls = {r.url for r in healthy}
             outcomes = Counter(
-                (error or "ok").split(":")[0]
-                for error in db.scalars(select(SyndicationAttempt.error))
+                ("healthy " if url in healthy_urls else "faulty ") + (error or "ok").split(":")[0]
+                for error, url in db.execute(
+                    select(SyndicationAttempt.error, SyndicationTarget.url)
+                    .join(
+                        SyndicationDelivery,
+                        SyndicationDelivery.id == SyndicationAttempt.delivery_id,
+                    )
+                    .join(SyndicationTarget, SyndicationTarget.id == SyndicationDelivery.target_id)
+                )
             )
             statuses = Counter(db.scalars(select(SyndicationDelivery.status)))
         print(f"{fault:>13}: attempts {dict(outcomes)}, deliveries {dict(statuses)}")
