@@ -35,9 +35,23 @@ LOGINS = {
 
 @pytest.fixture
 def wide_page(browser) -> Iterator[object]:
+    """A page that fails the test if a script error or a CSP violation happens on it
+    (htmx inserting a <style>, an inline handler, eval)."""
     context = browser.new_context(locale="en-GB", viewport=WIDE)
-    yield context.new_page()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
     context.close()
+    assert errors == []
 
 
 def _login(page, live_server: str, email: str) -> None:
@@ -289,3 +303,40 @@ def test_lead_list_filters_sorts_and_pages_without_reloading(
     page.go_back()
     page.wait_for_url(landed_url)
     assert page.locator("#f-stage").input_value() == "landed"
+
+
+def test_a_destructive_action_asks_in_a_dialog_and_the_result_is_flashed(
+    wide_page, live_server: str, artifacts_dir: Path
+) -> None:
+    page = wide_page
+    _login(page, live_server, LOGINS["partner"])
+    page.goto(f"{live_server}/account")
+    page.locator("#token-name").fill("Dialog test")
+    page.locator("form[action='/account/tokens'] button[type=submit]").click()
+    page.wait_for_load_state()
+    revoke = page.locator("form[action$='/revoke'] button[type=submit]").first
+    dialog = page.locator("dialog#confirm-dialog")
+
+    # Escape (or Cancel) leaves everything as it was.
+    before = page.url
+    revoke.click()
+    assert dialog.is_visible()
+    assert "Dialog test" in dialog.inner_text()
+    assert _wcag_violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "ds-confirm-dialog.png"))
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.url == before
+    assert page.evaluate("document.activeElement.closest('form[action$=\"/revoke\"]') !== null")
+
+    # Confirmed, the form is sent and the page it lands on says what happened, once.
+    revoke.click()
+    with page.expect_navigation():
+        dialog.locator("[data-dialog-confirm]").click()
+    status = page.locator(".flash [role=status]")
+    assert status.inner_text() in ("The token was revoked.", "API-avain peruttiin.")
+    assert page.locator(".flash-close").is_visible()
+    page.locator(".flash-close").click()
+    assert page.locator(".flash").count() == 0
+    page.reload()
+    assert page.locator(".flash").count() == 0
