@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,12 +29,14 @@ from app.domain.leads import (
     StageKind,
     TransitionRequest,
 )
+from app.i18n import N_
 from app.services import activities, leads, ledger, matching, organizations, reference, users
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
-from app.web.templating import FormErrors, render
+from app.web.templating import FormErrors, is_fragment_request, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,8 +101,35 @@ def filters_from(request: Request) -> LeadFilters:
     )
 
 
+# The list's sortable columns: the sort key, and whether a first click sorts descending.
+SORTABLE_COLUMNS = {
+    "code_name": False,
+    "stage": False,
+    "capex_eur": True,
+    "expected_decision_on": False,
+}
+
+
+def _sort_headers(request: Request, current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the URL that sorts by it (a second click reverses the
+    order) and its aria-sort state. Filters stay; paging restarts."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
+    headers = {}
+    for key, descending_first in SORTABLE_COLUMNS.items():
+        if current == key:
+            state, following = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            state, following = "descending", key
+        else:
+            state, following = "none", f"-{key}" if descending_first else key
+        headers[key] = {"url": "/leads?" + urlencode([*kept, ("sort", following)]), "state": state}
+    return headers
+
+
 @router.get("/leads", response_class=HTMLResponse)
 def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber = 1) -> Response:
+    """The lead list. An htmx request (filters, sorting, paging) gets only the results
+    region, leads/_results.html; the same URL without it gets the whole page."""
     actor = actor_for(user)
     filters = filters_from(request)
     page = max(page, 1)
@@ -111,9 +141,10 @@ def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber
         filters.sort = "-updated_at"
         rows, total = leads.list_leads(db, actor, filters, limit=LIST_PAGE)
     query = request.url.query
-    return render(
+    fragment = is_fragment_request(request)
+    response = render(
         request,
-        "leads/list.html",
+        "leads/_results.html" if fragment else "leads/list.html",
         {
             "rows": rows,
             "total": total,
@@ -124,11 +155,15 @@ def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber
             "query_without_page": "&".join(
                 p for p in query.split("&") if p and not p.startswith("page=")
             ),
+            "sort_headers": _sort_headers(request, filters.sort),
             "may_create": actor.role in leads.LEAD_WORKERS,
             **choices(db),
         },
         user=user,
     )
+    # The same URL answers with a fragment or a page: caches must keep them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.get("/leads/board", response_class=HTMLResponse)
@@ -695,7 +730,6 @@ def _settings_page(
         {
             "stages": leads.list_stages(db),
             "lost_reasons": leads.list_lost_reasons(db),
-            "saved": request.query_params.get("saved"),
             "errors": errors or FormErrors(),
             "form_name": form_name,
             "values": values or {},
@@ -741,7 +775,7 @@ async def save_stage(request: Request, code: str, db: DbSession, user: StaffUser
         leads.update_stage(db, actor_for(user), code, values)
     except ValidationFailed as failed:
         return _settings_refused(request, db, user, failed, f"stages.{code}", values)
-    return RedirectResponse(f"/pipeline?saved=1#stage-{code}", status_code=303)
+    return flash.redirect(request, f"/pipeline#stage-{code}", N_("The stage was saved."))
 
 
 @router.post("/pipeline/lost-reasons", dependencies=[CsrfChecked])
@@ -752,7 +786,9 @@ async def add_lost_reason(request: Request, db: DbSession, user: StaffUser) -> R
         reason = leads.create_lost_reason(db, actor_for(user), values)
     except ValidationFailed as failed:
         return _settings_refused(request, db, user, failed, "lost_reasons.new", values)
-    return RedirectResponse(f"/pipeline?saved=1#reason-{reason.code}", status_code=303)
+    return flash.redirect(
+        request, f"/pipeline#reason-{reason.code}", N_("The lost reason was added.")
+    )
 
 
 @router.post("/pipeline/lost-reasons/{code}", dependencies=[CsrfChecked])
@@ -764,4 +800,4 @@ async def save_lost_reason(request: Request, code: str, db: DbSession, user: Sta
         leads.update_lost_reason(db, actor_for(user), code, values)
     except ValidationFailed as failed:
         return _settings_refused(request, db, user, failed, f"lost_reasons.{code}", values)
-    return RedirectResponse(f"/pipeline?saved=1#reason-{code}", status_code=303)
+    return flash.redirect(request, f"/pipeline#reason-{code}", N_("The lost reason was saved."))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import AppSettings, DbSession
 from app.db.models import Municipality, User
@@ -20,6 +20,7 @@ from app.i18n import HELSINKI, N_, translate
 from app.services import reference, syndication
 from app.services.auth import actor_for
 from app.settings import Settings
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
 from app.web.templating import render
@@ -113,7 +114,6 @@ def _target_page(
     rows, total = syndication.list_deliveries(
         db, actor, syndication.DeliveryFilters(target_id=target.id), limit=20
     )
-    done = request.query_params.get("done")
     return render(
         request,
         "syndication/target.html",
@@ -126,7 +126,6 @@ def _target_page(
             # No key of the ring opens the stored secret: the page says what to do.
             "secret_unreadable": not syndication.secrets_readable(settings, target),
             "errors": {e.field: e.reason for e in errors or []},
-            "notice": NOTICES.get(done) if done else None,
             "now_local": datetime.now(HELSINKI).strftime("%Y-%m-%dT00:00"),
         },
         user=user,
@@ -204,7 +203,7 @@ def update_target(
         return _target_page(
             request, db, settings, user, target_id, errors=failed.errors, status_code=422
         )
-    return RedirectResponse(f"/syndication/targets/{target_id}?done=saved", status_code=303)
+    return flash.redirect(request, f"/syndication/targets/{target_id}", NOTICES["saved"])
 
 
 @router.post("/syndication/targets/{target_id}/rotate-secret", dependencies=[CsrfChecked])
@@ -224,21 +223,23 @@ def reveal_secret(
 
 
 @router.post("/syndication/targets/{target_id}/test", dependencies=[CsrfChecked])
-def send_test(target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+def send_test(request: Request, target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     syndication.send_test_event(db, actor_for(user), target_id)
-    return RedirectResponse(f"/syndication/targets/{target_id}?done=test", status_code=303)
+    return flash.redirect(request, f"/syndication/targets/{target_id}", NOTICES["test"])
 
 
 @router.post("/syndication/targets/{target_id}/pause", dependencies=[CsrfChecked])
-def pause(target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+def pause(request: Request, target_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     syndication.set_target_status(db, actor_for(user), target_id, TargetStatus.PAUSED)
-    return RedirectResponse(f"/syndication/targets/{target_id}?done=paused", status_code=303)
+    return flash.redirect(request, f"/syndication/targets/{target_id}", NOTICES["paused"])
 
 
 @router.post("/syndication/targets/{target_id}/resume", dependencies=[CsrfChecked])
-def resume(target_id: uuid.UUID, db: DbSession, user: StaffUser, settings: AppSettings) -> Response:
+def resume(
+    request: Request, target_id: uuid.UUID, db: DbSession, user: StaffUser, settings: AppSettings
+) -> Response:
     syndication.set_target_status(db, actor_for(user), target_id, TargetStatus.ACTIVE, settings)
-    return RedirectResponse(f"/syndication/targets/{target_id}?done=resumed", status_code=303)
+    return flash.redirect(request, f"/syndication/targets/{target_id}", NOTICES["resumed"])
 
 
 def _local_datetime(value: str) -> datetime:
@@ -251,10 +252,14 @@ def _local_datetime(value: str) -> datetime:
 
 @router.post("/syndication/targets/{target_id}/redeliver-failed", dependencies=[CsrfChecked])
 def redeliver_failed(
-    target_id: uuid.UUID, db: DbSession, user: StaffUser, since: Annotated[str, Form()]
+    request: Request,
+    target_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    since: Annotated[str, Form()],
 ) -> Response:
     syndication.redeliver_failed(db, actor_for(user), target_id, _local_datetime(since))
-    return RedirectResponse(f"/syndication/targets/{target_id}?done=redelivered", status_code=303)
+    return flash.redirect(request, f"/syndication/targets/{target_id}", NOTICES["redelivered"])
 
 
 @router.get("/syndication/deliveries", response_class=HTMLResponse)
@@ -303,16 +308,15 @@ def delivery_page(
     request: Request, delivery_id: uuid.UUID, db: DbSession, user: StaffUser
 ) -> HTMLResponse:
     row, attempts = syndication.get_delivery(db, actor_for(user), delivery_id)
-    done = request.query_params.get("done")
     return render(
         request,
         "syndication/delivery.html",
-        {"row": row, "attempts": attempts, "notice": NOTICES.get(done) if done else None},
+        {"row": row, "attempts": attempts},
         user=user,
     )
 
 
 @router.post("/syndication/deliveries/{delivery_id}/redeliver", dependencies=[CsrfChecked])
-def redeliver(delivery_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+def redeliver(request: Request, delivery_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     sent = syndication.redeliver(db, actor_for(user), delivery_id)
-    return RedirectResponse(f"/syndication/deliveries/{sent.id}?done=redelivered", status_code=303)
+    return flash.redirect(request, f"/syndication/deliveries/{sent.id}", NOTICES["redelivered"])

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
@@ -20,6 +20,7 @@ from app.domain.targets import TargetInput, TargetScope
 from app.i18n import N_, register_field_errors
 from app.services import reference, targets
 from app.services.auth import actor_for
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.templating import FormErrors, render
 
@@ -127,7 +128,6 @@ def _page(
     *,
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     actor = actor_for(user)
@@ -149,7 +149,6 @@ def _page(
             "municipalities": reference.municipality_choices(db),
             "values": values or {"scope": TargetScope.INDUSTRIAL.value},
             "errors": errors or FormErrors(),
-            "notice": notice,
         },
         user=user,
         status_code=status_code,
@@ -157,8 +156,8 @@ def _page(
 
 
 @router.get("/targets", response_class=HTMLResponse)
-def target_list(request: Request, db: DbSession, user: StaffUser, notice: str = "") -> Response:
-    return _page(request, db, user, notice=notice or None)
+def target_list(request: Request, db: DbSession, user: StaffUser) -> Response:
+    return _page(request, db, user)
 
 
 @router.post("/targets", dependencies=[CsrfChecked])
@@ -170,7 +169,7 @@ async def target_create(request: Request, db: DbSession, user: StaffUser) -> Res
         return _page(
             request, db, user, values=_values(form), errors=FormErrors.of(failed), status_code=422
         )
-    return RedirectResponse(f"/targets?notice=created#target-{target.id}", status_code=303)
+    return flash.redirect(request, f"/targets#target-{target.id}", N_("The target was added."))
 
 
 @router.post("/targets/portal", dependencies=[CsrfChecked])
@@ -182,7 +181,9 @@ async def target_for_portal(request: Request, db: DbSession, user: StaffUser) ->
     except ValueError:
         target_id = None
     targets.show_on_portal(db, actor_for(user), target_id)
-    return RedirectResponse("/targets?notice=portal#portal", status_code=303)
+    return flash.redirect(
+        request, "/targets#portal", N_("The public home page now shows the chosen target.")
+    )
 
 
 def _edit_page(
@@ -250,7 +251,7 @@ async def target_update(
             errors=FormErrors.single("name", exc.detail, "target_closed"),
             status_code=409,
         )
-    return RedirectResponse(f"/targets?notice=saved#target-{target_id}", status_code=303)
+    return flash.redirect(request, f"/targets#target-{target_id}", N_("The target was saved."))
 
 
 @router.post("/targets/{target_id}/close", dependencies=[CsrfChecked])
@@ -278,4 +279,6 @@ def target_close(
             errors=FormErrors.single("closed_on", exc.detail, "target_closed"),
             status_code=409,
         )
-    return RedirectResponse(f"/targets?notice=closed#target-{target_id}", status_code=303)
+    return flash.redirect(
+        request, f"/targets#target-{target_id}", N_("The target period was closed.")
+    )

@@ -1,4 +1,5 @@
-"""Rendering staff pages: every page gets the language, the user and a CSRF token."""
+"""Rendering staff pages: every page gets the language, the user, a CSRF token, the
+role's navigation and the one-time message (flash) waiting for it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from app.domain.errors import FieldError, ValidationFailed
 from app.i18n import DEFAULT_LANGUAGE, N_, field_error_message, install_i18n, translations
 from app.settings import Settings
 from app.web import csrf
-from app.web.navigation import current_path, items_for
+from app.web.flash import FLASH_COOKIE, Flash, clear_flash, read_flash
+from app.web.navigation import current_path, groups_for, items_for
 from app.web.session import request_language
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -105,9 +107,27 @@ def _error_text(context: Context, error: FieldError) -> str:
     return field_error_message(context.get("lang", DEFAULT_LANGUAGE), error)
 
 
+def _icon(name: str, extra_class: str = "") -> Markup:
+    """An icon of /static/icons.svg, hidden from assistive technology (its text is
+    always written beside it)."""
+    return Markup(
+        '<svg class="icon{}" aria-hidden="true" focusable="false">'
+        '<use href="/static/icons.svg#{}"></use></svg>'
+    ).format(f" {extra_class}" if extra_class else "", name)
+
+
 templates.env.globals.update(
-    field_errors=_field_errors, error_summary=_error_summary, error_text=_error_text
+    field_errors=_field_errors, error_summary=_error_summary, error_text=_error_text, icon=_icon
 )
+
+
+def is_fragment_request(request: Request) -> bool:
+    """An htmx request for part of a page. htmx's own history restore asks for the whole
+    page (HX-History-Restore-Request), so it gets the whole page."""
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def render(
@@ -124,18 +144,29 @@ def render(
     if binding is None:
         binding = new_presession = secrets.token_urlsafe(32)
     nav = items_for(user.role) if user else []
+    fragment = is_fragment_request(request)
+    # A whole page shows the waiting message and clears it; a fragment leaves it be.
+    pending_flash = FLASH_COOKIE in request.cookies and not fragment
+    flashes: list[Flash] = []
+    if pending_flash and (found := read_flash(request, settings)) is not None:
+        flashes.append(found)
     page_context = {
         "lang": request_language(request, user),
         "user": user,
         "csrf_token": csrf.token_for(settings, binding),
         "path": request.url.path,
         "nav": nav,
+        "nav_groups": groups_for(user.role) if user else [],
         "nav_current": current_path(nav, request.url.path),
+        "flashes": flashes,
+        "fragment": fragment,
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)
     if new_presession:
         csrf.set_presession_cookie(response, settings, new_presession)
+    if pending_flash:
+        clear_flash(response, settings)
     return response
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import DbSession
 from app.db.models import User
@@ -15,6 +15,7 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.i18n import N_, register_field_errors
 from app.services import auth, organizations, privacy, reference, users
 from app.services.auth import actor_for
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import LANG_COOKIE
 from app.web.templating import render
@@ -71,13 +72,17 @@ def change_password(
     except ValidationFailed as exc:
         return _account(request, db, user, status_code=422, password_errors=exc.errors)
     # The current session ended with the others: log in again with the new password.
-    return RedirectResponse("/login", status_code=303)
+    return flash.redirect(
+        request, "/login", N_("Your password was changed. Log in with the new password.")
+    )
 
 
 @router.post("/account/language", dependencies=[CsrfChecked])
-def change_language(db: DbSession, user: StaffUser, language: Annotated[str, Form()]) -> Response:
+def change_language(
+    request: Request, db: DbSession, user: StaffUser, language: Annotated[str, Form()]
+) -> Response:
     users.set_language(db, user, language)
-    response = RedirectResponse("/account", status_code=303)
+    response = flash.redirect(request, "/account", N_("The language was saved."))
     response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 24 * 3600, samesite="lax")
     return response
 
@@ -94,9 +99,9 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
-def revoke_token(token_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
+def revoke_token(request: Request, token_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
     auth.revoke_token(db, actor_for(user), token_id)
-    return RedirectResponse("/account", status_code=303)
+    return flash.redirect(request, "/account", N_("The token was revoked."))
 
 
 def _admin_page(
@@ -178,15 +183,20 @@ def admin_create_user(
             errors=errors,
             error=None if errors else exc.detail,
         )
-    return RedirectResponse("/admin/users", status_code=303)
+    return flash.redirect(request, "/admin/users", N_("The user was added."))
 
 
 @router.post("/admin/users/{user_id}/active", dependencies=[CsrfChecked])
 def admin_set_active(
-    user_id: uuid.UUID, db: DbSession, user: StaffUser, active: Annotated[str, Form()]
+    request: Request,
+    user_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    active: Annotated[str, Form()],
 ) -> Response:
     users.set_active(db, actor_for(user), user_id, active == "true")
-    return RedirectResponse("/admin/users", status_code=303)
+    message = N_("The user was activated.") if active == "true" else N_("The user was deactivated.")
+    return flash.redirect(request, "/admin/users", message)
 
 
 @router.post("/admin/users/{user_id}/erase", dependencies=[CsrfChecked])
@@ -203,4 +213,6 @@ def admin_erase_user(
     except ValidationFailed:
         db.rollback()
         return _admin_page(request, db, user, status_code=422, erase_refused=user_id)
-    return RedirectResponse("/admin/users", status_code=303)
+    return flash.redirect(
+        request, "/admin/users", N_("The former staff member's personal data were erased.")
+    )

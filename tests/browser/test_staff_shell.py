@@ -37,6 +37,8 @@ def test_municipal_contact_reaches_home(page, live_server: str, artifacts_dir: P
 
 def test_logout_returns_to_login(page, live_server: str) -> None:
     _login(page, live_server, "kajaani@invest-kainuu.example")
+    # Log out is in the user menu of the top bar.
+    page.locator("details.user-menu > summary").click()
     page.get_by_role("button", name="Kirjaudu ulos").click()
     page.wait_for_url(f"{live_server}/login")
     page.goto(f"{live_server}/staff")
