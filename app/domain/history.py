@@ -20,7 +20,16 @@ from typing import Any
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
-from app.i18n import HELSINKI, N_, babel_locale, format_day, format_eur, format_number, label
+from app.i18n import (
+    HELSINKI,
+    N_,
+    babel_locale,
+    country_name,
+    format_day,
+    format_eur,
+    format_number,
+    label,
+)
 from app.i18n import translate as _t
 
 # What the reader sees in place of a referenced record they may not read.
@@ -243,16 +252,6 @@ def field_label(lang: str, name: str) -> str:
     return _t(lang, FIELD_LABELS.get(name, name.replace("_", " ")))
 
 
-def country_name(lang: str, code: str | None) -> str:
-    """An ISO 3166 code as the country's name in the reader's language (Babel)."""
-    if not code:
-        return "–"
-    try:
-        return Locale.parse(babel_locale(lang)).territories.get(code.upper(), code)
-    except (ValueError, UnknownLocaleError):
-        return code
-
-
 def language_name(lang: str, code: str | None) -> str:
     if not code:
         return "–"
@@ -293,7 +292,7 @@ def format_value(
     if kind is not None:
         return label(lang, kind, str(value))
     if name in COUNTRY_FIELDS:
-        return country_name(lang, str(value))
+        return country_name(str(value), lang)
     if name in LANGUAGE_FIELDS:
         return language_name(lang, str(value))
     if isinstance(value, bool):

@@ -51,7 +51,11 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
     page = client.get(f"/leads/{lead.id}")
     moved = client.post(
         f"/leads/{lead.id}/move",
-        data={"csrf_token": csrf_from(page.text), "to_stage": "qualified", "note": "site visit agreed"},
+        data={
+            "csrf_token": csrf_from(page.text),
+            "to_stage": "qualified",
+            "note": "site visit agreed",
+        },
         follow_redirects=False,
     )
     assert moved.status_code == 303, moved.text
@@ -66,7 +70,9 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
     assert shared.status_code == 303, shared.text
 
     english = visible_text(client.get(f"/leads/{lead.id}").text)
-    assert "Kaisa Virtanen moved the lead from Contacted to Qualified: 'site visit agreed'" in english
+    assert (
+        "Kaisa Virtanen moved the lead from Contacted to Qualified: 'site visit agreed'" in english
+    )
     assert "Kaisa Virtanen changed the estimated capex from €12,000,000 to €15,000,000." in english
     assert "Kaisa Virtanen shared the lead with Sotkamo." in english
     assert "leads update" not in english and "fields)" not in english
@@ -77,7 +83,10 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
         "Kaisa Virtanen siirsi liidin vaiheesta Kontaktoitu vaiheeseen Kvalifioitu: "
         "”site visit agreed”" in finnish
     )
-    assert "Kaisa Virtanen muutti kohdan ”arvioitu investointi”: 12 000 000 € → 15 000 000 €." in finnish
+    assert (
+        "Kaisa Virtanen muutti kohdan ”arvioitu investointi”: 12 000 000 € → 15 000 000 €."
+        in finnish
+    )
     assert "Kaisa Virtanen jakoi liidin vastaanottajalle Sotkamo." in finnish
 
 
@@ -89,7 +98,10 @@ def _records(factory: Factory, db: Session, kaisa: User) -> dict[str, str]:
     org.country = "NO"
     org.industry_code = "ict_data_centres"
     contact = Contact(
-        organization_id=org.id, full_name="Lars Berg", lawful_basis="legitimate_interest", source="fair"
+        organization_id=org.id,
+        full_name="Lars Berg",
+        lawful_basis="legitimate_interest",
+        source="fair",
     )
     cluster = Cluster(name="Battery cluster")
     event = Event(
@@ -135,7 +147,9 @@ EXPECTED = {
     "contacts": "Kaisa Virtanen set the job title to “CEO”.",
     "clusters": "Kaisa Virtanen set the description to “Battery chemicals around Terrafame”.",
     "events": "Kaisa Virtanen changed the status from Planned to Confirmed.",
-    "investment_targets": "Kaisa Virtanen changed the amount from €1,200,000,000 to €1,300,000,000.",
+    "investment_targets": (
+        "Kaisa Virtanen changed the amount from €1,200,000,000 to €1,300,000,000."
+    ),
     "sites": "Kaisa Virtanen set the available power (MW) to 20.",
 }
 
@@ -158,10 +172,17 @@ def test_every_record_type_has_a_history_page_in_words(
     assert f'href="/history/organizations/{records["organizations"]}"' in record_page.text
 
 
+# The regional team's own records: the register and the targets.
+REGISTER = frozenset({"organizations", "contacts", "investment_targets"})
+
+
 @pytest.mark.parametrize(
     ("role", "refused"),
     [
-        (Role.MUNICIPAL_CONTACT, {"organizations", "contacts", "investment_targets", "events", "sites"}),
+        (
+            Role.MUNICIPAL_CONTACT,
+            {"organizations", "contacts", "investment_targets", "events", "sites"},
+        ),
         (Role.FORUM_VIEWER, {"organizations", "contacts", "investment_targets", "events", "sites"}),
     ],
 )
