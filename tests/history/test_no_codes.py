@@ -68,7 +68,7 @@ def tokens(html: str) -> Iterator[tuple[str, str]]:
     parser = _Text()
     parser.feed(html)
     for node in parser.nodes:
-        prose = len(node.split()) > 8
+        prose = len(node.split()) > 4
         for part in SEPARATORS.split(node):
             token = part.strip().strip(".\"'“”")
             if not token or token in UNITS:
