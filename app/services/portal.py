@@ -560,7 +560,12 @@ def queue_inquiry_notice(
 ) -> None:
     # One message in the language of the recipients, or in both when it is not known
     # (the shared mailbox) or they differ.
-    known = dict(db.execute(select(User.email, User.language).where(User.email.in_(recipients))))
+    known: dict[str, str] = {
+        email: lang
+        for email, lang in db.execute(
+            select(User.email, User.language).where(User.email.in_(recipients))
+        )
+    }
     spoken = {known[r] for r in recipients if r in known}
     languages = sorted(spoken) if len(known) == len(set(recipients)) and len(spoken) == 1 else []
     languages = languages or ["fi", "en"]

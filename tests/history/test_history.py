@@ -47,7 +47,13 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
     client: TestClient, factory: Factory, db: Session, kaisa: User
 ) -> None:
     factory.login(client, kaisa)
-    lead = factory.lead(owner=kaisa, stage="contacted", capex_eur=12_000_000)
+    lead = factory.lead(
+        owner=kaisa,
+        stage="contacted",
+        capex_eur=12_000_000,
+        expected_decision_on=date(2026, 11, 30),
+        origin_country="SE",
+    )
     page = client.get(f"/leads/{lead.id}")
     moved = client.post(
         f"/leads/{lead.id}/move",
@@ -76,6 +82,11 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
     assert "Kaisa Virtanen changed the estimated capex from €12,000,000 to €15,000,000." in english
     assert "Kaisa Virtanen shared the lead with Sotkamo." in english
     assert "leads update" not in english and "fields)" not in english
+    # Dates day-first in English, never US short dates; countries by name.
+    assert "Expected decision date 30 Nov 2026" in english
+    assert re.search(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}", english)
+    assert "11/30/2026" not in english
+    assert "Country of origin Sweden" in english
 
     client.cookies.set("ik_lang", "fi")
     finnish = visible_text(client.get(f"/leads/{lead.id}").text)
@@ -88,6 +99,8 @@ def test_lead_timeline_tells_a_stage_move_a_field_change_and_a_share_in_words(
         in finnish
     )
     assert "Kaisa Virtanen jakoi liidin vastaanottajalle Sotkamo." in finnish
+    assert "Odotettu päätöspäivä 30.11.2026" in finnish
+    assert "maa Ruotsi" in finnish
 
 
 def _records(factory: Factory, db: Session, kaisa: User) -> dict[str, str]:
