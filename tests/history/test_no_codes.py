@@ -140,3 +140,58 @@ def test_no_staff_page_shows_a_stored_code(
                 if token in codes:
                     problems.add(f"{lang} {path}: {codes[token]} {token!r} in {node[:80]!r}")
     assert not problems, "\n".join(sorted(problems))
+
+
+def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: Settings) -> None:
+    """The mail people read (the agreement reminder, the inquiry notice) names things."""
+    from datetime import date, timedelta
+
+    from app.db.audit import bind_actor
+    from app.db.models import Cluster, ClusterAgreement, OutboxEmail
+    from app.domain.access import SYSTEM_ACTOR, Role
+    from app.domain.portal import Inquiry
+    from app.services.clusters import remind_expiring_agreements
+    from app.services.portal import submit_inquiry
+
+    coordinator = factory.user(Role.COORDINATOR, language="fi")
+    party = factory.organization(name="Sotkamo Silver AB", country="SE")
+    bind_actor(db, SYSTEM_ACTOR)
+    cluster = Cluster(name="Mining cluster", coordinator_id=coordinator.id)
+    db.add(cluster)
+    db.flush()
+    db.add(
+        ClusterAgreement(
+            cluster_id=cluster.id,
+            party_organization_id=party.id,
+            title="Commitment 2025",
+            signed_on=date.today() - timedelta(days=300),
+            valid_until=date.today() + timedelta(days=10),
+        )
+    )
+    db.commit()
+    assert remind_expiring_agreements(db, settings) == 1
+    settings.coordinator_email = None
+    inquiry = Inquiry(
+        full_name="Anna Investor",
+        organization="Nordic Compute AB",
+        country="SE",
+        email="anna@nordiccompute.example",
+        message="We plan a data centre.",
+        capex_eur=120_000_000,
+        jobs=40,
+        timeline="1_to_2_years",
+        language="en",
+    )
+    submit_inquiry(db, settings, inquiry, site=None)
+    codes = stored_codes(db)
+    problems = []
+    mail = list(db.scalars(select(OutboxEmail)))
+    assert len(mail) >= 2
+    for message in mail:
+        for line in [message.subject, *message.body_text.splitlines()]:
+            for token, node in tokens(line):
+                if token in codes:
+                    problems.append(f"{message.subject}: {codes[token]} {token!r} in {node!r}")
+    assert not problems, "\n".join(problems)
+    notice = next(m for m in mail if "inquiry" in m.subject or "yhteydenotto" in m.subject)
+    assert "Ruotsi" in notice.body_text and "Tunnistettu" in notice.body_text
