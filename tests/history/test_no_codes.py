@@ -144,7 +144,7 @@ def test_no_staff_page_shows_a_stored_code(
 
 def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: Settings) -> None:
     """The mail people read (the agreement reminder, the inquiry notice) names things."""
-    from datetime import date, timedelta
+    from datetime import UTC, datetime, timedelta
 
     from app.db.audit import bind_actor
     from app.db.models import Cluster, ClusterAgreement, OutboxEmail
@@ -164,8 +164,8 @@ def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: 
             cluster_id=cluster.id,
             party_organization_id=party.id,
             title="Commitment 2025",
-            signed_on=date.today() - timedelta(days=300),
-            valid_until=date.today() + timedelta(days=10),
+            signed_on=datetime.now(UTC).date() - timedelta(days=300),
+            valid_until=datetime.now(UTC).date() + timedelta(days=10),
         )
     )
     db.commit()
