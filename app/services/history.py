@@ -41,6 +41,7 @@ from app.domain.errors import NotFound
 from app.domain.history import ChildRule, Sentence
 from app.i18n import N_, format_day, label
 from app.i18n import translate as _t
+from app.services import events as event_service
 from app.services import leads as lead_service
 from app.services.audit import audit_trail, entries_for
 from app.services.scope import (
@@ -93,11 +94,17 @@ def references(table: str) -> dict[str, str]:
 class Names:
     """Names of referenced records as the reader may see them (None: may not)."""
 
-    def __init__(self, db: Session, actor: Actor, lang: str) -> None:
+    def __init__(
+        self, db: Session, actor: Actor, lang: str, hidden: frozenset[str] = frozenset()
+    ) -> None:
         self.db, self.actor, self.lang = db, actor, lang
+        # Tables whose rows this page never names (an event's external guests).
+        self.hidden = hidden
         self._cache: dict[tuple[str, str], str | None] = {}
 
     def __call__(self, table: str, key: str) -> str | None:
+        if table in self.hidden:
+            return None
         if (table, key) not in self._cache:
             self._cache[(table, key)] = self._lookup(table, key)
         return self._cache[(table, key)]
@@ -382,7 +389,16 @@ def record_history(
     if entity_type == "leads":
         sentences = lead_timeline(db, actor, uuid.UUID(entity_id), lang)
     else:
-        sentences = _newest_first(audit_sentences(db, actor, lang, entity_type, entity_id, entries))
+        hidden: frozenset[str] = frozenset()
+        if entity_type == "events" and not event_service.sees_guests(
+            actor, event_service.host_codes(db, uuid.UUID(entity_id))
+        ):
+            # Who the external guests are: the coordinator and the hosts only.
+            hidden = frozenset({"contacts"})
+        names = Names(db, actor, lang, hidden)
+        sentences = _newest_first(
+            audit_sentences(db, actor, lang, entity_type, entity_id, entries, names=names)
+        )
     return RecordHistory(
         entity_type,
         entity_id,

@@ -16,6 +16,7 @@ from app.db.models import (
     Contact,
     Event,
     EventHost,
+    EventParticipant,
     InvestmentTarget,
     Lead,
     User,
@@ -230,3 +231,39 @@ def test_history_pages_are_refused_like_the_records(
         else:
             assert history.status_code == 200, (entity_type, history.status_code)
     assert client.get("/history/users/" + str(reader.id)).status_code == 404
+
+
+def test_an_event_history_names_external_guests_only_to_the_coordinator_and_hosts(
+    client: TestClient, factory: Factory, db: Session, kaisa: User
+) -> None:
+    bind_actor(db, actor_for(kaisa))
+    org = factory.organization(name="Nordic Fibre Oy")
+    bind_actor(db, actor_for(kaisa))
+    guest = Contact(
+        organization_id=org.id,
+        full_name="Lars Berg",
+        lawful_basis="legitimate_interest",
+        source="fair",
+    )
+    event = Event(
+        kind="fair_meeting",
+        title="Fair meeting",
+        starts_at=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
+        confidential=False,
+    )
+    db.add_all([guest, event])
+    db.flush()
+    db.add(EventHost(event_id=event.id, municipality_code="205"))
+    db.add(EventParticipant(event_id=event.id, contact_id=guest.id, role="guest"))
+    db.commit()
+    url = f"/history/events/{event.id}"
+    factory.login(client, kaisa)
+    assert "Kaisa Virtanen added Lars Berg to the participants." in visible_text(
+        client.get(url).text
+    )
+    client.cookies.clear()
+    factory.login(client, factory.user(Role.MUNICIPAL_CONTACT, municipality="765"))
+    text = visible_text(client.get(url).text)
+    assert "Kaisa Virtanen added a record you cannot see to the participants." in text
+    assert "Lars Berg" not in text
