@@ -33,7 +33,8 @@ DETAIL = re.compile(
 )
 PER_KIND = 2
 # Separators between values in a cell: "Kajaani · 205", "(SE, Published)".
-SEPARATORS = re.compile(r"[,·()/|:;–—\[\]]|\s-\s")
+# A comma between digits is a decimal comma ("697,5 milj. €"), not a separator.
+SEPARATORS = re.compile(r",(?!\d)|[·()/|:;–—\[\]]|\s-\s")
 
 
 class _Text(HTMLParser):
@@ -61,14 +62,16 @@ class _Text(HTMLParser):
 UNITS = frozenset({"MW"})
 
 
-def tokens(html: str) -> Iterator[tuple[str, str]]:
+def tokens(html: str, *, wrapped: bool = False) -> Iterator[tuple[str, str]]:
     """Values as a cell or a list shows them. In running prose a lowercase word that is
     also a code ("none", "open") is a word, so prose is only searched for codes that
     cannot be words (digits, underscores, capitals)."""
     parser = _Text()
     parser.feed(html)
     for node in parser.nodes:
-        prose = len(node.split()) > 4
+        # A line of a PDF may be a word that wrapped off a longer cell ("renewable /
+        # energy"): such lines count as prose.
+        prose = wrapped or len(node.split()) > 4
         for part in SEPARATORS.split(node):
             token = part.strip().strip(".\"'“”")
             if not token or token in UNITS:
@@ -195,3 +198,47 @@ def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: 
     assert not problems, "\n".join(problems)
     notice = next(m for m in mail if "inquiry" in m.subject or "yhteydenotto" in m.subject)
     assert "Ruotsi" in notice.body_text and "Tunnistettu" in notice.body_text
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_the_forum_report_documents_show_no_stored_code(
+    lang: str, client: TestClient, factory: Factory, db: Session, settings: Settings
+) -> None:
+    """The printable PDF and the spreadsheet of the forum report, read with pypdf and
+    openpyxl as a person would read them."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    load_demo_data(db, settings)
+    db.commit()
+    user = db.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+    assert user is not None
+    factory.login(client, user, password=DEMO_PASSWORD)
+    client.cookies.set("ik_lang", lang)
+    codes = stored_codes(db)
+    pdf = client.get("/reports/forum.pdf")
+    assert pdf.status_code == 200
+    pdf_lines = [
+        line
+        for page in PdfReader(io.BytesIO(pdf.content)).pages
+        for line in (page.extract_text() or "").splitlines()
+    ]
+    sheet = client.get("/reports/forum.xlsx")
+    assert sheet.status_code == 200
+    book = load_workbook(io.BytesIO(sheet.content), read_only=True)
+    cells = [
+        str(value)
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
+    problems = {
+        f"{codes[token]} {token!r} in {node!r}"
+        for line, wrapped in [(x, True) for x in pdf_lines] + [(x, False) for x in cells]
+        for token, node in tokens(line, wrapped=wrapped)
+        if token in codes
+    }
+    assert not problems, "\n".join(sorted(problems))
