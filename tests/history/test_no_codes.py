@@ -242,3 +242,20 @@ def test_the_forum_report_documents_show_no_stored_code(
         if token in codes
     }
     assert not problems, "\n".join(sorted(problems))
+
+
+def test_a_cms_post_names_the_kind_and_writes_the_date_as_its_reader(
+    factory: Factory, db: Session
+) -> None:
+    from datetime import date
+
+    from app.services.syndication import site_document, wordpress_content
+
+    site = factory.site(municipality="765", kind="data_centre", available_from=date(2027, 3, 1))
+    document = site_document(site, [], [], {}, db.get(Municipality, "765"))
+    finnish = wordpress_content(document, "fi", "https://invest.example")
+    english = wordpress_content(document, "en", "https://invest.example")
+    assert "1.3.2027" in finnish and "1 Mar 2027" in english
+    assert "2027-03-01" not in finnish + english
+    assert "data_centre" not in finnish + english
+    assert "765" not in finnish + english
