@@ -467,7 +467,7 @@ CHILDREN: dict[str, tuple[ChildRule, ...]] = {
 }
 
 
-def visible_fields(table: str, changes: dict[str, list[Any]]) -> list[str]:
+def visible_fields(changes: dict[str, list[Any]]) -> list[str]:
     return [name for name in changes if name not in BOOKKEEPING]
 
 
@@ -514,7 +514,7 @@ def change_sentences(
             )
         ]
     sentences = []
-    for name in visible_fields(table, changes):
+    for name in visible_fields(changes):
         if name in skip:
             continue
         old, new = (changes[name] + [None, None])[:2]
