@@ -223,6 +223,15 @@ def format_number(value: float | int | Decimal | None, lang: str, digits: int = 
     return format_decimal(value, format=pattern, locale=babel_locale(lang))
 
 
+def country_name(code: str | None, lang: str) -> str:
+    """An ISO 3166 code as the country's name in the reader's language (Babel's locale
+    territories): "SE" reads "Sweden" / "Ruotsi"."""
+    if not code:
+        return "–"
+    territories = Locale.parse(babel_locale(lang)).territories
+    return territories.get(code.upper(), code)
+
+
 def install_i18n(env: Environment) -> None:
     """Template gettext follows the `lang` variable of each render's context."""
     env.add_extension("jinja2.ext.i18n")
@@ -260,5 +269,9 @@ def install_i18n(env: Environment) -> None:
     def _label(context: Context, kind: str, code: str | None) -> str:
         return label(context.get("lang", DEFAULT_LANGUAGE), kind, code)
 
-    env.filters.update(eur=_eur, number=_number, date=_date)
+    @pass_context
+    def _country(context: Context, code: str | None) -> str:
+        return country_name(code, context.get("lang", DEFAULT_LANGUAGE))
+
+    env.filters.update(eur=_eur, number=_number, date=_date, country=_country)
     env.globals["label"] = _label

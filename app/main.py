@@ -39,6 +39,7 @@ from app.web import auth as web_auth
 from app.web import clusters as web_clusters
 from app.web import events as web_events
 from app.web import feeds as web_feeds
+from app.web import history as web_history
 from app.web import home as web_home
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_portal.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
+    app.include_router(web_history.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     # Outside the page cache, inside the security headers: refusals carry those too.

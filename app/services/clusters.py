@@ -49,7 +49,15 @@ from app.domain.clusters import (
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.leads import StageKind
 from app.domain.reports import REPORTING_ZONE
-from app.i18n import N_, register_field_errors, register_labels
+from app.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    N_,
+    format_day,
+    register_field_errors,
+    register_labels,
+    translate,
+)
 from app.services import activities
 from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
@@ -690,37 +698,61 @@ def remind_expiring_agreements(db: Session, settings: Settings) -> int:
         if not recipients:
             continue
         assert agreement.valid_until is not None  # the query selects dated agreements only
-        queue_email(
-            db,
-            to=recipients,
-            subject=f"Cluster agreement expiring: {cluster.name} – {party}",
-            body_text=(
-                f'The commitment agreement "{agreement.title}" of {party} in the cluster '
-                f"{cluster.name} is valid until {agreement.valid_until.isoformat()}.\n\n"
-                f"Please agree on its renewal in time: "
-                f"{settings.base_url}/clusters/{cluster.id}\n"
-            ),
-            reference=f"agreement-expiry:{agreement.id}:{agreement.valid_until.isoformat()}",
-        )
+        by_language: dict[str, list[str]] = {}
+        for email, lang in recipients:
+            by_language.setdefault(lang, []).append(email)
+        for lang, emails in by_language.items():
+            queue_email(
+                db,
+                to=emails,
+                subject=translate(
+                    lang,
+                    AGREEMENT_REMINDER_SUBJECT,
+                    cluster=cluster.name,
+                    party=party,
+                ),
+                body_text=translate(
+                    lang,
+                    AGREEMENT_REMINDER_BODY,
+                    title=agreement.title,
+                    party=party,
+                    cluster=cluster.name,
+                    until=format_day(agreement.valid_until, lang),
+                    link=f"{settings.base_url}/clusters/{cluster.id}",
+                ),
+                reference=f"agreement-expiry:{agreement.id}:{agreement.valid_until.isoformat()}",
+            )
         agreement.reminder_sent_for = agreement.valid_until
         queued += 1
     db.commit()
     return queued
 
 
-def _reminder_recipients(db: Session, cluster: Cluster, settings: Settings) -> list[str]:
-    recipients: list[str] = []
+def _reminder_recipients(
+    db: Session, cluster: Cluster, settings: Settings
+) -> list[tuple[str, str]]:
+    """Who is reminded, with the language each reads (a contact without one: Finnish)."""
+    recipients: dict[str, str] = {}
     if cluster.coordinator_id:
         user = db.get(User, cluster.coordinator_id)
         if user is not None and user.is_active:
-            recipients.append(user.email)
+            recipients[user.email] = user.language if user.language in LANGUAGES else "fi"
     if cluster.leader_contact_id:
         leader = db.get(Contact, cluster.leader_contact_id)
         if leader is not None and leader.email and leader.erased_at is None:
-            recipients.append(leader.email)
+            recipients.setdefault(
+                leader.email, leader.language if leader.language in LANGUAGES else "fi"
+            )
     if not recipients and settings.coordinator_email:
-        recipients.append(settings.coordinator_email)
-    return list(dict.fromkeys(recipients))
+        recipients[settings.coordinator_email] = DEFAULT_LANGUAGE
+    return list(recipients.items())
+
+
+AGREEMENT_REMINDER_SUBJECT = N_("Cluster agreement expiring: %(cluster)s – %(party)s")
+AGREEMENT_REMINDER_BODY = N_(
+    'The commitment agreement "%(title)s" of %(party)s in the cluster %(cluster)s is '
+    "valid until %(until)s.\n\nPlease agree on its renewal in time: %(link)s\n"
+)
 
 
 # ---------------------------------------------------------------- meetings

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from babel.core import Locale
 from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,6 +35,7 @@ from app.db.models import (
     Organization,
     PortalRateCounter,
     Site,
+    Stage,
     User,
 )
 from app.domain.access import SYSTEM_ACTOR, Role
@@ -58,7 +60,7 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
-from app.i18n import N_, register_labels
+from app.i18n import N_, country_name, label, register_labels, translate
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -442,9 +444,11 @@ def _description(inquiry: Inquiry, site: Site | None) -> str:
     lines = [message, "", "— Sent through the Invest in Kainuu portal"]
     if site is not None:
         lines.append(f"Site: {site.name_fi} ({site.slug})")
+    # Stored once for every reader: the labels, not the codes, of the choices made.
     if inquiry.timeline:
-        lines.append(f"Timeline: {inquiry.timeline}")
-    lines.append(f"Language: {inquiry.language}")
+        lines.append(f"Timeline: {label('en', 'inquiry_timeline', inquiry.timeline)}")
+    language = Locale.parse("en").languages.get(inquiry.language, inquiry.language)
+    lines.append(f"Language: {language}")
     return "\n".join(lines)
 
 
@@ -535,6 +539,17 @@ def submit_inquiry(
     return lead
 
 
+INQUIRY_NOTICE_SUBJECT = N_("New portal inquiry: %(code_name)s")
+INQUIRY_GENERAL = N_("a general inquiry")
+INQUIRY_NOTICE_BODY = N_(
+    "A new inquiry came in through the Invest in Kainuu portal.\n\n"
+    "Lead: %(code_name)s (stage: %(stage)s)\n"
+    "Organisation: %(organization)s (%(country)s)\n"
+    "About: %(about)s\n\n"
+    "Open the lead: %(link)s"
+)
+
+
 def queue_inquiry_notice(
     db: Session,
     settings: Settings,
@@ -543,22 +558,44 @@ def queue_inquiry_notice(
     site: Site | None,
     recipients: list[str],
 ) -> None:
-    about = f"about {site.name_fi}" if site else "(general)"
-    body = "\n".join(
-        [
-            "A new inquiry came in through the Invest in Kainuu portal.",
-            "",
-            f"Lead: {lead.code_name} (stage: identified)",
-            f"Organisation: {inquiry.organization} ({inquiry.country})",
-            f"About: {site.name_fi if site else 'a general inquiry'}",
-            "",
-            f"Open the lead: {settings.base_url}/leads/{lead.id}",
-        ]
+    # One message in the language of the recipients, or in both when it is not known
+    # (the shared mailbox) or they differ.
+    known: dict[str, str] = {
+        email: lang
+        for email, lang in db.execute(
+            select(User.email, User.language).where(User.email.in_(recipients))
+        )
+    }
+    spoken = {known[r] for r in recipients if r in known}
+    languages = sorted(spoken) if len(known) == len(set(recipients)) and len(spoken) == 1 else []
+    languages = languages or ["fi", "en"]
+    stage = db.get(Stage, lead.stage_code)
+
+    def text(lang: str) -> str:
+        about = (
+            (site.name_en or site.name_fi if lang == "en" else site.name_fi)
+            if site
+            else translate(lang, INQUIRY_GENERAL)
+        )
+        return translate(
+            lang,
+            INQUIRY_NOTICE_BODY,
+            code_name=lead.code_name,
+            stage=(stage.name_fi if lang == "fi" else stage.name_en) if stage else "–",
+            organization=inquiry.organization,
+            country=country_name(inquiry.country, lang),
+            about=about,
+            link=f"{settings.base_url}/leads/{lead.id}",
+        )
+
+    subject = " / ".join(
+        translate(lang, INQUIRY_NOTICE_SUBJECT, code_name=lead.code_name) for lang in languages
     )
+    body = "\n\n---\n\n".join(text(lang) for lang in languages)
     queue_email(
         db,
         to=recipients,
-        subject=f"New portal inquiry {about}: {lead.code_name}",
+        subject=subject,
         body_text=body,
         reference=f"inquiry:{lead.id}",
     )

@@ -28,7 +28,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -85,7 +86,7 @@ from app.domain.syndication import (
     target_health,
     validate_target,
 )
-from app.i18n import LABELS, N_, register_labels, translate
+from app.i18n import LABELS, N_, format_day, register_labels, translate
 from app.services.mail import queue_email
 from app.services.outbound import (
     USER_AGENT,
@@ -1447,8 +1448,17 @@ def wordpress_content(document: Mapping[str, Any], lang: str, base_url: str) -> 
             _=lambda message: translate(lang, message),
             label=lambda kind, code: _label(lang, kind, code),
             number=lambda value: format_number(value, lang),
+            day=lambda value: _day(value, lang),
         )
     )
+
+
+def _day(value: Any, lang: str) -> str:
+    """A document's ISO date as the post's reader writes it ("1.3.2027", "1 Mar 2027")."""
+    try:
+        return format_day(date.fromisoformat(str(value)[:10]), lang)
+    except ValueError:
+        return str(value)
 
 
 def _label(lang: str, kind: str, code: Any) -> str:

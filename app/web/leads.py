@@ -30,12 +30,22 @@ from app.domain.leads import (
     TransitionRequest,
 )
 from app.i18n import N_
-from app.services import activities, leads, ledger, matching, organizations, reference, users
+from app.services import (
+    activities,
+    history,
+    leads,
+    ledger,
+    matching,
+    organizations,
+    reference,
+    users,
+)
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
+from app.web.session import request_language
 from app.web.templating import FormErrors, is_fragment_request, render
 
 router = APIRouter(include_in_schema=False)
@@ -352,7 +362,8 @@ def _lead_page(
 ) -> Response:
     actor = actor_for(user)
     view = leads.get_lead(db, actor, lead_id)
-    timeline = leads.timeline(db, actor, lead_id) if view.need_to_know else []
+    lang = request_language(request, user)
+    timeline = history.lead_timeline(db, actor, lead_id, lang) if view.need_to_know else []
     durations = leads.stage_durations(db, actor, lead_id)
     links_contacts = view.can_edit and view.need_to_know and actor.sees_everything
     linked = {c.id for c, _role in view.contacts}

@@ -552,7 +552,12 @@ def site_file(
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
     rows = site_service.review_queue(db, actor_for(user))
-    return render(request, "sites/review.html", {"rows": rows}, user=user)
+    return render(
+        request,
+        "sites/review.html",
+        {"rows": rows, "municipalities": reference.municipality_choices(db)},
+        user=user,
+    )
 
 
 @router.get("/site-packages", response_class=HTMLResponse)
@@ -623,4 +628,9 @@ def matching_page(
     request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser
 ) -> HTMLResponse:
     result = matching.matching_sites(db, actor_for(user), lead_id)
-    return render(request, "sites/matching.html", {"matching": result}, user=user)
+    return render(
+        request,
+        "sites/matching.html",
+        {"matching": result, "municipalities": reference.municipality_choices(db)},
+        user=user,
+    )

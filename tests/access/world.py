@@ -717,6 +717,7 @@ def build_world(db: Session, settings: Settings) -> World:
         ("contacts", "contact_id"),
         ("events", "event_id"),
         ("clusters", "cluster_id"),
+        ("investment_targets", "investment_target_id"),
     ):
         for value in world.ids[name]:
             world.add_id("entity", f"{entity_type}/{value}")

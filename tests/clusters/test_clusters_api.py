@@ -116,10 +116,21 @@ def test_agreement_expiry_flags_and_reminder_job(
 
     assert remind_expiring_agreements(db, settings) == 1
     assert remind_expiring_agreements(db, settings) == 0
-    [mail] = db.scalars(
-        select(OutboxEmail).where(OutboxEmail.reference.like("agreement-expiry:%"))
+    # Each reads it in their language: the coordinator in English, the leader (whose
+    # language is not recorded) in Finnish, with the date as each writes it.
+    mail, finnish = db.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.reference.like("agreement-expiry:%"))
+        .order_by(OutboxEmail.subject)
     ).all()
-    assert mail.to_addresses == [cl.coordinator.email, "anna.leader@example.fi"]
+    assert mail.to_addresses == [cl.coordinator.email]
+    assert finnish.to_addresses == ["anna.leader@example.fi"]
+    expires = day + timedelta(days=window)
+    assert f"valid until {expires.day} {expires:%b %Y}." in mail.body_text
+    assert finnish.subject == (
+        "Klusterin sitoumussopimus päättymässä: Battery minerals cluster – Sotkamo Silver Oy"
+    )
+    assert f"voimassa {expires.day}.{expires.month}.{expires.year} asti." in finnish.body_text
     assert (
         mail.reference
         == f"agreement-expiry:{made['Expiring']['id']}:{(day + timedelta(days=window)).isoformat()}"

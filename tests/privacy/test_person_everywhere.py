@@ -282,7 +282,8 @@ def test_export_covers_every_table_that_holds_the_person(
     mail = document["mail"]
     statuses = sorted((m["status"], m["subject"].split(":")[0]) for m in mail)
     assert ("sent", "Invitation") in statuses and ("pending", "Invitation") in statuses
-    assert any("Cluster agreement expiring" in m["subject"] for m in mail)
+    # The reminder to the person in their language (Finnish: none recorded).
+    assert any("Klusterin sitoumussopimus päättymässä" in m["subject"] for m in mail)
     invitation = next(m for m in mail if m["status"] == "sent")
     assert NEW_EMAIL in invitation["to"]
     assert NEW_EMAIL.lower() in invitation["attachments"][0]["text"].lower()
@@ -311,9 +312,9 @@ def test_erasure_leaves_the_person_nowhere(
     assert _rows_mentioning(db, NEEDLES) == []
     for needle in NEEDLES:
         assert not any(needle.lower() in t.lower() for t in _mail_texts(db)), needle
-    # Mail only to the person went (sent and queued); the reminder to the coordinator
-    # stays, without the person's address.
-    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == mail_before - 2
+    # Mail only to the person went (invitations sent and queued, the reminder in their
+    # language); the reminder to the coordinator stays, without the person's address.
+    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == mail_before - 3
     reminder = db.scalars(
         select(OutboxEmail).where(OutboxEmail.subject.like("Cluster agreement expiring%"))
     ).one()
