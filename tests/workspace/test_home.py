@@ -375,11 +375,14 @@ def test_home_reads_in_a_bounded_number_of_queries(
     client.get("/staff")
     statements: list[str] = []
 
-    def count(*_args: Any) -> None:
-        statements.append("q")
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
+        # Both readings follow a commit, which expires what the shared session held.
+        factory.lead(code_name="Project First", source="portal_inquiry")
         client.get("/staff")
         first = len(statements)
         for n in range(10):
@@ -389,4 +392,4 @@ def test_home_reads_in_a_bounded_number_of_queries(
         client.get("/staff")
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == first
+    assert len(statements) <= first, "\n\n".join(statements)
