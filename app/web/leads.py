@@ -18,6 +18,7 @@ from app.domain.access import require_role, require_staff_wide
 from app.domain.activities import ActivityKind
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from app.domain.inputs import parse_date
+from app.i18n import HELSINKI
 from app.domain.leads import (
     AmountBasis,
     CapexStatus,
@@ -29,6 +30,7 @@ from app.domain.leads import (
     TransitionRequest,
 )
 from app.services import activities, leads, ledger, matching, organizations, reference, users
+from app.services import board as pipeline_board
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
@@ -37,7 +39,6 @@ from app.web.templating import FormErrors, render
 
 router = APIRouter(include_in_schema=False)
 
-BOARD_CARDS_PER_STAGE = 30
 LIST_PAGE = 50
 BEST_MATCHES = 3
 
@@ -136,18 +137,12 @@ def board(request: Request, db: DbSession, user: StaffUser) -> Response:
     """The pipeline by stage; each card carries a plain form so no script is needed."""
     actor = actor_for(user)
     filters = filters_from(request)
-    columns = []
-    for stage in leads.list_stages(db):
-        if not stage.active:
-            continue
-        rows, total = leads.list_leads(
-            db,
-            actor,
-            LeadFilters(**{**filters.__dict__, "stages": [stage.code]}),
-            limit=BOARD_CARDS_PER_STAGE,
-        )
-        weighted = sum(r.weighted_value_eur for r in rows)
-        columns.append({"stage": stage, "rows": rows, "total": total, "weighted": weighted})
+    today = datetime.now(UTC).astimezone(HELSINKI).date()
+    try:
+        columns = pipeline_board.board(db, actor, filters, today)
+    except ValidationFailed:
+        filters.sort = "-updated_at"
+        columns = pipeline_board.board(db, actor, filters, today)
     return render(
         request,
         "leads/board.html",
