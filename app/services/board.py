@@ -41,6 +41,7 @@ class NextTask:
     subject: str
     due_on: date
     days_late: int  # negative: due in that many days
+    assignee_id: uuid.UUID | None = None
 
     @property
     def overdue(self) -> bool:
@@ -164,6 +165,7 @@ def next_tasks(
             Activity.id,
             Activity.subject,
             Activity.due_on,
+            Activity.assignee_id,
             func.row_number()
             .over(partition_by=Activity.lead_id, order_by=(Activity.due_on, Activity.id))
             .label("rank"),
@@ -178,8 +180,8 @@ def next_tasks(
         .subquery()
     )
     return {
-        lead_id: NextTask(task_id, subject, due, (today - due).days)
-        for lead_id, task_id, subject, due, _rank in db.execute(
+        lead_id: NextTask(task_id, subject, due, (today - due).days, assignee_id)
+        for lead_id, task_id, subject, due, assignee_id, _rank in db.execute(
             select(ranked).where(ranked.c.rank == 1)
         )
     }

@@ -136,7 +136,11 @@ class HandoffItem:
 
     def receiver(self, lang: str) -> str:
         if self.municipality_fi:
-            return (self.municipality_en or self.municipality_fi) if lang == "en" else self.municipality_fi
+            return (
+                (self.municipality_en or self.municipality_fi)
+                if lang == "en"
+                else self.municipality_fi
+            )
         return self.organization or ""
 
 
@@ -263,7 +267,7 @@ class HomeSummary:
         return self.only is None or self.only == name
 
 
-def _page(db: Session, query: Select[Any], limit: int) -> tuple[list[Any], int]:
+def _page(db: Session, query: Select[*tuple[Any, ...]], limit: int) -> tuple[list[Any], int]:
     """A page of rows and the count of all of them in one statement."""
     rows = db.execute(query.add_columns(func.count().over().label("_total")).limit(limit)).all()
     total = int(rows[0][-1]) if rows else 0
@@ -508,9 +512,7 @@ def _ageing_sites(
     items = []
     for i, fi, en, code, status, verified in rows:
         due = add_months(verified, settings.site_stale_after_months) if verified else None
-        items.append(
-            SiteItem(i, fi, en, code, status, due, (today - due).days if due else None)
-        )
+        items.append(SiteItem(i, fi, en, code, status, due, (today - due).days if due else None))
     return Section(items, total)
 
 
@@ -625,7 +627,9 @@ def _shared_leads(db: Session, actor: Actor, limit: int) -> Section[LeadItem]:
 
 
 def _clusters(db: Session, actor: Actor, limit: int) -> Section[ClusterItem]:
-    query = select(Cluster.id, Cluster.name).where(clusters_visible_to(actor)).order_by(Cluster.name)
+    query = (
+        select(Cluster.id, Cluster.name).where(clusters_visible_to(actor)).order_by(Cluster.name)
+    )
     rows, total = _page(db, query, limit)
     return Section([ClusterItem(*row) for row in rows], total)
 
@@ -721,9 +725,7 @@ def home_summary(
         "returned_sites": lambda: _returned_sites(db, actor, today, limit),
         "ageing_sites": lambda: _ageing_sites(db, actor, today, settings, limit),
         "failing_targets": lambda: _failing_targets(db, actor, today, limit),
-        "agreements": lambda: _agreements(
-            db, actor, today, settings.agreement_warning_days, limit
-        ),
+        "agreements": lambda: _agreements(db, actor, today, settings.agreement_warning_days, limit),
         "events": lambda: _events(db, actor, today, limit, hosted=municipal),
         "uploads": lambda: _uploads(db, actor, limit),
         "shared_leads": lambda: _shared_leads(db, actor, limit),

@@ -20,9 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def home(
-    request: Request, db: DbSession, user: StaffUser, settings: AppSettings
-) -> HTMLResponse:
+def home(request: Request, db: DbSession, user: StaffUser, settings: AppSettings) -> HTMLResponse:
     actor = actor_for(user)
     today = local_day(datetime.now(UTC))
     if not may_read_lead_records(actor) and targets.target_for_report(db, actor, today):

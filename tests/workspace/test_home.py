@@ -44,7 +44,9 @@ def _home(client: TestClient, factory: Factory, user: User, path: str = "/staff"
 
 def _section(html: str, name: str) -> str:
     """The markup of one work section of the home page ('' when it is not shown)."""
-    match = re.search(rf'<section class="card work-section"[^>]*id="{name}">(.*?)</section>', html, re.S)
+    match = re.search(
+        rf'<section class="card work-section"[^>]*id="{name}">(.*?)</section>', html, re.S
+    )
     return match.group(1) if match else ""
 
 
@@ -108,13 +110,23 @@ def world(db: Session, factory: Factory) -> dict[str, Any]:
     overdue = _task(db, coordinator, "Call the investor back", TODAY - timedelta(days=2), stale)
     due_today = _task(db, coordinator, "Send the shortlist", TODAY, own_work)
     later = _task(db, coordinator, "Plan the spring fair", TODAY + timedelta(days=9), own_work)
-    kajaani_task = _task(db, kajaani, "Check the plot owner", TODAY + timedelta(days=3), kajaani_stale)
+    kajaani_task = _task(
+        db, kajaani, "Check the plot owner", TODAY + timedelta(days=3), kajaani_stale
+    )
 
     submitted = factory.site(
-        "765", status="submitted", name_fi="Sotkamon tontti", name_en=None, submitted_at=now - timedelta(days=4)
+        "765",
+        status="submitted",
+        name_fi="Sotkamon tontti",
+        name_en=None,
+        submitted_at=now - timedelta(days=4),
     )
     returned = factory.site(
-        "205", status="returned", name_fi="Kajaanin palautettu", name_en=None, review_comment="Add the power data"
+        "205",
+        status="returned",
+        name_fi="Kajaanin palautettu",
+        name_en=None,
+        review_comment="Add the power data",
     )
     bind_actor(db, SYSTEM_ACTOR)
     db.add(
@@ -131,7 +143,9 @@ def world(db: Session, factory: Factory) -> dict[str, Any]:
         "205", name_fi="Kajaanin vanha", name_en=None, last_verified_on=TODAY - timedelta(days=400)
     )
     fresh = factory.site("205", name_fi="Kajaanin tuore", name_en=None, last_verified_on=TODAY)
-    sotkamo_returned = factory.site("765", status="returned", name_fi="Sotkamon palautettu", name_en=None)
+    sotkamo_returned = factory.site(
+        "765", status="returned", name_fi="Sotkamon palautettu", name_en=None
+    )
 
     bind_actor(db, SYSTEM_ACTOR)
     failing = SyndicationTarget(
