@@ -1,5 +1,6 @@
 """The pipeline board in a real browser: moving cards with the no-script form and by
-drag-and-drop, the transition dialog when a lead lands, and accessibility."""
+drag-and-drop (the board's dialog), the landing details a landed lead needs, and
+accessibility."""
 
 from __future__ import annotations
 
@@ -89,19 +90,25 @@ def test_drag_and_drop_moves_between_open_stages_and_asks_when_landing(
     card = _card(page, "negotiation", "Project Kelo")
     assert card.count() == 1
 
-    # Between open stages the drop saves at once and the page reloads.
+    # A drop opens the board's dialog; between open stages only an optional note.
+    card.drag_to(page.locator('.column[data-stage="decision_pending"] .cards'))
+    dialog = page.locator("dialog#move-dialog")
+    assert dialog.is_visible()
     with page.expect_navigation():
-        card.drag_to(page.locator('.column[data-stage="decision_pending"] .cards'))
+        dialog.get_by_role("button", name="Move").click()
     assert _card(page, "decision_pending", "Project Kelo").count() == 1
     assert _card(page, "negotiation", "Project Kelo").count() == 0
     page.screenshot(path=str(artifacts_dir / "board-after-drag.png"), full_page=True)
 
-    # Dropping on "Landed" opens the transition dialog instead of saving.
+    # Dropping on "Landed" asks for the landing details; sent without them, the server
+    # refuses on the move page with every missing detail named.
     _card(page, "decision_pending", "Project Kelo").drag_to(
         page.locator('.column[data-stage="landed"]')
     )
-    page.wait_for_url(re.compile(r"/leads/[0-9a-f-]+/move\?to_stage=landed"))
-    page.get_by_role("button", name="Move").click()
+    assert dialog.get_by_label("Municipality where it landed").is_visible()
+    page.screenshot(path=str(artifacts_dir / "board-landing-dialog.png"))
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Move").click()
     alert = page.get_by_role("alert")
     assert alert.inner_text().splitlines()[-3:] == [
         "Choose the municipality where the investment landed.",

@@ -29,6 +29,9 @@
     form.querySelectorAll("[data-when]").forEach(function (part) {
       show(part, part.getAttribute("data-when") === toKind);
     });
+    // A landing starts from the lead's own estimate, as the move page does.
+    var capex = form.querySelector("input[name=realised_capex_eur]");
+    if (capex) { capex.value = card.getAttribute("data-capex") || ""; }
     var reason = form.querySelector("select[name=lost_reason_code]");
     if (reason) { reason.required = toKind === "lost"; }
     form.querySelector("[data-note=optional]").hidden = reopening;
