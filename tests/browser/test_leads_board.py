@@ -39,6 +39,19 @@ def _card(page, stage: str, code_name: str):
     return page.locator(f'.column[data-stage="{stage}"] .lead-card', has_text=code_name)
 
 
+def _drag(page, card, target) -> None:
+    """Drag `card` onto `target` with the HTML5 drag events the board listens to.
+
+    Playwright's mouse drag starts the drag only at the first move, after it has
+    scrolled the target into view: on a board that scrolls sideways the drag would
+    start on whatever card is under the pointer by then."""
+    transfer = page.evaluate_handle("new DataTransfer()")
+    card.dispatch_event("dragstart", {"dataTransfer": transfer})
+    target.dispatch_event("dragover", {"dataTransfer": transfer})
+    target.dispatch_event("drop", {"dataTransfer": transfer})
+    card.dispatch_event("dragend", {"dataTransfer": transfer})
+
+
 def _serious_violations(page) -> list[str]:
     violations = Axe().run(page).response["violations"]
     return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
@@ -91,7 +104,7 @@ def test_drag_and_drop_moves_between_open_stages_and_asks_when_landing(
     assert card.count() == 1
 
     # A drop opens the board's dialog; between open stages only an optional note.
-    card.drag_to(page.locator('.column[data-stage="decision_pending"] .cards'))
+    _drag(page, card, page.locator('.column[data-stage="decision_pending"] .cards'))
     dialog = page.locator("dialog#move-dialog")
     assert dialog.is_visible()
     with page.expect_navigation():
@@ -102,8 +115,10 @@ def test_drag_and_drop_moves_between_open_stages_and_asks_when_landing(
 
     # Dropping on "Landed" asks for the landing details; sent without them, the server
     # refuses on the move page with every missing detail named.
-    _card(page, "decision_pending", "Project Kelo").drag_to(
-        page.locator('.column[data-stage="landed"]')
+    _drag(
+        page,
+        _card(page, "decision_pending", "Project Kelo"),
+        page.locator('.column[data-stage="landed"] .cards'),
     )
     assert dialog.get_by_label("Municipality where it landed").is_visible()
     page.screenshot(path=str(artifacts_dir / "board-landing-dialog.png"))
