@@ -79,7 +79,9 @@ def test_each_roles_home(page, live_server: str, artifacts_dir: Path, role: str)
     page.screenshot(path=str(artifacts_dir / f"home-{role}-390.png"), full_page=True)
 
 
-def test_coordinator_and_municipal_homes_pass_axe(page, live_server: str) -> None:
+def test_coordinator_and_municipal_homes_pass_axe(
+    page, live_server: str, artifacts_dir: Path
+) -> None:
     _login(page, live_server, HOMES["coordinator"])
     assert _serious_violations(page) == []
     # The coordinator's work links to where it is dealt with.
@@ -92,6 +94,10 @@ def test_coordinator_and_municipal_homes_pass_axe(page, live_server: str) -> Non
     assert _serious_violations(page) == []
     _login(page, live_server, HOMES["municipal-contact"], lang="fi")
     assert _serious_violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "home-municipal-contact-fi.png"), full_page=True)
+    _login(page, live_server, HOMES["coordinator"], lang="fi")
+    assert _serious_violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "home-coordinator-fi.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
