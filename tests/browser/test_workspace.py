@@ -25,6 +25,7 @@ HOMES = {
 
 
 def _login(page, live_server: str, email: str, lang: str = "en") -> None:
+    page.context.clear_cookies()
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
