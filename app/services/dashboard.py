@@ -379,7 +379,7 @@ def _handoffs(
             receiver = LeadShare.organization_id == actor.organization_id
         else:
             return Section()
-        where = [receiver]
+        where = [receiver, leads_visible_to(actor)]
     else:
         where = [leads_with_need_to_know(actor)]
     query = (

@@ -55,9 +55,7 @@ def _serious_violations(page) -> list[str]:
 
 
 def _page_widened(page) -> bool:
-    return bool(
-        page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
-    )
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
 
 
 @pytest.mark.parametrize("role", list(HOMES))
