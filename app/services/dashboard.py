@@ -379,7 +379,9 @@ def _handoffs(
             receiver = LeadShare.organization_id == actor.organization_id
         else:
             return Section()
-        where = [receiver, leads_visible_to(actor)]
+        # A pending share to the actor is itself what makes the lead readable
+        # (scope._shared_with), as leads.incoming_shares reads it.
+        where = [receiver]
     else:
         where = [leads_with_need_to_know(actor)]
     query = (
