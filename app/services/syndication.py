@@ -29,7 +29,6 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final, cast
 

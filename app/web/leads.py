@@ -29,7 +29,7 @@ from app.domain.leads import (
     StageKind,
     TransitionRequest,
 )
-from app.i18n import N_
+from app.i18n import HELSINKI, N_, register_field_errors
 from app.services import (
     activities,
     history,
@@ -40,6 +40,7 @@ from app.services import (
     reference,
     users,
 )
+from app.services import board as pipeline_board
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
@@ -50,7 +51,6 @@ from app.web.templating import FormErrors, is_fragment_request, render
 
 router = APIRouter(include_in_schema=False)
 
-BOARD_CARDS_PER_STAGE = 30
 LIST_PAGE = 50
 BEST_MATCHES = 3
 
@@ -181,18 +181,12 @@ def board(request: Request, db: DbSession, user: StaffUser) -> Response:
     """The pipeline by stage; each card carries a plain form so no script is needed."""
     actor = actor_for(user)
     filters = filters_from(request)
-    columns = []
-    for stage in leads.list_stages(db):
-        if not stage.active:
-            continue
-        rows, total = leads.list_leads(
-            db,
-            actor,
-            LeadFilters(**{**filters.__dict__, "stages": [stage.code]}),
-            limit=BOARD_CARDS_PER_STAGE,
-        )
-        weighted = sum(r.weighted_value_eur for r in rows)
-        columns.append({"stage": stage, "rows": rows, "total": total, "weighted": weighted})
+    today = datetime.now(UTC).astimezone(HELSINKI).date()
+    try:
+        columns = pipeline_board.board(db, actor, filters, today)
+    except ValidationFailed:
+        filters.sort = "-updated_at"
+        columns = pipeline_board.board(db, actor, filters, today)
     return render(
         request,
         "leads/board.html",
@@ -240,6 +234,20 @@ def _lead_values(form: Any) -> tuple[dict[str, Any], LeadLinks, list[FieldError]
         clear_organization=not _text(form, "organization_id"),
     )
     return values, links, errors
+
+
+# "source" alone names a person's data source elsewhere (app/services/organizations.py):
+# the lead form says which source it means.
+register_field_errors({"lead_source_required": N_("Choose where the lead came from.")})
+
+
+def _lead_form_errors(failed: ValidationFailed) -> FormErrors:
+    return FormErrors(
+        FieldError(e.field, e.reason, "lead_source_required", e.params)
+        if (e.field, e.code) == ("source", "required")
+        else e
+        for e in failed.errors
+    )
 
 
 def _form_page(
@@ -304,7 +312,7 @@ async def create_lead(request: Request, db: DbSession, user: StaffUser) -> Respo
             user,
             lead=None,
             values={**values, "organization_id": _text(form, "organization_id")},
-            errors=FormErrors.of(failed),
+            errors=_lead_form_errors(failed),
             status_code=422,
         )
     return RedirectResponse(f"/leads/{lead.id}", status_code=303)
@@ -343,7 +351,7 @@ async def update_lead(
             user,
             lead=view.lead,
             values={**values, "organization_id": _text(form, "organization_id")},
-            errors=FormErrors.of(failed),
+            errors=_lead_form_errors(failed),
             status_code=422,
         )
     return RedirectResponse(f"/leads/{lead_id}", status_code=303)
@@ -365,6 +373,13 @@ def _lead_page(
     lang = request_language(request, user)
     timeline = history.lead_timeline(db, actor, lead_id, lang) if view.need_to_know else []
     durations = leads.stage_durations(db, actor, lead_id)
+    today = datetime.now(UTC).astimezone(HELSINKI).date()
+    next_task = (
+        pipeline_board.next_tasks(db, actor, [lead_id], today).get(lead_id)
+        if view.need_to_know
+        else None
+    )
+    entered = view.lead.stage_changed_at.astimezone(HELSINKI).date()
     links_contacts = view.can_edit and view.need_to_know and actor.sees_everything
     linked = {c.id for c, _role in view.contacts}
     # Ranking every site on offer costs a query per lead page: only for a set profile.
@@ -381,6 +396,8 @@ def _lead_page(
             "lead": view.lead,
             "timeline": timeline,
             "durations": {code: d.days for code, d in durations.items()},
+            "next_task": next_task,
+            "days_in_stage": max((today - entered).days, 0),
             "pending_share": view.share_for(actor),
             "errors": errors or FormErrors(),
             "form_name": form_name,
@@ -495,7 +512,9 @@ def move_dialog(
     request: Request, lead_id: uuid.UUID, db: DbSession, user: StaffUser, to_stage: str = ""
 ) -> Response:
     """The transition dialog: asks exactly what the target stage requires."""
-    return _move_page(request, db, user, lead_id, to_stage, values={}, errors=FormErrors())
+    back = request.query_params.get("next") or ""
+    values = {"next": back} if back.startswith("/leads") else {}
+    return _move_page(request, db, user, lead_id, to_stage, values=values, errors=FormErrors())
 
 
 @router.post("/leads/{lead_id}/move", dependencies=[CsrfChecked])
@@ -568,6 +587,8 @@ async def add_activity(
     values = {k: _text(form, k) for k in ("kind", "subject", "body", "due_on")}
     errors: list[FieldError] = []
     assignee = _uuid(form, "assignee_id", errors)
+    # The next-step card plans a task with a form of its own; its errors show there.
+    form_name = "next_task" if _text(form, "form_name") == "next_task" else "activity"
     try:
         activities.add_activity(
             db,
@@ -577,8 +598,9 @@ async def add_activity(
             assignee_id=assignee if values.get("kind") == "task" else None,
         )
     except ValidationFailed as failed:
-        return _lead_refused(request, db, user, lead_id, failed, "activity", values)
-    return RedirectResponse(f"/leads/{lead_id}#timeline", status_code=303)
+        return _lead_refused(request, db, user, lead_id, failed, form_name, values)
+    anchor = "next-step" if form_name == "next_task" else "timeline"
+    return RedirectResponse(f"/leads/{lead_id}#{anchor}", status_code=303)
 
 
 @router.post("/leads/{lead_id}/probability", dependencies=[CsrfChecked])

@@ -50,7 +50,8 @@ def test_municipal_contact_home_shows_own_municipality(
     factory.login(client, user)
     home = client.get("/staff")
     assert "You work for Sotkamo." in home.text
-    assert "Site offerings by status" in home.text
+    # The home lists the municipality's own work: its never verified draft is one.
+    assert "Sites to verify" in home.text and "Never verified" in home.text
     assert "Pipeline by stage" not in home.text
 
 

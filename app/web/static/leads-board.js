@@ -1,16 +1,49 @@
 // Drag-and-drop on the pipeline board. Without JavaScript every card keeps its own
-// "move" form; with it, a drop opens the same transition dialog, or (for a plain move
-// between open stages) posts the same form the dialog would.
+// "move" form, which opens the move page. With it, dropping a card on another column
+// opens the board's <dialog>: an optional note, and what the stage rules ask for
+// (landing details, a lost reason, a reason to reopen a closed lead). The dialog's form
+// posts like the move page's, so the server checks the same rules either way.
 (function () {
   "use strict";
   var board = document.querySelector(".board");
-  if (!board) { return; }
-  var csrf = board.getAttribute("data-csrf");
+  var dialog = document.getElementById("move-dialog");
+  if (!board || !dialog || typeof dialog.showModal !== "function") { return; }
+  var form = dialog.querySelector("form");
+  var note = form.querySelector("textarea[name=note]");
   var dragged = null;
 
-  function dialogUrl(card, stage) {
-    return "/leads/" + card.getAttribute("data-lead") + "/move?to_stage=" + encodeURIComponent(stage);
+  function closed(kind) { return kind === "won" || kind === "lost"; }
+
+  function show(part, visible) {
+    part.hidden = !visible;
+    part.disabled = !visible;
   }
+
+  function openDialog(card, column) {
+    var toKind = column.getAttribute("data-kind");
+    var reopening = closed(card.getAttribute("data-kind")) && !closed(toKind);
+    form.action = "/leads/" + card.getAttribute("data-lead") + "/move";
+    form.elements.to_stage.value = column.getAttribute("data-stage");
+    form.querySelector("[data-slot=lead]").textContent = card.getAttribute("data-name");
+    form.querySelector("[data-slot=stage]").textContent = column.getAttribute("data-name");
+    form.querySelectorAll("[data-when]").forEach(function (part) {
+      show(part, part.getAttribute("data-when") === toKind);
+    });
+    // A landing starts from the lead's own estimate, as the move page does.
+    var capex = form.querySelector("input[name=realised_capex_eur]");
+    if (capex) { capex.value = card.getAttribute("data-capex") || ""; }
+    var reason = form.querySelector("select[name=lost_reason_code]");
+    if (reason) { reason.required = toKind === "lost"; }
+    form.querySelector("[data-note=optional]").hidden = reopening;
+    form.querySelector("[data-note=required]").hidden = !reopening;
+    note.required = reopening;
+    note.value = "";
+    dialog.showModal();
+    var first = form.querySelector("fieldset:not([hidden]) select, fieldset:not([hidden]) input");
+    (first || note).focus();
+  }
+
+  form.querySelector("[data-close]").addEventListener("click", function () { dialog.close(); });
 
   board.addEventListener("dragstart", function (event) {
     var card = event.target.closest ? event.target.closest(".lead-card") : null;
@@ -39,32 +72,9 @@
     var column = event.target.closest ? event.target.closest(".column") : null;
     if (!column || !dragged) { return; }
     event.preventDefault();
+    column.classList.remove("drop-target");
     var card = dragged;
-    var stage = column.getAttribute("data-stage");
-    var fromKind = card.getAttribute("data-kind");
-    var toKind = column.getAttribute("data-kind");
-    if (card.parentElement && card.parentElement.closest(".column") === column) { return; }
-    // Landing, losing and reopening ask for details: show the dialog.
-    if (toKind === "won" || toKind === "lost" || fromKind === "won" || fromKind === "lost") {
-      window.location.assign(dialogUrl(card, stage));
-      return;
-    }
-    var body = new URLSearchParams();
-    body.set("to_stage", stage);
-    body.set("next", window.location.pathname + window.location.search);
-    fetch("/leads/" + card.getAttribute("data-lead") + "/move", {
-      method: "POST",
-      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" },
-      body: body.toString(),
-      credentials: "same-origin"
-    }).then(function (response) {
-      if (response.ok && response.redirected) {
-        window.location.reload();
-      } else {
-        window.location.assign(dialogUrl(card, stage));
-      }
-    }, function () {
-      window.location.assign(dialogUrl(card, stage));
-    });
+    if (card.closest(".column") === column) { return; }
+    openDialog(card, column);
   });
 })();
