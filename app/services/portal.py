@@ -36,6 +36,7 @@ from app.db.models import (
     Site,
     User,
 )
+from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
 from app.domain.leads import InvestmentType, LeadSource
@@ -59,6 +60,7 @@ from app.domain.portal import (
     inquiry_lead_title,
 )
 from app.i18n import N_, register_labels
+from app.services import notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -520,13 +522,25 @@ def submit_inquiry(
             origin_id=str(lead.id),
         )
     )
+    notifications.notify(db, notices.inquiry_arrived(lead_id=lead.id))
     if about is not None:
-        db.add(
-            LeadShare(
+        share = LeadShare(
+            lead_id=lead.id,
+            municipality_code=about.municipality_code,
+            message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
+        )
+        db.add(share)
+        db.flush()
+        notifications.notify(
+            db,
+            notices.lead_shared(
+                actor_id=None,
                 lead_id=lead.id,
+                share_id=share.id,
                 municipality_code=about.municipality_code,
-                message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
-            )
+                organization_id=None,
+                message=None,
+            ),
         )
     recipients = _coordinator_addresses(db, settings)
     if recipients:
