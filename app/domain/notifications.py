@@ -111,6 +111,9 @@ class Happening:
     params: dict[str, Any] = field(default_factory=dict)
     # Set for the scheduled reminders: one per person and key, ever.
     dedupe_key: str | None = None
+    # Addresses the happening already reached by an e-mail of its own (the inquiry
+    # notice): told in the service only, not mailed twice.
+    already_emailed: frozenset[str] = frozenset()
 
 
 def short_note(text: str | None) -> str | None:
@@ -185,9 +188,14 @@ def lead_assigned(
     return Happening(kind, Audience(user_ids=_users(owner_id)), actor_id=actor_id, lead_id=lead_id)
 
 
-def inquiry_arrived(*, lead_id: uuid.UUID) -> Happening:
+def inquiry_arrived(*, lead_id: uuid.UUID, already_emailed: frozenset[str]) -> Happening:
     """A portal inquiry became a lead: the coordinators, who triage it."""
-    return Happening(NotificationKind.INQUIRY_ARRIVED, Audience(coordinators=True), lead_id=lead_id)
+    return Happening(
+        NotificationKind.INQUIRY_ARRIVED,
+        Audience(coordinators=True),
+        lead_id=lead_id,
+        already_emailed=already_emailed,
+    )
 
 
 def lead_stale(

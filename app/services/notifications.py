@@ -28,6 +28,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,7 +150,11 @@ def notify(db: Session, happening: Happening | None) -> list[Notification]:
             share_id=happening.share_id,
             params=dict(happening.params),
             dedupe_key=happening.dedupe_key,
-            email_state=rules.email_state_for(user.notification_email),
+            email_state=(
+                "none"
+                if user.email in happening.already_emailed
+                else rules.email_state_for(user.notification_email)
+            ),
             created_at=utcnow(),
         )
         db.add(notification)
@@ -222,27 +227,27 @@ def _names(db: Session, reader: Actor, rows: Sequence[Notification], lang: str) 
     actor_ids = {n.actor_id for n in rows if n.actor_id}
     names = _Names()
     if lead_ids:
-        names.leads = dict(
+        names.leads = _pairs(
             db.execute(
                 select(Lead.id, Lead.code_name).where(
                     Lead.id.in_(lead_ids), leads_visible_to(reader)
                 )
-            ).tuples()
+            )
         )
     if activity_ids:
-        names.tasks = dict(
+        names.tasks = _pairs(
             db.execute(
                 select(Activity.id, Activity.subject).where(
                     Activity.id.in_(activity_ids), activities_visible_to(reader)
                 )
-            ).tuples()
+            )
         )
     if site_ids:
         for site_id, name_fi, name_en in db.execute(
             select(Site.id, Site.name_fi, Site.name_en).where(
                 Site.id.in_(site_ids), sites_visible_to(reader)
             )
-        ).tuples():
+        ):
             names.sites[site_id] = (name_en or name_fi) if lang == "en" else name_fi
     if share_ids:
         shares = list(
@@ -250,7 +255,7 @@ def _names(db: Session, reader: Actor, rows: Sequence[Notification], lang: str) 
                 select(LeadShare.id, LeadShare.municipality_code, LeadShare.organization_id).where(
                     LeadShare.id.in_(share_ids)
                 )
-            ).tuples()
+            )
         )
         codes = {code for _, code, _ in shares if code}
         orgs = {org for _, _, org in shares if org}
@@ -258,24 +263,26 @@ def _names(db: Session, reader: Actor, rows: Sequence[Notification], lang: str) 
             m.code: (m.name_en if lang == "en" else m.name_fi)
             for m in db.scalars(select(Municipality).where(Municipality.code.in_(codes)))
         }
-        org_names = dict(
-            db.execute(
-                select(Organization.id, Organization.name).where(Organization.id.in_(orgs))
-            ).tuples()
+        org_names = _pairs(
+            db.execute(select(Organization.id, Organization.name).where(Organization.id.in_(orgs)))
         )
         for share_id, code, org in shares:
             names.receivers[share_id] = (
                 municipalities.get(code, code) if code else org_names.get(org, "–") if org else "–"
             )
     if actor_ids:
-        names.people = dict(
+        names.people = _pairs(
             db.execute(
                 select(User.id, User.full_name).where(
                     User.id.in_(actor_ids), User.erased_at.is_(None)
                 )
-            ).tuples()
+            )
         )
     return names
+
+
+def _pairs(result: Result[uuid.UUID, str]) -> dict[uuid.UUID, str]:
+    return {key: value for key, value in result}
 
 
 @dataclass
@@ -543,7 +550,7 @@ def remind_due_tasks(db: Session, *, today: date) -> int:
             Activity.due_on == today,
             Activity.assignee_id.is_not(None),
         )
-    ).tuples()
+    )
     made = 0
     for activity_id, lead_id, assignee_id in list(rows):
         assert assignee_id is not None  # selected above
@@ -569,7 +576,7 @@ def flag_stale_leads(db: Session, settings: Settings, *, now: datetime) -> int:
             Lead.last_activity_at < cutoff,
             Lead.merged_into_id.is_(None),
         )
-    ).tuples()
+    )
     made = 0
     for lead_id, owner_id, last_activity_at in list(rows):
         assert owner_id is not None  # selected above

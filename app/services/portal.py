@@ -522,7 +522,10 @@ def submit_inquiry(
             origin_id=str(lead.id),
         )
     )
-    notifications.notify(db, notices.inquiry_arrived(lead_id=lead.id))
+    recipients = _coordinator_addresses(db, settings)
+    notifications.notify(
+        db, notices.inquiry_arrived(lead_id=lead.id, already_emailed=frozenset(recipients))
+    )
     if about is not None:
         share = LeadShare(
             lead_id=lead.id,
@@ -542,7 +545,6 @@ def submit_inquiry(
                 message=None,
             ),
         )
-    recipients = _coordinator_addresses(db, settings)
     if recipients:
         queue_inquiry_notice(db, settings, lead, inquiry, about, recipients)
     db.commit()
