@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -287,14 +287,14 @@ def _pairs(result: Result[uuid.UUID, str]) -> dict[uuid.UUID, str]:
 
 @dataclass
 class _Names:
-    leads: dict[uuid.UUID, str]
-    tasks: dict[uuid.UUID, str]
-    sites: dict[uuid.UUID, str]
-    receivers: dict[uuid.UUID, str]
-    people: dict[uuid.UUID, str]
+    """What the texts of a page of notifications name, loaded in one query per kind and
+    only from records the reader may read."""
 
-    def __init__(self) -> None:
-        self.leads, self.tasks, self.sites, self.receivers, self.people = {}, {}, {}, {}, {}
+    leads: dict[uuid.UUID, str] = field(default_factory=dict)
+    tasks: dict[uuid.UUID, str] = field(default_factory=dict)
+    sites: dict[uuid.UUID, str] = field(default_factory=dict)
+    receivers: dict[uuid.UUID, str] = field(default_factory=dict)
+    people: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 def _subject(n: Notification, names: _Names, lang: str) -> str:
