@@ -215,3 +215,21 @@ def test_a_sharer_who_lost_the_lead_is_not_told_its_name(office: Office, db: Ses
     assert kajaani.notices() == []
     assert lead["code_name"] not in kajaani.page()
     assert not any(lead["code_name"] in m.subject + m.body_text for m in _mail_to(db, kajaani))
+
+
+def test_a_digest_another_instance_already_sent_today_is_not_sent_again(
+    office: Office, db: Session, settings: Settings
+) -> None:
+    reader = office["kajaani"]
+    _choose(reader, "digest")
+    _share(office)
+    morning = _morning(8)
+    # Another scheduler instance wrote today's row (and sent) first.
+    db.add(NotificationDigest(user_id=reader.user.id, day=helsinki_now(morning).date()))
+    db.commit()
+    run_notification_jobs(db, settings, now=morning)
+    assert _mail_to(db, reader) == []
+    # The notice still waits: tomorrow's digest carries it.
+    run_notification_jobs(db, settings, now=morning + timedelta(days=1))
+    (digest,) = _mail_to(db, reader)
+    assert "was handed to Kajaani" in digest.body_text
