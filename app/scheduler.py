@@ -86,11 +86,7 @@ JOBS: list[Job] = [
     ),
     # Today's task reminders and stale leads at the first run after midnight (Helsinki),
     # the daily digests at the first run after 07:00; each once, however often it runs.
-    Job(
-        "notifications",
-        lambda db, s: run_notification_jobs(db, s),
-        {"trigger": "interval", "minutes": 15},
-    ),
+    Job("notifications", run_notification_jobs, {"trigger": "interval", "minutes": 15}),
     Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
     Job(
         "purge-syndication-deliveries",
