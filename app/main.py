@@ -19,6 +19,7 @@ from app.api import (
     imports,
     leads,
     matching,
+    notifications,
     organizations,
     packages,
     privacy,
@@ -42,6 +43,7 @@ from app.web import feeds as web_feeds
 from app.web import history as web_history
 from app.web import home as web_home
 from app.web import leads as web_leads
+from app.web import notifications as web_notifications
 from app.web import organizations as web_organizations
 from app.web import portal as web_portal
 from app.web import privacy as web_privacy
@@ -123,6 +125,7 @@ def api_router() -> APIRouter:
         clusters,
         events,
         syndication,
+        notifications,
     ):
         router.include_router(module.router)
     return router
@@ -160,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_reports.router)
     app.include_router(web_targets.router)
     app.include_router(web_users.router)
+    app.include_router(web_notifications.router)
     app.include_router(web_clusters.router)
     app.include_router(web_events.router)
     app.include_router(web_portal.router)

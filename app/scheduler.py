@@ -23,6 +23,7 @@ from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
 from app.services.clusters import remind_expiring_agreements
 from app.services.mail import purge_sent_mail, send_due_emails
+from app.services.notifications import run_notification_jobs
 from app.services.packages import purge_unapplied_uploads
 from app.services.portal import purge_rate_counters
 from app.services.privacy import anonymise_expired_contacts, purge_unpursued_inquiries
@@ -83,6 +84,9 @@ JOBS: list[Job] = [
         remind_expiring_agreements,
         {"trigger": "cron", "hour": 6, "minute": 0},
     ),
+    # Today's task reminders and stale leads at the first run after midnight (Helsinki),
+    # the daily digests at the first run after 07:00; each once, however often it runs.
+    Job("notifications", run_notification_jobs, {"trigger": "interval", "minutes": 15}),
     Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
     Job(
         "purge-syndication-deliveries",

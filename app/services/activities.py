@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import Activity, Contact, Lead, LeadShare, Organization, User
+from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
 from app.domain.activities import ActivityKind, clean_activity_fields
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, register_field_errors, register_labels
+from app.services import notifications
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
 from app.services.scope import activities_visible_to, leads_with_need_to_know, require_lead_records
@@ -144,6 +146,17 @@ def add_activity(
     db.add(activity)
     if lead is not None:
         lead.last_activity_at = now
+    if activity.assignee_id is not None:
+        db.flush()
+        notifications.notify(
+            db,
+            notices.task_assigned(
+                actor_id=actor.user_id,
+                activity_id=activity.id,
+                lead_id=activity.lead_id,
+                assignee_id=activity.assignee_id,
+            ),
+        )
     if commit:
         db.commit()
     else:
@@ -201,8 +214,17 @@ def update_activity(
     bind_actor(db, actor)
     for name, value in cleaned.items():
         setattr(activity, name, value)
-    if assignee_id and is_task:
+    if assignee_id and is_task and assignee_id != activity.assignee_id:
         activity.assignee_id = assignee_id
+        notifications.notify(
+            db,
+            notices.task_assigned(
+                actor_id=actor.user_id,
+                activity_id=activity.id,
+                lead_id=activity.lead_id,
+                assignee_id=assignee_id,
+            ),
+        )
     if done is not None:
         activity.done_at = utcnow() if done else None
         activity.done_by_id = actor.user_id if done else None

@@ -33,6 +33,7 @@ from app.db.models import (
     Stage,
     User,
 )
+from app.domain import notifications as notices
 from app.domain.access import Actor, Role, require_role, require_staff_wide
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.leads import (
@@ -63,7 +64,7 @@ from app.domain.ledger import StageFacts
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.sites import SiteStatus, ZoningStatus
 from app.i18n import N_, register_field_errors, register_labels
-from app.services import ledger
+from app.services import ledger, notifications
 from app.services.audit import entries_for, parse_uuid, register_access_check
 from app.services.scope import (
     contacts_visible_to,
@@ -831,6 +832,16 @@ def create_lead(
                 detail="The lead may describe an investment that already has a lead.",
             )
     lead = add_lead(db, actor, cleaned, links)
+    if lead.owner_id is not None:
+        notifications.notify(
+            db,
+            notices.lead_assigned(
+                actor_id=actor.user_id,
+                lead_id=lead.id,
+                owner_id=lead.owner_id,
+                from_inquiry=lead.source == "portal_inquiry",
+            ),
+        )
     db.commit()
     return lead
 
@@ -900,8 +911,17 @@ def update_lead(
     ledger.record_amounts(db, lead, actor)
     if links.organization_id or links.clear_organization:
         lead.organization_id = links.organization_id
-    if links.owner_id:
+    if links.owner_id and links.owner_id != lead.owner_id:
         lead.owner_id = links.owner_id
+        notifications.notify(
+            db,
+            notices.lead_assigned(
+                actor_id=actor.user_id,
+                lead_id=lead.id,
+                owner_id=links.owner_id,
+                from_inquiry=lead.source == "portal_inquiry",
+            ),
+        )
     if municipality_codes is not None:
         _replace_links(db, LeadMunicipality, lead.id, "municipality_code", municipality_codes)
     if links.contact_ids is not None:
@@ -1283,6 +1303,18 @@ def share_lead(
     )
     db.add(share)
     lead.last_activity_at = utcnow()
+    db.flush()
+    notifications.notify(
+        db,
+        notices.lead_shared(
+            actor_id=actor.user_id,
+            lead_id=lead.id,
+            share_id=share.id,
+            municipality_code=municipality_code,
+            organization_id=organization_id,
+            message=text,
+        ),
+    )
     db.commit()
     return share
 
@@ -1308,6 +1340,17 @@ def respond_to_share(
     lead = db.get(Lead, share.lead_id)
     if lead is not None:
         lead.last_activity_at = utcnow()
+    notifications.notify(
+        db,
+        notices.share_answered(
+            actor_id=actor.user_id,
+            lead_id=share.lead_id,
+            share_id=share.id,
+            shared_by_id=share.shared_by_id,
+            accepted=accept,
+            note=text,
+        ),
+    )
     db.commit()
     return share
 

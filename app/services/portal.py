@@ -38,6 +38,7 @@ from app.db.models import (
     Stage,
     User,
 )
+from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
 from app.domain.leads import InvestmentType, LeadSource
@@ -61,6 +62,7 @@ from app.domain.portal import (
     inquiry_lead_title,
 )
 from app.i18n import N_, country_name, label, register_labels, translate
+from app.services import notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -524,15 +526,29 @@ def submit_inquiry(
             origin_id=str(lead.id),
         )
     )
-    if about is not None:
-        db.add(
-            LeadShare(
-                lead_id=lead.id,
-                municipality_code=about.municipality_code,
-                message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
-            )
-        )
     recipients = _coordinator_addresses(db, settings)
+    notifications.notify(
+        db, notices.inquiry_arrived(lead_id=lead.id, already_emailed=frozenset(recipients))
+    )
+    if about is not None:
+        share = LeadShare(
+            lead_id=lead.id,
+            municipality_code=about.municipality_code,
+            message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
+        )
+        db.add(share)
+        db.flush()
+        notifications.notify(
+            db,
+            notices.lead_shared(
+                actor_id=None,
+                lead_id=lead.id,
+                share_id=share.id,
+                municipality_code=about.municipality_code,
+                organization_id=None,
+                message=None,
+            ),
+        )
     if recipients:
         queue_inquiry_notice(db, settings, lead, inquiry, about, recipients)
     db.commit()

@@ -40,6 +40,7 @@ from app.db.models import (
     SiteVersion,
     User,
 )
+from app.domain import notifications as notices
 from app.domain.access import (
     SYSTEM_ACTOR,
     Actor,
@@ -68,6 +69,7 @@ from app.domain.sites import (
     validate_site,
 )
 from app.i18n import N_, register_field_errors, register_labels, translate
+from app.services import notifications
 from app.services.audit import parse_uuid, register_access_check
 from app.services.mail import queue_email
 from app.services.scope import sites_public, sites_visible_to
@@ -618,6 +620,16 @@ def transition_site(
         action,
         was_public=current == SiteStatus.PUBLISHED,
         comment=(comment or "").strip() or None,
+    )
+    notifications.notify(
+        db,
+        notices.site_transitioned(
+            action=action,
+            actor_id=actor.user_id,
+            site_id=site.id,
+            municipality_code=site.municipality_code,
+            comment=comment,
+        ),
     )
     db.commit()
     return site

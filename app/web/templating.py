@@ -14,10 +14,14 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import object_session
 
 from app.db.models import User
 from app.domain.errors import FieldError, ValidationFailed
 from app.i18n import DEFAULT_LANGUAGE, N_, field_error_message, install_i18n, translations
+from app.services.auth import actor_for
+from app.services.notifications import unread_count
 from app.settings import Settings
 from app.web import csrf
 from app.web.flash import FLASH_COOKIE, Flash, clear_flash, read_flash
@@ -130,6 +134,19 @@ def is_fragment_request(request: Request) -> bool:
     )
 
 
+def _unread_notifications(user: User | None) -> int | None:
+    """The bell's number for a signed-in person, counted in the request's own session
+    (the one that loaded the user)."""
+    db = object_session(user) if user is not None else None
+    if user is None or db is None:
+        return None
+    try:
+        return unread_count(db, actor_for(user))
+    except SQLAlchemyError:
+        # A page shown after a failed statement (an error page) goes without the number.
+        return None
+
+
 def render(
     request: Request,
     name: str,
@@ -160,6 +177,7 @@ def render(
         "nav_current": current_path(nav, request.url.path),
         "flashes": flashes,
         "fragment": fragment,
+        "notifications_unread": _unread_notifications(user),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)

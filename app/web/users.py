@@ -12,8 +12,9 @@ from app.api.deps import DbSession
 from app.db.models import User
 from app.domain.access import Role, require_role
 from app.domain.errors import DomainError, ValidationFailed
+from app.domain.notifications import EMAIL_PREFERENCE_LABELS
 from app.i18n import N_, register_field_errors
-from app.services import auth, organizations, privacy, reference, users
+from app.services import auth, notifications, organizations, privacy, reference, users
 from app.services.auth import actor_for
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
@@ -48,7 +49,11 @@ def _account(
     return render(
         request,
         "users/account.html",
-        {"tokens": users.tokens_of(db, user), **context},
+        {
+            "tokens": users.tokens_of(db, user),
+            "email_preferences": EMAIL_PREFERENCE_LABELS,
+            **context,
+        },
         user=user,
         status_code=status_code,
     )
@@ -85,6 +90,20 @@ def change_language(
     response = flash.redirect(request, "/account", N_("The language was saved."))
     response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+@router.post("/account/notifications", dependencies=[CsrfChecked])
+def change_notification_email(
+    request: Request,
+    db: DbSession,
+    user: StaffUser,
+    notification_email: Annotated[str, Form(max_length=20)],
+) -> Response:
+    try:
+        notifications.set_email_preference(db, user, notification_email)
+    except ValidationFailed as exc:
+        return _account(request, db, user, status_code=422, notification_errors=exc.errors)
+    return _account(request, db, user, notifications_saved=True)
 
 
 @router.post("/account/tokens", dependencies=[CsrfChecked])

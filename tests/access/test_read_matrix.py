@@ -186,6 +186,23 @@ def test_the_planted_markers_are_readable_where_they_should_be(
     )
 
 
+def test_each_persons_notifications_reach_them(
+    matrix_clients: dict[str, TestClient], world_connection: tuple[Session, World]
+) -> None:
+    """The notification markers prove nothing unless their recipient reads them: each
+    planted note shows on its own recipient's list (page and API), while the notice about
+    a lead the recipient may not read shows nowhere."""
+    _, world = world_connection
+    for key in ("kajaani", "sotkamo", "partner", "coordinator"):
+        (marker,) = [m for m in world.markers if m.entitled == frozenset({key})]
+        assert marker.what.startswith("note of"), marker.what
+        client = matrix_clients[key]
+        assert marker.value in client.get("/notifications").text, key
+        assert marker.value in client.get("/api/v1/notifications").text, key
+    kajaani = matrix_clients["kajaani"].get("/api/v1/notifications").json()
+    assert kajaani["total"] == 1
+
+
 # Pages whose handlers read their filters from the request rather than declaring them.
 UNDECLARED_SEARCHES = ["/leads", "/fi/sites", "/en/sites"]
 NOWHERE = "zq0000000000"

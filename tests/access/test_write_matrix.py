@@ -111,6 +111,9 @@ RECORDS: dict[str, Rec] = {
         owner="coordinator", receivers=frozenset({"sotkamo"}), visible=STAFF | {"sotkamo"}
     ),
     "token.kajaani": Rec(owner="kajaani", visible=frozenset({"admin", "kajaani"})),
+    # A notification is its recipient's alone: nobody else may know it exists.
+    "notification.kajaani": Rec(owner="kajaani", visible=frozenset({"kajaani"})),
+    "notification.coordinator": Rec(owner="coordinator", visible=frozenset({"coordinator"})),
     "token.coordinator": Rec(owner="coordinator", visible=frozenset({"admin", "coordinator"})),
     "cluster.no_partner": Rec(visible=ALL - {"partner"}),
     "cluster.partner_member": Rec(),
@@ -197,6 +200,11 @@ def owner_or_admin(role: str, rec: Rec) -> bool:
 def staff_or_self(role: str, rec: Rec) -> bool:
     """A participant answers for themselves; the team for everyone."""
     return role in STAFF or role == rec.owner
+
+
+def recipient(role: str, rec: Rec) -> bool:
+    """The person a notification is addressed to, and nobody else (not the admin)."""
+    return role == rec.owner
 
 
 def signed_in(role: str, rec: Rec) -> bool:
@@ -500,6 +508,10 @@ TOKENS = (
     T("token.kajaani", token_id="token.kajaani"),
     T("token.coordinator", token_id="token.coordinator"),
 )
+NOTIFICATIONS = (
+    T("notification.kajaani", notification_id="notification.kajaani"),
+    T("notification.coordinator", notification_id="notification.coordinator"),
+)
 CONTACT = (T("contact", contact_id="contact.guest"),)
 ORG = (T("org", org_id="org.guest"),)
 PUSH_TARGETS = (
@@ -566,6 +578,19 @@ WRITES: dict[tuple[str, str], WriteCase] = {
         form({"current_password": PASSWORD, "new_password": "a longer, newer passphrase 2026"}),
     ),
     ("POST", "/account/tokens"): WriteCase(signed_in, form({"name": "laptop"})),
+    ("POST", "/account/notifications"): WriteCase(
+        signed_in, form({"notification_email": "digest"})
+    ),
+    # ------------------------------------------------------------------ notifications
+    ("POST", "/notifications/{notification_id}/open"): WriteCase(
+        recipient, form({}), NOTIFICATIONS
+    ),
+    ("POST", "/api/v1/notifications/{notification_id}/read"): WriteCase(
+        recipient, none, NOTIFICATIONS
+    ),
+    # Everyone may mark their own as read; the forum and the admin have none unread.
+    ("POST", "/notifications/read-all"): WriteCase(signed_in, form({}), changes=False),
+    ("POST", "/api/v1/notifications/read-all"): WriteCase(signed_in, none, changes=False),
     ("POST", "/account/tokens/{token_id}/revoke"): WriteCase(owner_or_admin, none, TOKENS),
     ("POST", "/api/v1/tokens/{token_id}/revoke"): WriteCase(owner_or_admin, none, TOKENS),
     ("POST", "/api/v1/users"): WriteCase(

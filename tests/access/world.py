@@ -43,6 +43,7 @@ from app.db.models import (
     LeadMunicipality,
     LeadShare,
     LeadSite,
+    Notification,
     Organization,
     OutboxEmail,
     Site,
@@ -572,6 +573,53 @@ def build_world(db: Session, settings: Settings) -> World:
     world.name("start.fair", fair_start.isoformat())
     world.add_id("item_id", fair_stop.id)
     world.add_id("participant_id", fair_host.id)
+    # Notifications: each person's own, with a note only its recipient may read; one
+    # about a lead its recipient is not entitled to, which must not show at all.
+    planted_notices = {
+        "kajaani": Notification(
+            recipient_id=kajaani.id,
+            kind="lead_shared",
+            actor_id=coordinator.id,
+            lead_id=offered_lead.id,
+            share_id=kajaani_share.id,
+            params={"note": world.mark("note of kajaani's notification", "kajaani")},
+        ),
+        "sotkamo": Notification(
+            recipient_id=sotkamo.id,
+            kind="site_returned",
+            actor_id=coordinator.id,
+            site_id=sotkamo_returned.id,
+            params={"note": world.mark("note of sotkamo's notification", "sotkamo")},
+        ),
+        "partner": Notification(
+            recipient_id=partner.id,
+            kind="lead_shared",
+            actor_id=coordinator.id,
+            lead_id=partner_lead.id,
+            share_id=partner_share.id,
+            params={"note": world.mark("note of the partner's notification", "partner")},
+        ),
+        "coordinator": Notification(
+            recipient_id=coordinator.id,
+            kind="share_accepted",
+            actor_id=sotkamo.id,
+            lead_id=sotkamo_lead.id,
+            share_id=sotkamo_share.id,
+            params={"note": world.mark("note of the coordinator's notification", "coordinator")},
+        ),
+        "kajaani_unentitled": Notification(
+            recipient_id=kajaani.id,
+            kind="lead_stale",
+            lead_id=secret_lead.id,
+            params={"days": 30, "note": world.mark("note on a lead kajaani may not read")},
+        ),
+    }
+    db.add_all(planted_notices.values())
+    db.flush()
+    for key, notice in planted_notices.items():
+        world.add_id("notification_id", notice.id)
+        world.name(f"notification.{key}", notice.id)
+
     named = {
         "lead.secret": secret_lead.id,
         "org.secret_investor": secret_investor.id,

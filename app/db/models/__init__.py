@@ -33,6 +33,7 @@ from app.db.models.leads import (
     Stage,
 )
 from app.db.models.mail import OutboxEmail
+from app.db.models.notifications import Notification, NotificationDigest
 from app.db.models.organizations import Contact, Organization
 from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
@@ -84,6 +85,8 @@ __all__ = [
     "LeadStageChange",
     "LostReason",
     "Municipality",
+    "Notification",
+    "NotificationDigest",
     "Organization",
     "OutboxEmail",
     "PortalRateCounter",

@@ -41,6 +41,10 @@ class User(Audited, UUIDPrimaryKey, Timestamps, Base):
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
     language: Mapped[str] = mapped_column(String(2), default="fi")
+    # How notifications reach the person by e-mail: immediate, digest (daily) or off.
+    notification_email: Mapped[str] = mapped_column(
+        String(10), default="immediate", server_default="immediate"
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
