@@ -40,6 +40,7 @@ from app.web import clusters as web_clusters
 from app.web import events as web_events
 from app.web import feeds as web_feeds
 from app.web import home as web_home
+from app.web import imports as web_imports
 from app.web import leads as web_leads
 from app.web import organizations as web_organizations
 from app.web import portal as web_portal
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_portal.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
+    app.include_router(web_imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     # Outside the page cache, inside the security headers: refusals carry those too.
