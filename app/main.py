@@ -45,6 +45,7 @@ from app.web import leads as web_leads
 from app.web import organizations as web_organizations
 from app.web import portal as web_portal
 from app.web import privacy as web_privacy
+from app.web import reference as web_reference
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import syndication as web_syndication
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
     app.include_router(web_imports.router)
+    app.include_router(web_reference.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     # Outside the page cache, inside the security headers: refusals carry those too.

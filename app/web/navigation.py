@@ -45,6 +45,16 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "/reports", N_("Reports"), frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER})
     ),
+    NavItem("/imports", N_("Import"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavItem(
+        "/reference/industries", N_("Key industries"), frozenset({Role.ADMIN, Role.COORDINATOR})
+    ),
+    # A municipal contact edits their own municipality's contact details (docs/access.md).
+    NavItem(
+        "/reference/municipalities",
+        N_("Municipalities"),
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT}),
+    ),
 ]
 
 # Kept last in the bar, after the business areas' entries.

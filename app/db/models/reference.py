@@ -66,6 +66,10 @@ class Industry(Audited, Timestamps, Base):
     def name(self, lang: str) -> str:
         return self.name_fi if lang == "fi" else self.name_en
 
+    def description_in(self, lang: str) -> str | None:
+        """The coordinator's description in the reader's language, if written."""
+        return (self.description_fi if lang == "fi" else self.description_en) or None
+
 
 class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "investment_targets"
