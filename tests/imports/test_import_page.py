@@ -104,7 +104,7 @@ def test_upload_apply_and_apply_again_creates_nothing_twice(
     )
     assert applied.status_code == 303
     done = client.get(applied.headers["location"])
-    assert "The file was imported." in done.text and "2 records were created" in _text(done.text)
+    assert "The file was imported." in done.text and "Records created: 2" in _text(done.text)
     assert _orgs(db) == before + 2
     assert db.scalar(select(ImportUpload.content).where(ImportUpload.id == upload.id)) is None
     # The same upload again: refused, nothing new.
