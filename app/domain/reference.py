@@ -175,7 +175,9 @@ def _checked_text(
             errors.append(FieldError(name, "This field is required.", "required"))
         return None
     if len(text) > limit:
-        errors.append(FieldError(name, f"At most {limit} characters.", "too_long", {"limit": limit}))
+        errors.append(
+            FieldError(name, f"At most {limit} characters.", "too_long", {"limit": limit})
+        )
     elif control_character(text, multiline=multiline) is not None:
         errors.append(FieldError(name, "The text holds a character it cannot have.", "invalid"))
     return text

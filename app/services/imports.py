@@ -4,13 +4,12 @@ field, then an all-or-nothing apply that re-checks everything."""
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass, field
-from typing import Any
-
 import hashlib
+import io
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session

@@ -612,9 +612,7 @@ def _quoted(text: str) -> list[str]:
     return [f"> {line}".rstrip() for line in clean.splitlines()] or [">"]
 
 
-def confirmation_text(
-    settings: Settings, inquiry: Inquiry, site: Site | None
-) -> tuple[str, str]:
+def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -> tuple[str, str]:
     """The investor's confirmation in the language of the portal they used: what happens
     next, who answers, and a copy of what they sent. Plain text (the outbox sends plain
     text), labels in words, no internal codes."""

@@ -5,6 +5,7 @@ the same file, kept in the database under the upload's id, without uploading it 
 from __future__ import annotations
 
 import uuid
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -234,10 +235,10 @@ async def import_apply(
     form = await request.form()
     checked = imports.get_upload(db, actor, import_id)
     report = checked.report
-    if checked.may_apply and report is not None and any(r.warnings for r in report.rows):
-        if form.get("confirm_duplicates") != "yes":
-            errors = FormErrors([FieldError("confirm_duplicates", "Confirm.", "required")])
-            return _report_page(request, db, user, import_id, errors=errors, status_code=422)
+    warned = checked.may_apply and report is not None and any(r.warnings for r in report.rows)
+    if warned and form.get("confirm_duplicates") != "yes":
+        errors = FormErrors([FieldError("confirm_duplicates", "Confirm.", "required")])
+        return _report_page(request, db, user, import_id, errors=errors, status_code=422)
     try:
         imports.apply_upload(db, actor, import_id)
     except Conflict as conflict:
@@ -264,4 +265,3 @@ def import_template(kind: str, user: StaffUser) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{kind}-template.csv"'},
     )
-

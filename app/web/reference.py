@@ -158,7 +158,13 @@ async def industry_save(request: Request, db: DbSession, user: StaffUser, code: 
         reference.update_industry(db, actor, code, values)
     except ValidationFailed as failed:
         return _industry_page(
-            request, db, user, industry, values=values, errors=FormErrors.of(failed), status_code=422
+            request,
+            db,
+            user,
+            industry,
+            values=values,
+            errors=FormErrors.of(failed),
+            status_code=422,
         )
     return RedirectResponse(f"/reference/industries/{code}?done=saved", status_code=303)
 

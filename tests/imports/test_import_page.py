@@ -26,7 +26,11 @@ ORGS_WITH_ERRORS = (
     "Bad Id Oy;company;FI;0116297-5\n"
     ";company;FI;\n"
 )
-ORGS = "name,type,country,business_id\nKainuu Steel Oy,company,FI,0116297-6\nArctic Games,company,SE,\n"
+ORGS = (
+    "name,type,country,business_id\n"
+    "Kainuu Steel Oy,company,FI,0116297-6\n"
+    "Arctic Games,company,SE,\n"
+)
 
 
 def _login(client: TestClient, factory: Factory, role: Role, **kwargs: str) -> None:
@@ -192,7 +196,11 @@ def test_refused_files_store_nothing_and_say_why(
 
 def test_templates_per_kind(client: TestClient, factory: Factory) -> None:
     _login(client, factory, Role.ADMIN)
-    for kind, first in (("organizations", "name"), ("contacts", "full_name"), ("leads", "code_name")):
+    for kind, first in (
+        ("organizations", "name"),
+        ("contacts", "full_name"),
+        ("leads", "code_name"),
+    ):
         response = client.get(f"/imports/templates/{kind}.csv")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")

@@ -309,7 +309,13 @@ def test_correcting_a_mistake_does_not_restart_the_anti_bot_timer(
     assert refused.status_code == 422
     assert _started_in(refused.text) == opened
     corrected = _send(
-        client, {**form, **GOOD, "started": _started_in(refused.text), "csrf_token": csrf_from(refused.text)}
+        client,
+        {
+            **form,
+            **GOOD,
+            "started": _started_in(refused.text),
+            "csrf_token": csrf_from(refused.text),
+        },
     )
     assert corrected.status_code == 303, corrected.text
     assert db.scalar(select(func.count()).select_from(Lead)) == 1
@@ -355,7 +361,9 @@ def test_the_429_page_keeps_what_was_typed_and_says_when_to_try_again(
     assert 0 < retry <= settings.portal_inquiry_window_minutes * 60
     minutes = -(-retry // 60)
     assert f"lähetä se uudelleen noin {minutes} min kuluttua" in limited.text
-    assert "Toinen viesti: &lt;b&gt;tarvitsemme&lt;/b&gt; 10 ha &amp; raideyhteyden." in limited.text
+    assert (
+        "Toinen viesti: &lt;b&gt;tarvitsemme&lt;/b&gt; 10 ha &amp; raideyhteyden." in limited.text
+    )
     assert 'value="Anna Investor"' in limited.text and 'value="SE" selected' in limited.text
     assert _started_in(limited.text) == form["started"]
     assert limited.headers["cache-control"] == "no-store"

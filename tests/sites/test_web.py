@@ -217,7 +217,9 @@ def test_package_report_counts_the_updated_sites(client: TestClient, factory: Fa
     token = csrf_from(client.get("/site-packages").text)
 
     def upload(area: str) -> str:
-        table = f"external_ref;kind;name_fi;municipality_code;area_ha\nKAJ-7;other;Pääty;205;{area}\n"
+        table = (
+            f"external_ref;kind;name_fi;municipality_code;area_ha\nKAJ-7;other;Pääty;205;{area}\n"
+        )
         sent = client.post(
             "/site-packages",
             data={"csrf_token": token},
