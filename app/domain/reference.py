@@ -166,13 +166,14 @@ def _checked_text(
     limit: int,
     errors: list[FieldError],
     *,
-    required: bool = False,
+    required: str | None = None,
     multiline: bool = False,
 ) -> str | None:
+    """The text of a field, checked; `required` is the error code when it is empty."""
     text = _text(values, name)
     if not text:
         if required:
-            errors.append(FieldError(name, "This field is required.", "required"))
+            errors.append(FieldError(name, "This field is required.", required))
         return None
     if len(text) > limit:
         errors.append(
@@ -196,8 +197,12 @@ def clean_industry(values: Mapping[str, object]) -> IndustryEdit:
     """A key industry's names (both languages required), descriptions and whether it is
     in use; `ValidationFailed` names every field that is wrong."""
     errors: list[FieldError] = []
-    name_fi = _checked_text(values, "name_fi", INDUSTRY_NAME_MAX, errors, required=True)
-    name_en = _checked_text(values, "name_en", INDUSTRY_NAME_MAX, errors, required=True)
+    name_fi = _checked_text(
+        values, "name_fi", INDUSTRY_NAME_MAX, errors, required="industry_name_required"
+    )
+    name_en = _checked_text(
+        values, "name_en", INDUSTRY_NAME_MAX, errors, required="industry_name_required"
+    )
     description_fi = _checked_text(
         values, "description_fi", INDUSTRY_DESCRIPTION_MAX, errors, multiline=True
     )
@@ -236,16 +241,24 @@ def clean_municipality_contact(values: Mapping[str, object]) -> MunicipalityCont
     name = _checked_text(values, "contact_name", CONTACT_NAME_MAX, errors)
     email = _text(values, "contact_email")
     if email and (len(email) > 254 or not _EMAIL.match(email)):
-        errors.append(FieldError("contact_email", "Give a valid e-mail address.", "invalid_email"))
+        errors.append(
+            FieldError("contact_email", "Give a valid e-mail address.", "contact_invalid_email")
+        )
     phone = _text(values, "contact_phone")
     if phone and not _PHONE.match(phone):
         errors.append(
-            FieldError("contact_phone", "Give a phone number, e.g. +358 40 123 4567.", "invalid")
+            FieldError(
+                "contact_phone",
+                "Give a phone number, e.g. +358 40 123 4567.",
+                "contact_invalid_phone",
+            )
         )
     web = _text(values, "website_url")
     if web and (len(web) > 300 or not _WEB_PAGE.match(web)):
         errors.append(
-            FieldError("website_url", "Give an address starting with https://.", "invalid_url")
+            FieldError(
+                "website_url", "Give an address starting with https://.", "web_page_not_https"
+            )
         )
     if errors:
         raise ValidationFailed(errors=errors, detail="The contact details are not valid.")

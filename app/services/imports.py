@@ -441,7 +441,7 @@ def check_upload(
     require_staff_wide(actor)
     _kind(kind)
     if len(content) > MAX_BYTES:
-        raise ValidationFailed.single("file", "The file is larger than 5 MB.", "too_large")
+        raise ValidationFailed.single("file", "The file is larger than 5 MB.", "import_too_large")
     report = run_import(db, actor, kind, content, dry_run=True)
     ok = not report.file_errors and not report.invalid
     name = (filename or "import.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "import.csv"

@@ -106,14 +106,15 @@ register_field_errors(
         ),
         ("unknown", "owner_email"): N_("No user has this e-mail address."),
         ("unknown", "kind"): N_("Choose organisations, contact persons or leads."),
-        ("required", "file"): N_("Choose a CSV file to upload."),
-        ("too_large", "file"): N_("The file is larger than 5 MB; split it into smaller files."),
-        "already_imported": N_(
+        # Codes of this page's own: the field "file" is other uploads' too.
+        "import_file_missing": N_("Choose a CSV file to upload."),
+        "import_too_large": N_("The file is larger than 5 MB; split it into smaller files."),
+        "import_already_imported": N_(
             "This file has already been imported; applying it again would create every "
             "record twice."
         ),
-        "has_errors": N_("The file has errors; correct them and upload the file again."),
-        ("required", "confirm_duplicates"): N_(
+        "import_has_errors": N_("The file has errors; correct them and upload the file again."),
+        "import_confirm_duplicates": N_(
             "Confirm that you have checked the possible duplicates below."
         ),
     }
@@ -173,7 +174,7 @@ async def import_upload(request: Request, db: DbSession, user: StaffUser) -> Res
     file = form.get("file")
     values = {"kind": kind}
     if not isinstance(file, UploadFile) or not file.filename:
-        errors = FormErrors([FieldError("file", "Choose a file.", "required")])
+        errors = FormErrors([FieldError("file", "Choose a file.", "import_file_missing")])
         return _index(request, db, user, values=values, errors=errors, status_code=422)
     # Read at most one byte past the limit: a larger file is refused without keeping it.
     content = await file.read(imports.MAX_BYTES + 1)
@@ -237,7 +238,9 @@ async def import_apply(
     report = checked.report
     warned = checked.may_apply and report is not None and any(r.warnings for r in report.rows)
     if warned and form.get("confirm_duplicates") != "yes":
-        errors = FormErrors([FieldError("confirm_duplicates", "Confirm.", "required")])
+        errors = FormErrors(
+            [FieldError("confirm_duplicates", "Confirm.", "import_confirm_duplicates")]
+        )
         return _report_page(request, db, user, import_id, errors=errors, status_code=422)
     try:
         imports.apply_upload(db, actor, import_id)
@@ -246,7 +249,7 @@ async def import_apply(
             checked.upload.status == imports.UploadStatus.APPLIED
             or checked.applied_before is not None
         )
-        code = "already_imported" if twice else "has_errors"
+        code = "import_already_imported" if twice else "import_has_errors"
         errors = FormErrors([FieldError("file", conflict.detail, code)])
         return _report_page(request, db, user, import_id, errors=errors, status_code=409)
     except ValidationFailed:

@@ -48,11 +48,12 @@ register_labels(
 )
 register_field_errors(
     {
-        ("required", "name_fi"): N_("Give the name in Finnish."),
-        ("required", "name_en"): N_("Give the name in English."),
-        ("invalid_email", "contact_email"): N_("Give a valid e-mail address."),
-        ("invalid", "contact_phone"): N_("Give a phone number, e.g. +358 40 123 4567."),
-        ("invalid_url", "website_url"): N_("Give an address starting with https://."),
+        # Codes of these pages' own: the same field names are on other forms.
+        ("industry_name_required", "name_fi"): N_("Give the name in Finnish."),
+        ("industry_name_required", "name_en"): N_("Give the name in English."),
+        "contact_invalid_email": N_("Give a valid e-mail address."),
+        "contact_invalid_phone": N_("Give a phone number, e.g. +358 40 123 4567."),
+        "web_page_not_https": N_("Give an address starting with https://."),
     }
 )
 

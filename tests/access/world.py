@@ -54,8 +54,8 @@ from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
 from app.services.events import issue_feed_token
-from app.services.leads import record_stage_change
 from app.services.imports import check_upload
+from app.services.leads import record_stage_change
 from app.services.packages import check_package
 from app.services.reports import close_period
 from app.services.sites import add_attachment, record_change

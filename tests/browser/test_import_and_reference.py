@@ -14,11 +14,11 @@ from app.services.demo import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 
 WITH_ERRORS = (
-    "name;type;country;business_id\n"
-    "Kainuu Battery Oy;company;FI;0116297-6\n"
-    "Typo Oy;company;FI;0116297-5\n"
-    ";company;SE;\n"
-).encode()
+    b"name;type;country;business_id\n"
+    b"Kainuu Battery Oy;company;FI;0116297-6\n"
+    b"Typo Oy;company;FI;0116297-5\n"
+    b";company;SE;\n"
+)
 GOOD = b"name,type,country\nBrowser Imports Oy,company,FI\nNordic Import AB,company,SE\n"
 
 
