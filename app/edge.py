@@ -60,6 +60,7 @@ def _limits() -> tuple[BodyLimit, ...]:
             clusters_service.DOCUMENT_MAX_BYTES + UPLOAD_OVERHEAD,
         ),
         ("POST", r"/api/v1/imports/[^/]+", imports_service.MAX_BYTES + UPLOAD_OVERHEAD),
+        ("POST", r"/imports", imports_service.MAX_BYTES + UPLOAD_OVERHEAD),
         ("POST", r"/(fi|en)/inquiry", INQUIRY_BODY_LIMIT),
     ]
     return tuple(BodyLimit(m, re.compile(p + r"/?\Z"), n) for m, p, n in rules)

@@ -42,11 +42,13 @@ from app.web import events as web_events
 from app.web import feeds as web_feeds
 from app.web import history as web_history
 from app.web import home as web_home
+from app.web import imports as web_imports
 from app.web import leads as web_leads
 from app.web import notifications as web_notifications
 from app.web import organizations as web_organizations
 from app.web import portal as web_portal
 from app.web import privacy as web_privacy
+from app.web import reference as web_reference
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import syndication as web_syndication
@@ -170,6 +172,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
     app.include_router(web_history.router)
+    app.include_router(web_imports.router)
+    app.include_router(web_reference.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     # Outside the page cache, inside the security headers: refusals carry those too.

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.services.auth import purge_expired_sessions
 from app.services.clusters import remind_expiring_agreements
+from app.services.imports import purge_unapplied_imports
 from app.services.mail import purge_sent_mail, send_due_emails
 from app.services.notifications import run_notification_jobs
 from app.services.packages import purge_unapplied_uploads
@@ -78,6 +79,11 @@ JOBS: list[Job] = [
         "purge-unapplied-site-packages",
         purge_unapplied_uploads,
         {"trigger": "cron", "hour": 3, "minute": 30},
+    ),
+    Job(
+        "purge-unapplied-imports",
+        purge_unapplied_imports,
+        {"trigger": "cron", "hour": 3, "minute": 35},
     ),
     Job(
         "remind-expiring-agreements",

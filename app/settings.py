@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     mail_retention_days: int = Field(default=180, ge=1)
     inquiry_retention_days: int = Field(default=365, ge=1)
     package_upload_retention_days: int = Field(default=30, ge=1)
+    # A CSV import checked on the staff pages but never applied (it may hold personal
+    # data of contacts) is deleted after this many days.
+    import_upload_retention_days: int = Field(default=7, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

@@ -258,6 +258,9 @@ NAME_WITHHELD = "[name withheld]"
 # The origin of the note that keeps an inquiry's own words on its sender (origin_id is
 # the lead's id), so retention can tell it from the person's other history.
 INQUIRY_MESSAGE_ORIGIN = "portal_inquiry"
+# The outbox reference of the investor's confirmation of an inquiry (the coordinator's
+# notice is "inquiry:<lead id>"): both go when the inquiry is purged (retention).
+CONFIRMATION_REFERENCE = "inquiry-confirmation:{lead_id}"
 
 
 def inquiry_lead_title(industry: str | None, municipality: str | None) -> str:

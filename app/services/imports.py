@@ -4,17 +4,21 @@ field, then an all-or-nothing apply that re-checks everything."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
-from app.db.models import Contact, Organization, User
+from app.db.base import utcnow
+from app.db.models import Contact, ImportUpload, Organization, User
 from app.domain.access import Actor, require_staff_wide
-from app.domain.errors import FieldError, ValidationFailed
+from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.organizations import (
     clean_contact_fields,
     clean_organization_fields,
@@ -25,6 +29,7 @@ from app.domain.spreadsheets import csv_text, typed_text
 from app.domain.textfiles import UnknownEncoding, decode_text, extra_cells
 from app.i18n import N_, register_field_errors
 from app.services import leads, organizations
+from app.settings import Settings
 
 IMPORT_KINDS = ("organizations", "contacts", "leads")
 MAX_BYTES = 5 * 1024 * 1024
@@ -341,9 +346,10 @@ def _plan_rows(
 
 
 def run_import(
-    db: Session, actor: Actor, kind: str, content: bytes, *, dry_run: bool
+    db: Session, actor: Actor, kind: str, content: bytes, *, dry_run: bool, commit: bool = True
 ) -> ImportReport:
-    """Check every row; unless a dry run, write all rows or, on any error, none."""
+    """Check every row; unless a dry run, write all rows or, on any error, none. With
+    `commit=False` the rows are written in the caller's transaction."""
     require_staff_wide(actor)
     if kind not in IMPORT_KINDS:
         raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
@@ -378,7 +384,10 @@ def run_import(
         else:
             cleaned, links = plan
             leads.add_lead(db, actor, cleaned, links)
-    db.commit()
+    if commit:
+        db.commit()
+    else:
+        db.flush()
     report.applied = True
     return report
 
@@ -386,6 +395,153 @@ def run_import(
 def template_csv(kind: str) -> str:
     """An empty file with the right header row, to fill in a spreadsheet."""
     return csv_text(COLUMNS[kind], [])
+
+
+# --- the staff page: a dry run kept server-side, then applied by id ---------------------
+
+
+class UploadStatus:
+    CHECKED = "checked"  # no errors: may be applied
+    INVALID = "invalid"  # rows or the file have errors: the report only
+    APPLIED = "applied"
+
+
+@dataclass
+class CheckedImport:
+    """A stored upload with its dry-run report (None once applied: its bytes are gone),
+    and an earlier upload of the very same file that was already applied, if any."""
+
+    upload: ImportUpload
+    report: ImportReport | None
+    applied_before: ImportUpload | None = None
+
+    @property
+    def may_apply(self) -> bool:
+        return (
+            self.upload.status == UploadStatus.CHECKED
+            and self.report is not None
+            and not self.report.file_errors
+            and not self.report.invalid
+            and self.applied_before is None
+        )
+
+
+def _kind(kind: str) -> str:
+    if kind not in IMPORT_KINDS:
+        raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
+    return kind
+
+
+def check_upload(
+    db: Session, actor: Actor, kind: str, filename: str, content: bytes
+) -> ImportUpload:
+    """The dry run of the staff page: the file is stored (in the database, so any
+    instance can apply it) with whether it may be applied. A file too large for an
+    import stores nothing."""
+    require_staff_wide(actor)
+    _kind(kind)
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed.single("file", "The file is larger than 5 MB.", "import_too_large")
+    report = run_import(db, actor, kind, content, dry_run=True)
+    ok = not report.file_errors and not report.invalid
+    name = (filename or "import.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "import.csv"
+    upload = ImportUpload(
+        created_by_id=actor.user_id,
+        kind=kind,
+        filename=name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        status=UploadStatus.CHECKED if ok else UploadStatus.INVALID,
+        content=content,
+    )
+    db.add(upload)
+    db.commit()
+    return upload
+
+
+def _upload(db: Session, actor: Actor, upload_id: uuid.UUID, *, lock: bool = False) -> ImportUpload:
+    require_staff_wide(actor)
+    query = select(ImportUpload).where(ImportUpload.id == upload_id)
+    if lock:
+        # Two applies of one upload (two tabs, two instances) run one after the other.
+        query = query.with_for_update()
+    upload = db.scalar(query)
+    if upload is None:
+        raise NotFound("No such import.")
+    return upload
+
+
+def _applied_before(db: Session, upload: ImportUpload) -> ImportUpload | None:
+    return db.scalar(
+        select(ImportUpload)
+        .where(
+            ImportUpload.sha256 == upload.sha256,
+            ImportUpload.kind == upload.kind,
+            ImportUpload.status == UploadStatus.APPLIED,
+            ImportUpload.id != upload.id,
+        )
+        .order_by(ImportUpload.applied_at)
+        .limit(1)
+    )
+
+
+def _content(db: Session, upload: ImportUpload) -> bytes | None:
+    return db.scalar(select(ImportUpload.content).where(ImportUpload.id == upload.id))
+
+
+def get_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> CheckedImport:
+    """An upload with its report, checked again against the register as it is now."""
+    upload = _upload(db, actor, upload_id)
+    content = _content(db, upload)
+    report = None
+    if upload.status != UploadStatus.APPLIED and content is not None:
+        report = run_import(db, actor, upload.kind, content, dry_run=True)
+    return CheckedImport(upload, report, _applied_before(db, upload))
+
+
+def list_uploads(db: Session, actor: Actor, limit: int = 20) -> list[ImportUpload]:
+    require_staff_wide(actor)
+    query = select(ImportUpload).order_by(ImportUpload.created_at.desc(), ImportUpload.id)
+    return list(db.scalars(query.limit(limit)))
+
+
+def apply_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUpload:
+    """Apply a checked upload: every row or none, checked again first. An upload is
+    applied once; the same file applied before is refused too, so nothing is imported
+    twice."""
+    upload = _upload(db, actor, upload_id, lock=True)
+    if upload.status == UploadStatus.APPLIED:
+        raise Conflict("This file has already been imported.")
+    earlier = _applied_before(db, upload)
+    if earlier is not None:
+        raise Conflict("The same file has already been imported.")
+    content = _content(db, upload)
+    if upload.status != UploadStatus.CHECKED or content is None:
+        raise Conflict("The file has errors; correct them and upload it again.")
+    try:
+        report = run_import(db, actor, upload.kind, content, dry_run=False, commit=False)
+    except ValidationFailed:
+        db.rollback()
+        raise
+    upload.status = UploadStatus.APPLIED
+    upload.applied_at = utcnow()
+    upload.content = None
+    upload.created_count = len(report.rows)
+    db.commit()
+    return upload
+
+
+def purge_unapplied_imports(db: Session, settings: Settings, *, now: datetime | None = None) -> int:
+    """Scheduled: imports checked but never applied are deleted, with the file (which may
+    hold people's data), after `import_upload_retention_days`. Returns how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.import_upload_retention_days)
+    result = db.execute(
+        delete(ImportUpload).where(
+            ImportUpload.status != UploadStatus.APPLIED, ImportUpload.created_at < cutoff
+        )
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 register_field_errors(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from babel.core import Locale
+from babel import Locale
+from babel.numbers import format_decimal
 from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,6 +53,7 @@ from app.domain.organizations import (
     default_retention,
 )
 from app.domain.portal import (
+    CONFIRMATION_REFERENCE,
     INQUIRY_MESSAGE_ORIGIN,
     INQUIRY_SOURCE,
     NAME_WITHHELD,
@@ -61,7 +64,15 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
-from app.i18n import N_, country_name, label, register_labels, translate
+from app.i18n import (
+    N_,
+    babel_locale,
+    country_name,
+    format_eur,
+    label,
+    register_labels,
+    translate,
+)
 from app.services import notifications
 from app.services import sites as site_service
 from app.services.audit import redact
@@ -81,10 +92,6 @@ register_labels(
         "open": N_("Not decided yet"),
     },
 )
-
-
-class TooManyRequests(DomainError):
-    title = "Too many requests"
 
 
 # --- reference data and caching --------------------------------------------------------
@@ -330,11 +337,26 @@ def _bucket(settings: Settings, scope: str, client: str) -> str:
     return hmac.new(key, f"{scope}:{client}".encode(), hashlib.sha256).hexdigest()
 
 
-def count_request(db: Session, settings: Settings, scope: str, client: str, now: datetime) -> int:
-    """Count one request of `client` in the current fixed window and return the window's
-    count so far. Commits at once: a flood is counted even when its requests fail."""
+def _window(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
+    """The fixed window `now` falls in: its start and its end."""
     window = settings.portal_inquiry_window_minutes * 60
     start = datetime.fromtimestamp(int(now.timestamp()) // window * window, UTC)
+    return start, start + timedelta(seconds=window)
+
+
+def count_request(
+    db: Session,
+    settings: Settings,
+    scope: str,
+    client: str,
+    now: datetime,
+    *,
+    commit: bool = True,
+) -> int:
+    """Count one request of `client` in the current fixed window and return the window's
+    count so far. With `commit=False` the count belongs to the caller's transaction (and
+    its row stays locked until then, so concurrent requests are counted one by one)."""
+    start, _end = _window(settings, now)
     values = {"bucket": _bucket(settings, scope, client), "window_start": start, "hits": 1}
     dialect = db.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -348,13 +370,33 @@ def count_request(db: Session, settings: Settings, scope: str, client: str, now:
         .returning(PortalRateCounter.hits)
     )
     hits = int(db.execute(statement).scalar_one())
-    db.commit()
+    if commit:
+        db.commit()
     return hits
 
 
-def check_rate(db: Session, settings: Settings, client: str, now: datetime) -> None:
-    if count_request(db, settings, "inquiry", client, now) > settings.portal_inquiry_limit:
-        raise TooManyRequests("Too many inquiries from your address. Please try again later.")
+class TooManyRequests(DomainError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        # Seconds until the client's window ends and it may send again.
+        self.retry_after = retry_after
+
+
+def _take_inquiry_slot(db: Session, settings: Settings, client: str, now: datetime) -> None:
+    """Count an accepted inquiry in the caller's transaction; refuse it (and undo the
+    count) when the client's window is full. Only accepted inquiries count: a form sent
+    back with errors, too fast or by a bot uses up nothing."""
+    if count_request(db, settings, "inquiry", client, now, commit=False) > (
+        settings.portal_inquiry_limit
+    ):
+        db.rollback()
+        _start, end = _window(settings, now)
+        raise TooManyRequests(
+            "Too many inquiries from your address. Please try again later.",
+            retry_after=max(1, math.ceil((end - now).total_seconds())),
+        )
 
 
 def purge_rate_counters(db: Session, settings: Settings) -> int:
@@ -471,12 +513,17 @@ def submit_inquiry(
     inquiry: Inquiry,
     *,
     site: site_service.PublicSite | None,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> Lead:
     """The inquiry becomes a new lead (stage identified, source portal inquiry) with its
-    organisation and contact, shared with the site's municipality, and the coordinator
-    is notified — all in one transaction, as the system actor."""
+    organisation and contact, shared with the site's municipality; the coordinator is
+    notified and the investor gets a confirmation — all in one transaction, as the
+    system actor. With `client`, the inquiry counts against that client's rate limit
+    (`TooManyRequests` when the window is full: nothing is stored)."""
     now = now or utcnow()
+    if client is not None:
+        _take_inquiry_slot(db, settings, client, now)
     about = site.site if site else None
     # A Finnish investor's new plant is domestic capital; the coordinator refines it.
     kind = (
@@ -551,6 +598,7 @@ def submit_inquiry(
         )
     if recipients:
         queue_inquiry_notice(db, settings, lead, inquiry, about, recipients)
+    queue_inquiry_confirmation(db, settings, lead, inquiry, about)
     db.commit()
     return lead
 
@@ -614,4 +662,92 @@ def queue_inquiry_notice(
         subject=subject,
         body_text=body,
         reference=f"inquiry:{lead.id}",
+    )
+
+
+def _quoted(text: str) -> list[str]:
+    """The sender's own words as a plain-text quote: control characters (other than
+    line breaks and tabs) dropped, each line marked with "> "."""
+    clean = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return [f"> {line}".rstrip() for line in clean.splitlines()] or [">"]
+
+
+def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -> tuple[str, str]:
+    """The investor's confirmation in the language of the portal they used: what happens
+    next, who answers, and a copy of what they sent. Plain text (the outbox sends plain
+    text), labels in words, no internal codes."""
+    lang = inquiry.language if inquiry.language in ("fi", "en") else "en"
+
+    def t(message: str, **values: object) -> str:
+        return translate(lang, message, **values)
+
+    country = Locale.parse(lang).territories.get(inquiry.country, inquiry.country)
+    portal = f"{settings.base_url}/{lang}"
+    lines = [
+        t(N_("Hello %(name)s,"), name=inquiry.full_name),
+        "",
+        t(N_("Thank you for your inquiry to Invest in Kainuu. We have received it.")),
+        "",
+        t(N_("What happens next")),
+        t(
+            N_(
+                "The investment team of the Regional Council of Kainuu reads your inquiry and "
+                "answers you by e-mail within two working days. Where your plans concern a "
+                "particular municipality, we bring in its contact person – confidentially."
+            )
+        ),
+    ]
+    if settings.coordinator_email:
+        lines += [
+            "",
+            t(
+                N_("Who answers: the Invest in Kainuu coordinator, %(email)s."),
+                email=settings.coordinator_email,
+            ),
+        ]
+    else:
+        lines += ["", t(N_("Who answers: the Invest in Kainuu coordinator."))]
+    lines += ["", t(N_("A copy of what you sent")), ""]
+    copy = [
+        (N_("Your name"), inquiry.full_name),
+        (N_("Organisation"), inquiry.organization),
+        (N_("E-mail"), inquiry.email),
+        (N_("Country"), country),
+    ]
+    if site is not None:
+        name = (site.name_en or site.name_fi) if lang == "en" else site.name_fi
+        copy.append((N_("Site"), f"{name} ({portal}/sites/{site.slug})"))
+    if inquiry.capex_eur is not None:
+        copy.append((N_("Planned investment (EUR)"), format_eur(inquiry.capex_eur, lang)))
+    if inquiry.jobs is not None:
+        copy.append((N_("Jobs"), format_decimal(inquiry.jobs, locale=babel_locale(lang))))
+    if inquiry.timeline:
+        copy.append((N_("Timeline"), label(lang, "inquiry_timeline", inquiry.timeline)))
+    lines += [f"{t(title)}: {value}" for title, value in copy]
+    lines += ["", t(N_("Your plans and questions")) + ":", *_quoted(inquiry.message), ""]
+    lines += [
+        "—",
+        t(
+            N_(
+                "You received this message because this address was given in an inquiry on "
+                "the Invest in Kainuu portal. If it was not you, you need not do anything."
+            )
+        ),
+        t(N_("How we handle your data: %(url)s"), url=f"{portal}/privacy/{PRIVACY_NOTICE_VERSION}"),
+    ]
+    subject = t(N_("Thank you for your inquiry – Invest in Kainuu"))
+    return subject, "\n".join(lines)
+
+
+def queue_inquiry_confirmation(
+    db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, site: Site | None
+) -> None:
+    """Queue the investor's confirmation in the caller's transaction."""
+    subject, body = confirmation_text(settings, inquiry, site)
+    queue_email(
+        db,
+        to=[inquiry.email],
+        subject=subject,
+        body_text=body,
+        reference=CONFIRMATION_REFERENCE.format(lead_id=lead.id),
     )

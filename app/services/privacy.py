@@ -59,7 +59,7 @@ from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_s
 from app.domain.errors import Conflict, NotFound
 from app.domain.leads import INITIAL_STAGE_CODE, LeadSource, StageKind
 from app.domain.organizations import default_retention
-from app.domain.portal import INQUIRY_MESSAGE_ORIGIN
+from app.domain.portal import CONFIRMATION_REFERENCE, INQUIRY_MESSAGE_ORIGIN
 from app.domain.privacy import (
     ERASED,
     IDENTIFYING_FIELDS,
@@ -743,7 +743,9 @@ def purge_unpursued_inquiries(
         lead.description = ERASED
         db.flush()
         scrub_personal_data(db, "leads", str(lead.id), frozenset({"description"}))
-        db.execute(delete(OutboxEmail).where(OutboxEmail.reference == f"inquiry:{lead.id}"))
+        # The coordinator's notice and the investor's confirmation, sent or not.
+        references = [f"inquiry:{lead.id}", CONFIRMATION_REFERENCE.format(lead_id=lead.id)]
+        db.execute(delete(OutboxEmail).where(OutboxEmail.reference.in_(references)))
     db.commit()
     return len(leads)
 

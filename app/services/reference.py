@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.audit import bind_actor
 from app.db.models import Industry, InvestmentTarget, LostReason, Municipality, Stage
+from app.domain.access import (
+    Actor,
+    Role,
+    can_edit_municipality_records,
+    require_municipality_edit,
+    require_role,
+    require_staff_wide,
+)
+from app.domain.errors import NotFound
 from app.domain.leads import DEFAULT_LOST_REASONS, DEFAULT_STAGES
-from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES, STRATEGY_TARGET
+from app.domain.reference import (
+    KEY_INDUSTRIES,
+    MUNICIPALITIES,
+    STRATEGY_TARGET,
+    clean_industry,
+    clean_municipality_contact,
+)
 
 
 def ensure_reference_data(db: Session) -> int:
@@ -98,3 +116,63 @@ def industry_choices(db: Session, *, active_only: bool = False) -> list[Industry
     if active_only:
         query = query.where(Industry.active.is_(True))
     return list(db.scalars(query))
+
+
+# --- editing the reference data -----------------------------------------------------------
+
+
+def get_industry(db: Session, actor: Actor, code: str) -> Industry:
+    require_staff_wide(actor)
+    industry = db.get(Industry, code)
+    if industry is None:
+        raise NotFound("No such key industry.")
+    return industry
+
+
+def update_industry(db: Session, actor: Actor, code: str, values: Mapping[str, object]) -> Industry:
+    """The coordinator renames a key industry, describes it, or takes it out of use (it
+    then leaves the portal and the choices of new records; what names it keeps it).
+    Audited like every change of reference data."""
+    industry = get_industry(db, actor, code)
+    edit = clean_industry(values)
+    bind_actor(db, actor)
+    industry.name_fi = edit.name_fi
+    industry.name_en = edit.name_en
+    industry.description_fi = edit.description_fi
+    industry.description_en = edit.description_en
+    industry.active = edit.active
+    db.commit()
+    return industry
+
+
+def editable_municipalities(db: Session, actor: Actor) -> list[Municipality]:
+    """The municipalities whose contact details the actor may change: all of them for
+    the regional team, their own for a municipal contact, none for anyone else."""
+    require_role(actor, Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT)
+    return [m for m in municipality_choices(db) if can_edit_municipality_records(actor, m.code)]
+
+
+def get_municipality(db: Session, actor: Actor, code: str) -> Municipality:
+    require_role(actor, Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT)
+    municipality = db.get(Municipality, code)
+    if municipality is None:
+        raise NotFound("No such municipality.")
+    require_municipality_edit(actor, code)
+    return municipality
+
+
+def update_municipality_contact(
+    db: Session, actor: Actor, code: str, values: Mapping[str, object]
+) -> Municipality:
+    """A municipality's business contact on the portal (person, e-mail, phone, web
+    page): the regional team for every municipality, a municipal contact for their own
+    (docs/access.md). Names and codes stay with the coordinator's seeds."""
+    municipality = get_municipality(db, actor, code)
+    contact = clean_municipality_contact(values)
+    bind_actor(db, actor)
+    municipality.contact_name = contact.contact_name
+    municipality.contact_email = contact.contact_email
+    municipality.contact_phone = contact.contact_phone
+    municipality.website_url = contact.website_url
+    db.commit()
+    return municipality

@@ -94,6 +94,11 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
         (
             NavItem("/pipeline", N_("Pipeline settings"), REGION_STAFF, icon="sliders"),
             NavItem("/privacy/retention", N_("Retention review"), REGION_STAFF, icon="shield"),
+            NavItem("/imports", N_("Import"), REGION_STAFF, icon="download"),
+            NavItem("/reference/industries", N_("Key industries"), REGION_STAFF, icon="network"),
+            # A municipal contact edits their own municipality's contact details
+            # (docs/access.md).
+            NavItem("/reference/municipalities", N_("Municipalities"), SITE_ROLES, icon="globe"),
             NavItem("/admin/users", N_("Users"), frozenset({Role.ADMIN}), icon="users"),
         ),
     ),

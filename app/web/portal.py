@@ -31,7 +31,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppSettings, DbSession
 from app.api.errors import HtmlErrorPage
-from app.db.base import utcnow
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.portal import (
@@ -472,8 +471,13 @@ def _inquiry_form(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     notice: str | None = None,
+    notice_params: dict[str, object] | None = None,
+    started: str | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The form; `started` is the signed time the form was first opened, kept when the
+    form comes back with errors so the anti-bot timer does not start again."""
     binding = csrf.current_binding(request)
     new_presession = None
     if binding is None:
@@ -488,15 +492,16 @@ def _inquiry_form(
             "values": values or {},
             "errors": errors or {},
             "notice": notice,
+            "notice_params": notice_params or {},
             "csrf_token": csrf.token_for(settings, binding),
-            "started": sign_started(key, int(time.time())),
+            "started": started or sign_started(key, int(time.time())),
             "countries": _countries(lang),
             "timelines": TIMELINES,
             "privacy_version": PRIVACY_NOTICE_VERSION,
         },
         status_code=status_code,
         query=f"?site={site.site.slug}" if site else "",
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
     if new_presession:
         csrf.set_presession_cookie(response, settings, new_presession)
@@ -521,38 +526,61 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
     # The body's size (32 KiB) and its characters are checked at the edge (app/edge.py).
     await csrf.verify_csrf(request, settings)
     client = request.client.host if request.client else "unknown"
-    try:
-        portal_service.check_rate(db, settings, client, utcnow())
-    except portal_service.TooManyRequests:
-        return portal_error_page(request, 429, "Too many requests", None)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     site = portal_service.inquiry_site(db, settings, values.get("site"), helsinki_today())
     key = settings.secret_key.get_secret_value().encode()
+    max_seconds = settings.portal_inquiry_max_age_hours * 3600
+    elapsed = seconds_since_start(key, values.get("started"), int(time.time()))
     verdict = judge_submission(
         values.get("website"),
-        seconds_since_start(key, values.get("started"), int(time.time())),
+        elapsed,
         min_seconds=settings.portal_inquiry_min_seconds,
-        max_seconds=settings.portal_inquiry_max_age_hours * 3600,
+        max_seconds=max_seconds,
     )
     thanks = RedirectResponse(f"/{lang}/inquiry/thanks", status_code=303)
     if verdict is Verdict.BOT:
         # Told nothing: a bot that learns it was caught adapts.
         return thanks
+    # The form shown again keeps the time it was first opened (unless that has expired):
+    # correcting a mistake must not restart the anti-bot timer.
+    started = values.get("started") if verdict is not Verdict.EXPIRED else None
     if verdict is not Verdict.HUMAN:
         notice = (
             N_("That was quick! Please check your details and send the form again.")
             if verdict is Verdict.TOO_FAST
             else N_("The form was open for a long time. Please check it and send it again.")
         )
-        return _inquiry_form(request, settings, site, values=values, notice=notice, status_code=422)
+        return _inquiry_form(
+            request, settings, site, values=values, notice=notice, started=started, status_code=422
+        )
     try:
         cleaned = portal_service.validate_inquiry(values, lang)
     except ValidationFailed as failed:
         # The inquiry's rules word each reason for the public (marked with N_).
         errors = {e.field: translate(lang, e.reason) for e in failed.errors}
-        return _inquiry_form(request, settings, site, values=values, errors=errors, status_code=422)
-    portal_service.submit_inquiry(db, settings, cleaned, site=site)
+        return _inquiry_form(
+            request, settings, site, values=values, errors=errors, started=started, status_code=422
+        )
+    try:
+        # Only an accepted inquiry counts against the client's limit.
+        portal_service.submit_inquiry(db, settings, cleaned, site=site, client=client)
+    except portal_service.TooManyRequests as limited:
+        # Nothing the investor typed is lost: the form comes back with it.
+        return _inquiry_form(
+            request,
+            settings,
+            site,
+            values=values,
+            notice=N_(
+                "You have sent several inquiries in a short time. Your message is still here: "
+                "please send it again in about %(minutes)s min."
+            ),
+            notice_params={"minutes": max(1, -(-limited.retry_after // 60))},
+            started=started,
+            status_code=429,
+            headers={"Retry-After": str(limited.retry_after)},
+        )
     return thanks
 
 

@@ -97,6 +97,7 @@ RECORDS: dict[str, Rec] = {
     "site.sotkamo_public": Rec(municipality="sotkamo"),
     "site.kajaani_public": Rec(municipality="kajaani"),
     "upload.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
+    "import.organizations": Rec(visible=STAFF),
     "target.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
     "target.kajaani": Rec(municipality="kajaani", visible=STAFF | {"kajaani"}),
     "delivery.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
@@ -334,6 +335,28 @@ def org_csv(ctx: Ctx) -> dict[str, Any]:
         "files": {"file": ("orgs.csv", b"name,type\nImported Oy,company\n", "text/csv")},
         "params": {"dry_run": "false"},
     }
+
+
+def import_form(ctx: Ctx) -> dict[str, Any]:
+    """The staff import page's upload: a one-row CSV of organisations."""
+    return {
+        "files": {"file": ("orgs.csv", b"name,type\nUploaded Oy,company\n", "text/csv")},
+        "data": {"kind": "organizations"},
+    }
+
+
+INDUSTRY_FORM = {
+    "name_fi": "Matkailu",
+    "name_en": "Tourism",
+    "description_en": "Arctic nature and resorts.",
+    "active": "yes",
+}
+MUNICIPAL_CONTACT_FORM = {
+    "contact_name": "Business Services",
+    "contact_email": "business@municipality.example",
+    "contact_phone": "+358 8 123 456",
+    "website_url": "https://municipality.example/business",
+}
 
 
 def day(offset: int) -> str:
@@ -678,6 +701,21 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/site-packages"): WriteCase(municipal_staff, package),
     ("POST", "/site-packages/{upload_id}/apply"): WriteCase(
         municipality, none, (T("upload.sotkamo", upload_id="upload.sotkamo"),)
+    ),
+    # ------------------------------------------------------------------ CSV import (staff pages)
+    ("POST", "/imports"): WriteCase(staff_wide, import_form),
+    ("POST", "/imports/{import_id}/apply"): WriteCase(
+        staff_wide, none, (T("import.organizations", import_id="import.organizations"),)
+    ),
+    # ------------------------------------------------------------------ reference data
+    ("POST", "/reference/industries/{code}"): WriteCase(
+        staff_wide, form(INDUSTRY_FORM), (T("industry", code="=tourism"),)
+    ),
+    # A municipality's portal contact: the team, and that municipality's own contacts.
+    ("POST", "/reference/municipalities/{code}"): WriteCase(
+        municipality,
+        form(MUNICIPAL_CONTACT_FORM),
+        (T("new.765", code="=765"), T("new.205", code="=205")),
     ),
     # ------------------------------------------------------------------ leads (API)
     ("POST", "/api/v1/leads"): WriteCase(

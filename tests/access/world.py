@@ -55,6 +55,7 @@ from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
 from app.services.events import issue_feed_token
+from app.services.imports import check_upload
 from app.services.leads import record_stage_change
 from app.services.packages import check_package
 from app.services.reports import close_period
@@ -417,6 +418,16 @@ def build_world(db: Session, settings: Settings) -> World:
     )
     world.add_id("upload_id", upload.id)
 
+    # A CSV import checked by the coordinator, kept for applying: the team's only.
+    imported = check_upload(
+        db,
+        actor_for(coordinator),
+        "organizations",
+        f"{world.mark('import file name', 'admin', 'coordinator')}.csv",
+        b"name,type\nMatrix Import Oy,company\n",
+    )
+    world.add_id("import_id", imported.id)
+
     # Events: a confidential visit hosted by Sotkamo, with a guest from the investor.
     bind_actor(db, actor_for(coordinator))
     visit_circle = ("admin", "coordinator", "sotkamo")
@@ -642,6 +653,7 @@ def build_world(db: Session, settings: Settings) -> World:
         "attachment.sotkamo_draft": private_file.id,
         "attachment.kajaani_public": public_photo.id,
         "upload.sotkamo": upload.id,
+        "import.organizations": imported.id,
         "event.visit": visit.id,
         "event.fair": fair.id,
         "item.visit": item.id,

@@ -212,8 +212,9 @@ def test_flood_is_limited_per_client_in_the_database(
     statuses = [_send(client, {**_form(client), **GOOD}).status_code for _ in range(5)]
     assert statuses == [303, 303, 303, 429, 429]
     assert db.scalar(select(func.count()).select_from(Lead)) == 3
+    # Only accepted inquiries are counted; the refused ones left nothing behind.
     counter = db.scalar(select(PortalRateCounter))
-    assert counter.hits == 5
+    assert counter.hits == 3
     assert "testclient" not in counter.bucket and len(counter.bucket) == 64
 
 
@@ -285,3 +286,147 @@ def test_an_inquiry_lead_names_neither_the_company_nor_the_person(
     listed = client.get("/api/v1/leads", headers=sotkamo).json()["items"]
     assert [item["title"] for item in listed] == [lead.title]
     assert listed[0]["organization"]["name"] == "Nordic Compute AB"
+
+
+# --- the form as an investor meets it: errors, the timer, the limit, the confirmation ----
+
+
+def _started_in(html: str) -> str:
+    return html.split('name="started" value="')[1].split('"')[0]
+
+
+def test_correcting_a_mistake_does_not_restart_the_anti_bot_timer(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    """The form was opened a minute ago; the first send has a typo. The form that comes
+    back keeps the original start, so the corrected form is accepted at once (it used
+    to restart the timer and ask a third time: "That was quick!")."""
+    settings.portal_inquiry_min_seconds = 30
+    key = settings.secret_key.get_secret_value().encode()
+    opened = sign_started(key, int(time.time()) - 60)
+    form = {**_form(client), "started": opened}
+    refused = _send(client, {**form, **GOOD, "email": "anna@"})
+    assert refused.status_code == 422
+    assert _started_in(refused.text) == opened
+    corrected = _send(
+        client,
+        {
+            **form,
+            **GOOD,
+            "started": _started_in(refused.text),
+            "csrf_token": csrf_from(refused.text),
+        },
+    )
+    assert corrected.status_code == 303, corrected.text
+    assert db.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_a_too_fast_form_keeps_its_start_and_an_expired_one_gets_a_new_one(
+    client: TestClient, settings: Settings
+) -> None:
+    settings.portal_inquiry_min_seconds = 60
+    key = settings.secret_key.get_secret_value().encode()
+    form = {**_form(client), "started": sign_started(key, int(time.time()) - 10)}
+    quick = _send(client, {**form, **GOOD})
+    assert quick.status_code == 422
+    assert _started_in(quick.text) == form["started"]
+    old = sign_started(key, int(time.time()) - 25 * 3600)
+    expired = _send(client, {**form, **GOOD, "started": old})
+    assert expired.status_code == 422
+    assert _started_in(expired.text) != old
+
+
+def test_rejected_attempts_do_not_use_up_the_limit(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    settings.portal_inquiry_limit = 2
+    for _ in range(4):
+        assert _send(client, {**_form(client), **GOOD, "consent": ""}).status_code == 422
+    assert db.scalar(select(PortalRateCounter)) is None
+    assert _send(client, {**_form(client), **GOOD}).status_code == 303
+    assert _send(client, {**_form(client), **GOOD}).status_code == 303
+    assert db.scalar(select(PortalRateCounter)).hits == 2
+
+
+def test_the_429_page_keeps_what_was_typed_and_says_when_to_try_again(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    settings.portal_inquiry_limit = 1
+    assert _send(client, {**_form(client, "fi"), **GOOD}, "fi").status_code == 303
+    message = "Toinen viesti: <b>tarvitsemme</b> 10 ha & raideyhteyden."
+    form = _form(client, "fi")
+    limited = _send(client, {**form, **GOOD, "message": message}, "fi")
+    assert limited.status_code == 429
+    retry = int(limited.headers["retry-after"])
+    assert 0 < retry <= settings.portal_inquiry_window_minutes * 60
+    minutes = -(-retry // 60)
+    assert f"lähetä se uudelleen noin {minutes} min kuluttua" in limited.text
+    assert (
+        "Toinen viesti: &lt;b&gt;tarvitsemme&lt;/b&gt; 10 ha &amp; raideyhteyden." in limited.text
+    )
+    assert 'value="Anna Investor"' in limited.text and 'value="SE" selected' in limited.text
+    assert _started_in(limited.text) == form["started"]
+    assert limited.headers["cache-control"] == "no-store"
+    assert db.scalar(select(func.count()).select_from(Lead)) == 1
+    assert db.scalar(select(PortalRateCounter)).hits == 1
+
+
+def _confirmation(db: Session, lead: Lead) -> OutboxEmail:
+    mail = db.scalar(
+        select(OutboxEmail).where(OutboxEmail.reference == f"inquiry-confirmation:{lead.id}")
+    )
+    assert mail is not None
+    return mail
+
+
+def test_the_investor_gets_a_confirmation_in_english(
+    client: TestClient, db: Session, factory: Factory, settings: Settings
+) -> None:
+    factory.user(Role.COORDINATOR, email="coordinator@kainuu.example")
+    settings.coordinator_email = "invest@kainuu.example"
+    try:
+        message = "Line one <script>alert(1)</script>\nLine two"
+        sent = _send(client, {**_form(client), **GOOD, "message": message})
+    finally:
+        settings.coordinator_email = None
+    assert sent.status_code == 303
+    lead = db.scalar(select(Lead).where(Lead.source == "portal_inquiry"))
+    mail = _confirmation(db, lead)
+    assert mail.to_addresses == ["anna@nordiccompute.example"]
+    assert mail.subject == "Thank you for your inquiry – Invest in Kainuu"
+    body = mail.body_text
+    assert body.startswith("Hello Anna Investor,")
+    assert "within two working days" in body and "invest@kainuu.example" in body
+    assert "Organisation: Nordic Compute AB" in body
+    assert "Country: Sweden" in body
+    assert "Planned investment (EUR): €120,000,000" in body
+    assert "Timeline: In 1–2 years" in body
+    assert "> Line one <script>alert(1)</script>\n> Line two" in body
+    # No internal codes: not the lead's code name, the stage or the stored codes.
+    for code in (lead.code_name, "identified", "1_to_2_years", "portal_inquiry", str(lead.id)):
+        assert code not in body and code not in mail.subject
+    # The coordinator's notice is a separate message.
+    notice = db.scalar(select(OutboxEmail).where(OutboxEmail.reference == f"inquiry:{lead.id}"))
+    assert notice is not None and notice.to_addresses == ["invest@kainuu.example"]
+
+
+def test_the_confirmation_is_in_finnish_from_the_finnish_portal(
+    client: TestClient, db: Session, publish
+) -> None:
+    site = publish(slug="kysytty", name_fi="Kysytty tontti", name_en="Asked plot")
+    sent = _send(client, {**_form(client, "fi", site.slug), **GOOD, "site": site.slug}, "fi")
+    assert sent.status_code == 303
+    lead = db.scalar(select(Lead).where(Lead.source == "portal_inquiry"))
+    mail = _confirmation(db, lead)
+    assert mail.subject == "Kiitos yhteydenotostasi – Invest in Kainuu"
+    body = mail.body_text
+    assert body.startswith("Hei Anna Investor,")
+    assert "Maa: Ruotsi" in body
+    assert "Kysytty tontti" in body and "/fi/sites/kysytty" in body
+    assert "Aikajana: 1–2 vuoden kuluttua" in body
+    assert "/fi/privacy/2026-01" in body
+
+
+def test_nothing_is_mailed_for_a_refused_inquiry(client: TestClient, db: Session) -> None:
+    assert _send(client, {**_form(client), **GOOD, "email": "anna@"}).status_code == 422
+    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 0

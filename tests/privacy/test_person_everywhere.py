@@ -315,8 +315,9 @@ def test_erasure_leaves_the_person_nowhere(
     assert _rows_mentioning(db, NEEDLES) == []
     for needle in NEEDLES:
         assert not any(needle.lower() in t.lower() for t in _mail_texts(db)), needle
-    # Mail only to the person went (invitations sent and queued, the reminder in their
-    # language); the reminder to the coordinator stays, without the person's address.
+    # Mail only to the person went (the invitations sent and queued, the reminder in their
+    # language, the confirmation of their portal inquiry); the reminder to the
+    # coordinator stays, without the person's address.
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == mail_before - 3
     reminder = db.scalars(
         select(OutboxEmail).where(OutboxEmail.subject.like("Cluster agreement expiring%"))

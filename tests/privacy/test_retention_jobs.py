@@ -128,8 +128,11 @@ def test_unpursued_portal_inquiries_lose_message_and_sender(
     for lead in (untouched, spam, pursued, known):
         _age(db, lead, period + 1)
     _age(db, recent, period - 1)
-    # The coordinator's notice of the inquiry goes with it.
+    # The coordinator's notice of the inquiry and the investor's confirmation (with a
+    # copy of the message) go with it, sent or not.
     assert _count(db, OutboxEmail, OutboxEmail.reference == f"inquiry:{untouched.id}") == 1
+    confirmation = f"inquiry-confirmation:{untouched.id}"
+    assert _count(db, OutboxEmail, OutboxEmail.reference == confirmation) == 1
 
     job = _job("purge-unpursued-inquiries")
     assert job.run(db, settings) == 3
@@ -146,6 +149,8 @@ def test_unpursued_portal_inquiries_lose_message_and_sender(
         assert (contact.full_name, contact.email) == ("[erased]", None)
         assert contact.erasure_reason is not None and "inquiry" in contact.erasure_reason
     assert _count(db, OutboxEmail, OutboxEmail.reference == f"inquiry:{untouched.id}") == 0
+    assert _count(db, OutboxEmail, OutboxEmail.reference == confirmation) == 0
+    assert _count(db, OutboxEmail, OutboxEmail.reference == f"inquiry-confirmation:{recent.id}")
     # Kept: the lead itself (figures), a pursued inquiry, a recent one, a known person.
     assert db.get(Lead, spam.id) is not None
     for lead in (pursued, recent):

@@ -208,3 +208,34 @@ def test_package_report_page_names_the_encoding_of_the_table(
     report = client.get(uploaded.headers["location"])
     assert "Taulukon merkistö: Windows-1252" in report.text
     assert "Pääty" in report.text
+
+
+def test_package_report_counts_the_updated_sites(client: TestClient, factory: Factory) -> None:
+    """The summary shows how many sites a package updates, not a Python method (the
+    report is a dict, whose `update` attribute used to win over its key)."""
+    _login(client, factory, Role.COORDINATOR)
+    token = csrf_from(client.get("/site-packages").text)
+
+    def upload(area: str) -> str:
+        table = (
+            f"external_ref;kind;name_fi;municipality_code;area_ha\nKAJ-7;other;Pääty;205;{area}\n"
+        )
+        sent = client.post(
+            "/site-packages",
+            data={"csrf_token": token},
+            files={"file": ("sites.csv", table.encode(), "text/csv")},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303, sent.text
+        return str(sent.headers["location"])
+
+    first = upload("2")
+    applied = client.post(f"{first}/apply", data={"csrf_token": token}, follow_redirects=False)
+    assert applied.status_code == 303
+    report = client.get(upload("3")).text
+    assert "built-in method" not in report and "<built-in" not in report
+    stats = dict(
+        (label.strip(), int(number))
+        for number, label in re.findall(r'<span class="stat">(\d+)</span>\s*([^<]+)</li>', report)
+    )
+    assert stats == {"new": 0, "updated": 1, "unchanged": 0, "with errors": 0}

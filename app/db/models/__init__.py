@@ -21,6 +21,7 @@ from app.db.models.events import (
     EventParticipant,
     EventSite,
 )
+from app.db.models.imports import ImportUpload
 from app.db.models.leads import (
     Lead,
     LeadAmount,
@@ -74,6 +75,7 @@ __all__ = [
     "EventLead",
     "EventParticipant",
     "EventSite",
+    "ImportUpload",
     "Industry",
     "InvestmentTarget",
     "Lead",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, false, text, true
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
@@ -21,8 +31,13 @@ class Municipality(Audited, Timestamps, Base):
     name_sv: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(80))
     region_code: Mapped[str] = mapped_column(String(2), default="18")
+    # The municipality's business contact shown on the portal: its web page, and the
+    # person, e-mail and phone an investor reaches (edited by the coordinator, or by
+    # the municipality's own contacts).
     website_url: Mapped[str | None] = mapped_column(String(300))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
 
     def name(self, lang: str) -> str:
         return {"fi": self.name_fi, "sv": self.name_sv}.get(lang, self.name_en)
@@ -37,6 +52,8 @@ class Industry(Audited, Timestamps, Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
     name_fi: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
+    description_fi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     # NACE Rev. 2 / TOL 2008 divisions the industry maps to, e.g. ["05", "07", "20"].
     nace_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     nace_version: Mapped[str] = mapped_column(String(10), default="TOL2008")
@@ -48,6 +65,10 @@ class Industry(Audited, Timestamps, Base):
 
     def name(self, lang: str) -> str:
         return self.name_fi if lang == "fi" else self.name_en
+
+    def description_in(self, lang: str) -> str | None:
+        """The coordinator's description in the reader's language, if written."""
+        return (self.description_fi if lang == "fi" else self.description_en) or None
 
 
 class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):

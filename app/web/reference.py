@@ -1,0 +1,243 @@
+"""The reference data the coordinator owns, on the staff pages: the key industries
+(names in Finnish and English, description, in use or not) and each municipality's
+business contact shown on the portal. A municipal contact edits their own
+municipality's contact details (docs/access.md)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.deps import DbSession
+from app.db.models import Industry, Municipality, User
+from app.domain.access import require_staff_wide
+from app.domain.errors import ValidationFailed
+from app.i18n import N_, label, register_field_errors, register_labels
+from app.services import reference
+from app.services.audit import entries_for
+from app.services.auth import actor_for
+from app.web.deps import CsrfChecked, StaffUser
+from app.web.session import request_language
+from app.web.templating import FormErrors, render
+
+router = APIRouter(include_in_schema=False)
+
+INDUSTRY_FIELDS = ("name_fi", "name_en", "description_fi", "description_en")
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "website_url")
+
+register_labels(
+    "reference_field",
+    {
+        "name_fi": N_("Name in Finnish"),
+        "name_en": N_("Name in English"),
+        "description_fi": N_("Description in Finnish"),
+        "description_en": N_("Description in English"),
+        "active": N_("In use"),
+        "contact_name": N_("Contact person"),
+        "contact_email": N_("E-mail"),
+        "contact_phone": N_("Phone"),
+        "website_url": N_("Web page"),
+    },
+)
+register_field_errors(
+    {
+        # Codes of these pages' own: the same field names are on other forms.
+        ("industry_name_required", "name_fi"): N_("Give the name in Finnish."),
+        ("industry_name_required", "name_en"): N_("Give the name in English."),
+        "contact_invalid_email": N_("Give a valid e-mail address."),
+        "contact_invalid_phone": N_("Give a phone number, e.g. +358 40 123 4567."),
+        "web_page_not_https": N_("Give an address starting with https://."),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One saved change of a record, for people: when, who, which fields."""
+
+    at: datetime
+    who: str
+    fields: list[str]
+
+
+def _history(db: Session, lang: str, entity_type: str, code: str) -> list[Change]:
+    entries = entries_for(db, entity_type, code)
+    ids = {e.actor_user_id for e in entries if e.actor_user_id is not None}
+    names: dict[uuid.UUID, str] = {}
+    if ids:
+        found = db.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+        names = {user_id: full_name for user_id, full_name in found}
+    changes = []
+    for entry in reversed(entries[-20:]):
+        if entry.action != "update":
+            continue
+        who = names.get(entry.actor_user_id) if entry.actor_user_id else None
+        fields = [
+            label(lang, "reference_field", name)
+            for name in (entry.changes or {})
+            if name != "updated_at"
+        ]
+        changes.append(Change(entry.at, who or "", fields))
+    return changes
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+# --- key industries ----------------------------------------------------------------------
+
+
+@router.get("/reference/industries", response_class=HTMLResponse)
+def industry_list(request: Request, db: DbSession, user: StaffUser) -> Response:
+    require_staff_wide(actor_for(user))
+    industries = reference.industry_choices(db)
+    return render(
+        request,
+        "reference/industries.html",
+        {"industries": industries, "by_code": {i.code: i for i in industries}},
+        user=user,
+    )
+
+
+def _industry_page(
+    request: Request,
+    db: Session,
+    user: User,
+    industry: Industry,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    parent = db.get(Industry, industry.parent_code) if industry.parent_code else None
+    if values is None:
+        values = {name: getattr(industry, name) or "" for name in INDUSTRY_FIELDS}
+        values["active"] = industry.active
+    return render(
+        request,
+        "reference/industry.html",
+        {
+            "industry": industry,
+            "parent": parent,
+            "values": values,
+            "errors": errors or FormErrors(),
+            "notice": notice,
+            "history": _history(db, request_language(request, user), "industries", industry.code),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/reference/industries/{code}", response_class=HTMLResponse)
+def industry_edit(
+    request: Request, db: DbSession, user: StaffUser, code: str, done: str = ""
+) -> Response:
+    industry = reference.get_industry(db, actor_for(user), code)
+    notice = N_("The key industry was saved.") if done == "saved" else None
+    return _industry_page(request, db, user, industry, notice=notice)
+
+
+@router.post("/reference/industries/{code}", dependencies=[CsrfChecked])
+async def industry_save(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
+    actor = actor_for(user)
+    industry = reference.get_industry(db, actor, code)
+    form = await request.form()
+    values: dict[str, Any] = {name: _text(form, name) for name in INDUSTRY_FIELDS}
+    values["active"] = _text(form, "active") == "yes"
+    try:
+        reference.update_industry(db, actor, code, values)
+    except ValidationFailed as failed:
+        return _industry_page(
+            request,
+            db,
+            user,
+            industry,
+            values=values,
+            errors=FormErrors.of(failed),
+            status_code=422,
+        )
+    return RedirectResponse(f"/reference/industries/{code}?done=saved", status_code=303)
+
+
+# --- municipalities' contact details -------------------------------------------------------
+
+
+@router.get("/reference/municipalities", response_class=HTMLResponse)
+def municipality_list(request: Request, db: DbSession, user: StaffUser) -> Response:
+    municipalities = reference.editable_municipalities(db, actor_for(user))
+    return render(
+        request, "reference/municipalities.html", {"municipalities": municipalities}, user=user
+    )
+
+
+def _municipality_page(
+    request: Request,
+    db: Session,
+    user: User,
+    municipality: Municipality,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    if values is None:
+        values = {name: getattr(municipality, name) or "" for name in CONTACT_FIELDS}
+    return render(
+        request,
+        "reference/municipality.html",
+        {
+            "municipality": municipality,
+            "values": values,
+            "errors": errors or FormErrors(),
+            "notice": notice,
+            "history": _history(
+                db, request_language(request, user), "municipalities", municipality.code
+            ),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/reference/municipalities/{code}", response_class=HTMLResponse)
+def municipality_edit(
+    request: Request, db: DbSession, user: StaffUser, code: str, done: str = ""
+) -> Response:
+    municipality = reference.get_municipality(db, actor_for(user), code)
+    notice = N_("The contact details were saved.") if done == "saved" else None
+    return _municipality_page(request, db, user, municipality, notice=notice)
+
+
+@router.post("/reference/municipalities/{code}", dependencies=[CsrfChecked])
+async def municipality_save(
+    request: Request, db: DbSession, user: StaffUser, code: str
+) -> Response:
+    actor = actor_for(user)
+    municipality = reference.get_municipality(db, actor, code)
+    form = await request.form()
+    values = {name: _text(form, name) for name in CONTACT_FIELDS}
+    try:
+        reference.update_municipality_contact(db, actor, code, values)
+    except ValidationFailed as failed:
+        return _municipality_page(
+            request,
+            db,
+            user,
+            municipality,
+            values=values,
+            errors=FormErrors.of(failed),
+            status_code=422,
+        )
+    return RedirectResponse(f"/reference/municipalities/{code}?done=saved", status_code=303)
