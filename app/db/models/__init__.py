@@ -42,6 +42,7 @@ from app.db.models.sites import (
     SiteAttachment,
     SiteIndustry,
     SitePackageUpload,
+    SiteRevision,
     SiteVersion,
 )
 from app.db.models.syndication import (
@@ -92,6 +93,7 @@ __all__ = [
     "SiteAttachment",
     "SiteIndustry",
     "SitePackageUpload",
+    "SiteRevision",
     "SiteVersion",
     "Stage",
     "SyndicationAttempt",
