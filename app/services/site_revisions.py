@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -439,7 +439,8 @@ def drop_revision(db: Session, site_id: uuid.UUID) -> None:
         return
     for attachment in revision_files(db, revision):
         attachment.revision_id = None
-    db.execute(delete(SiteRevision).where(SiteRevision.id == revision.id))
+    db.delete(revision)
+    db.flush()
 
 
 def _check_revision_access(db: Session, actor: Actor, entity_id: str) -> None:

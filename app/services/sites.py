@@ -49,7 +49,7 @@ from app.domain.access import (
     require_municipality_edit,
     require_staff_wide,
 )
-from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
 from app.domain.sites import (
@@ -870,7 +870,7 @@ def update_attachment(
 
     in_revision = attachment.revision_id is not None
     if not in_revision and site_revisions.needs_review(actor, site):
-        raise Conflict(PUBLISHED_FILE_FIXED)
+        raise PermissionDenied(PUBLISHED_FILE_FIXED)
     bind_actor(db, actor)
     if "kind" in changes:
         kind = AttachmentKind(changes["kind"])
