@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -94,8 +96,6 @@ def _portal(client: TestClient, slug: str) -> str:
 
 def _text(page: str) -> str:
     """The page's text with tags reduced to spaces, for reading it as a person does."""
-    import re
-
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
@@ -163,6 +163,8 @@ def test_form_edit_waits_for_review_and_approval_publishes_it(
     assert _events(db, site["id"]) == [*events, "site.updated"]
     etag, modified, body = _feed(client)
     assert etag != feed[0] and "Plot by the harbour" in body
+    # Last-Modified has whole seconds: later, or the same second as the publication.
+    assert parsedate_to_datetime(modified) >= parsedate_to_datetime(feed[1])
     assert (
         client.get("/feeds/205/sites.json?lang=en", headers={"If-None-Match": feed[0]}).status_code
         == 200
