@@ -429,7 +429,7 @@ def _shown_value(lang: str, names: _Names, name: str, value: Any) -> str:
     if name == "municipality_code":
         return names.municipalities.get(value, value)
     if isinstance(value, bool):
-        return translate(lang, "Yes" if value else "No")
+        return translate(lang, "Yes") if value else translate(lang, "No")
     if spec is not None and spec.type == "choice" and spec.labels:
         return label(lang, spec.labels, str(getattr(value, "value", value)))
     if name == "price_eur":
