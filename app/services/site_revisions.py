@@ -280,6 +280,17 @@ def propose(db: Session, actor: Actor, site: Site, proposed: SiteDraft) -> SiteR
         return None
     if (
         existing is not None
+        and not changes
+        and not existing.removed_attachment_ids
+        and not revision_files(db, existing)
+    ):
+        # Edited back to the published version: nothing is left to review.
+        bind_actor(db, actor)
+        db.delete(existing)
+        db.flush()
+        return None
+    if (
+        existing is not None
         and existing.status == PENDING
         and existing.changes == changes
         and existing.base_version == site.version
@@ -304,7 +315,10 @@ def propose_changes(
     before = (current.number, current.status) if current else None
     proposed = replace(proposed_draft(published, current), **changes)
     revision = propose(db, actor, site, proposed)
-    changed = revision is not None and (revision.number, revision.status) != before
+    if revision is None:
+        changed = current is not None  # the proposal was edited away
+    else:
+        changed = (revision.number, revision.status) != before
     if changed:
         _commit(db)
     return EditOutcome(site, revision, changed)
@@ -428,6 +442,14 @@ def pending_file_ids(db: Session, site_ids: Sequence[uuid.UUID]) -> set[uuid.UUI
         SiteAttachment.site_id.in_(site_ids), SiteAttachment.revision_id.is_not(None)
     )
     return set(db.scalars(query))
+
+
+def keep_base_current(db: Session, site: Site, before: int) -> None:
+    """A change that leaves the site's content as it was (a verification, the freshness
+    job taking it off the portal) does not make the open revision stale (no commit)."""
+    revision = _open_revision(db, site.id)
+    if revision is not None and revision.base_version == before:
+        revision.base_version = site.version
 
 
 def drop_revision(db: Session, site_id: uuid.UUID) -> None:

@@ -614,10 +614,14 @@ def verify_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     site = _editable_site(db, actor, site_id)
     bind_actor(db, actor)
     was_public = site.status == SiteStatus.PUBLISHED.value
+    before = site.version
     site.last_verified_on = helsinki_today()
     site.stale_flagged_at = None
     site.expired_at = None
     record_change(db, actor, site, "verify", was_public=was_public)
+    from app.services import site_revisions  # builds on this module
+
+    site_revisions.keep_base_current(db, site, before)
     db.commit()
     return site
 
@@ -1000,7 +1004,11 @@ def flag_stale_sites(db: Session, settings: Settings, today: date | None = None)
             site.expired_at = now
             counts["expired"] += 1
             if site.status == SiteStatus.PUBLISHED.value:
+                before = site.version
                 record_change(db, SYSTEM_ACTOR, site, "expire", was_public=True)
+                from app.services import site_revisions  # builds on this module
+
+                site_revisions.keep_base_current(db, site, before)
                 item.hidden.append(site)
     for code, item in sorted(news.items()):
         _tell_municipality(db, settings, code, item, today)

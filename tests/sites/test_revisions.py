@@ -489,3 +489,43 @@ def test_withdrawing_a_site_drops_its_proposal(
     assert db.scalar(select(func.count()).select_from(SiteRevision)) == 0
     discard = client.delete(f"{url}/revision", headers=contact)
     assert discard.status_code == 404
+
+
+def test_verifying_keeps_the_proposal_current_and_editing_it_back_drops_it(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, coordinator = factory.api_user(Role.COORDINATOR)
+    site = _published(client, coordinator)
+    _, contact = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    url = f"/api/v1/sites/{site['id']}"
+    client.patch(url, json={"name_en": "Proposed"}, headers=contact)
+    assert client.post(f"{url}/verify", headers=contact).status_code == 200
+    assert client.get(f"{url}/revision", headers=coordinator).json()["stale"] is False
+
+    back = client.patch(url, json={"name_en": "Plot by the lake"}, headers=contact)
+    assert back.status_code == 200 and back.json()["pending_revision"] is None
+    assert db.scalar(select(func.count()).select_from(SiteRevision)) == 0
+
+
+def test_the_contact_withdraws_the_proposal_and_its_files(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, coordinator = factory.api_user(Role.COORDINATOR)
+    site = _published(client, coordinator)
+    contact_user, contact = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    url = f"/api/v1/sites/{site['id']}"
+    client.post(
+        f"{url}/attachments", files={"file": ("a.jpg", _jpeg(), "image/jpeg")}, headers=contact
+    )
+    client.patch(url, json={"name_en": "Proposed"}, headers=contact)
+    factory.login(client, contact_user)
+    page = client.get(f"/sites/{site['id']}")
+    withdrawn = client.post(
+        f"/sites/{site['id']}/revision/discard",
+        data={"csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert withdrawn.status_code == 303
+    assert "The proposed change was withdrawn." in client.get(withdrawn.headers["location"]).text
+    assert db.scalar(select(func.count()).select_from(SiteRevision)) == 0
+    assert client.get(f"{url}/attachments", headers=contact).json() == []
