@@ -294,7 +294,7 @@ def revision_out(view: site_revisions.RevisionView) -> RevisionOut:
         base_version=revision.base_version,
         published_version=site.version,
         stale=view.stale,
-        proposed_by=revision.proposed_by_label,
+        proposed_by=view.proposed_by,
         submitted_at=revision.submitted_at,
         review_comment=revision.review_comment,
         reviewed_at=revision.reviewed_at,

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Site, SiteAttachment, SiteRevision
+from app.db.models import Site, SiteAttachment, SiteRevision, User
 from app.domain.access import Actor, require_municipality_edit, require_staff_wide
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.sites import SiteDraft, SiteStatus, polygon_geojson, site_error
@@ -136,6 +136,7 @@ class RevisionView:
     changes: list[FieldChange]
     added: list[SiteAttachment]
     removed: list[SiteAttachment]
+    proposed_by: str  # the person's name, for people to read
 
     @property
     def stale(self) -> bool:
@@ -169,12 +170,18 @@ def _view(db: Session, site: Site, revision: SiteRevision) -> RevisionView:
     published = site_service.draft_of(site, site_service.industry_codes_of(db, [site.id])[site.id])
     removed_ids = set(revision.removed_attachment_ids or [])
     current = site_service.attachments_of(db, [site.id])[site.id]
+    name = (
+        db.scalar(select(User.full_name).where(User.id == revision.proposed_by_id))
+        if revision.proposed_by_id
+        else None
+    )
     return RevisionView(
         site=site,
         revision=revision,
         changes=_diff(published, proposed_draft(published, revision)),
         added=revision_files(db, revision),
         removed=[a for a in current if str(a.id) in removed_ids],
+        proposed_by=name or revision.proposed_by_label,
     )
 
 

@@ -35,7 +35,7 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     page.get_by_role("link", name="Renforsin Rannan datakeskustontti").click()
     assert page.get_by_text("your changes are sent to the coordinator for review").is_visible()
     page.locator("#f-price_terms").fill("Lease 2 € per m² a year")
-    page.locator("#f-ownership").select_option("municipal")
+    page.locator("#f-ownership").select_option("state")
     page.locator("#f-available_from").fill("2027-03-01")
     page.get_by_role("button", name="Save changes").click()
     assert page.get_by_text("Your changes wait for the coordinator's review").is_visible()
@@ -44,16 +44,18 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     page.get_by_role("button", name="Log out").click()
 
     _login(page, live_server, "koordinaattori@invest-kainuu.example")
+    page.get_by_role("link", name="In English").click()
     page.goto(f"{live_server}/review")
     revision = page.locator("section.revision", has_text="Renforsin Rannan datakeskustontti")
     diff = revision.locator("table.diff")
     assert diff.is_visible()
     ownership = diff.locator("tr", has_text="Ownership")
-    assert ownership.locator("ins").inner_text() == "Municipal"
+    assert ownership.locator("ins").inner_text() == "State"
     assert diff.locator("tr", has_text="Available from").locator("ins").inner_text() == (
         "1 Mar 2027"
     )
     assert "Lease 2 € per m² a year" in diff.inner_text()
+    assert "Proposed by Kajaani yhteyshenkilö" in revision.inner_text()
     assert _serious(page) == []
     page.screenshot(path=str(artifacts_dir / "review-queue-diff.png"), full_page=True)
 
