@@ -316,6 +316,11 @@ def site_list(
             "municipalities": reference.municipality_choices(db),
             "flagged": flagged,
             "can_create": actor.sees_everything or actor.municipality_code is not None,
+            # A municipality's proposals the coordinator sent back (the team's are on
+            # the review queue's side of the work).
+            "returned_revisions": []
+            if actor.sees_everything
+            else site_revisions.returned_revisions(db, actor),
         },
         user=user,
     )

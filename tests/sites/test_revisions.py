@@ -246,6 +246,9 @@ def test_return_with_a_comment_then_the_contact_edits_and_resubmits(
     assert mine["name_en"] == "Plot by the lake"
     assert mine["pending_revision"]["review_comment"] == "Check the area against the plan."
     factory.login(client, contact_user)
+    listed = client.get("/sites")
+    assert "Changes returned for you to check" in listed.text
+    assert "Check the area against the plan." in listed.text
     page = client.get(f"/sites/{site['id']}")
     assert "Check the area against the plan." in page.text
     assert "Returned" in page.text
