@@ -404,11 +404,15 @@ def site_revision(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Revisio
 
 @router.post("/sites/{site_id}/revision/approve", response_model=SiteOut)
 def approve_revision(
-    site_id: uuid.UUID, db: DbSession, actor: ApiActor, body: ReviewIn | None = None
+    site_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    storage: StorageDep,
+    body: ReviewIn | None = None,
 ) -> SiteOut:
     """The revision becomes the published version (coordinator). 409 when the published
     site or the revision changed since (`number`)."""
-    site = site_revisions.approve(db, actor, site_id, seen=body.number if body else None)
+    site = site_revisions.approve(db, actor, storage, site_id, seen=body.number if body else None)
     return _out(db, site, actor)
 
 
@@ -422,9 +426,11 @@ def return_revision(
 
 
 @router.delete("/sites/{site_id}/revision", status_code=204)
-def discard_revision(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Response:
+def discard_revision(
+    site_id: uuid.UUID, db: DbSession, actor: ApiActor, storage: StorageDep
+) -> Response:
     """The municipality withdraws its proposed change (and the files it added)."""
-    site_revisions.discard(db, actor, site_id)
+    site_revisions.discard(db, actor, storage, site_id)
     return Response(status_code=204)
 
 

@@ -38,6 +38,7 @@ from app.i18n import N_, register_labels
 from app.services import sites as site_service
 from app.services.audit import parse_uuid, register_access_check
 from app.services.sites import EditOutcome
+from app.storage import Storage
 
 PENDING: Final = "pending"
 RETURNED: Final = "returned"
@@ -377,7 +378,14 @@ def _pending_for_review(
     return site, revision
 
 
-def approve(db: Session, actor: Actor, site_id: uuid.UUID, *, seen: int | None = None) -> Site:
+def approve(
+    db: Session,
+    actor: Actor,
+    storage: Storage,
+    site_id: uuid.UUID,
+    *,
+    seen: int | None = None,
+) -> Site:
     """The revision becomes the published version. Refused when the published version
     changed after the revision was based on it, or the revision after `seen`."""
     site, revision = _pending_for_review(db, actor, site_id, seen)
@@ -401,7 +409,15 @@ def approve(db: Session, actor: Actor, site_id: uuid.UUID, *, seen: int | None =
     db.flush()
     site_service.record_change(db, actor, site, "revision", was_public=True)
     db.commit()
+    _delete_unreferenced(db, storage, storage_keys)
     return site
+
+
+def _delete_unreferenced(db: Session, storage: Storage, keys: Sequence[str]) -> None:
+    # After the commit: a failed delete leaves an orphan file, never a dangling row.
+    for key in keys:
+        if not site_service.is_referenced(db, key):
+            storage.delete(key)
 
 
 def return_revision(
@@ -424,7 +440,7 @@ def return_revision(
     return revision
 
 
-def discard(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
+def discard(db: Session, actor: Actor, storage: Storage, site_id: uuid.UUID) -> Site:
     """The municipality (or the coordinator) drops the proposal and the files it added."""
     site = site_service.get_site(db, actor, site_id)
     require_municipality_edit(actor, site.municipality_code)
@@ -433,11 +449,13 @@ def discard(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     if revision is None:
         raise NotFound(NO_REVISION)
     bind_actor(db, actor)
-    files = revision_files(db, revision)
-    for attachment in files:
+    keys: list[str] = []
+    for attachment in revision_files(db, revision):
+        keys += [k for k in (attachment.storage_key, attachment.thumbnail_key) if k]
         db.delete(attachment)
     db.delete(revision)
     db.commit()
+    _delete_unreferenced(db, storage, keys)
     return site
 
 

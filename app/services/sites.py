@@ -707,7 +707,7 @@ def store_file(storage: Storage, data: bytes, content_type: str, written: list[s
     return StoredFile(sha, key, thumb_key, width, height)
 
 
-def _referenced(db: Session, key: str) -> bool:
+def is_referenced(db: Session, key: str) -> bool:
     query = select(SiteAttachment.id).where(
         or_(SiteAttachment.storage_key == key, SiteAttachment.thumbnail_key == key)
     )
@@ -724,7 +724,7 @@ def storage_transaction(db: Session, storage: Storage) -> Iterator[list[str]]:
     except BaseException:
         db.rollback()
         for key in written:
-            if not _referenced(db, key):
+            if not is_referenced(db, key):
                 storage.delete(key)
         raise
 
@@ -915,7 +915,7 @@ def delete_attachment(
     db.commit()
     # After the commit: a failed delete leaves an orphan file, never a dangling row.
     for key in keys:
-        if not _referenced(db, key):
+        if not is_referenced(db, key):
             storage.delete(key)
 
 

@@ -731,11 +731,12 @@ def approve_revision(
     site_id: uuid.UUID,
     db: DbSession,
     user: StaffUser,
+    storage: StorageDep,
     seen: Annotated[str | None, Form(max_length=12)] = None,
 ) -> Response:
     lang = request_language(request, user)
     try:
-        site_revisions.approve(db, actor_for(user), site_id, seen=_seen(seen))
+        site_revisions.approve(db, actor_for(user), storage, site_id, seen=_seen(seen))
     except Conflict as refused:
         db.rollback()
         return _review_page(
@@ -784,8 +785,10 @@ def return_revision(
 
 
 @router.post("/sites/{site_id}/revision/discard", dependencies=[CsrfChecked])
-def discard_revision(site_id: uuid.UUID, db: DbSession, user: StaffUser) -> Response:
-    site_revisions.discard(db, actor_for(user), site_id)
+def discard_revision(
+    site_id: uuid.UUID, db: DbSession, user: StaffUser, storage: StorageDep
+) -> Response:
+    site_revisions.discard(db, actor_for(user), storage, site_id)
     return RedirectResponse(f"/sites/{site_id}?done=discarded", status_code=303)
 
 

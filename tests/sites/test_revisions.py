@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from app.domain.access import Role
 from app.settings import Settings
 from app.web.portal import render_cache
 from tests.factories import Factory, csrf_from
+from tests.sites.conftest import stored_files
 
 TODAY = datetime.now(UTC).date().isoformat()
 SITE: dict[str, Any] = {
@@ -381,7 +383,7 @@ def _jpeg() -> bytes:
 
 
 def test_files_added_and_removed_wait_for_review(
-    client: TestClient, factory: Factory, db: Session
+    client: TestClient, factory: Factory, db: Session, storage_dir: Path
 ) -> None:
     _, coordinator = factory.api_user(Role.COORDINATOR)
     site = _published(client, coordinator)
@@ -419,6 +421,9 @@ def test_files_added_and_removed_wait_for_review(
     assert listed == [added.json()["id"]]
     assert client.get(f"/site-files/{added.json()['id']}").status_code == 200
     assert "site.updated" in _events(db, site["id"])
+    # The removed file's bytes went with it; the photo and its thumbnail stay.
+    assert len(stored_files(storage_dir)) == 2
+    assert not any(name.endswith(old["sha256"]) for name in stored_files(storage_dir))
 
 
 def test_package_of_a_published_site_would_create_a_revision(
@@ -427,6 +432,7 @@ def test_package_of_a_published_site_would_create_a_revision(
     _, coordinator = factory.api_user(Role.COORDINATOR)
     site = _published(client, coordinator)
     contact_user, contact = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    events = _events(db, site["id"])
     csv_file = (
         "external_ref;kind;name_fi;name_en;municipality_code;area_ha;ownership\n"
         "KAJ-REV-1;industrial_plot;Järvenrannan tontti;Plot by the harbour;205;6,25;private\n"
@@ -453,8 +459,9 @@ def test_package_of_a_published_site_would_create_a_revision(
     )
     assert applied.status_code == 303, applied.text
 
-    # Applied as a revision: the published site and the portal are unchanged.
+    # Applied as a revision: the published site, the portal, the outbox are unchanged.
     assert "Plot by the lake" in _portal(client, site["slug"])
+    assert _events(db, site["id"]) == events
     revision = client.get(f"/api/v1/sites/{site['id']}/revision", headers=contact).json()
     assert {c["field"] for c in revision["changes"]} >= {"name_en", "area_ha"}
     # The same package again: nothing more to propose.
@@ -511,7 +518,7 @@ def test_verifying_keeps_the_proposal_current_and_editing_it_back_drops_it(
 
 
 def test_the_contact_withdraws_the_proposal_and_its_files(
-    client: TestClient, factory: Factory, db: Session
+    client: TestClient, factory: Factory, db: Session, storage_dir: Path
 ) -> None:
     _, coordinator = factory.api_user(Role.COORDINATOR)
     site = _published(client, coordinator)
@@ -532,3 +539,4 @@ def test_the_contact_withdraws_the_proposal_and_its_files(
     assert "The proposed change was withdrawn." in client.get(withdrawn.headers["location"]).text
     assert db.scalar(select(func.count()).select_from(SiteRevision)) == 0
     assert client.get(f"{url}/attachments", headers=contact).json() == []
+    assert stored_files(storage_dir) == []
