@@ -41,6 +41,7 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     assert page.get_by_text("Your changes wait for the coordinator's review").is_visible()
     assert page.locator("#revision table.diff").is_visible()
     assert _serious(page) == []
+    page.locator("#revision").screenshot(path=str(artifacts_dir / "site-revision-contact.png"))
     page.get_by_role("button", name="Log out").click()
 
     _login(page, live_server, "koordinaattori@invest-kainuu.example")
