@@ -42,7 +42,10 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     assert page.locator("#revision table.diff").is_visible()
     assert _serious(page) == []
     page.locator("#revision").screenshot(path=str(artifacts_dir / "site-revision-contact.png"))
-    page.get_by_role("button", name="Log out").click()
+    # The language choice is saved on the account: back to the demo users' Finnish.
+    page.get_by_role("link", name="Suomeksi").click()
+    page.get_by_role("button", name="Kirjaudu ulos").click()
+    page.goto(f"{live_server}/lang/en?next=/login")
 
     _login(page, live_server, "koordinaattori@invest-kainuu.example")
     page.get_by_role("link", name="In English").click()
@@ -63,3 +66,4 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     revision.get_by_role("button", name="Approve and publish").click()
     assert page.get_by_text("The change was approved and is now published.").is_visible()
     assert page.locator("section.revision", has_text="Renforsin Rannan").count() == 0
+    page.get_by_role("link", name="Suomeksi").click()
