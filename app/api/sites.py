@@ -26,6 +26,7 @@ from app.api.types import (
     omittable,
 )
 from app.db.models import Site, SiteAttachment, SiteVersion
+from app.domain.access import Actor
 from app.domain.packages import AttachmentKind, PackageLimits
 from app.domain.sites import (
     Ownership,
@@ -37,7 +38,7 @@ from app.domain.sites import (
     ZoningStatus,
 )
 from app.i18n import negotiate_language
-from app.services import sites
+from app.services import site_revisions, sites
 from app.storage import Storage, storage_for
 
 router = APIRouter(tags=["sites"])
@@ -178,6 +179,50 @@ class SiteOut(BaseModel):
     expired_at: datetime | None
     updated_at: datetime
     industry_codes: list[str] = []
+    # The open revision of a published site, for those who work on its municipality:
+    # a PATCH by the municipality returns the published site with the revision it made.
+    pending_revision: RevisionOut | None = None
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    published: Any
+    proposed: Any
+
+
+class RevisionFileOut(BaseModel):
+    id: uuid.UUID
+    kind: AttachmentKind
+    filename: str
+    title_fi: str | None
+
+
+class RevisionOut(BaseModel):
+    """A proposed change of a published site and its diff against the published version
+    (values in the same form as the site's fields)."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    site_name_fi: str
+    municipality_code: str
+    status: Literal["pending", "returned"]
+    number: int
+    base_version: int
+    published_version: int
+    stale: bool
+    proposed_by: str
+    submitted_at: datetime
+    review_comment: str | None
+    reviewed_at: datetime | None
+    changes: list[FieldChangeOut]
+    attachments_added: list[RevisionFileOut]
+    attachments_removed: list[RevisionFileOut]
+
+
+class ReviewIn(BaseModel):
+    # The revision's `number` the reviewer looked at: refused if it changed since.
+    number: Int32 | None = None
+    comment: MultilineText | None = Field(default=None, max_length=4000)
 
 
 class WorkflowIn(BaseModel):
@@ -228,14 +273,56 @@ class AttachmentChanges(BaseModel):
     sort_order: Int32 | None = Field(default=None, ge=0, le=10_000)
 
 
+def _file_out(attachment: SiteAttachment) -> RevisionFileOut:
+    return RevisionFileOut(
+        id=attachment.id,
+        kind=AttachmentKind(attachment.kind),
+        filename=attachment.filename,
+        title_fi=attachment.title_fi,
+    )
+
+
+def revision_out(view: site_revisions.RevisionView) -> RevisionOut:
+    revision, site = view.revision, view.site
+    return RevisionOut(
+        id=revision.id,
+        site_id=site.id,
+        site_name_fi=site.name_fi,
+        municipality_code=site.municipality_code,
+        status="returned" if revision.status == site_revisions.RETURNED else "pending",
+        number=revision.number,
+        base_version=revision.base_version,
+        published_version=site.version,
+        stale=view.stale,
+        proposed_by=view.proposed_by,
+        submitted_at=revision.submitted_at,
+        review_comment=revision.review_comment,
+        reviewed_at=revision.reviewed_at,
+        changes=[
+            FieldChangeOut(
+                field=c.field,
+                published=site_revisions.encode(c.field, c.old),
+                proposed=site_revisions.encode(c.field, c.new),
+            )
+            for c in view.changes
+        ],
+        attachments_added=[_file_out(a) for a in view.added],
+        attachments_removed=[_file_out(a) for a in view.removed],
+    )
+
+
 def site_out(site: Site, codes: list[str]) -> SiteOut:
     out = SiteOut.model_validate(site)
     out.industry_codes = codes
     return out
 
 
-def _out(db: DbSession, site: Site) -> SiteOut:
-    return site_out(site, sites.industry_codes_of(db, [site.id])[site.id])
+def _out(db: DbSession, site: Site, actor: Actor | None = None) -> SiteOut:
+    out = site_out(site, sites.industry_codes_of(db, [site.id])[site.id])
+    if actor is not None:
+        view = site_revisions.site_revision(db, actor, site)
+        out.pending_revision = revision_out(view) if view else None
+    return out
 
 
 @router.get("/sites", response_model=Page[SiteOut])
@@ -282,20 +369,74 @@ def review_queue(db: DbSession, actor: ApiActor) -> list[SiteOut]:
     return [site_out(r, codes[r.id]) for r in rows]
 
 
+@router.get("/site-revisions", response_model=list[RevisionOut])
+def pending_revisions(db: DbSession, actor: ApiActor) -> list[RevisionOut]:
+    """Changes of published sites waiting for review, oldest first (coordinator)."""
+    return [revision_out(view) for view in site_revisions.pending_revisions(db, actor)]
+
+
 @router.get("/sites/{site_id}", response_model=SiteOut)
 def get_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
-    return _out(db, sites.get_site(db, actor, site_id))
+    return _out(db, sites.get_site(db, actor, site_id), actor)
 
 
-@router.patch("/sites/{site_id}", response_model=SiteOut)
-def update_site(site_id: uuid.UUID, body: SiteFields, db: DbSession, actor: ApiActor) -> SiteOut:
-    site = sites.update_site(db, actor, site_id, body.changes())
-    return _out(db, site)
+@router.patch(
+    "/sites/{site_id}",
+    response_model=SiteOut,
+    responses={202: {"description": "The change waits for review: `pending_revision`"}},
+)
+def update_site(
+    site_id: uuid.UUID, body: SiteFields, db: DbSession, actor: ApiActor, response: Response
+) -> SiteOut:
+    """Change a site. A municipal contact's change of a published site is not applied:
+    it becomes the site's pending revision (202, in `pending_revision`), and the site
+    stays as published until the coordinator approves it."""
+    outcome = sites.edit_site(db, actor, site_id, body.changes())
+    if outcome.revision is not None:
+        response.status_code = 202
+    return _out(db, outcome.site, actor)
+
+
+@router.get("/sites/{site_id}/revision", response_model=RevisionOut)
+def site_revision(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> RevisionOut:
+    return revision_out(site_revisions.get_site_revision(db, actor, site_id))
+
+
+@router.post("/sites/{site_id}/revision/approve", response_model=SiteOut)
+def approve_revision(
+    site_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    storage: StorageDep,
+    body: ReviewIn | None = None,
+) -> SiteOut:
+    """The revision becomes the published version (coordinator). 409 when the published
+    site or the revision changed since (`number`)."""
+    site = site_revisions.approve(db, actor, storage, site_id, seen=body.number if body else None)
+    return _out(db, site, actor)
+
+
+@router.post("/sites/{site_id}/revision/return", response_model=RevisionOut)
+def return_revision(
+    site_id: uuid.UUID, body: ReviewIn, db: DbSession, actor: ApiActor
+) -> RevisionOut:
+    """Back to the municipality with a comment (required); the published site stays."""
+    site_revisions.return_revision(db, actor, site_id, body.comment, seen=body.number)
+    return revision_out(site_revisions.get_site_revision(db, actor, site_id))
+
+
+@router.delete("/sites/{site_id}/revision", status_code=204)
+def discard_revision(
+    site_id: uuid.UUID, db: DbSession, actor: ApiActor, storage: StorageDep
+) -> Response:
+    """The municipality withdraws its proposed change (and the files it added)."""
+    site_revisions.discard(db, actor, storage, site_id)
+    return Response(status_code=204)
 
 
 @router.post("/sites/{site_id}/verify", response_model=SiteOut)
 def verify_site(site_id: uuid.UUID, db: DbSession, actor: ApiActor) -> SiteOut:
-    return _out(db, sites.verify_site(db, actor, site_id))
+    return _out(db, sites.verify_site(db, actor, site_id), actor)
 
 
 @router.get("/sites/{site_id}/versions", response_model=list[VersionOut])
@@ -422,3 +563,6 @@ def transition_site(
         comment=body.comment if body else None,
     )
     return _out(db, site)
+
+
+SiteOut.model_rebuild()

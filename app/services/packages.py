@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Site, SiteAttachment, SitePackageUpload
+from app.db.models import Site, SiteAttachment, SitePackageUpload, SiteRevision
 from app.domain.access import Actor, Role, require_role
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.packages import (
@@ -44,6 +44,7 @@ from app.domain.packages import (
 )
 from app.domain.sites import SiteDraft, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
+from app.services import site_revisions
 from app.services import sites as site_service
 from app.settings import Settings
 from app.storage import Storage
@@ -103,9 +104,10 @@ def _row_error(report_lang: str, row: RowResult, code: str, **params: object) ->
     row.draft = None
 
 
-def _plan(db: Session, report: PackageReport, lang: str) -> list[RowPlan]:
+def _plan(db: Session, actor: Actor, report: PackageReport, lang: str) -> list[RowPlan]:
     """What applying the report would do to each row's site; adds row errors for rows
-    that cannot be matched safely."""
+    that cannot be matched safely. A municipality's change of its published site is
+    planned as a revision for review, compared with what it already proposes."""
     drafts = [row.draft for row in report.rows if row.draft is not None]
     munis = {d.municipality_code for d in drafts}
     refs = {d.external_ref for d in drafts if d.external_ref}
@@ -141,6 +143,16 @@ def _plan(db: Session, report: PackageReport, lang: str) -> list[RowPlan]:
     ids = [s.id for s in matched]
     codes = site_service.industry_codes_of(db, ids)
     files = site_service.attachments_of(db, ids)
+    revisions = {
+        r.site_id: r for r in db.scalars(select(SiteRevision).where(SiteRevision.site_id.in_(ids)))
+    }
+    pending_files: dict[uuid.UUID, list[SiteAttachment]] = {}
+    for pending in db.scalars(
+        select(SiteAttachment).where(
+            SiteAttachment.site_id.in_(ids), SiteAttachment.revision_id.is_not(None)
+        )
+    ):
+        pending_files.setdefault(pending.site_id, []).append(pending)
     plans: list[RowPlan] = []
     for row in report.rows:
         draft = row.draft
@@ -168,7 +180,10 @@ def _plan(db: Session, report: PackageReport, lang: str) -> list[RowPlan]:
             continue
         if draft.last_verified_on is None:
             draft = replace(draft, last_verified_on=site.last_verified_on)
+        reviewed = site_revisions.needs_review(actor, site)
         current = site_service.draft_of(site, codes[site.id])
+        if reviewed:
+            current = site_revisions.proposed_draft(current, revisions.get(site.id))
         changed = [
             name
             for name in _COMPARED
@@ -176,17 +191,22 @@ def _plan(db: Session, report: PackageReport, lang: str) -> list[RowPlan]:
         ]
         if set(current.industry_codes) != set(draft.industry_codes):
             changed.append("industry_codes")
-        existing = {a.sha256: a for a in files[site.id]}
+        existing = {a.sha256: a for a in [*files[site.id], *pending_files.get(site.id, [])]}
         new, changed_files = [], []
         for attachment in _unique(row.attachments):
             old = existing.get(attachment.sha256)
             if old is None:
                 new.append(attachment)
+            elif reviewed:
+                # A published file's kind and title are the coordinator's to change.
+                continue
             elif old.kind != attachment.kind.value or (
                 attachment.title is not None and old.title_fi != attachment.title
             ):
                 changed_files.append((old, attachment))
         action = "update" if changed or new or changed_files else "unchanged"
+        if action == "update" and reviewed:
+            action = "revision"
         plans.append(RowPlan(row, action, site, changed, new, changed_files, draft))
     return plans
 
@@ -215,7 +235,7 @@ def _issue_json(issue: PackageIssue) -> dict[str, Any]:
 
 
 def _report_json(report: PackageReport, plans: Sequence[RowPlan]) -> dict[str, Any]:
-    summary = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+    summary = {"create": 0, "update": 0, "revision": 0, "unchanged": 0, "error": 0}
     rows = []
     for plan in plans:
         summary[plan.action] += 1
@@ -267,7 +287,7 @@ def _evaluate(
     if report.fatal:
         errors = [FieldError(i.path, f"{i.location}: {i.reason}", i.code) for i in report.fatal]
         raise ValidationFailed(errors=errors, detail=report.fatal[0].reason)
-    return report, _plan(db, report, lang)
+    return report, _plan(db, actor, report, lang)
 
 
 def check_package(
@@ -344,6 +364,9 @@ def _apply(
     codes = site_service.industry_codes_of(db, ids)
     files = site_service.attachments_of(db, ids)
     for plan in plans:
+        if plan.action == "revision":
+            _propose(db, actor, storage, plan, written)
+            continue
         if plan.action not in ("create", "update"):
             continue
         assert plan.draft is not None
@@ -390,6 +413,35 @@ def _apply(
             attachments=[*current, *added],
         )
     db.flush()
+
+
+def _propose(
+    db: Session, actor: Actor, storage: Storage, plan: RowPlan, written: list[str]
+) -> None:
+    """A published site's row: its values and new files become the site's revision."""
+    assert plan.site is not None and plan.draft is not None
+    site = plan.site
+    site_revisions.propose(db, actor, site, plan.draft)
+    db.flush()
+    count = db.scalar(
+        select(func.count()).select_from(SiteAttachment).where(SiteAttachment.site_id == site.id)
+    )
+    for n, attachment in enumerate(plan.new_attachments):
+        stored = site_service.store_file(storage, attachment.data, attachment.content_type, written)
+        row = site_service.attachment_row(
+            actor,
+            site,
+            stored,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+            size=len(attachment.data),
+            kind=attachment.kind,
+            title_fi=attachment.title,
+            title_en=None,
+            sort_order=(count or 0) + n,
+        )
+        db.add(row)
+        site_revisions.add_file(db, actor, site, row)
 
 
 def purge_unapplied_uploads(db: Session, settings: Settings, *, now: datetime | None = None) -> int:

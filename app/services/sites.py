@@ -37,6 +37,7 @@ from app.db.models import (
     Site,
     SiteAttachment,
     SiteIndustry,
+    SiteRevision,
     SiteVersion,
     User,
 )
@@ -49,7 +50,7 @@ from app.domain.access import (
     require_municipality_edit,
     require_staff_wide,
 )
-from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
 from app.domain.sites import (
@@ -168,6 +169,7 @@ register_labels(
         "attachment": N_("Attachments changed"),
         "expire": N_("Left the portal (not verified)"),
         "package": N_("Updated from a site package"),
+        "revision": N_("Proposed change approved"),
     },
 )
 
@@ -194,6 +196,11 @@ def expiry_moment(settings: Settings, last_verified_on: date) -> datetime:
 
 
 # --- conversions between the stored site and the domain's draft ------------------------
+
+
+# For the revisions module, which keeps draft values in JSON form.
+ENUMS: Final = _ENUMS
+DECIMALS: Final = _DECIMALS
 
 
 def draft_of(site: Site, industry_codes: Sequence[str]) -> SiteDraft:
@@ -269,7 +276,8 @@ def attachments_of(
     if site_ids:
         query = (
             select(SiteAttachment)
-            .where(SiteAttachment.site_id.in_(site_ids))
+            # Files waiting in a revision are not the site's until it is approved.
+            .where(SiteAttachment.site_id.in_(site_ids), SiteAttachment.revision_id.is_(None))
             .order_by(SiteAttachment.sort_order, SiteAttachment.created_at, SiteAttachment.id)
         )
         for attachment in db.scalars(query):
@@ -492,14 +500,14 @@ def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
     return slug
 
 
-def _check_valid(db: Session, draft: SiteDraft) -> None:
+def check_valid(db: Session, draft: SiteDraft) -> None:
     municipalities, industries = valid_codes(db)
     errors = validate_site(draft, municipalities, industries, today=helsinki_today())
     if errors:
         raise ValidationFailed(errors=errors)
 
 
-def _check_ref_free(db: Session, draft: SiteDraft, site_id: uuid.UUID | None) -> None:
+def check_ref_free(db: Session, draft: SiteDraft, site_id: uuid.UUID | None) -> None:
     if draft.external_ref is None:
         return
     query = select(Site.id).where(
@@ -531,8 +539,8 @@ def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str]) -> Si
 
 def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     require_municipality_edit(actor, draft.municipality_code)
-    _check_valid(db, draft)
-    _check_ref_free(db, draft, None)
+    check_valid(db, draft)
+    check_ref_free(db, draft, None)
     bind_actor(db, actor)
     site = new_site(db, actor, draft, taken_slugs(db, ""))
     db.flush()
@@ -549,30 +557,58 @@ def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     return site
 
 
+@dataclass(frozen=True)
+class EditOutcome:
+    site: Site
+    revision: SiteRevision | None  # set when the edit waits for review
+    changed: bool
+
+
 def update_site(
     db: Session,
     actor: Actor,
     site_id: uuid.UUID,
     changes: Mapping[str, Any],
 ) -> Site:
-    """Change fields of a site (keys of `SiteDraft`); no change, no new version."""
+    """Change fields of a site (keys of `SiteDraft`); no change, no new version. A
+    municipality's edit of its published site becomes a revision (see `edit_site`)."""
+    return edit_site(db, actor, site_id, changes).site
+
+
+def edit_site(
+    db: Session,
+    actor: Actor,
+    site_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> EditOutcome:
+    """Change fields of a site, or propose the change for review when the actor's edits
+    of this site wait for the coordinator (`site_revisions.needs_review`)."""
+    from app.services import site_revisions  # builds on this module
+
     site = _editable_site(db, actor, site_id)
     if site.status == SiteStatus.ARCHIVED.value:
         raise Conflict("An archived site cannot be changed.")
     unknown = set(changes) - set(_DRAFT_FIELDS)
     if unknown:
         raise ValidationFailed.single(sorted(unknown)[0], "Unknown field.", "unknown_field")
+    if site_revisions.needs_review(actor, site):
+        return site_revisions.propose_changes(db, actor, site.id, changes)
+    before = site.version
+    _update_fields(db, actor, site, changes)
+    return EditOutcome(site, None, site.version != before)
+
+
+def _update_fields(db: Session, actor: Actor, site: Site, changes: Mapping[str, Any]) -> None:
     codes = industry_codes_of(db, [site.id])[site.id]
     draft = replace(draft_of(site, codes), **changes)
     require_municipality_edit(actor, draft.municipality_code)
-    _check_valid(db, draft)
-    _check_ref_free(db, draft, site.id)
+    check_valid(db, draft)
+    check_ref_free(db, draft, site.id)
     bind_actor(db, actor)
     was_public = site.status == SiteStatus.PUBLISHED.value
     if write_draft(db, site, draft, codes):
         record_change(db, actor, site, "update", was_public=was_public)
         db.commit()
-    return site
 
 
 def verify_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
@@ -580,10 +616,14 @@ def verify_site(db: Session, actor: Actor, site_id: uuid.UUID) -> Site:
     site = _editable_site(db, actor, site_id)
     bind_actor(db, actor)
     was_public = site.status == SiteStatus.PUBLISHED.value
+    before = site.version
     site.last_verified_on = helsinki_today()
     site.stale_flagged_at = None
     site.expired_at = None
     record_change(db, actor, site, "verify", was_public=was_public)
+    from app.services import site_revisions  # builds on this module
+
+    site_revisions.keep_base_current(db, site, before)
     db.commit()
     return site
 
@@ -602,6 +642,10 @@ def transition_site(
     target = next_status(current, action, actor.sees_everything, comment=comment)
     bind_actor(db, actor)
     now = utcnow()
+    if current == SiteStatus.PUBLISHED:
+        from app.services import site_revisions  # builds on this module
+
+        site_revisions.drop_revision(db, site.id)
     site.status = target.value
     if action == "submit":
         site.submitted_at = now
@@ -675,7 +719,7 @@ def store_file(storage: Storage, data: bytes, content_type: str, written: list[s
     return StoredFile(sha, key, thumb_key, width, height)
 
 
-def _referenced(db: Session, key: str) -> bool:
+def is_referenced(db: Session, key: str) -> bool:
     query = select(SiteAttachment.id).where(
         or_(SiteAttachment.storage_key == key, SiteAttachment.thumbnail_key == key)
     )
@@ -692,9 +736,15 @@ def storage_transaction(db: Session, storage: Storage) -> Iterator[list[str]]:
     except BaseException:
         db.rollback()
         for key in written:
-            if not _referenced(db, key):
+            if not is_referenced(db, key):
                 storage.delete(key)
         raise
+
+
+PUBLISHED_FILE_FIXED: Final = N_(
+    "A published file's kind and titles are changed by the coordinator. You can remove "
+    "the file and add a corrected one for review."
+)
 
 
 def _next_sort_order(attachments: Sequence[SiteAttachment]) -> int:
@@ -765,8 +815,15 @@ def add_attachment(
     kind = kind or (AttachmentKind.PHOTO if is_image else AttachmentKind.DOCUMENT)
     titles = _clean_title(title_fi, "title_fi"), _clean_title(title_en, "title_en")
     existing = attachments_of(db, [site.id])[site.id]
+    pending = list(
+        db.scalars(
+            select(SiteAttachment).where(
+                SiteAttachment.site_id == site.id, SiteAttachment.revision_id.is_not(None)
+            )
+        )
+    )
     sha = hashlib.sha256(data).hexdigest()
-    if any(a.sha256 == sha for a in existing):
+    if any(a.sha256 == sha for a in [*existing, *pending]):
         raise ValidationFailed.single(
             "file", "This file is already attached to the site.", "duplicate_attachment"
         )
@@ -783,9 +840,16 @@ def add_attachment(
             kind=kind,
             title_fi=titles[0],
             title_en=titles[1],
-            sort_order=_next_sort_order(existing),
+            sort_order=_next_sort_order([*existing, *pending]),
         )
         db.add(attachment)
+        from app.services import site_revisions  # builds on this module
+
+        if site_revisions.needs_review(actor, site):
+            # Joins the site's revision: public once the coordinator approves it.
+            site_revisions.add_file(db, actor, site, attachment)
+            db.commit()
+            return attachment
         was_public = site.status == SiteStatus.PUBLISHED.value
         record_change(
             db,
@@ -818,6 +882,11 @@ def update_attachment(
 ) -> SiteAttachment:
     """Change an attachment's kind, titles or sort order."""
     site, attachment = _attachment_for_edit(db, actor, site_id, attachment_id)
+    from app.services import site_revisions  # builds on this module
+
+    in_revision = attachment.revision_id is not None
+    if not in_revision and site_revisions.needs_review(actor, site):
+        raise PermissionDenied(PUBLISHED_FILE_FIXED)
     bind_actor(db, actor)
     if "kind" in changes:
         kind = AttachmentKind(changes["kind"])
@@ -830,8 +899,9 @@ def update_attachment(
     if changes.get("sort_order") is not None:
         attachment.sort_order = int(changes["sort_order"])
     if db.is_modified(attachment):
-        was_public = site.status == SiteStatus.PUBLISHED.value
-        record_change(db, actor, site, "attachment", was_public=was_public)
+        if not in_revision:
+            was_public = site.status == SiteStatus.PUBLISHED.value
+            record_change(db, actor, site, "attachment", was_public=was_public)
         db.commit()
     return attachment
 
@@ -840,15 +910,24 @@ def delete_attachment(
     db: Session, actor: Actor, storage: Storage, site_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
     site, attachment = _attachment_for_edit(db, actor, site_id, attachment_id)
+    from app.services import site_revisions  # builds on this module
+
     bind_actor(db, actor)
+    if attachment.revision_id is None and site_revisions.needs_review(actor, site):
+        # Proposed: the file stays on the portal until the coordinator approves.
+        site_revisions.remove_file(db, actor, site, attachment)
+        db.commit()
+        return
     keys = [k for k in (attachment.storage_key, attachment.thumbnail_key) if k]
+    in_revision = attachment.revision_id is not None
     db.delete(attachment)
     db.flush()
-    record_change(db, actor, site, "attachment", was_public=site.status == "published")
+    if not in_revision:
+        record_change(db, actor, site, "attachment", was_public=site.status == "published")
     db.commit()
     # After the commit: a failed delete leaves an orphan file, never a dangling row.
     for key in keys:
-        if not _referenced(db, key):
+        if not is_referenced(db, key):
             storage.delete(key)
 
 
@@ -880,6 +959,11 @@ def attachment_file(
         .join(Site, Site.id == SiteAttachment.site_id)
         .where(SiteAttachment.id == attachment_id, visible)
     )
+    if attachment is not None and attachment.revision_id is not None:
+        # A file waiting in a revision: for those who work on the site's municipality.
+        site = db.get(Site, attachment.site_id)
+        if actor is None or site is None or not may_read_site_history(actor, site):
+            attachment = None
     if (
         attachment is None
         or (site_id is not None and attachment.site_id != site_id)
@@ -932,7 +1016,11 @@ def flag_stale_sites(db: Session, settings: Settings, today: date | None = None)
             site.expired_at = now
             counts["expired"] += 1
             if site.status == SiteStatus.PUBLISHED.value:
+                before = site.version
                 record_change(db, SYSTEM_ACTOR, site, "expire", was_public=True)
+                from app.services import site_revisions  # builds on this module
+
+                site_revisions.keep_base_current(db, site, before)
                 item.hidden.append(site)
     for code, item in sorted(news.items()):
         _tell_municipality(db, settings, code, item, today)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -37,8 +38,17 @@ from app.domain.sites import (
     Tenure,
     ZoningStatus,
 )
-from app.i18n import N_, field_error_message, register_labels
-from app.services import matching, packages, reference
+from app.i18n import (
+    N_,
+    field_error_message,
+    format_day,
+    format_eur,
+    format_number,
+    label,
+    register_labels,
+    translate,
+)
+from app.services import matching, packages, reference, site_revisions
 from app.services import sites as site_service
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
@@ -56,6 +66,7 @@ register_labels(
     {
         "create": N_("New site"),
         "update": N_("Update"),
+        "revision": N_("Revision for review"),
         "unchanged": N_("Unchanged"),
         "error": N_("Error"),
     },
@@ -173,6 +184,13 @@ NOTICES = {
     "attached": N_("The file was attached."),
     "deleted": N_("The attachment was removed."),
     "applied": N_("The package was applied."),
+    "revision": N_(
+        "Your changes wait for the coordinator's review. The published version stays on "
+        "the portal until they are approved."
+    ),
+    "approved": N_("The change was approved and is now published."),
+    "returned": N_("The change was returned to the municipality."),
+    "discarded": N_("The proposed change was withdrawn."),
 }
 WORKFLOW_ACTIONS = ("submit", "publish", "return", "withdraw", "archive", "reopen")
 ACTION_LABELS = {
@@ -298,6 +316,11 @@ def site_list(
             "municipalities": reference.municipality_choices(db),
             "flagged": flagged,
             "can_create": actor.sees_everything or actor.municipality_code is not None,
+            # A municipality's proposals the coordinator sent back (the team's are on
+            # the review queue's side of the work).
+            "returned_revisions": []
+            if actor.sees_everything
+            else site_revisions.returned_revisions(db, actor),
         },
         user=user,
     )
@@ -354,6 +377,102 @@ def _required(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Labels of the draft fields the form does not show as form fields.
+EXTRA_LABELS = {"industry_codes": N_("Key industries"), "polygon": N_("Boundary")}
+FIELD_SPECS = {f.name: f for f in FORM_FIELDS}
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RevisionPage:
+    """A revision as people read it: every changed field with its label, the old and
+    the new value in words, and the files it adds or removes."""
+
+    view: site_revisions.RevisionView
+    rows: list[DiffRow]
+
+    @property
+    def site(self) -> Any:
+        return self.view.site
+
+    @property
+    def revision(self) -> Any:
+        return self.view.revision
+
+
+class _Names:
+    """Municipality and industry names in the reader's language."""
+
+    def __init__(self, db: DbSession, lang: str) -> None:
+        english = lang == "en"
+        self.municipalities = {
+            m.code: (m.name_en if english else m.name_fi)
+            for m in reference.municipality_choices(db)
+        }
+        self.industries = {
+            i.code: (i.name_en if english else i.name_fi) for i in reference.industry_choices(db)
+        }
+
+
+def _shown_value(lang: str, names: _Names, name: str, value: Any) -> str:
+    """A field's value in words, as the reader writes it; "–" when there is none."""
+    if value is None or value == ():
+        return "–"
+    spec = FIELD_SPECS.get(name)
+    if name == "industry_codes":
+        return ", ".join(sorted(names.industries.get(code, code) for code in value))
+    if name == "polygon":
+        points = sum(len(ring) for ring in value)
+        return translate(lang, "%(n)s boundary points", n=points)
+    if name == "municipality_code":
+        return names.municipalities.get(value, value)
+    if isinstance(value, bool):
+        return translate(lang, "Yes") if value else translate(lang, "No")
+    if spec is not None and spec.type == "choice" and spec.labels:
+        return label(lang, spec.labels, str(getattr(value, "value", value)))
+    if name == "price_eur":
+        return format_eur(value, lang)
+    if isinstance(value, date):
+        return format_day(value, lang)
+    if isinstance(value, float) and name in ("latitude", "longitude"):
+        return format_number(value, lang, 6)
+    if isinstance(value, Decimal | float | int):
+        return format_number(value, lang, 3)
+    return str(value)
+
+
+def revision_page(
+    db: DbSession, lang: str, view: site_revisions.RevisionView, names: _Names | None = None
+) -> RevisionPage:
+    names = names or _Names(db, lang)
+    rows = [
+        DiffRow(
+            change.field,
+            translate(
+                lang,
+                FIELD_SPECS[change.field].label
+                if change.field in FIELD_SPECS
+                else EXTRA_LABELS.get(change.field, change.field),
+            ),
+            _shown_value(lang, names, change.field, change.old),
+            _shown_value(lang, names, change.field, change.new),
+        )
+        for change in view.changes
+    ]
+    return RevisionPage(view, rows)
+
+
+def _form_values(draft: SiteDraft) -> dict[str, str]:
+    return {f.name: _value_of(getattr(draft, f.name)) for f in FORM_FIELDS}
+
+
 def _site_page(
     request: Request,
     db: DbSession,
@@ -370,18 +489,31 @@ def _site_page(
     settings = request.app.state.settings
     done = request.query_params.get("done")
     can_edit = actor.sees_everything or actor.municipality_code == site.municipality_code
+    lang = request_language(request, user)
+    view = site_revisions.site_revision(db, actor, site)
+    proposing = site_revisions.needs_review(actor, site)
+    if values is None:
+        # The municipality edits on top of what it proposes; the coordinator edits
+        # the published version itself.
+        shown_draft = (
+            site_revisions.proposed_draft(draft, view.revision) if view and proposing else draft
+        )
+        values = _form_values(shown_draft)
+        codes = list(shown_draft.industry_codes)
+    else:
+        codes = list(draft.industry_codes)
     return render(
         request,
         "sites/detail.html",
         {
             **_form_context(db),
             "site": site,
-            "values": values
-            if values is not None
-            else {f.name: _value_of(getattr(site, f.name)) for f in FORM_FIELDS},
-            "codes": list(draft.industry_codes),
+            "values": values,
+            "codes": codes,
             "errors": errors or FormErrors(),
             "problem": problem,
+            "revision": revision_page(db, lang, view) if view else None,
+            "proposing": proposing and can_edit,
             "notice": NOTICES.get(done) if done else None,
             "attachments": site_service.list_attachments(db, actor, site.id),
             "versions": site_service.site_versions(db, actor, site.id)[:20]
@@ -422,14 +554,16 @@ async def update_site(
     problem = None
     if not errors:
         try:
-            before = site_service.get_site(db, actor_for(user), site_id).version
-            site = site_service.update_site(db, actor_for(user), site_id, _required(values))
-            done = "saved" if site.version != before else "unchanged"
+            outcome = site_service.edit_site(db, actor_for(user), site_id, _required(values))
+            if outcome.revision is not None:
+                done = "revision"
+            else:
+                done = "saved" if outcome.changed else "unchanged"
             return RedirectResponse(f"/sites/{site_id}?done={done}", status_code=303)
         except ValidationFailed as failed:
             errors = failed.errors
         except Conflict as refused:
-            problem = refused.detail
+            problem = translate(request_language(request, user), refused.detail)
     shown = {k: _value_of(v) for k, v in values.items() if k != "industry_codes"}
     page = _site_page(
         request,
@@ -551,13 +685,111 @@ def site_file(
 
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, db: DbSession, user: StaffUser) -> HTMLResponse:
-    rows = site_service.review_queue(db, actor_for(user))
+    return _review_page(request, db, user)
+
+
+def _review_page(
+    request: Request,
+    db: DbSession,
+    user: User,
+    *,
+    problem: str | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    actor = actor_for(user)
+    rows = site_service.review_queue(db, actor)
+    lang = request_language(request, user)
+    names = _Names(db, lang)
+    revisions = [
+        revision_page(db, lang, view, names) for view in site_revisions.pending_revisions(db, actor)
+    ]
+    done = request.query_params.get("done")
     return render(
         request,
         "sites/review.html",
-        {"rows": rows, "municipalities": reference.municipality_choices(db)},
+        {
+            "rows": rows,
+            "revisions": revisions,
+            "municipality_names": names.municipalities,
+            "notice": NOTICES.get(done) if done else None,
+            "problem": problem,
+            "errors": errors or FormErrors(),
+        },
         user=user,
+        status_code=status_code,
     )
+
+
+def _seen(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@router.post("/sites/{site_id}/revision/approve", dependencies=[CsrfChecked])
+def approve_revision(
+    request: Request,
+    site_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    storage: StorageDep,
+    seen: Annotated[str | None, Form(max_length=12)] = None,
+) -> Response:
+    lang = request_language(request, user)
+    try:
+        site_revisions.approve(db, actor_for(user), storage, site_id, seen=_seen(seen))
+    except Conflict as refused:
+        db.rollback()
+        return _review_page(
+            request, db, user, problem=translate(lang, refused.detail), status_code=409
+        )
+    except ValidationFailed as failed:
+        db.rollback()
+        return _review_page(
+            request,
+            db,
+            user,
+            problem=field_error_message(lang, failed.errors[0]),
+            status_code=422,
+        )
+    return RedirectResponse("/review?done=approved", status_code=303)
+
+
+@router.post("/sites/{site_id}/revision/return", dependencies=[CsrfChecked])
+def return_revision(
+    request: Request,
+    site_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    comment: Annotated[str | None, Form(max_length=4000)] = None,
+    seen: Annotated[str | None, Form(max_length=12)] = None,
+) -> Response:
+    lang = request_language(request, user)
+    try:
+        site_revisions.return_revision(db, actor_for(user), site_id, comment, seen=_seen(seen))
+    except Conflict as refused:
+        db.rollback()
+        return _review_page(
+            request, db, user, problem=translate(lang, refused.detail), status_code=409
+        )
+    except ValidationFailed as failed:
+        db.rollback()
+        return _review_page(
+            request,
+            db,
+            user,
+            problem=field_error_message(lang, failed.errors[0]),
+            errors=FormErrors(failed.errors),
+            status_code=422,
+        )
+    return RedirectResponse("/review?done=returned", status_code=303)
+
+
+@router.post("/sites/{site_id}/revision/discard", dependencies=[CsrfChecked])
+def discard_revision(
+    site_id: uuid.UUID, db: DbSession, user: StaffUser, storage: StorageDep
+) -> Response:
+    site_revisions.discard(db, actor_for(user), storage, site_id)
+    return RedirectResponse(f"/sites/{site_id}?done=discarded", status_code=303)
 
 
 @router.get("/site-packages", response_class=HTMLResponse)

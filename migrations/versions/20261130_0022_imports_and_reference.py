@@ -9,7 +9,7 @@
 The columns are added in place (nullable), never by copying a table.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-11-30 12:30:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import app.db.base
 
 revision: str = "0022"
-down_revision: str | None = "0019"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -72,6 +72,8 @@ class Rec:
     visible: frozenset[str] = ALL
     # A path pairing records that do not belong together: refused to everyone.
     mismatch: bool = False
+    # A published site: its municipality's edits wait for review (app/services/site_revisions.py).
+    published: bool = False
 
 
 def _leads_visible(*roles: str) -> frozenset[str]:
@@ -94,8 +96,8 @@ RECORDS: dict[str, Rec] = {
     "share.kajaani": Rec(receivers=frozenset({"kajaani"}), visible=STAFF | {"kajaani"}),
     "share.partner": Rec(receivers=frozenset({"partner"}), visible=STAFF | {"partner"}),
     "site.sotkamo_draft": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
-    "site.sotkamo_public": Rec(municipality="sotkamo"),
-    "site.kajaani_public": Rec(municipality="kajaani"),
+    "site.sotkamo_public": Rec(municipality="sotkamo", published=True),
+    "site.kajaani_public": Rec(municipality="kajaani", published=True),
     "upload.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
     "import.organizations": Rec(visible=STAFF),
     "target.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
@@ -157,6 +159,12 @@ def admin_only(role: str, rec: Rec) -> bool:
 def municipality(role: str, rec: Rec) -> bool:
     """The record's own municipality, and the regional team."""
     return role in STAFF or role == rec.municipality
+
+
+def file_editor(role: str, rec: Rec) -> bool:
+    """A published site's files keep their kind and titles unless the team changes them;
+    a municipality removes and adds files of its published site for review instead."""
+    return role in STAFF or (role == rec.municipality and not rec.published)
 
 
 def municipal_staff(role: str, rec: Rec) -> bool:
@@ -673,7 +681,19 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ),
     ("POST", "/api/v1/sites/{site_id}/attachments"): WriteCase(municipality, photo, SITES),
     ("PATCH", "/api/v1/sites/{site_id}/attachments/{attachment_id}"): WriteCase(
-        municipality, js({"title_en": "Renamed"}), ATTACHMENTS
+        file_editor, js({"title_en": "Renamed"}), ATTACHMENTS
+    ),
+    # Kajaani's published site has a pending revision (tests/access/world.py).
+    ("POST", "/api/v1/sites/{site_id}/revision/approve"): WriteCase(
+        staff_wide, none, (T("site.kajaani_public", site_id="site.kajaani_public"),)
+    ),
+    ("POST", "/api/v1/sites/{site_id}/revision/return"): WriteCase(
+        staff_wide,
+        js({"comment": "Please check the area."}),
+        (T("site.kajaani_public", site_id="site.kajaani_public"),),
+    ),
+    ("DELETE", "/api/v1/sites/{site_id}/revision"): WriteCase(
+        municipality, none, (T("site.kajaani_public", site_id="site.kajaani_public"),)
     ),
     ("DELETE", "/api/v1/sites/{site_id}/attachments/{attachment_id}"): WriteCase(
         municipality, none, ATTACHMENTS
@@ -697,6 +717,17 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/sites/{site_id}/attachments"): WriteCase(municipality, photo, SITES),
     ("POST", "/sites/{site_id}/attachments/{attachment_id}/delete"): WriteCase(
         municipality, none, ATTACHMENTS
+    ),
+    ("POST", "/sites/{site_id}/revision/approve"): WriteCase(
+        staff_wide, none, (T("site.kajaani_public", site_id="site.kajaani_public"),)
+    ),
+    ("POST", "/sites/{site_id}/revision/return"): WriteCase(
+        staff_wide,
+        form({"comment": "Please check the area."}),
+        (T("site.kajaani_public", site_id="site.kajaani_public"),),
+    ),
+    ("POST", "/sites/{site_id}/revision/discard"): WriteCase(
+        municipality, none, (T("site.kajaani_public", site_id="site.kajaani_public"),)
     ),
     ("POST", "/site-packages"): WriteCase(municipal_staff, package),
     ("POST", "/site-packages/{upload_id}/apply"): WriteCase(

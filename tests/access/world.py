@@ -59,6 +59,7 @@ from app.services.imports import check_upload
 from app.services.leads import record_stage_change
 from app.services.packages import check_package
 from app.services.reports import close_period
+from app.services.site_revisions import propose_changes
 from app.services.sites import add_attachment, record_change
 from app.services.syndication import encrypt, send_test_event
 from app.settings import Settings
@@ -394,11 +395,33 @@ def build_world(db: Session, settings: Settings) -> World:
         + b"\n%%EOF\n",
         title_en=world.mark("draft document title", "admin", "coordinator", "sotkamo"),
     )
+    # On the portal: a file the municipality adds to its published site waits for review.
     public_photo = add_attachment(
-        db, actor_for(kajaani), storage, kajaani_public.id, filename="plot.png", data=_png()
+        db, actor_for(coordinator), storage, kajaani_public.id, filename="plot.png", data=_png()
     )
     world.add_id("attachment_id", private_file.id)
     world.add_id("attachment_id", public_photo.id)
+    # Kajaani proposes a change of its published site: the proposal (text and a new
+    # file) is Kajaani's and the team's until approved, never the portal's or Sotkamo's.
+    revision_people = ("admin", "coordinator", "kajaani")
+    propose_changes(
+        db,
+        actor_for(kajaani),
+        kajaani_public.id,
+        {"description_en": world.mark("proposed description of kajaani public", *revision_people)},
+    )
+    pending_file = add_attachment(
+        db,
+        actor_for(kajaani),
+        storage,
+        kajaani_public.id,
+        filename=f"{world.mark('proposed file name', *revision_people)}.pdf",
+        data=b"%PDF-1.4\n"
+        + world.mark("proposed file text", *revision_people).encode()
+        + b"\n%%EOF\n",
+        title_fi=world.mark("proposed file title", *revision_people),
+    )
+    world.add_id("attachment_id", pending_file.id)
     db.add(LeadSite(lead_id=secret_lead.id, site_id=kajaani_public.id))
     db.add(LeadSite(lead_id=sotkamo_lead.id, site_id=sotkamo_public.id))
     # A lead a municipality has need-to-know of must not reveal another's draft.

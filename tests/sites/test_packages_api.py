@@ -87,7 +87,13 @@ def test_xlsx_in_tm35fin_dry_run_apply_and_idempotent_reupload(
     )
     report = checked(client, headers, "kohteet.xlsx", data)
     assert (report["status"], report["format"]) == ("checked", "xlsx")
-    assert report["report"]["summary"] == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
+    assert report["report"]["summary"] == {
+        "create": 2,
+        "update": 0,
+        "revision": 0,
+        "unchanged": 0,
+        "error": 0,
+    }
     assert db.scalar(select(Site).where(Site.external_ref == "KAJ-1")) is None  # dry run
 
     applied = apply(client, headers, report["id"])
@@ -102,7 +108,13 @@ def test_xlsx_in_tm35fin_dry_run_apply_and_idempotent_reupload(
     assert second is not None and second.kind == "premises"
 
     again = checked(client, headers, "kohteet.xlsx", data)
-    assert again["report"]["summary"] == {"create": 0, "update": 0, "unchanged": 2, "error": 0}
+    assert again["report"]["summary"] == {
+        "create": 0,
+        "update": 0,
+        "revision": 0,
+        "unchanged": 2,
+        "error": 0,
+    }
     apply(client, headers, again["id"])
     db.refresh(site)
     assert site.version == 1

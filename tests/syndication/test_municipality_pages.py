@@ -136,7 +136,9 @@ def test_a_create_whose_answer_was_lost_is_found_and_updated_not_duplicated(
     [delivery] = db.scalars(select(SyndicationDelivery)).all()
     assert delivery.status == "pending" and "timeout" in (delivery.last_error or "")
     wordpress.hang_after_save = 0.0
-    client.patch(f"/api/v1/sites/{site['id']}", json={"name_en": "Renamed"}, headers=people.contact)
+    client.patch(
+        f"/api/v1/sites/{site['id']}", json={"name_en": "Renamed"}, headers=people.coordinator
+    )
     _drain(db, worker_settings)
     [post] = wordpress.posts.values()  # ...and still one post after the retries
     assert (post["title"], post["status"]) == ("Renamed", "publish")
@@ -305,7 +307,9 @@ def test_an_old_delivery_redelivered_sends_the_current_state(
     add_webhook(client, people.contact, receiver.url)
     site = publish_site(client, people)
     deliver_due(db, worker_settings)
-    client.patch(f"/api/v1/sites/{site['id']}", json={"name_fi": "Uusi"}, headers=people.contact)
+    client.patch(
+        f"/api/v1/sites/{site['id']}", json={"name_fi": "Uusi"}, headers=people.coordinator
+    )
     deliver_due(db, worker_settings)
     first = db.scalars(
         select(SyndicationDelivery).order_by(SyndicationDelivery.event_id).limit(1)
@@ -332,7 +336,9 @@ def test_a_late_retry_does_not_overwrite_newer_content_on_wordpress(
     site = publish_site(client, people)
     wordpress.fail = 1
     deliver_due(db, worker_settings)  # the publication fails; retried later
-    client.patch(f"/api/v1/sites/{site['id']}", json={"name_en": "Newest"}, headers=people.contact)
+    client.patch(
+        f"/api/v1/sites/{site['id']}", json={"name_en": "Newest"}, headers=people.coordinator
+    )
     _drain(db, worker_settings, at=10)
     [post] = wordpress.posts.values()
     assert post["title"] == "Newest"
@@ -537,14 +543,14 @@ def test_a_replaced_photo_leaves_the_media_library(
     site = publish_site(client, people)
     url = f"/api/v1/sites/{site['id']}/attachments"
     first = client.post(
-        url, files={"file": ("a.jpg", _jpeg((200, 0, 0)), "image/jpeg")}, headers=people.contact
+        url, files={"file": ("a.jpg", _jpeg((200, 0, 0)), "image/jpeg")}, headers=people.coordinator
     )
     assert first.status_code == 201, first.text
     deliver_due(db, worker_settings)
     [old_media] = wordpress.media
-    client.delete(f"{url}/{first.json()['id']}", headers=people.contact)
+    client.delete(f"{url}/{first.json()['id']}", headers=people.coordinator)
     client.post(
-        url, files={"file": ("b.jpg", _jpeg((0, 0, 200)), "image/jpeg")}, headers=people.contact
+        url, files={"file": ("b.jpg", _jpeg((0, 0, 200)), "image/jpeg")}, headers=people.coordinator
     )
     _drain(db, worker_settings)
     [new_media] = wordpress.media

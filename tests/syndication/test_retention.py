@@ -49,7 +49,9 @@ def _history(
     sent = [deliver_due(db, settings, now=utcnow() + timedelta(minutes=m * 10)) for m in range(2)]
     for n in (1, 2):
         client.patch(
-            f"/api/v1/sites/{first['id']}", json={"name_fi": f"Nimi {n}"}, headers=people.contact
+            f"/api/v1/sites/{first['id']}",
+            json={"name_fi": f"Nimi {n}"},
+            headers=people.coordinator,
         )
         sent.append(deliver_due(db, settings, now=utcnow() + timedelta(minutes=30)))
     assert sum(sent) == 4
@@ -58,7 +60,7 @@ def _history(
     second = publish_site(client, people, name_fi="Toinen tontti")
     assert deliver_due(db, settings) == 2
     client.patch(
-        f"/api/v1/sites/{second['id']}", json={"name_fi": "Uusi nimi"}, headers=people.contact
+        f"/api/v1/sites/{second['id']}", json={"name_fi": "Uusi nimi"}, headers=people.coordinator
     )
     return target, first, second
 

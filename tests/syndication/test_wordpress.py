@@ -88,7 +88,7 @@ def test_post_is_created_updated_and_unpublished(
     stored = db.scalars(select(SyndicationWordpressPost)).one()
     assert (stored.post_id, stored.media_id) == (post_id, media_id)
 
-    client.patch(url, json={"name_en": "Large hall"}, headers=people.contact)
+    client.patch(url, json={"name_en": "Large hall"}, headers=people.coordinator)
     deliver_due(db, worker_settings)
     assert list(wordpress.posts) == [post_id]  # updated in place
     assert wordpress.posts[post_id]["title"] == "Large hall"

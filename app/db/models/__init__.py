@@ -44,6 +44,7 @@ from app.db.models.sites import (
     SiteAttachment,
     SiteIndustry,
     SitePackageUpload,
+    SiteRevision,
     SiteVersion,
 )
 from app.db.models.syndication import (
@@ -97,6 +98,7 @@ __all__ = [
     "SiteAttachment",
     "SiteIndustry",
     "SitePackageUpload",
+    "SiteRevision",
     "SiteVersion",
     "Stage",
     "SyndicationAttempt",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -122,6 +123,41 @@ class SiteAttachment(Audited, UUIDPrimaryKey, Base):
     height: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Set while the file is part of a published site's pending revision: off the portal
+    # and out of syndication until the coordinator approves it. No foreign key: SQLite
+    # adds the column in place only without one; the revision service is its only writer.
+    revision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class SiteRevision(Audited, UUIDPrimaryKey, Timestamps, Base):
+    """A change of a published site proposed by its municipality, waiting for the
+    coordinator; the site row keeps the published version until it is approved.
+
+    One open revision per site (pending, or returned with a comment). `changes` holds
+    the proposed values of the fields that differ from the published version, keyed
+    by `SiteDraft` field in JSON form. An approved revision becomes a `SiteVersion` of
+    the site and its row is deleted."""
+
+    __tablename__ = "site_revisions"
+    __table_args__ = (
+        UniqueConstraint("site_id", name="uq_site_revisions_site"),
+        Index("ix_site_revisions_status_submitted", "status", "submitted_at"),
+    )
+
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12))  # pending, returned
+    # The site's version the proposal was made against: approving needs it current.
+    base_version: Mapped[int]
+    # Bumped on every edit, so a reviewer approves exactly what they saw.
+    number: Mapped[int] = mapped_column(default=1)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    removed_attachment_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    proposed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    proposed_by_label: Mapped[str] = mapped_column(String(254))
+    submitted_at: Mapped[datetime]
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
 
 
 class SiteVersion(Base):
