@@ -273,5 +273,15 @@ def install_i18n(env: Environment) -> None:
     def _country(context: Context, code: str | None) -> str:
         return country_name(code, context.get("lang", DEFAULT_LANGUAGE))
 
-    env.filters.update(eur=_eur, number=_number, date=_date, country=_country)
+    @pass_context
+    def _local_name(context: Context, record: Any) -> str:
+        """A record's name in the reader's language (`name_en`), else its Finnish name."""
+        english = getattr(record, "name_en", None)
+        if context.get("lang", DEFAULT_LANGUAGE) == "en" and english:
+            return str(english)
+        return str(record.name_fi)
+
+    env.filters.update(
+        eur=_eur, number=_number, date=_date, country=_country, local_name=_local_name
+    )
     env.globals["label"] = _label

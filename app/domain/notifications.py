@@ -32,6 +32,9 @@ class NotificationKind(StrEnum):
     SITE_SUBMITTED = "site_submitted"
     SITE_PUBLISHED = "site_published"
     SITE_RETURNED = "site_returned"
+    REVISION_SUBMITTED = "site_revision_submitted"
+    REVISION_APPROVED = "site_revision_approved"
+    REVISION_RETURNED = "site_revision_returned"
 
 
 class EmailPreference(StrEnum):
@@ -61,6 +64,15 @@ MESSAGES: dict[str, str] = {
     NotificationKind.SITE_SUBMITTED: N_("Site %(subject)s was submitted for review"),
     NotificationKind.SITE_PUBLISHED: N_("Site %(subject)s was published"),
     NotificationKind.SITE_RETURNED: N_("Site %(subject)s was returned for changes"),
+    NotificationKind.REVISION_SUBMITTED: N_(
+        "A change to the published site %(subject)s waits for review"
+    ),
+    NotificationKind.REVISION_APPROVED: N_(
+        "The change to site %(subject)s was approved and is published"
+    ),
+    NotificationKind.REVISION_RETURNED: N_(
+        "The change to site %(subject)s was returned for changes"
+    ),
 }
 # A task's subject with its lead, when the reader may read the lead.
 TASK_ON_LEAD = N_("%(task)s (lead %(lead)s)")
@@ -83,6 +95,9 @@ SITE_KINDS = frozenset(
         NotificationKind.SITE_SUBMITTED,
         NotificationKind.SITE_PUBLISHED,
         NotificationKind.SITE_RETURNED,
+        NotificationKind.REVISION_SUBMITTED,
+        NotificationKind.REVISION_APPROVED,
+        NotificationKind.REVISION_RETURNED,
     }
 )
 
@@ -265,6 +280,36 @@ def site_transitioned(
         return None
     return Happening(
         kinds[action],
+        Audience(municipality_code=municipality_code),
+        actor_id=actor_id,
+        site_id=site_id,
+        params=_note(comment) if action == "return" else {},
+    )
+
+
+def site_revision_changed(
+    *,
+    action: str,
+    actor_id: uuid.UUID | None,
+    site_id: uuid.UUID,
+    municipality_code: str,
+    comment: str | None = None,
+) -> Happening:
+    """A change to a published site proposed for review (the coordinators), approved or
+    returned (the contacts of the site's municipality)."""
+    if action == "submit":
+        return Happening(
+            NotificationKind.REVISION_SUBMITTED,
+            Audience(coordinators=True),
+            actor_id=actor_id,
+            site_id=site_id,
+        )
+    kind = {
+        "approve": NotificationKind.REVISION_APPROVED,
+        "return": NotificationKind.REVISION_RETURNED,
+    }[action]
+    return Happening(
+        kind,
         Audience(municipality_code=municipality_code),
         actor_id=actor_id,
         site_id=site_id,

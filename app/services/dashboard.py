@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
@@ -26,6 +26,7 @@ from app.db.models import (
     Organization,
     Site,
     SitePackageUpload,
+    SiteRevision,
     SiteVersion,
     Stage,
     SyndicationTarget,
@@ -48,6 +49,8 @@ from app.services.scope import (
     sites_visible_to,
     syndication_targets_visible_to,
 )
+from app.services.site_revisions import PENDING as REVISION_PENDING
+from app.services.site_revisions import RETURNED as REVISION_RETURNED
 from app.settings import Settings
 
 # Items shown per section; the section's count and "all" link cover the rest.
@@ -423,19 +426,30 @@ def _handoffs(
     )
 
 
+# SiteItem.status of a published site with a change waiting (not a site status).
+CHANGE_PROPOSED = "change_proposed"
+
+
 def _review(db: Session, actor: Actor, today: date, limit: int) -> Section[SiteItem]:
-    """Sites submitted for the coordinator's review, the longest waiting first."""
+    """Sites submitted for the coordinator's review and published sites with a proposed
+    change, the longest waiting first."""
+    pending_change = and_(SiteRevision.site_id == Site.id, SiteRevision.status == REVISION_PENDING)
+    waiting_since = func.coalesce(SiteRevision.submitted_at, Site.submitted_at)
     query = (
         select(
             Site.id,
             Site.name_fi,
             Site.name_en,
             Site.municipality_code,
-            Site.status,
-            Site.submitted_at,
+            case((SiteRevision.id.is_not(None), CHANGE_PROPOSED), else_=Site.status),
+            waiting_since,
         )
-        .where(sites_visible_to(actor), Site.status == SiteStatus.SUBMITTED.value)
-        .order_by(Site.submitted_at.asc().nulls_first(), Site.id)
+        .outerjoin(SiteRevision, pending_change)
+        .where(
+            sites_visible_to(actor),
+            or_(Site.status == SiteStatus.SUBMITTED.value, SiteRevision.id.is_not(None)),
+        )
+        .order_by(waiting_since.asc().nulls_first(), Site.id)
     )
     rows, total = _page(db, query, limit)
     items = []
@@ -448,11 +462,15 @@ def _review(db: Session, actor: Actor, today: date, limit: int) -> Section[SiteI
 
 
 def _returned_sites(db: Session, actor: Actor, today: date, limit: int) -> Section[SiteItem]:
-    """The municipality's sites the coordinator returned, with the comment and when."""
+    """The municipality's sites the coordinator returned, and its published sites whose
+    proposed change was returned, with the comment and when."""
     returned_at = (
         select(func.max(SiteVersion.at))
         .where(SiteVersion.site_id == Site.id, SiteVersion.action == "return")
         .scalar_subquery()
+    )
+    returned_change = and_(
+        SiteRevision.site_id == Site.id, SiteRevision.status == REVISION_RETURNED
     )
     query = (
         select(
@@ -460,14 +478,15 @@ def _returned_sites(db: Session, actor: Actor, today: date, limit: int) -> Secti
             Site.name_fi,
             Site.name_en,
             Site.municipality_code,
-            Site.status,
-            returned_at,
-            Site.review_comment,
+            case((SiteRevision.id.is_not(None), CHANGE_PROPOSED), else_=Site.status),
+            func.coalesce(SiteRevision.reviewed_at, returned_at),
+            func.coalesce(SiteRevision.review_comment, Site.review_comment),
         )
+        .outerjoin(SiteRevision, returned_change)
         .where(
             sites_visible_to(actor),
             Site.municipality_code == actor.municipality_code,
-            Site.status == SiteStatus.RETURNED.value,
+            or_(Site.status == SiteStatus.RETURNED.value, SiteRevision.id.is_not(None)),
         )
         .order_by(Site.name_fi, Site.id)
     )

@@ -32,7 +32,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, clusters, events, sites, syndication, targets
+from app.services import activities, clusters, events, site_revisions, sites, syndication, targets
 from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
@@ -682,6 +682,7 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
 # Business areas add their demo records here; each loader must skip what already exists.
 DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     sites.load_demo,
+    site_revisions.load_demo,
     activities.load_demo,
     targets.load_demo,
     clusters.load_demo,

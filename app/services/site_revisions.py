@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,14 +31,21 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import Site, SiteAttachment, SiteRevision, User
+from app.domain import notifications as notices
 from app.domain.access import Actor, require_municipality_edit, require_staff_wide
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.sites import SiteDraft, SiteStatus, polygon_geojson, site_error
 from app.i18n import N_, register_labels
+from app.services import notifications
 from app.services import sites as site_service
 from app.services.audit import parse_uuid, register_access_check
+from app.services.auth import actor_for
 from app.services.sites import EditOutcome
+from app.settings import Settings
 from app.storage import Storage
+
+if TYPE_CHECKING:
+    from app.services.demo import DemoReport
 
 PENDING: Final = "pending"
 RETURNED: Final = "returned"
@@ -246,9 +253,20 @@ def _locked_site(db: Session, site_id: uuid.UUID) -> Site:
 
 
 def _revision_for_edit(db: Session, actor: Actor, site: Site) -> SiteRevision:
-    """The site's open revision, created when there is none (no commit)."""
+    """The site's open revision, created when there is none (no commit). The reviewers
+    hear of it when it starts waiting for them: new, or resubmitted after a return."""
     revision = _open_revision(db, site.id, lock=True)
     now = utcnow()
+    if revision is None or revision.status != PENDING:
+        notifications.notify(
+            db,
+            notices.site_revision_changed(
+                action="submit",
+                actor_id=actor.user_id,
+                site_id=site.id,
+                municipality_code=site.municipality_code,
+            ),
+        )
     if revision is None:
         revision = SiteRevision(
             id=uuid.uuid4(),
@@ -408,6 +426,15 @@ def approve(
     db.delete(revision)
     db.flush()
     site_service.record_change(db, actor, site, "revision", was_public=True)
+    notifications.notify(
+        db,
+        notices.site_revision_changed(
+            action="approve",
+            actor_id=actor.user_id,
+            site_id=site.id,
+            municipality_code=site.municipality_code,
+        ),
+    )
     db.commit()
     _delete_unreferenced(db, storage, storage_keys)
     return site
@@ -430,12 +457,22 @@ def return_revision(
         raise ValidationFailed(
             errors=[site_error("comment", "required")], detail="A comment is required."
         )
-    _, revision = _pending_for_review(db, actor, site_id, seen)
+    site, revision = _pending_for_review(db, actor, site_id, seen)
     bind_actor(db, actor)
     revision.status = RETURNED
     revision.review_comment = text
     revision.reviewed_by_id = actor.user_id
     revision.reviewed_at = utcnow()
+    notifications.notify(
+        db,
+        notices.site_revision_changed(
+            action="return",
+            actor_id=actor.user_id,
+            site_id=site.id,
+            municipality_code=site.municipality_code,
+            comment=text,
+        ),
+    )
     db.commit()
     return revision
 
@@ -500,3 +537,21 @@ def _check_revision_access(db: Session, actor: Actor, entity_id: str) -> None:
 
 
 register_access_check("site_revisions", _check_revision_access)
+
+
+def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
+    """Sotkamo's contact proposes a change to a published demo site, so the review queue
+    shows a diff; skipped when the site already has a revision."""
+    site = db.scalar(select(Site).where(Site.external_ref == "SOT-TV-01"))
+    contact = db.scalar(select(User).where(User.email == site.contact_email)) if site else None
+    if site is None or contact is None or _open_revision(db, site.id) is not None:
+        return
+    published = site_service.draft_of(site, site_service.industry_codes_of(db, [site.id])[site.id])
+    proposed = replace(
+        published,
+        available_power_mw=(published.available_power_mw or Decimal(0)) + Decimal(20),
+        price_eur=450_000,
+        description_fi=(published.description_fi or "") + " Uusi 110 kV:n liittymä valmistuu.",
+    )
+    if propose(db, actor_for(contact), site, proposed) is not None:
+        report.count("site revisions")

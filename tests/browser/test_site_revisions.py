@@ -32,7 +32,7 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     _login(page, live_server, "kajaani@invest-kainuu.example")
     page.get_by_role("link", name="In English").click()
     page.goto(f"{live_server}/sites?q=Renforsin")
-    page.get_by_role("link", name="Renforsin Rannan datakeskustontti").click()
+    page.get_by_role("link", name="Renforsin Ranta data-centre plot").click()
     assert page.get_by_text("your changes are sent to the coordinator for review").is_visible()
     page.locator("#f-price_terms").fill("Lease 2 € per m² a year")
     page.locator("#f-ownership").select_option("state")
@@ -44,13 +44,14 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     page.locator("#revision").screenshot(path=str(artifacts_dir / "site-revision-contact.png"))
     # The language choice is saved on the account: back to the demo users' Finnish.
     page.get_by_role("link", name="Suomeksi").click()
+    page.locator("details.user-menu > summary").click()
     page.get_by_role("button", name="Kirjaudu ulos").click()
     page.goto(f"{live_server}/lang/en?next=/login")
 
     _login(page, live_server, "koordinaattori@invest-kainuu.example")
     page.get_by_role("link", name="In English").click()
     page.goto(f"{live_server}/review")
-    revision = page.locator("section.revision", has_text="Renforsin Rannan datakeskustontti")
+    revision = page.locator("section.revision", has_text="Renforsin Ranta data-centre plot")
     diff = revision.locator("table.diff")
     assert diff.is_visible()
     ownership = diff.locator("tr", has_text="Ownership")
@@ -65,5 +66,5 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
 
     revision.get_by_role("button", name="Approve and publish").click()
     assert page.get_by_text("The change was approved and is now published.").is_visible()
-    assert page.locator("section.revision", has_text="Renforsin Rannan").count() == 0
+    assert page.locator("section.revision", has_text="Renforsin Ranta").count() == 0
     page.get_by_role("link", name="Suomeksi").click()

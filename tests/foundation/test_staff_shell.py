@@ -47,7 +47,7 @@ def test_each_role_sees_its_entries_and_each_opens(
     assert _sidebar(home.text) == mine
     for group, _items in groups_for(role):
         assert f'id="nav-{group.key}">{group.label}</span>' in home.text
-    assert '<div class="topbar-slot" id="notifications-slot"></div>' in home.text
+    assert 'id="notifications-slot"><a class="notification-bell" href="/notifications"' in home.text
     assert 'href="/account"' in home.text and 'action="/logout"' in home.text
     for path in [*mine, "/account"]:
         assert client.get(path).status_code == 200, path

@@ -38,25 +38,33 @@ SEPARATORS = re.compile(r",(?!\d)|[·()/|:;–—\[\]]|\s-\s")
 
 
 class _Text(HTMLParser):
-    """The text nodes a person sees (no script, style or attributes)."""
+    """The text nodes a person reads (no script, style or attributes; nothing marked
+    aria-hidden, such as the initials of the user menu's avatar)."""
+
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "use", "path"})
 
     def __init__(self) -> None:
         super().__init__()
         self.nodes: list[str] = []
-        self._skip = 0
+        self._open: list[bool] = []  # per open element: whether its text is skipped
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "template"):
-            self._skip += 1
+        if tag in self.VOID:
+            return
+        hidden = tag in ("script", "style", "template") or ("aria-hidden", "true") in attrs
+        self._open.append(hidden or (bool(self._open) and self._open[-1]))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "template") and self._skip:
-            self._skip -= 1
+        if tag not in self.VOID and self._open:
+            self._open.pop()
 
     def handle_data(self, data: str) -> None:
-        if not self._skip and data.strip():
+        if not (self._open and self._open[-1]) and data.strip():
             self.nodes.append(data.strip())
 
+
+# An address in an e-mail is followed, not read: its path may well name a code.
+URL = re.compile(r"https?://\S+")
 
 # Units that happen to be written like a country code: megawatts, not Malawi.
 UNITS = frozenset({"MW"})
@@ -68,7 +76,7 @@ def tokens(html: str, *, wrapped: bool = False) -> Iterator[tuple[str, str]]:
     cannot be words (digits, underscores, capitals)."""
     parser = _Text()
     parser.feed(html)
-    for node in parser.nodes:
+    for node in (URL.sub("", n) for n in parser.nodes):
         # A line of a PDF may be a word that wrapped off a longer cell ("renewable /
         # energy"): such lines count as prose.
         prose = wrapped or len(node.split()) > 4

@@ -318,7 +318,7 @@ def test_erasure_leaves_the_person_nowhere(
     # Mail only to the person went (the invitations sent and queued, the reminder in their
     # language, the confirmation of their portal inquiry); the reminder to the
     # coordinator stays, without the person's address.
-    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == mail_before - 3
+    assert db.scalar(select(func.count()).select_from(OutboxEmail)) == mail_before - 4
     reminder = db.scalars(
         select(OutboxEmail).where(OutboxEmail.subject.like("Cluster agreement expiring%"))
     ).one()

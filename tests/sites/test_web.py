@@ -76,7 +76,8 @@ def test_contact_creates_edits_and_submits_a_site(
 def test_coordinator_reviews_and_publishes(
     client: TestClient, factory: Factory, db: Session
 ) -> None:
-    site = factory.site(status="submitted", name_fi="Jonossa oleva tontti")
+    # The English page names the site in English.
+    site = factory.site(status="submitted", name_fi="Jonossa", name_en="Jonossa oleva tontti")
     _login(client, factory, Role.COORDINATOR)
     queue = client.get("/review")
     assert "Jonossa oleva tontti" in queue.text
