@@ -163,6 +163,56 @@ def test_a_site_in_review_tells_the_coordinators_then_the_municipality(
         assert office[key].notices() == []
 
 
+def test_a_change_to_a_published_site_tells_the_reviewers_then_the_municipality(
+    office: Office, settings: Settings
+) -> None:
+    site = office["kajaani"].api(
+        "POST",
+        "/api/v1/sites",
+        json={
+            "municipality_code": "205",
+            "kind": "industrial_plot",
+            "name_fi": "Renforsin Rannan tontti",
+            "name_en": "Renforsin Ranta plot",
+            "latitude": 64.2,
+            "longitude": 27.7,
+        },
+    )
+    url = f"/api/v1/sites/{site['id']}"
+    office["kajaani"].api("POST", f"{url}/submit")
+    office["coordinator"].api("POST", f"{url}/publish")
+    before = {key: office[key].notices() for key in office.people}
+
+    def new_notices(key: str) -> list[str]:
+        seen = before[key]
+        return office[key].notices()[: len(office[key].notices()) - len(seen)]
+
+    # The municipality proposes a change: the reviewers hear of it once, however often
+    # the proposal is edited while it waits.
+    office["kajaani"].api("PATCH", url, json={"price_eur": 250000})
+    office["kajaani"].api("PATCH", url, json={"price_eur": 260000})
+    proposed = "A change to the published site Renforsin Ranta plot waits for review"
+    for key in ("coordinator", "coordinator2", "admin"):
+        assert new_notices(key) == ([proposed] if key != "admin" else [])
+    for key in ("kajaani", "kajaani2", "sotkamo", "forum", "partner"):
+        assert new_notices(key) == []
+
+    office["coordinator"].api(
+        "POST", f"{url}/revision/return", json={"comment": "Say what the price includes"}
+    )
+    returned = "The change to site Renforsin Ranta plot was returned for changes"
+    assert new_notices("kajaani") == [returned] == new_notices("kajaani2")
+    assert "Say what the price includes" in office["kajaani"].page()
+
+    office["kajaani"].api("PATCH", url, json={"price_terms": "Includes the connection"})
+    assert new_notices("coordinator2") == [proposed, proposed]  # resubmitted
+    office["coordinator2"].api("POST", f"{url}/revision/approve")
+    approved = "The change to site Renforsin Ranta plot was approved and is published"
+    assert new_notices("kajaani") == [approved, returned]
+    for key in ("sotkamo", "forum", "partner"):
+        assert new_notices(key) == []
+
+
 def test_a_lead_going_stale_tells_its_owner_once_per_quiet_spell(
     office: Office, db: Session, settings: Settings
 ) -> None:
