@@ -5,6 +5,7 @@ matching sites of a lead, and the file route that serves attachments."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -725,47 +726,13 @@ def _seen(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@router.post("/sites/{site_id}/revision/approve", dependencies=[CsrfChecked])
-def approve_revision(
-    request: Request,
-    site_id: uuid.UUID,
-    db: DbSession,
-    user: StaffUser,
-    storage: StorageDep,
-    seen: Annotated[str | None, Form(max_length=12)] = None,
+def _review_decision(
+    request: Request, db: DbSession, user: User, decide: Callable[[], object], done: str
 ) -> Response:
+    """Approve or return a revision; a refusal shows the queue again, saying why."""
     lang = request_language(request, user)
     try:
-        site_revisions.approve(db, actor_for(user), storage, site_id, seen=_seen(seen))
-    except Conflict as refused:
-        db.rollback()
-        return _review_page(
-            request, db, user, problem=translate(lang, refused.detail), status_code=409
-        )
-    except ValidationFailed as failed:
-        db.rollback()
-        return _review_page(
-            request,
-            db,
-            user,
-            problem=field_error_message(lang, failed.errors[0]),
-            status_code=422,
-        )
-    return RedirectResponse("/review?done=approved", status_code=303)
-
-
-@router.post("/sites/{site_id}/revision/return", dependencies=[CsrfChecked])
-def return_revision(
-    request: Request,
-    site_id: uuid.UUID,
-    db: DbSession,
-    user: StaffUser,
-    comment: Annotated[str | None, Form(max_length=4000)] = None,
-    seen: Annotated[str | None, Form(max_length=12)] = None,
-) -> Response:
-    lang = request_language(request, user)
-    try:
-        site_revisions.return_revision(db, actor_for(user), site_id, comment, seen=_seen(seen))
+        decide()
     except Conflict as refused:
         db.rollback()
         return _review_page(
@@ -781,7 +748,45 @@ def return_revision(
             errors=FormErrors(failed.errors),
             status_code=422,
         )
-    return RedirectResponse("/review?done=returned", status_code=303)
+    return RedirectResponse(f"/review?done={done}", status_code=303)
+
+
+@router.post("/sites/{site_id}/revision/approve", dependencies=[CsrfChecked])
+def approve_revision(
+    request: Request,
+    site_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    storage: StorageDep,
+    seen: Annotated[str | None, Form(max_length=12)] = None,
+) -> Response:
+    return _review_decision(
+        request,
+        db,
+        user,
+        lambda: site_revisions.approve(db, actor_for(user), storage, site_id, seen=_seen(seen)),
+        "approved",
+    )
+
+
+@router.post("/sites/{site_id}/revision/return", dependencies=[CsrfChecked])
+def return_revision(
+    request: Request,
+    site_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    comment: Annotated[str | None, Form(max_length=4000)] = None,
+    seen: Annotated[str | None, Form(max_length=12)] = None,
+) -> Response:
+    return _review_decision(
+        request,
+        db,
+        user,
+        lambda: site_revisions.return_revision(
+            db, actor_for(user), site_id, comment, seen=_seen(seen)
+        ),
+        "returned",
+    )
 
 
 @router.post("/sites/{site_id}/revision/discard", dependencies=[CsrfChecked])
