@@ -1717,6 +1717,7 @@ def _record_failures(
             delivery.next_attempt_at = now + delay
             if claim.site_id is not None:
                 _hand_over_to_newer(db, delivery)
+                _hold_target_until(db, claim.target_id, now + delay)
         if is_ping:
             continue
         target.last_failure_at = now
@@ -1749,6 +1750,22 @@ def _record_success(db: Session, target_id: uuid.UUID, now: datetime) -> None:
         )
         .values(last_success_at=now, failing_since=None)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _hold_target_until(db: Session, target_id: uuid.UUID, retry_at: datetime) -> None:
+    """A target that failed is tried again at its retry time, not once per site: its
+    other waiting deliveries wait for that time too, and stay out of every claim's way
+    until then."""
+    db.execute(
+        update(SyndicationDelivery)
+        .where(
+            SyndicationDelivery.target_id == target_id,
+            SyndicationDelivery.status == DeliveryStatus.PENDING.value,
+            SyndicationDelivery.lease_token.is_(None),
+            SyndicationDelivery.next_attempt_at < retry_at,
+        )
+        .values(next_attempt_at=retry_at)
     )
 
 
