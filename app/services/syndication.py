@@ -1756,23 +1756,32 @@ def _record_success(db: Session, target_id: uuid.UUID, now: datetime) -> None:
 def _hold_target_until(db: Session, target_id: uuid.UUID, retry_at: datetime) -> None:
     """A target that failed is tried again at its retry time, not once per site: its
     other waiting deliveries wait for that time too, and stay out of every claim's way
-    until then."""
-    db.execute(
-        update(SyndicationDelivery)
+    until then. Rows a change being recorded holds are skipped, never waited for (that
+    transaction may be waiting for this one's rows)."""
+    delivery = SyndicationDelivery
+    waiting = (
+        select(delivery.id)
         .where(
-            SyndicationDelivery.target_id == target_id,
-            SyndicationDelivery.status == DeliveryStatus.PENDING.value,
-            SyndicationDelivery.lease_token.is_(None),
-            SyndicationDelivery.next_attempt_at < retry_at,
+            delivery.target_id == target_id,
+            delivery.status == DeliveryStatus.PENDING.value,
+            delivery.lease_token.is_(None),
+            delivery.next_attempt_at < retry_at,
         )
+        .with_for_update(skip_locked=True)
+    )
+    db.execute(
+        update(delivery)
+        .where(delivery.id.in_(waiting.scalar_subquery()))
         .values(next_attempt_at=retry_at)
+        .execution_options(synchronize_session=False)
     )
 
 
 def _hand_over_to_newer(db: Session, failed: SyndicationDelivery) -> None:
     """A failed attempt whose site changed meanwhile is not retried with its old state:
     the newest pending delivery of the site to the target takes over its retry schedule
-    and this one is superseded."""
+    and this one is superseded. When a change being recorded holds that delivery, it is
+    not waited for: this one is retried as it is and the newer one follows it."""
     newest = db.scalar(
         select(SyndicationDelivery)
         .where(
@@ -1783,7 +1792,7 @@ def _hand_over_to_newer(db: Session, failed: SyndicationDelivery) -> None:
         )
         .order_by(SyndicationDelivery.event_id.desc())
         .limit(1)
-        .with_for_update(key_share=True)
+        .with_for_update(key_share=True, skip_locked=True)
     )
     if newest is None:
         return
