@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
-from app.db.models import Industry, InvestmentTarget, LostReason, Municipality, Stage
+from app.db.models import Industry, InvestmentTarget, LostReason, Municipality, Stage, User
 from app.domain.access import (
     Actor,
     Role,
@@ -26,6 +29,8 @@ from app.domain.reference import (
     clean_industry,
     clean_municipality_contact,
 )
+from app.i18n import label
+from app.services.audit import entries_for
 
 
 def ensure_reference_data(db: Session) -> int:
@@ -176,3 +181,38 @@ def update_municipality_contact(
     municipality.website_url = contact.website_url
     db.commit()
     return municipality
+
+
+# --- the change list of the reference pages -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One saved change of a record, for people: when, who, which fields."""
+
+    at: datetime
+    who: str
+    fields: list[str]
+
+
+def recent_changes(db: Session, lang: str, entity_type: str, code: str) -> list[Change]:
+    """The last saved updates of a reference record, newest first, with who made them
+    and the labels of the fields they changed."""
+    entries = entries_for(db, entity_type, code)
+    ids = {e.actor_user_id for e in entries if e.actor_user_id is not None}
+    names: dict[uuid.UUID, str] = {}
+    if ids:
+        found = db.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+        names = {user_id: full_name for user_id, full_name in found}
+    changes = []
+    for entry in reversed(entries[-20:]):
+        if entry.action != "update":
+            continue
+        who = names.get(entry.actor_user_id) if entry.actor_user_id else None
+        fields = [
+            label(lang, "reference_field", name)
+            for name in (entry.changes or {})
+            if name != "updated_at"
+        ]
+        changes.append(Change(entry.at, who or "", fields))
+    return changes

@@ -5,23 +5,18 @@ municipality's contact details (docs/access.md)."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
 from app.db.models import Industry, Municipality, User
 from app.domain.access import require_staff_wide
 from app.domain.errors import ValidationFailed
-from app.i18n import N_, label, register_field_errors, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 from app.services import reference
-from app.services.audit import entries_for
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -56,36 +51,6 @@ register_field_errors(
         "web_page_not_https": N_("Give an address starting with https://."),
     }
 )
-
-
-@dataclass(frozen=True)
-class Change:
-    """One saved change of a record, for people: when, who, which fields."""
-
-    at: datetime
-    who: str
-    fields: list[str]
-
-
-def _history(db: Session, lang: str, entity_type: str, code: str) -> list[Change]:
-    entries = entries_for(db, entity_type, code)
-    ids = {e.actor_user_id for e in entries if e.actor_user_id is not None}
-    names: dict[uuid.UUID, str] = {}
-    if ids:
-        found = db.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
-        names = {user_id: full_name for user_id, full_name in found}
-    changes = []
-    for entry in reversed(entries[-20:]):
-        if entry.action != "update":
-            continue
-        who = names.get(entry.actor_user_id) if entry.actor_user_id else None
-        fields = [
-            label(lang, "reference_field", name)
-            for name in (entry.changes or {})
-            if name != "updated_at"
-        ]
-        changes.append(Change(entry.at, who or "", fields))
-    return changes
 
 
 def _text(form: Any, name: str) -> str:
@@ -132,7 +97,9 @@ def _industry_page(
             "values": values,
             "errors": errors or FormErrors(),
             "notice": notice,
-            "history": _history(db, request_language(request, user), "industries", industry.code),
+            "history": reference.recent_changes(
+                db, request_language(request, user), "industries", industry.code
+            ),
         },
         user=user,
         status_code=status_code,
@@ -202,7 +169,7 @@ def _municipality_page(
             "values": values,
             "errors": errors or FormErrors(),
             "notice": notice,
-            "history": _history(
+            "history": reference.recent_changes(
                 db, request_language(request, user), "municipalities", municipality.code
             ),
         },
