@@ -24,6 +24,7 @@ from app.i18n import (
 )
 from app.services import imports
 from app.services.auth import actor_for
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.templating import FormErrors, render
 
@@ -194,7 +195,6 @@ def _report_page(
     import_id: uuid.UUID,
     *,
     errors: FormErrors | None = None,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     checked = imports.get_upload(db, actor_for(user), import_id)
@@ -210,7 +210,6 @@ def _report_page(
             "may_apply": checked.may_apply,
             "needs_confirmation": warnings,
             "errors": errors or FormErrors(),
-            "notice": notice,
             "problem": _problem,
             "column": _column,
             "with_warnings": sum(1 for r in report.rows if r.warnings) if report else 0,
@@ -222,10 +221,9 @@ def _report_page(
 
 @router.get("/imports/{import_id}", response_class=HTMLResponse)
 def import_report(
-    request: Request, db: DbSession, user: StaffUser, import_id: uuid.UUID, done: str = ""
+    request: Request, db: DbSession, user: StaffUser, import_id: uuid.UUID
 ) -> Response:
-    notice = N_("The file was imported.") if done == "applied" else None
-    return _report_page(request, db, user, import_id, notice=notice)
+    return _report_page(request, db, user, import_id)
 
 
 @router.post("/imports/{import_id}/apply", dependencies=[CsrfChecked])
@@ -255,7 +253,7 @@ async def import_apply(
     except ValidationFailed:
         # The register changed since the check: the report shows what stops it now.
         return _report_page(request, db, user, import_id, status_code=422)
-    return RedirectResponse(f"/imports/{import_id}?done=applied", status_code=303)
+    return flash.redirect(request, f"/imports/{import_id}", N_("The file was imported."))
 
 
 @router.get("/imports/templates/{kind}.csv")

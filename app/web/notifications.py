@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import DbSession
 from app.api.types import Offset
+from app.i18n import N_
 from app.services import notifications
 from app.services.auth import actor_for
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
 from app.web.templating import render
@@ -27,7 +28,6 @@ def notification_list(
     db: DbSession,
     user: StaffUser,
     offset: Offset = 0,
-    done: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
     actor = actor_for(user)
     items, total = notifications.list_notifications(
@@ -41,7 +41,6 @@ def notification_list(
             "total": total,
             "offset": offset,
             "page_size": PAGE_SIZE,
-            "all_read": done == "all-read",
         },
         user=user,
     )
@@ -54,6 +53,6 @@ def open_notification(notification_id: uuid.UUID, db: DbSession, user: StaffUser
 
 
 @router.post("/notifications/read-all", dependencies=[CsrfChecked])
-def read_all(db: DbSession, user: StaffUser) -> Response:
+def read_all(request: Request, db: DbSession, user: StaffUser) -> Response:
     notifications.mark_all_read(db, actor_for(user))
-    return RedirectResponse("/notifications?done=all-read", status_code=303)
+    return flash.redirect(request, "/notifications", N_("All notifications are marked as read."))

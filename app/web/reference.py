@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
@@ -18,6 +18,7 @@ from app.domain.errors import ValidationFailed
 from app.i18n import N_, register_field_errors, register_labels
 from app.services import reference
 from app.services.auth import actor_for
+from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
 from app.web.templating import FormErrors, render
@@ -81,7 +82,6 @@ def _industry_page(
     *,
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     parent = db.get(Industry, industry.parent_code) if industry.parent_code else None
@@ -96,7 +96,6 @@ def _industry_page(
             "parent": parent,
             "values": values,
             "errors": errors or FormErrors(),
-            "notice": notice,
             "history": reference.recent_changes(
                 db, request_language(request, user), "industries", industry.code
             ),
@@ -107,12 +106,9 @@ def _industry_page(
 
 
 @router.get("/reference/industries/{code}", response_class=HTMLResponse)
-def industry_edit(
-    request: Request, db: DbSession, user: StaffUser, code: str, done: str = ""
-) -> Response:
+def industry_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
     industry = reference.get_industry(db, actor_for(user), code)
-    notice = N_("The key industry was saved.") if done == "saved" else None
-    return _industry_page(request, db, user, industry, notice=notice)
+    return _industry_page(request, db, user, industry)
 
 
 @router.post("/reference/industries/{code}", dependencies=[CsrfChecked])
@@ -134,7 +130,9 @@ async def industry_save(request: Request, db: DbSession, user: StaffUser, code: 
             errors=FormErrors.of(failed),
             status_code=422,
         )
-    return RedirectResponse(f"/reference/industries/{code}?done=saved", status_code=303)
+    return flash.redirect(
+        request, f"/reference/industries/{code}", N_("The key industry was saved.")
+    )
 
 
 # --- municipalities' contact details -------------------------------------------------------
@@ -156,7 +154,6 @@ def _municipality_page(
     *,
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     if values is None:
@@ -168,7 +165,6 @@ def _municipality_page(
             "municipality": municipality,
             "values": values,
             "errors": errors or FormErrors(),
-            "notice": notice,
             "history": reference.recent_changes(
                 db, request_language(request, user), "municipalities", municipality.code
             ),
@@ -179,12 +175,9 @@ def _municipality_page(
 
 
 @router.get("/reference/municipalities/{code}", response_class=HTMLResponse)
-def municipality_edit(
-    request: Request, db: DbSession, user: StaffUser, code: str, done: str = ""
-) -> Response:
+def municipality_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
     municipality = reference.get_municipality(db, actor_for(user), code)
-    notice = N_("The contact details were saved.") if done == "saved" else None
-    return _municipality_page(request, db, user, municipality, notice=notice)
+    return _municipality_page(request, db, user, municipality)
 
 
 @router.post("/reference/municipalities/{code}", dependencies=[CsrfChecked])
@@ -207,4 +200,6 @@ async def municipality_save(
             errors=FormErrors.of(failed),
             status_code=422,
         )
-    return RedirectResponse(f"/reference/municipalities/{code}?done=saved", status_code=303)
+    return flash.redirect(
+        request, f"/reference/municipalities/{code}", N_("The contact details were saved.")
+    )

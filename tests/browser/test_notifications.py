@@ -42,7 +42,7 @@ def test_a_handoff_lights_the_bell_and_the_list_passes_axe(
     # The coordinator did it: their own bell does not change.
     assert page.locator("#notification-bell").inner_text() == own_before
     page.locator("details.user-menu > summary").click()
-    page.get_by_role("button", name="Kirjaudu ulos").click()
+    page.locator("form[action='/logout'] button[type=submit]").click()
     page.wait_for_url(f"{live_server}/login")
 
     _login(page, live_server, "kuhmo@invest-kainuu.example")
