@@ -426,6 +426,22 @@ def _handoffs(
     )
 
 
+def _site_item(
+    today: date,
+    site_id: uuid.UUID,
+    name_fi: str,
+    name_en: str | None,
+    municipality_code: str,
+    status: str,
+    at: datetime | None,
+    comment: str | None = None,
+) -> SiteItem:
+    """A site on a home-page list, with the day its wait began and how long ago."""
+    since = local_day(at) if at else None
+    days = _days(since, today) if since else None
+    return SiteItem(site_id, name_fi, name_en, municipality_code, status, since, days, comment)
+
+
 # SiteItem.status of a published site with a change waiting (not a site status).
 CHANGE_PROPOSED = "change_proposed"
 
@@ -452,13 +468,7 @@ def _review(db: Session, actor: Actor, today: date, limit: int) -> Section[SiteI
         .order_by(waiting_since.asc().nulls_first(), Site.id)
     )
     rows, total = _page(db, query, limit)
-    items = []
-    for i, fi, en, code, status, at in rows:
-        since = local_day(at) if at else None
-        items.append(
-            SiteItem(i, fi, en, code, status, since, _days(since, today) if since else None)
-        )
-    return Section(items, total)
+    return Section([_site_item(today, *row) for row in rows], total)
 
 
 def _returned_sites(db: Session, actor: Actor, today: date, limit: int) -> Section[SiteItem]:
@@ -491,15 +501,7 @@ def _returned_sites(db: Session, actor: Actor, today: date, limit: int) -> Secti
         .order_by(Site.name_fi, Site.id)
     )
     rows, total = _page(db, query, limit)
-    items = []
-    for i, fi, en, code, status, at, comment in rows:
-        since = local_day(at) if at else None
-        items.append(
-            SiteItem(
-                i, fi, en, code, status, since, _days(since, today) if since else None, comment
-            )
-        )
-    return Section(items, total)
+    return Section([_site_item(today, *row) for row in rows], total)
 
 
 def _ageing_sites(
