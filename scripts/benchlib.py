@@ -1,27 +1,63 @@
-"""What the benchmark scripts share: where to benchmark and a scratch database.
+"""What the benchmark scripts share: where to benchmark, a scratch database, free
+ports and the row every benchmark reports.
 
 Benchmarks are not tests: each prints figures. They run against PostgreSQL, named by
-BENCH_DATABASE_URL (any database on the server; TEST_DATABASE_URL as a fallback), in a
-database of their own that is created for the run and dropped after it.
+BENCH_DATABASE_URL (any database on the server; TEST_DATABASE_URL as a fallback; the
+local server at 127.0.0.1:5432 by default), in a database of their own that is created
+for the run and dropped after it.
+
+Each benchmark script exposes `run(argv: list[str]) -> list[Row]` beside its `main()`,
+so `scripts/bench_all.py` can run them all and print one table.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the benchmark table: what was measured against what.
+
+    `measured` and `floor` are in `unit`; `ratio` is measured/floor (or the figure the
+    goal is stated in, e.g. a throughput share); `met` says whether the goal holds.
+    """
+
+    work: str
+    goal: str
+    floor: str
+    measured: str
+    ratio: float | None
+    met: bool
+
 
 def bench_server_url() -> str | None:
     """The PostgreSQL server to benchmark on, or None (the caller says what to set)."""
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not base or make_url(base).get_backend_name() != "postgresql":
+    base = (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("TEST_DATABASE_URL")
+        or DEFAULT_SERVER_URL
+    )
+    if make_url(base).get_backend_name() != "postgresql":
         return None
     return base
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (chosen by the kernel)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @contextmanager
