@@ -36,8 +36,8 @@ from app.db.audit import bind_actor
 from app.db.models import Site, SyndicationAttempt, SyndicationDelivery, SyndicationTarget
 from app.db.session import make_engine
 from app.domain.access import SYSTEM_ACTOR, Role
-from app.services.sites import helsinki_today
 from app.services.secrets import encrypt
+from app.services.sites import helsinki_today
 from app.services.syndication import NOTIFY_CHANNEL
 from app.settings import Settings
 from app.web.session import SESSION_COOKIE
