@@ -45,7 +45,7 @@ def test_every_app_process_shares_the_database_the_files_and_the_key() -> None:
 def test_the_proxy_balances_every_web_instance_checked_by_readyz() -> None:
     services = _services()
     web = sorted(n for n, s in services.items() if s.get("command", [])[1:2] == ["serve"])
-    assert web == ["web1", "web2"]
+    assert len(web) >= 2
     for name in web:
         assert "/readyz" in " ".join(services[name]["healthcheck"]["test"])
     assert sorted(services["proxy"]["depends_on"]) == web
