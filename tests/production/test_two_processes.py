@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +146,15 @@ def database_beside(base_url: str) -> Iterator[str]:
 
 
 @contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def deployment(database_url: str, workdir: Path) -> Iterator[Deployment]:
     environment = {
         **os.environ,
@@ -176,10 +185,9 @@ def ready(base_url: str) -> Callable[[], bool]:
     return check
 
 
-def listening(engine_url: str, count: int) -> Callable[[], bool]:
+def listening(engine: Engine, count: int) -> Callable[[], bool]:
     """Whether `count` delivery loops wait on the wake-up channel: each keeps one
     connection whose last statement is its LISTEN."""
-    engine = make_engine(engine_url)
 
     def check() -> bool:
         with engine.connect() as conn:
@@ -195,12 +203,15 @@ def listening(engine_url: str, count: int) -> Callable[[], bool]:
     return check
 
 
-def seed(database_url: str, receiver_url: str) -> tuple[Site, str]:
+def seed(engine: Engine, receiver_url: str) -> tuple[Site, str]:
     """The schema (what `invest-kainuu migrate` does, here without starting one more
     interpreter), a coordinator, a published site of Kajaani and a webhook target of
     Kajaani."""
-    settings = Settings(environment="test", database_url=database_url, secret_key=TEST_SECRET)
-    engine = make_engine(database_url)
+    settings = Settings(
+        environment="test",
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key=TEST_SECRET,
+    )
     upgrade_to_head(engine)
     with Session(engine, expire_on_commit=False) as db:
         ensure_reference_data(db)
@@ -218,7 +229,6 @@ def seed(database_url: str, receiver_url: str) -> tuple[Site, str]:
             )
         )
         db.commit()
-    engine.dispose()
     return site, coordinator.email
 
 
@@ -230,20 +240,21 @@ def test_two_web_processes_a_worker_and_a_scheduler_share_one_database(
             "several processes on one database need PostgreSQL (advisory locks, LISTEN/"
             "NOTIFY); SQLite is the single-process development setup"
         )
-    receiver = Receiver()
     with (
+        closing(Receiver()) as receiver,
         database_beside(database_url) as url,
+        engine_for(url) as engine,
         deployment(url, tmp_path) as running,
         httpx.Client(timeout=10) as browser,
     ):
-        site, email = seed(url, receiver.url)
+        site, email = seed(engine, receiver.url)
         a = running.start_web("web-a")
         b = running.start_web("web-b")
         running.start("worker", "syndication-worker")
         running.start("scheduler", "scheduler")
         running.wait_for("web-a", ready(a))
         running.wait_for("web-b", ready(b))
-        running.wait_for("both delivery loops", listening(url, 2))
+        running.wait_for("both delivery loops", listening(engine, 2))
 
         # Log in on A; the same browser, its cookies untouched, is then served by B.
         login = browser.get(f"{a}/login")
@@ -275,13 +286,9 @@ def test_two_web_processes_a_worker_and_a_scheduler_share_one_database(
 
         # The upload changed a public site: one delivery to Kajaani's webhook, which the
         # worker and the scheduler's delivery loop were both woken for.
-        engine = make_engine(url)
-        try:
-            delivered = _wait_for_delivery(engine)
-            with Session(engine) as db:
-                attempts = db.scalar(select(func.count()).select_from(SyndicationAttempt))
-        finally:
-            engine.dispose()
+        delivered = _wait_for_delivery(engine)
+        with Session(engine) as db:
+            attempts = db.scalar(select(func.count()).select_from(SyndicationAttempt))
         assert delivered == ["succeeded"] and attempts == 1
         assert len(receiver.requests) == 1
         request = receiver.requests[0]
@@ -292,7 +299,6 @@ def test_two_web_processes_a_worker_and_a_scheduler_share_one_database(
         assert [p["sha256"] for p in message["data"]["photos"]] == [
             hashlib.sha256(photo).hexdigest()
         ]
-    receiver.close()
 
 
 def _wait_for_delivery(engine: Engine) -> list[str]:
