@@ -2,6 +2,7 @@
 #   docker build -t invest-kainuu .
 #   docker run -e DATABASE_URL=postgresql+psycopg://... -e SECRET_KEY=... \
 #              -e ENVIRONMENT=production -p 8000:8000 invest-kainuu
+# compose.yaml runs it as every process of the production layout (see the README).
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
