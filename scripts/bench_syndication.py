@@ -7,9 +7,12 @@ body one byte a second for a minute, so only a total deadline ends an attempt.
 Needs PostgreSQL (SKIP LOCKED, LISTEN/NOTIFY): a scratch database is created next to
 the one in BENCH_DATABASE_URL or TEST_DATABASE_URL and dropped afterwards.
 
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
-        .venv/bin/python scripts/bench_syndication.py [CHANGES] [CHANGES_PER_SECOND] [FAULTS] \\
-        [REPEATS]
+    .venv/bin/python scripts/bench_syndication.py [--changes 1000] [--rate 20] \\
+        [--faults "all healthy,one slow,eight hanging"] [--repeats 3] [--saturation-sites 500]
+
+First, saturation: 500 sites' changes waiting for 8 receivers that answer at once (in
+a process of their own), delivered by one worker as fast as it can, beside the rate the
+same receivers take from plain client threads (the floor). Then the fault cases.
 
 Prints, for the healthy receivers, the latency from the commit of a change to the
 receipt of a message carrying it (that version of the site or a newer one: only the
@@ -21,29 +24,47 @@ causes to the healthy receivers (p95 and max with it / without it).
 
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import httpx
+from sqlalchemy import func, select
 
 from app.db.audit import bind_actor
 from app.db.migrations import upgrade_to_head
-from app.db.models import Site, SyndicationAttempt, SyndicationDelivery, SyndicationTarget
+from app.db.models import (
+    Site,
+    SyndicationAttempt,
+    SyndicationDelivery,
+    SyndicationEvent,
+    SyndicationTarget,
+)
 from app.db.session import make_engine, make_session_factory
 from app.domain.access import SYSTEM_ACTOR
+from app.domain.syndication import DeliveryStatus
 from app.services.reference import ensure_reference_data
 from app.services.sites import helsinki_today
-from app.services.syndication import SyndicationWorker, encrypt, record_site_event
+from app.services.syndication import (
+    SyndicationWorker,
+    encrypt,
+    public_document,
+    record_site_event,
+)
 from app.settings import Settings
 
-from benchlib import bench_server_url, scratch_database
+from benchlib import Row, bench_server_url, free_port, scratch_database
 
 RECEIVERS = 8
 SITES = 100
@@ -99,21 +120,170 @@ class Receiver:
         return min(times) if times else None
 
 
+# A receiver that answers at once, in a process of its own so that it does not share
+# the worker's interpreter: one port, the target number in the path.
+RECEIVER_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+"""
+
+
+def _bench_settings(url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=url,
+        secret_key=secrets.token_urlsafe(48),
+        syndication_timeout_seconds=2.0,
+    )
+
+
+def _seed(factory: Any, settings: Settings, urls: list[str], sites: int) -> None:
+    with factory() as db:
+        ensure_reference_data(db)
+        bind_actor(db, SYSTEM_ACTOR)
+        for n, url in enumerate(urls):
+            db.add(
+                SyndicationTarget(
+                    municipality_code="205",
+                    name=f"Receiver {n}",
+                    kind="webhook",
+                    url=url,
+                    secret_encrypted=encrypt(settings, "whsec_" + "QUJD" * 8),
+                )
+            )
+        db.add_all(
+            Site(
+                slug=f"bench-{n}",
+                municipality_code="205",
+                kind="industrial_plot",
+                status="published",
+                name_fi=f"Tontti {n}",
+                latitude=64.2,
+                longitude=27.7,
+                last_verified_on=helsinki_today(),
+            )
+            for n in range(sites)
+        )
+        db.commit()
+
+
+def saturation(base_url: str, sites: int) -> dict[str, float]:
+    """How many deliveries a second one worker sends when the work is all there, against
+    how many the same receiver takes from a client that does nothing else (the floor)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "receiver.py").write_text(RECEIVER_APP)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "receiver:app",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--app-dir",
+                folder,
+            ],
+        )
+        try:
+            hook = f"http://127.0.0.1:{port}/hook"
+            deadline = time.time() + 20
+            while True:
+                try:
+                    httpx.post(hook, content=b"{}")
+                    break
+                except httpx.TransportError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.1)
+            with scratch_database(base_url, "bench_synd") as url:
+                engine = make_engine(url, pool_size=20, max_overflow=10)
+                upgrade_to_head(engine)
+                settings = _bench_settings(url)
+                factory = make_session_factory(engine)
+                urls = [f"{hook}/{n}" for n in range(RECEIVERS)]
+                _seed(factory, settings, urls, sites)
+                with factory() as db:
+                    bind_actor(db, SYSTEM_ACTOR)
+                    for site in db.scalars(select(Site)):
+                        site.version += 1
+                        record_site_event(db, site, "changed")
+                    db.commit()
+                    event = db.scalars(select(SyndicationEvent).limit(1)).one()
+                    body = json.dumps(
+                        {"type": event.type, "data": public_document(event.data, settings.base_url)}
+                    ).encode()
+                total = sites * RECEIVERS
+                # The floor: the same number of requests with the worker's concurrency
+                # from plain client threads.
+                threads = settings.syndication_worker_threads
+                client = httpx.Client()
+                started = time.perf_counter()
+                with ThreadPoolExecutor(threads) as pool:
+                    list(
+                        pool.map(
+                            lambda n: client.post(urls[n % RECEIVERS], content=body), range(total)
+                        )
+                    )
+                floor = total / (time.perf_counter() - started)
+                client.close()
+                worker = SyndicationWorker(engine, settings, poll_seconds=0.2)
+                started = time.perf_counter()
+                thread = threading.Thread(target=worker.run, daemon=True)
+                thread.start()
+                pending = total
+                while pending:
+                    time.sleep(0.05)
+                    with factory() as db:
+                        pending = (
+                            db.scalar(
+                                select(func.count()).where(
+                                    SyndicationDelivery.status == DeliveryStatus.PENDING.value
+                                )
+                            )
+                            or 0
+                        )
+                elapsed = time.perf_counter() - started
+                worker.stop()
+                thread.join(timeout=10)
+                with factory() as db:
+                    succeeded = db.scalar(
+                        select(func.count()).where(
+                            SyndicationDelivery.status == DeliveryStatus.SUCCEEDED.value
+                        )
+                    )
+                engine.dispose()
+        finally:
+            server.terminate()
+            server.wait()
+    return {
+        "deliveries": float(total),
+        "succeeded": float(succeeded or 0),
+        "rate": total / elapsed,
+        "floor": floor,
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float]:
+def run_case(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float]:
     with scratch_database(base_url, "bench_synd") as url:
         engine = make_engine(url, pool_size=40, max_overflow=10)
         upgrade_to_head(engine)
-        settings = Settings(
-            environment="test",
-            database_url=url,
-            secret_key=secrets.token_urlsafe(48),
-            syndication_timeout_seconds=2.0,
-        )
+        settings = _bench_settings(url)
         receivers = [
             Receiver("slow" if fault == "one slow" and n == 0 else "") for n in range(RECEIVERS)
         ]
@@ -121,34 +291,7 @@ def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float
         if fault == "eight hanging":
             receivers += [Receiver("hang") for _ in range(8)]
         factory = make_session_factory(engine)
-        with factory() as db:
-            ensure_reference_data(db)
-            bind_actor(db, SYSTEM_ACTOR)
-            for n, receiver in enumerate(receivers):
-                db.add(
-                    SyndicationTarget(
-                        municipality_code="205",
-                        name=f"Receiver {n}",
-                        kind="webhook",
-                        url=receiver.url,
-                        secret_encrypted=encrypt(settings, "whsec_" + "QUJD" * 8),
-                    )
-                )
-            sites = [
-                Site(
-                    slug=f"bench-{n}",
-                    municipality_code="205",
-                    kind="industrial_plot",
-                    status="published",
-                    name_fi=f"Tontti {n}",
-                    latitude=64.2,
-                    longitude=27.7,
-                    last_verified_on=helsinki_today(),
-                )
-                for n in range(SITES)
-            ]
-            db.add_all(sites)
-            db.commit()
+        _seed(factory, settings, [r.url for r in receivers], SITES)
 
         worker = SyndicationWorker(engine, settings, poll_seconds=1.0)
         thread = threading.Thread(target=worker.run, daemon=True)
@@ -221,29 +364,57 @@ def run(base_url: str, changes: int, rate: float, fault: str) -> dict[str, float
         }
 
 
-def main() -> int:
+BASELINE_SATURATION = 95.0  # deliveries a second, measured before the batched worker
+
+
+def run(argv: list[str]) -> list[Row]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=20.0, help="changes a second offered")
+    parser.add_argument("--faults", default=",".join(FAULTS))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--saturation-sites", type=int, default=500)
+    args = parser.parse_args(argv)
     base_url = bench_server_url()
     if base_url is None:
-        print("Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL.")
-        return 1
-    changes = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    rate = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
-    faults = sys.argv[3].split(",") if len(sys.argv) > 3 else FAULTS
-    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+        raise SystemExit("Set BENCH_DATABASE_URL to a PostgreSQL URL.")
+    rows: list[Row] = []
+    if args.saturation_sites:
+        figures = saturation(base_url, args.saturation_sites)
+        print(
+            f"   saturation: {figures['succeeded']:.0f}/{figures['deliveries']:.0f} delivered at "
+            f"{figures['rate']:.0f}/s; the receivers take {figures['floor']:.0f}/s from plain "
+            "client threads"
+        )
+        goal = 5 * BASELINE_SATURATION
+        rows.append(
+            Row(
+                work=f"syndication worker, saturation ({figures['deliveries']:.0f} deliveries)",
+                goal=f">= {goal:.0f}/s (5x {BASELINE_SATURATION:.0f}/s before)",
+                floor=f"receivers {figures['floor']:.0f}/s",
+                measured=f"{figures['rate']:.0f}/s",
+                ratio=figures["rate"] / figures["floor"],
+                met=figures["rate"] >= goal,
+            )
+        )
+    faults = [f for f in args.faults.split(",") if f]
+    if not faults:
+        return rows
     print(
-        f"{changes} changes at {rate:g}/s to {RECEIVERS} receivers ({SITES} sites), "
-        f"each case {repeats} times, the cases taking turns"
+        f"{args.changes} changes at {args.rate:g}/s to {RECEIVERS} receivers ({SITES} sites), "
+        f"each case {args.repeats} times, the cases taking turns"
     )
     results: dict[str, list[dict[str, float]]] = {label: [] for label in faults}
-    for _ in range(repeats):
+    for _ in range(args.repeats):
         for label in faults:
-            figures = run(base_url, changes, rate, label)
+            figures = run_case(base_url, args.changes, args.rate, label)
             results[label].append(figures)
             print(
                 f"{label:>13}: received {figures['received']:.0f}/{figures['expected']:.0f}  "
                 f"p50 {figures['p50'] * 1000:.0f} ms  p95 {figures['p95'] * 1000:.0f} ms  "
                 f"max {figures['max'] * 1000:.0f} ms  total {figures['total']:.1f} s  "
-                f"changes committed at {figures['achieved_rate']:.1f}/s (offered {rate:g}/s), "
+                f"changes committed at {figures['achieved_rate']:.1f}/s "
+                f"(offered {args.rate:g}/s), "
                 f"all received {figures['drain'] * 1000:.0f} ms after the last"
             )
     # One run's p95 moves with the machine's load by more than a fault does: the
@@ -254,18 +425,34 @@ def main() -> int:
     }
     for label, figures in medians.items():
         print(
-            f"{label:>13} (median of {repeats}): p50 {figures['p50'] * 1000:.0f} ms  "
+            f"{label:>13} (median of {args.repeats}): p50 {figures['p50'] * 1000:.0f} ms  "
             f"p95 {figures['p95'] * 1000:.0f} ms  max {figures['max'] * 1000:.0f} ms"
         )
     base = medians.get("all healthy")
     for label, figures in medians.items():
-        if base is not None and label != "all healthy":
-            print(
-                f"slowdown of the healthy receivers by {label}: "
-                f"p95 ×{figures['p95'] / base['p95']:.2f} (goal ≤ 1.2), "
-                f"p50 ×{figures['p50'] / base['p50']:.2f}"
+        if base is None or label == "all healthy":
+            continue
+        ratio = figures["p95"] / base["p95"]
+        print(
+            f"slowdown of the healthy receivers by {label}: p95 ×{ratio:.2f} (goal ≤ 1.2), "
+            f"p50 ×{figures['p50'] / base['p50']:.2f}"
+        )
+        rows.append(
+            Row(
+                work=f"syndication, healthy receivers' p95 with {label}",
+                goal="<= 1.2x all healthy",
+                floor=f"all healthy p95 {base['p95'] * 1000:.0f} ms",
+                measured=f"p95 {figures['p95'] * 1000:.0f} ms",
+                ratio=ratio,
+                met=ratio <= 1.2,
             )
-    print(json.dumps(results))
+        )
+    return rows
+
+
+def main() -> int:
+    for row in run(sys.argv[1:]):
+        print(row)
     return 0
 
 

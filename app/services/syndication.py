@@ -43,6 +43,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
@@ -1061,13 +1062,6 @@ def claim_due(
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
-    earlier = aliased(SyndicationDelivery)
-    blocked = exists().where(
-        earlier.target_id == delivery.target_id,
-        earlier.site_id == delivery.site_id,
-        earlier.event_id < delivery.event_id,
-        earlier.status == DeliveryStatus.PENDING.value,
-    )
     due = (
         delivery.status == DeliveryStatus.PENDING.value,
         delivery.next_attempt_at <= now,
@@ -1117,36 +1111,67 @@ def claim_due(
         saturated += [t for t in targets if not is_failing(t)]
     # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
     # backlog of one dead target would fill every batch and starve the others.
-    ranked = (
+    # A site's deliveries to a target go out in event order: only the earliest pending
+    # one (in flight or waiting) may be claimed. Numbered in one pass over the pending
+    # rows rather than checked row by row: with the statistics of a table that has just
+    # filled up, the planner would run that check as a scan per row (seconds at a few
+    # thousand pending deliveries, exactly when a backfill or a burst needs speed).
+    pending = (
         select(
             delivery.id,
-            delivery.next_attempt_at,
+            delivery.target_id,
+            delivery.site_id,
             delivery.event_id,
+            delivery.event_type,
+            delivery.status,
+            delivery.next_attempt_at,
+            delivery.lease_expires_at,
+            func.row_number()
+            .over(partition_by=(delivery.target_id, delivery.site_id), order_by=delivery.event_id)
+            .label("in_site_order"),
+        )
+        .where(delivery.status == DeliveryStatus.PENDING.value)
+        .subquery()
+    )
+    ranked = (
+        select(
+            pending.c.id,
+            pending.c.next_attempt_at,
+            pending.c.event_id,
             func.row_number()
             .over(
-                partition_by=delivery.target_id,
-                order_by=(delivery.next_attempt_at, delivery.event_id),
+                partition_by=pending.c.target_id,
+                order_by=(pending.c.next_attempt_at, pending.c.event_id),
             )
             .label("rank"),
         )
-        .join(SyndicationTarget, SyndicationTarget.id == delivery.target_id)
+        .join(SyndicationTarget, SyndicationTarget.id == pending.c.target_id)
         .where(
-            *due,
+            pending.c.next_attempt_at <= now,
+            or_(pending.c.lease_expires_at.is_(None), pending.c.lease_expires_at <= now),
+            or_(pending.c.site_id.is_(None), pending.c.in_site_order == 1),
             or_(
                 SyndicationTarget.status == TargetStatus.ACTIVE.value,
-                delivery.event_type == EventType.PING.value,
+                pending.c.event_type == EventType.PING.value,
             ),
-            delivery.target_id.not_in(saturated),
-            ~blocked,
+            pending.c.target_id.not_in(saturated),
         )
         .subquery()
     )
-    candidates = (
-        select(ranked.c.id)
-        .where(ranked.c.rank <= cap)
-        .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
-        .limit(limit * 2)
+    # Fetched on their own, not as a subquery of the lock below: right after a burst of
+    # changes the table's statistics still say it is empty, and the planner then runs
+    # a subquery once per pending row (seconds, not milliseconds, at a few thousand).
+    candidates = list(
+        db.scalars(
+            select(ranked.c.id)
+            .where(ranked.c.rank <= cap)
+            .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
+            .limit(limit * 2)
+        )
     )
+    if not candidates:
+        db.commit()
+        return []
     # The lock re-checks that each row is still due: another worker may have leased it
     # between the two statements.
     locked = db.execute(
@@ -1622,21 +1647,24 @@ def complete(db: Session, settings: Settings, claim: Claim, outcome: Outcome) ->
 def complete_many(
     db: Session, settings: Settings, results: Sequence[tuple[Claim, Outcome]]
 ) -> None:
-    """`complete` for a batch of attempts, in one transaction: the worker completes what
-    finished while it was busy together, so the database work per delivery stays small."""
+    """`complete` for a batch of attempts, in one transaction of a few statements
+    whatever the batch's size: the worker completes what finished while it was busy
+    together, so the database work per delivery stays small."""
     if not results:
         return
     now = utcnow()
+    delivery = SyndicationDelivery
     ids = sorted({claim.delivery_id for claim, _ in results})
-    deliveries = {
-        d.id: d
-        for d in db.scalars(
-            select(SyndicationDelivery)
-            .where(SyndicationDelivery.id.in_(ids))
-            .order_by(SyndicationDelivery.id)
+    # Locked in id order, as every batch of deliveries is, so two batches never wait
+    # for each other crosswise.
+    leases = dict(
+        db.execute(
+            select(delivery.id, delivery.lease_token)
+            .where(delivery.id.in_(ids))
+            .order_by(delivery.id)
             .with_for_update(key_share=True)
-        )
-    }
+        ).all()
+    )
     numbers: Counter[uuid.UUID] = Counter()
     for delivery_id, count in db.execute(
         select(SyndicationAttempt.delivery_id, func.count())
@@ -1644,43 +1672,66 @@ def complete_many(
         .group_by(SyndicationAttempt.delivery_id)
     ):
         numbers[delivery_id] = count
-    failures: list[tuple[SyndicationDelivery, Claim, Outcome]] = []
+    attempts: list[dict[str, Any]] = []
+    succeeded: list[dict[str, Any]] = []
+    failed: dict[uuid.UUID, tuple[Claim, Outcome]] = {}
     answered: set[uuid.UUID] = set()
+    posts: list[tuple[Claim, WordpressPostRef]] = []
     for claim, outcome in results:
-        delivery = deliveries.get(claim.delivery_id)
-        if delivery is None:
-            continue
-        numbers[delivery.id] += 1
-        db.add(
-            SyndicationAttempt(
-                delivery_id=delivery.id,
-                number=numbers[delivery.id],
-                started_at=outcome.started_at,
-                duration_ms=outcome.duration_ms,
-                status_code=outcome.status_code,
-                success=outcome.success,
-                error=outcome.error,
-                response_excerpt=outcome.response_excerpt,
-            )
+        if claim.delivery_id not in leases:
+            continue  # purged meanwhile
+        numbers[claim.delivery_id] += 1
+        attempts.append(
+            {
+                "delivery_id": claim.delivery_id,
+                "number": numbers[claim.delivery_id],
+                "started_at": outcome.started_at,
+                "duration_ms": outcome.duration_ms,
+                "status_code": outcome.status_code,
+                "success": outcome.success,
+                "error": outcome.error,
+                "response_excerpt": outcome.response_excerpt,
+            }
         )
-        if delivery.lease_token != claim.lease_token:
+        if leases[claim.delivery_id] != claim.lease_token:
             continue  # the lease ran out and another worker took it over: log only
-        delivery.lease_token = None
-        delivery.lease_expires_at = None
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error
         if not outcome.success:
-            failures.append((delivery, claim, outcome))
+            failed[claim.delivery_id] = (claim, outcome)
             continue
-        delivery.status = DeliveryStatus.SUCCEEDED.value
-        delivery.delivered_at = now
+        succeeded.append(
+            {
+                "id": claim.delivery_id,
+                "status": DeliveryStatus.SUCCEEDED.value,
+                "delivered_at": now,
+                "lease_token": None,
+                "lease_expires_at": None,
+                "last_status_code": outcome.status_code,
+                "last_error": None,
+            }
+        )
         if claim.event_type != EventType.PING:
             answered.add(claim.target_id)
         if outcome.wp_post is not None and claim.site_id is not None:
-            _remember_post(db, claim, outcome.wp_post)
-    for target_id in sorted(answered):
-        _record_success(db, target_id, now)
-    if failures:
+            posts.append((claim, outcome.wp_post))
+    if attempts:
+        db.execute(insert(SyndicationAttempt), attempts)
+    if succeeded:
+        # By primary key, as one executemany.
+        db.execute(update(delivery), succeeded)
+    for claim, ref in posts:
+        _remember_post(db, claim, ref)
+    _record_success(db, answered, now)
+    if failed:
+        failures = []
+        for row in db.scalars(
+            select(delivery).where(delivery.id.in_(failed)).order_by(delivery.id)
+        ):
+            claim, outcome = failed[row.id]
+            row.lease_token = None
+            row.lease_expires_at = None
+            row.last_status_code = outcome.status_code
+            row.last_error = outcome.error
+            failures.append((row, claim, outcome))
         _record_failures(db, settings, failures, now)
     db.commit()
 
@@ -1736,12 +1787,14 @@ def _record_failures(
 SUCCESS_STAMP_RESOLUTION: Final = timedelta(seconds=1)
 
 
-def _record_success(db: Session, target_id: uuid.UUID, now: datetime) -> None:
+def _record_success(db: Session, target_ids: set[uuid.UUID], now: datetime) -> None:
+    if not target_ids:
+        return
     target = SyndicationTarget
     db.execute(
         update(target)
         .where(
-            target.id == target_id,
+            target.id.in_(sorted(target_ids)),
             or_(
                 target.failing_since.is_not(None),
                 target.last_success_at.is_(None),
@@ -1971,10 +2024,10 @@ HANGING: Final = 1_000
 class SyndicationWorker:
     """The delivery loop of the scheduler process (or `invest-kainuu syndication-worker`).
 
-    One coordinating thread does all the database work, in batches: it completes every
-    attempt that finished since it last looked in one transaction, then claims as many
-    deliveries as there are free threads in one more. The pool threads only make the
-    HTTP requests. So the database work per delivery stays small however many
+    The database work is done in batches by two threads: one claims as many deliveries
+    as there are free pool threads in one transaction, the other completes every attempt
+    that finished since it last looked in one more, side by side. The pool threads only
+    make the HTTP requests. So the database work per delivery stays small however many
     deliveries are in flight, and the receivers, not the claim loop, set the pace.
 
     Not under the scheduler's advisory lock: any number of workers run side by side,
@@ -1992,8 +2045,12 @@ class SyndicationWorker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
-    # None when the attempt broke unexpectedly, lane).
-    _finished: SimpleQueue[tuple[Claim, Outcome | None, str]] = field(default_factory=SimpleQueue)
+    # None when the attempt broke unexpectedly, lane); and the deliveries completed since,
+    # for the claiming thread to count out of its attempts in flight.
+    _finished: SimpleQueue[tuple[Claim, Outcome | None, str] | None] = field(
+        default_factory=SimpleQueue
+    )
+    _completed: SimpleQueue[uuid.UUID] = field(default_factory=SimpleQueue)
     # Touched by the coordinating thread only: the attempts handed to the pools, with
     # their target, lane and when they were handed over.
     _running: dict[uuid.UUID, tuple[uuid.UUID, str, float]] = field(default_factory=dict)
@@ -2017,9 +2074,16 @@ class SyndicationWorker:
             ThreadPoolExecutor(2 * lanes["failing"], thread_name_prefix="syndication-slow") as slow,
         ):
             pools = {"healthy": main, "failing": slow}
+            completer = threading.Thread(
+                target=self._complete_until_stopped,
+                args=(factory,),
+                name="syndication-complete",
+                daemon=True,
+            )
+            completer.start()
             next_failing_claim = 0.0
             while not self.stop_event.is_set():
-                completed = self._complete_finished(factory)
+                completed = self._count_out_completed()
                 claimed = 0
                 for lane, size in lanes.items():
                     if lane == "failing":
@@ -2055,26 +2119,42 @@ class SyndicationWorker:
                 if not claimed and not completed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
-            # Stopping: what is still in flight finishes as the pools shut down, and is
-            # completed here so that no sent attempt waits for its lease to run out.
-        self._complete_finished(factory)
+        # Stopping: what was still in flight has finished as the pools shut down, and is
+        # completed before the completing thread ends, so that no sent attempt waits for
+        # its lease to run out.
+        self._finished.put(None)
+        completer.join()
 
-    def _complete_finished(self, factory: Any) -> int:
-        finished: list[tuple[Claim, Outcome | None, str]] = []
-        while not self._finished.empty():
-            finished.append(self._finished.get())
-        if not finished:
-            return 0
-        results = [(claim, outcome) for claim, outcome, _ in finished if outcome is not None]
-        try:
-            with factory() as db:
-                complete_many(db, self.settings, results)
-        except Exception:
-            # Their leases run out and other attempts follow.
-            log.exception("completing %d deliveries failed", len(results))
-        for claim, _, _ in finished:
-            self._running.pop(claim.delivery_id, None)
-        return len(finished)
+    def _count_out_completed(self) -> int:
+        count = 0
+        while not self._completed.empty():
+            self._running.pop(self._completed.get(), None)
+            count += 1
+        return count
+
+    def _complete_until_stopped(self, factory: Any) -> None:
+        stopping = False
+        while not stopping:
+            first = self._finished.get()
+            batch = [] if first is None else [first]
+            stopping = first is None
+            while not self._finished.empty():
+                item = self._finished.get()
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+            results = [(claim, outcome) for claim, outcome, _ in batch if outcome is not None]
+            try:
+                with factory() as db:
+                    complete_many(db, self.settings, results)
+            except Exception:
+                # Their leases run out and other attempts follow.
+                log.exception("completing %d deliveries failed", len(results))
+            for claim, _, _ in batch:
+                self._completed.put(claim.delivery_id)
+            if batch:
+                self._wake.set()
 
     def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int]]:
         """How many more attempts the lane takes now, and the requests in flight per
@@ -2108,7 +2188,6 @@ class SyndicationWorker:
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
         finally:
             self._finished.put((claim, outcome, lane))
-            self._wake.set()
 
     def _listen(self) -> None:
         while not self.stop_event.is_set():
