@@ -47,6 +47,7 @@ from app.db.models.sites import (
     SiteRevision,
     SiteVersion,
 )
+from app.db.models.storage import StoredFile
 from app.db.models.syndication import (
     SyndicationAttempt,
     SyndicationDelivery,
@@ -100,6 +101,7 @@ __all__ = [
     "SitePackageUpload",
     "SiteRevision",
     "SiteVersion",
+    "StoredFile",
     "Stage",
     "SyndicationAttempt",
     "SyndicationDelivery",
