@@ -145,6 +145,7 @@ def test_restore_into_an_empty_database_and_storage(
     assert len(listed) == 3  # the dump, the photo, its thumbnail
     assert cli.main(["restore", str(postgres_world.backup)]) == 0
     assert "the storage holds 2 files" in capsys.readouterr().out
+    assert len([p for p in storage_dir.rglob("*") if p.is_file()]) == 2
     assert_everything_is_back(postgres_world, target)
     # A second restore would overwrite what is there now: only when asked to.
     assert cli.main(["restore", str(postgres_world.backup)]) == 2

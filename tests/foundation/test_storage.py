@@ -34,7 +34,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     port = _free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -125,7 +125,7 @@ def test_keys_lists_every_stored_file(storage: Storage) -> None:
     for key in stored:
         storage.put(key, key.encode())
     assert set(storage.keys()) == stored
-    assert {key: storage.get(key) for key in storage.keys()} == {k: k.encode() for k in stored}
+    assert {key: storage.get(key) for key in stored} == {k: k.encode() for k in stored}
 
 
 def test_bytes_survive_unchanged(storage: Storage) -> None:
