@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import ClientError
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -217,6 +216,8 @@ def _database_storage(database_url: str) -> DatabaseStorage:
 def _s3_client(
     endpoint_url: str | None, region: str | None, key_id: str | None, secret: str | None
 ) -> Any:
+    import boto3  # only where S3 is used: it takes a while to import
+
     # A session of its own: boto3's default session is not safe to share between
     # threads, the client it makes is.
     return boto3.session.Session().client(
