@@ -28,8 +28,12 @@ from app.settings import Settings
 _KEY = re.compile(r"[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*")
 
 
+def is_valid_key(key: str) -> bool:
+    return _KEY.fullmatch(key) is not None
+
+
 def checked_key(key: str) -> str:
-    if not _KEY.fullmatch(key):
+    if not is_valid_key(key):
         raise ValueError(f"invalid storage key {key!r}")
     return key
 
@@ -90,7 +94,7 @@ class LocalStorage:
         for path in self.root.rglob("*"):
             key = path.relative_to(self.root).as_posix()
             # Half-written uploads (".upload-…") are not keys.
-            if path.is_file() and _KEY.fullmatch(key):
+            if path.is_file() and is_valid_key(key):
                 yield key
 
 
@@ -198,7 +202,7 @@ class S3Storage:
         for page in pages:
             for item in page.get("Contents", []):
                 key = item["Key"][len(self.prefix) :]
-                if _KEY.fullmatch(key):
+                if is_valid_key(key):
                     yield key
 
 

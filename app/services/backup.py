@@ -36,10 +36,11 @@ from app.db.migrations import alembic_config, upgrade_to_head
 from app.db.session import make_engine
 from app.domain.errors import DomainError
 from app.settings import Settings
-from app.storage import DatabaseStorage, Storage, checked_key, storage_for
+from app.storage import DatabaseStorage, Storage, checked_key, is_valid_key, storage_for
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+MANIFEST_FIELDS = frozenset({"alembic_revision", "database", "storage_backend", "files"})
 POSTGRES_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
 FILES = "files"
@@ -200,6 +201,12 @@ def create_backup(settings: Settings, folder: Path) -> BackupSummary:
 # --- restore --------------------------------------------------------------------------------
 
 
+def _is_backup_file(path: str, dump: str) -> bool:
+    """The dump or a stored file: a manifest never leads outside its folder."""
+    stored = path.removeprefix(f"{FILES}/")
+    return path == dump or (stored != path and is_valid_key(stored))
+
+
 def _read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
@@ -208,8 +215,19 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BackupRefused(f"{MANIFEST} is damaged: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != MANIFEST_FORMAT
+        or not manifest.keys() >= MANIFEST_FIELDS
+        or not all(isinstance(entry, dict) for entry in manifest["files"])
+    ):
         raise BackupRefused(f"{MANIFEST} is not a backup manifest this version reads.")
+    dump = POSTGRES_DUMP if manifest["database"] == "postgresql" else SQLITE_COPY
+    paths = [str(entry.get("path")) for entry in manifest["files"]]
+    if dump not in paths:
+        raise BackupRefused(f"{MANIFEST} does not list {dump}: the backup is incomplete.")
+    if not all(_is_backup_file(p, dump) for p in paths):
+        raise BackupRefused(f"{MANIFEST} lists files that are not part of a backup.")
     return manifest
 
 

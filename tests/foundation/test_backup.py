@@ -177,6 +177,11 @@ def test_a_damaged_backup_restores_nothing(
     finally:
         engine.dispose()
     assert not storage_dir.exists()
+    manifest = json.loads((damaged / "manifest.json").read_text())
+    manifest["files"].append({"path": "files/../../etc/passwd", "size": 1, "sha256": "0"})
+    (damaged / "manifest.json").write_text(json.dumps(manifest))
+    assert cli.main(["restore", str(damaged)]) == 2
+    assert "lists files that are not part of a backup" in capsys.readouterr().err
     (damaged / "manifest.json").unlink()
     assert cli.main(["restore", str(damaged)]) == 2
     assert "has no manifest.json" in capsys.readouterr().err
