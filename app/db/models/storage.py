@@ -17,7 +17,7 @@ class StoredFile(Base):
     __tablename__ = "stored_files"
 
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
