@@ -8,9 +8,10 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 ENVIRONMENT=production
 
-# Pango and a font for the forum report PDF (WeasyPrint).
+# Pango and a font for the forum report PDF (WeasyPrint); pg_dump and pg_restore for
+# `invest-kainuu backup` / `restore` (Debian's client: its major version or older servers).
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 app
 WORKDIR /srv/invest-kainuu

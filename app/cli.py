@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,6 +116,20 @@ def cmd_rotate_secrets(_args: argparse.Namespace) -> int:
     return 1 if report.unreadable else 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.services.backup import create_backup
+
+    print(create_backup(get_settings(), Path(args.folder)).summary())
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.services.backup import restore_backup
+
+    print(restore_backup(get_settings(), Path(args.folder), force=args.force).summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="invest-kainuu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +180,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-encrypt every stored secret under the current SECRET_KEY (after a key "
         "change, with the former key in SECRET_KEY_PREVIOUS)",
     ).set_defaults(func=cmd_rotate_secrets)
+    backup = sub.add_parser(
+        "backup",
+        help="write the database and every stored file, with a manifest of checksums, "
+        "into a new folder",
+    )
+    backup.add_argument("folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore",
+        help="check a backup's checksums, then restore it into an empty database and storage",
+    )
+    restore.add_argument("folder")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database and storage that are not empty"
+    )
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -22,7 +22,19 @@ class Settings(BaseSettings):
     # secrets until `invest-kainuu rotate-secrets` has re-encrypted them under the current.
     secret_key_previous: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # Where uploaded files live: `local` (a folder, one machine), `database` (the
+    # `stored_files` table: every instance shares it) or `s3` (an S3-compatible bucket).
+    storage_backend: Literal["local", "database", "s3"] = "local"
     storage_dir: Path = Path("./var/storage")
+    s3_bucket: str | None = None
+    # Empty: Amazon S3 itself; otherwise the address of an S3-compatible service.
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    # Empty: boto3 finds credentials itself (environment, instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Prepended to every key, so one bucket can hold several installations.
+    s3_prefix: str = ""
 
     # E-mail: with no SMTP host, queued messages are written to the log instead.
     smtp_host: str | None = None
@@ -93,6 +105,18 @@ class Settings(BaseSettings):
                 "development, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         self.base_url = self.base_url.rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _check_storage_backend(self) -> Settings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        if self.storage_backend == "database" and self.is_sqlite:
+            # Files are written on a connection of their own while the request's
+            # transaction is open, and SQLite lets one connection write at a time.
+            raise ValueError("STORAGE_BACKEND=database needs PostgreSQL; use local on SQLite")
+        if self.s3_prefix and not self.s3_prefix.endswith("/"):
+            self.s3_prefix += "/"
         return self
 
     @property

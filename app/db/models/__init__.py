@@ -47,6 +47,7 @@ from app.db.models.sites import (
     SiteRevision,
     SiteVersion,
 )
+from app.db.models.storage import StoredFile
 from app.db.models.syndication import (
     SyndicationAttempt,
     SyndicationDelivery,
@@ -101,6 +102,7 @@ __all__ = [
     "SiteRevision",
     "SiteVersion",
     "Stage",
+    "StoredFile",
     "SyndicationAttempt",
     "SyndicationDelivery",
     "SyndicationEvent",
