@@ -1,13 +1,14 @@
 """The production layout of compose.yaml in miniature: two real web processes, a
 syndication worker and a scheduler (which runs a delivery loop of its own), all on one
-PostgreSQL database made for the test, sharing one storage folder.
+PostgreSQL database made for the test. Files are kept in that database
+(`STORAGE_BACKEND=database`), so nothing but PostgreSQL is shared between them.
 
 A session made on one web process works on the other, a file uploaded through one
 downloads from the other, and a delivery both delivery loops compete for goes out once.
 
 The processes get their configuration from the environment like the containers do, and
-inherit the test's own: `STORAGE_BACKEND=… pytest tests/production` runs the same test
-against another storage backend (STORAGE_DIR then simply goes unused).
+inherit the test's own: `STORAGE_BACKEND=local pytest tests/production` runs the same
+test with one shared storage folder instead.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def deployment(database_url: str, workdir: Path) -> Iterator[Deployment]:
         "ENVIRONMENT": "test",
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "database"),
         "STORAGE_DIR": str(workdir / "storage"),
     }
     running = Deployment(environment, workdir, [])
