@@ -54,7 +54,7 @@ from app.db.models.syndication import (
     SyndicationTarget,
     SyndicationWordpressPost,
 )
-from app.db.models.users import ApiToken, User, UserSession
+from app.db.models.users import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "Activity",
@@ -86,6 +86,7 @@ __all__ = [
     "LeadShare",
     "LeadSite",
     "LeadStageChange",
+    "LoginThrottle",
     "LostReason",
     "Municipality",
     "Notification",
