@@ -71,8 +71,7 @@ def test_the_fifth_failure_locks_the_account_and_says_for_how_long(
 
 def test_unknown_accounts_are_locked_like_real_ones(client: TestClient) -> None:
     answers = [
-        _post_login(client, "nobody@example.com", "not the password").status_code
-        for _ in range(5)
+        _post_login(client, "nobody@example.com", "not the password").status_code for _ in range(5)
     ]
     assert answers == [401, 401, 401, 401, 429]
 
@@ -159,9 +158,7 @@ def test_concurrent_failures_are_each_counted(engine: Engine, settings: Settings
         ]
         with Session(engine) as db:
             db.execute(
-                delete(LoginThrottle).where(
-                    LoginThrottle.bucket.in_([account.bucket, *addresses])
-                )
+                delete(LoginThrottle).where(LoginThrottle.bucket.in_([account.bucket, *addresses]))
             )
             db.commit()
 

@@ -23,9 +23,7 @@ def _local_assets(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
-def test_api_docs_use_only_local_assets_and_they_are_served(
-    client: TestClient, page: str
-) -> None:
+def test_api_docs_use_only_local_assets_and_they_are_served(client: TestClient, page: str) -> None:
     response = client.get(page)
     assert response.status_code == 200
     urls = _local_assets(response.text)
