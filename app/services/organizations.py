@@ -43,6 +43,9 @@ from app.services.merging import move_references
 register_field_errors(
     {
         ("required", "name"): N_("Give the organisation's name."),
+        ("ambiguous", "organization_id"): N_(
+            "Several organisations have this name; give the organisation's id."
+        ),
         ("invalid_choice", "type"): N_("Choose the type of organisation."),
         ("required", "business_id"): N_("Give the business ID."),
         "invalid_format": N_(
