@@ -115,8 +115,9 @@ def count_failure(
     db: Session, settings: Settings, counter: FailureCounter, now: datetime
 ) -> tuple[int, datetime | None]:
     """Count one failed login in a single upsert (concurrent failures are each counted,
-    none lost to a read-modify-write race) and return the window's count and the lockout
-    it caused, if any. A window ends after its time, or when its lockout has run out."""
+    none lost to a read-modify-write race) and return the window's count and the end of
+    the counter's lockout, if any. A window ends after its time, or when its lockout has
+    run out."""
     window = timedelta(minutes=settings.login_window_minutes)
     lockout_end = now + timedelta(minutes=settings.login_lockout_minutes)
     existing = LoginThrottle.__table__.c
