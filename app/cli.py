@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import make_engine, make_session_factory, session_scope
@@ -23,12 +24,15 @@ def _session_factory() -> sessionmaker[Session]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Checked here, so a bad setting is one line rather than a traceback in each worker.
+    get_settings()
     uvicorn.run(
         "app.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The application reads forwarded headers itself, from TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level="info",
     )
     return 0
@@ -58,12 +62,15 @@ def cmd_demo_data(_args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from app.services import users
+    from app.services import organizations, users
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if password is None and sys.stdin.isatty():
         password = getpass.getpass("Password (empty: none, API tokens only): ") or None
     with session_scope(_session_factory()) as db:
+        organization = (
+            organizations.find_for_binding(db, args.organization) if args.organization else None
+        )
         user = users.create_user(
             db,
             SYSTEM_ACTOR,
@@ -72,9 +79,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             role=args.role,
             password=password,
             municipality_code=args.municipality,
+            organization_id=organization.id if organization else None,
             language=args.language,
         )
-    print(f"Created {user.role} {user.email}")
+        bound = f" of {organization.name}" if organization else ""
+        print(f"Created {user.role} {user.email}{bound}")
     return 0
 
 
@@ -147,11 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_demo_data
     )
 
-    create_user = sub.add_parser("create-user", help="create a staff account")
+    create_user = sub.add_parser("create-user", help="create a staff or partner account")
     create_user.add_argument("email")
     create_user.add_argument("--role", required=True, choices=[r.value for r in Role])
     create_user.add_argument(
         "--municipality", help="Statistics Finland code, for municipal contacts"
+    )
+    create_user.add_argument(
+        "--organization", help="the organisation's id or exact name, for partners"
     )
     create_user.add_argument("--name", help="full name (default: the e-mail)")
     create_user.add_argument("--language", default="fi", choices=["fi", "en"])
@@ -203,6 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except ValidationError as exc:
+        # A bad setting (a weak SECRET_KEY, say): its message is all the operator needs.
+        for error in exc.errors():
+            print(f"error: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
     except DomainError as exc:
         details = getattr(exc, "errors", [])
         print(f"error: {exc.detail}", file=sys.stderr)

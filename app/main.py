@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
 from app.api import (
     activities,
     audit,
     clusters,
+    docs,
     events,
     health,
     imports,
@@ -33,9 +32,10 @@ from app.api import (
 from app.api.errors import install_problem_handlers, refusal_renderer
 from app.api.openapi import install_openapi
 from app.db.session import make_engine, make_session_factory
-from app.edge import EdgeGuard
+from app.edge import EdgeGuard, HeadAsGet
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
+from app.web import assets as web_assets
 from app.web import auth as web_auth
 from app.web import clusters as web_clusters
 from app.web import events as web_events
@@ -57,18 +57,11 @@ from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
 
-STATIC_DIR = Path(__file__).parent / "web" / "static"
-
 # Pages set their own policy when they must differ (the embeddable listing, /docs).
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'; object-src 'none'"
-)
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; frame-ancestors 'none'"
 )
 
 
@@ -83,15 +76,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        csp = DOCS_CSP if path in ("/docs", "/redoc") else DEFAULT_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 defaults = {
-                    b"content-security-policy": csp.encode(),
+                    b"content-security-policy": DEFAULT_CSP.encode(),
                     b"x-content-type-options": b"nosniff",
                     b"referrer-policy": b"strict-origin-when-cross-origin",
                     b"x-frame-options": b"DENY",
@@ -140,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Investment-promotion CRM, lead pipeline and site portal of the "
         "Regional Council of Kainuu.",
+        # Served by app/api/docs.py from vendored assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_openapi(app)
@@ -154,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
 
     app.include_router(health.router)
+    app.include_router(docs.router)
+    app.include_router(web_assets.router)
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)
@@ -174,9 +170,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_history.router)
     app.include_router(web_imports.router)
     app.include_router(web_reference.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", web_assets.static_files(), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     # Outside the page cache, inside the security headers: refusals carry those too.
     app.add_middleware(EdgeGuard, render=refusal_renderer(html_error_page))
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    app.add_middleware(HeadAsGet)
+    if settings.trusted_proxies:
+        # Outermost, so everything inside (rate limits, login throttling, uvicorn's
+        # access log) sees the client's address rather than the proxy's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

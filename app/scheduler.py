@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import make_engine, make_session_factory, session_scope
-from app.services.auth import purge_expired_sessions
+from app.services.auth import purge_expired_sessions, purge_login_throttles
 from app.services.clusters import remind_expiring_agreements
 from app.services.imports import purge_unapplied_imports
 from app.services.mail import purge_sent_mail, send_due_emails
@@ -94,6 +94,7 @@ JOBS: list[Job] = [
     # the daily digests at the first run after 07:00; each once, however often it runs.
     Job("notifications", run_notification_jobs, {"trigger": "interval", "minutes": 15}),
     Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
+    Job("purge-login-throttles", purge_login_throttles, {"trigger": "interval", "hours": 6}),
     Job(
         "purge-syndication-deliveries",
         purge_old_deliveries,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only"})
 
@@ -45,9 +46,18 @@ class Settings(BaseSettings):
     mail_from: str = "Invest in Kainuu <noreply@invest-kainuu.example>"
     coordinator_email: str | None = None
 
+    # Reverse proxies (addresses or CIDR networks, comma-separated) whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed; from any other peer they are
+    # ignored. Empty: the service is reached directly.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
     session_max_age_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Failed logins: this many within the window lock the account (or, with the higher
+    # limit, the client address: offices share one) for the lockout time.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_address_max_failures: int = Field(default=30, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
     api_page_max: int = 200
     # A lead with no activity for this many days is listed as stale.
     stale_lead_days: int = 30
@@ -93,6 +103,26 @@ class Settings(BaseSettings):
     # A CSV import checked on the staff pages but never applied (it may hold personal
     # data of contacts) is deleted after this many days.
     import_upload_retention_days: int = Field(default=7, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Refused here, since uvicorn would silently compare a typo as a literal name.
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:

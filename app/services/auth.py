@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import ApiToken, User, UserSession
+from app.db.models import ApiToken, LoginThrottle, User, UserSession
 from app.domain.access import Actor, Role
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.settings import Settings
@@ -62,28 +66,141 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def authenticate(db: Session, settings: Settings, email: str, password: str) -> User:
-    """Check credentials; count failures and lock the account after too many. Commits."""
+class LoginThrottled(DomainError):
+    """Too many failed logins for the account or from the client's address."""
+
+    title = "Too many failed logins"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many failed logins. Please try again later.")
+        # Seconds until the lockout ends.
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FailureCounter:
+    bucket: str
+    max_failures: int
+
+
+def failure_counters(
+    settings: Settings, email: str, client: str
+) -> tuple[FailureCounter, FailureCounter]:
+    """The account's and the address's counters, under keyed hashes: the table never
+    holds an e-mail or an IP address. Unknown e-mails are counted like real ones, so the
+    answers tell nothing about which accounts exist."""
+    key = settings.secret_key.get_secret_value().encode()
+
+    def bucket(kind: str, value: str) -> str:
+        return hmac.new(key, f"login-{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    return (
+        FailureCounter(bucket("account", email), settings.login_max_failures),
+        FailureCounter(bucket("address", client), settings.login_address_max_failures),
+    )
+
+
+def _locked_until(
+    db: Session, counters: tuple[FailureCounter, ...], now: datetime
+) -> datetime | None:
+    return db.scalar(
+        select(func.max(LoginThrottle.locked_until)).where(
+            LoginThrottle.bucket.in_([c.bucket for c in counters]),
+            LoginThrottle.locked_until > now,
+        )
+    )
+
+
+def count_failure(
+    db: Session, settings: Settings, counter: FailureCounter, now: datetime
+) -> tuple[int, datetime | None]:
+    """Count one failed login in a single upsert (concurrent failures are each counted,
+    none lost to a read-modify-write race) and return the window's count and the end of
+    the counter's lockout, if any. A window ends after its time, or when its lockout has
+    run out."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    lockout_end = now + timedelta(minutes=settings.login_lockout_minutes)
+    existing = LoginThrottle.__table__.c
+    timestamp = existing.window_started_at.type
+    window_open = and_(
+        existing.window_started_at > now - window,
+        or_(existing.locked_until.is_(None), existing.locked_until > now),
+    )
+    failures = case((window_open, existing.failures + 1), else_=literal(1))
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(LoginThrottle)
+        .values(
+            bucket=counter.bucket,
+            window_started_at=now,
+            failures=1,
+            locked_until=lockout_end if counter.max_failures <= 1 else None,
+        )
+        .on_conflict_do_update(
+            index_elements=["bucket"],
+            set_={
+                "failures": failures,
+                "window_started_at": case(
+                    (window_open, existing.window_started_at), else_=literal(now, timestamp)
+                ),
+                "locked_until": case(
+                    (failures >= counter.max_failures, literal(lockout_end, timestamp)),
+                    (window_open, existing.locked_until),
+                    else_=None,
+                ),
+            },
+        )
+        .returning(LoginThrottle.failures, LoginThrottle.locked_until)
+    )
+    row = db.execute(statement).one()
+    return int(row.failures), row.locked_until
+
+
+def _retry_after(locked_until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((locked_until - now).total_seconds()))
+
+
+def authenticate(db: Session, settings: Settings, email: str, password: str, client: str) -> User:
+    """Check credentials. Failures count against the account and the client's address
+    (`client`); while either is locked, no password is even checked. Commits."""
     now = utcnow()
-    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    counters = failure_counters(settings, email, client)
+    if (locked_until := _locked_until(db, counters, now)) is not None:
+        raise LoginThrottled(_retry_after(locked_until, now))
+    user = db.scalar(select(User).where(User.email == email))
     if user is None or user.password_hash is None:
         _hasher.verify(password, _DUMMY_HASH)
-        raise LoginFailed("Wrong e-mail or password.")
-    if user.locked_until is not None and user.locked_until > now:
-        _hasher.verify(password, _DUMMY_HASH)
-        raise LoginFailed("Wrong e-mail or password.")
-    if not _hasher.verify(password, user.password_hash) or not user.is_active:
-        user.failed_login_count += 1
-        if user.failed_login_count >= settings.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_login_count = 0
+        valid = False
+    else:
+        valid = _hasher.verify(password, user.password_hash) and user.is_active
+    if user is None or not valid:
+        lockouts = [count_failure(db, settings, counter, now)[1] for counter in counters]
         db.commit()
+        if locked := [until for until in lockouts if until is not None and until > now]:
+            raise LoginThrottled(_retry_after(max(locked), now))
         raise LoginFailed("Wrong e-mail or password.")
-    user.failed_login_count = 0
-    user.locked_until = None
+    account, _address = counters
+    # A success forgives the account's failures; the address's count stays, as other
+    # accounts may be being guessed from it.
+    db.execute(delete(LoginThrottle).where(LoginThrottle.bucket == account.bucket))
     user.last_login_at = now
     db.commit()
     return user
+
+
+def purge_login_throttles(db: Session, settings: Settings) -> int:
+    """Drop counters whose window and lockout both ended a day ago or more (scheduled)."""
+    cutoff = utcnow() - timedelta(days=1)
+    window = timedelta(minutes=settings.login_window_minutes)
+    result = db.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_started_at < cutoff - window,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < cutoff),
+        )
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def start_session(db: Session, settings: Settings, user: User) -> str:

@@ -43,6 +43,9 @@ from app.services.merging import move_references
 register_field_errors(
     {
         ("required", "name"): N_("Give the organisation's name."),
+        ("ambiguous", "organization_id"): N_(
+            "Several organisations have this name; give the organisation's id."
+        ),
         ("invalid_choice", "type"): N_("Choose the type of organisation."),
         ("required", "business_id"): N_("Give the business ID."),
         "invalid_format": N_(
@@ -154,6 +157,31 @@ def get_organization(db: Session, actor: Actor, org_id: uuid.UUID) -> Organizati
     if org is None:
         raise NotFound("No such organisation.")
     return org
+
+
+def find_for_binding(db: Session, reference: str) -> Organization:
+    """The organisation a new partner account is bound to, by id or by name (compared
+    as the duplicate check compares names); a name shared by several is refused."""
+    try:
+        found = db.get(Organization, uuid.UUID(reference))
+    except ValueError:
+        named = list(
+            db.scalars(
+                select(Organization)
+                .where(Organization.name_key == normalise_org_name(reference))
+                .limit(2)
+            )
+        )
+        if len(named) > 1:
+            raise ValidationFailed.single(
+                "organization_id",
+                f"several organisations are named {reference!r}: give the id",
+                "ambiguous",
+            ) from None
+        found = named[0] if named else None
+    if found is None:
+        raise NotFound(f"No organisation {reference!r}.")
+    return found
 
 
 def organization_duplicates(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -41,20 +42,22 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = STAFF_HOME,
 ) -> Response:
+    lang = request_language(request)
+    client = request.client.host if request.client else "unknown"
     try:
-        user = auth.authenticate(db, settings, email, password)
+        user = auth.authenticate(db, settings, email, password, client)
     except auth.LoginFailed:
-        lang = request_language(request)
-        return render(
-            request,
-            "login.html",
-            {
-                "next": safe_next(next),
-                "email": email,
-                "error": translate(lang, "Wrong e-mail or password, or the account is locked."),
-            },
-            status_code=401,
+        return _login_refused(request, next, email, translate(lang, "Wrong e-mail or password."))
+    except auth.LoginThrottled as throttled:
+        minutes = math.ceil(throttled.retry_after / 60)
+        message = translate(
+            lang,
+            "Too many failed logins. Try again in %(minutes)s min.",
+            minutes=minutes,
         )
+        response = _login_refused(request, next, email, message, status_code=429)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     token = auth.start_session(db, settings, user)
     response = RedirectResponse(safe_next(next), status_code=303)
     # A new session token at every login, and the pre-login cookie is dropped: no fixation.
@@ -70,6 +73,13 @@ def login(
     response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
     response.set_cookie(LANG_COOKIE, user.language, max_age=ONE_YEAR, samesite="lax", path="/")
     return response
+
+
+def _login_refused(
+    request: Request, next: str, email: str, error: str, *, status_code: int = 401
+) -> Response:
+    context = {"next": safe_next(next), "email": email, "error": error}
+    return render(request, "login.html", context, status_code=status_code)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])

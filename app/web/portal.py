@@ -56,6 +56,7 @@ from app.services import portal as portal_service
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
+from app.web.assets import static_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "portal_templates"
@@ -95,7 +96,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 portal_env = templates.env
 install_i18n(portal_env)
 portal_env.filters["json_for_html"] = json_for_html
-portal_env.globals.update(build_id=BUILD_ID, languages=LANGUAGES)
+portal_env.globals.update(build_id=BUILD_ID, languages=LANGUAGES, static_url=static_url)
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,6 +24,7 @@ from app.services.auth import actor_for
 from app.services.notifications import unread_count
 from app.settings import Settings
 from app.web import csrf
+from app.web.assets import static_url
 from app.web.flash import FLASH_COOKIE, Flash, clear_flash, read_flash
 from app.web.navigation import current_path, groups_for, items_for
 from app.web.session import request_language
@@ -115,13 +116,16 @@ def _icon(name: str, extra_class: str = "") -> Markup:
     """An icon of /static/icons.svg, hidden from assistive technology (its text is
     always written beside it)."""
     return Markup(
-        '<svg class="icon{}" aria-hidden="true" focusable="false">'
-        '<use href="/static/icons.svg#{}"></use></svg>'
-    ).format(f" {extra_class}" if extra_class else "", name)
+        '<svg class="icon{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>'
+    ).format(f" {extra_class}" if extra_class else "", static_url("icons.svg"), name)
 
 
 templates.env.globals.update(
-    field_errors=_field_errors, error_summary=_error_summary, error_text=_error_text, icon=_icon
+    field_errors=_field_errors,
+    error_summary=_error_summary,
+    error_text=_error_text,
+    icon=_icon,
+    static_url=static_url,
 )
 
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.domain.access import Role
 from app.settings import Settings
 from app.web import flash
+from app.web.assets import static_url
 from app.web.navigation import NAVIGATION_GROUPS, groups_for, items_for
 from tests.factories import Factory, csrf_from
 
@@ -204,7 +205,7 @@ def test_htmx_is_vendored_and_configured_for_the_csp(client: TestClient, factory
 
     factory.login(client, factory.user(Role.COORDINATOR))
     page = client.get("/leads")
-    assert '<script src="/static/htmx/htmx.min.js" defer></script>' in page.text
+    assert f'<script src="{static_url("htmx/htmx.min.js")}" defer></script>' in page.text
     config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page.text)
     assert config
     settings = json.loads(config.group(1))

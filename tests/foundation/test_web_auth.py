@@ -1,4 +1,5 @@
-"""Staff login, sessions, CSRF, lockout, logout and the language switch."""
+"""Staff login, sessions, CSRF, logout and the language switch (lockout: in
+test_login_throttling.py)."""
 
 from __future__ import annotations
 
@@ -101,15 +102,6 @@ def test_logout_really_ends_the_session(make_client, factory: Factory) -> None:
     replay = make_client()
     replay.cookies.set(SESSION_COOKIE, token)
     assert replay.get("/staff", follow_redirects=False).status_code == 303
-
-
-def test_repeated_failures_lock_the_account(client: TestClient, factory: Factory) -> None:
-    user = factory.user()
-    for _ in range(5):
-        assert _post_login(client, user.email, "not the password").status_code == 401
-    locked = _post_login(client, user.email, "correct horse battery staple")
-    assert locked.status_code == 401
-    assert SESSION_COOKIE not in client.cookies
 
 
 def test_language_switch_is_remembered(client: TestClient, factory: Factory, db) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Lead, LeadStageChange, Organization
 from app.domain.access import Role
+from app.web.assets import static_url
 from tests.factories import Factory, csrf_from
 
 
@@ -26,7 +27,7 @@ def test_board_card_moves_through_the_dialog_without_javascript(
     assert board.status_code == 200
     assert "Project Kide" in board.text
     assert f'action="/leads/{lead.id}/move"' in board.text
-    assert '<script src="/static/leads-board.js" defer></script>' in board.text
+    assert f'<script src="{static_url("leads-board.js")}" defer></script>' in board.text
     dialog = client.get(f"/leads/{lead.id}/move", params={"to_stage": "landed"})
     assert 'name="landing_municipality_code"' in dialog.text
     refused = client.post(

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.domain.access import Role
+from app.web.assets import static_url
 from tests.factories import csrf_from
 from tests.reports.conftest import Known
 
@@ -127,8 +128,8 @@ def test_report_page_for_the_forum(client, factory, known: Known) -> None:
     )
     # The charts need no script: the page's only scripts are the shell's files.
     assert re.findall(r"<script[^>]*>", html) == [
-        '<script src="/static/shell.js">',
-        '<script src="/static/htmx/htmx.min.js" defer>',
+        f'<script src="{static_url("shell.js")}">',
+        f'<script src="{static_url("htmx/htmx.min.js")}" defer>',
     ]
     assert "style=" not in html
     assert f"/reports/forum.pdf?target_id={known.target.id}" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 from defusedxml import ElementTree as ET
 from fastapi.testclient import TestClient
 
+from app.web.assets import static_url
 from tests.syndication.conftest import People, publish_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -114,7 +115,7 @@ def test_embed_renders_and_honours_its_parameters(client: TestClient, people: Pe
     assert '<html lang="fi">' in page.text
     assert "Investointikohteet, Kajaani" in page.text
     assert "Renforsin rannan tontti" in page.text and "Datakeskustontti" in page.text
-    assert 'src="/static/embed-frame.js"' in page.text and "style=" not in page.text
+    assert f'src="{static_url("embed-frame.js")}"' in page.text and "style=" not in page.text
 
     english = client.get("/embed/205?lang=en&accent=%23C0FFEE&industry=ict_data_centres")
     assert '<html lang="en">' in english.text

@@ -55,7 +55,7 @@ from app.db.models.syndication import (
     SyndicationTarget,
     SyndicationWordpressPost,
 )
-from app.db.models.users import ApiToken, User, UserSession
+from app.db.models.users import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "Activity",
@@ -87,6 +87,7 @@ __all__ = [
     "LeadShare",
     "LeadSite",
     "LeadStageChange",
+    "LoginThrottle",
     "LostReason",
     "Municipality",
     "Notification",

@@ -27,8 +27,6 @@ class User(Audited, UUIDPrimaryKey, Timestamps, Base):
             "created_at",
             "updated_at",
             "password_hash",
-            "failed_login_count",
-            "locked_until",
             "last_login_at",
         }
     )
@@ -46,8 +44,6 @@ class User(Audited, UUIDPrimaryKey, Timestamps, Base):
         String(10), default="immediate", server_default="immediate"
     )
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     # A former staff member's personal data erased: when, and why (kept for the trail).
     erased_at: Mapped[datetime | None]
@@ -83,3 +79,16 @@ class ApiToken(Audited, UUIDPrimaryKey, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account or one client address (a keyed hash of the e-mail or
+    the address, never the value itself): how many since the window started, and until
+    when logins are refused once there were too many."""
+
+    __tablename__ = "login_throttles"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(index=True)
+    failures: Mapped[int]
+    locked_until: Mapped[datetime | None]

@@ -1,0 +1,45 @@
+"""/docs and /redoc in a real browser: they render from the vendored assets, under their
+Content-Security-Policy, and ask no other host for anything."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _watch(page, live_server: str) -> tuple[list[str], list[str]]:
+    """Console errors (CSP violations among them) and requests to other hosts."""
+    errors: list[str] = []
+    elsewhere: list[str] = []
+    own_host = urlsplit(live_server).netloc
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "request",
+        lambda r: (
+            elsewhere.append(r.url)
+            if urlsplit(r.url).scheme in ("http", "https") and urlsplit(r.url).netloc != own_host
+            else None
+        ),
+    )
+    return errors, elsewhere
+
+
+def test_swagger_ui_renders_offline(page, live_server: str) -> None:
+    errors, elsewhere = _watch(page, live_server)
+    page.goto(f"{live_server}/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".information-container").inner_text().startswith("Invest in Kainuu")
+    assert errors == []
+    assert elsewhere == []
+
+
+def test_redoc_renders_offline(page, live_server: str) -> None:
+    errors, elsewhere = _watch(page, live_server)
+    page.goto(f"{live_server}/redoc")
+    page.get_by_role("heading", name="Invest in Kainuu").first.wait_for()
+    assert page.locator("[data-section-id]").count() > 10
+    assert errors == []
+    assert elsewhere == []
