@@ -18,7 +18,7 @@ from alembic import op
 import app.db.base
 
 revision: str = "0028"
-down_revision: str | None = "0022"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
