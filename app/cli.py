@@ -22,26 +22,26 @@ def _session_factory() -> sessionmaker[Session]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.logs import logging_config
+
+    # The application writes the access lines itself (app.observability), with the
+    # request id and the route; uvicorn's own would repeat them without.
     uvicorn.run(
         "app.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
-        log_level="info",
+        log_config=logging_config(get_settings().log_format),
+        access_log=False,
     )
     return 0
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from app.db.migrations import upgrade_to_head
-    from app.services.reference import ensure_reference_data
+    from app.services.reference import prepare_database
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    upgrade_to_head(engine)
-    with session_scope(make_session_factory(engine)) as db:
-        added = ensure_reference_data(db)
+    added = prepare_database(make_engine(get_settings().database_url))
     print(f"Database at head; {added} reference rows added.")
     return 0
 
@@ -95,12 +95,11 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
 
 def cmd_syndication_worker(_args: argparse.Namespace) -> int:
-    import logging
-
+    from app.logs import configure_logging
     from app.services.syndication import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_format)
     run_worker(make_engine(settings.database_url), settings)
     return 0
 

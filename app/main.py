@@ -34,6 +34,7 @@ from app.api.errors import install_problem_handlers, refusal_renderer
 from app.api.openapi import install_openapi
 from app.db.session import make_engine, make_session_factory
 from app.edge import EdgeGuard
+from app.observability import RequestObserver
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import auth as web_auth
@@ -179,4 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the page cache, inside the security headers: refusals carry those too.
     app.add_middleware(EdgeGuard, render=refusal_renderer(html_error_page))
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    # Outermost: every answer, refusals included, carries the request id and is counted.
+    app.add_middleware(RequestObserver)
     return app

@@ -86,6 +86,9 @@ from app.domain.syndication import (
     validate_target,
 )
 from app.i18n import LABELS, N_, format_day, register_labels, translate
+from app.request_id import HEADER as REQUEST_ID_HEADER
+from app.request_id import bound_request_id, current_request_id
+from app.services import operations
 from app.services.mail import queue_email
 from app.services.outbound import (
     USER_AGENT,
@@ -924,6 +927,8 @@ def get_delivery(
 
 
 def _restart(delivery: SyndicationDelivery, now: datetime) -> None:
+    # Sent again on behalf of the request asking for it (a staff member's redelivery).
+    delivery.request_id = current_request_id() or delivery.request_id
     delivery.status = DeliveryStatus.PENDING.value
     delivery.attempt_count = 0
     delivery.next_attempt_at = now
@@ -1022,6 +1027,8 @@ class Claim:
     wp_password: str | None = None
     wp_post_type: str | None = None
     wp_post: WordpressPostRef | None = None
+    # The request (or job run) behind the delivery, sent as `X-Request-ID`.
+    request_id: str | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -1299,6 +1306,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
+        request_id=delivery.request_id,
     )
 
 
@@ -1345,6 +1353,7 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
             shared_client(settings.syndication_timeout_seconds),
             clock + attempt_budget(settings, claim.target_kind),
             settings.syndication_timeout_seconds,
+            headers={REQUEST_ID_HEADER: claim.request_id} if claim.request_id else {},
         )
         if claim.target_kind == TargetKind.WORDPRESS:
             response = _push_wordpress(claim, settings, client, outcome)
@@ -1661,6 +1670,7 @@ def complete_many(
                 success=outcome.success,
                 error=outcome.error,
                 response_excerpt=outcome.response_excerpt,
+                request_id=claim.request_id,
             )
         )
         if delivery.lease_token != claim.lease_token:
@@ -2017,8 +2027,11 @@ class SyndicationWorker:
             ThreadPoolExecutor(2 * lanes["failing"], thread_name_prefix="syndication-slow") as slow,
         ):
             pools = {"healthy": main, "failing": slow}
-            next_failing_claim = 0.0
+            next_failing_claim = next_beat = 0.0
             while not self.stop_event.is_set():
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + self.settings.heartbeat_interval_seconds
+                    self._beat(factory)
                 completed = self._complete_finished(factory)
                 claimed = 0
                 for lane, size in lanes.items():
@@ -2058,6 +2071,15 @@ class SyndicationWorker:
             # Stopping: what is still in flight finishes as the pools shut down, and is
             # completed here so that no sent attempt waits for its lease to run out.
         self._complete_finished(factory)
+
+    def _beat(self, factory: Any) -> None:
+        """Tell /readyz this loop turns; a database that does not answer now is no
+        reason to stop delivering once it does."""
+        try:
+            with factory() as db:
+                operations.beat(db, operations.SYNDICATION_WORKER, utcnow())
+        except Exception:
+            log.exception("recording the worker's heartbeat failed")
 
     def _complete_finished(self, factory: Any) -> int:
         finished: list[tuple[Claim, Outcome | None, str]] = []
@@ -2102,7 +2124,8 @@ class SyndicationWorker:
     def _attempt(self, claim: Claim, lane: str) -> None:
         outcome: Outcome | None = None
         try:
-            outcome = perform(claim, self.settings)
+            with bound_request_id(claim.request_id):
+                outcome = perform(claim, self.settings)
         except Exception:
             # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
