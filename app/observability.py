@@ -27,25 +27,31 @@ class RouteTemplates:
 
     The router leaves the matched route object in the scope; a route included under a
     prefix knows only its own part of the path, so the full templates come from the
-    application's route table, indexed once by route object."""
+    application's route table, indexed once. A page the render cache answered before
+    routing is matched against the table here."""
 
     def __init__(self) -> None:
-        self._index: dict[int, list[RouteContext]] | None = None
+        self._table: list[RouteContext] = []
+        self._by_route: dict[int, list[RouteContext]] = {}
 
     def of(self, scope: Scope) -> str:
+        if not self._table:
+            self._table = list(iter_route_contexts(scope["app"].routes))
+            for context in self._table:
+                self._by_route.setdefault(id(context.original_route), []).append(context)
         route = scope.get("route")
+        path: str = scope["path"]
         if route is None:
-            return UNMATCHED
-        if self._index is None:
-            self._index = {}
-            for context in iter_route_contexts(scope["app"].routes):
-                self._index.setdefault(id(context.original_route), []).append(context)
-        contexts = self._index.get(id(route), [])
-        if len(contexts) > 1:  # one route object included under several prefixes
-            path: str = scope["path"]
-            contexts = [c for c in contexts if c.path_regex.match(path)] or contexts
-        template = contexts[0].path if contexts else getattr(route, "path", None)
-        return template if isinstance(template, str) and template else UNMATCHED
+            candidates = [c for c in self._table if c.methods and scope["method"] in c.methods]
+        else:
+            candidates = self._by_route.get(id(route), [])
+            if len(candidates) == 1:
+                return str(candidates[0].path)
+        for context in candidates:
+            regex = getattr(context, "path_regex", None)
+            if regex is not None and regex.match(path):
+                return str(context.path)
+        return UNMATCHED
 
 
 class RequestObserver:

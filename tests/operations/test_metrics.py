@@ -18,6 +18,7 @@ from app.db.base import utcnow
 from app.db.models import SyndicationDelivery, SyndicationEvent, SyndicationTarget
 from app.domain.access import Role
 from app.main import create_app
+from app.observability import RouteTemplates
 from app.scheduler import Job, run_recorded
 from app.services import operations
 from app.services.mail import queue_email
@@ -166,3 +167,19 @@ def test_without_a_token_only_this_host_reads_the_metrics(
     assert proxied.status_code == 404
     with TestClient(app, client=LOOPBACK) as local:
         scrape(local)
+
+
+def test_a_request_answered_before_routing_is_matched_against_the_route_table(
+    app: FastAPI,
+) -> None:
+    """The portal's render cache answers a repeated page before the router sees it: it is
+    still counted under the page's route, not as an unknown path."""
+    templates = RouteTemplates()
+
+    def template(method: str, path: str) -> str:
+        return templates.of({"app": app, "method": method, "path": path})
+
+    assert template("GET", "/fi/sites/kajaanin-tontti") == "/fi/sites/{slug}"
+    assert template("GET", "/en/") == "/en/"
+    assert template("POST", "/fi/sites/kajaanin-tontti") == "<unmatched>"
+    assert template("GET", "/fi/no/such/page") == "<unmatched>"
