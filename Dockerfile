@@ -25,4 +25,5 @@ RUN pip install -e . && mkdir -p var/storage && chown -R app:app var
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# `migrate` takes a PostgreSQL advisory lock: replicas starting together migrate in turn.
 CMD ["sh", "-c", "invest-kainuu migrate && exec invest-kainuu serve --host 0.0.0.0 --port 8000 --workers ${WEB_WORKERS:-2}"]

@@ -24,8 +24,12 @@ def _session_factory() -> sessionmaker[Session]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.logs import logging_config
+
     # Checked here, so a bad setting is one line rather than a traceback in each worker.
-    get_settings()
+    settings = get_settings()
+    # The application writes the access lines itself (app.observability), with the
+    # request id and the route; uvicorn's own would repeat them without.
     uvicorn.run(
         "app.asgi:app",
         host=args.host,
@@ -33,20 +37,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         # The application reads forwarded headers itself, from TRUSTED_PROXIES only.
         proxy_headers=False,
-        log_level="info",
+        log_config=logging_config(settings.log_format),
+        access_log=False,
     )
     return 0
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from app.db.migrations import upgrade_to_head
-    from app.services.reference import ensure_reference_data
+    from app.services.reference import prepare_database
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    upgrade_to_head(engine)
-    with session_scope(make_session_factory(engine)) as db:
-        added = ensure_reference_data(db)
+    added = prepare_database(make_engine(get_settings().database_url))
     print(f"Database at head; {added} reference rows added.")
     return 0
 
@@ -105,12 +105,11 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
 
 def cmd_syndication_worker(_args: argparse.Namespace) -> int:
-    import logging
-
+    from app.logs import configure_logging
     from app.services.syndication import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_format)
     run_worker(make_engine(settings.database_url), settings)
     return 0
 

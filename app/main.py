@@ -33,6 +33,7 @@ from app.api.errors import install_problem_handlers, refusal_renderer
 from app.api.openapi import install_openapi
 from app.db.session import make_engine, make_session_factory
 from app.edge import EdgeGuard, HeadAsGet
+from app.observability import RequestObserver
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
 from app.web import assets as web_assets
@@ -176,8 +177,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EdgeGuard, render=refusal_renderer(html_error_page))
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     app.add_middleware(HeadAsGet)
+    # Every answer, refusals included, carries the request id and is counted.
+    app.add_middleware(RequestObserver)
     if settings.trusted_proxies:
-        # Outermost, so everything inside (rate limits, login throttling, uvicorn's
-        # access log) sees the client's address rather than the proxy's.
+        # Outermost, so everything inside (the request log, rate limits, login
+        # throttling, /metrics' loopback check) sees the client's address rather than
+        # the proxy's.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +18,14 @@ from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.base import utcnow
 from app.db.session import make_engine, make_session_factory, session_scope
+from app.logs import configure_logging
+from app.request_id import bound_request_id, new_request_id
+from app.services import operations
 from app.services.auth import purge_expired_sessions, purge_login_throttles
 from app.services.clusters import remind_expiring_agreements
 from app.services.imports import purge_unapplied_imports
@@ -108,14 +114,34 @@ def lock_key(job_id: str) -> int:
     return int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:8], "big", signed=True)
 
 
+def run_recorded(job: Job, factory: sessionmaker[Session], settings: Settings) -> None:
+    """Run a job under a request id of its own (in its log lines and audit entries) and
+    add the run to the job's totals in the database, which /metrics reports."""
+    started_at = utcnow()
+    clock = time.perf_counter()
+    succeeded = False
+    with bound_request_id(new_request_id()):
+        try:
+            with session_scope(factory) as db:
+                job.run(db, settings)
+            succeeded = True
+        finally:
+            duration = time.perf_counter() - clock
+            log.info("job %s %s in %.3f s", job.id, "finished" if succeeded else "failed", duration)
+            try:
+                with session_scope(factory) as db:
+                    operations.record_job_run(db, job.id, started_at, duration, succeeded=succeeded)
+            except SQLAlchemyError:
+                log.exception("recording the run of job %s failed", job.id)
+
+
 def run_exclusively(
     job: Job, engine: Engine, factory: sessionmaker[Session], settings: Settings
 ) -> bool:
     """Run a job unless another process is running it; return whether it ran."""
     if engine.dialect.name != "postgresql":
         # SQLite is the single-process development setup: nothing to coordinate with.
-        with session_scope(factory) as db:
-            job.run(db, settings)
+        run_recorded(job, factory, settings)
         return True
     with engine.connect() as lock_connection:
         key = lock_key(job.id)
@@ -123,16 +149,21 @@ def run_exclusively(
             log.info("job %s is running elsewhere; skipped", job.id)
             return False
         try:
-            with session_scope(factory) as db:
-                job.run(db, settings)
+            run_recorded(job, factory, settings)
         finally:
             lock_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             lock_connection.commit()
     return True
 
 
+def beat(factory: sessionmaker[Session]) -> None:
+    """The scheduler's heartbeat, from every scheduler process (not under a job lock)."""
+    with session_scope(factory) as db:
+        operations.beat(db, operations.SCHEDULER, utcnow())
+
+
 def run_scheduler(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(settings.log_format)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     scheduler = BlockingScheduler(timezone=UTC)
@@ -146,6 +177,16 @@ def run_scheduler(settings: Settings) -> None:
             next_run_time=datetime.now(UTC),
             **job.trigger,
         )
+    scheduler.add_job(
+        beat,
+        args=(factory,),
+        id="heartbeat",
+        trigger="interval",
+        seconds=settings.heartbeat_interval_seconds,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
     # Syndication deliveries run in their own loop, not as a job: under the per-job
     # advisory lock only one instance could deliver at a time.
     worker = SyndicationWorker(engine, settings)

@@ -124,6 +124,17 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
+    # Operating: log lines as text or one JSON object per line; who may read /metrics
+    # (with a token: bearers of it; without: loopback clients only); whether /readyz
+    # requires the scheduler and the syndication worker to have reported (production
+    # deployments run them; a single development process does not), and how old their
+    # last heartbeat may be.
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr | None = None
+    readyz_require_workers: bool = False
+    heartbeat_interval_seconds: int = Field(default=15, ge=1)
+    heartbeat_stale_seconds: int = Field(default=120, ge=10)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
         secret = self.secret_key.get_secret_value()

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 from app.db.base import Audited, Base, utcnow
 from app.db.models import AuditEntry
 from app.domain.access import SYSTEM_ACTOR, Actor
+from app.request_id import current_request_id
 
 
 def bind_actor(db: Session, actor: Actor) -> None:
@@ -96,6 +97,7 @@ def _changes(obj: Audited, action: str) -> dict[str, list[Any]]:
 def _record_flush(session: Session, _flush_context: UOWTransaction) -> None:
     actor: Actor = session.info.get("actor", SYSTEM_ACTOR)
     at = utcnow()
+    request_id = current_request_id()
     rows: list[dict[str, Any]] = []
     for action, objects in (
         ("create", session.new),
@@ -119,6 +121,7 @@ def _record_flush(session: Session, _flush_context: UOWTransaction) -> None:
                     "entity_type": type(obj).__tablename__,  # type: ignore[attr-defined]
                     "entity_id": _entity_id(obj),
                     "changes": changes,
+                    "request_id": request_id,
                 }
             )
     if rows:
@@ -140,6 +143,7 @@ def _entry(
         "entity_type": entity_type,
         "entity_id": entity_id,
         "changes": changes,
+        "request_id": current_request_id(),
     }
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -151,6 +151,8 @@ class Exchange:
     client: httpx.Client
     deadline: float
     per_request: float
+    # Sent with every request of the exchange (the `X-Request-ID` of a delivery).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -171,6 +173,8 @@ class Exchange:
     def _exchange(
         self, method: str, url: str, timeout: httpx.Timeout, stop: float, **kwargs: Any
     ) -> httpx.Response:
+        if self.headers:
+            kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
             chunks: list[bytes] = []
             size = 0

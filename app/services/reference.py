@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
+from app.db.migrations import startup_lock, upgrade
 from app.db.models import Industry, InvestmentTarget, LostReason, Municipality, Stage, User
 from app.domain.access import (
     Actor,
@@ -31,6 +32,17 @@ from app.domain.reference import (
 )
 from app.i18n import label
 from app.services.audit import entries_for
+
+
+def prepare_database(engine: Engine) -> int:
+    """What every instance does at start-up (`invest-kainuu migrate`): the schema to head,
+    then the missing reference data, both under the start-up lock so that instances
+    starting together neither race on a migration nor insert reference rows twice.
+    Returns how many reference rows were added."""
+    with startup_lock(engine) as connection:
+        upgrade(connection)
+        with Session(bind=connection) as db:
+            return ensure_reference_data(db)
 
 
 def ensure_reference_data(db: Session) -> int:

@@ -87,6 +87,9 @@ from app.domain.syndication import (
     validate_target,
 )
 from app.i18n import LABELS, N_, format_day, register_labels, translate
+from app.request_id import HEADER as REQUEST_ID_HEADER
+from app.request_id import bound_request_id, current_request_id
+from app.services import operations
 from app.services.mail import queue_email
 from app.services.outbound import (
     USER_AGENT,
@@ -925,6 +928,8 @@ def get_delivery(
 
 
 def _restart(delivery: SyndicationDelivery, now: datetime) -> None:
+    # Sent again on behalf of the request asking for it (a staff member's redelivery).
+    delivery.request_id = current_request_id() or delivery.request_id
     delivery.status = DeliveryStatus.PENDING.value
     delivery.attempt_count = 0
     delivery.next_attempt_at = now
@@ -1023,6 +1028,8 @@ class Claim:
     wp_password: str | None = None
     wp_post_type: str | None = None
     wp_post: WordpressPostRef | None = None
+    # The request (or job run) behind the delivery, sent as `X-Request-ID`.
+    request_id: str | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -1324,6 +1331,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
+        request_id=delivery.request_id,
     )
 
 
@@ -1370,6 +1378,7 @@ def perform(claim: Claim, settings: Settings) -> Outcome:
             shared_client(settings.syndication_timeout_seconds),
             clock + attempt_budget(settings, claim.target_kind),
             settings.syndication_timeout_seconds,
+            headers={REQUEST_ID_HEADER: claim.request_id} if claim.request_id else {},
         )
         if claim.target_kind == TargetKind.WORDPRESS:
             response = _push_wordpress(claim, settings, client, outcome)
@@ -1691,6 +1700,7 @@ def complete_many(
                 "success": outcome.success,
                 "error": outcome.error,
                 "response_excerpt": outcome.response_excerpt,
+                "request_id": claim.request_id,
             }
         )
         if leases[claim.delivery_id] != claim.lease_token:
@@ -2081,8 +2091,11 @@ class SyndicationWorker:
                 daemon=True,
             )
             completer.start()
-            next_failing_claim = 0.0
+            next_failing_claim = next_beat = 0.0
             while not self.stop_event.is_set():
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + self.settings.heartbeat_interval_seconds
+                    self._beat(factory)
                 completed = self._count_out_completed()
                 claimed = 0
                 for lane, size in lanes.items():
@@ -2124,6 +2137,15 @@ class SyndicationWorker:
         # its lease to run out.
         self._finished.put(None)
         completer.join()
+
+    def _beat(self, factory: Any) -> None:
+        """Tell /readyz this loop turns; a database that does not answer now is no
+        reason to stop delivering once it does."""
+        try:
+            with factory() as db:
+                operations.beat(db, operations.SYNDICATION_WORKER, utcnow())
+        except Exception:
+            log.exception("recording the worker's heartbeat failed")
 
     def _count_out_completed(self) -> int:
         count = 0
@@ -2182,7 +2204,8 @@ class SyndicationWorker:
     def _attempt(self, claim: Claim, lane: str) -> None:
         outcome: Outcome | None = None
         try:
-            outcome = perform(claim, self.settings)
+            with bound_request_id(claim.request_id):
+                outcome = perform(claim, self.settings)
         except Exception:
             # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)

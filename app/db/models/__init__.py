@@ -35,6 +35,7 @@ from app.db.models.leads import (
 )
 from app.db.models.mail import OutboxEmail
 from app.db.models.notifications import Notification, NotificationDigest
+from app.db.models.operations import Heartbeat, JobRun
 from app.db.models.organizations import Contact, Organization
 from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
@@ -77,9 +78,11 @@ __all__ = [
     "EventLead",
     "EventParticipant",
     "EventSite",
+    "Heartbeat",
     "ImportUpload",
     "Industry",
     "InvestmentTarget",
+    "JobRun",
     "Lead",
     "LeadAmount",
     "LeadContact",

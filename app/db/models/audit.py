@@ -35,3 +35,5 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     # {"field": [before, after]}; for a create `before` is null, for a delete `after` is.
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The HTTP request (or scheduled job run) that made the change, as in its log lines.
+    request_id: Mapped[str | None] = mapped_column(String(64))

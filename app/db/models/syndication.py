@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
+from app.request_id import current_request_id
 
 _BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
@@ -95,6 +96,8 @@ class SyndicationDelivery(UUIDPrimaryKey, Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The request (or job run) that caused the delivery; sent as `X-Request-ID`.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
 
 
 class SyndicationAttempt(Base):
@@ -113,6 +116,8 @@ class SyndicationAttempt(Base):
     success: Mapped[bool]
     error: Mapped[str | None] = mapped_column(String(500))
     response_excerpt: Mapped[str | None] = mapped_column(String(500))
+    # The `X-Request-ID` the attempt sent.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyndicationWordpressPost(Base):
