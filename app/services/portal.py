@@ -13,7 +13,7 @@ import hmac
 import math
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -102,11 +102,20 @@ class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
 
+    # Site cards look a municipality and industries up by code, many per page.
+    _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
+    _industry_by_code: dict[str, Industry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code = {m.code: m for m in self.municipalities}
+        object.__setattr__(self, "_municipality_by_code", by_code)
+        object.__setattr__(self, "_industry_by_code", {i.code: i for i in self.industries})
+
     def municipality(self, code: str | None) -> Municipality | None:
-        return next((m for m in self.municipalities if m.code == code), None)
+        return self._municipality_by_code.get(code) if code else None
 
     def industry(self, code: str | None) -> Industry | None:
-        return next((i for i in self.industries if i.code == code), None)
+        return self._industry_by_code.get(code) if code else None
 
     @property
     def main_industries(self) -> list[Industry]:
@@ -232,8 +241,10 @@ def _map_points(
     )
 
 
-def search_page(db: Session, settings: Settings, search: SiteSearch, today: date) -> SearchPage:
-    reg = region(db)
+def search_page(
+    db: Session, settings: Settings, reg: Region, search: SiteSearch, today: date
+) -> SearchPage:
+    """A page of search results; `reg` is the region the search was parsed against."""
     rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
     return SearchPage(
         reg, search, rows, total, _map_points(db, settings, search, rows, total, today)

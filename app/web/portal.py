@@ -341,7 +341,7 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],
     )
-    data = portal_service.search_page(db, settings, search, helsinki_today())
+    data = portal_service.search_page(db, settings, reg, search, helsinki_today())
     page = _page(
         request,
         "sites.html",
