@@ -327,6 +327,9 @@ def serve(app: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Pop
             "127.0.0.1",
             "--log-level",
             "warning",
+            # Connections wait while the others warm up: the default 5 s closes them.
+            "--timeout-keep-alive",
+            "120",
         ],
         cwd=cwd,
         env=env,

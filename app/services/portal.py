@@ -126,13 +126,17 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order: two statements."""
+    """The municipalities and active key industries, in display order: two statements.
+    The records are detached from the session, so that pages of the same content
+    version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
     industries = list(
         db.scalars(
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
+    for record in (*municipalities, *industries):
+        db.expunge(record)
     return Region(municipalities, industries)
 
 
@@ -189,8 +193,7 @@ def _industry_total(counts: Mapping[str, int], reg: Region, code: str) -> int:
     return counts.get(code, 0) + sum(counts.get(b.code, 0) for b in reg.branches(code))
 
 
-def home_page(db: Session, settings: Settings, today: date) -> HomePage:
-    reg = region(db)
+def home_page(db: Session, settings: Settings, reg: Region, today: date) -> HomePage:
     featured, total = site_service.public_sites(
         db, settings, site_service.PublicSiteFilters(limit=6), today=today
     )
@@ -258,10 +261,9 @@ class SitePage:
     municipality: Municipality
 
 
-def site_page(db: Session, settings: Settings, slug: str, today: date) -> SitePage:
+def site_page(db: Session, settings: Settings, reg: Region, slug: str, today: date) -> SitePage:
     """A site on the portal; `NotFound` when the slug was never public."""
     public = site_service.public_site(db, settings, slug, today=today)
-    reg = region(db)
     municipality = reg.municipality(public.site.municipality_code)
     if municipality is None:  # a foreign key guarantees it; keeps the type honest
         raise NotFound("No such municipality.")
@@ -282,8 +284,9 @@ class MunicipalityPage:
     points: list[site_service.PublicSitePoint]
 
 
-def municipality_page(db: Session, settings: Settings, code: str, today: date) -> MunicipalityPage:
-    reg = region(db)
+def municipality_page(
+    db: Session, settings: Settings, reg: Region, code: str, today: date
+) -> MunicipalityPage:
     municipality = reg.municipality(code)
     if municipality is None:
         raise NotFound("No such municipality.")
@@ -301,8 +304,9 @@ class IndustryPage:
     total: int
 
 
-def industry_page(db: Session, settings: Settings, code: str, today: date) -> IndustryPage:
-    reg = region(db)
+def industry_page(
+    db: Session, settings: Settings, reg: Region, code: str, today: date
+) -> IndustryPage:
     industry = reg.industry(code)
     if industry is None:
         raise NotFound("No such key industry.")
@@ -318,8 +322,7 @@ class SitemapData:
     sites: list[tuple[str, datetime | None]]
 
 
-def sitemap(db: Session, settings: Settings, today: date) -> SitemapData:
-    reg = region(db)
+def sitemap(db: Session, settings: Settings, reg: Region, today: date) -> SitemapData:
     return SitemapData(
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],
