@@ -20,7 +20,13 @@ from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_currency, format_currency, format_decimal
+from babel.numbers import (
+    NumberPattern,
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    parse_pattern,
+)
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -219,8 +225,21 @@ def format_day(value: date | None, lang: str) -> str:
 def format_number(value: float | int | Decimal | None, lang: str, digits: int = 1) -> str:
     if value is None:
         return "–"
+    return _formatted_number(value, lang, digits)
+
+
+@lru_cache(maxsize=16)
+def _number_format(lang: str, digits: int) -> tuple[NumberPattern, Locale]:
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=babel_locale(lang))
+    return parse_pattern(pattern), Locale.parse(babel_locale(lang))
+
+
+# Pages show the same areas and powers again and again: parsing the pattern and the
+# locale for each is most of the cost (what babel's format_decimal does every call).
+@lru_cache(maxsize=8192)
+def _formatted_number(value: float | int | Decimal, lang: str, digits: int) -> str:
+    pattern, locale = _number_format(lang, digits)
+    return pattern.apply(value, locale)
 
 
 def country_name(code: str | None, lang: str) -> str:

@@ -13,7 +13,7 @@ import hmac
 import math
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -102,11 +102,20 @@ class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
 
+    # Site cards look a municipality and industries up by code, many per page.
+    _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
+    _industry_by_code: dict[str, Industry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code = {m.code: m for m in self.municipalities}
+        object.__setattr__(self, "_municipality_by_code", by_code)
+        object.__setattr__(self, "_industry_by_code", {i.code: i for i in self.industries})
+
     def municipality(self, code: str | None) -> Municipality | None:
-        return next((m for m in self.municipalities if m.code == code), None)
+        return self._municipality_by_code.get(code) if code else None
 
     def industry(self, code: str | None) -> Industry | None:
-        return next((i for i in self.industries if i.code == code), None)
+        return self._industry_by_code.get(code) if code else None
 
     @property
     def main_industries(self) -> list[Industry]:
@@ -117,13 +126,17 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order: two statements."""
+    """The municipalities and active key industries, in display order: two statements.
+    The records are detached from the session, so that pages of the same content
+    version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
     industries = list(
         db.scalars(
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
+    for record in (*municipalities, *industries):
+        db.expunge(record)
     return Region(municipalities, industries)
 
 
@@ -180,8 +193,7 @@ def _industry_total(counts: Mapping[str, int], reg: Region, code: str) -> int:
     return counts.get(code, 0) + sum(counts.get(b.code, 0) for b in reg.branches(code))
 
 
-def home_page(db: Session, settings: Settings, today: date) -> HomePage:
-    reg = region(db)
+def home_page(db: Session, settings: Settings, reg: Region, today: date) -> HomePage:
     featured, total = site_service.public_sites(
         db, settings, site_service.PublicSiteFilters(limit=6), today=today
     )
@@ -232,8 +244,10 @@ def _map_points(
     )
 
 
-def search_page(db: Session, settings: Settings, search: SiteSearch, today: date) -> SearchPage:
-    reg = region(db)
+def search_page(
+    db: Session, settings: Settings, reg: Region, search: SiteSearch, today: date
+) -> SearchPage:
+    """A page of search results; `reg` is the region the search was parsed against."""
     rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
     return SearchPage(
         reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
@@ -247,10 +261,9 @@ class SitePage:
     municipality: Municipality
 
 
-def site_page(db: Session, settings: Settings, slug: str, today: date) -> SitePage:
+def site_page(db: Session, settings: Settings, reg: Region, slug: str, today: date) -> SitePage:
     """A site on the portal; `NotFound` when the slug was never public."""
     public = site_service.public_site(db, settings, slug, today=today)
-    reg = region(db)
     municipality = reg.municipality(public.site.municipality_code)
     if municipality is None:  # a foreign key guarantees it; keeps the type honest
         raise NotFound("No such municipality.")
@@ -271,8 +284,9 @@ class MunicipalityPage:
     points: list[site_service.PublicSitePoint]
 
 
-def municipality_page(db: Session, settings: Settings, code: str, today: date) -> MunicipalityPage:
-    reg = region(db)
+def municipality_page(
+    db: Session, settings: Settings, reg: Region, code: str, today: date
+) -> MunicipalityPage:
     municipality = reg.municipality(code)
     if municipality is None:
         raise NotFound("No such municipality.")
@@ -290,8 +304,9 @@ class IndustryPage:
     total: int
 
 
-def industry_page(db: Session, settings: Settings, code: str, today: date) -> IndustryPage:
-    reg = region(db)
+def industry_page(
+    db: Session, settings: Settings, reg: Region, code: str, today: date
+) -> IndustryPage:
     industry = reg.industry(code)
     if industry is None:
         raise NotFound("No such key industry.")
@@ -307,8 +322,7 @@ class SitemapData:
     sites: list[tuple[str, datetime | None]]
 
 
-def sitemap(db: Session, settings: Settings, today: date) -> SitemapData:
-    reg = region(db)
+def sitemap(db: Session, settings: Settings, reg: Region, today: date) -> SitemapData:
     return SitemapData(
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],

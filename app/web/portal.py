@@ -174,6 +174,7 @@ class RenderCache:
         self._entries: OrderedDict[str, tuple[int, bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._versions: dict[bool, tuple[float, str]] = {}
+        self._regions: OrderedDict[str, portal_service.Region] = OrderedDict()
 
     def version(self, db: DbSession, settings: Settings, with_progress: bool) -> str:
         """The content version, read at most once per `portal_version_ttl_seconds`."""
@@ -186,6 +187,21 @@ class RenderCache:
         with self._lock:
             self._versions[with_progress] = (now + settings.portal_version_ttl_seconds, value)
         return value
+
+    def region(self, db: DbSession, version: str) -> portal_service.Region:
+        """The municipalities and industries as of a content version (which holds when
+        they last changed): read once per version, not on every page that misses."""
+        with self._lock:
+            known = self._regions.get(version)
+        if known is not None:
+            return known
+        fresh = portal_service.region(db)
+        with self._lock:
+            self._regions[version] = fresh
+            # A few versions: the home page's (with progress) and the others'.
+            while len(self._regions) > 4:
+                self._regions.popitem(last=False)
+        return fresh
 
     def known_version(self, with_progress: bool) -> str | None:
         """The content version while it is fresh, without asking the database."""
@@ -216,6 +232,7 @@ class RenderCache:
         with self._lock:
             self._entries.clear()
             self._versions.clear()
+            self._regions.clear()
 
 
 render_cache = RenderCache()
@@ -276,22 +293,23 @@ def _cacheable(path: str) -> bool:
 
 def _cached(
     request: Request, db: DbSession, settings: Settings, *, with_progress: bool = False
-) -> tuple[dict[str, str], Response | None]:
-    """The page's cache headers, and the answer when no rendering is needed: a 304 when
-    the browser's copy is current, else the page rendered before for the same ETag."""
+) -> tuple[str, dict[str, str], Response | None]:
+    """The content version, the page's cache headers, and the answer when no rendering
+    is needed: a 304 when the browser's copy is current, else the page rendered before
+    for the same ETag."""
     version = render_cache.version(db, settings, with_progress)
     headers = _cache_headers(settings, _etag(request, version, helsinki_today()))
     sent = request.headers.get("if-none-match", "")
     if headers["ETag"] in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:
-        return headers, Response(status_code=304, headers=headers)
+        return version, headers, Response(status_code=304, headers=headers)
     entry = render_cache.get(headers["ETag"])
     if entry is None:
-        return headers, None
+        return version, headers, None
     status, body, media_type = entry
     response = Response(body, status_code=status, headers=headers, media_type=media_type)
     if media_type.startswith("text/html"):
         response.headers["content-security-policy"] = PORTAL_CSP
-    return headers, response
+    return version, headers, response
 
 
 def _keep(request: Request, headers: dict[str, str], response: Response) -> Response:
@@ -315,10 +333,11 @@ def choose_language(request: Request) -> Response:
 
 @portal_get("/")
 def home(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    headers, early = _cached(request, db, settings, with_progress=True)
+    version, headers, early = _cached(request, db, settings, with_progress=True)
     if early:
         return early
-    data = portal_service.home_page(db, settings, helsinki_today())
+    reg = render_cache.region(db, version)
+    data = portal_service.home_page(db, settings, reg, helsinki_today())
     return _keep(request, headers, _page(request, "home.html", {"page": data}, headers=headers))
 
 
@@ -333,16 +352,16 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
     if len(kept) != len(items):
         target = request.url.path + ("?" + urlencode(kept) if kept else "")
         return RedirectResponse(target, status_code=302)
-    headers, early = _cached(request, db, settings)
+    version, headers, early = _cached(request, db, settings)
     if early:
         return early
-    reg = portal_service.region(db)
+    reg = render_cache.region(db, version)
     search = parse_search(
         request.query_params,
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],
     )
-    data = portal_service.search_page(db, settings, search, helsinki_today())
+    data = portal_service.search_page(db, settings, reg, search, helsinki_today())
     page = _page(
         request,
         "sites.html",
@@ -373,13 +392,13 @@ def _points(points: list[PublicSitePoint], lang: str) -> list[dict[str, Any]]:
 
 @portal_get("/sites/{slug}")
 def site_detail(request: Request, slug: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, early = _cached(request, db, settings)
+    version, headers, early = _cached(request, db, settings)
     if early:
         return early
     lang = _lang(request)
     today = helsinki_today()
     try:
-        data = portal_service.site_page(db, settings, slug, today)
+        data = portal_service.site_page(db, settings, render_cache.region(db, version), slug, today)
     except NotFound:
         gone = portal_service.gone_site(db, settings, slug, today)
         if gone is None:
@@ -414,10 +433,11 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
 
 @portal_get("/municipalities/{code}")
 def municipality(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, early = _cached(request, db, settings)
+    version, headers, early = _cached(request, db, settings)
     if early:
         return early
-    data = portal_service.municipality_page(db, settings, code, helsinki_today())
+    reg = render_cache.region(db, version)
+    data = portal_service.municipality_page(db, settings, reg, code, helsinki_today())
     page = _page(
         request,
         "municipality.html",
@@ -429,10 +449,11 @@ def municipality(request: Request, code: str, db: DbSession, settings: AppSettin
 
 @portal_get("/industries/{code}")
 def industry(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
-    headers, early = _cached(request, db, settings)
+    version, headers, early = _cached(request, db, settings)
     if early:
         return early
-    data = portal_service.industry_page(db, settings, code, helsinki_today())
+    reg = render_cache.region(db, version)
+    data = portal_service.industry_page(db, settings, reg, code, helsinki_today())
     return _keep(request, headers, _page(request, "industry.html", {"page": data}, headers=headers))
 
 
@@ -703,10 +724,11 @@ def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dic
 
 @router.get("/sitemap.xml")
 def sitemap_xml(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    headers, early = _cached(request, db, settings)
+    version, headers, early = _cached(request, db, settings)
     if early:
         return early
-    data = portal_service.sitemap(db, settings, helsinki_today())
+    reg = render_cache.region(db, version)
+    data = portal_service.sitemap(db, settings, reg, helsinki_today())
     base = settings.base_url
     paths: list[tuple[str, str | None]] = [("/", None), ("/sites", None), ("/inquiry", None)]
     paths += [(f"/municipalities/{code}", None) for code in data.municipality_codes]

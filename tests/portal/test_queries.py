@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app.db.models import SiteAttachment
+from app.domain.portal import SORTS, SiteSearch
 
 
 @contextmanager
@@ -109,3 +112,57 @@ def test_fresh_cached_pages_are_answered_without_the_database(
     with counted(db) as statements:
         assert client.get("/en/inquiry?site=q-200").headers["cache-control"] == "no-store"
     assert statements != []
+
+
+@contextmanager
+def captured(db: Session) -> Iterator[list[tuple[str, Any]]]:
+    """The statements run meanwhile, with their parameters."""
+    statements: list[tuple[str, Any]] = []
+    engine = db.get_bind().engine
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def test_a_page_that_misses_the_render_cache_reads_only_its_own_rows(
+    client: TestClient, db: Session, publish, settings
+) -> None:
+    """Within one content version the version and the region (municipalities,
+    industries) are known: a site page nobody asked for yet costs the site's row (its
+    industries in it) and its attachments; a new search its count, its page, the page's
+    attachments and (up to 100 results) the map's points."""
+    _add_sites(publish, db, 14, 400)
+    settings.portal_version_ttl_seconds = 3600
+    settings.portal_render_cache_entries = 0
+    assert client.get("/en/sites/q-400").status_code == 200
+    assert _statements(client, db, "/en/sites/q-401") == 2
+    assert _statements(client, db, "/fi/sites/q-402") == 2
+    assert _statements(client, db, "/en/sites?sort=name&page=2") == 4
+    assert _statements(client, db, "/en/municipalities/205") <= 4
+
+
+def test_each_order_of_the_site_list_is_read_from_an_index(
+    client: TestClient, db: Session, publish
+) -> None:
+    """A page of the list reads its rows in the order asked (from an index), not by
+    sorting every match: with sorting switched off PostgreSQL still finds a plan
+    without a Sort node for each order the portal offers."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    _add_sites(publish, db, 3, 500)
+    for sort in SORTS:
+        url = "/en/sites" + SiteSearch(sort=sort, industry="technology", rail=True).query()
+        with captured(db) as statements:
+            assert client.get(url).status_code == 200
+        statement, parameters = next(
+            (s, p) for s, p in statements if "ORDER BY" in s and "LIMIT" in s and "count(" not in s
+        )
+        db.execute(text("SET LOCAL enable_sort = off"))
+        plan = db.connection().exec_driver_sql("EXPLAIN " + statement, parameters).scalars()
+        assert not [line for line in plan if "Sort" in line], sort

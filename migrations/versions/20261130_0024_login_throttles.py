@@ -5,8 +5,8 @@
 - `users.failed_login_count` and `users.locked_until` go: the account's count lives in
   `login_throttles` too, where it is counted without a read-modify-write race.
 
-Revision ID: 0028
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-11-30 15:40:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import app.db.base
 
-revision: str = "0028"
-down_revision: str | None = "0026"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

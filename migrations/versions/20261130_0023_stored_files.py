@@ -3,7 +3,7 @@
 - `stored_files`: one row per storage key with the file's bytes, size and SHA-256, so
   every instance of the service reads the same photos, documents and package files.
 
-Revision ID: 0026
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-11-30 15:40:00.000000
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import app.db.base
 
-revision: str = "0026"
+revision: str = "0023"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

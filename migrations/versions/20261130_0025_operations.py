@@ -9,8 +9,8 @@
 
 The columns are added in place (nullable), never by copying a table.
 
-Revision ID: 0027
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-11-30 15:40:00.000000
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 import app.db.base
 
-revision: str = "0027"
-down_revision: str | None = "0022"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
