@@ -172,6 +172,7 @@ def _fill(
     sources = ["portal_inquiry", "invest_in_finland", "partner", "event", "own_prospecting"]
     kinds = ["note", "call", "meeting", "email"]
     start = datetime(2019, 1, 1, tzinfo=UTC)
+    now = datetime.now(UTC)
     rows: dict[str, list[dict[str, Any]]] = {
         "leads": [],
         "changes": [],
@@ -181,7 +182,10 @@ def _fill(
     }
     for n in range(count):
         lead_id = uuid.uuid4()
-        created = start + timedelta(days=rng.randrange(0, 2500), hours=rng.randrange(24))
+        # Created up to yesterday, so the recent months and this year have their leads.
+        created = start + timedelta(
+            days=rng.randrange(0, (now - start).days - 1), hours=rng.randrange(24)
+        )
         path = OPEN[: rng.randrange(1, len(OPEN) + 1)]
         outcome = rng.random()
         if outcome < 0.15:
@@ -191,8 +195,11 @@ def _fill(
         changes = rows["changes"]
         moment = created
         previous = None
+        taken = 0
         for stage in path:
             if previous is not None:
+                if moment >= now:  # the rest of the path lies ahead
+                    break
                 # What record_stage_change writes for a change after the last one.
                 changes[-1]["ended_at"] = moment
             changes.append(
@@ -206,7 +213,9 @@ def _fill(
                 }
             )
             previous = stage
+            taken += 1
             moment += timedelta(days=rng.randrange(5, 120))
+        path = path[:taken]
         last_change = changes[-1]["at"]
         landed = path[-1] == "landed"
         capex = rng.randrange(100_000, 500_000_000)
@@ -257,7 +266,7 @@ def _fill(
                 "lost_reason_code": "other" if path[-1] == "lost" else None,
                 "created_at": created,
                 "updated_at": created,
-                "last_activity_at": moment,
+                "last_activity_at": min(moment, now),
                 "requirements": Jsonb({}),
                 "priority": "normal",
                 "confidentiality": "confidential",
@@ -431,6 +440,12 @@ def _row(work: str, goal_ms: float, floor_ms: float | None, measured_ms: float) 
     )
 
 
+def _shown(row: Row) -> Row:
+    """The row, also written to stderr as soon as it is measured."""
+    print(f"{row.work}: {row.measured} (floor {row.floor})", file=sys.stderr, flush=True)
+    return row
+
+
 def _in_process(engine: Engine, seeded: Seeded, runs: int, profile_dir: Path | None) -> list[Row]:
     today = datetime.now(UTC).date()
     actor = auth.actor_for(seeded.coordinator)
@@ -468,7 +483,7 @@ def _in_process(engine: Engine, seeded: Seeded, runs: int, profile_dir: Path | N
             once()
         floor = _median_ms(runs, _replay(engine, statements))
         measured = _median_ms(runs, once)
-        result.append(_row(label, QUERY_GOAL_MS, floor, measured))
+        result.append(_shown(_row(label, QUERY_GOAL_MS, floor, measured)))
         if profile_dir is not None:
             _profile(profile_dir, label, once)
     if profile_dir is not None:
@@ -542,7 +557,7 @@ def _over_http(engine: Engine, seeded: Seeded, runs: int) -> list[Row]:
             cookies={"ik_session": seeded.session_token, "ik_lang": "en"},
             timeout=120,
         )
-        _wait_up(client)
+        _wait_up(client, server)
         query = {"target_id": str(seeded.target_id)}
         result = []
         for label, path, goal in (
@@ -554,7 +569,7 @@ def _over_http(engine: Engine, seeded: Seeded, runs: int) -> list[Row]:
             def fetch(path: str = path) -> None:
                 client.get(path, params=query).raise_for_status()
 
-            result.append(_row(label, goal, floor, _median_ms(runs, fetch)))
+            result.append(_shown(_row(label, goal, floor, _median_ms(runs, fetch))))
         client.close()
         return result
     finally:
@@ -562,14 +577,16 @@ def _over_http(engine: Engine, seeded: Seeded, runs: int) -> list[Row]:
         server.wait(timeout=30)
 
 
-def _wait_up(client: httpx.Client) -> None:
-    for _ in range(300):
+def _wait_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    # Importing the app takes a while on a loaded machine: up to five minutes.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             if client.get("/healthz").status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.2)
     raise RuntimeError("uvicorn did not start")
 
 
@@ -659,7 +676,7 @@ def run(argv: list[str]) -> list[Row]:
             return rows
         with benchlib.scratch_database(base, "bench_reports_small") as small_url:
             small = seed(small_url, args.small)
-            rows.append(_memory_row((args.small, small), (args.leads, seeded)))
+            rows.append(_shown(_memory_row((args.small, small), (args.leads, seeded))))
     return rows
 
 
