@@ -698,8 +698,8 @@ def lead_page(
     limit: int = 50,
     offset: int = 0,
 ) -> LeadPage:
-    """`drill_down` with the number of landed leads behind the figure. The leads are
-    classified once: the page, the total and the landed count come from one statement."""
+    """`drill_down` with the number of landed leads behind the figure, counted in the
+    same statement as the total."""
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
@@ -720,15 +720,18 @@ def lead_page(
     named = case(
         (or_(leads_with_need_to_know(actor), public), Organization.name), else_=literal(None)
     )
-    # The window sums are taken over every matching lead, before the page is cut.
+    # The total and the landed leads in one pass over the matching leads; the page is a
+    # top-N sort of its own (the same sums as window functions on the page's statement
+    # measured far slower on 100k leads).
+    total, landed = db.execute(
+        select(func.count(), func.sum(case((filtered.c.landed, 1), else_=0)))
+    ).one()
     page = db.execute(
         select(
             filtered,
             Lead.code_name,
             named.label("organization_name"),
             public.label("investor_public"),
-            func.count().over().label("matching"),
-            func.sum(case((filtered.c.landed, 1), else_=0)).over().label("matching_landed"),
         )
         .join(Lead, Lead.id == filtered.c.lead_id)
         .outerjoin(Organization, Organization.id == Lead.organization_id)
@@ -737,14 +740,6 @@ def lead_page(
         .offset(offset)
     )
     page_rows = list(page)
-    if page_rows:
-        total, landed = int(page_rows[0].matching), int(page_rows[0].matching_landed)
-    elif offset > 0:  # past the end: the sums were on no row
-        total, landed = db.execute(
-            select(func.count(), func.sum(case((filtered.c.landed, 1), else_=0)))
-        ).one()
-    else:
-        total = landed = 0
     ledger_amounts = announced_vs_realised(db, [row.lead_id for row in page_rows])
     empty = AnnouncedVsRealised(None, None, None)
     return LeadPage(
