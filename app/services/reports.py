@@ -80,8 +80,9 @@ from app.services.targets import (
 FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
 # Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
 MIDDLE_ABOVE = 0.5 + 1e-9
-# The forum documents list at most this many leads behind the figures, largest first.
-DOCUMENT_LEAD_LIMIT = 500
+# The forum documents list this many of the leads behind the figures, largest first
+# (the drill-down lists them all): what the documents cost does not grow with the leads.
+DOCUMENT_LEAD_LIMIT = 50
 
 
 def _utc(moment: datetime) -> ColumnElement[datetime]:
@@ -474,25 +475,6 @@ class ProjectCounts:
     active: int
 
 
-def project_counts(
-    db: Session, actor: Actor, target: InvestmentTarget, *, as_of: date, today: date
-) -> ProjectCounts:
-    rows = targets.classified(target, as_of, today, actor).subquery()
-    landed = active = 0
-    for kind, leads in db.execute(
-        select(Stage.kind, func.count())
-        .select_from(rows)
-        .join(Stage, Stage.code == rows.c.stage_code)
-        .where(rows.c.figure != Figure.EXCLUDED.value)
-        .group_by(Stage.kind)
-    ):
-        if kind == StageKind.WON.value:
-            landed += leads
-        else:
-            active += leads
-    return ProjectCounts(landed, active)
-
-
 @dataclass(frozen=True)
 class Headline:
     """The executive summary's tiles: the few numbers the forum remembers."""
@@ -637,22 +619,22 @@ def forum_report(
     target, progress = targets.progress(
         db, actor, target_id, as_of=as_of, today=today, group_by=tuple(Dimension)
     )
-    leads, total = targets.drill_down(
+    page = targets.lead_page(
         db, actor, target_id, as_of=as_of, today=today, limit=DOCUMENT_LEAD_LIMIT
     )
     # The documents go to the forum: they name a lead by its code name, and its investor
     # only once announced by the report's date (whoever renders them).
     anonymous = [
-        row if row.investor_public else replace(row, organization_name=None) for row in leads
+        row if row.investor_public else replace(row, organization_name=None) for row in page.rows
     ]
     pipeline = pipeline_report(db, actor, as_of=as_of, today=today)
-    counted = project_counts(db, actor, target, as_of=as_of, today=today)
+    counted = ProjectCounts(landed=page.landed, active=page.total - page.landed)
     return ForumReport(
         target=target,
         progress=progress,
         pipeline=pipeline,
         leads=anonymous,
-        leads_total=total,
+        leads_total=page.total,
         generated_at=utcnow(),
         headline=headline(target, progress, counted, pipeline),
         jobs=jobs_figures(progress.totals),

@@ -456,6 +456,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
             func.coalesce(jobs_then, 0).label("jobs_full"),
             jobs_basis.label("jobs_basis"),
             at.c.stage_code.label("stage_code"),
+            won.label("landed"),
             announced.label("announced"),
             cast(extract("year", dated), Integer).label("year"),
             Lead.industry_code.label(Dimension.INDUSTRY.value),
@@ -645,6 +646,16 @@ def report_day(as_of: date, today: date) -> date:
     return min(as_of, today)
 
 
+@dataclass(frozen=True)
+class LeadPage:
+    """A page of the leads behind a figure, with how many there are in all and how many
+    of those had landed by the date."""
+
+    rows: list[DrillRow]
+    total: int
+    landed: int
+
+
 def drill_down(
     db: Session,
     actor: Actor,
@@ -659,6 +670,36 @@ def drill_down(
     offset: int = 0,
 ) -> tuple[list[DrillRow], int]:
     """The leads behind a figure (optionally one group of a split), largest first."""
+    page = lead_page(
+        db,
+        actor,
+        target_id,
+        as_of=as_of,
+        today=today,
+        figure=figure,
+        dimension=dimension,
+        value=value,
+        limit=limit,
+        offset=offset,
+    )
+    return page.rows, page.total
+
+
+def lead_page(
+    db: Session,
+    actor: Actor,
+    target_id: uuid.UUID,
+    *,
+    as_of: date,
+    today: date,
+    figure: Figure | None = None,
+    dimension: Dimension | None = None,
+    value: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> LeadPage:
+    """`drill_down` with the number of landed leads behind the figure, counted in the
+    same statement as the total."""
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
@@ -674,12 +715,17 @@ def drill_down(
     if dimension is not None:
         column = rows.c[dimension.value]
         query = query.where(column.is_(None) if value is None else column == value)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     filtered = query.subquery()
     public = investor_identity_public(report_day(as_of, today))
     named = case(
         (or_(leads_with_need_to_know(actor), public), Organization.name), else_=literal(None)
     )
+    # The total and the landed leads in one pass over the matching leads; the page is a
+    # top-N sort of its own (the same sums as window functions on the page's statement
+    # measured far slower on 100k leads).
+    total, landed = db.execute(
+        select(func.count(), func.sum(case((filtered.c.landed, 1), else_=0)))
+    ).one()
     page = db.execute(
         select(
             filtered,
@@ -696,29 +742,33 @@ def drill_down(
     page_rows = list(page)
     ledger_amounts = announced_vs_realised(db, [row.lead_id for row in page_rows])
     empty = AnnouncedVsRealised(None, None, None)
-    return [
-        DrillRow(
-            lead_id=row.lead_id,
-            code_name=row.code_name,
-            organization_name=row.organization_name,
-            figure=Figure.ANNOUNCED if figure is Figure.ANNOUNCED else Figure(row.figure),
-            amount_eur=int(row.capex_eur if figure is Figure.ANNOUNCED else row.amount),
-            capex_eur=int(row.capex_eur),
-            basis=row.basis,
-            stage_code=row.stage_code,
-            industry_code=row.industry,
-            municipality_code=row.municipality,
-            investment_type=row.investment_type,
-            origin_country=row.origin_country,
-            investor_public=bool(row.investor_public),
-            jobs=int(row.jobs_full if figure is Figure.ANNOUNCED else row.jobs),
-            exclusion=row.reason,
-            announced_capex_eur=ledger_amounts.get(row.lead_id, empty).announced_eur,
-            committed_capex_eur=ledger_amounts.get(row.lead_id, empty).committed_eur,
-            realised_capex_eur=ledger_amounts.get(row.lead_id, empty).realised_eur,
-        )
-        for row in page_rows
-    ], total
+    return LeadPage(
+        [
+            DrillRow(
+                lead_id=row.lead_id,
+                code_name=row.code_name,
+                organization_name=row.organization_name,
+                figure=Figure.ANNOUNCED if figure is Figure.ANNOUNCED else Figure(row.figure),
+                amount_eur=int(row.capex_eur if figure is Figure.ANNOUNCED else row.amount),
+                capex_eur=int(row.capex_eur),
+                basis=row.basis,
+                stage_code=row.stage_code,
+                industry_code=row.industry,
+                municipality_code=row.municipality,
+                investment_type=row.investment_type,
+                origin_country=row.origin_country,
+                investor_public=bool(row.investor_public),
+                jobs=int(row.jobs_full if figure is Figure.ANNOUNCED else row.jobs),
+                exclusion=row.reason,
+                announced_capex_eur=ledger_amounts.get(row.lead_id, empty).announced_eur,
+                committed_capex_eur=ledger_amounts.get(row.lead_id, empty).committed_eur,
+                realised_capex_eur=ledger_amounts.get(row.lead_id, empty).realised_eur,
+            )
+            for row in page_rows
+        ],
+        int(total or 0),
+        int(landed or 0),
+    )
 
 
 # --- demo data -------------------------------------------------------------------------

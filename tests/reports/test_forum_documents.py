@@ -8,11 +8,13 @@ import hashlib
 import io
 import re
 import zipfile
+from datetime import date
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.domain.access import Role
+from app.domain.access import SYSTEM_ACTOR, Role
+from app.services import reports
 from app.web.assets import static_url
 from tests.factories import csrf_from
 from tests.reports.conftest import Known
@@ -256,3 +258,47 @@ def test_coordinator_closes_a_period_in_the_staff_ui(client, factory, known) -> 
     listed = client.get(response.headers["location"]).text
     assert "Investointifoorumi 2025" in listed
     assert "/reports/snapshots/" in listed
+
+
+def test_documents_list_the_largest_leads_and_count_all_of_them(
+    client, factory, known: Known, db, monkeypatch
+) -> None:
+    """The documents list a fixed number of leads whatever the pipeline's size; the
+    caption and the summary tiles still count every lead behind the figures."""
+    monkeypatch.setattr(reports, "DOCUMENT_LEAD_LIMIT", 2)
+    _user, headers = factory.api_user(Role.COORDINATOR)
+    query = {**PARAMS, "target_id": str(known.target.id)}
+    listed = client.get(
+        f"/api/v1/targets/{known.target.id}/progress/leads",
+        params={**PARAMS, "limit": 100},
+        headers=headers,
+    ).json()
+    behind = listed["items"]
+    assert listed["total"] == len(behind) > 2
+    landed = sum(1 for row in behind if row["stage_code"] == "landed")
+
+    pdf = client.get(
+        "/api/v1/reports/forum.pdf", params=query, headers={**headers, "Accept-Language": "en"}
+    )
+    text = _pdf_text(pdf.content)
+    assert f"the 2 largest of {len(behind)}" in text
+    largest = sorted(behind, key=lambda row: -row["amount_eur"])
+    assert largest[0]["code_name"] in text and largest[-1]["code_name"] not in text
+
+    report = reports.forum_report(
+        db, SYSTEM_ACTOR, known.target.id, as_of=date(2026, 1, 15), today=date(2026, 1, 15)
+    )
+    assert len(report.leads) == 2 and report.leads_total == len(behind)
+    assert report.headline is not None
+    assert report.headline.projects_landed == landed
+    assert report.headline.projects_active == len(behind) - landed
+
+
+def test_a_page_past_the_last_lead_still_counts_them(client, factory, known: Known) -> None:
+    _user, headers = factory.api_user(Role.COORDINATOR)
+    path = f"/api/v1/targets/{known.target.id}/progress/leads"
+    first = client.get(path, params={**PARAMS, "limit": 100}, headers=headers).json()
+    beyond = client.get(
+        path, params={**PARAMS, "limit": 10, "offset": first["total"] + 5}, headers=headers
+    ).json()
+    assert beyond["items"] == [] and beyond["total"] == first["total"] > 0
