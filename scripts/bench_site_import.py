@@ -27,6 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import openpyxl
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,50 +72,54 @@ def workbook(count: int) -> bytes:
     return out.getvalue()
 
 
-def _prepared(url: str) -> tuple[Session, Actor]:
+def _prepared(url: str) -> tuple[Engine, Actor]:
     engine = make_engine(url)
     upgrade_to_head(engine)
-    db = Session(engine, expire_on_commit=False)
-    ensure_reference_data(db)
-    user = User(
-        email="bench@example.invalid",
-        full_name="Bench",
-        role=Role.COORDINATOR.value,
-        password_hash="!",  # noqa: S106  (no login: an unusable hash)
-    )
-    db.add(user)
-    db.commit()
-    return db, actor_for(user)
+    with Session(engine, expire_on_commit=False) as db:
+        ensure_reference_data(db)
+        user = User(
+            email="bench@example.invalid",
+            full_name="Bench",
+            role=Role.COORDINATOR.value,
+            password_hash="!",  # noqa: S106  (no login: an unusable hash)
+        )
+        db.add(user)
+        db.commit()
+        return engine, actor_for(user)
 
 
 def _import(
-    db: Session, actor: Actor, data: bytes, count: int, storage: Path, step: Callable[[], None]
+    engine: Engine, actor: Actor, data: bytes, count: int, storage: Path, step: Callable[[], None]
 ) -> None:
-    """Dry run, then apply; `step` runs after each (a clock or a memory reading)."""
-    upload = packages.check_package(db, actor, filename="bench.xlsx", data=data, lang="fi")
-    assert upload.report["summary"]["create"] == count, upload.report["summary"]
+    """Dry run, then apply, each in a session of its own as two requests would be;
+    `step` runs after each (a clock or a memory reading)."""
+    with Session(engine) as db:
+        upload = packages.check_package(db, actor, filename="bench.xlsx", data=data, lang="fi")
+        assert upload.report["summary"]["create"] == count, upload.report["summary"]
+        upload_id = upload.id
+        del upload
     step()
-    packages.apply_package(db, actor, LocalStorage(storage), upload.id)
+    with Session(engine) as db:
+        packages.apply_package(db, actor, LocalStorage(storage), upload_id)
     step()
 
 
 def timed_import(url: str, count: int, storage: Path) -> list[float]:
     """Seconds of the dry run and of the apply."""
-    db, actor = _prepared(url)
+    engine, actor = _prepared(url)
     data = workbook(count)
     marks = [time.perf_counter()]
     try:
-        _import(db, actor, data, count, storage, lambda: marks.append(time.perf_counter()))
+        _import(engine, actor, data, count, storage, lambda: marks.append(time.perf_counter()))
     finally:
-        db.close()
-        db.get_bind().dispose()  # type: ignore[union-attr]
+        engine.dispose()
     return [b - a for a, b in pairwise(marks)]
 
 
 def traced_import(url: str, count: int, storage: Path) -> dict[str, float]:
     """Peak traced Python memory of the dry run and of the apply, and the process's
     peak resident set; the package itself is built before tracing starts."""
-    db, actor = _prepared(url)
+    engine, actor = _prepared(url)
     data = workbook(count)
     peaks: list[int] = []
 
@@ -124,11 +129,10 @@ def traced_import(url: str, count: int, storage: Path) -> dict[str, float]:
 
     tracemalloc.start()
     try:
-        _import(db, actor, data, count, storage, reading)
+        _import(engine, actor, data, count, storage, reading)
     finally:
         tracemalloc.stop()
-        db.close()
-        db.get_bind().dispose()  # type: ignore[union-attr]
+        engine.dispose()
     return {
         "dry_run_bytes": peaks[0],
         "apply_bytes": peaks[1],

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
@@ -62,7 +62,7 @@ def name_key(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
-@dataclass
+@dataclass(slots=True)
 class RowPlan:
     row: RowResult
     action: str  # create, update, unchanged, error
@@ -315,8 +315,11 @@ def check_package(
     return upload
 
 
-def get_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> SitePackageUpload:
-    upload = db.get(SitePackageUpload, upload_id)
+def get_upload(
+    db: Session, actor: Actor, upload_id: uuid.UUID, *, with_report: bool = True
+) -> SitePackageUpload:
+    options = () if with_report else (defer(SitePackageUpload.report),)
+    upload = db.get(SitePackageUpload, upload_id, options=options)
     if upload is None or not (actor.sees_everything or upload.created_by_id == actor.user_id):
         raise NotFound("No such site package.")
     return upload
@@ -335,7 +338,8 @@ def apply_package(
 ) -> SitePackageUpload:
     """Apply a checked package: every site or none. The package is checked again
     against the database as it is now, so the outcome is what the stored report says."""
-    upload = get_upload(db, actor, upload_id)
+    # The stored report is replaced by the one checked now: not loaded, not held twice.
+    upload = get_upload(db, actor, upload_id, with_report=False)
     if upload.status == UploadStatus.APPLIED:
         raise Conflict("This site package has already been applied.")
     content = db.scalar(select(SitePackageUpload.content).where(SitePackageUpload.id == upload.id))
