@@ -1,11 +1,16 @@
-"""Benchmark of the filtered, paged lead list: HTTP API against the same SQL run raw.
+"""Benchmark of the lead list and the pipeline board: each page against its own SQL.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python scripts/bench_leads.py [--leads 100000] [--requests 200]
+        .venv/bin/python scripts/bench_leads.py [--leads 100000] [--requests 100] [--quick]
 
-Creates a scratch database, seeds leads with activities by COPY, serves the app with
-uvicorn on 127.0.0.1 in a subprocess, measures both paths in the same run, prints
-p50/p95 and the ratio, and drops the database. Not a test: it prints figures.
+Creates a scratch database, seeds leads with activities, shares and tasks by COPY,
+serves the app with uvicorn on a free port in a subprocess, and for every case
+measures in the same run the HTTP request (API JSON or staff HTML page) and, as its
+floor, the SQL statements the case's service runs, captured from the service and
+replayed raw with psycopg. Cases: filtered pages, a deep page, several filter
+combinations, a municipal contact's scoped view (API and staff pages) and the staff
+board. Prints one row per case (p50 of both, the ratio, goal at most 2×) and drops
+the database. Not a test: it prints figures.
 """
 
 from __future__ import annotations
@@ -13,19 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,19 +40,44 @@ sys.path.insert(0, str(ROOT))
 from app.db.migrations import upgrade_to_head  # noqa: E402
 from app.db.session import make_engine  # noqa: E402
 from app.domain.access import SYSTEM_ACTOR, Actor, Role  # noqa: E402
-from app.services import auth, users  # noqa: E402
+from app.i18n import HELSINKI  # noqa: E402
+from app.services import auth, leads, users  # noqa: E402
+from app.services import board as pipeline_board  # noqa: E402
 from app.services.auth import actor_for  # noqa: E402
-from app.services.leads import LeadFilters, _sort_clause, lead_list_query  # noqa: E402
+from app.services.leads import LeadFilters  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
+from app.settings import Settings  # noqa: E402
 
-from benchlib import bench_server_url, scratch_database  # noqa: E402
+from benchlib import Row, bench_server_url, free_port, print_table, scratch_database  # noqa: E402
 
 STAGES = ["identified", "contacted", "qualified", "site_search", "site_visit", "negotiation"]
 INDUSTRIES = ["forest_bioeconomy", "mining_chemicals", "ict_data_centres", "tourism", "food"]
 MUNICIPALITIES = ["105", "205", "290", "578", "620", "697", "765", "777"]
-PORT = 8765
-FILTER = {"stage": "qualified", "industry": "ict_data_centres", "sort": "-updated_at"}
+PRIORITIES = ["low", "normal", "normal", "high"]
+SOURCES = ["own_prospecting", "partner", "event", "invest_in_finland", "portal_inquiry"]
+CONTACT_MUNICIPALITY = "205"
+# Every SHARE_EVERY-th lead of the contact's municipality is shared with it.
+SHARE_EVERY = 4
 LIMIT = 50
+GOAL_RATIO = 2.0
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"  # noqa: S105  (a scratch app)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    actor: Actor
+    token: str  # API bearer token
+    session: str  # staff session cookie
+
+
+@dataclass(frozen=True)
+class Case:
+    work: str
+    viewer: str  # "coordinator" or "contact"
+    path: str
+    params: list[tuple[str, str]]
+    # The service call whose SQL is the floor: (session, actor) -> anything.
+    service: Callable[[Session, Actor], object]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -54,26 +85,38 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def seed(url: str, count: int) -> tuple[str, LeadFilters, Actor]:
+def _user(db: Session, email: str, role: Role, municipality: str | None) -> Viewer:
+    user = users.create_user(
+        db,
+        SYSTEM_ACTOR,
+        email=email,
+        full_name=f"Bench {role.value}",
+        role=role.value,
+        password=None,
+        municipality_code=municipality,
+        organization_id=None,
+        language="en",
+    )
+    token = auth.issue_token(db, user, "bench").token
+    session = auth.start_session(db, Settings(secret_key=SECRET), user)  # type: ignore[arg-type]
+    return Viewer(actor_for(user), token, session)
+
+
+def seed(url: str, count: int) -> dict[str, Viewer]:
+    """`count` leads owned by the coordinator, two activities each (a note, and an open
+    task on every third), and the shares that give the municipal contact their view."""
     engine = make_engine(url)
     upgrade_to_head(engine)
     with Session(engine) as db:
         ensure_reference_data(db)
-        user = users.create_user(
-            db,
-            SYSTEM_ACTOR,
-            email="bench@example.com",
-            full_name="Bench Coordinator",
-            role=Role.COORDINATOR.value,
-            password=None,
-            municipality_code=None,
-            organization_id=None,
-            language="en",
-        )
-        token = auth.issue_token(db, user, "bench").token
-        owner_id = user.id
-        actor = actor_for(user)
+        viewers = {
+            "coordinator": _user(db, "bench@example.com", Role.COORDINATOR, None),
+            "contact": _user(
+                db, "contact@example.com", Role.MUNICIPAL_CONTACT, CONTACT_MUNICIPALITY
+            ),
+        }
     engine.dispose()
+    owner_id = viewers["coordinator"].actor.user_id
     rng = random.Random(7)
     now = datetime.now(UTC)
     org_ids = [uuid.uuid4() for _ in range(1000)]
@@ -86,7 +129,8 @@ def seed(url: str, count: int) -> tuple[str, LeadFilters, Actor]:
         columns = (
             "id, code_name, title, organization_id, industry_code, investment_type, capex_eur, "
             "capex_basis, capex_status, jobs_basis, source, stage_code, stage_changed_at, "
-            "priority, owner_id, requirements, last_activity_at, created_at, updated_at"
+            "priority, owner_id, requirements, confidentiality, last_activity_at, created_at, "
+            "updated_at"
         )
         with cur.copy(f"COPY leads ({columns}) FROM STDIN") as cp:
             for i, lead_id in enumerate(lead_ids):
@@ -103,12 +147,13 @@ def seed(url: str, count: int) -> tuple[str, LeadFilters, Actor]:
                         "estimated",
                         "estimate",
                         "estimated",
-                        "own_prospecting",
+                        SOURCES[i % len(SOURCES)],
                         STAGES[i % len(STAGES)],
                         at,
-                        "normal",
+                        PRIORITIES[i % len(PRIORITIES)],
                         owner_id,
                         "{}",
+                        "confidential",
                         at,
                         at,
                         at,
@@ -117,124 +162,278 @@ def seed(url: str, count: int) -> tuple[str, LeadFilters, Actor]:
         with cur.copy("COPY lead_municipalities (lead_id, municipality_code) FROM STDIN") as cp:
             for i, lead_id in enumerate(lead_ids):
                 cp.write_row((lead_id, MUNICIPALITIES[i % len(MUNICIPALITIES)]))
+        shared = [
+            lead_id
+            for i, lead_id in enumerate(lead_ids)
+            if MUNICIPALITIES[i % len(MUNICIPALITIES)] == CONTACT_MUNICIPALITY
+            and (i // len(MUNICIPALITIES)) % SHARE_EVERY == 0
+        ]
         with cur.copy(
-            "COPY activities (id, kind, subject, lead_id, occurred_at, created_by_id) FROM STDIN"
+            "COPY lead_shares (id, lead_id, municipality_code, status, shared_by_id, shared_at) "
+            "FROM STDIN"
         ) as cp:
-            for lead_id in lead_ids:
-                for n in range(2):
-                    cp.write_row((uuid.uuid4(), "note", f"Note {n}", lead_id, now, owner_id))
+            for lead_id in shared:
+                cp.write_row(
+                    (uuid.uuid4(), lead_id, CONTACT_MUNICIPALITY, "accepted", owner_id, now)
+                )
+        with cur.copy(
+            "COPY activities (id, kind, subject, lead_id, occurred_at, due_on, assignee_id, "
+            "created_by_id) FROM STDIN"
+        ) as cp:
+            for i, lead_id in enumerate(lead_ids):
+                cp.write_row((uuid.uuid4(), "note", "Note", lead_id, now, None, None, owner_id))
+                if i % 3 == 0:
+                    due = (now + timedelta(days=rng.randint(-20, 40))).date()
+                    cp.write_row(
+                        (uuid.uuid4(), "task", "Call", lead_id, now, due, owner_id, owner_id)
+                    )
         conn.commit()
-        cur.execute("ANALYZE")
-    filters = LeadFilters(
-        stages=[FILTER["stage"]], industry=FILTER["industry"], sort=FILTER["sort"]
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return viewers
+
+
+def _list(filters: LeadFilters, offset: int) -> Callable[[Session, Actor], object]:
+    return lambda db, actor: leads.list_leads(db, actor, filters, limit=LIMIT, offset=offset)
+
+
+def _board(filters: LeadFilters) -> Callable[[Session, Actor], object]:
+    today = datetime.now(UTC).astimezone(HELSINKI).date()
+    return lambda db, actor: pipeline_board.board(db, actor, filters, today)
+
+
+def cases(count: int) -> list[Case]:
+    deep_page = max(1, min(200, count // LIMIT - 1))
+    deep = (deep_page - 1) * LIMIT
+    filtered = LeadFilters(stages=["qualified"], industry="ict_data_centres")
+    several = LeadFilters(
+        stages=["negotiation", "site_visit"], municipality="290", priority="high", sort="capex_eur"
     )
-    return token, filters, actor
+    by_source = LeadFilters(source="partner", industry="food", sort="-last_activity_at")
+    search = LeadFilters(q="Bench lead 42", sort="code_name")
+    newest = LeadFilters()
+    api = "/api/v1/leads"
+    return [
+        Case(
+            "lead API: stage + industry, page 1",
+            "coordinator",
+            api,
+            [("stage", "qualified"), ("industry", "ict_data_centres"), ("limit", "50")],
+            _list(filtered, 0),
+        ),
+        Case(
+            f"lead API: no filter, page {deep_page}",
+            "coordinator",
+            api,
+            [("limit", "50"), ("offset", str(deep))],
+            _list(newest, deep),
+        ),
+        Case(
+            "lead API: 2 stages + municipality + priority, by capex",
+            "coordinator",
+            api,
+            [
+                ("stage", "negotiation"),
+                ("stage", "site_visit"),
+                ("municipality", "290"),
+                ("priority", "high"),
+                ("sort", "capex_eur"),
+                ("limit", "50"),
+            ],
+            _list(several, 0),
+        ),
+        Case(
+            "lead API: source + industry, page 5, by activity",
+            "coordinator",
+            api,
+            [
+                ("source", "partner"),
+                ("industry", "food"),
+                ("sort", "-last_activity_at"),
+                ("limit", "50"),
+                ("offset", str(4 * LIMIT)),
+            ],
+            _list(by_source, 4 * LIMIT),
+        ),
+        Case(
+            "lead API: text search",
+            "coordinator",
+            api,
+            [("q", "Bench lead 42"), ("sort", "code_name"), ("limit", "50")],
+            _list(search, 0),
+        ),
+        Case(
+            "lead API: municipal contact, page 1",
+            "contact",
+            api,
+            [("limit", "50")],
+            _list(newest, 0),
+        ),
+        Case(
+            "lead API: municipal contact, stage, page 3",
+            "contact",
+            api,
+            [("stage", "qualified"), ("limit", "50"), ("offset", str(2 * LIMIT))],
+            _list(LeadFilters(stages=["qualified"]), 2 * LIMIT),
+        ),
+        Case(
+            "staff lead list: stage + industry",
+            "coordinator",
+            "/leads",
+            [("stage", "qualified"), ("industry", "ict_data_centres")],
+            _list(filtered, 0),
+        ),
+        Case(
+            f"staff lead list: page {deep_page}",
+            "coordinator",
+            "/leads",
+            [("page", str(deep_page))],
+            _list(newest, deep),
+        ),
+        Case(
+            "staff lead list: municipal contact",
+            "contact",
+            "/leads",
+            [],
+            _list(newest, 0),
+        ),
+        Case("staff board", "coordinator", "/leads/board", [], _board(newest)),
+        Case(
+            "staff board: industry filter",
+            "coordinator",
+            "/leads/board",
+            [("industry", "ict_data_centres")],
+            _board(LeadFilters(industry="ict_data_centres")),
+        ),
+        Case("staff board: municipal contact", "contact", "/leads/board", [], _board(newest)),
+    ]
 
 
-def raw_statements(filters: LeadFilters, actor: Actor, offset: int) -> list[tuple[str, dict]]:
-    """The count and page statements the service runs, compiled for psycopg."""
-    query = lead_list_query(actor, filters)
-    count = select(func.count()).select_from(query.order_by(None).subquery())
-    page = query.order_by(*_sort_clause(filters.sort)).limit(LIMIT).offset(offset)
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    out = []
-    for statement in (count, page):
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        out.append((str(compiled), dict(compiled.params)))
-    return out
+def captured_sql(
+    engine: Engine, actor: Actor, service: Callable[[Session, Actor], object]
+) -> list[tuple[str, Any]]:
+    """The statements (with their parameters, as the driver got them) a service call runs."""
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    with Session(engine) as db:
+        db.connection()  # the session's own setup is not the case's SQL
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            service(db, actor)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+    return statements
+
+
+def timed(call: Callable[[], object], repeat: int, warm_up: int) -> list[float]:
+    for _ in range(warm_up):
+        call()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def run(argv: list[str]) -> list[Row]:
+    parser = argparse.ArgumentParser(prog="bench_leads.py")
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--quick", action="store_true", help="5,000 leads, 20 requests")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.leads, args.requests = 5_000, 20
+    base = bench_server_url()
+    if base is None:
+        raise SystemExit("Set BENCH_DATABASE_URL to a PostgreSQL URL (any database on the server).")
+    with scratch_database(base, "bench_leads") as url:
+        return _measure(url, args.leads, args.requests)
+
+
+def _measure(url: str, count: int, requests: int) -> list[Row]:
+    started = time.perf_counter()
+    viewers = seed(url, count)
+    print(f"seeded {count} leads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test", "SECRET_KEY": SECRET}
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1"),
+            *("--port", str(port), "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    engine = make_engine(url)
+    raw_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    rows: list[Row] = []
+    try:
+        clients = {
+            name: httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                headers={"Authorization": f"Bearer {viewer.token}"},
+                cookies={"ik_session": viewer.session},
+                timeout=60,
+            )
+            for name, viewer in viewers.items()
+        }
+        _wait_up(clients["coordinator"], server)
+        with psycopg.connect(raw_url) as conn:
+            for case in cases(count):
+                client = clients[case.viewer]
+                response = client.get(case.path, params=case.params)
+                response.raise_for_status()
+
+                def request(case: Case = case, client: httpx.Client = client) -> None:
+                    client.get(case.path, params=case.params).raise_for_status()
+
+                statements = captured_sql(engine, viewers[case.viewer].actor, case.service)
+
+                def replay(statements: list[tuple[str, Any]] = statements) -> None:
+                    for sql, params in statements:
+                        conn.execute(sql, params).fetchall()
+
+                page_ms = timed(request, requests, warm_up=10)
+                sql_ms = timed(replay, requests, warm_up=10)
+                page50, sql50 = percentile(page_ms, 0.5), percentile(sql_ms, 0.5)
+                ratio = page50 / sql50
+                rows.append(
+                    Row(
+                        work=f"{case.work} ({count:,} leads)",
+                        goal=f"≤ {GOAL_RATIO:g}× SQL",
+                        floor=f"{sql50:.1f} ms ({len(statements)} statements)",
+                        measured=f"{page50:.1f} ms (p95 {percentile(page_ms, 0.95):.1f})",
+                        ratio=ratio,
+                        met=ratio <= GOAL_RATIO,
+                    )
+                )
+        for client in clients.values():
+            client.close()
+    finally:
+        engine.dispose()
+        server.terminate()
+        server.wait(timeout=10)
+    return rows
+
+
+def _wait_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180  # a loaded machine imports slowly
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if client.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the app did not start")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
-    base = bench_server_url()
-    if base is None:
-        print("Set BENCH_DATABASE_URL to a PostgreSQL URL (any database on the server).")
-        return 2
-    with scratch_database(base, "bench_leads") as url:
-        return _run(url, args)
-
-
-def _run(url: str, args: argparse.Namespace) -> int:
-    server = None
-    try:
-        started = time.perf_counter()
-        token, filters, actor = seed(url, args.leads)
-        print(
-            f"seeded {args.leads} leads, {2 * args.leads} activities "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "ENVIRONMENT": "test",
-            "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.asgi:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(PORT),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        headers = {"Authorization": f"Bearer {token}"}
-        client = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers=headers, timeout=30)
-        for _ in range(100):
-            try:
-                if client.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        offsets = [LIMIT * (i % 10) for i in range(args.requests)]
-        for offset in offsets[:20]:  # warm-up: connection pools, caches, plans
-            client.get("/api/v1/leads", params={**FILTER, "limit": LIMIT, "offset": offset})
-        api_ms: list[float] = []
-        total = None
-        for offset in offsets:
-            t0 = time.perf_counter()
-            response = client.get(
-                "/api/v1/leads", params={**FILTER, "limit": LIMIT, "offset": offset}
-            )
-            api_ms.append((time.perf_counter() - t0) * 1000)
-            response.raise_for_status()
-            total = response.json()["total"]
-        raw_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        raw_ms: list[float] = []
-        with psycopg.connect(raw_url) as conn:
-            prepared = {o: raw_statements(filters, actor, o) for o in set(offsets)}
-            for offset in offsets[:20]:
-                for sql, params in prepared[offset]:
-                    conn.execute(sql, params).fetchall()
-            for offset in offsets:
-                t0 = time.perf_counter()
-                for sql, params in prepared[offset]:
-                    conn.execute(sql, params).fetchall()
-                raw_ms.append((time.perf_counter() - t0) * 1000)
-        api50, api95 = percentile(api_ms, 0.5), percentile(api_ms, 0.95)
-        raw50, raw95 = percentile(raw_ms, 0.5), percentile(raw_ms, 0.95)
-        print(f"filter {FILTER}, limit {LIMIT}, {args.requests} requests, {total} matching leads")
-        print(f"API  (HTTP, auth, count + page, JSON): p50 {api50:.2f} ms  p95 {api95:.2f} ms")
-        print(f"raw  (psycopg, count + page SQL):      p50 {raw50:.2f} ms  p95 {raw95:.2f} ms")
-        print(
-            f"ratio API/raw: p50 {api50 / raw50:.2f}x  p95 {api95 / raw95:.2f}x "
-            f"(mean {statistics.mean(api_ms) / statistics.mean(raw_ms):.2f}x)"
-        )
-        client.close()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+    print_table(run(sys.argv[1:]))
     return 0
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TextIO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -74,3 +76,20 @@ def scratch_database(base_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def ratio_text(ratio: float | None) -> str:
+    return "" if ratio is None else f"{ratio:.2f}"
+
+
+def print_table(rows: Sequence[Row], out: TextIO | None = None) -> None:
+    """The rows as one aligned table; the last column says met or NOT MET."""
+    header = ("work", "goal", "floor", "measured", "ratio", "met")
+    lines = [
+        (r.work, r.goal, r.floor, r.measured, ratio_text(r.ratio), "met" if r.met else "NOT MET")
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+    target = out or sys.stdout
+    for line in [header, tuple("-" * w for w in widths), *lines]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)), file=target)

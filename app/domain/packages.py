@@ -97,7 +97,7 @@ class AttachmentKind(StrEnum):
     MAP = "map"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageIssue:
     """One problem of a package. `row` is the 1-based site number, `sheet_row` the
     row number a spreadsheet program shows (header = 1) when the source is a table;
@@ -120,7 +120,7 @@ class PackageIssue:
         return f"rows.{self.row}" + (f".{self.field}" if self.field else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageAttachment:
     name: str  # path inside the package, relative to the manifest
     content_type: str  # sniffed from the content, never taken from the name
@@ -130,7 +130,7 @@ class PackageAttachment:
     title: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """One site of the package. `draft` is set exactly when `errors` is empty."""
 

@@ -166,7 +166,8 @@ Ring = tuple[tuple[float, float], ...]
 """(longitude, latitude) pairs in WGS84, first pair repeated last."""
 
 
-@dataclass(frozen=True, kw_only=True)
+# Slots: a package holds one draft per row, thousands at a time.
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SiteDraft:
     """Every public and editable field of a site offering, as entered or imported.
 

@@ -27,11 +27,11 @@ from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Site, SiteAttachment, SitePackageUpload, SiteRevision
+from app.db.models import Site, SiteAttachment, SitePackageUpload, SiteRevision, SiteVersion
 from app.domain.access import Actor, Role, require_role
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.packages import (
@@ -62,7 +62,7 @@ def name_key(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
-@dataclass
+@dataclass(slots=True)
 class RowPlan:
     row: RowResult
     action: str  # create, update, unchanged, error
@@ -315,8 +315,11 @@ def check_package(
     return upload
 
 
-def get_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> SitePackageUpload:
-    upload = db.get(SitePackageUpload, upload_id)
+def get_upload(
+    db: Session, actor: Actor, upload_id: uuid.UUID, *, with_report: bool = True
+) -> SitePackageUpload:
+    options = () if with_report else (defer(SitePackageUpload.report),)
+    upload = db.get(SitePackageUpload, upload_id, options=options)
     if upload is None or not (actor.sees_everything or upload.created_by_id == actor.user_id):
         raise NotFound("No such site package.")
     return upload
@@ -335,7 +338,8 @@ def apply_package(
 ) -> SitePackageUpload:
     """Apply a checked package: every site or none. The package is checked again
     against the database as it is now, so the outcome is what the stored report says."""
-    upload = get_upload(db, actor, upload_id)
+    # The stored report is replaced by the one checked now: not loaded, not held twice.
+    upload = get_upload(db, actor, upload_id, with_report=False)
     if upload.status == UploadStatus.APPLIED:
         raise Conflict("This site package has already been applied.")
     content = db.scalar(select(SitePackageUpload.content).where(SitePackageUpload.id == upload.id))
@@ -356,6 +360,11 @@ def apply_package(
     return upload
 
 
+# New sites are written this many at a time: one flush for the batch instead of one per
+# site, and the batch's objects are let go once their versions are recorded.
+CREATE_BATCH: Final = 200
+
+
 def _apply(
     db: Session, actor: Actor, storage: Storage, plans: Sequence[RowPlan], written: list[str]
 ) -> None:
@@ -363,6 +372,7 @@ def _apply(
     ids = [p.site.id for p in plans if p.site is not None and p.action == "update"]
     codes = site_service.industry_codes_of(db, ids)
     files = site_service.attachments_of(db, ids)
+    created: list[tuple[Site, SiteDraft, list[SiteAttachment]]] = []
     for plan in plans:
         if plan.action == "revision":
             _propose(db, actor, storage, plan, written)
@@ -372,7 +382,6 @@ def _apply(
         assert plan.draft is not None
         if plan.site is None:
             site = site_service.new_site(db, actor, plan.draft, taken)
-            db.flush()
             current: list[SiteAttachment] = []
             was_public = False
         else:
@@ -384,35 +393,74 @@ def _apply(
             old.kind = attachment.kind.value
             if attachment.title is not None:
                 old.title_fi = attachment.title
-        added: list[SiteAttachment] = []
-        for attachment in plan.new_attachments:
-            stored = site_service.store_file(
-                storage, attachment.data, attachment.content_type, written
-            )
-            row = site_service.attachment_row(
-                actor,
-                site,
-                stored,
-                filename=attachment.name,
-                content_type=attachment.content_type,
-                size=len(attachment.data),
-                kind=attachment.kind,
-                title_fi=attachment.title,
-                title_en=None,
-                sort_order=len(current) + len(added),
-            )
-            db.add(row)
-            added.append(row)
+        added = _add_attachments(db, actor, storage, site, plan, len(current), written)
+        if plan.site is None:
+            created.append((site, plan.draft, added))
+            if len(created) >= CREATE_BATCH:
+                _record_created(db, actor, created)
+            continue
         site_service.record_change(
             db,
             actor,
             site,
-            "create" if plan.site is None else "package",
+            "package",
             was_public=was_public,
             industry_codes=plan.draft.industry_codes,
             attachments=[*current, *added],
         )
+    _record_created(db, actor, created)
     db.flush()
+
+
+def _add_attachments(
+    db: Session,
+    actor: Actor,
+    storage: Storage,
+    site: Site,
+    plan: RowPlan,
+    existing: int,
+    written: list[str],
+) -> list[SiteAttachment]:
+    added: list[SiteAttachment] = []
+    for attachment in plan.new_attachments:
+        stored = site_service.store_file(storage, attachment.data, attachment.content_type, written)
+        row = site_service.attachment_row(
+            actor,
+            site,
+            stored,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+            size=len(attachment.data),
+            kind=attachment.kind,
+            title_fi=attachment.title,
+            title_en=None,
+            sort_order=existing + len(added),
+        )
+        db.add(row)
+        added.append(row)
+    return added
+
+
+def _record_created(
+    db: Session, actor: Actor, created: list[tuple[Site, SiteDraft, list[SiteAttachment]]]
+) -> None:
+    """The first version of each new site of the batch; the batch is emptied.
+
+    What `site_service.record_change` records for a new draft (version 1, nothing
+    public to announce), without its flush per site: the batch is flushed once."""
+    db.flush()
+    db.add_all(
+        SiteVersion(
+            site_id=site.id,
+            version=site.version,
+            action="create",
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            snapshot=site_service.snapshot(site, draft.industry_codes, attachments),
+        )
+        for site, draft, attachments in created
+    )
+    created.clear()
 
 
 def _propose(

@@ -327,20 +327,21 @@ def test_failed_apply_leaves_database_and_storage_unchanged(
     report = checked(client, headers, "example.zip", build_example_zip())
     before = db_counts(db)
     calls = {"n": 0}
-    real = site_service.record_change
+    real = site_service.snapshot
 
-    def failing(*args: Any, **kwargs: Any) -> None:
+    # The second site's version fails: after files were written and sites flushed.
+    def failing(*args: Any, **kwargs: Any) -> dict[str, Any]:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("database went away")
-        real(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(site_service, "record_change", failing)
+    monkeypatch.setattr(site_service, "snapshot", failing)
     with pytest.raises(RuntimeError):
         client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
     assert db_counts(db) == before
     assert stored_files(storage_dir) == []
-    monkeypatch.setattr(site_service, "record_change", real)
+    monkeypatch.setattr(site_service, "snapshot", real)
     assert apply(client, headers, report["id"])["status"] == "applied"
 
 
