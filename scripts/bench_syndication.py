@@ -374,7 +374,12 @@ def run(argv: list[str]) -> list[Row]:
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--saturation-sites", type=int, default=500)
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke check: 200 changes, one run, 100 sites"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.changes, args.repeats, args.saturation_sites = 200, 1, 100
     base_url = bench_server_url()
     if base_url is None:
         raise SystemExit("Set BENCH_DATABASE_URL to a PostgreSQL URL.")
