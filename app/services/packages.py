@@ -474,21 +474,7 @@ def _propose(
     count = db.scalar(
         select(func.count()).select_from(SiteAttachment).where(SiteAttachment.site_id == site.id)
     )
-    for n, attachment in enumerate(plan.new_attachments):
-        stored = site_service.store_file(storage, attachment.data, attachment.content_type, written)
-        row = site_service.attachment_row(
-            actor,
-            site,
-            stored,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-            size=len(attachment.data),
-            kind=attachment.kind,
-            title_fi=attachment.title,
-            title_en=None,
-            sort_order=(count or 0) + n,
-        )
-        db.add(row)
+    for row in _add_attachments(db, actor, storage, site, plan, count or 0, written):
         site_revisions.add_file(db, actor, site, row)
 
 
