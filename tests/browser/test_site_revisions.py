@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from app.services.demo import DEMO_PASSWORD
 
@@ -33,7 +34,8 @@ def test_contact_proposes_and_coordinator_reviews_the_diff(
     page.get_by_role("link", name="In English").click()
     page.goto(f"{live_server}/sites?q=Renforsin")
     page.get_by_role("link", name="Renforsin Ranta data-centre plot").click()
-    assert page.get_by_text("your changes are sent to the coordinator for review").is_visible()
+    # Waits for the page the click opens (an immediate check raced the navigation).
+    expect(page.get_by_text("your changes are sent to the coordinator for review")).to_be_visible()
     page.locator("#f-price_terms").fill("Lease 2 € per m² a year")
     page.locator("#f-ownership").select_option("state")
     page.locator("#f-available_from").fill("2027-03-01")
