@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
@@ -44,7 +43,7 @@ from app.services.sites import helsinki_today
 from app.services.syndication import NOTIFY_CHANNEL
 from app.settings import Settings
 from app.web.session import SESSION_COOKIE
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, fresh_database
 from tests.domain.test_packages import png
 from tests.factories import PASSWORD, Factory, csrf_from
 from tests.syndication.conftest import Receiver
@@ -127,23 +126,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def database_beside(base_url: str) -> Iterator[str]:
-    """A new empty database on the test database's server, named after it, dropped
-    afterwards (the processes must see real commits, not the tests' rolled-back ones)."""
-    url = make_url(base_url)
-    name = f"{url.database}_procs_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -244,7 +226,7 @@ def test_two_web_processes_a_worker_and_a_scheduler_share_one_database(
         )
     with (
         closing(Receiver()) as receiver,
-        database_beside(database_url) as url,
+        fresh_database(database_url, str(tmp_path)) as url,
         engine_for(url) as engine,
         deployment(url, tmp_path) as running,
         httpx.Client(timeout=10) as browser,
