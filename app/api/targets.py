@@ -251,7 +251,7 @@ def progress_leads(
     value: TextQuery | None = None,
 ) -> Page[DrillRowOut]:
     """The leads behind a figure; `dimension` without `value` lists the unassigned group."""
-    rows, total = targets.drill_down(
+    found = targets.lead_page(
         db,
         actor,
         target_id,
@@ -264,8 +264,8 @@ def progress_leads(
         offset=page.offset,
     )
     return Page[DrillRowOut](
-        items=[DrillRowOut.model_validate(r) for r in rows],
-        total=total,
+        items=[DrillRowOut.model_validate(r) for r in found.rows],
+        total=found.total,
         limit=page.limit,
         offset=page.offset,
     )

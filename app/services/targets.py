@@ -656,35 +656,6 @@ class LeadPage:
     landed: int
 
 
-def drill_down(
-    db: Session,
-    actor: Actor,
-    target_id: uuid.UUID,
-    *,
-    as_of: date,
-    today: date,
-    figure: Figure | None = None,
-    dimension: Dimension | None = None,
-    value: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[DrillRow], int]:
-    """The leads behind a figure (optionally one group of a split), largest first."""
-    page = lead_page(
-        db,
-        actor,
-        target_id,
-        as_of=as_of,
-        today=today,
-        figure=figure,
-        dimension=dimension,
-        value=value,
-        limit=limit,
-        offset=offset,
-    )
-    return page.rows, page.total
-
-
 def lead_page(
     db: Session,
     actor: Actor,

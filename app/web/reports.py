@@ -138,7 +138,7 @@ def drill_down_page(
     offset: int = 0,
 ) -> HTMLResponse:
     actor = actor_for(user)
-    rows, total = targets.drill_down(
+    page = targets.lead_page(
         db,
         actor,
         target_id,
@@ -150,10 +150,13 @@ def drill_down_page(
         limit=100,
         offset=max(offset, 0),
     )
+    rows, total = page.rows, page.total
     # The leads with an amount that count in no figure, each with its reason: listed
     # with the whole list, and on their own with figure=excluded.
-    excluded, excluded_total = (
-        targets.drill_down(
+    excluded: list[targets.DrillRow] = []
+    excluded_total = 0
+    if figure is None:
+        excluded_page = targets.lead_page(
             db,
             actor,
             target_id,
@@ -164,9 +167,7 @@ def drill_down_page(
             value=value,
             limit=100,
         )
-        if figure is None
-        else ([], 0)
-    )
+        excluded, excluded_total = excluded_page.rows, excluded_page.total
     labels = report_documents.document_labels(db, request_language(request, user))
     return render(
         request,
