@@ -47,6 +47,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -1116,63 +1117,49 @@ def claim_due(
             db.commit()
             return []
         saturated += [t for t in targets if not is_failing(t)]
-    # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
-    # backlog of one dead target would fill every batch and starve the others.
-    # A site's deliveries to a target go out in event order: only the earliest pending
-    # one (in flight or waiting) may be claimed. Numbered in one pass over the pending
-    # rows rather than checked row by row: with the statistics of a table that has just
-    # filled up, the planner would run that check as a scan per row (seconds at a few
-    # thousand pending deliveries, exactly when a backfill or a burst needs speed).
-    pending = (
-        select(
-            delivery.id,
-            delivery.target_id,
-            delivery.site_id,
-            delivery.event_id,
-            delivery.event_type,
-            delivery.status,
-            delivery.next_attempt_at,
-            delivery.lease_expires_at,
-            func.row_number()
-            .over(partition_by=(delivery.target_id, delivery.site_id), order_by=delivery.event_id)
-            .label("in_site_order"),
-        )
-        .where(delivery.status == DeliveryStatus.PENDING.value)
-        .subquery()
+    # Per target, its first due deliveries (at most `cap`, so that the old backlog of one
+    # dead target never fills a batch and starves the others), read in order from a
+    # partial index of the pending rows: the claim costs what the batch costs, however
+    # long the backlog or the history. A site's deliveries to a target go out in event
+    # order: one with an earlier pending delivery of its site (in flight or waiting)
+    # waits for it.
+    earlier = aliased(SyndicationDelivery)
+    in_site_order = or_(
+        delivery.site_id.is_(None),
+        ~exists().where(
+            earlier.target_id == delivery.target_id,
+            earlier.site_id == delivery.site_id,
+            earlier.status == DeliveryStatus.PENDING.value,
+            earlier.event_id < delivery.event_id,
+        ),
     )
-    ranked = (
-        select(
-            pending.c.id,
-            pending.c.next_attempt_at,
-            pending.c.event_id,
-            func.row_number()
-            .over(
-                partition_by=pending.c.target_id,
-                order_by=(pending.c.next_attempt_at, pending.c.event_id),
-            )
-            .label("rank"),
-        )
-        .join(SyndicationTarget, SyndicationTarget.id == pending.c.target_id)
+    firsts = [
+        select(delivery.id, delivery.next_attempt_at, delivery.event_id)
         .where(
-            pending.c.next_attempt_at <= now,
-            or_(pending.c.lease_expires_at.is_(None), pending.c.lease_expires_at <= now),
-            or_(pending.c.site_id.is_(None), pending.c.in_site_order == 1),
-            or_(
-                SyndicationTarget.status == TargetStatus.ACTIVE.value,
-                pending.c.event_type == EventType.PING.value,
+            delivery.target_id == target.id,
+            *due,
+            in_site_order,
+            # A paused or switched-off target holds its deliveries; a test ping still goes.
+            *(
+                ()
+                if target.status == TargetStatus.ACTIVE
+                else (delivery.event_type == EventType.PING.value,)
             ),
-            pending.c.target_id.not_in(saturated),
         )
+        .order_by(delivery.next_attempt_at, delivery.event_id)
+        .limit(cap)
         .subquery()
-    )
-    # Fetched on their own, not as a subquery of the lock below: right after a burst of
-    # changes the table's statistics still say it is empty, and the planner then runs
-    # a subquery once per pending row (seconds, not milliseconds, at a few thousand).
+        for target in targets.values()
+        if target.id not in saturated
+    ]
+    if not firsts:
+        db.commit()
+        return []
+    merged = union_all(*(select(first) for first in firsts)).subquery()
     candidates = list(
         db.scalars(
-            select(ranked.c.id)
-            .where(ranked.c.rank <= cap)
-            .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
+            select(merged.c.id)
+            .order_by(merged.c.next_attempt_at, merged.c.event_id, merged.c.id)
             .limit(limit * 2)
         )
     )
