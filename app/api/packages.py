@@ -6,13 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from app.api.deps import ApiActor, DbSession
 from app.api.openapi import file_responses
 from app.api.sites import StorageDep, read_limited, request_lang
+from app.db.models import SitePackageUpload
 from app.domain.packages import PackageLimits, build_example_zip, build_template_xlsx
 from app.services import packages
 
@@ -33,7 +35,17 @@ class UploadOut(BaseModel):
     format: str | None
     status: str
     applied_at: datetime | None
+    # The summary, the package's own issues and one page of rows: `rows_total` rows in
+    # all, from `rows_offset` on (GET the upload with `offset` for the next page).
     report: dict[str, Any]
+
+
+def _out(
+    db: Session, upload: SitePackageUpload, offset: int = 0, limit: int = packages.PAGE_LIMIT
+) -> UploadOut:
+    out = UploadOut.model_validate(upload)
+    out.report = packages.report_page(db, upload, offset, limit)
+    return out
 
 
 def download(data: bytes, media_type: str, filename: str) -> Response:
@@ -71,21 +83,31 @@ async def upload(
     """Dry run: the report of what applying would create, update or leave unchanged.
     A refused file answers 422 with every reason and stores nothing."""
     data = await read_limited(file, PackageLimits().max_upload_bytes)
-    return packages.check_package(
+    upload = packages.check_package(
         db,
         actor,
         filename=file.filename or "package",
         data=data,
         lang=lang or request_lang(request),
     )
+    return _out(db, upload)
 
 
 @router.get("/site-packages/{upload_id}", response_model=UploadOut)
-def get_upload(upload_id: uuid.UUID, db: DbSession, actor: ApiActor) -> Any:
-    return packages.get_upload(db, actor, upload_id)
+def get_upload(
+    upload_id: uuid.UUID,
+    db: DbSession,
+    actor: ApiActor,
+    offset: Annotated[int, Query(ge=0, description="First report row to include")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=packages.PAGE_LIMIT, description="Report rows to include")
+    ] = packages.PAGE_LIMIT,
+) -> Any:
+    """The upload and its report, a page of rows at a time."""
+    return _out(db, packages.get_upload(db, actor, upload_id), offset, limit)
 
 
 @router.post("/site-packages/{upload_id}/apply", response_model=UploadOut)
 def apply(upload_id: uuid.UUID, db: DbSession, actor: ApiActor, storage: StorageDep) -> Any:
     """Apply a checked package: all its sites or none."""
-    return packages.apply_package(db, actor, storage, upload_id)
+    return _out(db, packages.apply_package(db, actor, storage, upload_id))

@@ -897,30 +897,117 @@ def parse_package(
     future" checks and defaults to the current date in Finland. `describe_site_error`
     gives the reason of a site rule's error in the uploader's language.
     """
-    ctx = _Context(
-        filename=filename,
-        lang=normalise_lang(lang),
+    stream = PackageStream.open(
+        filename,
+        lang=lang,
         describe_site_error=describe_site_error,
-        limits=limits or PackageLimits(),
-        municipalities=valid_municipality_codes,
-        industries=valid_industry_codes,
+        limits=limits,
+        valid_municipality_codes=valid_municipality_codes,
+        valid_industry_codes=valid_industry_codes,
         today=today,
     )
     report = PackageReport(filename=filename)
     try:
-        report.format, report.rows = _parse(ctx, data)
-        if not report.rows:
-            _refuse("no_rows")
-    except _Refused as refused:
-        report.rows = []
-        report.fatal.append(ctx.issue(refused.code, file=refused.file, **refused.params))
-    report.warnings = ctx.warnings
-    report.encoding = ctx.encoding
-    _flag_duplicate_refs(ctx, report.rows)
+        rows = list(stream.read(data))
+        report.format, report.rows = stream.format, rows
+    except PackageRefused as refused:
+        report.fatal.append(refused.issue)
+    report.warnings = stream.warnings
+    report.encoding = stream.encoding
+    _flag_duplicate_refs(stream, report.rows)
     return report
 
 
-def _parse(ctx: _Context, data: bytes) -> tuple[PackageFormat, list[RowResult]]:
+class PackageRefused(Exception):
+    """The whole package is refused: `issue` says where and why."""
+
+    def __init__(self, issue: PackageIssue) -> None:
+        super().__init__(issue.code)
+        self.issue = issue
+
+
+class PackageStream:
+    """A package read one site at a time, for callers that must not hold every row.
+
+    `read` gives the rows in order; it raises `PackageRefused` as soon as the package
+    is refused, which may be after some rows (a table with too many rows). Package
+    warnings and the CSV encoding are complete once the rows are exhausted. Rows are
+    checked one by one: a reference used by two rows is the caller's to find, with
+    `duplicate_ref_issue` (`parse_package` does it for a whole package).
+    """
+
+    def __init__(self, ctx: _Context) -> None:
+        self._ctx = ctx
+        self.format: PackageFormat | None = None
+
+    @classmethod
+    def open(
+        cls,
+        filename: str,
+        *,
+        lang: str,
+        describe_site_error: Callable[[FieldError], str],
+        limits: PackageLimits | None = None,
+        valid_municipality_codes: Collection[str],
+        valid_industry_codes: Collection[str],
+        today: date | None = None,
+    ) -> PackageStream:
+        """A reader with the arguments of `parse_package`."""
+        return cls(
+            _Context(
+                filename=filename,
+                lang=normalise_lang(lang),
+                describe_site_error=describe_site_error,
+                limits=limits or PackageLimits(),
+                municipalities=valid_municipality_codes,
+                industries=valid_industry_codes,
+                today=today,
+            )
+        )
+
+    @property
+    def warnings(self) -> list[PackageIssue]:
+        return self._ctx.warnings
+
+    @property
+    def encoding(self) -> str | None:
+        return self._ctx.encoding
+
+    def read(self, data: bytes) -> Iterator[RowResult]:
+        ctx = self._ctx
+        try:
+            # The format is known before the first row; a refusal while reading rows
+            # leaves it unset, as for a package refused before any.
+            package_format, rows = _parse(ctx, data)
+            count = 0
+            for row in rows:
+                self.format = package_format
+                count += 1
+                yield row
+            if not count:
+                _refuse("no_rows")
+        except _Refused as refused:
+            self.format = None
+            issue = ctx.issue(refused.code, file=refused.file, **refused.params)
+            raise PackageRefused(issue) from None
+
+    def duplicate_ref_issue(
+        self, ref: str, rows: str, *, file: str | None, index: int, sheet_row: int | None
+    ) -> PackageIssue:
+        """The error of a row whose reference `ref` other rows (`rows`, their numbers)
+        use too."""
+        return self._ctx.issue(
+            "duplicate_external_ref",
+            file=file,
+            row=index,
+            sheet_row=sheet_row,
+            field_name="external_ref",
+            value=shown(ref),
+            rows=rows,
+        )
+
+
+def _parse(ctx: _Context, data: bytes) -> tuple[PackageFormat, Iterator[RowResult]]:
     limits = ctx.limits
     if len(data) > limits.max_upload_bytes:
         _refuse(
@@ -1158,7 +1245,7 @@ def _table_sites(
     *,
     base: str = "",
     default_crs: Crs | None = None,
-) -> list[RowResult]:
+) -> Iterator[RowResult]:
     leading = itertools.islice(rows, _MAX_BLANK_ROWS)
     header = next(((n, cells) for n, cells in leading if not all(map(_blank, cells))), None)
     if header is None:
@@ -1167,7 +1254,7 @@ def _table_sites(
     # The header's width: up to its last named column.
     width = max(i for i, cell in enumerate(header[1]) if not _blank(cell)) + 1
     reader = _SiteReader(ctx, file, archive, base, default_crs, from_table=True)
-    results: list[RowResult] = []
+    count = 0
     blank_run = 0
     for number, cells in rows:
         values = {
@@ -1180,14 +1267,14 @@ def _table_sites(
                 break
             continue
         blank_run = 0
-        if len(results) >= ctx.limits.max_rows:
+        if count >= ctx.limits.max_rows:
             _refuse("too_many_rows", file=file, max=ctx.limits.max_rows)
         if beyond:
             # Never cut silently: the row is refused as a whole and says why (its values
             # are not where their columns say, so nothing else of it is checked).
             last = max(i for i, cell in enumerate(cells) if not _blank(cell)) + 1
             row = RowResult(
-                index=len(results) + 1, external_ref=None, draft=None, file=file, sheet_row=number
+                index=count + 1, external_ref=None, draft=None, file=file, sheet_row=number
             )
             row.errors.append(
                 ctx.issue(
@@ -1200,9 +1287,9 @@ def _table_sites(
                 ),
             )
         else:
-            row = reader.read(len(results) + 1, values, sheet_row=number)
-        results.append(row)
-    return results
+            row = reader.read(count + 1, values, sheet_row=number)
+        count += 1
+        yield row
 
 
 def _header_positions(ctx: _Context, file: str, cells: Sequence[object]) -> list[tuple[int, str]]:
@@ -1270,7 +1357,9 @@ def _load_document(name: str, raw: bytes) -> object:
         _refuse("manifest_syntax", file=name, line="?", column="?")
 
 
-def _manifest_package(ctx: _Context, archive: _Archive) -> tuple[PackageFormat, list[RowResult]]:
+def _manifest_package(
+    ctx: _Context, archive: _Archive
+) -> tuple[PackageFormat, Iterator[RowResult]]:
     archive.refuse_nested()
     name = archive.manifest()
     archive.referenced.add(name)
@@ -1285,6 +1374,14 @@ def _manifest_package(ctx: _Context, archive: _Archive) -> tuple[PackageFormat, 
         )
         sites, default_crs = _manifest_sites(name, document)
         results = _object_sites(ctx, archive, name, base, sites, default_crs)
+    return package_format, _then_unreferenced(ctx, archive, results)
+
+
+def _then_unreferenced(
+    ctx: _Context, archive: _Archive, rows: Iterator[RowResult]
+) -> Iterator[RowResult]:
+    """The rows, then a warning for each file no site named (known once all are read)."""
+    yield from rows
     for entry in archive.entries:
         if entry not in archive.referenced and not _is_junk(entry):
             ctx.warnings.append(
@@ -1292,7 +1389,6 @@ def _manifest_package(ctx: _Context, archive: _Archive) -> tuple[PackageFormat, 
                     "unreferenced_file", severity=Severity.WARNING, file=entry, path=shown(entry)
                 )
             )
-    return package_format, results
 
 
 def _manifest_crs(file: str, document: Mapping[str, object]) -> Crs | None:
@@ -1322,16 +1418,15 @@ def _object_sites(
     base: str,
     sites: Sequence[object],
     default_crs: Crs | None,
-) -> list[RowResult]:
+) -> Iterator[RowResult]:
     if len(sites) > ctx.limits.max_rows:
         _refuse("too_many_rows", file=file, max=ctx.limits.max_rows)
     reader = _SiteReader(ctx, file, archive, base, default_crs, from_table=False)
-    results: list[RowResult] = []
     for index, entry in enumerate(sites, start=1):
         if not isinstance(entry, dict):
             row = RowResult(index=index, external_ref=None, draft=None, file=file)
             row.errors.append(ctx.issue("invalid_site_entry", file=file, row=index))
-            results.append(row)
+            yield row
             continue
         values: dict[str, object] = {}
         keys: dict[str, str] = {}
@@ -1359,13 +1454,12 @@ def _object_sites(
                 )
             )
             row.draft = None
-        results.append(row)
-    return results
+        yield row
 
 
 def _datapackage_sites(
     ctx: _Context, archive: _Archive, file: str, base: str, document: object
-) -> list[RowResult]:
+) -> Iterator[RowResult]:
     resources = document.get("resources") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(resources, list) or not resources:
         _refuse("resource_missing", file=file, path=shown("sites"))
@@ -1920,7 +2014,7 @@ class _SiteReader:
         return self._loaded[name]
 
 
-def _flag_duplicate_refs(ctx: _Context, rows: Sequence[RowResult]) -> None:
+def _flag_duplicate_refs(stream: PackageStream, rows: Sequence[RowResult]) -> None:
     by_ref: dict[str, list[RowResult]] = {}
     for row in rows:
         if row.external_ref is not None:
@@ -1930,14 +2024,8 @@ def _flag_duplicate_refs(ctx: _Context, rows: Sequence[RowResult]) -> None:
             continue
         numbers = ", ".join(str(r.sheet_row or r.index) for r in same)
         for row in same:
-            issue = ctx.issue(
-                "duplicate_external_ref",
-                file=row.file,
-                row=row.index,
-                sheet_row=row.sheet_row,
-                field_name="external_ref",
-                value=shown(ref),
-                rows=numbers,
+            issue = stream.duplicate_ref_issue(
+                ref, numbers, file=row.file, index=row.index, sheet_row=row.sheet_row
             )
             row.errors.append(issue)
             row.draft = None

@@ -13,34 +13,47 @@ Refused packages (hostile or unreadable files) store nothing at all. A checked p
 is stored with its report (and its bytes until it is applied) so any instance can apply
 it. Applying writes the attachment files first, under content-addressed names, then
 changes the database in one transaction; if that fails, the new files are removed.
+
+Memory does not grow with the package: its rows are read, matched, applied and
+reported `BATCH` at a time, each batch's report rows written to `site_package_rows`
+and its objects let go before the next. What needs every row (a reference or a name
+used twice) is found in the stored report rows at the end, before the one commit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Site, SiteAttachment, SitePackageUpload, SiteRevision, SiteVersion
+from app.db.models import (
+    Site,
+    SiteAttachment,
+    SitePackageRow,
+    SitePackageUpload,
+    SiteRevision,
+    SiteVersion,
+)
 from app.domain.access import Actor, Role, require_role
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.packages import (
     PackageAttachment,
     PackageIssue,
-    PackageReport,
+    PackageRefused,
+    PackageStream,
     RowResult,
     message,
-    parse_package,
 )
 from app.domain.sites import SiteDraft, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
@@ -50,6 +63,14 @@ from app.settings import Settings
 from app.storage import Storage
 
 _COMPARED: Final = tuple(f.name for f in fields(SiteDraft))
+# Rows are read, matched, applied and reported this many at a time.
+BATCH: Final = 200
+# Report rows per page of the API (the staff page shows fewer).
+PAGE_LIMIT: Final = 500
+_ACTIONS: Final = ("create", "update", "revision", "unchanged", "error")
+# Errors found by matching a row against the sites; a row found to repeat another's
+# reference or name gets that error instead (it is matched with no site).
+_MATCHING_CODES: Final = frozenset({"ambiguous_name", "site_archived"})
 
 
 class UploadStatus:
@@ -65,7 +86,7 @@ def name_key(name: str) -> str:
 @dataclass(slots=True)
 class RowPlan:
     row: RowResult
-    action: str  # create, update, unchanged, error
+    action: str  # create, update, revision, unchanged, error
     site: Site | None = None
     changed_fields: list[str] = field(default_factory=list)
     new_attachments: list[PackageAttachment] = field(default_factory=list)
@@ -73,6 +94,8 @@ class RowPlan:
         default_factory=list
     )
     draft: SiteDraft | None = None
+    # A row without a reference: its municipality's name key, to find a name used twice.
+    name_key: str | None = None
 
 
 def _allowed_municipalities(db: Session, actor: Actor) -> frozenset[str]:
@@ -83,64 +106,78 @@ def _allowed_municipalities(db: Session, actor: Actor) -> frozenset[str]:
     return frozenset({actor.municipality_code})
 
 
-def _row_error(report_lang: str, row: RowResult, code: str, **params: object) -> None:
-    lang = normalise_lang(report_lang)
-    parts = [message("location.file", lang, file=row.file or "")]
-    if row.sheet_row is not None:
-        parts.append(message("location.row", lang, row=row.sheet_row))
+def _match_issue(
+    lang: str, file: str | None, index: int, sheet_row: int | None, code: str, **params: object
+) -> PackageIssue:
+    lang = normalise_lang(lang)
+    parts = [message("location.file", lang, file=file or "")]
+    if sheet_row is not None:
+        parts.append(message("location.row", lang, row=sheet_row))
     else:
-        parts.append(message("location.site", lang, row=row.index))
-    row.errors.append(
-        PackageIssue(
-            code=code,
-            reason=message(code, lang, **params),
-            location=", ".join(parts),
-            file=row.file,
-            row=row.index,
-            sheet_row=row.sheet_row,
-            field="external_ref" if code != "duplicate_name" else "name_fi",
-        )
+        parts.append(message("location.site", lang, row=index))
+    return PackageIssue(
+        code=code,
+        reason=message(code, lang, **params),
+        location=", ".join(parts),
+        file=file,
+        row=index,
+        sheet_row=sheet_row,
+        field="external_ref" if code != "duplicate_name" else "name_fi",
     )
+
+
+def _row_error(report_lang: str, row: RowResult, code: str, **params: object) -> None:
+    issue = _match_issue(report_lang, row.file, row.index, row.sheet_row, code, **params)
+    row.errors.append(issue)
     row.draft = None
 
 
-def _plan(db: Session, actor: Actor, report: PackageReport, lang: str) -> list[RowPlan]:
-    """What applying the report would do to each row's site; adds row errors for rows
-    that cannot be matched safely. A municipality's change of its published site is
-    planned as a revision for review, compared with what it already proposes."""
-    drafts = [row.draft for row in report.rows if row.draft is not None]
+class _Unreferenced:
+    """The sites without a reference of the uploader's municipalities, by name key:
+    their ids only, so the index is as large as those sites are many, whatever the
+    package's size. Read once per pass, before anything is applied."""
+
+    def __init__(self, db: Session, municipalities: Collection[str]) -> None:
+        self.ids: dict[tuple[str, str], list[uuid.UUID]] = {}
+        found = db.execute(
+            select(Site.id, Site.municipality_code, Site.name_fi).where(
+                Site.municipality_code.in_(municipalities), Site.external_ref.is_(None)
+            )
+        )
+        for site_id, code, name in found:
+            self.ids.setdefault((code, name_key(name)), []).append(site_id)
+
+    def get(self, code: str, name: str) -> list[uuid.UUID]:
+        return self.ids.get((code, name_key(name)), [])
+
+
+def _plan(
+    db: Session, actor: Actor, rows: Sequence[RowResult], lang: str, unreferenced: _Unreferenced
+) -> list[RowPlan]:
+    """What applying would do to each row's site (one batch of rows); adds row errors
+    for rows that cannot be matched safely. A municipality's change of its published
+    site is planned as a revision for review, compared with what it already proposes."""
+    drafts = [row.draft for row in rows if row.draft is not None]
     munis = {d.municipality_code for d in drafts}
     refs = {d.external_ref for d in drafts if d.external_ref}
+    named = {
+        site_id
+        for d in drafts
+        if not d.external_ref
+        for site_id in unreferenced.get(d.municipality_code, d.name_fi)
+    }
     by_ref: dict[tuple[str, str], Site] = {}
-    by_name: dict[tuple[str, str], list[Site]] = {}
-    if munis:
+    by_id: dict[uuid.UUID, Site] = {}
+    if refs:
         for found in db.scalars(
-            select(Site).where(
-                Site.municipality_code.in_(munis),
-                Site.external_ref.in_(refs) | Site.external_ref.is_(None),
-            )
+            select(Site).where(Site.municipality_code.in_(munis), Site.external_ref.in_(refs))
         ):
-            if found.external_ref:
-                by_ref[(found.municipality_code, found.external_ref)] = found
-            else:
-                key = (found.municipality_code, name_key(found.name_fi))
-                by_name.setdefault(key, []).append(found)
-    unnamed: dict[tuple[str, str], list[RowResult]] = {}
-    for row in report.rows:
-        if row.draft is not None and not row.draft.external_ref:
-            key = (row.draft.municipality_code, name_key(row.draft.name_fi))
-            unnamed.setdefault(key, []).append(row)
-    for same in unnamed.values():
-        if len(same) > 1:
-            numbers = ", ".join(str(r.sheet_row or r.index) for r in same)
-            for row in same:
-                assert row.draft is not None
-                _row_error(
-                    lang, row, "duplicate_name", value=shown(row.draft.name_fi), rows=numbers
-                )
+            assert found.external_ref is not None
+            by_ref[(found.municipality_code, found.external_ref)] = found
+    if named:
+        by_id = {s.id: s for s in db.scalars(select(Site).where(Site.id.in_(named)))}
 
-    matched = [*by_ref.values(), *(s for group in by_name.values() for s in group)]
-    ids = [s.id for s in matched]
+    ids = [*(s.id for s in by_ref.values()), *by_id]
     codes = site_service.industry_codes_of(db, ids)
     files = site_service.attachments_of(db, ids)
     revisions = {
@@ -154,29 +191,36 @@ def _plan(db: Session, actor: Actor, report: PackageReport, lang: str) -> list[R
     ):
         pending_files.setdefault(pending.site_id, []).append(pending)
     plans: list[RowPlan] = []
-    for row in report.rows:
+    for row in rows:
         draft = row.draft
         if draft is None:
             plans.append(RowPlan(row, "error"))
             continue
+        key = None if draft.external_ref else name_key(draft.name_fi)
         site: Site | None
         if draft.external_ref:
             site = by_ref.get((draft.municipality_code, draft.external_ref))
         else:
-            candidates = by_name.get((draft.municipality_code, name_key(draft.name_fi)), [])
+            candidates = unreferenced.get(draft.municipality_code, draft.name_fi)
             if len(candidates) > 1:
                 _row_error(lang, row, "ambiguous_name", value=shown(draft.name_fi))
-                plans.append(RowPlan(row, "error"))
+                plans.append(RowPlan(row, "error", draft=draft, name_key=key))
                 continue
-            site = candidates[0] if candidates else None
+            site = by_id[candidates[0]] if candidates else None
         if site is None:
             plans.append(
-                RowPlan(row, "create", draft=draft, new_attachments=_unique(row.attachments))
+                RowPlan(
+                    row,
+                    "create",
+                    draft=draft,
+                    new_attachments=_unique(row.attachments),
+                    name_key=key,
+                )
             )
             continue
         if site.status == SiteStatus.ARCHIVED.value:
             _row_error(lang, row, "site_archived", value=shown(site.name_fi))
-            plans.append(RowPlan(row, "error"))
+            plans.append(RowPlan(row, "error", draft=draft, name_key=key))
             continue
         if draft.last_verified_on is None:
             draft = replace(draft, last_verified_on=site.last_verified_on)
@@ -207,7 +251,7 @@ def _plan(db: Session, actor: Actor, report: PackageReport, lang: str) -> list[R
         action = "update" if changed or new or changed_files else "unchanged"
         if action == "update" and reviewed:
             action = "revision"
-        plans.append(RowPlan(row, action, site, changed, new, changed_files, draft))
+        plans.append(RowPlan(row, action, site, changed, new, changed_files, draft, key))
     return plans
 
 
@@ -234,60 +278,166 @@ def _issue_json(issue: PackageIssue) -> dict[str, Any]:
     }
 
 
-def _report_json(report: PackageReport, plans: Sequence[RowPlan]) -> dict[str, Any]:
-    summary = {"create": 0, "update": 0, "revision": 0, "unchanged": 0, "error": 0}
-    rows = []
-    for plan in plans:
-        summary[plan.action] += 1
-        row = plan.row
-        draft = plan.draft
-        rows.append(
-            {
-                "index": row.index,
-                "sheet_row": row.sheet_row,
-                "file": row.file,
-                "external_ref": row.external_ref,
-                "name": draft.name_fi if draft else None,
-                "municipality_code": draft.municipality_code if draft else None,
-                "action": plan.action,
-                "site_id": str(plan.site.id) if plan.site else None,
-                "changed_fields": plan.changed_fields,
-                "attachments_added": len(plan.new_attachments),
-                "attachments_changed": len(plan.changed_attachments),
-                "errors": [_issue_json(i) for i in row.errors],
-                "warnings": [_issue_json(i) for i in row.warnings],
-            }
-        )
-    ok = not report.fatal and summary["error"] == 0
+def _report_row(upload_id: uuid.UUID, plan: RowPlan) -> dict[str, Any]:
+    row, draft = plan.row, plan.draft
     return {
-        "filename": report.filename,
-        "format": report.format.value if report.format else None,
-        # The character encoding a CSV table was detected in, reported by the dry run.
-        "encoding": report.encoding,
-        "ok": ok,
-        "summary": summary,
-        "issues": [_issue_json(i) for i in (*report.fatal, *report.warnings)],
-        "rows": rows,
+        "upload_id": upload_id,
+        "position": row.index,
+        "sheet_row": row.sheet_row,
+        "file": row.file,
+        "external_ref": row.external_ref,
+        "name": draft.name_fi if draft else None,
+        "municipality_code": draft.municipality_code if draft else None,
+        "name_key": plan.name_key,
+        "action": plan.action,
+        "site_id": plan.site.id if plan.site else None,
+        "changed_fields": plan.changed_fields,
+        "attachments_added": len(plan.new_attachments),
+        "attachments_changed": len(plan.changed_attachments),
+        "errors": [_issue_json(i) for i in row.errors],
+        "warnings": [_issue_json(i) for i in row.warnings],
     }
 
 
-def _evaluate(
-    db: Session, actor: Actor, filename: str, data: bytes, lang: str
-) -> tuple[PackageReport, list[RowPlan]]:
-    municipalities = _allowed_municipalities(db, actor)
-    report = parse_package(
+def _open(db: Session, actor: Actor, filename: str, lang: str) -> PackageStream:
+    return PackageStream.open(
         filename,
-        data,
         lang=lang,
         describe_site_error=partial(field_error_message, normalise_lang(lang)),
-        valid_municipality_codes=municipalities,
+        valid_municipality_codes=_allowed_municipalities(db, actor),
         valid_industry_codes=site_service.valid_codes(db)[1],
         today=site_service.helsinki_today(),
     )
-    if report.fatal:
-        errors = [FieldError(i.path, f"{i.location}: {i.reason}", i.code) for i in report.fatal]
-        raise ValidationFailed(errors=errors, detail=report.fatal[0].reason)
-    return report, _plan(db, actor, report, lang)
+
+
+def _refused(refused: PackageRefused) -> ValidationFailed:
+    issue = refused.issue
+    error = FieldError(issue.path, f"{issue.location}: {issue.reason}", issue.code)
+    return ValidationFailed(errors=[error], detail=issue.reason)
+
+
+def _batches(rows: Iterator[RowResult]) -> Iterator[list[RowResult]]:
+    while batch := list(itertools.islice(rows, BATCH)):
+        yield batch
+
+
+def _run(
+    db: Session,
+    actor: Actor,
+    upload_id: uuid.UUID,
+    filename: str,
+    data: bytes,
+    lang: str,
+    applying: tuple[Storage, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Check the package (and apply it, given storage and the list of files written)
+    a batch at a time, writing the upload's report rows; return the package-level
+    part of the report. Nothing is committed: a refused package raises PackageRefused
+    with rows already written, so the caller rolls back."""
+    stream = _open(db, actor, filename, lang)
+    unreferenced = _Unreferenced(db, _allowed_municipalities(db, actor))
+    # What the session held before (the caller's objects) stays in it.
+    kept = {id(obj): obj for obj in db}
+    for batch in _batches(stream.read(data)):
+        plans = _plan(db, actor, batch, lang, unreferenced)
+        if applying is not None:
+            _apply(db, actor, *applying, plans)
+        db.execute(insert(SitePackageRow), [_report_row(upload_id, plan) for plan in plans])
+        # The batch's sites, files and rows are in the database: none is kept here.
+        for obj in [obj for obj in db if id(obj) not in kept]:
+            db.expunge(obj)
+        del plans, batch
+    _flag_repeats(db, stream, upload_id, lang)
+    counted = db.execute(
+        select(SitePackageRow.action, func.count())
+        .where(SitePackageRow.upload_id == upload_id)
+        .group_by(SitePackageRow.action)
+    )
+    summary = dict.fromkeys(_ACTIONS, 0) | {action: int(n) for action, n in counted}
+    return {
+        "filename": filename,
+        "format": stream.format.value if stream.format else None,
+        # The character encoding a CSV table was detected in, reported by the dry run.
+        "encoding": stream.encoding,
+        "ok": summary["error"] == 0,
+        "summary": summary,
+        "issues": [_issue_json(i) for i in stream.warnings],
+    }
+
+
+def _flag_repeats(db: Session, stream: PackageStream, upload_id: uuid.UUID, lang: str) -> None:
+    """Rows that repeat another row's reference, or (without references) its
+    municipality and name, become errors: which site each means is unclear."""
+    rows = SitePackageRow
+    mine = rows.upload_id == upload_id
+    repeated_refs = (
+        select(rows.external_ref)
+        .where(mine, rows.external_ref.is_not(None))
+        .group_by(rows.external_ref)
+        .having(func.count() > 1)
+    )
+    by_ref = db.scalars(
+        select(rows)
+        .where(mine, rows.external_ref.in_(repeated_refs))
+        .order_by(rows.external_ref, rows.position)
+    )
+    for ref, group in itertools.groupby(by_ref, key=lambda r: r.external_ref):
+        same = list(group)
+        numbers = ", ".join(str(r.sheet_row or r.position) for r in same)
+        for row in same:
+            assert ref is not None
+            issue = stream.duplicate_ref_issue(
+                ref, numbers, file=row.file, index=row.position, sheet_row=row.sheet_row
+            )
+            kept = [e for e in row.errors if e["code"] not in _MATCHING_CODES]
+            _set_error(db, row, [*kept, _issue_json(issue)])
+    repeated_names = (
+        select(rows.municipality_code, rows.name_key)
+        .where(mine, rows.name_key.is_not(None))
+        .group_by(rows.municipality_code, rows.name_key)
+        .having(func.count() > 1)
+    )
+    by_name = db.scalars(
+        select(rows)
+        .where(mine, rows.name_key.is_not(None))
+        .where(
+            rows.municipality_code.in_(repeated_names.with_only_columns(rows.municipality_code))
+            & rows.name_key.in_(repeated_names.with_only_columns(rows.name_key))
+        )
+        .order_by(rows.municipality_code, rows.name_key, rows.position)
+    )
+    for _key, group in itertools.groupby(by_name, key=lambda r: (r.municipality_code, r.name_key)):
+        same = list(group)
+        if len(same) < 2:
+            continue  # a municipality and a name each repeated, not the pair
+        numbers = ", ".join(str(r.sheet_row or r.position) for r in same)
+        for row in same:
+            issue = _match_issue(
+                lang,
+                row.file,
+                row.position,
+                row.sheet_row,
+                "duplicate_name",
+                value=shown(row.name or ""),
+                rows=numbers,
+            )
+            _set_error(db, row, [_issue_json(issue)])
+
+
+def _set_error(db: Session, row: SitePackageRow, errors: list[dict[str, Any]]) -> None:
+    db.execute(
+        update(SitePackageRow)
+        .where(SitePackageRow.upload_id == row.upload_id, SitePackageRow.position == row.position)
+        .values(
+            action="error",
+            site_id=None,
+            changed_fields=[],
+            attachments_added=0,
+            attachments_changed=0,
+            errors=errors,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def check_package(
@@ -296,21 +446,29 @@ def check_package(
     """The dry run: a stored report of what applying would do. A refused package raises
     ValidationFailed and stores nothing."""
     filename = (filename or "package").replace("\\", "/").rsplit("/", 1)[-1][:255] or "package"
-    report, plans = _evaluate(db, actor, filename, data, lang)
-    body = _report_json(report, plans)
     upload = SitePackageUpload(
         created_by_id=actor.user_id,
         municipality_code=None if actor.sees_everything else actor.municipality_code,
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
-        format=body["format"],
         lang=normalise_lang(lang),
-        status=UploadStatus.CHECKED if body["ok"] else UploadStatus.INVALID,
-        report=body,
-        content=data if body["ok"] else None,
+        status=UploadStatus.INVALID,
+        report={},
     )
     db.add(upload)
+    db.flush()
+    upload_id = upload.id
+    try:
+        body = _run(db, actor, upload_id, filename, data, lang)
+    except PackageRefused as refused:
+        db.rollback()
+        raise _refused(refused) from None
+    upload = db.get_one(SitePackageUpload, upload_id)
+    upload.format = body["format"]
+    upload.status = UploadStatus.CHECKED if body["ok"] else UploadStatus.INVALID
+    upload.report = body
+    upload.content = data if body["ok"] else None
     db.commit()
     return upload
 
@@ -325,6 +483,47 @@ def get_upload(
     return upload
 
 
+def report_rows(
+    db: Session, upload: SitePackageUpload, offset: int = 0, limit: int = PAGE_LIMIT
+) -> list[dict[str, Any]]:
+    """A page of the upload's report rows, in package order."""
+    found = db.scalars(
+        select(SitePackageRow)
+        .where(SitePackageRow.upload_id == upload.id)
+        .order_by(SitePackageRow.position)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        {
+            "index": row.position,
+            "sheet_row": row.sheet_row,
+            "file": row.file,
+            "external_ref": row.external_ref,
+            "name": row.name,
+            "municipality_code": row.municipality_code,
+            "action": row.action,
+            "site_id": str(row.site_id) if row.site_id else None,
+            "changed_fields": row.changed_fields,
+            "attachments_added": row.attachments_added,
+            "attachments_changed": row.attachments_changed,
+            "errors": row.errors,
+            "warnings": row.warnings,
+        }
+        for row in found
+    ]
+
+
+def report_page(
+    db: Session, upload: SitePackageUpload, offset: int = 0, limit: int = PAGE_LIMIT
+) -> dict[str, Any]:
+    """The upload's report with one page of its rows: `rows_total` rows in all,
+    `rows_offset` the first one's place."""
+    total = sum(upload.report.get("summary", {}).values())
+    rows = report_rows(db, upload, offset, limit)
+    return {**upload.report, "rows": rows, "rows_total": total, "rows_offset": offset}
+
+
 def list_uploads(db: Session, actor: Actor, limit: int = 20) -> list[SitePackageUpload]:
     query = select(SitePackageUpload)
     if not actor.sees_everything:
@@ -337,7 +536,8 @@ def apply_package(
     db: Session, actor: Actor, storage: Storage, upload_id: uuid.UUID
 ) -> SitePackageUpload:
     """Apply a checked package: every site or none. The package is checked again
-    against the database as it is now, so the outcome is what the stored report says."""
+    against the database as it is now, batch by batch as it is applied, so the outcome
+    is what the stored report says; a row that no longer passes undoes everything."""
     # The stored report is replaced by the one checked now: not loaded, not held twice.
     upload = get_upload(db, actor, upload_id, with_report=False)
     if upload.status == UploadStatus.APPLIED:
@@ -345,13 +545,17 @@ def apply_package(
     content = db.scalar(select(SitePackageUpload.content).where(SitePackageUpload.id == upload.id))
     if upload.status != UploadStatus.CHECKED or content is None:
         raise Conflict("This site package has errors; correct them and upload it again.")
-    report, plans = _evaluate(db, actor, upload.filename, content, upload.lang)
-    body = _report_json(report, plans)
-    if not body["ok"]:
-        raise Conflict("The sites have changed since the check; upload the package again.")
+    filename, lang = upload.filename, upload.lang
     bind_actor(db, actor)
     with site_service.storage_transaction(db, storage) as written:
-        _apply(db, actor, storage, plans, written)
+        db.execute(delete(SitePackageRow).where(SitePackageRow.upload_id == upload_id))
+        try:
+            body = _run(db, actor, upload_id, filename, content, lang, (storage, written))
+        except PackageRefused as refused:
+            raise _refused(refused) from None
+        if not body["ok"]:
+            raise Conflict("The sites have changed since the check; upload the package again.")
+        upload = db.get_one(SitePackageUpload, upload_id)
         upload.status = UploadStatus.APPLIED
         upload.applied_at = utcnow()
         upload.report = body
@@ -360,15 +564,13 @@ def apply_package(
     return upload
 
 
-# New sites are written this many at a time: one flush for the batch instead of one per
-# site, and the batch's objects are let go once their versions are recorded.
-CREATE_BATCH: Final = 200
-
-
 def _apply(
-    db: Session, actor: Actor, storage: Storage, plans: Sequence[RowPlan], written: list[str]
+    db: Session, actor: Actor, storage: Storage, written: list[str], plans: Sequence[RowPlan]
 ) -> None:
-    taken = site_service.taken_slugs(db, "")
+    """Apply one batch of planned rows (not committed)."""
+    creating = [p.draft for p in plans if p.action == "create" and p.draft is not None]
+    bases = {site_service.slug_base(d.municipality_code, d.name_fi) for d in creating}
+    taken = site_service.taken_slugs(db, *bases) if bases else set()
     ids = [p.site.id for p in plans if p.site is not None and p.action == "update"]
     codes = site_service.industry_codes_of(db, ids)
     files = site_service.attachments_of(db, ids)
@@ -396,8 +598,6 @@ def _apply(
         added = _add_attachments(db, actor, storage, site, plan, len(current), written)
         if plan.site is None:
             created.append((site, plan.draft, added))
-            if len(created) >= CREATE_BATCH:
-                _record_created(db, actor, created)
             continue
         site_service.record_change(
             db,
@@ -444,7 +644,7 @@ def _add_attachments(
 def _record_created(
     db: Session, actor: Actor, created: list[tuple[Site, SiteDraft, list[SiteAttachment]]]
 ) -> None:
-    """The first version of each new site of the batch; the batch is emptied.
+    """The first version of each new site of the batch.
 
     What `site_service.record_change` records for a new draft (version 1, nothing
     public to announce), without its flush per site: the batch is flushed once."""
@@ -460,7 +660,6 @@ def _record_created(
         )
         for site, draft, attachments in created
     )
-    created.clear()
 
 
 def _propose(

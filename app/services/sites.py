@@ -485,14 +485,22 @@ def _ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:90] or "site"
 
 
-def taken_slugs(db: Session, prefix: str) -> set[str]:
-    return set(db.scalars(select(Site.slug).where(Site.slug.like(f"{prefix}%"))))
+def taken_slugs(db: Session, *prefixes: str) -> set[str]:
+    """The slugs in use that start with any of `prefixes`."""
+    query = select(Site.slug).where(or_(*(Site.slug.like(f"{prefix}%") for prefix in prefixes)))
+    return set(db.scalars(query))
+
+
+def slug_base(municipality_code: str, name: str) -> str:
+    """What a new site's slug starts with: "kajaani-renforsin-ranta"."""
+    prefix = next((m.slug for m in MUNICIPALITIES if m.code == municipality_code), "kainuu")
+    return f"{prefix}-{_ascii_slug(name)}"
 
 
 def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
-    """A readable unique slug, "kajaani-renforsin-ranta"; `taken` is updated."""
-    prefix = next((m.slug for m in MUNICIPALITIES if m.code == municipality_code), "kainuu")
-    base = f"{prefix}-{_ascii_slug(name)}"
+    """A readable unique slug, "kajaani-renforsin-ranta"; `taken` (the slugs in use
+    that start with its `slug_base`, at least) is updated."""
+    base = slug_base(municipality_code, name)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

@@ -9,15 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.api.deps import AppSettings, DbSession
 from app.api.sites import StorageDep, file_response, read_limited
-from app.db.models import User
+from app.db.models import SitePackageUpload, User
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -828,16 +829,39 @@ async def package_upload(
     return RedirectResponse(f"/site-packages/{upload.id}", status_code=303)
 
 
+# Report rows per page of the package report.
+REPORT_PAGE: Final = 100
+
+
+def _report_context(
+    db: Session, upload: SitePackageUpload, offset: int = 0, **extra: object
+) -> dict[str, object]:
+    return {
+        "upload": upload,
+        "report": upload.report,
+        "rows": packages.report_rows(db, upload, offset, REPORT_PAGE),
+        "offset": offset,
+        "page_size": REPORT_PAGE,
+        "total": sum(upload.report.get("summary", {}).values()),
+        **extra,
+    }
+
+
 @router.get("/site-packages/{upload_id}", response_class=HTMLResponse)
 def package_report(
-    request: Request, upload_id: uuid.UUID, db: DbSession, user: StaffUser
+    request: Request,
+    upload_id: uuid.UUID,
+    db: DbSession,
+    user: StaffUser,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     upload = packages.get_upload(db, actor_for(user), upload_id)
     done = request.query_params.get("done")
+    notice = NOTICES.get(done) if done else None
     return render(
         request,
         "sites/package_report.html",
-        {"upload": upload, "report": upload.report, "notice": NOTICES.get(done) if done else None},
+        _report_context(db, upload, offset, notice=notice),
         user=user,
     )
 
@@ -853,7 +877,7 @@ def package_apply(
         return render(
             request,
             "sites/package_report.html",
-            {"upload": upload, "report": upload.report, "problem": refused.detail},
+            _report_context(db, upload, problem=refused.detail),
             user=user,
             status_code=409,
         )

@@ -228,6 +228,35 @@ class SitePackageUpload(UUIDPrimaryKey, Base):
     format: Mapped[str | None] = mapped_column(String(20))
     lang: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(12))  # checked, invalid, applied
+    # The package-level part of the report (summary, issues, encoding); its rows are
+    # `SitePackageRow`s, written as they are checked so no report is held whole.
     report: Mapped[dict[str, Any]] = mapped_column(JSONType)
     content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     applied_at: Mapped[datetime | None]
+
+
+class SitePackageRow(Base):
+    """One site of a package's report: what applying does to it, and its problems
+    (each with its location and reason in the uploader's language)."""
+
+    __tablename__ = "site_package_rows"
+
+    upload_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("site_package_uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)  # the site's 1-based number
+    sheet_row: Mapped[int | None]
+    file: Mapped[str | None] = mapped_column(Text)
+    external_ref: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    municipality_code: Mapped[str | None] = mapped_column(String(3))
+    # Set for a row without a reference: how another such row of the package has the
+    # same site (municipality and name compared case- and space-insensitively).
+    name_key: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(12))
+    site_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    changed_fields: Mapped[list[str]] = mapped_column(JSONType)
+    attachments_added: Mapped[int]
+    attachments_changed: Mapped[int]
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
