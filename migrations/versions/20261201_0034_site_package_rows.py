@@ -107,15 +107,13 @@ def upgrade() -> None:
         moved = [_row(upload_id, n, row) for n, row in enumerate(report.pop("rows"), start=1)]
         if moved:
             conn.execute(sa.insert(rows), moved)
-        conn.execute(
-            sa.update(uploads).where(uploads.c.id == upload_id).values(report=report)
-        )
+        conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(report=report))
 
 
 def downgrade() -> None:
     conn = op.get_bind()
     rows = _rows_table()
-    ids = list(conn.scalars(sa.select(sa.distinct(rows.c.upload_id))))
+    ids = list(conn.scalars(sa.select(rows.c.upload_id).distinct()))
     for upload_id in ids:
         report = conn.scalar(sa.select(uploads.c.report).where(uploads.c.id == upload_id))
         stored = conn.execute(
@@ -140,7 +138,5 @@ def downgrade() -> None:
             }
             for r in stored
         ]
-        conn.execute(
-            sa.update(uploads).where(uploads.c.id == upload_id).values(report=report)
-        )
+        conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(report=report))
     op.drop_table("site_package_rows")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Site, SiteAttachment
 from app.domain.access import Role
 from app.domain.packages import build_example_zip
+from app.services import packages
 from app.services import sites as site_service
 from tests.domain.test_geo import KAJAANI, tm35fin_forward
 from tests.domain.test_packages import (
@@ -343,6 +344,77 @@ def test_failed_apply_leaves_database_and_storage_unchanged(
     assert stored_files(storage_dir) == []
     monkeypatch.setattr(site_service, "snapshot", real)
     assert apply(client, headers, report["id"])["status"] == "applied"
+
+
+def _plot(ref: str, name: str, offset: int = 0) -> list[Any]:
+    return [ref, "industrial_plot", name, "205", "EPSG:3067", EASTING + offset, NORTHING]
+
+
+def test_a_failure_in_a_late_batch_undoes_the_earlier_batches(
+    client: TestClient, factory: Factory, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are applied two at a time here; the fifth row's site was archived after the
+    dry run, so the apply fails in its third batch: the sites of the first two batches,
+    already written in the transaction, are gone with it, and the report stays."""
+    monkeypatch.setattr(packages, "BATCH", 2)
+    _, headers = factory.api_user(Role.COORDINATOR)
+    apply(client, headers, checked(client, headers, "old.xlsx", table(_plot("OLD", "Vanha")))["id"])
+    rows = [_plot(f"NEW-{n}", f"Uusi {n}", 100 * n) for n in range(1, 5)]
+    report = checked(client, headers, "late.xlsx", table(*rows, _plot("OLD", "Vanha, uusi nimi")))
+    assert report["report"]["summary"] == {
+        "create": 4,
+        "update": 1,
+        "revision": 0,
+        "unchanged": 0,
+        "error": 0,
+    }
+    old = db.scalars(select(Site).where(Site.external_ref == "OLD")).one()
+    old.status = "archived"
+    db.commit()
+    before = db_counts(db)
+
+    refused = client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
+
+    assert refused.status_code == 409
+    assert db_counts(db) == before
+    assert db.scalars(select(Site.external_ref).where(Site.external_ref.like("NEW-%"))).all() == []
+    kept = client.get(f"/api/v1/site-packages/{report['id']}", headers=headers).json()
+    assert kept["status"] == "checked"
+    assert [r["action"] for r in kept["report"]["rows"]] == ["create"] * 4 + ["update"]
+
+
+def test_report_rows_are_paged_and_repeats_across_batches_are_errors(
+    client: TestClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packages, "BATCH", 2)
+    _, headers = factory.api_user(Role.COORDINATOR)
+    data = table(
+        _plot("KAJ-1", "Eka"),
+        _plot("KAJ-2", "Toka", 100),
+        ["", "industrial_plot", "Nimetön  tontti", "205"],
+        _plot("KAJ-1", "Eka uudestaan", 200),
+        ["", "other", "nimetön tontti", "Kajaani"],
+    )
+    report = checked(client, headers, "toistot.xlsx", data)
+    assert report["status"] == "invalid"
+    assert report["report"]["summary"]["error"] == 4
+    codes = [[e["code"] for e in r["errors"]] for r in report["report"]["rows"]]
+    assert codes == [
+        ["duplicate_external_ref"],
+        [],
+        ["duplicate_name"],
+        ["duplicate_external_ref"],
+        ["duplicate_name"],
+    ]
+    assert "(sites 2, 5)" in report["report"]["rows"][0]["errors"][0]["reason"]
+
+    page = client.get(
+        f"/api/v1/site-packages/{report['id']}", params={"offset": 3, "limit": 1}, headers=headers
+    ).json()["report"]
+    assert (page["rows_total"], page["rows_offset"]) == (5, 3)
+    assert [(r["index"], r["sheet_row"], r["external_ref"]) for r in page["rows"]] == [
+        (4, 5, "KAJ-1")
+    ]
 
 
 def test_template_and_example_downloads(client: TestClient) -> None:
