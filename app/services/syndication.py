@@ -2153,16 +2153,26 @@ class SyndicationWorker:
                     stopping = True
                 else:
                     batch.append(item)
-            results = [(claim, outcome) for claim, outcome, _ in batch if outcome is not None]
-            try:
-                with factory() as db:
-                    complete_many(db, self.settings, results)
-            except Exception:
-                # Their leases run out and other attempts follow.
-                log.exception("completing %d deliveries failed", len(results))
-            for claim, _, _ in batch:
+            # Successes first, in a transaction of their own: recording a failure (the
+            # retry schedule, holding the target's other deliveries) takes longer, and
+            # a hanging target's timeout must not keep the healthy targets' slots busy.
+            ok = [(c, o) for c, o, _ in batch if o is not None and o.success]
+            failed = [(c, o) for c, o, _ in batch if o is not None and not o.success]
+            broken = [c for c, o, _ in batch if o is None]
+            for results in (ok, failed):
+                if results:
+                    try:
+                        with factory() as db:
+                            complete_many(db, self.settings, results)
+                    except Exception:
+                        # Their leases run out and other attempts follow.
+                        log.exception("completing %d deliveries failed", len(results))
+                    for claim, _ in results:
+                        self._completed.put(claim.delivery_id)
+                    self._wake.set()
+            for claim in broken:
                 self._completed.put(claim.delivery_id)
-            if batch:
+            if broken:
                 self._wake.set()
 
     def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int]]:
