@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1062,11 +1062,15 @@ def claim_due(
     now: datetime | None = None,
     per_target: int | None = None,
     in_flight: Mapping[uuid.UUID, int] | None = None,
+    finishing: Collection[uuid.UUID] = (),
     lane: str | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
     and commit the lease before any request is made. `lane` "healthy" or "failing"
-    takes only the deliveries of targets whose last attempt succeeded, or failed."""
+    takes only the deliveries of targets whose last attempt succeeded, or failed.
+    `in_flight` are the calling worker's requests under way per target; `finishing` the
+    deliveries whose request it has ended but whose completion is not committed yet:
+    they no longer load their target, so its next request need not wait for the commit."""
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
@@ -1088,7 +1092,11 @@ def claim_due(
     # of every worker), so the cap holds however many workers run.
     leases = (
         select(delivery.target_id, func.count().label("n"))
-        .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
+        .where(
+            delivery.lease_token.is_not(None),
+            delivery.lease_expires_at > now,
+            delivery.id.not_in(finishing),
+        )
         .group_by(delivery.target_id)
         .subquery()
     )
@@ -1219,6 +1227,7 @@ def claim_due(
                 now=now,
                 per_target=per_target,
                 in_flight=in_flight,
+                finishing=finishing,
                 lane=lane,
             )
         return []
@@ -2042,15 +2051,18 @@ class SyndicationWorker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
-    # None when the attempt broke unexpectedly, lane); and the deliveries completed since,
-    # for the claiming thread to count out of its attempts in flight.
+    # None when the attempt broke unexpectedly, lane).
     _finished: SimpleQueue[tuple[Claim, Outcome | None, str] | None] = field(
         default_factory=SimpleQueue
     )
-    _completed: SimpleQueue[uuid.UUID] = field(default_factory=SimpleQueue)
-    # Touched by the coordinating thread only: the attempts handed to the pools, with
-    # their target, lane and when they were handed over.
+    # For the coordinating thread, in the order they happened: ("ended", delivery) when
+    # its request is over, ("completed", delivery) when its outcome is committed.
+    _progress: SimpleQueue[tuple[str, uuid.UUID]] = field(default_factory=SimpleQueue)
+    # Touched by the coordinating thread only: the requests under way, with their
+    # target, lane and when they were handed over; and the deliveries whose request has
+    # ended, waiting for their completion to be committed.
     _running: dict[uuid.UUID, tuple[uuid.UUID, str, float]] = field(default_factory=dict)
+    _finishing: set[uuid.UUID] = field(default_factory=set)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
@@ -2083,7 +2095,7 @@ class SyndicationWorker:
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.settings.heartbeat_interval_seconds
                     self._beat(factory)
-                completed = self._count_out_completed()
+                progressed = self._take_progress()
                 claimed = 0
                 for lane, size in lanes.items():
                     if lane == "failing":
@@ -2103,6 +2115,7 @@ class SyndicationWorker:
                                 limit=free,
                                 per_target=self.settings.syndication_per_target_concurrency,
                                 in_flight=in_flight,
+                                finishing=self._finishing,
                                 lane=lane,
                             )
                     except Exception:
@@ -2116,7 +2129,7 @@ class SyndicationWorker:
                         )
                         pools[lane].submit(self._attempt, claim, lane)
                     claimed += len(claims)
-                if not claimed and not completed:
+                if not claimed and not progressed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
         # Stopping: what was still in flight has finished as the pools shut down, and is
@@ -2134,10 +2147,15 @@ class SyndicationWorker:
         except Exception:
             log.exception("recording the worker's heartbeat failed")
 
-    def _count_out_completed(self) -> int:
+    def _take_progress(self) -> int:
         count = 0
-        while not self._completed.empty():
-            self._running.pop(self._completed.get(), None)
+        while not self._progress.empty():
+            step, delivery_id = self._progress.get()
+            self._running.pop(delivery_id, None)
+            if step == "ended":
+                self._finishing.add(delivery_id)
+            else:
+                self._finishing.discard(delivery_id)
             count += 1
         return count
 
@@ -2168,10 +2186,10 @@ class SyndicationWorker:
                         # Their leases run out and other attempts follow.
                         log.exception("completing %d deliveries failed", len(results))
                     for claim, _ in results:
-                        self._completed.put(claim.delivery_id)
+                        self._progress.put(("completed", claim.delivery_id))
                     self._wake.set()
             for claim in broken:
-                self._completed.put(claim.delivery_id)
+                self._progress.put(("completed", claim.delivery_id))
             if broken:
                 self._wake.set()
 
@@ -2207,7 +2225,10 @@ class SyndicationWorker:
             # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
         finally:
+            # Its target may take the next request now, before the outcome is committed.
+            self._progress.put(("ended", claim.delivery_id))
             self._finished.put((claim, outcome, lane))
+            self._wake.set()
 
     def _listen(self) -> None:
         while not self.stop_event.is_set():
