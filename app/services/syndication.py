@@ -36,17 +36,21 @@ import httpx
 import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Delete,
     Engine,
+    Select,
     and_,
     delete,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -1125,51 +1129,8 @@ def claim_due(
             db.commit()
             return []
         saturated += [t for t in targets if not is_failing(t)]
-    # Per target, its first due deliveries (at most `cap`, so that the old backlog of one
-    # dead target never fills a batch and starves the others), read in order from a
-    # partial index of the pending rows: the claim costs what the batch costs, however
-    # long the backlog or the history. A site's deliveries to a target go out in event
-    # order: one with an earlier pending delivery of its site (in flight or waiting)
-    # waits for it.
-    earlier = aliased(SyndicationDelivery)
-    in_site_order = or_(
-        delivery.site_id.is_(None),
-        ~exists().where(
-            earlier.target_id == delivery.target_id,
-            earlier.site_id == delivery.site_id,
-            earlier.status == DeliveryStatus.PENDING.value,
-            earlier.event_id < delivery.event_id,
-        ),
-    )
-    firsts = [
-        select(delivery.id, delivery.next_attempt_at, delivery.event_id)
-        .where(
-            delivery.target_id == target.id,
-            *due,
-            in_site_order,
-            # A paused or switched-off target holds its deliveries; a test ping still goes.
-            *(
-                ()
-                if target.status == TargetStatus.ACTIVE
-                else (delivery.event_type == EventType.PING.value,)
-            ),
-        )
-        .order_by(delivery.next_attempt_at, delivery.event_id)
-        .limit(cap)
-        .subquery()
-        for target in targets.values()
-        if target.id not in saturated
-    ]
-    if not firsts:
-        db.commit()
-        return []
-    merged = union_all(*(select(first) for first in firsts)).subquery()
-    candidates = list(
-        db.scalars(
-            select(merged.c.id)
-            .order_by(merged.c.next_attempt_at, merged.c.event_id, merged.c.id)
-            .limit(limit * 2)
-        )
+    candidates = _first_due_per_target(
+        db, [t for t in targets.values() if t.id not in saturated], due, cap, limit * 2
     )
     if not candidates:
         db.commit()
@@ -1260,6 +1221,73 @@ def claim_due(
     ]
     db.commit()
     return claims
+
+
+def _first_due_per_target(
+    db: Session,
+    targets: Sequence[SyndicationTarget],
+    due: Sequence[ColumnElement[bool]],
+    cap: int,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Per target, its first due deliveries (at most `cap`, so that the old backlog of
+    one dead target never fills a batch and starves the others), read in order from a
+    partial index of the pending rows: a claim costs what its batch costs, however long
+    the backlog or the history. A site's deliveries to a target go out in event order:
+    one with an earlier pending delivery of its site (in flight or waiting) waits.
+    One statement of a fixed shape on PostgreSQL (a lateral join, compiled once);
+    SQLite, which has no lateral joins, gets one branch per target."""
+    if not targets:
+        return []
+    delivery = SyndicationDelivery
+    earlier = aliased(SyndicationDelivery)
+
+    def firsts(target_id: Any, active: ColumnElement[bool]) -> Select[uuid.UUID, datetime, int]:
+        return (
+            select(delivery.id, delivery.next_attempt_at, delivery.event_id)
+            .where(
+                delivery.target_id == target_id,
+                *due,
+                or_(
+                    delivery.site_id.is_(None),
+                    ~exists().where(
+                        earlier.target_id == delivery.target_id,
+                        earlier.site_id == delivery.site_id,
+                        earlier.status == DeliveryStatus.PENDING.value,
+                        earlier.event_id < delivery.event_id,
+                    ),
+                ),
+                # A paused or switched-off target holds its deliveries; a test ping goes.
+                or_(active, delivery.event_type == EventType.PING.value),
+            )
+            .order_by(delivery.next_attempt_at, delivery.event_id)
+            .limit(cap)
+        )
+
+    target = SyndicationTarget
+    if db.get_bind().dialect.name == "postgresql":
+        first = firsts(target.id, target.status == TargetStatus.ACTIVE.value).lateral()
+        rows = (
+            select(first)
+            .select_from(target)
+            .join(first, true())
+            .where(target.id.in_([t.id for t in targets]))
+            .subquery()
+        )
+    else:
+        rows = union_all(
+            *(
+                select(firsts(t.id, literal(t.status == TargetStatus.ACTIVE)).subquery())
+                for t in targets
+            )
+        ).subquery()
+    return list(
+        db.scalars(
+            select(rows.c.id)
+            .order_by(rows.c.next_attempt_at, rows.c.event_id, rows.c.id)
+            .limit(limit)
+        )
+    )
 
 
 CLAIM_LOCK_KEY: Final = 0x53594E44  # "SYND": serialises claims across workers
