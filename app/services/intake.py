@@ -521,12 +521,12 @@ def response_report(
     ).all()
     lead_ids = [row[0] for row in rows]
     places: dict[uuid.UUID, list[str | None]] = defaultdict(list)
-    for lead_id, code in db.execute(
+    for lead_id, municipality_code in db.execute(
         select(LeadMunicipality.lead_id, LeadMunicipality.municipality_code).where(
             LeadMunicipality.lead_id.in_(lead_ids)
         )
     ):
-        places[lead_id].append(code)
+        places[lead_id].append(municipality_code)
     names = {m.code: m.name(lang) for m in db.scalars(select(Municipality))}
     owners = {
         u.id: u.full_name
@@ -538,14 +538,14 @@ def response_report(
     for lead_id, owner_id, intake in rows:
         item = _answered(intake, now)
         everything.append(item)
-        for code in places.get(lead_id) or [None]:
-            per_place[code].append(item)
+        for place in places.get(lead_id) or [None]:
+            per_place[place].append(item)
         per_owner[owner_id].append(item)
     none = translate(lang, N_("Not set"))
     by_municipality = sorted(
         (
-            _figures(code, names.get(code, code) if code else none, items)
-            for code, items in per_place.items()
+            _figures(place, names.get(place, place) if place else none, items)
+            for place, items in per_place.items()
         ),
         key=lambda f: (f.key is None, f.label),
     )

@@ -29,11 +29,13 @@ router = APIRouter(include_in_schema=False)
 register_field_errors(
     {
         "band_order": N_("The upper end of the band is below the lower end."),
+        ("required", "rule_name"): N_("Name the rule."),
         ("unknown", "owner_id"): N_("Choose an active staff user."),
         "before_start": N_("The period ends before it starts."),
     }
 )
 
+FIELD_KEYS = {"name": "rule_name"}
 LIST_FIELDS = ("industry_codes", "countries", "sources", "municipality_codes")
 TEXT_FIELDS = (
     "name",
@@ -97,8 +99,11 @@ def _refused(
     values: dict[str, Any],
 ) -> Response:
     """The rules page again, with the refused form's errors named by its form."""
+    # Error messages are chosen by a field's last name, and "name" means an
+    # organisation's name elsewhere: the rule's name is reported as "rule_name".
     errors = FormErrors(
-        FieldError(f"{form_name}.{e.field}", e.reason, e.code, e.params) for e in failed.errors
+        FieldError(f"{form_name}.{FIELD_KEYS.get(e.field, e.field)}", e.reason, e.code, e.params)
+        for e in failed.errors
     )
     return _rules_page(
         request, db, user, errors=errors, form_name=form_name, values=values, status_code=422
