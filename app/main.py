@@ -16,6 +16,7 @@ from app.api import (
     events,
     health,
     imports,
+    intake,
     leads,
     matching,
     notifications,
@@ -44,6 +45,7 @@ from app.web import feeds as web_feeds
 from app.web import history as web_history
 from app.web import home as web_home
 from app.web import imports as web_imports
+from app.web import intake as web_intake
 from app.web import leads as web_leads
 from app.web import notifications as web_notifications
 from app.web import organizations as web_organizations
@@ -113,6 +115,7 @@ def api_router() -> APIRouter:
         organizations,
         activities,
         imports,
+        intake,
         targets,
         reports,
         privacy,
@@ -170,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_feeds.router)
     app.include_router(web_history.router)
     app.include_router(web_imports.router)
+    app.include_router(web_intake.router)
     app.include_router(web_reference.router)
     app.mount("/static", web_assets.static_files(), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)

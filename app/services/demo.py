@@ -22,6 +22,7 @@ from app.db.models import (
     Lead,
     LeadMunicipality,
     Organization,
+    ScreeningRule,
     Site,
     SiteIndustry,
     Stage,
@@ -30,9 +31,19 @@ from app.db.models import (
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
-from app.domain.organizations import normalise_org_name
+from app.domain.organizations import COUNTRY_CODES, normalise_org_name
+from app.domain.portal import clean_inquiry
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, clusters, events, site_revisions, sites, syndication, targets
+from app.services import (
+    activities,
+    clusters,
+    events,
+    portal,
+    site_revisions,
+    sites,
+    syndication,
+    targets,
+)
 from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
@@ -679,6 +690,59 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
     return report
 
 
+def _intake(db: Session, report: DemoReport, settings: Settings) -> None:
+    """Screening rules, and portal inquiries whose response clocks show each state."""
+    if db.scalar(select(ScreeningRule.id).limit(1)) is not None:
+        return
+    kajaani = db.scalar(select(User).where(User.email == f"kajaani@{DEMO_DOMAIN}"))
+    coordinator = db.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+    db.add_all(
+        [
+            ScreeningRule(
+                name="Large industrial projects",
+                position=1,
+                capex_min_eur=50_000_000,
+                industrial_only=True,
+                priority="high",
+                owner_id=coordinator.id if coordinator else None,
+                owner_action="assign",
+            ),
+            ScreeningRule(
+                name="Data centres in Kajaani",
+                position=2,
+                industry_codes=["ict_data_centres"],
+                municipality_codes=["205"],
+                owner_id=kajaani.id if kajaani else None,
+                owner_action="suggest",
+            ),
+        ]
+    )
+    db.flush()
+    report.count("screening rules")
+    report.count("screening rules")
+    now = datetime.now(UTC)
+    for hours, name, country, capex in (
+        (100, "Fjord Metals AS", "NO", "80 000 000"),
+        (20, "Baltic Foods OÜ", "EE", "4 000 000"),
+        (1, "Rhein Compute GmbH", "DE", "150 000 000"),
+    ):
+        inquiry = clean_inquiry(
+            {
+                "full_name": "Demo Investor",
+                "organization": name,
+                "country": country,
+                "email": f"inquiry.{country.lower()}@{DEMO_DOMAIN}",
+                "message": "We are looking for a site in Kainuu and would like to talk.",
+                "capex_eur": capex,
+                "consent": "yes",
+            },
+            COUNTRY_CODES,
+            "en",
+        )
+        portal.submit_inquiry(db, settings, inquiry, site=None, now=now - timedelta(hours=hours))
+        report.count("leads")
+
+
 # Business areas add their demo records here; each loader must skip what already exists.
 DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     sites.load_demo,
@@ -688,4 +752,5 @@ DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     clusters.load_demo,
     events.load_demo,
     syndication.load_demo,
+    _intake,
 ]

@@ -383,7 +383,7 @@ def run_import(
             db.add(Contact(**cleaned, organization_id=org_id))
         else:
             cleaned, links = plan
-            leads.add_lead(db, actor, cleaned, links)
+            leads.add_lead(db, actor, cleaned, links, screen=False)
     if commit:
         db.commit()
     else:

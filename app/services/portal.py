@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -73,7 +74,7 @@ from app.i18n import (
     register_labels,
     translate,
 )
-from app.services import notifications
+from app.services import intake, notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -573,7 +574,7 @@ def submit_inquiry(
         site_ids=[about.id] if about else [],
     )
     cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
-    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links)
+    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links, now=now)
     # The sender's own words, names and all, stay with the person in the CRM register
     # (erased with them); the lead carries them with the names withheld.
     db.add(
@@ -686,10 +687,13 @@ def _quoted(text: str) -> list[str]:
     return [f"> {line}".rstrip() for line in clean.splitlines()] or [">"]
 
 
-def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -> tuple[str, str]:
-    """The investor's confirmation in the language of the portal they used: what happens
-    next, who answers, and a copy of what they sent. Plain text (the outbox sends plain
-    text), labels in words, no internal codes."""
+def confirmation_text(
+    settings: Settings, inquiry: Inquiry, site: Site | None, ack: intake.Acknowledgement | None
+) -> tuple[str, str]:
+    """The investor's acknowledgement in the language of the portal they used: their
+    reference, what happens next, whom they hear from (the owner screening assigned, else
+    the regional team) and by when, and a copy of what they sent. Plain text (the outbox
+    sends plain text), labels in words, no internal codes."""
     lang = inquiry.language if inquiry.language in ("fi", "en") else "en"
 
     def t(message: str, **values: object) -> str:
@@ -701,26 +705,39 @@ def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -
         t(N_("Hello %(name)s,"), name=inquiry.full_name),
         "",
         t(N_("Thank you for your inquiry to Invest in Kainuu. We have received it.")),
+    ]
+    if ack is not None:
+        lines += [t(N_("Your reference: %(reference)s"), reference=ack.reference)]
+    lines += [
         "",
         t(N_("What happens next")),
         t(
             N_(
-                "The investment team of the Regional Council of Kainuu reads your inquiry and "
-                "answers you by e-mail within two working days. Where your plans concern a "
-                "particular municipality, we bring in its contact person – confidentially."
+                "The investment team of the Regional Council of Kainuu reads your inquiry. "
+                "Where your plans concern a particular municipality, we bring in its contact "
+                "person – confidentially."
             )
         ),
     ]
-    if settings.coordinator_email:
+    if ack is not None and ack.due_day is not None:
+        lines.append(
+            t(
+                N_("You will get an answer by e-mail by %(date)s at the latest."),
+                date=format_date(ack.due_day, format="full", locale=babel_locale(lang)),
+            )
+        )
+    if ack is not None and ack.answerer is not None:
+        lines += ["", t(N_("Who answers: %(name)s, Invest in Kainuu."), name=ack.answerer)]
+    elif settings.coordinator_email:
         lines += [
             "",
             t(
-                N_("Who answers: the Invest in Kainuu coordinator, %(email)s."),
+                N_("Who answers: the Invest in Kainuu regional team, %(email)s."),
                 email=settings.coordinator_email,
             ),
         ]
     else:
-        lines += ["", t(N_("Who answers: the Invest in Kainuu coordinator."))]
+        lines += ["", t(N_("Who answers: the Invest in Kainuu regional team."))]
     lines += ["", t(N_("A copy of what you sent")), ""]
     copy = [
         (N_("Your name"), inquiry.full_name),
@@ -757,7 +774,7 @@ def queue_inquiry_confirmation(
     db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, site: Site | None
 ) -> None:
     """Queue the investor's confirmation in the caller's transaction."""
-    subject, body = confirmation_text(settings, inquiry, site)
+    subject, body = confirmation_text(settings, inquiry, site, intake.acknowledgement(db, lead))
     queue_email(
         db,
         to=[inquiry.email],

@@ -33,6 +33,7 @@ from app.i18n import HELSINKI, N_, register_field_errors
 from app.services import (
     activities,
     history,
+    intake,
     leads,
     ledger,
     matching,
@@ -420,6 +421,9 @@ def _lead_page(
             if view.can_edit
             else [],
             "best_matches": best,
+            "intake": intake.intake_view(db, actor, lead_id, datetime.now(UTC))
+            if view.need_to_know
+            else None,
             **choices(db),
         },
         user=user,

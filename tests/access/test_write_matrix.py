@@ -138,6 +138,7 @@ RECORDS: dict[str, Rec] = {
     "lead.kajaani+secret contact": Rec(visible=STAFF),
     "new.765": Rec(municipality="sotkamo"),
     "new.205": Rec(municipality="kajaani"),
+    "rule": Rec(visible=STAFF),
 }
 NOTHING = Rec()
 
@@ -895,6 +896,29 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/shares/{share_id}/respond"): WriteCase(
         receiver, form({"decision": "accept", "note": "Thanks"}), SHARES
     ),
+    # ------------------------------------------------------------------ intake
+    ("POST", "/api/v1/screening-rules"): WriteCase(staff_wide, js({"name": "Big ones"})),
+    ("PATCH", "/api/v1/screening-rules/{rule_id}"): WriteCase(
+        staff_wide, js({"name": "Renamed"}), (T("rule", rule_id="rule"),)
+    ),
+    ("DELETE", "/api/v1/screening-rules/{rule_id}"): WriteCase(
+        staff_wide, none, (T("rule", rule_id="rule"),)
+    ),
+    ("PUT", "/api/v1/response-commitments"): WriteCase(
+        staff_wide, js({"low": 5, "normal": 3, "high": 1})
+    ),
+    ("POST", "/api/v1/leads/{lead_id}/responded"): WriteCase(lead_worker, none, LEADS),
+    ("POST", "/intake/rules"): WriteCase(staff_wide, form({"name": "Big ones"})),
+    ("POST", "/intake/rules/{rule_id}"): WriteCase(
+        staff_wide, form({"name": "Renamed", "active": "1"}), (T("rule", rule_id="rule"),)
+    ),
+    ("POST", "/intake/rules/{rule_id}/delete"): WriteCase(
+        staff_wide, none, (T("rule", rule_id="rule"),)
+    ),
+    ("POST", "/intake/commitments"): WriteCase(
+        staff_wide, form({"low": "5", "normal": "3", "high": "1"})
+    ),
+    ("POST", "/leads/{lead_id}/responded"): WriteCase(lead_worker, none, LEADS),
     ("POST", "/pipeline/lost-reasons"): WriteCase(
         staff_wide, form({"name_fi": "Syy", "name_en": "Reason"})
     ),

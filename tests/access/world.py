@@ -40,17 +40,20 @@ from app.db.models import (
     InvestmentTarget,
     Lead,
     LeadContact,
+    LeadIntake,
     LeadMunicipality,
     LeadShare,
     LeadSite,
     Notification,
     Organization,
     OutboxEmail,
+    ScreeningRule,
     Site,
     SyndicationTarget,
     User,
 )
 from app.domain.access import SYSTEM_ACTOR, Role
+from app.domain.intake import deadline, new_reference
 from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
@@ -197,6 +200,20 @@ def _lead(
         actor_for(owner),
         at=lead.created_at,
         note=world.mark(f"stage note of {label}", *entitled),
+    )
+    # Its response clock, running: the first answer may still be recorded.
+    received = datetime.now(UTC)
+    due = deadline(received, 2)
+    db.add(
+        LeadIntake(
+            lead_id=lead.id,
+            reference=new_reference(),
+            received_at=received,
+            priority=lead.priority,
+            working_days=2,
+            response_due_at=due.due_at,
+            warn_at=due.warn_at,
+        )
     )
     db.add(LeadContact(lead_id=lead.id, contact_id=contact.id, role="CEO"))
     db.add(
@@ -780,6 +797,17 @@ def build_world(db: Session, settings: Settings) -> World:
         db.add(investment_target)
         db.commit()
         target_id = investment_target.id
+    rule = ScreeningRule(
+        name="Planted rule",
+        sources=["portal_inquiry"],
+        priority="high",
+        owner_id=coordinator.id,
+        owner_action="suggest",
+    )
+    db.add(rule)
+    db.commit()
+    world.add_id("rule_id", rule.id)
+    world.name("rule", rule.id)
     world.add_id("investment_target_id", target_id)
     world.name("investment_target", target_id)
     snapshot = close_period(

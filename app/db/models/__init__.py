@@ -22,6 +22,7 @@ from app.db.models.events import (
     EventSite,
 )
 from app.db.models.imports import ImportUpload
+from app.db.models.intake import LeadIntake, ResponseCommitment, ScreeningRule
 from app.db.models.leads import (
     Lead,
     LeadAmount,
@@ -86,6 +87,7 @@ __all__ = [
     "Lead",
     "LeadAmount",
     "LeadContact",
+    "LeadIntake",
     "LeadMunicipality",
     "LeadShare",
     "LeadSite",
@@ -99,6 +101,8 @@ __all__ = [
     "OutboxEmail",
     "PortalRateCounter",
     "ReportSnapshot",
+    "ResponseCommitment",
+    "ScreeningRule",
     "Site",
     "SiteAttachment",
     "SiteIndustry",
