@@ -23,6 +23,7 @@ from app.api import (
     packages,
     privacy,
     reference,
+    referrals,
     reports,
     sites,
     syndication,
@@ -120,6 +121,7 @@ def api_router() -> APIRouter:
         events,
         syndication,
         notifications,
+        referrals,
     ):
         router.include_router(module.router)
     return router
