@@ -107,7 +107,7 @@ def list_partner_tokens(db: Session, actor: Actor) -> list[tuple[PartnerToken, O
         .join(Organization, Organization.id == PartnerToken.organization_id)
         .order_by(Organization.name, PartnerToken.created_at.desc(), PartnerToken.id)
     )
-    return [(token, org) for token, org in rows.tuples()]
+    return [(token, org) for token, org in rows]
 
 
 def revoke_partner_token(db: Session, actor: Actor, token_id: uuid.UUID) -> PartnerToken:
@@ -308,6 +308,7 @@ def _plan(db: Session, partner_id: uuid.UUID, referral: rules.Referral) -> _Plan
 class Received:
     referral: Referral
     lead: Lead | None
+    # Whether the referral is new (False: the partner sent it before).
     created: bool
 
 
@@ -378,7 +379,6 @@ def _apply(
         db.add(contact)
         db.flush()
     lead = plan.lead
-    created = lead is None
     if lead is None:
         links = leads.LeadLinks(organization_id=org.id, contact_ids=[contact.id] if contact else [])
         cleaned = leads.validate_new_lead(db, actor, _lead_values(db, referral), links)
@@ -395,7 +395,7 @@ def _apply(
     )
     db.add(record)
     db.flush()
-    return Received(record, lead, created)
+    return Received(record, lead, created=True)
 
 
 def submit_referral(db: Session, partner: Partner, values: Mapping[str, object]) -> Received:
@@ -487,7 +487,7 @@ def recent_referrals(db: Session, actor: Actor, limit: int = 50) -> list[Referra
         .join(Organization, Organization.id == Referral.partner_organization_id)
         .order_by(Referral.last_received_at.desc(), Referral.id)
         .limit(limit)
-    ).tuples()
+    )
     return [
         ReferralRow(
             record,
@@ -507,8 +507,8 @@ def referrals_of_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> list[tup
         .join(Organization, Organization.id == Referral.partner_organization_id)
         .where(Referral.lead_id == lead_id)
         .order_by(Referral.created_at)
-    ).tuples()
-    return list(rows)
+    )
+    return [(partner, referral_id) for partner, referral_id in rows]
 
 
 # --- a referral export: CSV or XLSX ----------------------------------------------------
