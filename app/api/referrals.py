@@ -26,7 +26,8 @@ from app.services import imports, referrals
 router = APIRouter(tags=["referrals"])
 
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
-_PARTNER_ONLY: dict[str, Any] = {"security": [{"bearer": []}]}
+# The partner routes take a partner token, not the staff's `bearer` scheme: they declare
+# their 401 themselves.
 _PARTNER_401: dict[int | str, Any] = {401: {"description": "No partner token, or a revoked one"}}
 
 
@@ -106,12 +107,12 @@ _CONTACT_FIELDS = {
         200: {"description": "The referral was received before: the same one"},
         **_PARTNER_401,
     },
-    openapi_extra=_PARTNER_ONLY,
 )
 def submit_referral(body: ReferralIn, db: DbSession, partner: PartnerCaller) -> JSONResponse:
-    """Send a referral (partner token). It lands as a lead (source: Invest in Finland),
-    linked to the organisation and the open lead already in the register where they
-    match. Sending the same `referral_id` again answers 200 with the same referral."""
+    """Send a referral (`Authorization: Bearer <partner token>`). It lands as a lead
+    (source: Invest in Finland), linked to the organisation and the open lead already in
+    the register where they match. Sending the same `referral_id` again answers 200 with
+    the same referral."""
     values: dict[str, object] = body.model_dump(exclude={"contact"})
     if body.contact is not None:
         values |= {
@@ -137,10 +138,10 @@ def submit_referral(body: ReferralIn, db: DbSession, partner: PartnerCaller) -> 
     "/referrals/{referral_id}",
     response_model=ReferralOut,
     responses=_PARTNER_401,
-    openapi_extra=_PARTNER_ONLY,
 )
 def referral_status(referral_id: TextPath, db: DbSession, partner: PartnerCaller) -> ReferralOut:
-    """The outcome of one of the partner's own referrals (partner token)."""
+    """The outcome of one of the partner's own referrals (`Authorization: Bearer <partner
+    token>`)."""
     return ReferralOut.of(referrals.referral_outcome(db, partner, referral_id))
 
 

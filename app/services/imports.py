@@ -444,15 +444,6 @@ def check_upload(
         raise ValidationFailed.single("file", "The file is larger than 5 MB.", "import_too_large")
     report = run_import(db, actor, kind, content, dry_run=True)
     ok = not report.file_errors and not report.invalid
-    upload = store_upload(db, actor, kind, filename, content, ok)
-    db.commit()
-    return upload
-
-
-def store_upload(
-    db: Session, actor: Actor, kind: str, filename: str, content: bytes, ok: bool
-) -> ImportUpload:
-    """Keep a checked file and whether it may be applied; no commit."""
     name = (filename or "import.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "import.csv"
     upload = ImportUpload(
         created_by_id=actor.user_id,
@@ -464,14 +455,13 @@ def store_upload(
         content=content,
     )
     db.add(upload)
+    db.commit()
     return upload
 
 
 def _upload(db: Session, actor: Actor, upload_id: uuid.UUID, *, lock: bool = False) -> ImportUpload:
     require_staff_wide(actor)
-    query = select(ImportUpload).where(
-        ImportUpload.id == upload_id, ImportUpload.kind.in_(IMPORT_KINDS)
-    )
+    query = select(ImportUpload).where(ImportUpload.id == upload_id)
     if lock:
         # Two applies of one upload (two tabs, two instances) run one after the other.
         query = query.with_for_update()
@@ -481,7 +471,7 @@ def _upload(db: Session, actor: Actor, upload_id: uuid.UUID, *, lock: bool = Fal
     return upload
 
 
-def applied_before(db: Session, upload: ImportUpload) -> ImportUpload | None:
+def _applied_before(db: Session, upload: ImportUpload) -> ImportUpload | None:
     return db.scalar(
         select(ImportUpload)
         .where(
@@ -495,27 +485,23 @@ def applied_before(db: Session, upload: ImportUpload) -> ImportUpload | None:
     )
 
 
-def upload_content(db: Session, upload: ImportUpload) -> bytes | None:
+def _content(db: Session, upload: ImportUpload) -> bytes | None:
     return db.scalar(select(ImportUpload.content).where(ImportUpload.id == upload.id))
 
 
 def get_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> CheckedImport:
     """An upload with its report, checked again against the register as it is now."""
     upload = _upload(db, actor, upload_id)
-    content = upload_content(db, upload)
+    content = _content(db, upload)
     report = None
     if upload.status != UploadStatus.APPLIED and content is not None:
         report = run_import(db, actor, upload.kind, content, dry_run=True)
-    return CheckedImport(upload, report, applied_before(db, upload))
+    return CheckedImport(upload, report, _applied_before(db, upload))
 
 
 def list_uploads(db: Session, actor: Actor, limit: int = 20) -> list[ImportUpload]:
     require_staff_wide(actor)
-    query = (
-        select(ImportUpload)
-        .where(ImportUpload.kind.in_(IMPORT_KINDS))
-        .order_by(ImportUpload.created_at.desc(), ImportUpload.id)
-    )
+    query = select(ImportUpload).order_by(ImportUpload.created_at.desc(), ImportUpload.id)
     return list(db.scalars(query.limit(limit)))
 
 
@@ -526,10 +512,10 @@ def apply_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUploa
     upload = _upload(db, actor, upload_id, lock=True)
     if upload.status == UploadStatus.APPLIED:
         raise Conflict("This file has already been imported.")
-    earlier = applied_before(db, upload)
+    earlier = _applied_before(db, upload)
     if earlier is not None:
         raise Conflict("The same file has already been imported.")
-    content = upload_content(db, upload)
+    content = _content(db, upload)
     if upload.status != UploadStatus.CHECKED or content is None:
         raise Conflict("The file has errors; correct them and upload it again.")
     try:
@@ -537,17 +523,12 @@ def apply_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUploa
     except ValidationFailed:
         db.rollback()
         raise
-    mark_applied(upload, len(report.rows))
-    db.commit()
-    return upload
-
-
-def mark_applied(upload: ImportUpload, rows: int) -> None:
-    """An applied upload keeps no bytes (they may hold people's data)."""
     upload.status = UploadStatus.APPLIED
     upload.applied_at = utcnow()
     upload.content = None
-    upload.created_count = rows
+    upload.created_count = len(report.rows)
+    db.commit()
+    return upload
 
 
 def purge_unapplied_imports(db: Session, settings: Settings, *, now: datetime | None = None) -> int:

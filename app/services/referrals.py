@@ -20,7 +20,6 @@ from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import (
     Contact,
-    ImportUpload,
     Industry,
     Lead,
     LeadContact,
@@ -32,7 +31,7 @@ from app.db.models import (
 )
 from app.domain import referrals as rules
 from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
-from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.domain.errors import FieldError, NotFound, ValidationFailed
 from app.domain.leads import INITIAL_STAGE_CODE, InvestmentType, LeadSource, StageKind
 from app.domain.organizations import (
     COUNTRY_CODES,
@@ -617,79 +616,11 @@ def run_referral_import(
     return report
 
 
-def check_referral_upload(
-    db: Session, actor: Actor, partner_id: uuid.UUID, filename: str, content: bytes
-) -> ImportUpload:
-    """The staff page's dry run: the file is kept (in the database, so any instance can
-    apply it) with the partner it came from."""
-    require_staff_wide(actor)
-    if len(content) > imports.MAX_BYTES:
-        raise ValidationFailed.single("file", "The file is larger than 5 MB.", "import_too_large")
-    report = run_referral_import(db, actor, partner_id, filename, content, dry_run=True)
-    ok = not report.file_errors and not report.invalid
-    upload = imports.store_upload(db, actor, KIND, filename, content, ok)
-    upload.partner_organization_id = partner_id
-    db.commit()
-    return upload
-
-
-def _upload(db: Session, actor: Actor, upload_id: uuid.UUID, *, lock: bool = False) -> ImportUpload:
-    require_staff_wide(actor)
-    query = select(ImportUpload).where(ImportUpload.id == upload_id, ImportUpload.kind == KIND)
-    if lock:
-        query = query.with_for_update()
-    upload = db.scalar(query)
-    if upload is None or upload.partner_organization_id is None:
-        raise NotFound("No such import.")
-    return upload
-
-
-def get_referral_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> imports.CheckedImport:
-    """An upload with its report, checked again against the register as it is now."""
-    upload = _upload(db, actor, upload_id)
-    content = imports.upload_content(db, upload)
-    report = None
-    if upload.status != imports.UploadStatus.APPLIED and content is not None:
-        assert upload.partner_organization_id is not None
-        report = run_referral_import(
-            db, actor, upload.partner_organization_id, upload.filename, content, dry_run=True
-        )
-    return imports.CheckedImport(upload, report, imports.applied_before(db, upload))
-
-
-def apply_referral_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUpload:
-    """Apply a checked referral export: every row or none, checked again first; once."""
-    upload = _upload(db, actor, upload_id, lock=True)
-    if upload.status == imports.UploadStatus.APPLIED:
-        raise Conflict("This file has already been imported.")
-    if imports.applied_before(db, upload) is not None:
-        raise Conflict("The same file has already been imported.")
-    content = imports.upload_content(db, upload)
-    if upload.status != imports.UploadStatus.CHECKED or content is None:
-        raise Conflict("The file has errors; correct them and upload it again.")
-    assert upload.partner_organization_id is not None
-    try:
-        report = run_referral_import(
-            db,
-            actor,
-            upload.partner_organization_id,
-            upload.filename,
-            content,
-            dry_run=False,
-            commit=False,
-        )
-    except ValidationFailed:
-        db.rollback()
-        raise
-    imports.mark_applied(upload, len(report.rows))
-    db.commit()
-    return upload
-
-
 register_field_errors(
     {
         "unknown_partner": N_("Choose a partner agency or public funder."),
-        ("twice", "columns"): N_("The file has this column twice."),
+        "twice": N_("The file has this column twice."),
+        ("duplicate_in_file", "referral_id"): N_("The same referral appears twice in the file."),
         ("unknown", "country"): N_("Give a country as a two-letter code (e.g. SE) or its name."),
         ("unknown", "industry"): N_("Give a key industry by its code or name."),
         "control_character": N_("The text holds a control character."),

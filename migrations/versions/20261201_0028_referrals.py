@@ -1,5 +1,4 @@
-"""Invest in Finland referrals: partner API tokens, referrals by the partner's own id,
-and the partner of a referral export uploaded on the staff pages.
+"""Invest in Finland referrals: partner API tokens, and referrals by the partner's own id.
 
 Revision ID: 0028
 Revises: 0026
@@ -74,22 +73,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_referrals_lead_id"), "referrals", ["lead_id"])
-    with op.batch_alter_table("import_uploads") as batch:
-        batch.add_column(sa.Column("partner_organization_id", sa.Uuid(), nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_import_uploads_partner_organization_id_organizations"),
-            "organizations",
-            ["partner_organization_id"],
-            ["id"],
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("import_uploads") as batch:
-        batch.drop_constraint(
-            op.f("fk_import_uploads_partner_organization_id_organizations"), type_="foreignkey"
-        )
-        batch.drop_column("partner_organization_id")
     op.drop_index(op.f("ix_referrals_lead_id"), table_name="referrals")
     op.drop_table("referrals")
     op.drop_index(op.f("ix_partner_tokens_organization_id"), table_name="partner_tokens")

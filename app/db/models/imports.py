@@ -20,7 +20,7 @@ class ImportUpload(UUIDPrimaryKey, Base):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # organizations, contacts, leads, referrals
+    kind: Mapped[str] = mapped_column(String(20))  # organizations, contacts, leads
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
@@ -29,7 +29,3 @@ class ImportUpload(UUIDPrimaryKey, Base):
     applied_at: Mapped[datetime | None]
     # How many records applying it created.
     created_count: Mapped[int | None]
-    # A referral export: the partner organisation that sent it.
-    partner_organization_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("organizations.id")
-    )
