@@ -24,6 +24,7 @@ from app.api import (
     packages,
     privacy,
     reference,
+    referrals,
     reports,
     sites,
     syndication,
@@ -123,6 +124,7 @@ def api_router() -> APIRouter:
         events,
         syndication,
         notifications,
+        referrals,
     ):
         router.include_router(module.router)
     return router

@@ -226,6 +226,11 @@ def public(role: str, rec: Rec) -> bool:
     return True
 
 
+def partner_token_only(role: str, rec: Rec) -> bool:
+    """Only a partner organisation's token (no account of any role) sends referrals."""
+    return False
+
+
 # --------------------------------------------------------------------------- the cases
 
 
@@ -342,6 +347,15 @@ def agreement_document(ctx: Ctx) -> dict[str, Any]:
 def org_csv(ctx: Ctx) -> dict[str, Any]:
     return {
         "files": {"file": ("orgs.csv", b"name,type\nImported Oy,company\n", "text/csv")},
+        "params": {"dry_run": "false"},
+    }
+
+
+def referral_export(ctx: Ctx) -> dict[str, Any]:
+    rows = "viite;yritys;maa\nIIF-MATRIX-1;Matrix Compute AB;SE\n"
+    return {
+        "files": {"file": ("referrals.csv", rows.encode(), "text/csv")},
+        "data": {"partner_id": ctx.id("org.iif")},
         "params": {"dry_run": "false"},
     }
 
@@ -973,6 +987,18 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/api/v1/privacy/contacts/{contact_id}/retention"): WriteCase(
         staff_wide, js({"reason": "Ongoing negotiation"}), CONTACT
     ),
+    # ------------------------------------------------------------------ referrals
+    ("POST", "/api/v1/referrals"): WriteCase(
+        partner_token_only,
+        js({"referral_id": "IIF-MATRIX-2", "company": "Matrix Compute AB", "country": "SE"}),
+    ),
+    ("POST", "/api/v1/partner-tokens"): WriteCase(
+        staff_wide, js(lambda ctx: {"organization_id": ctx.id("org.iif"), "name": "IiF CRM"})
+    ),
+    ("POST", "/api/v1/partner-tokens/{partner_token_id}/revoke"): WriteCase(
+        staff_wide, none, (T("partner_token", partner_token_id="partner_token.iif"),)
+    ),
+    ("POST", "/api/v1/referral-imports"): WriteCase(staff_wide, referral_export),
     ("POST", "/api/v1/imports/{kind}"): WriteCase(
         staff_wide, org_csv, (T("organizations", kind="=organizations"),)
     ),

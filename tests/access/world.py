@@ -67,6 +67,7 @@ from app.services.sites import add_attachment, record_change
 from app.services.syndication import encrypt, send_test_event
 from app.settings import Settings
 from app.storage import storage_for
+from tests.referrals.planting import plant_referrals
 
 ROLES = ("anonymous", "admin", "coordinator", "kajaani", "sotkamo", "forum", "partner")
 STAFF_WIDE = frozenset({"admin", "coordinator"})
@@ -821,6 +822,7 @@ def build_world(db: Session, settings: Settings) -> World:
     )
     world.add_id("snapshot_id", snapshot.id)
     world.name("snapshot", snapshot.id)
+    plant_referrals(db, world, secret_lead)
     for entity_type, name in (
         ("leads", "lead_id"),
         ("sites", "site_id"),

@@ -40,6 +40,7 @@ from app.db.models.operations import Heartbeat, JobRun
 from app.db.models.organizations import Contact, Organization
 from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
+from app.db.models.referrals import PartnerToken, Referral
 from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import (
     Site,
@@ -99,7 +100,9 @@ __all__ = [
     "NotificationDigest",
     "Organization",
     "OutboxEmail",
+    "PartnerToken",
     "PortalRateCounter",
+    "Referral",
     "ReportSnapshot",
     "ResponseCommitment",
     "ScreeningRule",
