@@ -21,14 +21,40 @@
       '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
   }).addTo(map);
   var bounds = [];
+  var markers = {};
   points.forEach(function (point) {
     var link = document.createElement("a");
     link.href = point.url;
     link.textContent = point.name;
-    L.marker([point.lat, point.lon], { title: point.name, alt: point.name })
+    markers[point.url] = L.marker([point.lat, point.lon], { title: point.name, alt: point.name })
       .addTo(map)
       .bindPopup(link);
     bounds.push([point.lat, point.lon]);
+  });
+  // Map and list in sync: a card pointed at or focused opens its marker's popup, and a
+  // marker clicked marks its card in the list.
+  var cards = {};
+  Array.prototype.forEach.call(document.querySelectorAll(".site-card"), function (card) {
+    var title = card.querySelector(".card-title a");
+    var marker = title && markers[title.getAttribute("href")];
+    if (!marker) {
+      return;
+    }
+    cards[title.getAttribute("href")] = card;
+    var show = function () { marker.openPopup(); };
+    card.addEventListener("mouseenter", show);
+    card.addEventListener("focusin", show);
+  });
+  Object.keys(markers).forEach(function (url) {
+    markers[url].on("click", function () {
+      Array.prototype.forEach.call(document.querySelectorAll(".site-card.is-active"), function (c) {
+        c.classList.remove("is-active");
+      });
+      if (cards[url]) {
+        cards[url].classList.add("is-active");
+        cards[url].scrollIntoView({ block: "nearest" });
+      }
+    });
   });
   if (bounds.length === 1) {
     map.setView(bounds[0], 12);
