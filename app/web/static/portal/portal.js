@@ -31,7 +31,7 @@
       .bindPopup(link);
     bounds.push([point.lat, point.lon]);
   });
-  // Map and list in sync: a card pointed at or focused opens its marker's popup, and a
+  // Map and list in sync: a card pointed at or focused marks its marker on the map, and a
   // marker clicked marks its card in the list.
   var cards = {};
   Array.prototype.forEach.call(document.querySelectorAll(".site-card"), function (card) {
@@ -41,9 +41,19 @@
       return;
     }
     cards[title.getAttribute("href")] = card;
-    var show = function () { marker.openPopup(); };
-    card.addEventListener("mouseenter", show);
-    card.addEventListener("focusin", show);
+    var mark = function (on) {
+      return function () {
+        var icon = marker.getElement();
+        if (icon) {
+          icon.classList.toggle("marker-active", on);
+        }
+        marker.setZIndexOffset(on ? 1000 : 0);
+      };
+    };
+    card.addEventListener("mouseenter", mark(true));
+    card.addEventListener("focusin", mark(true));
+    card.addEventListener("mouseleave", mark(false));
+    card.addEventListener("focusout", mark(false));
   });
   Object.keys(markers).forEach(function (url) {
     markers[url].on("click", function () {
