@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Lead, LeadContact, LeadSite, Site
-from app.db.models import Contact as ContactModel
+from app.db.models import Contact, Lead, LeadContact, LeadSite, Site
 
 pytestmark = pytest.mark.browser
 
@@ -111,8 +110,8 @@ def test_shortlist_compare_share_and_ask_about_three_sites(
     lead = live_db.scalar(
         select(Lead)
         .join(LeadContact, LeadContact.lead_id == Lead.id)
-        .join(ContactModel, ContactModel.id == LeadContact.contact_id)
-        .where(ContactModel.email == "sara@shortlist-siting.example")
+        .join(Contact, Contact.id == LeadContact.contact_id)
+        .where(Contact.email == "sara@shortlist-siting.example")
     )
     assert lead is not None
     slugs = live_db.scalars(
@@ -138,10 +137,13 @@ def test_on_a_phone_results_come_first_and_the_comparison_scrolls(
     assert results.bounding_box()["y"] < 844
     assert _serious(page) == []
     page.screenshot(path=str(artifacts_dir / "shortlist-search-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_text("Filter sites").click()
     assert page.get_by_label("Municipality").is_visible()
 
     page.goto(f"{live_server}{COMPARE}")
+    # Only the table scrolls sideways, never the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     scroller = page.locator(".compare-scroll")
     row_heading = page.get_by_role("rowheader", name="Available power")
     before = row_heading.bounding_box()["x"]
