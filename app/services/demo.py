@@ -21,6 +21,7 @@ from app.db.models import (
     Contact,
     Lead,
     LeadMunicipality,
+    Municipality,
     Organization,
     ScreeningRule,
     Site,
@@ -542,6 +543,21 @@ DEMO_SITES = [
 ]
 
 
+def _municipal_contacts(db: Session, users: dict[str, User]) -> None:
+    """Each municipality's portal contact: its demo contact person, with a title and a
+    made-up phone number."""
+    for seed in MUNICIPALITIES:
+        municipality = db.get(Municipality, seed.code)
+        if municipality is None or municipality.contact_name:
+            continue
+        person = users[f"{seed.slug}@{DEMO_DOMAIN}"]
+        municipality.contact_name = person.full_name
+        municipality.contact_title_fi = "Elinkeinoasiamies"
+        municipality.contact_title_en = "Business development manager"
+        municipality.contact_email = person.email
+        municipality.contact_phone = f"+358 40 012 0{seed.code}"
+
+
 def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
     slugs = {m.code: m.slug for m in MUNICIPALITIES}
     today = datetime.now(UTC).date()
@@ -682,6 +698,7 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
     if db.scalar(select(Stage.code).limit(1)) is None:
         raise RuntimeError("reference data missing: run `invest-kainuu migrate` first")
     _leads(db, report, users[COORDINATOR_EMAIL], orgs)
+    _municipal_contacts(db, users)
     _sites(db, report, users)
     db.flush()
     for loader in DEMO_EXTENSIONS:
@@ -739,7 +756,7 @@ def _intake(db: Session, report: DemoReport, settings: Settings) -> None:
             COUNTRY_CODES,
             "en",
         )
-        portal.submit_inquiry(db, settings, inquiry, site=None, now=now - timedelta(hours=hours))
+        portal.submit_inquiry(db, settings, inquiry, now=now - timedelta(hours=hours))
         report.count("leads")
 
 

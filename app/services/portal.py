@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -65,6 +65,7 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
+from app.domain.shortlist import Shortlist
 from app.i18n import (
     N_,
     babel_locale,
@@ -331,16 +332,26 @@ def sitemap(db: Session, settings: Settings, reg: Region, today: date) -> Sitema
     )
 
 
-def inquiry_site(
-    db: Session, settings: Settings, slug: str | None, today: date
-) -> site_service.PublicSite | None:
-    """The site an inquiry is about, when it is on the portal."""
-    if not slug:
-        return None
-    try:
-        return site_service.public_site(db, settings, slug, today=today)
-    except NotFound:
-        return None
+@dataclass(frozen=True)
+class RegionalTeam:
+    """The regional investment team's contact on every site page (settings)."""
+
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+def regional_team(settings: Settings) -> RegionalTeam:
+    return RegionalTeam(
+        settings.coordinator_name, settings.coordinator_email, settings.coordinator_phone
+    )
+
+
+def inquiry_sites(
+    db: Session, settings: Settings, shortlist: Shortlist, today: date
+) -> list[site_service.PublicSite]:
+    """The sites an inquiry is about (one site, or a shortlist), those on the portal."""
+    return site_service.public_sites_by_slug(db, settings, shortlist.slugs, today=today)
 
 
 # --- rate limiting -----------------------------------------------------------------------
@@ -496,12 +507,12 @@ def _names_in(inquiry: Inquiry) -> list[str]:
     return names
 
 
-def _description(inquiry: Inquiry, site: Site | None) -> str:
+def _description(inquiry: Inquiry, sites: Sequence[Site]) -> str:
     """The message, with the investor's and the sender's names withheld (the original is
     kept on the contact, in the coordinator's register)."""
     message = redact(inquiry.message, _names_in(inquiry), NAME_WITHHELD) or ""
     lines = [message, "", "— Sent through the Invest in Kainuu portal"]
-    if site is not None:
+    for site in sites:
         lines.append(f"Site: {site.name_fi} ({site.slug})")
     # Stored once for every reader: the labels, not the codes, of the choices made.
     if inquiry.timeline:
@@ -527,33 +538,38 @@ def submit_inquiry(
     settings: Settings,
     inquiry: Inquiry,
     *,
-    site: site_service.PublicSite | None,
+    sites: Sequence[site_service.PublicSite] = (),
     client: str | None = None,
     now: datetime | None = None,
 ) -> Lead:
     """The inquiry becomes a new lead (stage identified, source portal inquiry) with its
-    organisation and contact, shared with the site's municipality; the coordinator is
-    notified and the investor gets a confirmation — all in one transaction, as the
-    system actor. With `client`, the inquiry counts against that client's rate limit
-    (`TooManyRequests` when the window is full: nothing is stored)."""
+    organisation and contact, the sites it is about (one, or a shortlist) as candidate
+    sites, shared with each of their municipalities; the coordinator is notified and the
+    investor gets a confirmation — all in one transaction, as the system actor. With
+    `client`, the inquiry counts against that client's rate limit (`TooManyRequests`
+    when the window is full: nothing is stored)."""
     now = now or utcnow()
     if client is not None:
         _take_inquiry_slot(db, settings, client, now)
-    about = site.site if site else None
+    about = [item.site for item in sites]
+    municipality_codes = list(dict.fromkeys(site.municipality_code for site in about))
     # A Finnish investor's new plant is domestic capital; the coordinator refines it.
     kind = (
         InvestmentType.CAPITAL_INVESTMENT
         if inquiry.country == "FI"
         else InvestmentType.GREENFIELD_FDI
     )
-    single = site is not None and len(site.industry_codes) == 1
-    industry_code = site.industry_codes[0] if site is not None and single else None
+    # The industry only when every site suits that one alone.
+    suited = {tuple(item.industry_codes) for item in sites}
+    single = len(suited) == 1 and len(next(iter(suited))) == 1
+    industry_code = next(iter(suited))[0] if single else None
     industry = db.get(Industry, industry_code) if industry_code else None
-    municipality = db.get(Municipality, about.municipality_code) if about else None
+    municipality = db.get(Municipality, municipality_codes[0]) if municipality_codes else None
     values: dict[str, object] = {
         # Neutral: what and where, never who (see inquiry_lead_title).
         "title": inquiry_lead_title(
-            industry.name_en if industry else None, municipality.name_fi if municipality else None
+            industry.name_en if industry else None,
+            municipality.name_fi if municipality and len(municipality_codes) == 1 else None,
         ),
         "description": _description(inquiry, about),
         "investment_type": kind.value,
@@ -561,7 +577,7 @@ def submit_inquiry(
         "capex_eur": inquiry.capex_eur,
         "jobs": inquiry.jobs,
         "source": LeadSource.PORTAL_INQUIRY.value,
-        "municipality_codes": [about.municipality_code] if about else [],
+        "municipality_codes": municipality_codes,
     }
     if industry_code is not None:
         values["industry_code"] = industry_code
@@ -571,7 +587,7 @@ def submit_inquiry(
     links = LeadLinks(
         organization_id=org.id,
         contact_ids=[contact.id],
-        site_ids=[about.id] if about else [],
+        site_ids=[site.id for site in about],
     )
     cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
     lead = add_lead(db, SYSTEM_ACTOR, cleaned, links, now=now)
@@ -592,11 +608,12 @@ def submit_inquiry(
     notifications.notify(
         db, notices.inquiry_arrived(lead_id=lead.id, already_emailed=frozenset(recipients))
     )
-    if about is not None:
+    for code in municipality_codes:
+        names = ", ".join(site.name_fi for site in about if site.municipality_code == code)
         share = LeadShare(
             lead_id=lead.id,
-            municipality_code=about.municipality_code,
-            message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
+            municipality_code=code,
+            message=f"Inquiry from the Invest in Kainuu portal about {names}.",
         )
         db.add(share)
         db.flush()
@@ -606,7 +623,7 @@ def submit_inquiry(
                 actor_id=None,
                 lead_id=lead.id,
                 share_id=share.id,
-                municipality_code=about.municipality_code,
+                municipality_code=code,
                 organization_id=None,
                 message=None,
             ),
@@ -634,7 +651,7 @@ def queue_inquiry_notice(
     settings: Settings,
     lead: Lead,
     inquiry: Inquiry,
-    site: Site | None,
+    sites: Sequence[Site],
     recipients: list[str],
 ) -> None:
     # One message in the language of the recipients, or in both when it is not known
@@ -651,11 +668,8 @@ def queue_inquiry_notice(
     stage = db.get(Stage, lead.stage_code)
 
     def text(lang: str) -> str:
-        about = (
-            (site.name_en or site.name_fi if lang == "en" else site.name_fi)
-            if site
-            else translate(lang, INQUIRY_GENERAL)
-        )
+        names = [(site.name_en or site.name_fi) if lang == "en" else site.name_fi for site in sites]
+        about = ", ".join(names) or translate(lang, INQUIRY_GENERAL)
         return translate(
             lang,
             INQUIRY_NOTICE_BODY,
@@ -688,7 +702,10 @@ def _quoted(text: str) -> list[str]:
 
 
 def confirmation_text(
-    settings: Settings, inquiry: Inquiry, site: Site | None, ack: intake.Acknowledgement | None
+    settings: Settings,
+    inquiry: Inquiry,
+    sites: Sequence[Site],
+    ack: intake.Acknowledgement | None,
 ) -> tuple[str, str]:
     """The investor's acknowledgement in the language of the portal they used: their
     reference, what happens next, whom they hear from (the owner screening assigned, else
@@ -745,7 +762,7 @@ def confirmation_text(
         (N_("E-mail"), inquiry.email),
         (N_("Country"), country),
     ]
-    if site is not None:
+    for site in sites:
         name = (site.name_en or site.name_fi) if lang == "en" else site.name_fi
         copy.append((N_("Site"), f"{name} ({portal}/sites/{site.slug})"))
     if inquiry.capex_eur is not None:
@@ -771,10 +788,10 @@ def confirmation_text(
 
 
 def queue_inquiry_confirmation(
-    db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, site: Site | None
+    db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, sites: Sequence[Site]
 ) -> None:
     """Queue the investor's confirmation in the caller's transaction."""
-    subject, body = confirmation_text(settings, inquiry, site, intake.acknowledgement(db, lead))
+    subject, body = confirmation_text(settings, inquiry, sites, intake.acknowledgement(db, lead))
     queue_email(
         db,
         to=[inquiry.email],

@@ -1304,6 +1304,24 @@ def public_site(
     return _public(db, [(site, codes)])[0]
 
 
+def public_sites_by_slug(
+    db: Session, settings: Settings, slugs: Sequence[str], *, today: date | None = None
+) -> list[PublicSite]:
+    """The sites of `slugs` that are on the portal, in the order given; the others
+    (never public, withdrawn, no longer verified) are left out. One statement for the
+    sites, one for their attachments."""
+    if not slugs:
+        return []
+    rows = db.execute(
+        select(Site, _industry_codes).where(
+            Site.slug.in_(slugs), sites_public(public_cutoff(settings, today))
+        )
+    ).all()
+    position = {slug: index for index, slug in enumerate(slugs)}
+    ordered = sorted(((site, codes) for site, codes in rows), key=lambda r: position[r[0].slug])
+    return _public(db, ordered)
+
+
 def former_public_site(
     db: Session, settings: Settings, slug: str, *, today: date | None = None
 ) -> Site | None:

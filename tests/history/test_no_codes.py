@@ -193,7 +193,7 @@ def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: 
         timeline="1_to_2_years",
         language="en",
     )
-    submit_inquiry(db, settings, inquiry, site=None)
+    submit_inquiry(db, settings, inquiry)
     codes = stored_codes(db)
     problems = []
     mail = list(db.scalars(select(OutboxEmail)))

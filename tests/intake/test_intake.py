@@ -40,7 +40,7 @@ def _rule(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str,
 def _inquiry(db: Session, settings: Settings, at: datetime, **values: str) -> Lead:
     """A portal inquiry that arrived at `at` (the service the form posts to)."""
     inquiry = clean_inquiry({**GOOD, "email": "anna@nordic.example", **values}, COUNTRY_CODES, "en")
-    return portal.submit_inquiry(db, settings, inquiry, site=None, now=at)
+    return portal.submit_inquiry(db, settings, inquiry, now=at)
 
 
 def _clock(client: TestClient, headers: dict[str, str], lead_id: object) -> dict[str, Any]:
