@@ -173,7 +173,9 @@ def list_accounts(
         query = query.where(AftercareAccount.kind == kind)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     found = list(
-        db.execute(query.order_by(Organization.name, AftercareAccount.id).limit(limit).offset(offset))
+        db.execute(
+            query.order_by(Organization.name, AftercareAccount.id).limit(limit).offset(offset)
+        )
     )
     ids = [row[0].id for row in found]
     issues = dict(
@@ -344,7 +346,9 @@ def organization_choices(db: Session, actor: Actor) -> list[Organization]:
         return []
     taken = select(AftercareAccount.organization_id)
     return list(
-        db.scalars(select(Organization).where(Organization.id.not_in(taken)).order_by(Organization.name))
+        db.scalars(
+            select(Organization).where(Organization.id.not_in(taken)).order_by(Organization.name)
+        )
     )
 
 
@@ -400,7 +404,8 @@ def create_account(
     elif organization_name:
         try:
             new_org = organizations.validate_organization(
-                db, {"name": organization_name, "type": "company", "country": "FI"},
+                db,
+                {"name": organization_name, "type": "company", "country": "FI"},
                 confirm_duplicate=False,
             )
         except ValidationFailed as failed:
@@ -793,7 +798,9 @@ def list_investors(
     if active_only:
         query = query.where(CapitalInvestor.active.is_(True))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.execute(query.order_by(Organization.name, CapitalInvestor.id).limit(limit).offset(offset))
+    rows = db.execute(
+        query.order_by(Organization.name, CapitalInvestor.id).limit(limit).offset(offset)
+    )
     return [InvestorRow(investor, name) for investor, name in rows], total
 
 
@@ -957,7 +964,9 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
     actor = Actor(coordinator.id, Role.COORDINATOR, coordinator.email)
     won = select(Stage.code).where(Stage.kind == StageKind.WON.value)
     for lead in db.scalars(
-        select(Lead).where(Lead.stage_code.in_(won), Lead.code_name.in_(["Project Akku", "Project Hopea"]))
+        select(Lead).where(
+            Lead.stage_code.in_(won), Lead.code_name.in_(["Project Akku", "Project Hopea"])
+        )
     ):
         if open_for_landed_lead(db, actor, lead) is not None:
             report.count("aftercare accounts")
@@ -1001,4 +1010,3 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
         )
         report.count("capital investors")
     db.flush()
-

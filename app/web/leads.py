@@ -44,6 +44,7 @@ from app.services import board as pipeline_board
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
+from app.web import aftercare as aftercare_pages
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -420,6 +421,7 @@ def _lead_page(
             if view.can_edit
             else [],
             "best_matches": best,
+            "capital_matches": aftercare_pages.capital_matches(db, actor, view, lang),
             **choices(db),
         },
         user=user,

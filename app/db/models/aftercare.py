@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,9 +24,7 @@ class AftercareAccount(Audited, UUIDPrimaryKey, Timestamps, Base):
         ),
     )
 
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id"), unique=True
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -106,9 +105,7 @@ class CapitalInvestor(Audited, UUIDPrimaryKey, Timestamps, Base):
         ),
     )
 
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id"), unique=True
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), unique=True)
     # Key-industry codes (a parent industry covers its sub-industries); empty: any.
     industry_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     ticket_min_eur: Mapped[int | None] = mapped_column(BigInteger)
@@ -117,4 +114,3 @@ class CapitalInvestor(Audited, UUIDPrimaryKey, Timestamps, Base):
     countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
-
