@@ -35,7 +35,14 @@ from app.db.models import (
     User,
 )
 from app.domain import notifications as notices
-from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_role, require_staff_wide
+from app.domain.access import (
+    SYSTEM_ACTOR,
+    Actor,
+    Role,
+    require_municipality_edit,
+    require_role,
+    require_staff_wide,
+)
 from app.domain.activities import ActivityKind
 from app.domain.aftercare import (
     AccountKind,
@@ -364,17 +371,6 @@ def _check_owner(
         )
 
 
-def _require_municipality(actor: Actor, municipality_code: str | None) -> None:
-    if actor.sees_everything:
-        return
-    if municipality_code != actor.municipality_code:
-        raise ValidationFailed.single(
-            "municipality_code",
-            "You may open accounts in your own municipality only.",
-            "not_allowed",
-        )
-
-
 def create_account(
     db: Session,
     actor: Actor,
@@ -394,7 +390,8 @@ def create_account(
     except ValidationFailed as failed:
         errors += failed.errors
         cleaned = {}
-    _require_municipality(actor, cleaned.get("municipality_code", actor.municipality_code))
+    if cleaned.get("municipality_code"):
+        require_municipality_edit(actor, cleaned["municipality_code"])
     org: Organization | None = None
     new_org: dict[str, Any] | None = None
     if organization_id is not None and actor.sees_everything:
@@ -458,7 +455,7 @@ def update_account(
         errors += failed.errors
         cleaned = {}
     if "municipality_code" in cleaned and cleaned["municipality_code"] != account.municipality_code:
-        _require_municipality(actor, cleaned["municipality_code"])
+        require_municipality_edit(actor, cleaned["municipality_code"])
     municipality = cleaned.get("municipality_code") or account.municipality_code
     if owner_id is not None:
         _check_owner(db, owner_id, municipality, errors)
