@@ -32,7 +32,16 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import normalise_org_name
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, clusters, events, site_revisions, sites, syndication, targets
+from app.services import (
+    activities,
+    aftercare,
+    clusters,
+    events,
+    site_revisions,
+    sites,
+    syndication,
+    targets,
+)
 from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
@@ -688,4 +697,5 @@ DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     clusters.load_demo,
     events.load_demo,
     syndication.load_demo,
+    aftercare.load_demo,
 ]
