@@ -64,9 +64,7 @@ def clean_account_fields(
         return creating or name in values
 
     if present("kind"):
-        out["kind"] = parse.choice(
-            values, "kind", [k.value for k in AccountKind], required=creating
-        )
+        out["kind"] = parse.choice(values, "kind", [k.value for k in AccountKind], required=True)
     if present("municipality_code"):
         out["municipality_code"] = parse.choice(
             values, "municipality_code", municipality_codes, required=True

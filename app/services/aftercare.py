@@ -250,7 +250,15 @@ def account_page(db: Session, actor: Actor, account_id: uuid.UUID) -> AccountVie
     account = get_account(db, actor, account_id)
     organization = db.get(Organization, account.organization_id)
     assert organization is not None  # a foreign key guarantees it
-    readable = set(db.scalars(select(Lead.id).where(leads_with_need_to_know(actor))))
+    linked = select(AftercareLead.lead_id).where(AftercareLead.account_id == account.id)
+    readable = set(
+        db.scalars(
+            select(Lead.id).where(
+                (Lead.organization_id == account.organization_id) | Lead.id.in_(linked),
+                leads_with_need_to_know(actor),
+            )
+        )
+    )
     won = select(Stage.code).where(Stage.kind == StageKind.WON.value)
     landed = db.scalars(
         select(Lead)
