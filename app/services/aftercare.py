@@ -63,7 +63,14 @@ from app.domain.leads import InvestmentType, LeadSource, StageKind
 from app.domain.organizations import COUNTRY_CODES, normalise_org_name
 from app.domain.reports import REPORTING_ZONE
 from app.domain.targets import Figure
-from app.i18n import N_, format_eur, register_field_errors, register_labels, translate
+from app.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    format_eur,
+    register_field_errors,
+    register_labels,
+    translate,
+)
 from app.services import notifications, organizations
 from app.services.leads import LeadLinks, add_lead, require_need_to_know, validate_new_lead
 from app.services.scope import aftercare_accounts_visible_to, leads_with_need_to_know
@@ -515,9 +522,8 @@ def _plan_checkin(db: Session, actor: Actor, account: AftercareAccount, *, from_
     assert organization is not None
     owner = db.get(User, account.owner_id) if account.owner_id else None
     # The task's subject is stored text: written in its assignee's language.
-    subject = translate(
-        owner.language if owner else "fi", "Aftercare check-in: %(name)s", name=organization.name
-    )
+    lang = owner.language if owner else DEFAULT_LANGUAGE
+    subject = translate(lang, "Aftercare check-in: %(name)s", name=organization.name)
     task = Activity(
         kind=ActivityKind.TASK.value,
         subject=subject[:200],
@@ -695,7 +701,7 @@ def expansion_defaults(db: Session, actor: Actor, account_id: uuid.UUID) -> dict
 
 def actor_language(db: Session, actor: Actor) -> str:
     user = db.get(User, actor.user_id) if actor.user_id else None
-    return user.language if user else "fi"
+    return user.language if user else DEFAULT_LANGUAGE
 
 
 def start_expansion(
