@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
 from app.api import (
     activities,
+    aftercare,
     audit,
     clusters,
     docs,
@@ -38,6 +39,7 @@ from app.edge import EdgeGuard, HeadAsGet
 from app.observability import RequestObserver
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
+from app.web import aftercare as web_aftercare
 from app.web import assets as web_assets
 from app.web import auth as web_auth
 from app.web import clusters as web_clusters
@@ -125,6 +127,7 @@ def api_router() -> APIRouter:
         events,
         syndication,
         notifications,
+        aftercare,
         referrals,
     ):
         router.include_router(module.router)
@@ -170,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_users.router)
     app.include_router(web_notifications.router)
     app.include_router(web_clusters.router)
+    app.include_router(web_aftercare.router)
     app.include_router(web_events.router)
     app.include_router(web_portal.router)
     app.include_router(web_compare.router)

@@ -37,6 +37,7 @@ from app.domain.portal import clean_inquiry
 from app.domain.reference import MUNICIPALITIES
 from app.services import (
     activities,
+    aftercare,
     clusters,
     events,
     portal,
@@ -770,4 +771,5 @@ DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     events.load_demo,
     syndication.load_demo,
     _intake,
+    aftercare.load_demo,
 ]

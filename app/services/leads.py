@@ -1159,6 +1159,10 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
         db.add(LeadMunicipality(lead_id=lead.id, municipality_code=landing))
     record_stage_change(db, lead, plan.to_stage, actor, note=plan.note, at=now)
     ledger.record_amounts(db, lead, actor, at=now, note=plan.note)
+    if target.kind is StageKind.WON:
+        from app.services import aftercare  # builds on this module
+
+        aftercare.open_for_landed_lead(db, actor, lead)
     db.commit()
     return lead
 

@@ -45,6 +45,7 @@ from app.services import board as pipeline_board
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
+from app.web import aftercare as aftercare_pages
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -424,6 +425,7 @@ def _lead_page(
             "intake": intake.intake_view(db, actor, lead_id, datetime.now(UTC))
             if view.need_to_know
             else None,
+            "capital_matches": aftercare_pages.capital_matches(db, actor, view, lang),
             **choices(db),
         },
         user=user,

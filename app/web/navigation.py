@@ -59,6 +59,8 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
                 icon="building",
                 also=("/contacts",),
             ),
+            NavItem("/aftercare", N_("Aftercare"), SITE_ROLES, icon="check"),
+            NavItem("/capital-investors", N_("Capital investors"), REGION_STAFF, icon="list"),
         ),
     ),
     NavGroup(

@@ -136,6 +136,10 @@ RECORDS: dict[str, Rec] = {
     "new lead+secret contact": Rec(visible=STAFF),
     "lead.kajaani+secret investor": Rec(visible=STAFF),
     "lead.kajaani+secret contact": Rec(visible=STAFF),
+    "account.kajaani": Rec(municipality="kajaani", visible=STAFF | {"kajaani"}),
+    "account.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
+    "mismatch.kajaani_account+sotkamo_issue": Rec(visible=STAFF, mismatch=True),
+    "investor": Rec(visible=STAFF),
     "new.765": Rec(municipality="sotkamo"),
     "new.205": Rec(municipality="kajaani"),
     "rule": Rec(visible=STAFF),
@@ -444,6 +448,18 @@ def new_target(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def new_account(ctx: Ctx) -> dict[str, Any]:
+    return {
+        "organization_name": "Local Works Oy",
+        "kind": "local_company",
+        "municipality_code": ctx.data["code"],
+    }
+
+
+def new_investor(ctx: Ctx) -> dict[str, Any]:
+    return {"organization_id": ctx.id("org.uninvested"), "ticket_min_eur": "1000000"}
+
+
 def new_site(ctx: Ctx) -> dict[str, Any]:
     return {"municipality_code": ctx.data["code"], "kind": "industrial_plot", "name_fi": "Tontti"}
 
@@ -571,6 +587,20 @@ KAJAANI_PAUSED = (T("target.kajaani", target_id="target.kajaani"),)
 # Only webhook targets have a signing secret: Kajaani's.
 WEBHOOK_TARGET = (T("target.kajaani", target_id="target.kajaani"),)
 NEW_IN = (T("new.765", {"code": "765"}), T("new.205", {"code": "205"}))
+ACCOUNTS = (
+    T("account.kajaani", account_id="account.kajaani"),
+    T("account.sotkamo", account_id="account.sotkamo"),
+)
+ISSUES = (
+    T(
+        "mismatch.kajaani_account+sotkamo_issue",
+        account_id="account.kajaani",
+        issue_id="issue.sotkamo",
+    ),
+    T("account.kajaani", account_id="account.kajaani", issue_id="issue.kajaani"),
+    T("account.sotkamo", account_id="account.sotkamo", issue_id="issue.sotkamo"),
+)
+INVESTOR = (T("investor", investor_id="investor"),)
 TASK_ON = (
     T("lead.kajaani", {"lead": "lead.kajaani"}),
     T("lead.sotkamo", {"lead": "lead.sotkamo"}),
@@ -1022,6 +1052,46 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/contacts/{contact_id}/retention"): WriteCase(
         staff_wide, form({"reason": "Ongoing negotiation"}), CONTACT
     ),
+    # ------------------------------------------------------------------ aftercare
+    ("POST", "/api/v1/aftercare/accounts"): WriteCase(municipality, js(new_account), NEW_IN),
+    ("PATCH", "/api/v1/aftercare/accounts/{account_id}"): WriteCase(
+        municipality, js({"notes": "Updated", "checkin_months": 12}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/visits"): WriteCase(
+        municipality, js({"visited_on": day(-1), "notes": "Visited"}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/issues"): WriteCase(
+        municipality, js({"category": "workforce", "title": "Welders"}), ACCOUNTS
+    ),
+    ("PATCH", "/api/v1/aftercare/accounts/{account_id}/issues/{issue_id}"): WriteCase(
+        municipality, js({"status": "resolved", "resolution": "Done"}), ISSUES
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/expansions"): WriteCase(
+        municipality, js({"capex_eur": 5_000_000}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/capital-investors"): WriteCase(
+        staff_wide, js(lambda ctx: {**new_investor(ctx), "ticket_min_eur": 1_000_000})
+    ),
+    ("PATCH", "/api/v1/capital-investors/{investor_id}"): WriteCase(
+        staff_wide, js({"notes": "Updated"}), INVESTOR
+    ),
+    ("POST", "/aftercare"): WriteCase(municipality, form(new_account), NEW_IN),
+    ("POST", "/aftercare/{account_id}"): WriteCase(
+        municipality, form({"kind": "existing_investor", "checkin_months": "12"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/visits"): WriteCase(
+        municipality, form({"visited_on": day(-1), "visit_notes": "Visited"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/issues"): WriteCase(
+        municipality, form({"category": "energy", "title": "Grid connection"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/issues/{issue_id}"): WriteCase(
+        municipality, form({"status": "resolved"}), ISSUES
+    ),
+    ("POST", "/aftercare/{account_id}/expansions"): WriteCase(
+        municipality, form({"title": "Second line"}), ACCOUNTS
+    ),
+    ("POST", "/capital-investors"): WriteCase(staff_wide, form(new_investor)),
     # ------------------------------------------------------------------ clusters
     ("POST", "/api/v1/clusters"): WriteCase(
         staff_wide, js({"name": "Battery cluster", "industry_codes": ["mining_chemicals"]})

@@ -24,6 +24,11 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.models import (
     Activity,
+    AftercareAccount,
+    AftercareIssue,
+    AftercareLead,
+    AftercareVisit,
+    CapitalInvestor,
     Cluster,
     ClusterAgreement,
     ClusterLead,
@@ -310,6 +315,72 @@ def _png() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def _aftercare(db: Session, world: World, kajaani: User, sotkamo: User, kajaani_lead: Lead) -> None:
+    """An aftercare account in Kajaani and one in Sotkamo, each with a visit, an open
+    issue and a check-in task: their municipality's and the team's; and a capital
+    investor of the coordinator's register."""
+    bind_actor(db, SYSTEM_ACTOR)
+    for key, owner, code in (("kajaani", kajaani, "205"), ("sotkamo", sotkamo, "765")):
+        circle = ("admin", "coordinator", key)
+        org = _org(db, world.mark(f"{key} aftercare company", *circle), country="FI")
+        account = AftercareAccount(
+            organization_id=org.id,
+            kind="local_company",
+            municipality_code=code,
+            owner_id=owner.id,
+            checkin_months=6,
+            notes=world.mark(f"{key} account notes", *circle),
+        )
+        db.add(account)
+        db.flush()
+        visit = AftercareVisit(
+            account_id=account.id,
+            visited_on=TODAY - timedelta(days=20),
+            notes=world.mark(f"{key} visit notes", *circle),
+            recorded_by_id=owner.id,
+        )
+        issue = AftercareIssue(
+            account_id=account.id,
+            category="energy",
+            title=world.mark(f"{key} issue title", *circle),
+            description=world.mark(f"{key} issue description", *circle),
+            owner_id=owner.id,
+        )
+        task = Activity(
+            kind="task",
+            subject=world.mark(f"{key} check-in task", *circle),
+            organization_id=org.id,
+            due_on=TODAY + timedelta(days=60),
+            assignee_id=owner.id,
+            created_by_id=owner.id,
+            origin_type="aftercare_checkin",
+            origin_id=str(account.id),
+        )
+        db.add_all([visit, issue, task])
+        db.flush()
+        world.add_id("account_id", account.id)
+        world.add_id("issue_id", issue.id)
+        world.name(f"account.{key}", account.id)
+        world.name(f"issue.{key}", issue.id)
+        if key == "kajaani":
+            db.add(AftercareLead(lead_id=kajaani_lead.id, account_id=account.id))
+    investor_org = _org(
+        db, world.mark("capital investor's name", "admin", "coordinator"), type="investor"
+    )
+    investor = CapitalInvestor(
+        organization_id=investor_org.id,
+        industry_codes=["ict_data_centres"],
+        ticket_min_eur=1_000_000,
+        ticket_max_eur=100_000_000,
+        notes=world.mark("capital investor notes", "admin", "coordinator"),
+    )
+    db.add(investor)
+    db.flush()
+    world.add_id("investor_id", investor.id)
+    world.name("investor", investor.id)
+    world.name("org.uninvested", _org(db, "Uninvested Oy").id)
 
 
 def world_key(user: User) -> str:
@@ -728,6 +799,8 @@ def build_world(db: Session, settings: Settings) -> World:
             select(Activity.id).where(Activity.lead_id == lead.id, Activity.kind == "task")
         ).one()
         world.name(f"task.{key}", task)
+
+    _aftercare(db, world, kajaani, sotkamo, kajaani_lead)
 
     # Syndication: Sotkamo's push target and its secrets.
     target_circle = ("admin", "coordinator", "sotkamo")

@@ -1,6 +1,13 @@
 """All mapped tables. Importing this package registers them on `Base.metadata`."""
 
 from app.db.models.activities import Activity
+from app.db.models.aftercare import (
+    AftercareAccount,
+    AftercareIssue,
+    AftercareLead,
+    AftercareVisit,
+    CapitalInvestor,
+)
 from app.db.models.audit import AuditEntry
 from app.db.models.clusters import (
     Cluster,
@@ -62,9 +69,14 @@ from app.db.models.users import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "Activity",
+    "AftercareAccount",
+    "AftercareIssue",
+    "AftercareLead",
+    "AftercareVisit",
     "ApiToken",
     "AuditEntry",
     "CalendarFeedToken",
+    "CapitalInvestor",
     "Cluster",
     "ClusterAgreement",
     "ClusterIndustry",
