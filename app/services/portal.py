@@ -34,8 +34,10 @@ from app.db.models import (
     Lead,
     LeadShare,
     Municipality,
+    MunicipalityFacts,
     Organization,
     PortalRateCounter,
+    ReferencePoint,
     Site,
     Stage,
     User,
@@ -56,6 +58,7 @@ from app.domain.portal import (
     CONFIRMATION_REFERENCE,
     INQUIRY_MESSAGE_ORIGIN,
     INQUIRY_SOURCE,
+    MAX_RADIUS_KM,
     NAME_WITHHELD,
     PAGE_SIZE,
     PRIVACY_NOTICE_VERSION,
@@ -73,7 +76,7 @@ from app.i18n import (
     register_labels,
     translate,
 )
-from app.services import notifications
+from app.services import geography, notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -101,6 +104,8 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
+    # Town centres a search may be centred on (reference points).
+    towns: list[ReferencePoint] = field(default_factory=list)
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
@@ -116,6 +121,26 @@ class Region:
 
     def industry(self, code: str | None) -> Industry | None:
         return self._industry_by_code.get(code) if code else None
+
+    @property
+    def town_codes(self) -> list[str]:
+        """What a search's `near` may name: a town centre, or a municipality that has one."""
+        return [t.code for t in self.towns] + [
+            t.municipality_code for t in self.towns if t.municipality_code
+        ]
+
+    def town(self, near: str | None) -> ReferencePoint | None:
+        return next((t for t in self.towns if near in (t.code, t.municipality_code)), None)
+
+    def centre(self, search: SiteSearch) -> tuple[float, float, float] | None:
+        """The search's circle (latitude, longitude, km), when it has a centre."""
+        radius = float(search.radius_km or MAX_RADIUS_KM)
+        town = self.town(search.near)
+        if town is not None:
+            return town.latitude, town.longitude, radius
+        if search.lat is not None and search.lon is not None:
+            return float(search.lat), float(search.lon), radius
+        return None
 
     @property
     def main_industries(self) -> list[Industry]:
@@ -135,9 +160,10 @@ def region(db: Session) -> Region:
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
-    for record in (*municipalities, *industries):
+    towns = geography.towns(db)
+    for record in (*municipalities, *industries, *towns):
         db.expunge(record)
-    return Region(municipalities, industries)
+    return Region(municipalities, industries, towns)
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
@@ -148,6 +174,9 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(Site.public_changed_at)).scalar_subquery(),
         select(func.max(Municipality.updated_at)).scalar_subquery(),
         select(func.max(Industry.updated_at)).scalar_subquery(),
+        # Distances and key facts shown on site and municipality pages.
+        select(func.max(ReferencePoint.updated_at)).scalar_subquery(),
+        select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [
@@ -171,7 +200,15 @@ class HomePage:
     progress: PublicProgress | None
 
 
-def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.PublicSiteFilters:
+def _filters(
+    search: SiteSearch,
+    *,
+    limit: int = PAGE_SIZE,
+    reg: Region | None = None,
+    today: date | None = None,
+) -> site_service.PublicSiteFilters:
+    """The sites service's filters of a search; `reg` resolves a town centre, `today`
+    is the day "available now" means."""
     return site_service.PublicSiteFilters(
         municipality_code=search.municipality,
         industry_code=search.industry,
@@ -182,6 +219,8 @@ def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.Publ
         rail_siding=search.rail,
         zoning_status=search.zoning,
         q=search.q,
+        available_on=today if search.available else None,
+        near=reg.centre(search) if reg is not None else None,
         sort=search.sort,
         limit=limit,
         offset=search.offset,
@@ -236,11 +275,16 @@ def _map_points(
     rows: list[site_service.PublicSite],
     total: int,
     today: date,
+    reg: Region | None = None,
 ) -> list[site_service.PublicSitePoint]:
     if total > MAP_POINTS_MAX or total == len(rows):
         return _page_points(rows)
     return site_service.public_site_points(
-        db, settings, _filters(search), limit=MAP_POINTS_MAX, today=today
+        db,
+        settings,
+        _filters(search, reg=reg, today=today),
+        limit=MAP_POINTS_MAX,
+        today=today,
     )
 
 
@@ -248,9 +292,10 @@ def search_page(
     db: Session, settings: Settings, reg: Region, search: SiteSearch, today: date
 ) -> SearchPage:
     """A page of search results; `reg` is the region the search was parsed against."""
-    rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
+    filters = _filters(search, reg=reg, today=today)
+    rows, total = site_service.public_sites(db, settings, filters, today=today)
     return SearchPage(
-        reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
+        reg, search, rows, total, _map_points(db, settings, search, rows, total, today, reg)
     )
 
 

@@ -21,6 +21,7 @@ from app.db.models.events import (
     EventParticipant,
     EventSite,
 )
+from app.db.models.geography import MunicipalityFacts, ReferencePoint, SiteDistance
 from app.db.models.imports import ImportUpload
 from app.db.models.leads import (
     Lead,
@@ -93,14 +94,17 @@ __all__ = [
     "LoginThrottle",
     "LostReason",
     "Municipality",
+    "MunicipalityFacts",
     "Notification",
     "NotificationDigest",
     "Organization",
     "OutboxEmail",
     "PortalRateCounter",
+    "ReferencePoint",
     "ReportSnapshot",
     "Site",
     "SiteAttachment",
+    "SiteDistance",
     "SiteIndustry",
     "SitePackageUpload",
     "SiteRevision",
