@@ -141,7 +141,7 @@ def _sheet(
     municipality = reg.municipality(site.municipality_code)
     if municipality is None:  # a foreign key guarantees it; keeps the type honest
         raise NotFound("No such municipality.")
-    extras = geography.site_geography(db, site)
+    extras = geography.site_geography(public, reg)
     name = (site.name_en or site.name_fi) if lang == "en" else site.name_fi
     url = f"{settings.base_url}/{lang}/sites/{site.slug}"
     return SiteSheet(

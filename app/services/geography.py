@@ -8,9 +8,9 @@ every located site's whenever a reference point changes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,10 @@ from app.domain.geography import (
     nearest_by_kind,
 )
 from app.i18n import N_, register_labels
+
+if TYPE_CHECKING:
+    from app.services.portal import Region  # both build on this module
+    from app.services.sites import PublicSite
 
 register_labels(
     "point_kind",
@@ -158,47 +162,33 @@ class Distance:
         return self.distance_m / 1000
 
 
-def distances_of(db: Session, site_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Distance]]:
-    """Each site's stored distances, in the order pages list them: one statement."""
-    found: dict[uuid.UUID, list[Distance]] = {site_id: [] for site_id in site_ids}
-    if not site_ids:
-        return found
-    # Columns, not SiteDistance objects: `refresh_site` replaces rows in bulk.
-    rows = db.execute(
-        select(SiteDistance.site_id, SiteDistance.kind, SiteDistance.distance_m, ReferencePoint)
-        .join(ReferencePoint, ReferencePoint.code == SiteDistance.point_code)
-        .where(SiteDistance.site_id.in_(site_ids))
-    )
-    for site_id, kind, metres, point in rows:
-        found[site_id].append(Distance(kind, point, metres))
-    for listed in found.values():
-        listed.sort(key=lambda d: KIND_ORDER.index(d.kind) if d.kind in KIND_ORDER else 99)
-    return found
-
-
-def facts_of(db: Session, municipality_code: str) -> MunicipalityFacts | None:
-    return db.get(MunicipalityFacts, municipality_code)
-
-
-def site_geography(db: Session, site: Site) -> dict[str, Any]:
-    """What the site page and its fact sheet show of where the site lies: its distances,
-    its municipality's key facts and its boundary (GeoJSON geometry or None)."""
+def site_geography(public: PublicSite, reg: Region) -> dict[str, Any]:
+    """What the site page and its fact sheet show of where the site lies: its stored
+    distances (read in the site's row) named by the region's points, its municipality's
+    key facts and its boundary (GeoJSON geometry or None)."""
+    distances = [
+        Distance(kind, reg.points_by_code[code], metres)
+        for kind, code, metres in public.distances
+        if code in reg.points_by_code
+    ]
+    distances.sort(key=lambda d: KIND_ORDER.index(d.kind) if d.kind in KIND_ORDER else 99)
     return {
-        "distances": distances_of(db, [site.id])[site.id],
-        "facts": facts_of(db, site.municipality_code),
-        "boundary": site.polygon,
+        "distances": distances,
+        "facts": reg.facts_by_municipality.get(public.site.municipality_code),
+        "boundary": public.site.polygon,
     }
 
 
-def towns(db: Session) -> list[ReferencePoint]:
-    """The places a search may be centred on: the active town centres, by name."""
+def active_points(db: Session) -> list[ReferencePoint]:
     return list(
         db.scalars(
-            select(ReferencePoint)
-            .where(ReferencePoint.active, ReferencePoint.kind == PointKind.TOWN_CENTRE.value)
-            .order_by(ReferencePoint.name_fi)
+            select(ReferencePoint).where(ReferencePoint.active).order_by(ReferencePoint.name_fi)
         )
     )
+
+
+def all_facts(db: Session) -> list[MunicipalityFacts]:
+    return list(db.scalars(select(MunicipalityFacts)))
 
 
 def within(

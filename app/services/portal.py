@@ -45,6 +45,7 @@ from app.db.models import (
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
+from app.domain.geography import PointKind
 from app.domain.leads import InvestmentType, LeadSource
 from app.domain.organizations import (
     COUNTRY_CODES,
@@ -104,23 +105,36 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
-    # Town centres a search may be centred on (reference points).
-    towns: list[ReferencePoint] = field(default_factory=list)
+    # The active reference points (distances name them; town centres centre a search)
+    # and the municipalities' key facts.
+    points: list[ReferencePoint] = field(default_factory=list)
+    facts: list[MunicipalityFacts] = field(default_factory=list)
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
     _industry_by_code: dict[str, Industry] = field(init=False, repr=False, compare=False)
+    points_by_code: dict[str, ReferencePoint] = field(init=False, repr=False, compare=False)
+    facts_by_municipality: dict[str, MunicipalityFacts] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_code = {m.code: m for m in self.municipalities}
         object.__setattr__(self, "_municipality_by_code", by_code)
         object.__setattr__(self, "_industry_by_code", {i.code: i for i in self.industries})
+        object.__setattr__(self, "points_by_code", {p.code: p for p in self.points})
+        by_municipality = {f.municipality_code: f for f in self.facts}
+        object.__setattr__(self, "facts_by_municipality", by_municipality)
 
     def municipality(self, code: str | None) -> Municipality | None:
         return self._municipality_by_code.get(code) if code else None
 
     def industry(self, code: str | None) -> Industry | None:
         return self._industry_by_code.get(code) if code else None
+
+    @property
+    def towns(self) -> list[ReferencePoint]:
+        return [p for p in self.points if p.kind == PointKind.TOWN_CENTRE.value]
 
     @property
     def town_codes(self) -> list[str]:
@@ -160,10 +174,11 @@ def region(db: Session) -> Region:
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
-    towns = geography.towns(db)
-    for record in (*municipalities, *industries, *towns):
+    points = geography.active_points(db)
+    facts = geography.all_facts(db)
+    for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries, towns)
+    return Region(municipalities, industries, points, facts)
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageOps
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -36,6 +36,7 @@ from app.db.models import (
     Municipality,
     Site,
     SiteAttachment,
+    SiteDistance,
     SiteIndustry,
     SiteRevision,
     SiteVersion,
@@ -1155,6 +1156,9 @@ class PublicSite:
     attachments: list[SiteAttachment]  # photos, documents and maps in display order
     # From the search's centre, when the search has one.
     distance_m: int | None = None
+    # The stored distances to the nearest reference points, (kind, point code, metres);
+    # read for a single site's page only.
+    distances: tuple[tuple[str, str, int], ...] = ()
 
 
 def _public_query(
@@ -1346,14 +1350,14 @@ def public_site(
     db: Session, settings: Settings, slug: str, *, today: date | None = None
 ) -> PublicSite:
     row = db.execute(
-        select(Site, _industry_codes).where(
+        select(Site, _industry_codes, _distances).where(
             Site.slug == slug, sites_public(public_cutoff(settings, today))
         )
     ).first()
     if row is None:
         raise NotFound("No such site.")
-    site, codes = row
-    return _public(db, [(site, codes)])[0]
+    site, codes, distances = row
+    return replace(_public(db, [(site, codes)])[0], distances=_parse_distances(distances))
 
 
 def former_public_site(
@@ -1376,6 +1380,28 @@ _industry_codes = (
     .where(SiteIndustry.site_id == Site.id)
     .scalar_subquery()
 )
+
+
+# A site's distances the same way ("kind:point:metres;…"); codes hold no ':' or ';'.
+_distances = (
+    select(
+        func.aggregate_strings(
+            SiteDistance.kind
+            + ":"
+            + SiteDistance.point_code
+            + ":"
+            + cast(SiteDistance.distance_m, String),
+            ";",
+        )
+    )
+    .where(SiteDistance.site_id == Site.id)
+    .scalar_subquery()
+)
+
+
+def _parse_distances(text: str | None) -> tuple[tuple[str, str, int], ...]:
+    parts = (item.split(":") for item in (text or "").split(";") if item)
+    return tuple((kind, code, int(metres)) for kind, code, metres in parts)
 
 
 def _public(db: Session, rows: Sequence[tuple[Site, str | None]]) -> list[PublicSite]:

@@ -52,7 +52,6 @@ from app.i18n import (
     negotiate_language,
     translate,
 )
-from app.services import geography
 from app.services import portal as portal_service
 from app.services.geography import site_geography
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
@@ -418,7 +417,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "json_ld": site_json_ld(data, lang, settings.base_url),
-            **site_geography(db, site),
+            **site_geography(data.public, data.region),
             "points": _points(
                 [
                     PublicSitePoint(
@@ -448,7 +447,7 @@ def municipality(request: Request, code: str, db: DbSession, settings: AppSettin
         {
             "page": data,
             "points": _points(data.points, _lang(request)),
-            "facts": geography.facts_of(db, code),
+            "facts": data.region.facts_by_municipality.get(code),
         },
         headers=headers,
     )

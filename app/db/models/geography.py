@@ -7,9 +7,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Audited, Base, Timestamps
+from app.db.models.sites import Site
 
 
 class ReferencePoint(Audited, Timestamps, Base):
@@ -51,6 +52,8 @@ class SiteDistance(Base):
     )
     # Whole metres: exact enough, and no float in the table.
     distance_m: Mapped[int] = mapped_column(Integer)
+    # Only so that the unit of work inserts a new site before its distances.
+    site: Mapped[Site] = relationship(lazy="raise")
 
 
 class MunicipalityFacts(Audited, Timestamps, Base):
