@@ -31,9 +31,7 @@ def coordinator(factory: Factory) -> dict[str, str]:
 
 
 @pytest.fixture
-def new_site(
-    client: TestClient, coordinator: dict[str, str]
-) -> Callable[..., dict[str, Any]]:
+def new_site(client: TestClient, coordinator: dict[str, str]) -> Callable[..., dict[str, Any]]:
     """A site created over the API and published; returns its JSON."""
 
     def make(publish: bool = True, **values: Any) -> dict[str, Any]:

@@ -25,9 +25,10 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance on a sphere of the mean Earth radius: independent of pyproj,
     within 0.5 % of the ellipsoidal distance."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -120,10 +121,17 @@ def test_a_changed_reference_point_recomputes_every_sites_distances(
 
 @pytest.mark.parametrize(
     ("lang", "airport", "heading"),
-    [("fi", "Kajaanin lentoasema (KAJ)", "Etäisyydet"), ("en", "Kajaani Airport (KAJ)", "Distances")],
+    [
+        ("fi", "Kajaanin lentoasema (KAJ)", "Etäisyydet"),
+        ("en", "Kajaani Airport (KAJ)", "Distances"),
+    ],
 )
 def test_the_site_page_names_the_places_and_distances_in_the_readers_language(
-    new_site: Callable[..., dict[str, Any]], client: TestClient, lang: str, airport: str, heading: str
+    new_site: Callable[..., dict[str, Any]],
+    client: TestClient,
+    lang: str,
+    airport: str,
+    heading: str,
 ) -> None:
     site = new_site()
     page = client.get(f"/{lang}/sites/{site['slug']}")
