@@ -4,13 +4,14 @@ same path as in production, and published by the coordinator."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.domain.access import Role
+from app.services.sites import helsinki_today
 from app.settings import Settings
 from app.web.portal import render_cache
 from tests.factories import Factory
@@ -41,7 +42,7 @@ def new_site(client: TestClient, coordinator: dict[str, str]) -> Callable[..., d
             "municipality_code": "205",
             "latitude": 64.2270,
             "longitude": 27.7285,
-            "last_verified_on": (date.today() - timedelta(days=10)).isoformat(),
+            "last_verified_on": (helsinki_today() - timedelta(days=10)).isoformat(),
             **values,
         }
         response = client.post("/api/v1/sites", json=body, headers=coordinator)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+
+from app.services.sites import helsinki_today
 
 KUHMO = {"municipality_code": "290", "latitude": 64.1300, "longitude": 29.5200}
 SOTKAMO = {"municipality_code": "765", "latitude": 64.1400, "longitude": 28.3900}
@@ -47,7 +49,7 @@ def test_search_by_town_and_radius_filters_and_sorts_by_distance(
 def test_available_now_leaves_out_sites_available_later(
     new_site: Callable[..., dict[str, Any]], client: TestClient
 ) -> None:
-    later = (date.today() + timedelta(days=200)).isoformat()
+    later = (helsinki_today() + timedelta(days=200)).isoformat()
     new_site(name_fi="Heti", **KAJAANI)
     new_site(name_fi="Myöhemmin", available_from=later, **KAJAANI)
     assert sorted(names(client.get("/fi/sites").text)) == ["Heti", "Myöhemmin"]
