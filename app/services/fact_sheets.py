@@ -8,6 +8,7 @@ town centres, and the QR code (segno) links back to the site's page."""
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Municipality, MunicipalityFacts, SiteAttachment
 from app.domain.errors import NotFound, ValidationFailed
-from app.domain.geo import KAINUU_BOUNDS
+from app.domain.geo import KAINUU_BOUNDS, Bounds
 from app.i18n import install_i18n
 from app.services import geography
 from app.services import sites as site_service
@@ -75,10 +76,16 @@ def site_map(
     boundary: dict[str, Any] | None,
 ) -> SiteMap:
     """The site (and its boundary) among `towns`, given as (latitude, longitude, name)."""
-    b = KAINUU_BOUNDS
+    # The frame: the towns and the site, with a margin for the labels.
+    lats = [t[0] for t in towns] + ([lat] if lat is not None else [])
+    lons = [t[1] for t in towns] + ([lon] if lon is not None else [])
+    if not lats:
+        lats, lons = [KAINUU_BOUNDS.min_lat, KAINUU_BOUNDS.max_lat], [KAINUU_BOUNDS.min_lon]
+        lons.append(KAINUU_BOUNDS.max_lon)
+    b = Bounds(min(lats) - 0.08, max(lats) + 0.08, min(lons) - 0.15, max(lons) + 0.6)
     scale = _MAP_WIDTH / (b.max_lon - b.min_lon)
-    # cos(64.6°) ≈ 0.43: a degree of longitude is that much shorter than one of latitude.
-    y_scale = scale / 0.43
+    # A degree of longitude is cos(latitude) times one of latitude.
+    y_scale = scale / math.cos(math.radians((b.min_lat + b.max_lat) / 2))
     height = round((b.max_lat - b.min_lat) * y_scale)
 
     def project(p_lat: float, p_lon: float) -> tuple[float, float]:

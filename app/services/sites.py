@@ -1462,6 +1462,8 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
             # Demo sites are inserted directly; give them their first version.
             record_change(db, SYSTEM_ACTOR, site, "create", was_public=False)
         report.count("site photos")
+    # Demo sites are inserted directly: their distances are computed here.
+    geography.refresh_all(db)
 
 
 def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:
