@@ -490,7 +490,7 @@ def clean_reference_point(
     municipality = _text(values, "municipality_code") or None
     if municipality is not None and municipality not in set(municipality_codes):
         errors.append(
-            FieldError("municipality_code", "Unknown municipality.", "unknown_municipality")
+            FieldError("municipality_code", "Unknown municipality.", "point_municipality_unknown")
         )
     source = _checked_text(values, "source", SOURCE_MAX, errors)
     if errors:

@@ -21,12 +21,19 @@ from sqlalchemy.orm import Session
 from app.db.models import Municipality, MunicipalityFacts, SiteAttachment
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.geo import KAINUU_BOUNDS, Bounds
-from app.i18n import install_i18n
+from app.i18n import N_, install_i18n, register_field_errors
 from app.services import geography
 from app.services import sites as site_service
 from app.services.portal import Region
 from app.settings import Settings
 from app.storage import Storage
+
+register_field_errors(
+    {
+        "shortlist_empty": N_("Name at least one site."),
+        "shortlist_too_long": N_("A shortlist holds at most %(max)s sites."),
+    }
+)
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "portal_templates"
 # A shortlist compares a handful of sites; more is a listing, not a board document.

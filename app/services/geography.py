@@ -32,7 +32,7 @@ from app.domain.geography import (
     geodesic_m,
     nearest_by_kind,
 )
-from app.i18n import N_, register_labels
+from app.i18n import N_, register_field_errors, register_labels
 
 if TYPE_CHECKING:
     from app.services.portal import Region  # both build on this module
@@ -49,6 +49,19 @@ register_labels(
         PointKind.SUBSTATION_400KV: N_("400 kV substation"),
         PointKind.SUBSTATION_110KV: N_("110 kV substation"),
     },
+)
+
+register_field_errors(
+    {
+        "unknown_point_kind": N_("Choose a kind of place."),
+        "not_a_coordinate": N_("Give a number in decimal degrees."),
+        "point_outside_finland": N_("The place is not in Finland."),
+        "point_municipality_unknown": N_("Unknown municipality."),
+        "invalid_point_code": N_("Letters a–z, digits and hyphens, at most 60."),
+        "not_a_count": N_("Give a whole number up to %(max)s."),
+        "not_a_year": N_("Give a year."),
+        "workforce_too_large": N_("The workforce cannot exceed the population."),
+    }
 )
 
 # The order distances are listed in on pages and in fact sheets.
