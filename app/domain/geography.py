@@ -238,7 +238,7 @@ class FactsSeed:
 
 
 FACTS_YEAR: Final = 2023
-FACTS_SOURCE: Final = "Statistics Finland, rounded (population and labour force 2023)"
+FACTS_SOURCE: Final = "Statistics Finland, population and labour force, rounded"
 
 _WELFARE = ("Kainuun hyvinvointialue", "Kainuu Wellbeing Services County")
 
