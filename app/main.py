@@ -45,6 +45,7 @@ from app.web import auth as web_auth
 from app.web import clusters as web_clusters
 from app.web import compare as web_compare
 from app.web import events as web_events
+from app.web import fact_sheets as web_fact_sheets
 from app.web import feeds as web_feeds
 from app.web import history as web_history
 from app.web import home as web_home
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_events.router)
     app.include_router(web_portal.router)
     app.include_router(web_compare.router)
+    app.include_router(web_fact_sheets.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
     app.include_router(web_history.router)

@@ -559,6 +559,23 @@ def _municipal_contacts(db: Session, users: dict[str, User]) -> None:
         municipality.contact_phone = f"+358 40 012 0{seed.code}"
 
 
+# Boundaries of demo sites (GeoJSON, WGS84): Renforsin Ranta's 12 ha as a rectangle.
+DEMO_BOUNDARIES = {
+    "KAJ-RR-01": {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [27.6854, 64.2165],
+                [27.6926, 64.2165],
+                [27.6926, 64.2196],
+                [27.6854, 64.2196],
+                [27.6854, 64.2165],
+            ]
+        ],
+    }
+}
+
+
 def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
     slugs = {m.code: m.slug for m in MUNICIPALITIES}
     today = datetime.now(UTC).date()
@@ -596,6 +613,7 @@ def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
             description_en=f"{name_en}: zoned land with good connections.",
             latitude=lat,
             longitude=lon,
+            polygon=DEMO_BOUNDARIES.get(ref),
             area_ha=area_ha,
             area_m2=area_ha * 10_000,
             zoning_status="detailed_plan",

@@ -35,8 +35,10 @@ from app.db.models import (
     Lead,
     LeadShare,
     Municipality,
+    MunicipalityFacts,
     Organization,
     PortalRateCounter,
+    ReferencePoint,
     Site,
     Stage,
     User,
@@ -44,6 +46,7 @@ from app.db.models import (
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
+from app.domain.geography import PointKind
 from app.domain.leads import InvestmentType, LeadSource
 from app.domain.organizations import (
     COUNTRY_CODES,
@@ -57,6 +60,7 @@ from app.domain.portal import (
     CONFIRMATION_REFERENCE,
     INQUIRY_MESSAGE_ORIGIN,
     INQUIRY_SOURCE,
+    MAX_RADIUS_KM,
     NAME_WITHHELD,
     PAGE_SIZE,
     PRIVACY_NOTICE_VERSION,
@@ -75,7 +79,7 @@ from app.i18n import (
     register_labels,
     translate,
 )
-from app.services import intake, notifications
+from app.services import geography, intake, notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -103,21 +107,56 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
+    # The active reference points (distances name them; town centres centre a search)
+    # and the municipalities' key facts.
+    points: list[ReferencePoint] = field(default_factory=list)
+    facts: list[MunicipalityFacts] = field(default_factory=list)
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
     _industry_by_code: dict[str, Industry] = field(init=False, repr=False, compare=False)
+    points_by_code: dict[str, ReferencePoint] = field(init=False, repr=False, compare=False)
+    facts_by_municipality: dict[str, MunicipalityFacts] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_code = {m.code: m for m in self.municipalities}
         object.__setattr__(self, "_municipality_by_code", by_code)
         object.__setattr__(self, "_industry_by_code", {i.code: i for i in self.industries})
+        object.__setattr__(self, "points_by_code", {p.code: p for p in self.points})
+        by_municipality = {f.municipality_code: f for f in self.facts}
+        object.__setattr__(self, "facts_by_municipality", by_municipality)
 
     def municipality(self, code: str | None) -> Municipality | None:
         return self._municipality_by_code.get(code) if code else None
 
     def industry(self, code: str | None) -> Industry | None:
         return self._industry_by_code.get(code) if code else None
+
+    @property
+    def towns(self) -> list[ReferencePoint]:
+        return [p for p in self.points if p.kind == PointKind.TOWN_CENTRE.value]
+
+    @property
+    def town_codes(self) -> list[str]:
+        """What a search's `near` may name: a town centre, or a municipality that has one."""
+        return [t.code for t in self.towns] + [
+            t.municipality_code for t in self.towns if t.municipality_code
+        ]
+
+    def town(self, near: str | None) -> ReferencePoint | None:
+        return next((t for t in self.towns if near in (t.code, t.municipality_code)), None)
+
+    def centre(self, search: SiteSearch) -> tuple[float, float, float] | None:
+        """The search's circle (latitude, longitude, km), when it has a centre."""
+        radius = float(search.radius_km or MAX_RADIUS_KM)
+        town = self.town(search.near)
+        if town is not None:
+            return town.latitude, town.longitude, radius
+        if search.lat is not None and search.lon is not None:
+            return float(search.lat), float(search.lon), radius
+        return None
 
     @property
     def main_industries(self) -> list[Industry]:
@@ -137,9 +176,11 @@ def region(db: Session) -> Region:
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
-    for record in (*municipalities, *industries):
+    points = geography.active_points(db)
+    facts = geography.all_facts(db)
+    for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries)
+    return Region(municipalities, industries, points, facts)
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
@@ -150,6 +191,9 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(Site.public_changed_at)).scalar_subquery(),
         select(func.max(Municipality.updated_at)).scalar_subquery(),
         select(func.max(Industry.updated_at)).scalar_subquery(),
+        # Distances and key facts shown on site and municipality pages.
+        select(func.max(ReferencePoint.updated_at)).scalar_subquery(),
+        select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [
@@ -173,7 +217,15 @@ class HomePage:
     progress: PublicProgress | None
 
 
-def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.PublicSiteFilters:
+def _filters(
+    search: SiteSearch,
+    *,
+    limit: int = PAGE_SIZE,
+    reg: Region | None = None,
+    today: date | None = None,
+) -> site_service.PublicSiteFilters:
+    """The sites service's filters of a search; `reg` resolves a town centre, `today`
+    is the day "available now" means."""
     return site_service.PublicSiteFilters(
         municipality_code=search.municipality,
         industry_code=search.industry,
@@ -184,6 +236,8 @@ def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.Publ
         rail_siding=search.rail,
         zoning_status=search.zoning,
         q=search.q,
+        available_on=today if search.available else None,
+        near=reg.centre(search) if reg is not None else None,
         sort=search.sort,
         limit=limit,
         offset=search.offset,
@@ -238,11 +292,16 @@ def _map_points(
     rows: list[site_service.PublicSite],
     total: int,
     today: date,
+    reg: Region | None = None,
 ) -> list[site_service.PublicSitePoint]:
     if total > MAP_POINTS_MAX or total == len(rows):
         return _page_points(rows)
     return site_service.public_site_points(
-        db, settings, _filters(search), limit=MAP_POINTS_MAX, today=today
+        db,
+        settings,
+        _filters(search, reg=reg, today=today),
+        limit=MAP_POINTS_MAX,
+        today=today,
     )
 
 
@@ -250,9 +309,10 @@ def search_page(
     db: Session, settings: Settings, reg: Region, search: SiteSearch, today: date
 ) -> SearchPage:
     """A page of search results; `reg` is the region the search was parsed against."""
-    rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
+    filters = _filters(search, reg=reg, today=today)
+    rows, total = site_service.public_sites(db, settings, filters, today=today)
     return SearchPage(
-        reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
+        reg, search, rows, total, _map_points(db, settings, search, rows, total, today, reg)
     )
 
 

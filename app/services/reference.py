@@ -31,6 +31,7 @@ from app.domain.reference import (
     clean_municipality_contact,
 )
 from app.i18n import label
+from app.services import geography
 from app.services.audit import entries_for
 
 
@@ -119,6 +120,7 @@ def ensure_reference_data(db: Session) -> int:
             )
         )
         added += 1
+    added += geography.ensure_seeds(db)
     db.commit()
     return added
 

@@ -54,6 +54,7 @@ from app.i18n import (
     translate,
 )
 from app.services import portal as portal_service
+from app.services.geography import site_geography
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
@@ -363,6 +364,7 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
         request.query_params,
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],
+        reg.town_codes,
     )
     data = portal_service.search_page(db, settings, reg, search, helsinki_today())
     page = _page(
@@ -419,6 +421,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "json_ld": site_json_ld(data, lang, settings.base_url),
             "team": portal_service.regional_team(settings),
+            **site_geography(data.public, data.region),
             "points": _points(
                 [
                     PublicSitePoint(
@@ -445,7 +448,11 @@ def municipality(request: Request, code: str, db: DbSession, settings: AppSettin
     page = _page(
         request,
         "municipality.html",
-        {"page": data, "points": _points(data.points, _lang(request))},
+        {
+            "page": data,
+            "points": _points(data.points, _lang(request)),
+            "facts": data.region.facts_by_municipality.get(code),
+        },
         headers=headers,
     )
     return _keep(request, headers, page)

@@ -28,6 +28,7 @@ from app.db.models.events import (
     EventParticipant,
     EventSite,
 )
+from app.db.models.geography import MunicipalityFacts, ReferencePoint, SiteDistance
 from app.db.models.imports import ImportUpload
 from app.db.models.intake import LeadIntake, ResponseCommitment, ScreeningRule
 from app.db.models.leads import (
@@ -108,18 +109,21 @@ __all__ = [
     "LoginThrottle",
     "LostReason",
     "Municipality",
+    "MunicipalityFacts",
     "Notification",
     "NotificationDigest",
     "Organization",
     "OutboxEmail",
     "PartnerToken",
     "PortalRateCounter",
+    "ReferencePoint",
     "Referral",
     "ReportSnapshot",
     "ResponseCommitment",
     "ScreeningRule",
     "Site",
     "SiteAttachment",
+    "SiteDistance",
     "SiteIndustry",
     "SitePackageUpload",
     "SiteRevision",

@@ -66,7 +66,14 @@
       }
     });
   });
-  if (bounds.length === 1) {
+  // The site's boundary (GeoJSON Polygon), drawn under its marker and framed.
+  var boundaryData = document.getElementById("map-boundary");
+  if (boundaryData) {
+    var outline = L.geoJSON(JSON.parse(boundaryData.textContent || "null"), {
+      style: { color: "#005a8c", weight: 2, fillOpacity: 0.15 },
+    }).addTo(map);
+    map.fitBounds(outline.getBounds(), { padding: [30, 30], maxZoom: 16 });
+  } else if (bounds.length === 1) {
     map.setView(bounds[0], 12);
   } else {
     map.fitBounds(bounds, { padding: [30, 30], maxZoom: 12 });
