@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from app.api.deps import AppSettings, DbSession
 from app.api.errors import PROBLEM_JSON, problem
 from app.api.openapi import PROBLEM_SCHEMA
-from app.domain.errors import ValidationFailed
+from app.domain.errors import FieldError, ValidationFailed
 from app.domain.ogc import (
     COLLECTION_ID,
     CONFORMANCE,
@@ -34,6 +34,7 @@ from app.domain.ogc import (
     MAX_LIMIT,
     PAGE_PARAMETERS,
     Format,
+    ItemsQuery,
     check_parameters,
     choose_format,
     parse_items_query,
@@ -140,6 +141,7 @@ class Ask:
     fmt: Format
     lang: str
     base: str  # the service's own address, e.g. https://invest.kainuu.fi/ogc
+    query: ItemsQuery  # the items' filters and page (defaults elsewhere)
 
     def url(self, path: str, fmt: Format, **params: Any) -> str:
         query = {k: v for k, v in params.items() if v is not None}
@@ -207,19 +209,38 @@ def _answer(
     request: Request,
     db: DbSession,
     settings: Settings,
-    allowed: frozenset[str],
     build: Callable[[Ask], Response],
+    *,
+    filters: Mapping[str, str | None] | None = None,
 ) -> Response:
-    """Reads format and language, refuses bad parameters with 400, answers 304 when the
-    client's copy is current, else what `build` makes, with the cache validators."""
-    lang = negotiate_language(request.headers.get("accept-language"))
+    """Reads format, language and (for items) `filters`, refusing every bad parameter at
+    once with 400; answers 304 when the client's copy is current, else what `build`
+    makes, with the cache validators."""
+    errors: list[FieldError] = []
     fmt: Format = "json"
+    lang = negotiate_language(request.headers.get("accept-language"))
+    query = ItemsQuery()
     try:
         fmt = choose_format(request.query_params.get("f"), request.headers.get("accept"))
+    except ValidationFailed as refused:
+        errors += refused.errors
+    try:
         lang = _language(request)
+    except ValidationFailed as refused:
+        errors += refused.errors
+    allowed = PAGE_PARAMETERS if filters is None else ITEMS_PARAMETERS
+    try:
         check_parameters(request.query_params.keys(), allowed)
     except ValidationFailed as refused:
-        return _refusal(request, refused, fmt, lang)
+        errors += refused.errors
+    if filters is not None:
+        try:
+            query = parse_items_query({k: v for k, v in filters.items() if v is not None})
+        except ValidationFailed as refused:
+            errors += refused.errors
+    if errors:
+        detail = " ".join(f"{e.field}: {e.reason}" for e in errors)
+        return _refusal(request, ValidationFailed(errors=errors, detail=detail), fmt, lang)
     known = ogc_service.freshness(db, settings)
     parts = (
         BUILD_ID,
@@ -239,11 +260,7 @@ def _answer(
         )
     if is_current(request, etag, known.last_modified):
         return Response(status_code=304, headers=_headers(validators))
-    ask = Ask(request, fmt, lang, settings.base_url + "/ogc")
-    try:
-        response = build(ask)
-    except ValidationFailed as refused:
-        return _refusal(request, refused, fmt, lang)
+    response = build(Ask(request, fmt, lang, settings.base_url + "/ogc", query))
     response.headers.update(_headers(validators))
     return response
 
@@ -412,7 +429,7 @@ def landing(
             return _html(ask, "ogc/landing.html", {"body": body})
         return _json(body)
 
-    return _answer(request, db, settings, PAGE_PARAMETERS, build)
+    return _answer(request, db, settings, build)
 
 
 @router.get("/conformance", summary="Conformance classes", responses=_RESPONSES)
@@ -428,7 +445,7 @@ def conformance(
             return _html(ask, "ogc/conformance.html", {"body": body})
         return _json(body)
 
-    return _answer(request, db, settings, PAGE_PARAMETERS, build)
+    return _answer(request, db, settings, build)
 
 
 @router.get("/collections", summary="Collections", responses=_RESPONSES)
@@ -445,7 +462,7 @@ def collections(
             return _html(ask, "ogc/collections.html", {"body": body})
         return _json(body)
 
-    return _answer(request, db, settings, PAGE_PARAMETERS, build)
+    return _answer(request, db, settings, build)
 
 
 @router.get(f"/collections/{COLLECTION_ID}", summary="The sites collection", responses=_RESPONSES)
@@ -463,7 +480,7 @@ def collection(
             return _html(ask, "ogc/collection.html", {"collection": body, "extent": extent})
         return _json(body)
 
-    return _answer(request, db, settings, PAGE_PARAMETERS, build)
+    return _answer(request, db, settings, build)
 
 
 @router.get(
@@ -485,7 +502,7 @@ def items(
     given = {"bbox": bbox, "limit": limit, "offset": offset, "datetime": datetime_}
 
     def build(ask: Ask) -> Response:
-        query = parse_items_query({k: v for k, v in given.items() if v is not None})
+        query = ask.query
         found, matched = ogc_service.items(db, settings, query)
         path = f"/collections/{COLLECTION_ID}/items"
         kept = {"bbox": bbox, "datetime": datetime_, "limit": query.limit}
@@ -536,7 +553,7 @@ def items(
             )
         return _json(body, GEOJSON)
 
-    return _answer(request, db, settings, ITEMS_PARAMETERS, build)
+    return _answer(request, db, settings, build, filters=given)
 
 
 @router.get(
@@ -564,7 +581,7 @@ def item(
             )
         return _json(feature, GEOJSON)
 
-    return _answer(request, db, settings, PAGE_PARAMETERS, build)
+    return _answer(request, db, settings, build)
 
 
 @router.get("/api", summary="This API's definition (OpenAPI)", include_in_schema=False)
