@@ -159,11 +159,10 @@ class Ask:
         other: Format = "html" if self.fmt == "json" else "json"
         return [
             self.link("self", path, self.fmt, title, **params),
-            self.link("alternate", path, other, self.t(_FORMAT_TITLES[other]), **params),
+            self.link(
+                "alternate", path, other, translate(self.lang, _FORMAT_TITLES[other]), **params
+            ),
         ]
-
-    def t(self, message: str, **values: Any) -> str:
-        return translate(self.lang, message, **values)
 
 
 _FORMAT_TITLES = {"json": N_("This document as JSON"), "html": N_("This document as HTML")}
@@ -313,11 +312,12 @@ def _collection(ask: Ask, extent: ogc_service.Extent) -> dict[str, Any]:
     )
     return {
         "id": COLLECTION_ID,
-        "title": ask.t("Sites for investment in Kainuu"),
-        "description": ask.t(
+        "title": translate(ask.lang, "Sites for investment in Kainuu"),
+        "description": translate(
+            ask.lang,
             "Industrial plots, premises, data-centre, energy and tourism sites that the "
             "municipalities of Kainuu offer to investors, as published on the Invest in "
-            "Kainuu portal. Time is each site's last public change."
+            "Kainuu portal. Time is each site's last public change.",
         ),
         "itemType": "feature",
         "crs": [CRS84],
@@ -327,13 +327,13 @@ def _collection(ask: Ask, extent: ogc_service.Extent) -> dict[str, Any]:
             "temporal": {"interval": [[first, last]], "trs": GREGORIAN},
         },
         "links": [
-            ask.link("items", items, "json", ask.t("The sites as GeoJSON")),
-            ask.link("items", items, "html", ask.t("The sites as HTML")),
+            ask.link("items", items, "json", translate(ask.lang, "The sites as GeoJSON")),
+            ask.link("items", items, "html", translate(ask.lang, "The sites as HTML")),
             {
                 "href": f"{ask.request.app.state.settings.base_url}/{ask.lang}/sites",
                 "rel": "related",
                 "type": HTML,
-                "title": ask.t("Site search on the Invest in Kainuu portal"),
+                "title": translate(ask.lang, "Site search on the Invest in Kainuu portal"),
             },
         ],
     }
@@ -374,10 +374,13 @@ def _feature(ask: Ask, found: ogc_service.SiteFeature) -> dict[str, Any]:
         "geometry": ({"type": "Point", "coordinates": list(found.point)} if found.point else None),
         "properties": properties,
         "links": [
-            ask.link("self", path, "json", ask.t("This site as GeoJSON")),
-            ask.link("alternate", path, "html", ask.t("This site as HTML")),
+            ask.link("self", path, "json", translate(ask.lang, "This site as GeoJSON")),
+            ask.link("alternate", path, "html", translate(ask.lang, "This site as HTML")),
             ask.link(
-                "collection", f"/collections/{COLLECTION_ID}", "json", ask.t("The collection")
+                "collection",
+                f"/collections/{COLLECTION_ID}",
+                "json",
+                translate(ask.lang, "The collection"),
             ),
             *(
                 {
@@ -385,7 +388,7 @@ def _feature(ask: Ask, found: ogc_service.SiteFeature) -> dict[str, Any]:
                     "rel": "related",
                     "type": HTML,
                     "hreflang": code,
-                    "title": ask.t("The site on the Invest in Kainuu portal"),
+                    "title": translate(ask.lang, "The site on the Invest in Kainuu portal"),
                 }
                 for code in LANGUAGES
             ),
@@ -407,21 +410,24 @@ def landing(
 ) -> Response:
     def build(ask: Ask) -> Response:
         links = [
-            *ask.self_links("", ask.t("Open site data of Invest in Kainuu")),
+            *ask.self_links("", translate(ask.lang, "Open site data of Invest in Kainuu")),
             {
                 "href": f"{ask.base}/api",
                 "rel": "service-desc",
                 "type": OPENAPI,
-                "title": ask.t("The API definition (OpenAPI)"),
+                "title": translate(ask.lang, "The API definition (OpenAPI)"),
             },
-            ask.link("conformance", "/conformance", "json", ask.t("Conformance classes")),
-            ask.link("data", "/collections", "json", ask.t("Collections")),
+            ask.link(
+                "conformance", "/conformance", "json", translate(ask.lang, "Conformance classes")
+            ),
+            ask.link("data", "/collections", "json", translate(ask.lang, "Collections")),
         ]
         body = {
-            "title": ask.t("Invest in Kainuu: open site data"),
-            "description": ask.t(
+            "title": translate(ask.lang, "Invest in Kainuu: open site data"),
+            "description": translate(
+                ask.lang,
                 "The sites for investment that Kainuu's municipalities offer, as an OGC "
-                "API – Features service: free to use, no login."
+                "API – Features service: free to use, no login.",
             ),
             "links": links,
         }
@@ -439,7 +445,7 @@ def conformance(
     def build(ask: Ask) -> Response:
         body = {
             "conformsTo": list(CONFORMANCE),
-            "links": ask.self_links("/conformance", ask.t("Conformance classes")),
+            "links": ask.self_links("/conformance", translate(ask.lang, "Conformance classes")),
         }
         if ask.fmt == "html":
             return _html(ask, "ogc/conformance.html", {"body": body})
@@ -455,7 +461,7 @@ def collections(
     def build(ask: Ask) -> Response:
         collection = _collection(ask, ogc_service.extent(db, settings))
         body = {
-            "links": ask.self_links("/collections", ask.t("Collections")),
+            "links": ask.self_links("/collections", translate(ask.lang, "Collections")),
             "collections": [collection],
         }
         if ask.fmt == "html":
@@ -506,14 +512,14 @@ def items(
         found, matched = ogc_service.items(db, settings, query)
         path = f"/collections/{COLLECTION_ID}/items"
         kept = {"bbox": bbox, "datetime": datetime_, "limit": query.limit}
-        links = ask.self_links(path, ask.t("This page"), **kept, offset=query.offset)
+        links = ask.self_links(path, translate(ask.lang, "This page"), **kept, offset=query.offset)
         if query.offset + len(found) < matched:
             links.append(
                 ask.link(
                     "next",
                     path,
                     ask.fmt,
-                    ask.t("Next page"),
+                    translate(ask.lang, "Next page"),
                     **kept,
                     offset=query.offset + query.limit,
                 )
@@ -524,13 +530,18 @@ def items(
                     "prev",
                     path,
                     ask.fmt,
-                    ask.t("Previous page"),
+                    translate(ask.lang, "Previous page"),
                     **kept,
                     offset=max(0, query.offset - query.limit),
                 )
             )
         links.append(
-            ask.link("collection", f"/collections/{COLLECTION_ID}", "json", ask.t("The collection"))
+            ask.link(
+                "collection",
+                f"/collections/{COLLECTION_ID}",
+                "json",
+                translate(ask.lang, "The collection"),
+            )
         )
         body = {
             "type": "FeatureCollection",
@@ -607,7 +618,7 @@ def _fact_rows(feature: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
         if value is None or value == "" or field is None:
             continue
         if field.type == "bool":
-            text = translate(lang, "Yes" if value else "No")
+            text = translate(lang, "Yes") if value else translate(lang, "No")
         elif field.type == "integer" and name == "price_eur":
             text = format_eur(value, lang)
         elif field.type in ("number", "integer"):
