@@ -15,6 +15,7 @@ from owslib.ogcapi.features import Features
 
 from app.db.models import Site
 from tests.portal.conftest import today
+from tests.portal.test_queries import _add_sites, counted
 
 ITEMS = "/ogc/collections/sites/items"
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
@@ -357,3 +358,19 @@ def test_the_service_description_is_an_openapi_document_of_the_service(
     assert {"bbox", "limit", "offset", "datetime", "f", "lang"} <= names
     # The staff API's document stays about the staff API.
     assert not any(path.startswith("/ogc") for path in client.get("/openapi.json").json()["paths"])
+
+
+def test_a_page_of_sites_costs_the_same_statements_however_many_it_holds(
+    client: TestClient,
+    db,  # type: ignore[no-untyped-def]
+    publish,  # type: ignore[no-untyped-def]
+) -> None:
+    def statements(url: str) -> int:
+        with counted(db) as seen:
+            assert client.get(url).status_code == 200
+        return len(seen)
+
+    _add_sites(publish, db, 2, 0)
+    few = statements(f"{ITEMS}?limit=100"), statements(f"{ITEMS}?limit=100&f=html")
+    _add_sites(publish, db, 10, 2)
+    assert (statements(f"{ITEMS}?limit=100"), statements(f"{ITEMS}?limit=100&f=html")) == few
