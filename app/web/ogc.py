@@ -140,7 +140,11 @@ class Ask:
     request: Request
     fmt: Format
     lang: str
-    base: str  # the service's own address, e.g. https://invest.kainuu.fi/ogc
+    # The service's public address (https://invest.kainuu.fi/ogc), and what its links
+    # start with: that address in JSON, which other programs read, and the path alone
+    # on HTML pages, which stay on the host the reader came to, like the portal's.
+    address: str
+    base: str
     query: ItemsQuery  # the items' filters and page (defaults elsewhere)
 
     def url(self, path: str, fmt: Format, **params: Any) -> str:
@@ -259,7 +263,8 @@ def _answer(
         )
     if is_current(request, etag, known.last_modified):
         return Response(status_code=304, headers=_headers(validators))
-    response = build(Ask(request, fmt, lang, settings.base_url + "/ogc", query))
+    address = settings.base_url + "/ogc"
+    response = build(Ask(request, fmt, lang, address, address if fmt == "json" else "/ogc", query))
     response.headers.update(_headers(validators))
     return response
 
