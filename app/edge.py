@@ -61,6 +61,12 @@ def _limits() -> tuple[BodyLimit, ...]:
         ),
         ("POST", r"/api/v1/imports/[^/]+", imports_service.MAX_BYTES + UPLOAD_OVERHEAD),
         ("POST", r"/imports", imports_service.MAX_BYTES + UPLOAD_OVERHEAD),
+        # Referral exports (CSV or XLSX), through the API or the staff page.
+        (
+            "POST",
+            r"/(api/v1/referral-imports|referrals/imports)",
+            imports_service.MAX_BYTES + UPLOAD_OVERHEAD,
+        ),
         ("POST", r"/(fi|en)/inquiry", INQUIRY_BODY_LIMIT),
     ]
     return tuple(BodyLimit(m, re.compile(p + r"/?\Z"), n) for m, p, n in rules)

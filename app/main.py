@@ -10,12 +10,14 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import app.db.audit  # noqa: F401  (installs the audit-log writer)
 from app.api import (
     activities,
+    aftercare,
     audit,
     clusters,
     docs,
     events,
     health,
     imports,
+    intake,
     leads,
     matching,
     notifications,
@@ -23,6 +25,7 @@ from app.api import (
     packages,
     privacy,
     reference,
+    referrals,
     reports,
     sites,
     syndication,
@@ -36,14 +39,18 @@ from app.edge import EdgeGuard, HeadAsGet
 from app.observability import RequestObserver
 from app.settings import Settings, get_settings
 from app.web import activities as web_activities
+from app.web import aftercare as web_aftercare
 from app.web import assets as web_assets
 from app.web import auth as web_auth
 from app.web import clusters as web_clusters
+from app.web import compare as web_compare
 from app.web import events as web_events
+from app.web import fact_sheets as web_fact_sheets
 from app.web import feeds as web_feeds
 from app.web import history as web_history
 from app.web import home as web_home
 from app.web import imports as web_imports
+from app.web import intake as web_intake
 from app.web import leads as web_leads
 from app.web import notifications as web_notifications
 from app.web import ogc as web_ogc
@@ -114,6 +121,7 @@ def api_router() -> APIRouter:
         organizations,
         activities,
         imports,
+        intake,
         targets,
         reports,
         privacy,
@@ -121,6 +129,8 @@ def api_router() -> APIRouter:
         events,
         syndication,
         notifications,
+        aftercare,
+        referrals,
     ):
         router.include_router(module.router)
     return router
@@ -165,14 +175,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_users.router)
     app.include_router(web_notifications.router)
     app.include_router(web_clusters.router)
+    app.include_router(web_aftercare.router)
     app.include_router(web_events.router)
     app.include_router(web_portal.router)
+    app.include_router(web_compare.router)
+    app.include_router(web_fact_sheets.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
     # Described by its own OpenAPI document (/ogc/api), not the staff API's.
     app.include_router(web_ogc.router, include_in_schema=False)
     app.include_router(web_history.router)
     app.include_router(web_imports.router)
+    app.include_router(web_intake.router)
     app.include_router(web_reference.router)
     app.mount("/static", web_assets.static_files(), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)

@@ -29,6 +29,7 @@ from app.services import operations
 from app.services.auth import purge_expired_sessions, purge_login_throttles
 from app.services.clusters import remind_expiring_agreements
 from app.services.imports import purge_unapplied_imports
+from app.services.intake import escalate
 from app.services.mail import purge_sent_mail, send_due_emails
 from app.services.notifications import run_notification_jobs
 from app.services.packages import purge_unapplied_uploads
@@ -99,6 +100,9 @@ JOBS: list[Job] = [
     # Today's task reminders and stale leads at the first run after midnight (Helsinki),
     # the daily digests at the first run after 07:00; each once, however often it runs.
     Job("notifications", run_notification_jobs, {"trigger": "interval", "minutes": 15}),
+    # A new lead's answer nearly due or overdue: told once per lead each, so the interval
+    # only decides how soon after the moment the notice comes.
+    Job("escalate-response-clocks", escalate, {"trigger": "interval", "minutes": 15}),
     Job("purge-portal-rate-counters", purge_rate_counters, {"trigger": "interval", "hours": 6}),
     Job("purge-login-throttles", purge_login_throttles, {"trigger": "interval", "hours": 6}),
     Job(

@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "Invest in Kainuu <noreply@invest-kainuu.example>"
+    # The regional investment team: where inquiries are sent, and the coordinator's
+    # contact every site page on the portal shows.
     coordinator_email: str | None = None
+    coordinator_name: str | None = None
+    coordinator_phone: str | None = None
 
     # Reverse proxies (addresses or CIDR networks, comma-separated) whose
     # X-Forwarded-For and X-Forwarded-Proto are believed; from any other peer they are

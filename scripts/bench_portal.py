@@ -12,8 +12,9 @@ StaticFiles): the floor every case is measured against.
 
 Cases: the same site list again and again and 40 popular site pages (cached); varied
 searches (filters, sorts, pages and language drawn at random for every request), site
-pages drawn at random over all sites, municipality pages and key-industry pages
-(uncached). Each case is timed for `--seconds`, its static floor right after it.
+pages drawn at random over all sites, municipality pages, key-industry pages and
+comparisons of two to six sites drawn at random (uncached). Each case is timed for
+`--seconds`, its static floor right after it.
 
 The load comes from a separate process (asyncio, raw HTTP/1.1 keep-alive connections),
 so the client does not share an interpreter with anything it measures; its CPU use is
@@ -58,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app.db.migrations import upgrade_to_head  # noqa: E402
 from app.db.session import make_engine  # noqa: E402
 from app.domain.portal import SORTS, SiteSearch  # noqa: E402
+from app.domain.shortlist import SHORTLIST_MAX  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
 
 from benchlib import Row, bench_server_url, free_port, scratch_database  # noqa: E402
@@ -208,7 +210,14 @@ def cases(slugs: list[str], draws: int) -> list[Case]:
                 for _ in range(draws)
             ],
         ),
+        # A site selector's shortlist: two to six sites side by side, each a new link.
+        Case("comparison, varied", False, [random_comparison(rng, slugs) for _ in range(draws)]),
     ]
+
+
+def random_comparison(rng: random.Random, slugs: list[str]) -> str:
+    picked = rng.sample(slugs, rng.randint(2, SHORTLIST_MAX))
+    return f"/{rng.choice(('fi', 'en'))}/compare?sites={','.join(picked)}"
 
 
 # --- load -----------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "sites": {"status": "draft"},
     "events": {"kind": "visit", "status": "planned"},
     "syndication_targets": {"kind": "webhook"},
+    "aftercare_accounts": {"kind": "local_company"},
+    "aftercare_issues": {"category": "other", "status": "open"},
 }
 
 

@@ -27,6 +27,8 @@ class NotificationKind(StrEnum):
     INQUIRY_ARRIVED = "inquiry_arrived"
     INQUIRY_ASSIGNED = "inquiry_assigned"
     LEAD_STALE = "lead_stale"
+    RESPONSE_DUE_SOON = "response_due_soon"
+    RESPONSE_OVERDUE = "response_overdue"
     TASK_ASSIGNED = "task_assigned"
     TASK_DUE = "task_due"
     SITE_SUBMITTED = "site_submitted"
@@ -59,6 +61,10 @@ MESSAGES: dict[str, str] = {
     NotificationKind.INQUIRY_ARRIVED: N_("A new portal inquiry waits for triage: %(subject)s"),
     NotificationKind.INQUIRY_ASSIGNED: N_("The portal inquiry %(subject)s was assigned to you"),
     NotificationKind.LEAD_STALE: N_("Lead %(subject)s has had no activity for %(days)s days"),
+    NotificationKind.RESPONSE_DUE_SOON: N_(
+        "Less than one working day is left to answer lead %(subject)s"
+    ),
+    NotificationKind.RESPONSE_OVERDUE: N_("The answer to lead %(subject)s is overdue"),
     NotificationKind.TASK_ASSIGNED: N_("A task was assigned to you: %(subject)s"),
     NotificationKind.TASK_DUE: N_("Your task is due today: %(subject)s"),
     NotificationKind.SITE_SUBMITTED: N_("Site %(subject)s was submitted for review"),
@@ -87,6 +93,8 @@ LEAD_KINDS = frozenset(
         NotificationKind.INQUIRY_ARRIVED,
         NotificationKind.INQUIRY_ASSIGNED,
         NotificationKind.LEAD_STALE,
+        NotificationKind.RESPONSE_DUE_SOON,
+        NotificationKind.RESPONSE_OVERDUE,
     }
 )
 TASK_KINDS = frozenset({NotificationKind.TASK_ASSIGNED, NotificationKind.TASK_DUE})
@@ -224,6 +232,18 @@ def lead_stale(
         lead_id=lead_id,
         params={"days": days},
         dedupe_key=f"lead-stale:{lead_id}:{last_activity_at.isoformat()}",
+    )
+
+
+def response_clock(*, lead_id: uuid.UUID, owner_id: uuid.UUID | None, overdue: bool) -> Happening:
+    """A new lead's first answer is nearly due, or overdue: the coordinators and the
+    lead's owner, once per lead for each."""
+    kind = NotificationKind.RESPONSE_OVERDUE if overdue else NotificationKind.RESPONSE_DUE_SOON
+    return Happening(
+        kind,
+        Audience(user_ids=_users(owner_id), coordinators=True),
+        lead_id=lead_id,
+        dedupe_key=f"{kind.value}:{lead_id}",
     )
 
 

@@ -27,7 +27,9 @@ INQUIRY_SOURCE: Final = "Invest in Kainuu portal inquiry"
 
 PAGE_SIZE: Final = 12
 MAX_PAGE: Final = 1000
-SORTS: Final = ("newest", "name", "area_desc", "area_asc", "power_desc")
+SORTS: Final = ("newest", "name", "area_desc", "area_asc", "power_desc", "distance")
+# A search centred on a place without a radius reaches this far (all of Finland).
+MAX_RADIUS_KM: Final = Decimal(1000)
 DEFAULT_SORT: Final = "newest"
 
 
@@ -45,6 +47,13 @@ class SiteSearch:
     rail: bool = False
     zoning: str | None = None
     q: str | None = None
+    available: bool = False  # available now (no date, or a date not after today)
+    # The centre of a distance search: a town (reference point or municipality code)
+    # or a WGS84 point; `radius_km` limits it.
+    near: str | None = None
+    lat: Decimal | None = None
+    lon: Decimal | None = None
+    radius_km: Decimal | None = None
     sort: str = DEFAULT_SORT
     page: int = 1
 
@@ -59,16 +68,18 @@ class SiteSearch:
     def query_items(self) -> list[tuple[str, str]]:
         """The canonical query string items, in a fixed order (shareable, cacheable)."""
         items: list[tuple[str, str]] = []
-        for name in ("municipality", "kind", "industry", "zoning", "q"):
+        for name in ("municipality", "kind", "industry", "zoning", "q", "near"):
             value = getattr(self, name)
             if value:
                 items.append((name, value))
-        for name in ("min_area_ha", "max_area_ha", "min_power_mw"):
+        for name in ("min_area_ha", "max_area_ha", "min_power_mw", "lat", "lon", "radius_km"):
             value = getattr(self, name)
             if value is not None:
                 items.append((name, format(value.normalize(), "f")))
         if self.rail:
             items.append(("rail", "1"))
+        if self.available:
+            items.append(("available", "1"))
         if self.sort != DEFAULT_SORT:
             items.append(("sort", self.sort))
         if self.page != 1:
@@ -97,7 +108,12 @@ def parse_search(
     query: Mapping[str, str],
     municipality_codes: Collection[str],
     industry_codes: Collection[str],
+    town_codes: Collection[str] = (),
 ) -> SiteSearch:
+    """The search of a query string; `town_codes` are the codes `near` may name (town
+    centres and municipalities). A point needs both coordinates; sorting by distance
+    needs a centre."""
+
     def choice(name: str, allowed: Collection[str]) -> str | None:
         value = (query.get(name) or "").strip()
         return value if value in allowed else None
@@ -107,6 +123,16 @@ def parse_search(
     except ValueError:
         page = 1
     q = " ".join((query.get("q") or "").split())[:100] or None
+    near = choice("near", town_codes)
+    lat = _signed_decimal(query.get("lat"), Decimal(90))
+    lon = _signed_decimal(query.get("lon"), Decimal(180))
+    if lat is None or lon is None or near:
+        lat = lon = None
+    centred = bool(near) or lat is not None
+    radius = _decimal(query.get("radius_km"), MAX_RADIUS_KM) if centred else None
+    sort = choice("sort", SORTS) or DEFAULT_SORT
+    if sort == "distance" and not centred:
+        sort = DEFAULT_SORT
     return SiteSearch(
         municipality=choice("municipality", municipality_codes),
         kind=choice("kind", [k.value for k in SiteKind]),
@@ -117,9 +143,24 @@ def parse_search(
         rail=(query.get("rail") or "") in ("1", "on", "true"),
         zoning=choice("zoning", [z.value for z in ZoningStatus]),
         q=q,
-        sort=choice("sort", SORTS) or DEFAULT_SORT,
+        available=(query.get("available") or "") in ("1", "on", "true"),
+        near=near,
+        lat=lat,
+        lon=lon,
+        radius_km=radius if radius else None,
+        sort=sort,
         page=min(max(page, 1), MAX_PAGE),
     )
+
+
+def _signed_decimal(raw: str | None, bound: Decimal) -> Decimal | None:
+    """A coordinate in decimal degrees within ±bound, rounded to 6 places."""
+    text = (raw or "").strip()
+    negative = text.startswith("-")
+    value = _decimal(text.removeprefix("-"), bound)
+    if value is None:
+        return None
+    return round(-value if negative else value, 6)
 
 
 # --- the inquiry -----------------------------------------------------------------------

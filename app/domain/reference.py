@@ -224,6 +224,8 @@ def clean_industry(values: Mapping[str, object]) -> IndustryEdit:
 @dataclass(frozen=True)
 class MunicipalityContact:
     contact_name: str | None
+    contact_title_fi: str | None
+    contact_title_en: str | None
     contact_email: str | None
     contact_phone: str | None
     website_url: str | None
@@ -239,6 +241,8 @@ def clean_municipality_contact(values: Mapping[str, object]) -> MunicipalityCont
     optional, each checked for its form."""
     errors: list[FieldError] = []
     name = _checked_text(values, "contact_name", CONTACT_NAME_MAX, errors)
+    title_fi = _checked_text(values, "contact_title_fi", CONTACT_NAME_MAX, errors)
+    title_en = _checked_text(values, "contact_title_en", CONTACT_NAME_MAX, errors)
     email = _text(values, "contact_email")
     if email and (len(email) > 254 or not _EMAIL.match(email)):
         errors.append(
@@ -264,6 +268,8 @@ def clean_municipality_contact(values: Mapping[str, object]) -> MunicipalityCont
         raise ValidationFailed(errors=errors, detail="The contact details are not valid.")
     return MunicipalityContact(
         contact_name=name,
+        contact_title_fi=title_fi,
+        contact_title_en=title_en,
         contact_email=email.lower() or None,
         contact_phone=phone or None,
         website_url=web or None,

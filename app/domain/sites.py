@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from app.domain.geo import in_kainuu
+from app.domain.geography import boundary_problem
 from app.domain.reference import MUNICIPALITIES
 
 
@@ -123,6 +124,10 @@ SITE_REASONS: Final[Mapping[str, str]] = {
     "longitude appear to be swapped.",
     "invalid_polygon": "Every ring of the boundary must be closed and have at least 4 points.",
     "polygon_outside_kainuu": "The boundary point %(lat)s, %(lon)s is not in Kainuu.",
+    "polygon_not_valid": "The boundary is not a valid polygon: %(reason)s.",
+    "polygon_area_mismatch": "The boundary encloses %(area)s ha, far from the stated "
+    "area of %(stated)s ha.",
+    "polygon_too_large": "The boundary encloses %(area)s ha; a site is at most %(max)s ha.",
     "in_future": "The date %(value)s is in the future.",
     "unknown_action": "Unknown action %(value)s.",
     # The params are codes, shown through the labels of their kinds (app.i18n).
@@ -378,6 +383,10 @@ def _location_errors(draft: SiteDraft) -> list[FieldError]:
                 site_error("polygon", "polygon_outside_kainuu", lat=lat_text, lon=lon_text)
             )
             break
+    if draft.polygon and not any(e.field == "polygon" for e in errors):
+        problem = boundary_problem(draft.polygon, draft.area_ha)
+        if problem is not None:
+            errors.append(site_error("polygon", problem[0], **problem[1]))
     return errors
 
 

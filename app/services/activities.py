@@ -22,7 +22,7 @@ from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
 from app.domain.activities import ActivityKind, clean_activity_fields
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, register_field_errors, register_labels
-from app.services import notifications
+from app.services import aftercare, intake, notifications
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
 from app.services.scope import activities_visible_to, leads_with_need_to_know, require_lead_records
@@ -146,6 +146,9 @@ def add_activity(
     db.add(activity)
     if lead is not None:
         lead.last_activity_at = now
+        intake.record_response(
+            db, lead.id, by=actor.user_id, kind=activity.kind, at=activity.occurred_at
+        )
     if activity.assignee_id is not None:
         db.flush()
         notifications.notify(
@@ -226,8 +229,11 @@ def update_activity(
             ),
         )
     if done is not None:
+        was_open = activity.done_at is None
         activity.done_at = utcnow() if done else None
         activity.done_by_id = actor.user_id if done else None
+        if done and was_open:
+            aftercare.checkin_done(db, actor, activity)
     if lead is not None:
         lead.last_activity_at = utcnow()
     db.commit()

@@ -21,7 +21,9 @@ from app.db.models import (
     Contact,
     Lead,
     LeadMunicipality,
+    Municipality,
     Organization,
+    ScreeningRule,
     Site,
     SiteIndustry,
     Stage,
@@ -30,9 +32,20 @@ from app.db.models import (
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
-from app.domain.organizations import normalise_org_name
+from app.domain.organizations import COUNTRY_CODES, normalise_org_name
+from app.domain.portal import clean_inquiry
 from app.domain.reference import MUNICIPALITIES
-from app.services import activities, clusters, events, site_revisions, sites, syndication, targets
+from app.services import (
+    activities,
+    aftercare,
+    clusters,
+    events,
+    portal,
+    site_revisions,
+    sites,
+    syndication,
+    targets,
+)
 from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
@@ -531,6 +544,38 @@ DEMO_SITES = [
 ]
 
 
+def _municipal_contacts(db: Session, users: dict[str, User]) -> None:
+    """Each municipality's portal contact: its demo contact person, with a title and a
+    made-up phone number."""
+    for seed in MUNICIPALITIES:
+        municipality = db.get(Municipality, seed.code)
+        if municipality is None or municipality.contact_name:
+            continue
+        person = users[f"{seed.slug}@{DEMO_DOMAIN}"]
+        municipality.contact_name = person.full_name
+        municipality.contact_title_fi = "Elinkeinoasiamies"
+        municipality.contact_title_en = "Business development manager"
+        municipality.contact_email = person.email
+        municipality.contact_phone = f"+358 40 012 0{seed.code}"
+
+
+# Boundaries of demo sites (GeoJSON, WGS84): Renforsin Ranta's 12 ha as a rectangle.
+DEMO_BOUNDARIES = {
+    "KAJ-RR-01": {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [27.6854, 64.2165],
+                [27.6926, 64.2165],
+                [27.6926, 64.2196],
+                [27.6854, 64.2196],
+                [27.6854, 64.2165],
+            ]
+        ],
+    }
+}
+
+
 def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
     slugs = {m.code: m.slug for m in MUNICIPALITIES}
     today = datetime.now(UTC).date()
@@ -568,6 +613,7 @@ def _sites(db: Session, report: DemoReport, users: dict[str, User]) -> None:
             description_en=f"{name_en}: zoned land with good connections.",
             latitude=lat,
             longitude=lon,
+            polygon=DEMO_BOUNDARIES.get(ref),
             area_ha=area_ha,
             area_m2=area_ha * 10_000,
             zoning_status="detailed_plan",
@@ -671,12 +717,66 @@ def load_demo_data(db: Session, settings: Settings) -> DemoReport:
     if db.scalar(select(Stage.code).limit(1)) is None:
         raise RuntimeError("reference data missing: run `invest-kainuu migrate` first")
     _leads(db, report, users[COORDINATOR_EMAIL], orgs)
+    _municipal_contacts(db, users)
     _sites(db, report, users)
     db.flush()
     for loader in DEMO_EXTENSIONS:
         loader(db, report, settings)
     db.commit()
     return report
+
+
+def _intake(db: Session, report: DemoReport, settings: Settings) -> None:
+    """Screening rules, and portal inquiries whose response clocks show each state."""
+    if db.scalar(select(ScreeningRule.id).limit(1)) is not None:
+        return
+    kajaani = db.scalar(select(User).where(User.email == f"kajaani@{DEMO_DOMAIN}"))
+    coordinator = db.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+    db.add_all(
+        [
+            ScreeningRule(
+                name="Large industrial projects",
+                position=1,
+                capex_min_eur=50_000_000,
+                industrial_only=True,
+                priority="high",
+                owner_id=coordinator.id if coordinator else None,
+                owner_action="assign",
+            ),
+            ScreeningRule(
+                name="Data centres in Kajaani",
+                position=2,
+                industry_codes=["ict_data_centres"],
+                municipality_codes=["205"],
+                owner_id=kajaani.id if kajaani else None,
+                owner_action="suggest",
+            ),
+        ]
+    )
+    db.flush()
+    report.count("screening rules")
+    report.count("screening rules")
+    now = datetime.now(UTC)
+    for hours, name, country, capex in (
+        (100, "Fjord Metals AS", "NO", "80 000 000"),
+        (20, "Baltic Foods OÜ", "EE", "4 000 000"),
+        (1, "Rhein Compute GmbH", "DE", "150 000 000"),
+    ):
+        inquiry = clean_inquiry(
+            {
+                "full_name": "Demo Investor",
+                "organization": name,
+                "country": country,
+                "email": f"inquiry.{country.lower()}@{DEMO_DOMAIN}",
+                "message": "We are looking for a site in Kainuu and would like to talk.",
+                "capex_eur": capex,
+                "consent": "yes",
+            },
+            COUNTRY_CODES,
+            "en",
+        )
+        portal.submit_inquiry(db, settings, inquiry, now=now - timedelta(hours=hours))
+        report.count("leads")
 
 
 # Business areas add their demo records here; each loader must skip what already exists.
@@ -688,4 +788,6 @@ DEMO_EXTENSIONS: list[Callable[[Session, DemoReport, Settings], None]] = [
     clusters.load_demo,
     events.load_demo,
     syndication.load_demo,
+    _intake,
+    aftercare.load_demo,
 ]

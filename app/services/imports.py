@@ -141,7 +141,7 @@ class _CsvFile:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def _read_csv(content: bytes) -> _CsvFile:
+def read_csv(content: bytes) -> _CsvFile:
     """The rows of an uploaded CSV as Excel saves it: UTF-8 with or without BOM, or
     Windows-1252 / Latin-1 (detected); semicolons or commas."""
     if len(content) > MAX_BYTES:
@@ -353,7 +353,7 @@ def run_import(
     require_staff_wide(actor)
     if kind not in IMPORT_KINDS:
         raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
-    parsed = _read_csv(content)
+    parsed = read_csv(content)
     rows, file_errors = parsed.rows, parsed.errors
     if not file_errors and rows:
         file_errors = _check_columns(kind, list(rows[0]))
@@ -383,7 +383,7 @@ def run_import(
             db.add(Contact(**cleaned, organization_id=org_id))
         else:
             cleaned, links = plan
-            leads.add_lead(db, actor, cleaned, links)
+            leads.add_lead(db, actor, cleaned, links, screen=False)
     if commit:
         db.commit()
     else:

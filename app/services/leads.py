@@ -64,7 +64,7 @@ from app.domain.ledger import StageFacts
 from app.domain.organizations import COUNTRY_CODES
 from app.domain.sites import SiteStatus, ZoningStatus
 from app.i18n import N_, register_field_errors, register_labels
-from app.services import ledger, notifications
+from app.services import intake, ledger, notifications
 from app.services.audit import entries_for, parse_uuid, register_access_check
 from app.services.scope import (
     contacts_visible_to,
@@ -832,7 +832,8 @@ def create_lead(
                 detail="The lead may describe an investment that already has a lead.",
             )
     lead = add_lead(db, actor, cleaned, links)
-    if lead.owner_id is not None:
+    # An owner chosen in the form hears of it; one assigned by screening already has.
+    if links.owner_id is not None and lead.owner_id == links.owner_id:
         notifications.notify(
             db,
             notices.lead_assigned(
@@ -846,10 +847,20 @@ def create_lead(
     return lead
 
 
-def add_lead(db: Session, actor: Actor, cleaned: dict[str, Any], links: LeadLinks) -> Lead:
-    """Write an already validated lead with its first stage-log entry; no commit."""
+def add_lead(
+    db: Session,
+    actor: Actor,
+    cleaned: dict[str, Any],
+    links: LeadLinks,
+    *,
+    screen: bool = True,
+    now: datetime | None = None,
+) -> Lead:
+    """Write an already validated lead with its first stage-log entry; no commit. A new
+    lead passes intake (screening and the response clock, app/services/intake.py); a
+    register imported from a spreadsheet (`screen=False`) does not."""
     bind_actor(db, actor)
-    now = utcnow()
+    now = now or utcnow()
     municipality_codes: list[str] = cleaned.pop("municipality_codes", [])
     if not cleaned.get("code_name"):
         cleaned["code_name"] = generate_code_name(set(db.scalars(select(Lead.code_name))))
@@ -867,6 +878,10 @@ def add_lead(db: Session, actor: Actor, cleaned: dict[str, Any], links: LeadLink
     db.add_all(LeadContact(lead_id=lead.id, contact_id=c) for c in links.contact_ids or [])
     db.add_all(LeadSite(lead_id=lead.id, site_id=s) for s in links.site_ids or [])
     db.flush()
+    if screen:
+        intake.admit(
+            db, actor, lead, municipality_codes, owner_chosen=links.owner_id is not None, now=now
+        )
     return lead
 
 
@@ -1144,6 +1159,10 @@ def transition(db: Session, actor: Actor, lead_id: uuid.UUID, request: Transitio
         db.add(LeadMunicipality(lead_id=lead.id, municipality_code=landing))
     record_stage_change(db, lead, plan.to_stage, actor, note=plan.note, at=now)
     ledger.record_amounts(db, lead, actor, at=now, note=plan.note)
+    if target.kind is StageKind.WON:
+        from app.services import aftercare  # builds on this module
+
+        aftercare.open_for_landed_lead(db, actor, lead)
     db.commit()
     return lead
 

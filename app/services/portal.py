@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,8 +35,10 @@ from app.db.models import (
     Lead,
     LeadShare,
     Municipality,
+    MunicipalityFacts,
     Organization,
     PortalRateCounter,
+    ReferencePoint,
     Site,
     Stage,
     User,
@@ -43,6 +46,7 @@ from app.db.models import (
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
+from app.domain.geography import PointKind
 from app.domain.leads import InvestmentType, LeadSource
 from app.domain.organizations import (
     COUNTRY_CODES,
@@ -56,6 +60,7 @@ from app.domain.portal import (
     CONFIRMATION_REFERENCE,
     INQUIRY_MESSAGE_ORIGIN,
     INQUIRY_SOURCE,
+    MAX_RADIUS_KM,
     NAME_WITHHELD,
     PAGE_SIZE,
     PRIVACY_NOTICE_VERSION,
@@ -64,6 +69,7 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
+from app.domain.shortlist import Shortlist
 from app.i18n import (
     N_,
     babel_locale,
@@ -73,7 +79,7 @@ from app.i18n import (
     register_labels,
     translate,
 )
-from app.services import notifications
+from app.services import geography, intake, notifications
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -101,21 +107,56 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
+    # The active reference points (distances name them; town centres centre a search)
+    # and the municipalities' key facts.
+    points: list[ReferencePoint] = field(default_factory=list)
+    facts: list[MunicipalityFacts] = field(default_factory=list)
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
     _industry_by_code: dict[str, Industry] = field(init=False, repr=False, compare=False)
+    points_by_code: dict[str, ReferencePoint] = field(init=False, repr=False, compare=False)
+    facts_by_municipality: dict[str, MunicipalityFacts] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_code = {m.code: m for m in self.municipalities}
         object.__setattr__(self, "_municipality_by_code", by_code)
         object.__setattr__(self, "_industry_by_code", {i.code: i for i in self.industries})
+        object.__setattr__(self, "points_by_code", {p.code: p for p in self.points})
+        by_municipality = {f.municipality_code: f for f in self.facts}
+        object.__setattr__(self, "facts_by_municipality", by_municipality)
 
     def municipality(self, code: str | None) -> Municipality | None:
         return self._municipality_by_code.get(code) if code else None
 
     def industry(self, code: str | None) -> Industry | None:
         return self._industry_by_code.get(code) if code else None
+
+    @property
+    def towns(self) -> list[ReferencePoint]:
+        return [p for p in self.points if p.kind == PointKind.TOWN_CENTRE.value]
+
+    @property
+    def town_codes(self) -> list[str]:
+        """What a search's `near` may name: a town centre, or a municipality that has one."""
+        return [t.code for t in self.towns] + [
+            t.municipality_code for t in self.towns if t.municipality_code
+        ]
+
+    def town(self, near: str | None) -> ReferencePoint | None:
+        return next((t for t in self.towns if near in (t.code, t.municipality_code)), None)
+
+    def centre(self, search: SiteSearch) -> tuple[float, float, float] | None:
+        """The search's circle (latitude, longitude, km), when it has a centre."""
+        radius = float(search.radius_km or MAX_RADIUS_KM)
+        town = self.town(search.near)
+        if town is not None:
+            return town.latitude, town.longitude, radius
+        if search.lat is not None and search.lon is not None:
+            return float(search.lat), float(search.lon), radius
+        return None
 
     @property
     def main_industries(self) -> list[Industry]:
@@ -135,9 +176,11 @@ def region(db: Session) -> Region:
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     )
-    for record in (*municipalities, *industries):
+    points = geography.active_points(db)
+    facts = geography.all_facts(db)
+    for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries)
+    return Region(municipalities, industries, points, facts)
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
@@ -148,6 +191,9 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(Site.public_changed_at)).scalar_subquery(),
         select(func.max(Municipality.updated_at)).scalar_subquery(),
         select(func.max(Industry.updated_at)).scalar_subquery(),
+        # Distances and key facts shown on site and municipality pages.
+        select(func.max(ReferencePoint.updated_at)).scalar_subquery(),
+        select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [
@@ -171,7 +217,15 @@ class HomePage:
     progress: PublicProgress | None
 
 
-def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.PublicSiteFilters:
+def _filters(
+    search: SiteSearch,
+    *,
+    limit: int = PAGE_SIZE,
+    reg: Region | None = None,
+    today: date | None = None,
+) -> site_service.PublicSiteFilters:
+    """The sites service's filters of a search; `reg` resolves a town centre, `today`
+    is the day "available now" means."""
     return site_service.PublicSiteFilters(
         municipality_code=search.municipality,
         industry_code=search.industry,
@@ -182,6 +236,8 @@ def _filters(search: SiteSearch, *, limit: int = PAGE_SIZE) -> site_service.Publ
         rail_siding=search.rail,
         zoning_status=search.zoning,
         q=search.q,
+        available_on=today if search.available else None,
+        near=reg.centre(search) if reg is not None else None,
         sort=search.sort,
         limit=limit,
         offset=search.offset,
@@ -236,11 +292,16 @@ def _map_points(
     rows: list[site_service.PublicSite],
     total: int,
     today: date,
+    reg: Region | None = None,
 ) -> list[site_service.PublicSitePoint]:
     if total > MAP_POINTS_MAX or total == len(rows):
         return _page_points(rows)
     return site_service.public_site_points(
-        db, settings, _filters(search), limit=MAP_POINTS_MAX, today=today
+        db,
+        settings,
+        _filters(search, reg=reg, today=today),
+        limit=MAP_POINTS_MAX,
+        today=today,
     )
 
 
@@ -248,9 +309,10 @@ def search_page(
     db: Session, settings: Settings, reg: Region, search: SiteSearch, today: date
 ) -> SearchPage:
     """A page of search results; `reg` is the region the search was parsed against."""
-    rows, total = site_service.public_sites(db, settings, _filters(search), today=today)
+    filters = _filters(search, reg=reg, today=today)
+    rows, total = site_service.public_sites(db, settings, filters, today=today)
     return SearchPage(
-        reg, search, rows, total, _map_points(db, settings, search, rows, total, today)
+        reg, search, rows, total, _map_points(db, settings, search, rows, total, today, reg)
     )
 
 
@@ -330,16 +392,26 @@ def sitemap(db: Session, settings: Settings, reg: Region, today: date) -> Sitema
     )
 
 
-def inquiry_site(
-    db: Session, settings: Settings, slug: str | None, today: date
-) -> site_service.PublicSite | None:
-    """The site an inquiry is about, when it is on the portal."""
-    if not slug:
-        return None
-    try:
-        return site_service.public_site(db, settings, slug, today=today)
-    except NotFound:
-        return None
+@dataclass(frozen=True)
+class RegionalTeam:
+    """The regional investment team's contact on every site page (settings)."""
+
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+def regional_team(settings: Settings) -> RegionalTeam:
+    return RegionalTeam(
+        settings.coordinator_name, settings.coordinator_email, settings.coordinator_phone
+    )
+
+
+def inquiry_sites(
+    db: Session, settings: Settings, shortlist: Shortlist, today: date
+) -> list[site_service.PublicSite]:
+    """The sites an inquiry is about (one site, or a shortlist), those on the portal."""
+    return site_service.public_sites_by_slug(db, settings, shortlist.slugs, today=today)
 
 
 # --- rate limiting -----------------------------------------------------------------------
@@ -495,12 +567,12 @@ def _names_in(inquiry: Inquiry) -> list[str]:
     return names
 
 
-def _description(inquiry: Inquiry, site: Site | None) -> str:
+def _description(inquiry: Inquiry, sites: Sequence[Site]) -> str:
     """The message, with the investor's and the sender's names withheld (the original is
     kept on the contact, in the coordinator's register)."""
     message = redact(inquiry.message, _names_in(inquiry), NAME_WITHHELD) or ""
     lines = [message, "", "— Sent through the Invest in Kainuu portal"]
-    if site is not None:
+    for site in sites:
         lines.append(f"Site: {site.name_fi} ({site.slug})")
     # Stored once for every reader: the labels, not the codes, of the choices made.
     if inquiry.timeline:
@@ -526,33 +598,38 @@ def submit_inquiry(
     settings: Settings,
     inquiry: Inquiry,
     *,
-    site: site_service.PublicSite | None,
+    sites: Sequence[site_service.PublicSite] = (),
     client: str | None = None,
     now: datetime | None = None,
 ) -> Lead:
     """The inquiry becomes a new lead (stage identified, source portal inquiry) with its
-    organisation and contact, shared with the site's municipality; the coordinator is
-    notified and the investor gets a confirmation — all in one transaction, as the
-    system actor. With `client`, the inquiry counts against that client's rate limit
-    (`TooManyRequests` when the window is full: nothing is stored)."""
+    organisation and contact, the sites it is about (one, or a shortlist) as candidate
+    sites, shared with each of their municipalities; the coordinator is notified and the
+    investor gets a confirmation — all in one transaction, as the system actor. With
+    `client`, the inquiry counts against that client's rate limit (`TooManyRequests`
+    when the window is full: nothing is stored)."""
     now = now or utcnow()
     if client is not None:
         _take_inquiry_slot(db, settings, client, now)
-    about = site.site if site else None
+    about = [item.site for item in sites]
+    municipality_codes = list(dict.fromkeys(site.municipality_code for site in about))
     # A Finnish investor's new plant is domestic capital; the coordinator refines it.
     kind = (
         InvestmentType.CAPITAL_INVESTMENT
         if inquiry.country == "FI"
         else InvestmentType.GREENFIELD_FDI
     )
-    single = site is not None and len(site.industry_codes) == 1
-    industry_code = site.industry_codes[0] if site is not None and single else None
+    # The industry only when every site suits that one alone.
+    suited = {tuple(item.industry_codes) for item in sites}
+    single = len(suited) == 1 and len(next(iter(suited))) == 1
+    industry_code = next(iter(suited))[0] if single else None
     industry = db.get(Industry, industry_code) if industry_code else None
-    municipality = db.get(Municipality, about.municipality_code) if about else None
+    municipality = db.get(Municipality, municipality_codes[0]) if municipality_codes else None
     values: dict[str, object] = {
         # Neutral: what and where, never who (see inquiry_lead_title).
         "title": inquiry_lead_title(
-            industry.name_en if industry else None, municipality.name_fi if municipality else None
+            industry.name_en if industry else None,
+            municipality.name_fi if municipality and len(municipality_codes) == 1 else None,
         ),
         "description": _description(inquiry, about),
         "investment_type": kind.value,
@@ -560,7 +637,7 @@ def submit_inquiry(
         "capex_eur": inquiry.capex_eur,
         "jobs": inquiry.jobs,
         "source": LeadSource.PORTAL_INQUIRY.value,
-        "municipality_codes": [about.municipality_code] if about else [],
+        "municipality_codes": municipality_codes,
     }
     if industry_code is not None:
         values["industry_code"] = industry_code
@@ -570,10 +647,10 @@ def submit_inquiry(
     links = LeadLinks(
         organization_id=org.id,
         contact_ids=[contact.id],
-        site_ids=[about.id] if about else [],
+        site_ids=[site.id for site in about],
     )
     cleaned = validate_new_lead(db, SYSTEM_ACTOR, values, links)
-    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links)
+    lead = add_lead(db, SYSTEM_ACTOR, cleaned, links, now=now)
     # The sender's own words, names and all, stay with the person in the CRM register
     # (erased with them); the lead carries them with the names withheld.
     db.add(
@@ -591,11 +668,12 @@ def submit_inquiry(
     notifications.notify(
         db, notices.inquiry_arrived(lead_id=lead.id, already_emailed=frozenset(recipients))
     )
-    if about is not None:
+    for code in municipality_codes:
+        names = ", ".join(site.name_fi for site in about if site.municipality_code == code)
         share = LeadShare(
             lead_id=lead.id,
-            municipality_code=about.municipality_code,
-            message=f"Inquiry from the Invest in Kainuu portal about {about.name_fi}.",
+            municipality_code=code,
+            message=f"Inquiry from the Invest in Kainuu portal about {names}.",
         )
         db.add(share)
         db.flush()
@@ -605,7 +683,7 @@ def submit_inquiry(
                 actor_id=None,
                 lead_id=lead.id,
                 share_id=share.id,
-                municipality_code=about.municipality_code,
+                municipality_code=code,
                 organization_id=None,
                 message=None,
             ),
@@ -633,7 +711,7 @@ def queue_inquiry_notice(
     settings: Settings,
     lead: Lead,
     inquiry: Inquiry,
-    site: Site | None,
+    sites: Sequence[Site],
     recipients: list[str],
 ) -> None:
     # One message in the language of the recipients, or in both when it is not known
@@ -650,11 +728,8 @@ def queue_inquiry_notice(
     stage = db.get(Stage, lead.stage_code)
 
     def text(lang: str) -> str:
-        about = (
-            (site.name_en or site.name_fi if lang == "en" else site.name_fi)
-            if site
-            else translate(lang, INQUIRY_GENERAL)
-        )
+        names = [(site.name_en or site.name_fi) if lang == "en" else site.name_fi for site in sites]
+        about = ", ".join(names) or translate(lang, INQUIRY_GENERAL)
         return translate(
             lang,
             INQUIRY_NOTICE_BODY,
@@ -686,10 +761,16 @@ def _quoted(text: str) -> list[str]:
     return [f"> {line}".rstrip() for line in clean.splitlines()] or [">"]
 
 
-def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -> tuple[str, str]:
-    """The investor's confirmation in the language of the portal they used: what happens
-    next, who answers, and a copy of what they sent. Plain text (the outbox sends plain
-    text), labels in words, no internal codes."""
+def confirmation_text(
+    settings: Settings,
+    inquiry: Inquiry,
+    sites: Sequence[Site],
+    ack: intake.Acknowledgement | None,
+) -> tuple[str, str]:
+    """The investor's acknowledgement in the language of the portal they used: their
+    reference, what happens next, whom they hear from (the owner screening assigned, else
+    the regional team) and by when, and a copy of what they sent. Plain text (the outbox
+    sends plain text), labels in words, no internal codes."""
     lang = inquiry.language if inquiry.language in ("fi", "en") else "en"
 
     def t(message: str, **values: object) -> str:
@@ -701,26 +782,39 @@ def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -
         t(N_("Hello %(name)s,"), name=inquiry.full_name),
         "",
         t(N_("Thank you for your inquiry to Invest in Kainuu. We have received it.")),
+    ]
+    if ack is not None:
+        lines += [t(N_("Your reference: %(reference)s"), reference=ack.reference)]
+    lines += [
         "",
         t(N_("What happens next")),
         t(
             N_(
-                "The investment team of the Regional Council of Kainuu reads your inquiry and "
-                "answers you by e-mail within two working days. Where your plans concern a "
-                "particular municipality, we bring in its contact person – confidentially."
+                "The investment team of the Regional Council of Kainuu reads your inquiry. "
+                "Where your plans concern a particular municipality, we bring in its contact "
+                "person – confidentially."
             )
         ),
     ]
-    if settings.coordinator_email:
+    if ack is not None and ack.due_day is not None:
+        lines.append(
+            t(
+                N_("You will get an answer by e-mail by %(date)s at the latest."),
+                date=format_date(ack.due_day, format="full", locale=babel_locale(lang)),
+            )
+        )
+    if ack is not None and ack.answerer is not None:
+        lines += ["", t(N_("Who answers: %(name)s, Invest in Kainuu."), name=ack.answerer)]
+    elif settings.coordinator_email:
         lines += [
             "",
             t(
-                N_("Who answers: the Invest in Kainuu coordinator, %(email)s."),
+                N_("Who answers: the Invest in Kainuu regional team, %(email)s."),
                 email=settings.coordinator_email,
             ),
         ]
     else:
-        lines += ["", t(N_("Who answers: the Invest in Kainuu coordinator."))]
+        lines += ["", t(N_("Who answers: the Invest in Kainuu regional team."))]
     lines += ["", t(N_("A copy of what you sent")), ""]
     copy = [
         (N_("Your name"), inquiry.full_name),
@@ -728,7 +822,7 @@ def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -
         (N_("E-mail"), inquiry.email),
         (N_("Country"), country),
     ]
-    if site is not None:
+    for site in sites:
         name = (site.name_en or site.name_fi) if lang == "en" else site.name_fi
         copy.append((N_("Site"), f"{name} ({portal}/sites/{site.slug})"))
     if inquiry.capex_eur is not None:
@@ -754,10 +848,10 @@ def confirmation_text(settings: Settings, inquiry: Inquiry, site: Site | None) -
 
 
 def queue_inquiry_confirmation(
-    db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, site: Site | None
+    db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, sites: Sequence[Site]
 ) -> None:
     """Queue the investor's confirmation in the caller's transaction."""
-    subject, body = confirmation_text(settings, inquiry, site)
+    subject, body = confirmation_text(settings, inquiry, sites, intake.acknowledgement(db, lead))
     queue_email(
         db,
         to=[inquiry.email],

@@ -31,6 +31,7 @@ from app.domain.reference import (
     clean_municipality_contact,
 )
 from app.i18n import label
+from app.services import geography
 from app.services.audit import entries_for
 
 
@@ -119,6 +120,7 @@ def ensure_reference_data(db: Session) -> int:
             )
         )
         added += 1
+    added += geography.ensure_seeds(db)
     db.commit()
     return added
 
@@ -181,13 +183,15 @@ def get_municipality(db: Session, actor: Actor, code: str) -> Municipality:
 def update_municipality_contact(
     db: Session, actor: Actor, code: str, values: Mapping[str, object]
 ) -> Municipality:
-    """A municipality's business contact on the portal (person, e-mail, phone, web
-    page): the regional team for every municipality, a municipal contact for their own
+    """A municipality's business contact on the portal (person and title, e-mail,
+    phone, web page): the regional team for every municipality, a municipal contact for their own
     (docs/access.md). Names and codes stay with the coordinator's seeds."""
     municipality = get_municipality(db, actor, code)
     contact = clean_municipality_contact(values)
     bind_actor(db, actor)
     municipality.contact_name = contact.contact_name
+    municipality.contact_title_fi = contact.contact_title_fi
+    municipality.contact_title_en = contact.contact_title_en
     municipality.contact_email = contact.contact_email
     municipality.contact_phone = contact.contact_phone
     municipality.website_url = contact.website_url

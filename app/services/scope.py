@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.db.models import (
     Activity,
+    AftercareAccount,
     Cluster,
     ClusterMember,
     Contact,
@@ -219,4 +220,14 @@ def syndication_targets_visible_to(actor: Actor) -> ColumnElement[bool]:
         return true()
     if actor.role is Role.MUNICIPAL_CONTACT:
         return SyndicationTarget.municipality_code == actor.municipality_code
+    return false()
+
+
+def aftercare_accounts_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Aftercare accounts: the coordinator sees all, a municipal contact the accounts of
+    their municipality; partners and the forum none (the forum reads report totals)."""
+    if actor.sees_everything:
+        return true()
+    if actor.role is Role.MUNICIPAL_CONTACT:
+        return AftercareAccount.municipality_code == actor.municipality_code
     return false()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageOps
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -36,6 +36,7 @@ from app.db.models import (
     Municipality,
     Site,
     SiteAttachment,
+    SiteDistance,
     SiteIndustry,
     SiteRevision,
     SiteVersion,
@@ -51,6 +52,7 @@ from app.domain.access import (
     require_staff_wide,
 )
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.domain.geography import bounding_box
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
 from app.domain.sites import (
@@ -70,7 +72,7 @@ from app.domain.sites import (
     validate_site,
 )
 from app.i18n import N_, register_field_errors, register_labels, translate
-from app.services import notifications
+from app.services import geography, notifications
 from app.services.audit import parse_uuid, register_access_check
 from app.services.mail import queue_email
 from app.services.scope import sites_public, sites_visible_to
@@ -231,17 +233,21 @@ def _column_value(name: str, value: Any) -> Any:
 
 
 def write_draft(db: Session, site: Site, draft: SiteDraft, current_codes: Sequence[str]) -> bool:
-    """Copy the draft onto the site (and its industries); return whether anything changed."""
-    changed = False
+    """Copy the draft onto the site (and its industries); return whether anything changed.
+    A new location gets its distances to the reference points recomputed."""
+    changed = moved = False
     for name in _COLUMN_FIELDS:
         value = _column_value(name, getattr(draft, name))
         if getattr(site, name) != value:
             setattr(site, name, value)
             changed = True
+            moved = moved or name in ("latitude", "longitude")
             if name == "last_verified_on":
                 # A new verification date: the freshness job decides again from it.
                 site.stale_flagged_at = None
                 site.expired_at = None
+    if moved:
+        geography.refresh_site(db, site)
     polygon = polygon_geojson(draft.polygon) if draft.polygon else None
     if site.polygon != polygon:
         site.polygon = polygon
@@ -1134,12 +1140,16 @@ class PublicSiteFilters:
     rail_siding: bool = False
     zoning_status: str | None = None
     q: str | None = None
+    # Available on this day (no date given, or from it or earlier).
+    available_on: date | None = None
+    # Within a radius of a point: (latitude, longitude, kilometres).
+    near: tuple[float, float, float] | None = None
     # Open data (OGC API): a WGS84 box (west, south, east, north; west > east crosses
     # the antimeridian) and a window, both ends inclusive, on the last public change.
     bbox: tuple[float, float, float, float] | None = None
     changed_from: datetime | None = None
     changed_until: datetime | None = None
-    sort: str = "newest"  # a key of PUBLIC_SORTS
+    sort: str = "newest"  # a key of PUBLIC_SORTS, or "distance" with `near`
     limit: int = 50
     offset: int = 0
 
@@ -1149,6 +1159,11 @@ class PublicSite:
     site: Site
     industry_codes: list[str]
     attachments: list[SiteAttachment]  # photos, documents and maps in display order
+    # From the search's centre, when the search has one.
+    distance_m: int | None = None
+    # The stored distances to the nearest reference points, (kind, point code, metres);
+    # read for a single site's page only.
+    distances: tuple[tuple[str, str, int], ...] = ()
 
 
 def _public_query(
@@ -1180,6 +1195,16 @@ def _public_query(
         query = query.where(Site.rail_siding.is_(True))
     if filters.zoning_status:
         query = query.where(Site.zoning_status == filters.zoning_status)
+    if filters.available_on is not None:
+        query = query.where(
+            or_(Site.available_from.is_(None), Site.available_from <= filters.available_on)
+        )
+    if filters.near is not None:
+        # A box around the circle narrows the rows; `_within` keeps those in the circle.
+        min_lat, max_lat, min_lon, max_lon = bounding_box(*filters.near)
+        query = query.where(
+            Site.latitude.between(min_lat, max_lat), Site.longitude.between(min_lon, max_lon)
+        )
     if filters.q and filters.q.strip():
         pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         query = query.where(
@@ -1209,11 +1234,39 @@ def public_sites(
     """Published sites verified recently enough, in the filters' order, with their
     industries and attachments: three statements however many sites there are."""
     query = _public_query(settings, filters, today)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = PUBLIC_SORTS.get(filters.sort, PUBLIC_SORTS["newest"])
+    near = _within(db, query, filters)
+    order: tuple[Any, ...] = PUBLIC_SORTS.get(filters.sort, PUBLIC_SORTS["newest"])
+    if near is not None:
+        query = query.where(Site.id.in_(list(near)))
+        total = len(near)
+        if filters.sort == "distance" and near:
+            ranked = sorted(near, key=lambda site_id: (near[site_id], str(site_id)))
+            order = (case({site_id: rank for rank, site_id in enumerate(ranked)}, value=Site.id),)
+    else:
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.add_columns(_industry_codes).order_by(*order, Site.id)
     rows = db.execute(page.limit(filters.limit).offset(filters.offset))
-    return _public(db, [(site, codes) for site, codes in rows]), total
+    found = _public(db, [(site, codes) for site, codes in rows])
+    if near is not None:
+        found = [replace(p, distance_m=near[p.site.id]) for p in found]
+    return found, total
+
+
+def _within(
+    db: Session, query: Select[Site], filters: PublicSiteFilters
+) -> dict[uuid.UUID, int] | None:
+    """With a centre and radius, the matching sites inside the circle and their geodesic
+    distance from its centre (metres); None without one."""
+    if filters.near is None:
+        return None
+    lat, lon, radius_km = filters.near
+    located = query.with_only_columns(Site.id, Site.latitude, Site.longitude)
+    rows = [
+        (site_id, float(a), float(b))
+        for site_id, a, b in db.execute(located)
+        if a is not None and b is not None
+    ]
+    return geography.within(rows, lat, lon, radius_km)
 
 
 # Orders of the public site list; the site id breaks ties so pages never overlap.
@@ -1251,6 +1304,9 @@ def public_site_points(
     located = _public_query(settings, filters, today).where(
         Site.latitude.is_not(None), Site.longitude.is_not(None)
     )
+    near = _within(db, located, filters)
+    if near is not None:
+        located = located.where(Site.id.in_(list(near)))
     ids = located.with_only_columns(Site.id).subquery()
     query = (
         select(Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude)
@@ -1311,14 +1367,32 @@ def public_site(
     db: Session, settings: Settings, slug: str, *, today: date | None = None
 ) -> PublicSite:
     row = db.execute(
-        select(Site, _industry_codes).where(
+        select(Site, _industry_codes, _distances).where(
             Site.slug == slug, sites_public(public_cutoff(settings, today))
         )
     ).first()
     if row is None:
         raise NotFound("No such site.")
-    site, codes = row
-    return _public(db, [(site, codes)])[0]
+    site, codes, distances = row
+    return replace(_public(db, [(site, codes)])[0], distances=_parse_distances(distances))
+
+
+def public_sites_by_slug(
+    db: Session, settings: Settings, slugs: Sequence[str], *, today: date | None = None
+) -> list[PublicSite]:
+    """The sites of `slugs` that are on the portal, in the order given; the others
+    (never public, withdrawn, no longer verified) are left out. One statement for the
+    sites, one for their attachments."""
+    if not slugs:
+        return []
+    rows = db.execute(
+        select(Site, _industry_codes).where(
+            Site.slug.in_(slugs), sites_public(public_cutoff(settings, today))
+        )
+    ).all()
+    position = {slug: index for index, slug in enumerate(slugs)}
+    ordered = sorted(((site, codes) for site, codes in rows), key=lambda r: position[r[0].slug])
+    return _public(db, ordered)
 
 
 def former_public_site(
@@ -1341,6 +1415,28 @@ _industry_codes = (
     .where(SiteIndustry.site_id == Site.id)
     .scalar_subquery()
 )
+
+
+# A site's distances the same way ("kind:point:metres;…"); codes hold no ':' or ';'.
+_distances = (
+    select(
+        func.aggregate_strings(
+            SiteDistance.kind
+            + ":"
+            + SiteDistance.point_code
+            + ":"
+            + cast(SiteDistance.distance_m, String),
+            ";",
+        )
+    )
+    .where(SiteDistance.site_id == Site.id)
+    .scalar_subquery()
+)
+
+
+def _parse_distances(text: str | None) -> tuple[tuple[str, str, int], ...]:
+    parts = (item.split(":") for item in (text or "").split(";") if item)
+    return tuple((kind, code, int(metres)) for kind, code, metres in parts)
 
 
 def _public(db: Session, rows: Sequence[tuple[Site, str | None]]) -> list[PublicSite]:
@@ -1401,6 +1497,8 @@ def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
             # Demo sites are inserted directly; give them their first version.
             record_change(db, SYSTEM_ACTOR, site, "create", was_public=False)
         report.count("site photos")
+    # Demo sites are inserted directly: their distances are computed here.
+    geography.refresh_all(db)
 
 
 def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:
@@ -1445,6 +1543,11 @@ register_field_errors(
             "Every ring of the boundary must be closed and have at least 4 points."
         ),
         "polygon_outside_kainuu": N_("The boundary point %(lat)s, %(lon)s is not in Kainuu."),
+        "polygon_not_valid": N_("The boundary is not a valid polygon: %(reason)s."),
+        "polygon_area_mismatch": N_(
+            "The boundary encloses %(area)s ha, far from the stated area of %(stated)s ha."
+        ),
+        "polygon_too_large": N_("The boundary encloses %(area)s ha; a site is at most %(max)s ha."),
         "in_future": N_("The date %(value)s is in the future."),
         "unknown_action": N_("Unknown action %(value)s."),
         "invalid_transition": N_("A site in status “%(site_status)s” cannot %(site_transition)s."),

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,17 +36,22 @@ import httpx
 import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Delete,
     Engine,
+    Select,
     and_,
     delete,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -1061,11 +1066,15 @@ def claim_due(
     now: datetime | None = None,
     per_target: int | None = None,
     in_flight: Mapping[uuid.UUID, int] | None = None,
+    finishing: Collection[uuid.UUID] = (),
     lane: str | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
     and commit the lease before any request is made. `lane` "healthy" or "failing"
-    takes only the deliveries of targets whose last attempt succeeded, or failed."""
+    takes only the deliveries of targets whose last attempt succeeded, or failed.
+    `in_flight` are the calling worker's requests under way per target; `finishing` the
+    deliveries whose request it has ended but whose completion is not committed yet:
+    they no longer load their target, so its next request need not wait for the commit."""
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
@@ -1087,7 +1096,11 @@ def claim_due(
     # of every worker), so the cap holds however many workers run.
     leases = (
         select(delivery.target_id, func.count().label("n"))
-        .where(delivery.lease_token.is_not(None), delivery.lease_expires_at > now)
+        .where(
+            delivery.lease_token.is_not(None),
+            delivery.lease_expires_at > now,
+            delivery.id.not_in(finishing),
+        )
         .group_by(delivery.target_id)
         .subquery()
     )
@@ -1116,65 +1129,8 @@ def claim_due(
             db.commit()
             return []
         saturated += [t for t in targets if not is_failing(t)]
-    # At most `cap` candidates per target, picked before the LIMIT: otherwise the old
-    # backlog of one dead target would fill every batch and starve the others.
-    # A site's deliveries to a target go out in event order: only the earliest pending
-    # one (in flight or waiting) may be claimed. Numbered in one pass over the pending
-    # rows rather than checked row by row: with the statistics of a table that has just
-    # filled up, the planner would run that check as a scan per row (seconds at a few
-    # thousand pending deliveries, exactly when a backfill or a burst needs speed).
-    pending = (
-        select(
-            delivery.id,
-            delivery.target_id,
-            delivery.site_id,
-            delivery.event_id,
-            delivery.event_type,
-            delivery.status,
-            delivery.next_attempt_at,
-            delivery.lease_expires_at,
-            func.row_number()
-            .over(partition_by=(delivery.target_id, delivery.site_id), order_by=delivery.event_id)
-            .label("in_site_order"),
-        )
-        .where(delivery.status == DeliveryStatus.PENDING.value)
-        .subquery()
-    )
-    ranked = (
-        select(
-            pending.c.id,
-            pending.c.next_attempt_at,
-            pending.c.event_id,
-            func.row_number()
-            .over(
-                partition_by=pending.c.target_id,
-                order_by=(pending.c.next_attempt_at, pending.c.event_id),
-            )
-            .label("rank"),
-        )
-        .join(SyndicationTarget, SyndicationTarget.id == pending.c.target_id)
-        .where(
-            pending.c.next_attempt_at <= now,
-            or_(pending.c.lease_expires_at.is_(None), pending.c.lease_expires_at <= now),
-            or_(pending.c.site_id.is_(None), pending.c.in_site_order == 1),
-            or_(
-                SyndicationTarget.status == TargetStatus.ACTIVE.value,
-                pending.c.event_type == EventType.PING.value,
-            ),
-            pending.c.target_id.not_in(saturated),
-        )
-        .subquery()
-    )
-    # Fetched on their own, not as a subquery of the lock below: right after a burst of
-    # changes the table's statistics still say it is empty, and the planner then runs
-    # a subquery once per pending row (seconds, not milliseconds, at a few thousand).
-    candidates = list(
-        db.scalars(
-            select(ranked.c.id)
-            .where(ranked.c.rank <= cap)
-            .order_by(ranked.c.next_attempt_at, ranked.c.event_id, ranked.c.id)
-            .limit(limit * 2)
-        )
+    candidates = _first_due_per_target(
+        db, [t for t in targets.values() if t.id not in saturated], due, cap, limit * 2
     )
     if not candidates:
         db.commit()
@@ -1232,6 +1188,7 @@ def claim_due(
                 now=now,
                 per_target=per_target,
                 in_flight=in_flight,
+                finishing=finishing,
                 lane=lane,
             )
         return []
@@ -1264,6 +1221,73 @@ def claim_due(
     ]
     db.commit()
     return claims
+
+
+def _first_due_per_target(
+    db: Session,
+    targets: Sequence[SyndicationTarget],
+    due: Sequence[ColumnElement[bool]],
+    cap: int,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Per target, its first due deliveries (at most `cap`, so that the old backlog of
+    one dead target never fills a batch and starves the others), read in order from a
+    partial index of the pending rows: a claim costs what its batch costs, however long
+    the backlog or the history. A site's deliveries to a target go out in event order:
+    one with an earlier pending delivery of its site (in flight or waiting) waits.
+    One statement of a fixed shape on PostgreSQL (a lateral join, compiled once);
+    SQLite, which has no lateral joins, gets one branch per target."""
+    if not targets:
+        return []
+    delivery = SyndicationDelivery
+    earlier = aliased(SyndicationDelivery)
+
+    def firsts(target_id: Any, active: ColumnElement[bool]) -> Select[uuid.UUID, datetime, int]:
+        return (
+            select(delivery.id, delivery.next_attempt_at, delivery.event_id)
+            .where(
+                delivery.target_id == target_id,
+                *due,
+                or_(
+                    delivery.site_id.is_(None),
+                    ~exists().where(
+                        earlier.target_id == delivery.target_id,
+                        earlier.site_id == delivery.site_id,
+                        earlier.status == DeliveryStatus.PENDING.value,
+                        earlier.event_id < delivery.event_id,
+                    ),
+                ),
+                # A paused or switched-off target holds its deliveries; a test ping goes.
+                or_(active, delivery.event_type == EventType.PING.value),
+            )
+            .order_by(delivery.next_attempt_at, delivery.event_id)
+            .limit(cap)
+        )
+
+    target = SyndicationTarget
+    if db.get_bind().dialect.name == "postgresql":
+        first = firsts(target.id, target.status == TargetStatus.ACTIVE.value).lateral()
+        rows = (
+            select(first)
+            .select_from(target)
+            .join(first, true())
+            .where(target.id.in_([t.id for t in targets]))
+            .subquery()
+        )
+    else:
+        rows = union_all(
+            *(
+                select(firsts(t.id, literal(t.status == TargetStatus.ACTIVE)).subquery())
+                for t in targets
+            )
+        ).subquery()
+    return list(
+        db.scalars(
+            select(rows.c.id)
+            .order_by(rows.c.next_attempt_at, rows.c.event_id, rows.c.id)
+            .limit(limit)
+        )
+    )
 
 
 CLAIM_LOCK_KEY: Final = 0x53594E44  # "SYND": serialises claims across workers
@@ -2055,15 +2079,18 @@ class SyndicationWorker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
-    # None when the attempt broke unexpectedly, lane); and the deliveries completed since,
-    # for the claiming thread to count out of its attempts in flight.
+    # None when the attempt broke unexpectedly, lane).
     _finished: SimpleQueue[tuple[Claim, Outcome | None, str] | None] = field(
         default_factory=SimpleQueue
     )
-    _completed: SimpleQueue[uuid.UUID] = field(default_factory=SimpleQueue)
-    # Touched by the coordinating thread only: the attempts handed to the pools, with
-    # their target, lane and when they were handed over.
+    # For the coordinating thread, in the order they happened: ("ended", delivery) when
+    # its request is over, ("completed", delivery) when its outcome is committed.
+    _progress: SimpleQueue[tuple[str, uuid.UUID]] = field(default_factory=SimpleQueue)
+    # Touched by the coordinating thread only: the requests under way, with their
+    # target, lane and when they were handed over; and the deliveries whose request has
+    # ended, waiting for their completion to be committed.
     _running: dict[uuid.UUID, tuple[uuid.UUID, str, float]] = field(default_factory=dict)
+    _finishing: set[uuid.UUID] = field(default_factory=set)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
@@ -2096,7 +2123,7 @@ class SyndicationWorker:
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.settings.heartbeat_interval_seconds
                     self._beat(factory)
-                completed = self._count_out_completed()
+                progressed = self._take_progress()
                 claimed = 0
                 for lane, size in lanes.items():
                     if lane == "failing":
@@ -2116,6 +2143,7 @@ class SyndicationWorker:
                                 limit=free,
                                 per_target=self.settings.syndication_per_target_concurrency,
                                 in_flight=in_flight,
+                                finishing=self._finishing,
                                 lane=lane,
                             )
                     except Exception:
@@ -2129,7 +2157,7 @@ class SyndicationWorker:
                         )
                         pools[lane].submit(self._attempt, claim, lane)
                     claimed += len(claims)
-                if not claimed and not completed:
+                if not claimed and not progressed:
                     self._wake.wait(self.poll_seconds)
                     self._wake.clear()
         # Stopping: what was still in flight has finished as the pools shut down, and is
@@ -2147,10 +2175,15 @@ class SyndicationWorker:
         except Exception:
             log.exception("recording the worker's heartbeat failed")
 
-    def _count_out_completed(self) -> int:
+    def _take_progress(self) -> int:
         count = 0
-        while not self._completed.empty():
-            self._running.pop(self._completed.get(), None)
+        while not self._progress.empty():
+            step, delivery_id = self._progress.get()
+            self._running.pop(delivery_id, None)
+            if step == "ended":
+                self._finishing.add(delivery_id)
+            else:
+                self._finishing.discard(delivery_id)
             count += 1
         return count
 
@@ -2166,16 +2199,26 @@ class SyndicationWorker:
                     stopping = True
                 else:
                     batch.append(item)
-            results = [(claim, outcome) for claim, outcome, _ in batch if outcome is not None]
-            try:
-                with factory() as db:
-                    complete_many(db, self.settings, results)
-            except Exception:
-                # Their leases run out and other attempts follow.
-                log.exception("completing %d deliveries failed", len(results))
-            for claim, _, _ in batch:
-                self._completed.put(claim.delivery_id)
-            if batch:
+            # Successes first, in a transaction of their own: recording a failure (the
+            # retry schedule, holding the target's other deliveries) takes longer, and
+            # a hanging target's timeout must not keep the healthy targets' slots busy.
+            ok = [(c, o) for c, o, _ in batch if o is not None and o.success]
+            failed = [(c, o) for c, o, _ in batch if o is not None and not o.success]
+            broken = [c for c, o, _ in batch if o is None]
+            for results in (ok, failed):
+                if results:
+                    try:
+                        with factory() as db:
+                            complete_many(db, self.settings, results)
+                    except Exception:
+                        # Their leases run out and other attempts follow.
+                        log.exception("completing %d deliveries failed", len(results))
+                    for claim, _ in results:
+                        self._progress.put(("completed", claim.delivery_id))
+                    self._wake.set()
+            for claim in broken:
+                self._progress.put(("completed", claim.delivery_id))
+            if broken:
                 self._wake.set()
 
     def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int]]:
@@ -2210,7 +2253,10 @@ class SyndicationWorker:
             # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
         finally:
+            # Its target may take the next request now, before the outcome is committed.
+            self._progress.put(("ended", claim.delivery_id))
             self._finished.put((claim, outcome, lane))
+            self._wake.set()
 
     def _listen(self) -> None:
         while not self.stop_event.is_set():

@@ -33,6 +33,7 @@ from app.i18n import HELSINKI, N_, register_field_errors
 from app.services import (
     activities,
     history,
+    intake,
     leads,
     ledger,
     matching,
@@ -44,6 +45,7 @@ from app.services import board as pipeline_board
 from app.services.activities import Subject
 from app.services.auth import actor_for
 from app.services.leads import LeadFilters, LeadLinks
+from app.web import aftercare as aftercare_pages
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -420,6 +422,10 @@ def _lead_page(
             if view.can_edit
             else [],
             "best_matches": best,
+            "intake": intake.intake_view(db, actor, lead_id, datetime.now(UTC))
+            if view.need_to_know
+            else None,
+            "capital_matches": aftercare_pages.capital_matches(db, actor, view, lang),
             **choices(db),
         },
         user=user,

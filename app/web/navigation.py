@@ -43,6 +43,9 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
             NavItem("/leads/board", N_("Pipeline"), LEAD_RECORD_ROLES, icon="board"),
             NavItem("/leads", N_("Leads"), LEAD_RECORD_ROLES, icon="list"),
             NavItem("/tasks", N_("My tasks"), LEAD_RECORD_ROLES, icon="check"),
+            NavItem(
+                "/intake", N_("Intake queue"), REGION_STAFF, icon="inbox", also=("/intake/rules",)
+            ),
         ),
     ),
     NavGroup(
@@ -56,6 +59,8 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
                 icon="building",
                 also=("/contacts",),
             ),
+            NavItem("/aftercare", N_("Aftercare"), SITE_ROLES, icon="check"),
+            NavItem("/capital-investors", N_("Capital investors"), REGION_STAFF, icon="list"),
         ),
     ),
     NavGroup(
@@ -83,6 +88,12 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
             NavItem(
                 "/reports",
                 N_("Reports"),
+                frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER}),
+                icon="chart",
+            ),
+            NavItem(
+                "/reports/response-times",
+                N_("Response times"),
                 frozenset({Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER}),
                 icon="chart",
             ),

@@ -44,6 +44,7 @@ from app.domain.portal import (
     seconds_since_start,
     sign_started,
 )
+from app.domain.shortlist import SHORTLIST_MAX, Shortlist, parse_shortlist
 from app.domain.sites import SiteKind, ZoningStatus
 from app.i18n import (
     LANGUAGES,
@@ -53,6 +54,7 @@ from app.i18n import (
     translate,
 )
 from app.services import portal as portal_service
+from app.services.geography import site_geography
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
@@ -96,7 +98,9 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 portal_env = templates.env
 install_i18n(portal_env)
 portal_env.filters["json_for_html"] = json_for_html
-portal_env.globals.update(build_id=BUILD_ID, languages=LANGUAGES, static_url=static_url)
+portal_env.globals.update(
+    build_id=BUILD_ID, languages=LANGUAGES, static_url=static_url, shortlist_max=SHORTLIST_MAX
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -287,7 +291,7 @@ def _cacheable(path: str) -> bool:
     return (
         len(parts) >= 3
         and parts[1] in LANGUAGES
-        and (parts[2] in ("", "sites", "municipalities", "industries"))
+        and (parts[2] in ("", "sites", "municipalities", "industries", "compare"))
     )
 
 
@@ -360,6 +364,7 @@ def site_search(request: Request, db: DbSession, settings: AppSettings) -> Respo
         request.query_params,
         [m.code for m in reg.municipalities],
         [i.code for i in reg.industries],
+        reg.town_codes,
     )
     data = portal_service.search_page(db, settings, reg, search, helsinki_today())
     page = _page(
@@ -415,6 +420,8 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "json_ld": site_json_ld(data, lang, settings.base_url),
+            "team": portal_service.regional_team(settings),
+            **site_geography(data.public, data.region),
             "points": _points(
                 [
                     PublicSitePoint(
@@ -441,7 +448,11 @@ def municipality(request: Request, code: str, db: DbSession, settings: AppSettin
     page = _page(
         request,
         "municipality.html",
-        {"page": data, "points": _points(data.points, _lang(request))},
+        {
+            "page": data,
+            "points": _points(data.points, _lang(request)),
+            "facts": data.region.facts_by_municipality.get(code),
+        },
         headers=headers,
     )
     return _keep(request, headers, page)
@@ -488,7 +499,7 @@ def _privacy_page(request: Request, version: str) -> Response:
 def _inquiry_form(
     request: Request,
     settings: Settings,
-    site: PublicSite | None,
+    sites: list[PublicSite],
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -510,7 +521,7 @@ def _inquiry_form(
         request,
         "inquiry.html",
         {
-            "site": site,
+            "sites": sites,
             "values": values or {},
             "errors": errors or {},
             "notice": notice,
@@ -522,7 +533,7 @@ def _inquiry_form(
             "privacy_version": PRIVACY_NOTICE_VERSION,
         },
         status_code=status_code,
-        query=f"?site={site.site.slug}" if site else "",
+        query=Shortlist(tuple(item.site.slug for item in sites)).query,
         headers={"Cache-Control": "no-store", **(headers or {})},
     )
     if new_presession:
@@ -537,10 +548,11 @@ def _countries(lang: str) -> list[tuple[str, str]]:
 
 @portal_get("/inquiry")
 def inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
-    site = portal_service.inquiry_site(
-        db, settings, request.query_params.get("site"), helsinki_today()
-    )
-    return _inquiry_form(request, settings, site)
+    # `site` from a site's page, `sites` from a comparison of a shortlist.
+    query = request.query_params
+    shortlist = parse_shortlist([*query.getlist("site"), *query.getlist("sites")])
+    sites = portal_service.inquiry_sites(db, settings, shortlist, helsinki_today())
+    return _inquiry_form(request, settings, sites)
 
 
 async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
@@ -550,7 +562,8 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
     client = request.client.host if request.client else "unknown"
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    site = portal_service.inquiry_site(db, settings, values.get("site"), helsinki_today())
+    shortlist = parse_shortlist([values.get("site", ""), values.get("sites", "")])
+    sites = portal_service.inquiry_sites(db, settings, shortlist, helsinki_today())
     key = settings.secret_key.get_secret_value().encode()
     max_seconds = settings.portal_inquiry_max_age_hours * 3600
     elapsed = seconds_since_start(key, values.get("started"), int(time.time()))
@@ -574,7 +587,7 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
             else N_("The form was open for a long time. Please check it and send it again.")
         )
         return _inquiry_form(
-            request, settings, site, values=values, notice=notice, started=started, status_code=422
+            request, settings, sites, values=values, notice=notice, started=started, status_code=422
         )
     try:
         cleaned = portal_service.validate_inquiry(values, lang)
@@ -582,17 +595,17 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
         # The inquiry's rules word each reason for the public (marked with N_).
         errors = {e.field: translate(lang, e.reason) for e in failed.errors}
         return _inquiry_form(
-            request, settings, site, values=values, errors=errors, started=started, status_code=422
+            request, settings, sites, values=values, errors=errors, started=started, status_code=422
         )
     try:
         # Only an accepted inquiry counts against the client's limit.
-        portal_service.submit_inquiry(db, settings, cleaned, site=site, client=client)
+        portal_service.submit_inquiry(db, settings, cleaned, sites=sites, client=client)
     except portal_service.TooManyRequests as limited:
         # Nothing the investor typed is lost: the form comes back with it.
         return _inquiry_form(
             request,
             settings,
-            site,
+            sites,
             values=values,
             notice=N_(
                 "You have sent several inquiries in a short time. Your message is still here: "

@@ -26,7 +26,14 @@ from app.web.templating import FormErrors, render
 router = APIRouter(include_in_schema=False)
 
 INDUSTRY_FIELDS = ("name_fi", "name_en", "description_fi", "description_en")
-CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "website_url")
+CONTACT_FIELDS = (
+    "contact_name",
+    "contact_title_fi",
+    "contact_title_en",
+    "contact_email",
+    "contact_phone",
+    "website_url",
+)
 
 register_labels(
     "reference_field",
@@ -37,6 +44,8 @@ register_labels(
         "description_en": N_("Description in English"),
         "active": N_("In use"),
         "contact_name": N_("Contact person"),
+        "contact_title_fi": N_("Title in Finnish"),
+        "contact_title_en": N_("Title in English"),
         "contact_email": N_("E-mail"),
         "contact_phone": N_("Phone"),
         "website_url": N_("Web page"),

@@ -17,7 +17,7 @@ from app.db.models import InvestmentTarget, User
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.targets import Dimension, Figure
 from app.i18n import N_, register_field_errors
-from app.services import report_documents, reports, targets
+from app.services import aftercare, report_documents, reports, targets
 from app.services.auth import actor_for
 from app.web.deps import CsrfChecked, StaffUser
 from app.web.session import request_language
@@ -98,6 +98,9 @@ def _page(
             "labels": labels,
             "charts": report_documents.report_charts(report, labels),
             "comparisons": report_documents.comparisons(report, labels),
+            "investor_origin": aftercare.investor_origin(
+                db, actor, target.id, as_of=as_of, today=today
+            ),
             "signed": report_documents.signed,
             "figures": [*report_documents.PIPELINE_FIGURES, Figure.ANNOUNCED],
             "dimensions": list(Dimension),

@@ -136,8 +136,13 @@ RECORDS: dict[str, Rec] = {
     "new lead+secret contact": Rec(visible=STAFF),
     "lead.kajaani+secret investor": Rec(visible=STAFF),
     "lead.kajaani+secret contact": Rec(visible=STAFF),
+    "account.kajaani": Rec(municipality="kajaani", visible=STAFF | {"kajaani"}),
+    "account.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
+    "mismatch.kajaani_account+sotkamo_issue": Rec(visible=STAFF, mismatch=True),
+    "investor": Rec(visible=STAFF),
     "new.765": Rec(municipality="sotkamo"),
     "new.205": Rec(municipality="kajaani"),
+    "rule": Rec(visible=STAFF),
 }
 NOTHING = Rec()
 
@@ -223,6 +228,11 @@ def signed_in(role: str, rec: Rec) -> bool:
 
 def public(role: str, rec: Rec) -> bool:
     return True
+
+
+def partner_token_only(role: str, rec: Rec) -> bool:
+    """Only a partner organisation's token (no account of any role) sends referrals."""
+    return False
 
 
 # --------------------------------------------------------------------------- the cases
@@ -345,6 +355,15 @@ def org_csv(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def referral_export(ctx: Ctx) -> dict[str, Any]:
+    rows = "viite;yritys;maa\nIIF-MATRIX-1;Matrix Compute AB;SE\n"
+    return {
+        "files": {"file": ("referrals.csv", rows.encode(), "text/csv")},
+        "data": {"partner_id": ctx.id("org.iif")},
+        "params": {"dry_run": "false"},
+    }
+
+
 def import_form(ctx: Ctx) -> dict[str, Any]:
     """The staff import page's upload: a one-row CSV of organisations."""
     return {
@@ -427,6 +446,18 @@ def new_target(ctx: Ctx) -> dict[str, Any]:
         "kind": "webhook",
         "url": "https://invest.example.com/hook",
     }
+
+
+def new_account(ctx: Ctx) -> dict[str, Any]:
+    return {
+        "organization_name": "Local Works Oy",
+        "kind": "local_company",
+        "municipality_code": ctx.data["code"],
+    }
+
+
+def new_investor(ctx: Ctx) -> dict[str, Any]:
+    return {"organization_id": ctx.id("org.uninvested"), "ticket_min_eur": "1000000"}
 
 
 def new_site(ctx: Ctx) -> dict[str, Any]:
@@ -556,6 +587,20 @@ KAJAANI_PAUSED = (T("target.kajaani", target_id="target.kajaani"),)
 # Only webhook targets have a signing secret: Kajaani's.
 WEBHOOK_TARGET = (T("target.kajaani", target_id="target.kajaani"),)
 NEW_IN = (T("new.765", {"code": "765"}), T("new.205", {"code": "205"}))
+ACCOUNTS = (
+    T("account.kajaani", account_id="account.kajaani"),
+    T("account.sotkamo", account_id="account.sotkamo"),
+)
+ISSUES = (
+    T(
+        "mismatch.kajaani_account+sotkamo_issue",
+        account_id="account.kajaani",
+        issue_id="issue.sotkamo",
+    ),
+    T("account.kajaani", account_id="account.kajaani", issue_id="issue.kajaani"),
+    T("account.sotkamo", account_id="account.sotkamo", issue_id="issue.sotkamo"),
+)
+INVESTOR = (T("investor", investor_id="investor"),)
 TASK_ON = (
     T("lead.kajaani", {"lead": "lead.kajaani"}),
     T("lead.sotkamo", {"lead": "lead.sotkamo"}),
@@ -895,6 +940,29 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/shares/{share_id}/respond"): WriteCase(
         receiver, form({"decision": "accept", "note": "Thanks"}), SHARES
     ),
+    # ------------------------------------------------------------------ intake
+    ("POST", "/api/v1/screening-rules"): WriteCase(staff_wide, js({"name": "Big ones"})),
+    ("PATCH", "/api/v1/screening-rules/{rule_id}"): WriteCase(
+        staff_wide, js({"name": "Renamed"}), (T("rule", rule_id="rule"),)
+    ),
+    ("DELETE", "/api/v1/screening-rules/{rule_id}"): WriteCase(
+        staff_wide, none, (T("rule", rule_id="rule"),)
+    ),
+    ("PUT", "/api/v1/response-commitments"): WriteCase(
+        staff_wide, js({"low": 5, "normal": 3, "high": 1})
+    ),
+    ("POST", "/api/v1/leads/{lead_id}/responded"): WriteCase(lead_worker, none, LEADS),
+    ("POST", "/intake/rules"): WriteCase(staff_wide, form({"name": "Big ones"})),
+    ("POST", "/intake/rules/{rule_id}"): WriteCase(
+        staff_wide, form({"name": "Renamed", "active": "1"}), (T("rule", rule_id="rule"),)
+    ),
+    ("POST", "/intake/rules/{rule_id}/delete"): WriteCase(
+        staff_wide, none, (T("rule", rule_id="rule"),)
+    ),
+    ("POST", "/intake/commitments"): WriteCase(
+        staff_wide, form({"low": "5", "normal": "3", "high": "1"})
+    ),
+    ("POST", "/leads/{lead_id}/responded"): WriteCase(lead_worker, none, LEADS),
     ("POST", "/pipeline/lost-reasons"): WriteCase(
         staff_wide, form({"name_fi": "Syy", "name_en": "Reason"})
     ),
@@ -949,6 +1017,18 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/api/v1/privacy/contacts/{contact_id}/retention"): WriteCase(
         staff_wide, js({"reason": "Ongoing negotiation"}), CONTACT
     ),
+    # ------------------------------------------------------------------ referrals
+    ("POST", "/api/v1/referrals"): WriteCase(
+        partner_token_only,
+        js({"referral_id": "IIF-MATRIX-2", "company": "Matrix Compute AB", "country": "SE"}),
+    ),
+    ("POST", "/api/v1/partner-tokens"): WriteCase(
+        staff_wide, js(lambda ctx: {"organization_id": ctx.id("org.iif"), "name": "IiF CRM"})
+    ),
+    ("POST", "/api/v1/partner-tokens/{partner_token_id}/revoke"): WriteCase(
+        staff_wide, none, (T("partner_token", partner_token_id="partner_token.iif"),)
+    ),
+    ("POST", "/api/v1/referral-imports"): WriteCase(staff_wide, referral_export),
     ("POST", "/api/v1/imports/{kind}"): WriteCase(
         staff_wide, org_csv, (T("organizations", kind="=organizations"),)
     ),
@@ -972,6 +1052,46 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     ("POST", "/contacts/{contact_id}/retention"): WriteCase(
         staff_wide, form({"reason": "Ongoing negotiation"}), CONTACT
     ),
+    # ------------------------------------------------------------------ aftercare
+    ("POST", "/api/v1/aftercare/accounts"): WriteCase(municipality, js(new_account), NEW_IN),
+    ("PATCH", "/api/v1/aftercare/accounts/{account_id}"): WriteCase(
+        municipality, js({"notes": "Updated", "checkin_months": 12}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/visits"): WriteCase(
+        municipality, js({"visited_on": day(-1), "notes": "Visited"}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/issues"): WriteCase(
+        municipality, js({"category": "workforce", "title": "Welders"}), ACCOUNTS
+    ),
+    ("PATCH", "/api/v1/aftercare/accounts/{account_id}/issues/{issue_id}"): WriteCase(
+        municipality, js({"status": "resolved", "resolution": "Done"}), ISSUES
+    ),
+    ("POST", "/api/v1/aftercare/accounts/{account_id}/expansions"): WriteCase(
+        municipality, js({"capex_eur": 5_000_000}), ACCOUNTS
+    ),
+    ("POST", "/api/v1/capital-investors"): WriteCase(
+        staff_wide, js(lambda ctx: {**new_investor(ctx), "ticket_min_eur": 1_000_000})
+    ),
+    ("PATCH", "/api/v1/capital-investors/{investor_id}"): WriteCase(
+        staff_wide, js({"notes": "Updated"}), INVESTOR
+    ),
+    ("POST", "/aftercare"): WriteCase(municipality, form(new_account), NEW_IN),
+    ("POST", "/aftercare/{account_id}"): WriteCase(
+        municipality, form({"kind": "existing_investor", "checkin_months": "12"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/visits"): WriteCase(
+        municipality, form({"visited_on": day(-1), "visit_notes": "Visited"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/issues"): WriteCase(
+        municipality, form({"category": "energy", "title": "Grid connection"}), ACCOUNTS
+    ),
+    ("POST", "/aftercare/{account_id}/issues/{issue_id}"): WriteCase(
+        municipality, form({"status": "resolved"}), ISSUES
+    ),
+    ("POST", "/aftercare/{account_id}/expansions"): WriteCase(
+        municipality, form({"title": "Second line"}), ACCOUNTS
+    ),
+    ("POST", "/capital-investors"): WriteCase(staff_wide, form(new_investor)),
     # ------------------------------------------------------------------ clusters
     ("POST", "/api/v1/clusters"): WriteCase(
         staff_wide, js({"name": "Battery cluster", "industry_codes": ["mining_chemicals"]})

@@ -24,6 +24,11 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.models import (
     Activity,
+    AftercareAccount,
+    AftercareIssue,
+    AftercareLead,
+    AftercareVisit,
+    CapitalInvestor,
     Cluster,
     ClusterAgreement,
     ClusterLead,
@@ -40,17 +45,20 @@ from app.db.models import (
     InvestmentTarget,
     Lead,
     LeadContact,
+    LeadIntake,
     LeadMunicipality,
     LeadShare,
     LeadSite,
     Notification,
     Organization,
     OutboxEmail,
+    ScreeningRule,
     Site,
     SyndicationTarget,
     User,
 )
 from app.domain.access import SYSTEM_ACTOR, Role
+from app.domain.intake import deadline, new_reference
 from app.domain.organizations import normalise_org_name
 from app.services import auth, users
 from app.services.auth import actor_for
@@ -64,6 +72,7 @@ from app.services.sites import add_attachment, record_change
 from app.services.syndication import encrypt, send_test_event
 from app.settings import Settings
 from app.storage import storage_for
+from tests.referrals.planting import plant_referrals
 
 ROLES = ("anonymous", "admin", "coordinator", "kajaani", "sotkamo", "forum", "partner")
 STAFF_WIDE = frozenset({"admin", "coordinator"})
@@ -198,6 +207,20 @@ def _lead(
         at=lead.created_at,
         note=world.mark(f"stage note of {label}", *entitled),
     )
+    # Its response clock, running: the first answer may still be recorded.
+    received = datetime.now(UTC)
+    due = deadline(received, 2)
+    db.add(
+        LeadIntake(
+            lead_id=lead.id,
+            reference=new_reference(),
+            received_at=received,
+            priority=lead.priority,
+            working_days=2,
+            response_due_at=due.due_at,
+            warn_at=due.warn_at,
+        )
+    )
     db.add(LeadContact(lead_id=lead.id, contact_id=contact.id, role="CEO"))
     db.add(
         Activity(
@@ -292,6 +315,72 @@ def _png() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def _aftercare(db: Session, world: World, kajaani: User, sotkamo: User, kajaani_lead: Lead) -> None:
+    """An aftercare account in Kajaani and one in Sotkamo, each with a visit, an open
+    issue and a check-in task: their municipality's and the team's; and a capital
+    investor of the coordinator's register."""
+    bind_actor(db, SYSTEM_ACTOR)
+    for key, owner, code in (("kajaani", kajaani, "205"), ("sotkamo", sotkamo, "765")):
+        circle = ("admin", "coordinator", key)
+        org = _org(db, world.mark(f"{key} aftercare company", *circle), country="FI")
+        account = AftercareAccount(
+            organization_id=org.id,
+            kind="local_company",
+            municipality_code=code,
+            owner_id=owner.id,
+            checkin_months=6,
+            notes=world.mark(f"{key} account notes", *circle),
+        )
+        db.add(account)
+        db.flush()
+        visit = AftercareVisit(
+            account_id=account.id,
+            visited_on=TODAY - timedelta(days=20),
+            notes=world.mark(f"{key} visit notes", *circle),
+            recorded_by_id=owner.id,
+        )
+        issue = AftercareIssue(
+            account_id=account.id,
+            category="energy",
+            title=world.mark(f"{key} issue title", *circle),
+            description=world.mark(f"{key} issue description", *circle),
+            owner_id=owner.id,
+        )
+        task = Activity(
+            kind="task",
+            subject=world.mark(f"{key} check-in task", *circle),
+            organization_id=org.id,
+            due_on=TODAY + timedelta(days=60),
+            assignee_id=owner.id,
+            created_by_id=owner.id,
+            origin_type="aftercare_checkin",
+            origin_id=str(account.id),
+        )
+        db.add_all([visit, issue, task])
+        db.flush()
+        world.add_id("account_id", account.id)
+        world.add_id("issue_id", issue.id)
+        world.name(f"account.{key}", account.id)
+        world.name(f"issue.{key}", issue.id)
+        if key == "kajaani":
+            db.add(AftercareLead(lead_id=kajaani_lead.id, account_id=account.id))
+    investor_org = _org(
+        db, world.mark("capital investor's name", "admin", "coordinator"), type="investor"
+    )
+    investor = CapitalInvestor(
+        organization_id=investor_org.id,
+        industry_codes=["ict_data_centres"],
+        ticket_min_eur=1_000_000,
+        ticket_max_eur=100_000_000,
+        notes=world.mark("capital investor notes", "admin", "coordinator"),
+    )
+    db.add(investor)
+    db.flush()
+    world.add_id("investor_id", investor.id)
+    world.name("investor", investor.id)
+    world.name("org.uninvested", _org(db, "Uninvested Oy").id)
 
 
 def world_key(user: User) -> str:
@@ -711,6 +800,8 @@ def build_world(db: Session, settings: Settings) -> World:
         ).one()
         world.name(f"task.{key}", task)
 
+    _aftercare(db, world, kajaani, sotkamo, kajaani_lead)
+
     # Syndication: Sotkamo's push target and its secrets.
     target_circle = ("admin", "coordinator", "sotkamo")
     target = SyndicationTarget(
@@ -780,6 +871,17 @@ def build_world(db: Session, settings: Settings) -> World:
         db.add(investment_target)
         db.commit()
         target_id = investment_target.id
+    rule = ScreeningRule(
+        name="Planted rule",
+        sources=["portal_inquiry"],
+        priority="high",
+        owner_id=coordinator.id,
+        owner_action="suggest",
+    )
+    db.add(rule)
+    db.commit()
+    world.add_id("rule_id", rule.id)
+    world.name("rule", rule.id)
     world.add_id("investment_target_id", target_id)
     world.name("investment_target", target_id)
     snapshot = close_period(
@@ -793,6 +895,7 @@ def build_world(db: Session, settings: Settings) -> World:
     )
     world.add_id("snapshot_id", snapshot.id)
     world.name("snapshot", snapshot.id)
+    plant_referrals(db, world, secret_lead)
     for entity_type, name in (
         ("leads", "lead_id"),
         ("sites", "site_id"),

@@ -48,9 +48,22 @@ def artifacts_dir() -> Path:
     return path
 
 
+# The live server's database, for tests that check what a page did to the records.
+LIVE_DATABASE: dict[str, str] = {}
+
+
+@pytest.fixture
+def live_db(live_server: str) -> Iterator[Session]:
+    engine = make_engine(LIVE_DATABASE["url"])
+    with Session(engine) as db:
+        yield db
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(database_url, str(tmp_path_factory.mktemp("live"))) as url:
+        LIVE_DATABASE["url"] = url
         settings = Settings(
             environment="test",
             database_url=url,

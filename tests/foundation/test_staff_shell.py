@@ -63,7 +63,12 @@ def test_the_current_page_is_marked_in_the_sidebar(client: TestClient, factory: 
     board = client.get("/leads/board").text
     assert '<a href="/leads/board" class="nav-link" aria-current="page">' in board
     assert '<a href="/leads" class="nav-link">' in board
-    assert [i.path for i in items_for(Role.FORUM_VIEWER)] == ["/staff", "/reports", "/account"]
+    assert [i.path for i in items_for(Role.FORUM_VIEWER)] == [
+        "/staff",
+        "/reports",
+        "/reports/response-times",
+        "/account",
+    ]
 
 
 # ---------------------------------------------------------------- flash messages

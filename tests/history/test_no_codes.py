@@ -28,7 +28,7 @@ from tests.factories import Factory
 
 # Detail pages followed from the lists, a few of each kind.
 DETAIL = re.compile(
-    r'href="(/(?:leads|organizations|contacts|sites|clusters|events|targets|history/[a-z_]+)'
+    r'href="(/(?:leads|organizations|contacts|sites|clusters|events|targets|aftercare|history/[a-z_]+)'
     r'/[0-9a-f-]{36})"'
 )
 PER_KIND = 2
@@ -193,7 +193,7 @@ def test_no_e_mail_shows_a_stored_code(factory: Factory, db: Session, settings: 
         timeline="1_to_2_years",
         language="en",
     )
-    submit_inquiry(db, settings, inquiry, site=None)
+    submit_inquiry(db, settings, inquiry)
     codes = stored_codes(db)
     problems = []
     mail = list(db.scalars(select(OutboxEmail)))

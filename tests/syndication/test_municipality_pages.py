@@ -470,6 +470,33 @@ def test_the_per_target_cap_is_counted_in_the_database(
         slow.close()
 
 
+def test_a_request_that_has_ended_frees_its_slot_before_its_outcome_is_committed(
+    client: TestClient,
+    db: Session,
+    people: People,
+    receiver: Receiver,
+    worker_settings: Settings,
+) -> None:
+    """The worker whose request to a target has ended may send the target's next one
+    while that outcome is still being committed; another worker still counts the lease."""
+    target = add_webhook(client, people.contact, receiver.url, name="Healthy")
+    for n in range(4):
+        publish_site(client, people, name_fi=f"Tontti {n}")
+    _have_answered(db, target["id"])
+    first = claim_due(db, worker_settings, limit=10, per_target=2)
+    assert len(first) == 2
+    ended = {first[0].delivery_id}
+    in_flight = {first[1].target_id: 1}
+    # Another worker (nothing ended there) gets nothing: both leases are live.
+    assert claim_due(db, worker_settings, limit=10, per_target=2) == []
+    [next_one] = claim_due(
+        db, worker_settings, limit=10, per_target=2, in_flight=in_flight, finishing=ended
+    )
+    assert next_one.delivery_id not in {c.delivery_id for c in first}
+    # Three leases live, two of them in flight: still at the cap for everyone.
+    assert claim_due(db, worker_settings, limit=10, per_target=2, finishing=ended) == []
+
+
 def _have_answered(db: Session, *target_ids: str) -> None:
     db.execute(
         update(SyndicationTarget)

@@ -1,6 +1,13 @@
 """All mapped tables. Importing this package registers them on `Base.metadata`."""
 
 from app.db.models.activities import Activity
+from app.db.models.aftercare import (
+    AftercareAccount,
+    AftercareIssue,
+    AftercareLead,
+    AftercareVisit,
+    CapitalInvestor,
+)
 from app.db.models.audit import AuditEntry
 from app.db.models.clusters import (
     Cluster,
@@ -21,7 +28,9 @@ from app.db.models.events import (
     EventParticipant,
     EventSite,
 )
+from app.db.models.geography import MunicipalityFacts, ReferencePoint, SiteDistance
 from app.db.models.imports import ImportUpload
+from app.db.models.intake import LeadIntake, ResponseCommitment, ScreeningRule
 from app.db.models.leads import (
     Lead,
     LeadAmount,
@@ -39,6 +48,7 @@ from app.db.models.operations import Heartbeat, JobRun
 from app.db.models.organizations import Contact, Organization
 from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
+from app.db.models.referrals import PartnerToken, Referral
 from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import (
     Site,
@@ -60,9 +70,14 @@ from app.db.models.users import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "Activity",
+    "AftercareAccount",
+    "AftercareIssue",
+    "AftercareLead",
+    "AftercareVisit",
     "ApiToken",
     "AuditEntry",
     "CalendarFeedToken",
+    "CapitalInvestor",
     "Cluster",
     "ClusterAgreement",
     "ClusterIndustry",
@@ -86,6 +101,7 @@ __all__ = [
     "Lead",
     "LeadAmount",
     "LeadContact",
+    "LeadIntake",
     "LeadMunicipality",
     "LeadShare",
     "LeadSite",
@@ -93,14 +109,21 @@ __all__ = [
     "LoginThrottle",
     "LostReason",
     "Municipality",
+    "MunicipalityFacts",
     "Notification",
     "NotificationDigest",
     "Organization",
     "OutboxEmail",
+    "PartnerToken",
     "PortalRateCounter",
+    "ReferencePoint",
+    "Referral",
     "ReportSnapshot",
+    "ResponseCommitment",
+    "ScreeningRule",
     "Site",
     "SiteAttachment",
+    "SiteDistance",
     "SiteIndustry",
     "SitePackageUpload",
     "SiteRevision",

@@ -38,9 +38,18 @@ class Municipality(Audited, Timestamps, Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # The contact person's title, in each portal language.
+    contact_title_fi: Mapped[str | None] = mapped_column(String(200))
+    contact_title_en: Mapped[str | None] = mapped_column(String(200))
 
     def name(self, lang: str) -> str:
         return {"fi": self.name_fi, "sv": self.name_sv}.get(lang, self.name_en)
+
+    def contact_title(self, lang: str) -> str | None:
+        """The contact's title in the reader's language, else in the other one."""
+        if lang == "fi":
+            return self.contact_title_fi or self.contact_title_en
+        return self.contact_title_en or self.contact_title_fi
 
 
 class Industry(Audited, Timestamps, Base):

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
@@ -68,6 +68,10 @@ class SyndicationEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
 
+_PENDING = text("status = 'pending'")
+_LEASED = text("lease_token IS NOT NULL")
+
+
 class SyndicationDelivery(UUIDPrimaryKey, Base):
     """One logical delivery of an event to a target; its id is the `webhook-id`."""
 
@@ -75,6 +79,33 @@ class SyndicationDelivery(UUIDPrimaryKey, Base):
     __table_args__ = (
         Index("ix_syndication_deliveries_due", "status", "next_attempt_at"),
         Index("ix_syndication_deliveries_order", "target_id", "site_id", "event_id"),
+        # A claim reads, per target, its first due pending deliveries in order and checks
+        # each for an earlier pending one of the same site: partial indexes of the pending
+        # rows only, so the claim's cost follows the batch, not the backlog or history.
+        Index(
+            "ix_syndication_deliveries_pending_due",
+            "target_id",
+            "next_attempt_at",
+            "event_id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        Index(
+            "ix_syndication_deliveries_pending_order",
+            "target_id",
+            "site_id",
+            "event_id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        # The requests in flight per target: the leased rows are few.
+        Index(
+            "ix_syndication_deliveries_leased",
+            "target_id",
+            "lease_expires_at",
+            postgresql_where=_LEASED,
+            sqlite_where=_LEASED,
+        ),
     )
 
     event_id: Mapped[int] = mapped_column(
