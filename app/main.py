@@ -53,6 +53,7 @@ from app.web import imports as web_imports
 from app.web import intake as web_intake
 from app.web import leads as web_leads
 from app.web import notifications as web_notifications
+from app.web import ogc as web_ogc
 from app.web import organizations as web_organizations
 from app.web import portal as web_portal
 from app.web import privacy as web_privacy
@@ -181,6 +182,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_fact_sheets.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)
+    # Described by its own OpenAPI document (/ogc/api), not the staff API's.
+    app.include_router(web_ogc.router, include_in_schema=False)
     app.include_router(web_history.router)
     app.include_router(web_imports.router)
     app.include_router(web_intake.router)

@@ -1152,6 +1152,11 @@ class PublicSiteFilters:
     available_on: date | None = None
     # Within a radius of a point: (latitude, longitude, kilometres).
     near: tuple[float, float, float] | None = None
+    # Open data (OGC API): a WGS84 box (west, south, east, north; west > east crosses
+    # the antimeridian) and a window, both ends inclusive, on the last public change.
+    bbox: tuple[float, float, float, float] | None = None
+    changed_from: datetime | None = None
+    changed_until: datetime | None = None
     sort: str = "newest"  # a key of PUBLIC_SORTS, or "distance" with `near`
     limit: int = 50
     offset: int = 0
@@ -1216,6 +1221,18 @@ def _public_query(
                 func.lower(Site.name_en).like(pattern, escape="\\"),
             )
         )
+    if filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        longitude = (
+            Site.longitude.between(west, east)
+            if west <= east
+            else or_(Site.longitude >= west, Site.longitude <= east)
+        )
+        query = query.where(longitude, Site.latitude.between(south, north))
+    if filters.changed_from is not None:
+        query = query.where(Site.public_changed_at >= filters.changed_from)
+    if filters.changed_until is not None:
+        query = query.where(Site.public_changed_at <= filters.changed_until)
     return query
 
 

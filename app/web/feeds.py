@@ -35,31 +35,32 @@ EMBED_CSP = (
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
+def is_current(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client's copy (If-None-Match, else If-Modified-Since) is current."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if last_modified is None or not since:
+        return False
+    try:
+        since_at = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    return bool(since_at.tzinfo) and last_modified.replace(microsecond=0) <= since_at
+
+
 def conditional(
     request: Request, body: bytes, media_type: str, last_modified: datetime | None
 ) -> Response:
-    """The body, or 304 when the client's copy (If-None-Match, else
-    If-Modified-Since) is current."""
+    """The body, or 304 when the client's copy is current."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
     if last_modified is not None:
         headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        if etag in tags or "*" in tags:
-            return Response(status_code=304, headers=headers)
-    elif last_modified is not None and (since := request.headers.get("if-modified-since")):
-        try:
-            since_at = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            since_at = None
-        if (
-            since_at is not None
-            and since_at.tzinfo
-            and last_modified.replace(microsecond=0) <= since_at
-        ):
-            return Response(status_code=304, headers=headers)
+    if is_current(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 
 

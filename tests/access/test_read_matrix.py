@@ -58,6 +58,9 @@ def _values(name: str, path: str, world: World) -> list[str]:
         return ["organizations", "contacts", "leads"]
     if name == "version":
         return ["1", "2026-01-01"]
+    if name == "feature_id":
+        # Open data (/ogc): a feature is a site by its slug, drafts' included.
+        return [*world.ids["slug"], "no-such-site"]
     if name in ("entity_type", "entity_id"):
         raise AssertionError("filled as a pair")
     if name not in world.ids:
