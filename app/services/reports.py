@@ -332,36 +332,28 @@ ACTIVITY_SOURCES: list[Callable[[], Select[uuid.UUID | None, datetime]]] = [
 def _activity(
     db: Session, actor: Actor, start: datetime, end: datetime
 ) -> tuple[list[CountRow], list[CountRow]]:
-    """Work on leads between the dates by owner and by municipality, in one statement:
-    the events are counted per lead once, then summed both ways."""
+    """Work on leads between the dates by owner and by municipality, in one statement."""
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
-    per_lead = (
-        select(events.c.lead_id, func.count().label("events"))
-        .where(events.c.at >= start, events.c.at < end)
-        .group_by(events.c.lead_id)
-        .cte("per_lead")
-    )
-    # Each worked-on lead is looked up once, with its owner and where it counts.
-    sole = sole_candidates(select(per_lead.c.lead_id))
+    # Each event is joined to its lead, owner and municipality and counted both ways.
+    # (Counting per lead first left PostgreSQL guessing 200 leads, which it then looked
+    # up one by one: a UNION has no statistics to estimate its groups from.)
+    sole = sole_candidates()
     worked = (
         select(
-            per_lead.c.events,
             User.full_name.label("owner"),
             attributed_municipality(sole).label("municipality"),
         )
-        .select_from(per_lead)
-        .join(Lead, Lead.id == per_lead.c.lead_id)
+        .select_from(events)
+        .join(Lead, Lead.id == events.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(leads_in_reports(actor))
+        .where(events.c.at >= start, events.c.at < end, leads_in_reports(actor))
         .cte("worked")
     )
-    by_owner = select(literal("owner"), worked.c.owner, func.sum(worked.c.events)).group_by(
-        worked.c.owner
+    by_owner = select(literal("owner"), worked.c.owner, func.count()).group_by(worked.c.owner)
+    by_municipality = select(literal("municipality"), worked.c.municipality, func.count()).group_by(
+        worked.c.municipality
     )
-    by_municipality = select(
-        literal("municipality"), worked.c.municipality, func.sum(worked.c.events)
-    ).group_by(worked.c.municipality)
     counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
     rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
     for part, key, n in rows:
