@@ -51,7 +51,7 @@ from app.db.models import (
 )
 from app.domain.access import Actor, require_staff_wide
 from app.domain.errors import Conflict, NotFound
-from app.domain.leads import CapexStatus, StageKind
+from app.domain.leads import FUNNEL_KINDS, CapexStatus, StageKind
 from app.domain.reports import (
     MONTHS_OF_NEW_LEADS,
     CountRow,
@@ -77,7 +77,6 @@ from app.services.targets import (
     sole_candidates,
 )
 
-FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
 # Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
 MIDDLE_ABOVE = 0.5 + 1e-9
 # The forum documents list this many of the leads behind the figures, largest first
@@ -168,6 +167,7 @@ def _stage_figures(
     no_reason = cast(null(), String)
     no_amount = cast(null(), BigInteger)
     no_seconds = cast(null(), Float)
+    going_on = targets.stages_at(moment)
 
     # On the date: the current stage from today on, else the visit going on at its end;
     # per stage and lost reason, which gives both the funnel and the lost leads.
@@ -175,9 +175,8 @@ def _stage_figures(
     if as_of >= today:
         stage_code: Any = Lead.stage_code
     else:
-        at = targets.stages_at(moment)
-        stage_code = at.c.stage_code
-        in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
+        stage_code = going_on.c.stage_code
+        in_stage = in_stage.select_from(going_on).join(Lead, Lead.id == going_on.c.lead_id)
     in_stage = (
         in_stage.add_columns(
             stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
@@ -187,17 +186,15 @@ def _stage_figures(
     )
 
     # A lead has reached every funnel stage up to the furthest it visited: the leads are
-    # counted per furthest stage, then summed over the stages at or beyond each.
-    furthest = (
-        select(visits.c.lead_id, func.max(Stage.sort_order).label("furthest"))
-        .join(Stage, Stage.code == visits.c.stage_code)
-        .where(Stage.kind.in_(FUNNEL_KINDS), visible)
-        .group_by(visits.c.lead_id)
-        .subquery()
-    )
+    # counted per furthest stage, read from the visit going on at the moment (one row
+    # per lead), then summed over the stages at or beyond each.
     per_furthest = (
-        select(furthest.c.furthest, func.count().label("leads"))
-        .group_by(furthest.c.furthest)
+        select(going_on.c.reached_order.label("furthest"), func.count().label("leads"))
+        .where(
+            going_on.c.reached_order.is_not(None),
+            lead_rows_in_reports(actor, going_on.c.lead_id),
+        )
+        .group_by(going_on.c.reached_order)
         .subquery()
     )
     reached = (

@@ -266,16 +266,17 @@ def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime
     ).where(LeadStageChange.at < moment)
 
 
-def stages_at(moment: datetime | None) -> Subquery:
-    """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
+def stages_at(moment: datetime) -> Subquery:
+    """(lead_id, stage_code, reached_order) of every lead that existed at `moment`.
 
-    On a past date the stage is that of the last visit begun before it: the one that
-    had not ended before `moment` (one per lead, as the visits tile time)."""
-    if moment is None:
-        return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+    The stage is that of the last visit begun before the moment: the one that had not
+    ended before it (one per lead, as the visits tile time); `reached_order` is how far
+    in the funnel the lead had come by then (see `LeadStageChange`)."""
     return (
         select(
-            LeadStageChange.lead_id.label("lead_id"), LeadStageChange.to_stage.label("stage_code")
+            LeadStageChange.lead_id.label("lead_id"),
+            LeadStageChange.to_stage.label("stage_code"),
+            LeadStageChange.reached_order.label("reached_order"),
         )
         .where(
             LeadStageChange.at < moment,
