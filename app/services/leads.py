@@ -1213,7 +1213,7 @@ def summarise_stage_log(db: Session, lead_id: uuid.UUID | None = None) -> None:
     The visits are taken in the log's order: by start, a visit that ended at its start
     before one that lasted, the open one last (so the visit going on at a moment comes
     after every other visit begun before it)."""
-    log = LeadStageChange.__table__.c
+    log = LeadStageChange
     funnel_order = case((Stage.kind.in_(FUNNEL_KINDS), Stage.sort_order))
     so_far = func.max(funnel_order).over(
         partition_by=log.lead_id,
@@ -1224,13 +1224,16 @@ def summarise_stage_log(db: Session, lead_id: uuid.UUID | None = None) -> None:
     if lead_id is not None:
         visits = visits.where(log.lead_id == lead_id)
     summary = visits.subquery("summary")
+    # Only changed rows are written. (Visits loaded in the session keep their old value
+    # until expired; nothing reads it from them.)
     db.execute(
-        update(LeadStageChange.__table__)
+        update(log)
         .where(
             log.id == summary.c.id,
             log.reached_order.is_distinct_from(summary.c.reached_order),
         )
         .values(reached_order=summary.c.reached_order)
+        .execution_options(synchronize_session=False)
     )
 
 
