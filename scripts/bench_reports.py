@@ -60,7 +60,7 @@ from app.db.models import (  # noqa: E402
 from app.db.session import make_engine  # noqa: E402
 from app.domain.access import SYSTEM_ACTOR, Role  # noqa: E402
 from app.domain.events import VISIT_KINDS  # noqa: E402
-from app.domain.leads import DEFAULT_STAGES, StageKind  # noqa: E402
+from app.domain.leads import DEFAULT_STAGES, FUNNEL_KINDS, StageKind  # noqa: E402
 from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES  # noqa: E402
 from app.domain.targets import Dimension  # noqa: E402
 from app.services import auth, report_documents, reports, targets, users  # noqa: E402
@@ -71,6 +71,7 @@ import benchlib  # noqa: E402
 from benchlib import Row  # noqa: E402
 
 OPEN = [s.code for s in DEFAULT_STAGES if s.kind is StageKind.OPEN]
+FUNNEL_ORDER = {s.code: s.sort_order for s in DEFAULT_STAGES if s.kind.value in FUNNEL_KINDS}
 BATCH = 10_000
 OWNERS = 15
 INVESTORS = 3_000
@@ -195,6 +196,7 @@ def _fill(
         changes = rows["changes"]
         moment = created
         previous = None
+        reached = None
         taken = 0
         for stage in path:
             if previous is not None:
@@ -202,6 +204,9 @@ def _fill(
                     break
                 # What record_stage_change writes for a change after the last one.
                 changes[-1]["ended_at"] = moment
+            if stage in FUNNEL_ORDER:
+                order = FUNNEL_ORDER[stage]
+                reached = order if reached is None else max(reached, order)
             changes.append(
                 {
                     "id": uuid.uuid4(),
@@ -210,6 +215,7 @@ def _fill(
                     "to_stage": stage,
                     "at": moment,
                     "ended_at": None,
+                    "reached_order": reached,
                 }
             )
             previous = stage

@@ -58,6 +58,10 @@ class StageKind(StrEnum):
     ON_HOLD = "on_hold"
 
 
+# The stages of the funnel: a lead that entered one has reached every funnel stage before it.
+FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"

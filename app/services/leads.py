@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -38,6 +38,7 @@ from app.domain.access import Actor, Role, require_role, require_staff_wide
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.leads import (
     DEFAULT_CONFIDENTIALITY_BASIS,
+    FUNNEL_KINDS,
     CapexStatus,
     LeadReferences,
     LeadState,
@@ -267,6 +268,10 @@ def update_stage(db: Session, actor: Actor, code: str, values: dict[str, Any]) -
     bind_actor(db, actor)
     for name, value in cleaned.items():
         setattr(stage, name, value)
+    if "sort_order" in cleaned:
+        # How far each lead had come is measured in the stages' order.
+        db.flush()
+        summarise_stage_log(db)
     db.commit()
     return stage
 
@@ -1216,7 +1221,39 @@ def record_stage_change(
         lead.stage_code = to_stage
         lead.stage_changed_at = moment
     db.flush()
+    summarise_stage_log(db, lead.id)
     return change
+
+
+def summarise_stage_log(db: Session, lead_id: uuid.UUID | None = None) -> None:
+    """Set each visit's `reached_order` from the log up to it, for one lead's log or
+    (None) every lead's — after the log changed, or the stages' order; no commit.
+
+    The visits are taken in the log's order: by start, a visit that ended at its start
+    before one that lasted, the open one last (so the visit going on at a moment comes
+    after every other visit begun before it)."""
+    log = LeadStageChange
+    funnel_order = case((Stage.kind.in_(FUNNEL_KINDS), Stage.sort_order))
+    so_far = func.max(funnel_order).over(
+        partition_by=log.lead_id,
+        order_by=(log.at, log.ended_at.is_(None), log.ended_at, log.id),
+        rows=(None, 0),
+    )
+    visits = select(log.id, so_far.label("reached_order")).join(Stage, Stage.code == log.to_stage)
+    if lead_id is not None:
+        visits = visits.where(log.lead_id == lead_id)
+    summary = visits.subquery("summary")
+    # Only changed rows are written. (Visits loaded in the session keep their old value
+    # until expired; nothing reads it from them.)
+    db.execute(
+        update(log)
+        .where(
+            log.id == summary.c.id,
+            log.reached_order.is_distinct_from(summary.c.reached_order),
+        )
+        .values(reached_order=summary.c.reached_order)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def stage_durations(db: Session, actor: Actor, lead_id: uuid.UUID) -> dict[str, timedelta]:

@@ -51,7 +51,7 @@ from app.db.models import (
 )
 from app.domain.access import Actor, require_staff_wide
 from app.domain.errors import Conflict, NotFound
-from app.domain.leads import CapexStatus, StageKind
+from app.domain.leads import FUNNEL_KINDS, CapexStatus, StageKind
 from app.domain.reports import (
     MONTHS_OF_NEW_LEADS,
     CountRow,
@@ -77,7 +77,6 @@ from app.services.targets import (
     sole_candidates,
 )
 
-FUNNEL_KINDS = (StageKind.OPEN.value, StageKind.WON.value)
 # Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
 MIDDLE_ABOVE = 0.5 + 1e-9
 # The forum documents list this many of the leads behind the figures, largest first
@@ -168,6 +167,7 @@ def _stage_figures(
     no_reason = cast(null(), String)
     no_amount = cast(null(), BigInteger)
     no_seconds = cast(null(), Float)
+    going_on = targets.stages_at(moment)
 
     # On the date: the current stage from today on, else the visit going on at its end;
     # per stage and lost reason, which gives both the funnel and the lost leads.
@@ -175,9 +175,8 @@ def _stage_figures(
     if as_of >= today:
         stage_code: Any = Lead.stage_code
     else:
-        at = targets.stages_at(moment)
-        stage_code = at.c.stage_code
-        in_stage = in_stage.select_from(at).join(Lead, Lead.id == at.c.lead_id)
+        stage_code = going_on.c.stage_code
+        in_stage = in_stage.select_from(going_on).join(Lead, Lead.id == going_on.c.lead_id)
     in_stage = (
         in_stage.add_columns(
             stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
@@ -187,17 +186,15 @@ def _stage_figures(
     )
 
     # A lead has reached every funnel stage up to the furthest it visited: the leads are
-    # counted per furthest stage, then summed over the stages at or beyond each.
-    furthest = (
-        select(visits.c.lead_id, func.max(Stage.sort_order).label("furthest"))
-        .join(Stage, Stage.code == visits.c.stage_code)
-        .where(Stage.kind.in_(FUNNEL_KINDS), visible)
-        .group_by(visits.c.lead_id)
-        .subquery()
-    )
+    # counted per furthest stage, read from the visit going on at the moment (one row
+    # per lead), then summed over the stages at or beyond each.
     per_furthest = (
-        select(furthest.c.furthest, func.count().label("leads"))
-        .group_by(furthest.c.furthest)
+        select(going_on.c.reached_order.label("furthest"), func.count().label("leads"))
+        .where(
+            going_on.c.reached_order.is_not(None),
+            lead_rows_in_reports(actor, going_on.c.lead_id),
+        )
+        .group_by(going_on.c.reached_order)
         .subquery()
     )
     reached = (
@@ -332,36 +329,28 @@ ACTIVITY_SOURCES: list[Callable[[], Select[uuid.UUID | None, datetime]]] = [
 def _activity(
     db: Session, actor: Actor, start: datetime, end: datetime
 ) -> tuple[list[CountRow], list[CountRow]]:
-    """Work on leads between the dates by owner and by municipality, in one statement:
-    the events are counted per lead once, then summed both ways."""
+    """Work on leads between the dates by owner and by municipality, in one statement."""
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
-    per_lead = (
-        select(events.c.lead_id, func.count().label("events"))
-        .where(events.c.at >= start, events.c.at < end)
-        .group_by(events.c.lead_id)
-        .cte("per_lead")
-    )
-    # Each worked-on lead is looked up once, with its owner and where it counts.
-    sole = sole_candidates(select(per_lead.c.lead_id))
+    # Each event is joined to its lead, owner and municipality and counted both ways.
+    # (Counting per lead first left PostgreSQL guessing 200 leads, which it then looked
+    # up one by one: a UNION has no statistics to estimate its groups from.)
+    sole = sole_candidates()
     worked = (
         select(
-            per_lead.c.events,
             User.full_name.label("owner"),
             attributed_municipality(sole).label("municipality"),
         )
-        .select_from(per_lead)
-        .join(Lead, Lead.id == per_lead.c.lead_id)
+        .select_from(events)
+        .join(Lead, Lead.id == events.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
-        .where(leads_in_reports(actor))
+        .where(events.c.at >= start, events.c.at < end, leads_in_reports(actor))
         .cte("worked")
     )
-    by_owner = select(literal("owner"), worked.c.owner, func.sum(worked.c.events)).group_by(
-        worked.c.owner
+    by_owner = select(literal("owner"), worked.c.owner, func.count()).group_by(worked.c.owner)
+    by_municipality = select(literal("municipality"), worked.c.municipality, func.count()).group_by(
+        worked.c.municipality
     )
-    by_municipality = select(
-        literal("municipality"), worked.c.municipality, func.sum(worked.c.events)
-    ).group_by(worked.c.municipality)
     counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
     rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
     for part, key, n in rows:

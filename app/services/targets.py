@@ -25,6 +25,7 @@ from sqlalchemy import (
     cast,
     extract,
     func,
+    join,
     literal,
     or_,
     select,
@@ -265,16 +266,17 @@ def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime
     ).where(LeadStageChange.at < moment)
 
 
-def stages_at(moment: datetime | None) -> Subquery:
-    """(lead_id, stage_code) of every lead that existed at `moment` (None: now).
+def stages_at(moment: datetime) -> Subquery:
+    """(lead_id, stage_code, reached_order) of every lead that existed at `moment`.
 
-    On a past date the stage is that of the last visit begun before it: the one that
-    had not ended before `moment` (one per lead, as the visits tile time)."""
-    if moment is None:
-        return select(Lead.id.label("lead_id"), Lead.stage_code.label("stage_code")).subquery()
+    The stage is that of the last visit begun before the moment: the one that had not
+    ended before it (one per lead, as the visits tile time); `reached_order` is how far
+    in the funnel the lead had come by then (see `LeadStageChange`)."""
     return (
         select(
-            LeadStageChange.lead_id.label("lead_id"), LeadStageChange.to_stage.label("stage_code")
+            LeadStageChange.lead_id.label("lead_id"),
+            LeadStageChange.to_stage.label("stage_code"),
+            LeadStageChange.reached_order.label("reached_order"),
         )
         .where(
             LeadStageChange.at < moment,
@@ -339,11 +341,17 @@ def amounts_at(moment: datetime, measure: str) -> Subquery:
     )
 
 
+# The figures a lead counts in; any other value of the classification is an exclusion.
+COUNTED_FIGURES = (Figure.REALISED.value, Figure.COMMITTED.value, Figure.WEIGHTED.value)
+
+
 def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
     """One row per lead with an amount at the as-of date: its figure (or "excluded" with
     the reason), amounts and splits. The rules are in app/domain/targets.py."""
     moment = _moment(as_of, today)
-    at = stages_at(moment)
+    # Today the stage is the lead's own column: no need to read it back from the log.
+    at = None if moment is None else stages_at(moment)
+    stage_code: Any = Lead.stage_code if at is None else at.c.stage_code
     kind = Stage.kind
     capex_then: Any
     basis: Any
@@ -385,7 +393,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
     # The override belongs to the current stage; on a past date the stage default applies.
     probability = case(
         (
-            and_(at.c.stage_code == Lead.stage_code, Lead.probability_override.is_not(None)),
+            and_(stage_code == Lead.stage_code, Lead.probability_override.is_not(None)),
             Lead.probability_override,
         ),
         else_=Stage.default_probability,
@@ -418,22 +426,24 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
                 Exclusion.OTHER_MUNICIPALITY.value,
             )
         )
-    reason = case(
+    # One flat CASE names the lead's column or the reason it is excluded; the figure,
+    # the reason and the weighting are read from it, so PostgreSQL evaluates the rules
+    # once per reference instead of nesting them in every column (most of the work).
+    counted_as = case(
         (merged, Exclusion.DUPLICATE.value),
         *scope_reason,
         (kind == StageKind.LOST.value, Exclusion.LOST.value),
-        (or_(is_realised, is_committed, is_weighted), literal(None)),
+        (is_realised, Figure.REALISED.value),
+        (is_committed, Figure.COMMITTED.value),
+        (is_weighted, Figure.WEIGHTED.value),
         (kind == StageKind.ON_HOLD.value, Exclusion.ON_HOLD.value),
         (dated.is_(None), Exclusion.NO_DECISION_DATE.value),
         else_=Exclusion.OUTSIDE_PERIOD.value,
     )
-    figure = case(
-        (reason.is_not(None), Figure.EXCLUDED.value),
-        (is_realised, Figure.REALISED.value),
-        (is_committed, Figure.COMMITTED.value),
-        else_=Figure.WEIGHTED.value,
-    )
-    weighting = and_(reason.is_(None), is_weighted, ~is_realised, ~is_committed)
+    counted = counted_as.in_(COUNTED_FIGURES)
+    reason = case((counted, literal(None)), else_=counted_as)
+    figure = case((counted, counted_as), else_=Figure.EXCLUDED.value)
+    weighting = counted_as == Figure.WEIGHTED.value
     # Whole euros (jobs), half up per lead: (x × p + 50) div 100 for non-negative integers.
     amount = case(
         (weighting, (func.coalesce(capex_then, 0) * probability + 50) // 100),
@@ -455,7 +465,7 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
             jobs.label("jobs"),
             func.coalesce(jobs_then, 0).label("jobs_full"),
             jobs_basis.label("jobs_basis"),
-            at.c.stage_code.label("stage_code"),
+            stage_code.label("stage_code"),
             won.label("landed"),
             announced.label("announced"),
             cast(extract("year", dated), Integer).label("year"),
@@ -464,8 +474,8 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
             Lead.investment_type.label(Dimension.INVESTMENT_TYPE.value),
             Lead.origin_country.label(Dimension.ORIGIN_COUNTRY.value),
         )
-        .join(at, at.c.lead_id == Lead.id)
-        .join(Stage, Stage.code == at.c.stage_code)
+        .select_from(Lead if at is None else join(Lead, at, at.c.lead_id == Lead.id))
+        .join(Stage, Stage.code == stage_code)
         .outerjoin(sole, sole.c.lead_id == Lead.id)
     )
     if capex_rows is not None and jobs_rows is not None:

@@ -5,8 +5,8 @@ by the dry run and by the apply. Its rows now live in `site_package_rows`, writt
 batches as they are checked and read back a page at a time. The rows of reports
 already stored move into the table, so no report loses anything.
 
-Revision ID: 0034
-Revises: 0027
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-01 09:00:00.000000
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0034"
-down_revision: str | None = "0027"
+revision: str = "0033"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

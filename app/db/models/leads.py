@@ -147,7 +147,14 @@ class LeadStageChange(Base):
     Each row is a visit of a stage from `at` until `ended_at`, when the next visit
     began; NULL for the visit going on. A lead's visits tile time from its first entry:
     no gaps, no overlaps, exactly one open visit (written only by
-    `app.services.leads.record_stage_change`)."""
+    `app.services.leads.record_stage_change`).
+
+    `reached_order` summarises the log up to each visit: the furthest position
+    (`stages.sort_order`) among the funnel stages (open and won) the lead had entered by
+    then, this visit included; NULL before it entered any. So the visit going on at a
+    moment says how far the lead had come, and the funnel reads one row per lead instead
+    of every visit. Kept by `app.services.leads.summarise_stage_log` whenever the log or
+    the stages' order changes."""
 
     __tablename__ = "lead_stage_changes"
     __table_args__ = (
@@ -181,6 +188,7 @@ class LeadStageChange(Base):
     ended_at: Mapped[datetime | None]
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    reached_order: Mapped[int | None]
 
 
 class LeadMunicipality(Audited, Base):
