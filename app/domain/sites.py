@@ -358,13 +358,16 @@ def validate_site(
     if draft.contact_phone is not None and not _PHONE.fullmatch(draft.contact_phone):
         add("contact_phone", "invalid_phone", value=shown(draft.contact_phone))
 
-    errors.extend(_location_errors(draft))
+    # The boundary is compared with the stated area only when that area is itself
+    # valid: a bad area is one error, on its own field.
+    stated_area_ha = None if any(e.field == "area_ha" for e in errors) else draft.area_ha
+    errors.extend(_location_errors(draft, stated_area_ha))
     if draft.last_verified_on is not None and draft.last_verified_on > today:
         add("last_verified_on", "in_future", value=draft.last_verified_on.isoformat())
     return errors
 
 
-def _location_errors(draft: SiteDraft) -> list[FieldError]:
+def _location_errors(draft: SiteDraft, stated_area_ha: Decimal | None) -> list[FieldError]:
     lat, lon = draft.latitude, draft.longitude
     if (lat is None) != (lon is None):
         return [site_error("latitude" if lat is None else "longitude", "incomplete_location")]
@@ -384,7 +387,7 @@ def _location_errors(draft: SiteDraft) -> list[FieldError]:
             )
             break
     if draft.polygon and not any(e.field == "polygon" for e in errors):
-        problem = boundary_problem(draft.polygon, draft.area_ha)
+        problem = boundary_problem(draft.polygon, stated_area_ha)
         if problem is not None:
             errors.append(site_error("polygon", problem[0], **problem[1]))
     return errors
