@@ -39,6 +39,7 @@ from app.services import (
     matching,
     organizations,
     reference,
+    referrals,
     users,
 )
 from app.services import board as pipeline_board
@@ -424,6 +425,9 @@ def _lead_page(
             "intake": intake.intake_view(db, actor, lead_id, datetime.now(UTC))
             if view.need_to_know
             else None,
+            "referrals": referrals.referrals_of_lead(db, actor, lead_id)
+            if view.need_to_know
+            else [],
             **choices(db),
         },
         user=user,
