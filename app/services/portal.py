@@ -37,6 +37,7 @@ from app.db.models import (
     Municipality,
     Organization,
     PortalRateCounter,
+    ResponseCommitment,
     Site,
     Stage,
     User,
@@ -44,7 +45,7 @@ from app.db.models import (
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
-from app.domain.leads import InvestmentType, LeadSource
+from app.domain.leads import InvestmentType, LeadSource, Priority
 from app.domain.organizations import (
     COUNTRY_CODES,
     LawfulBasis,
@@ -149,6 +150,8 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(Site.public_changed_at)).scalar_subquery(),
         select(func.max(Municipality.updated_at)).scalar_subquery(),
         select(func.max(Industry.updated_at)).scalar_subquery(),
+        # The pages promise an answer within the normal priority's commitment.
+        select(func.max(ResponseCommitment.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [
@@ -157,6 +160,12 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         ]
     row = db.execute(select(*parts)).one()
     return "|".join("" if value is None else str(value) for value in row)
+
+
+def answer_working_days(db: Session) -> int:
+    """The working days the portal promises an answer in: the commitment for an inquiry
+    of normal priority (screening may raise it; the acknowledgement says the date)."""
+    return intake.commitments(db)[Priority.NORMAL.value]
 
 
 # --- pages -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppSettings, DbSession
@@ -414,6 +415,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "site": site,
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
+            "answer_days": portal_service.answer_working_days(db),
             "json_ld": site_json_ld(data, lang, settings.base_url),
             "points": _points(
                 [
@@ -487,6 +489,7 @@ def _privacy_page(request: Request, version: str) -> Response:
 
 def _inquiry_form(
     request: Request,
+    db: Session,
     settings: Settings,
     site: PublicSite | None,
     *,
@@ -520,6 +523,7 @@ def _inquiry_form(
             "countries": _countries(lang),
             "timelines": TIMELINES,
             "privacy_version": PRIVACY_NOTICE_VERSION,
+            "answer_days": portal_service.answer_working_days(db),
         },
         status_code=status_code,
         query=f"?site={site.site.slug}" if site else "",
@@ -540,7 +544,7 @@ def inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
     site = portal_service.inquiry_site(
         db, settings, request.query_params.get("site"), helsinki_today()
     )
-    return _inquiry_form(request, settings, site)
+    return _inquiry_form(request, db, settings, site)
 
 
 async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
@@ -574,7 +578,14 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
             else N_("The form was open for a long time. Please check it and send it again.")
         )
         return _inquiry_form(
-            request, settings, site, values=values, notice=notice, started=started, status_code=422
+            request,
+            db,
+            settings,
+            site,
+            values=values,
+            notice=notice,
+            started=started,
+            status_code=422,
         )
     try:
         cleaned = portal_service.validate_inquiry(values, lang)
@@ -582,7 +593,14 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
         # The inquiry's rules word each reason for the public (marked with N_).
         errors = {e.field: translate(lang, e.reason) for e in failed.errors}
         return _inquiry_form(
-            request, settings, site, values=values, errors=errors, started=started, status_code=422
+            request,
+            db,
+            settings,
+            site,
+            values=values,
+            errors=errors,
+            started=started,
+            status_code=422,
         )
     try:
         # Only an accepted inquiry counts against the client's limit.
@@ -591,6 +609,7 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
         # Nothing the investor typed is lost: the form comes back with it.
         return _inquiry_form(
             request,
+            db,
             settings,
             site,
             values=values,
@@ -611,8 +630,13 @@ for _lang_code in LANGUAGES:
 
 
 @portal_get("/inquiry/thanks")
-def inquiry_thanks(request: Request) -> Response:
-    return _page(request, "thanks.html", {}, headers={"Cache-Control": "no-store"})
+def inquiry_thanks(request: Request, db: DbSession) -> Response:
+    return _page(
+        request,
+        "thanks.html",
+        {"answer_days": portal_service.answer_working_days(db)},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 # --- JSON-LD ------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ and the partners' API tokens (issued and shown once, listed, revoked)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -15,7 +14,7 @@ from starlette.datastructures import UploadFile
 from app.api.deps import DbSession
 from app.db.models import User
 from app.domain.access import require_staff_wide
-from app.domain.errors import Conflict, FieldError, ValidationFailed
+from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.domain.referrals import ReferralStatus
 from app.i18n import N_, register_field_errors, register_labels
 from app.services import imports, referrals
@@ -81,9 +80,6 @@ _LINK_TONES = {
     referrals.RowLink.REPEAT: "badge-warning",
 }
 
-PartnerParam = Annotated[uuid.UUID, Query(alias="partner")]
-
-
 # --- the referral import ------------------------------------------------------------------
 
 
@@ -148,7 +144,9 @@ async def referral_import_upload(request: Request, db: DbSession, user: StaffUse
         return _import_index(
             request, db, user, values=values, errors=FormErrors.of(failed), status_code=422
         )
-    return RedirectResponse(f"/referrals/imports/{upload.id}?partner={partner_id}", status_code=303)
+    return RedirectResponse(
+        f"/referrals/partners/{partner_id}/imports/{upload.id}", status_code=303
+    )
 
 
 def _report_page(
@@ -162,8 +160,11 @@ def _report_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     actor = actor_for(user)
-    checked = referrals.get_referral_upload(db, actor, import_id, partner_id)
+    require_staff_wide(actor)
     partner = next((p for p in referrals.partner_choices(db) if p.id == partner_id), None)
+    if partner is None:
+        raise NotFound("No such partner.")
+    checked = referrals.get_referral_upload(db, actor, import_id, partner_id)
     report = checked.report
     return render(
         request,
@@ -172,6 +173,7 @@ def _report_page(
             "upload": checked.upload,
             "report": report,
             "partner": partner,
+            "partner_id": partner_id,
             "applied_before": checked.applied_before,
             "may_apply": checked.may_apply,
             "errors": errors or FormErrors(),
@@ -191,37 +193,35 @@ def _report_page(
     )
 
 
-@router.get("/referrals/imports/{import_id}", response_class=HTMLResponse)
+# The partner is part of the report's address: the same file reads differently for
+# another partner (a referral id repeats only within one partner's referrals).
+@router.get("/referrals/partners/{partner_id}/imports/{import_id}", response_class=HTMLResponse)
 def referral_import_report(
-    request: Request,
-    db: DbSession,
-    user: StaffUser,
-    import_id: uuid.UUID,
-    partner: PartnerParam,
+    request: Request, db: DbSession, user: StaffUser, partner_id: uuid.UUID, import_id: uuid.UUID
 ) -> Response:
-    return _report_page(request, db, user, import_id, partner)
+    return _report_page(request, db, user, import_id, partner_id)
 
 
-@router.post("/referrals/imports/{import_id}/apply", dependencies=[CsrfChecked])
+@router.post(
+    "/referrals/partners/{partner_id}/imports/{import_id}/apply", dependencies=[CsrfChecked]
+)
 def referral_import_apply(
-    request: Request,
-    db: DbSession,
-    user: StaffUser,
-    import_id: uuid.UUID,
-    partner: PartnerParam,
+    request: Request, db: DbSession, user: StaffUser, partner_id: uuid.UUID, import_id: uuid.UUID
 ) -> Response:
     actor = actor_for(user)
     try:
-        referrals.apply_referral_upload(db, actor, import_id, partner)
+        referrals.apply_referral_upload(db, actor, import_id, partner_id)
     except Conflict as conflict:
         errors = FormErrors([FieldError("file", conflict.detail, "import_already_imported")])
-        return _report_page(request, db, user, import_id, partner, errors=errors, status_code=409)
+        return _report_page(
+            request, db, user, import_id, partner_id, errors=errors, status_code=409
+        )
     except ValidationFailed:
         # The register changed since the check: the report shows what stops it now.
-        return _report_page(request, db, user, import_id, partner, status_code=422)
+        return _report_page(request, db, user, import_id, partner_id, status_code=422)
     return flash.redirect(
         request,
-        f"/referrals/imports/{import_id}?partner={partner}",
+        f"/referrals/partners/{partner_id}/imports/{import_id}",
         N_("The referrals were imported."),
     )
 
