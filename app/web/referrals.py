@@ -74,10 +74,10 @@ register_field_errors(
     }
 )
 _LINK_TONES = {
-    referrals.RowLink.NEW: "badge-success",
-    referrals.RowLink.ORGANIZATION: "badge-info",
-    referrals.RowLink.LEAD: "badge-info",
-    referrals.RowLink.REPEAT: "badge-warning",
+    referrals.RowLink.NEW: "tone-success",
+    referrals.RowLink.ORGANIZATION: "tone-info",
+    referrals.RowLink.LEAD: "tone-info",
+    referrals.RowLink.REPEAT: "tone-warning",
 }
 
 # --- the referral import ------------------------------------------------------------------
