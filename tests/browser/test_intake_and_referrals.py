@@ -53,9 +53,7 @@ def _problems(page, name: str, artifacts_dir: Path) -> list[str]:
         )
         if overflow > 0:
             found.append(f"{size['width']}px {name}: scrolls {overflow}px sideways")
-        page.screenshot(
-            path=str(artifacts_dir / f"{name}-{size['width']}.png"), full_page=True
-        )
+        page.screenshot(path=str(artifacts_dir / f"{name}-{size['width']}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     return found
 
