@@ -103,6 +103,8 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
+    # The working days the portal promises an answer in (see `answer_working_days`).
+    answer_days: int
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
@@ -128,7 +130,8 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order: two statements.
+    """The municipalities and active key industries, in display order, and the answer
+    time the portal promises: three statements.
     The records are detached from the session, so that pages of the same content
     version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
@@ -139,7 +142,7 @@ def region(db: Session) -> Region:
     )
     for record in (*municipalities, *industries):
         db.expunge(record)
-    return Region(municipalities, industries)
+    return Region(municipalities, industries, answer_working_days(db))
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:

@@ -398,8 +398,9 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
         return early
     lang = _lang(request)
     today = helsinki_today()
+    reg = render_cache.region(db, version)
     try:
-        data = portal_service.site_page(db, settings, render_cache.region(db, version), slug, today)
+        data = portal_service.site_page(db, settings, reg, slug, today)
     except NotFound:
         gone = portal_service.gone_site(db, settings, slug, today)
         if gone is None:
@@ -415,7 +416,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "site": site,
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
-            "answer_days": portal_service.answer_working_days(db),
+            "answer_days": reg.answer_days,
             "json_ld": site_json_ld(data, lang, settings.base_url),
             "points": _points(
                 [
