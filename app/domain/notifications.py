@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     LEAD_ASSIGNED = "lead_assigned"
     INQUIRY_ARRIVED = "inquiry_arrived"
     INQUIRY_ASSIGNED = "inquiry_assigned"
+    REFERRAL_ARRIVED = "referral_arrived"
     LEAD_STALE = "lead_stale"
     RESPONSE_DUE_SOON = "response_due_soon"
     RESPONSE_OVERDUE = "response_overdue"
@@ -60,6 +61,7 @@ MESSAGES: dict[str, str] = {
     NotificationKind.LEAD_ASSIGNED: N_("Lead %(subject)s was assigned to you"),
     NotificationKind.INQUIRY_ARRIVED: N_("A new portal inquiry waits for triage: %(subject)s"),
     NotificationKind.INQUIRY_ASSIGNED: N_("The portal inquiry %(subject)s was assigned to you"),
+    NotificationKind.REFERRAL_ARRIVED: N_("%(partner)s referred lead %(subject)s"),
     NotificationKind.LEAD_STALE: N_("Lead %(subject)s has had no activity for %(days)s days"),
     NotificationKind.RESPONSE_DUE_SOON: N_(
         "Less than one working day is left to answer lead %(subject)s"
@@ -92,6 +94,7 @@ LEAD_KINDS = frozenset(
         NotificationKind.LEAD_ASSIGNED,
         NotificationKind.INQUIRY_ARRIVED,
         NotificationKind.INQUIRY_ASSIGNED,
+        NotificationKind.REFERRAL_ARRIVED,
         NotificationKind.LEAD_STALE,
         NotificationKind.RESPONSE_DUE_SOON,
         NotificationKind.RESPONSE_OVERDUE,
@@ -218,6 +221,20 @@ def inquiry_arrived(*, lead_id: uuid.UUID, already_emailed: frozenset[str]) -> H
         Audience(coordinators=True),
         lead_id=lead_id,
         already_emailed=already_emailed,
+    )
+
+
+def referral_arrived(
+    *, actor_id: uuid.UUID | None, lead_id: uuid.UUID, partner: str, referral_id: str
+) -> Happening:
+    """A partner's referral arrived (a new lead, or joined to an open one): the
+    coordinators, who triage it; once per referral, never for a repeat of one."""
+    return Happening(
+        NotificationKind.REFERRAL_ARRIVED,
+        Audience(coordinators=True),
+        actor_id=actor_id,
+        lead_id=lead_id,
+        params={"partner": partner, "referral_id": referral_id},
     )
 
 

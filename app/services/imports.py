@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -426,25 +427,38 @@ class CheckedImport:
         )
 
 
-def _kind(kind: str) -> str:
+# How a stored upload is checked or applied: (content, filename, dry_run, commit) -> report.
+# The register's kinds run `run_import`; other imports (referral exports) bring their own.
+Runner = Callable[[bytes, str, bool, bool], ImportReport]
+
+
+def _register_runner(db: Session, actor: Actor, kind: str) -> Runner:
     if kind not in IMPORT_KINDS:
         raise ValidationFailed.single("kind", "Import organizations, contacts or leads.", "unknown")
-    return kind
+    return lambda content, _filename, dry_run, commit: run_import(
+        db, actor, kind, content, dry_run=dry_run, commit=commit
+    )
 
 
 def check_upload(
-    db: Session, actor: Actor, kind: str, filename: str, content: bytes
+    db: Session,
+    actor: Actor,
+    kind: str,
+    filename: str,
+    content: bytes,
+    *,
+    run: Runner | None = None,
 ) -> ImportUpload:
     """The dry run of the staff page: the file is stored (in the database, so any
     instance can apply it) with whether it may be applied. A file too large for an
     import stores nothing."""
     require_staff_wide(actor)
-    _kind(kind)
+    run = run or _register_runner(db, actor, kind)
     if len(content) > MAX_BYTES:
         raise ValidationFailed.single("file", "The file is larger than 5 MB.", "import_too_large")
-    report = run_import(db, actor, kind, content, dry_run=True)
-    ok = not report.file_errors and not report.invalid
     name = (filename or "import.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "import.csv"
+    report = run(content, name, True, False)
+    ok = not report.file_errors and not report.invalid
     upload = ImportUpload(
         created_by_id=actor.user_id,
         kind=kind,
@@ -459,9 +473,16 @@ def check_upload(
     return upload
 
 
-def _upload(db: Session, actor: Actor, upload_id: uuid.UUID, *, lock: bool = False) -> ImportUpload:
+def _upload(
+    db: Session,
+    actor: Actor,
+    upload_id: uuid.UUID,
+    kinds: tuple[str, ...],
+    *,
+    lock: bool = False,
+) -> ImportUpload:
     require_staff_wide(actor)
-    query = select(ImportUpload).where(ImportUpload.id == upload_id)
+    query = select(ImportUpload).where(ImportUpload.id == upload_id, ImportUpload.kind.in_(kinds))
     if lock:
         # Two applies of one upload (two tabs, two instances) run one after the other.
         query = query.with_for_update()
@@ -489,27 +510,48 @@ def _content(db: Session, upload: ImportUpload) -> bytes | None:
     return db.scalar(select(ImportUpload.content).where(ImportUpload.id == upload.id))
 
 
-def get_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> CheckedImport:
+def get_upload(
+    db: Session,
+    actor: Actor,
+    upload_id: uuid.UUID,
+    *,
+    kinds: tuple[str, ...] = IMPORT_KINDS,
+    run: Runner | None = None,
+) -> CheckedImport:
     """An upload with its report, checked again against the register as it is now."""
-    upload = _upload(db, actor, upload_id)
+    upload = _upload(db, actor, upload_id, kinds)
     content = _content(db, upload)
     report = None
     if upload.status != UploadStatus.APPLIED and content is not None:
-        report = run_import(db, actor, upload.kind, content, dry_run=True)
+        run = run or _register_runner(db, actor, upload.kind)
+        report = run(content, upload.filename, True, False)
     return CheckedImport(upload, report, _applied_before(db, upload))
 
 
-def list_uploads(db: Session, actor: Actor, limit: int = 20) -> list[ImportUpload]:
+def list_uploads(
+    db: Session, actor: Actor, limit: int = 20, *, kinds: tuple[str, ...] = IMPORT_KINDS
+) -> list[ImportUpload]:
     require_staff_wide(actor)
-    query = select(ImportUpload).order_by(ImportUpload.created_at.desc(), ImportUpload.id)
+    query = (
+        select(ImportUpload)
+        .where(ImportUpload.kind.in_(kinds))
+        .order_by(ImportUpload.created_at.desc(), ImportUpload.id)
+    )
     return list(db.scalars(query.limit(limit)))
 
 
-def apply_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUpload:
+def apply_upload(
+    db: Session,
+    actor: Actor,
+    upload_id: uuid.UUID,
+    *,
+    kinds: tuple[str, ...] = IMPORT_KINDS,
+    run: Runner | None = None,
+) -> ImportUpload:
     """Apply a checked upload: every row or none, checked again first. An upload is
     applied once; the same file applied before is refused too, so nothing is imported
     twice."""
-    upload = _upload(db, actor, upload_id, lock=True)
+    upload = _upload(db, actor, upload_id, kinds, lock=True)
     if upload.status == UploadStatus.APPLIED:
         raise Conflict("This file has already been imported.")
     earlier = _applied_before(db, upload)
@@ -518,8 +560,9 @@ def apply_upload(db: Session, actor: Actor, upload_id: uuid.UUID) -> ImportUploa
     content = _content(db, upload)
     if upload.status != UploadStatus.CHECKED or content is None:
         raise Conflict("The file has errors; correct them and upload it again.")
+    run = run or _register_runner(db, actor, upload.kind)
     try:
-        report = run_import(db, actor, upload.kind, content, dry_run=False, commit=False)
+        report = run(content, upload.filename, False, False)
     except ValidationFailed:
         db.rollback()
         raise

@@ -325,6 +325,7 @@ def render(
             subject=_subject(n, names, lang),
             receiver=names.receivers.get(n.share_id, "–") if n.share_id else "–",
             days=format_number(days, lang, 0) if isinstance(days, int) else "–",
+            partner=n.params.get("partner", "–"),
         )
         lead_readable = n.lead_id is not None and n.lead_id in names.leads
         views.append(

@@ -39,6 +39,7 @@ from app.db.models import (
     Organization,
     PortalRateCounter,
     ReferencePoint,
+    ResponseCommitment,
     Site,
     Stage,
     User,
@@ -47,7 +48,7 @@ from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
 from app.domain.geography import PointKind
-from app.domain.leads import InvestmentType, LeadSource
+from app.domain.leads import InvestmentType, LeadSource, Priority
 from app.domain.organizations import (
     COUNTRY_CODES,
     LawfulBasis,
@@ -107,6 +108,8 @@ register_labels(
 class Region:
     municipalities: list[Municipality]
     industries: list[Industry]
+    # The working days the portal promises an answer in (see `answer_working_days`).
+    answer_days: int
     # The active reference points (distances name them; town centres centre a search)
     # and the municipalities' key facts.
     points: list[ReferencePoint] = field(default_factory=list)
@@ -167,7 +170,8 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order: two statements.
+    """The municipalities and active key industries, in display order, and the answer
+    time the portal promises: three statements.
     The records are detached from the session, so that pages of the same content
     version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
@@ -180,7 +184,7 @@ def region(db: Session) -> Region:
     facts = geography.all_facts(db)
     for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries, points, facts)
+    return Region(municipalities, industries, answer_working_days(db), points, facts)
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
@@ -194,6 +198,8 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         # Distances and key facts shown on site and municipality pages.
         select(func.max(ReferencePoint.updated_at)).scalar_subquery(),
         select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
+        # The pages promise an answer within the normal priority's commitment.
+        select(func.max(ResponseCommitment.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [
@@ -202,6 +208,12 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         ]
     row = db.execute(select(*parts)).one()
     return "|".join("" if value is None else str(value) for value in row)
+
+
+def answer_working_days(db: Session) -> int:
+    """The working days the portal promises an answer in: the commitment for an inquiry
+    of normal priority (screening may raise it; the acknowledgement says the date)."""
+    return intake.commitments(db)[Priority.NORMAL.value]
 
 
 # --- pages -----------------------------------------------------------------------------

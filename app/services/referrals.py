@@ -20,6 +20,7 @@ from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import (
     Contact,
+    ImportUpload,
     Industry,
     Lead,
     LeadContact,
@@ -29,6 +30,7 @@ from app.db.models import (
     Referral,
     Stage,
 )
+from app.domain import notifications as notices
 from app.domain import referrals as rules
 from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
 from app.domain.errors import FieldError, NotFound, ValidationFailed
@@ -41,7 +43,7 @@ from app.domain.organizations import (
     normalise_org_name,
 )
 from app.i18n import N_, register_field_errors
-from app.services import imports, leads, organizations
+from app.services import imports, leads, notifications, organizations
 from app.services.auth import LAST_USED_RESOLUTION
 
 TOKEN_PREFIX = "ikr_"  # noqa: S105  (a visible marker, not a secret)
@@ -394,6 +396,16 @@ def _apply(
     )
     db.add(record)
     db.flush()
+    partner = db.get(Organization, partner_id)
+    notifications.notify(
+        db,
+        notices.referral_arrived(
+            actor_id=actor.user_id,
+            lead_id=lead.id,
+            partner=partner.name if partner else "–",
+            referral_id=referral.referral_id,
+        ),
+    )
     return Received(record, lead, created=True)
 
 
@@ -614,6 +626,68 @@ def run_referral_import(
         db.flush()
     report.applied = True
     return report
+
+
+# --- the staff page: a referral export checked, kept, then applied by id ----------------
+
+
+class RowLink:
+    """What a checked row of a referral export links to."""
+
+    NEW = "new"  # a new organisation and a new lead
+    ORGANIZATION = "organization"  # an organisation in the register, a new lead
+    LEAD = "lead"  # an open lead of that organisation: no new lead
+    REPEAT = "repeat"  # a referral received before: nothing new
+
+
+def row_link(row: imports.RowReport) -> str | None:
+    """What a row would link to, from its dry-run notes; None for a row with errors."""
+    if row.errors:
+        return None
+    codes = {note.code for note in row.warnings}
+    if "referral_repeated" in codes:
+        return RowLink.REPEAT
+    if "lead_linked" in codes:
+        return RowLink.LEAD
+    if any(code.startswith("organization_linked") for code in codes):
+        return RowLink.ORGANIZATION
+    return RowLink.NEW
+
+
+def _runner(db: Session, actor: Actor, partner_id: uuid.UUID) -> imports.Runner:
+    return lambda content, filename, dry_run, commit: run_referral_import(
+        db, actor, partner_id, filename, content, dry_run=dry_run, commit=commit
+    )
+
+
+def check_referral_upload(
+    db: Session, actor: Actor, partner_id: uuid.UUID, filename: str, content: bytes
+) -> ImportUpload:
+    """The staff page's dry run: the file is kept (like the register's imports) to be
+    applied by id; the partner is checked first, so a wrong one keeps nothing."""
+    return imports.check_upload(
+        db, actor, KIND, filename, content, run=_runner(db, actor, partner_id)
+    )
+
+
+def get_referral_upload(
+    db: Session, actor: Actor, upload_id: uuid.UUID, partner_id: uuid.UUID
+) -> imports.CheckedImport:
+    return imports.get_upload(
+        db, actor, upload_id, kinds=(KIND,), run=_runner(db, actor, partner_id)
+    )
+
+
+def apply_referral_upload(
+    db: Session, actor: Actor, upload_id: uuid.UUID, partner_id: uuid.UUID
+) -> ImportUpload:
+    return imports.apply_upload(
+        db, actor, upload_id, kinds=(KIND,), run=_runner(db, actor, partner_id)
+    )
+
+
+def list_referral_uploads(db: Session, actor: Actor) -> list[ImportUpload]:
+    return imports.list_uploads(db, actor, kinds=(KIND,))
 
 
 register_field_errors(

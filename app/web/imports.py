@@ -124,13 +124,13 @@ register_field_errors(
 _DUPLICATE_WARNING = N_("The register already has %(name)s: applying adds another record.")
 
 
-def _problem(lang: str, error: FieldError) -> str:
+def problem_text(lang: str, error: FieldError) -> str:
     if error.code == "possible_duplicate":
         return translate(lang, _DUPLICATE_WARNING, name=error.params.get("name", ""))
     return field_error_message(lang, error)
 
 
-def _column(error: FieldError) -> str:
+def problem_column(error: FieldError) -> str:
     """The column a problem is about (a column of the header: "columns.<name>")."""
     return error.field.rsplit(".", 1)[-1]
 
@@ -210,8 +210,8 @@ def _report_page(
             "may_apply": checked.may_apply,
             "needs_confirmation": warnings,
             "errors": errors or FormErrors(),
-            "problem": _problem,
-            "column": _column,
+            "problem": problem_text,
+            "column": problem_column,
             "with_warnings": sum(1 for r in report.rows if r.warnings) if report else 0,
         },
         user=user,

@@ -39,6 +39,7 @@ from app.services import (
     matching,
     organizations,
     reference,
+    referrals,
     users,
 )
 from app.services import board as pipeline_board
@@ -426,6 +427,9 @@ def _lead_page(
             if view.need_to_know
             else None,
             "capital_matches": aftercare_pages.capital_matches(db, actor, view, lang),
+            "referrals": referrals.referrals_of_lead(db, actor, lead_id)
+            if view.need_to_know
+            else [],
             **choices(db),
         },
         user=user,

@@ -46,6 +46,13 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
             NavItem(
                 "/intake", N_("Intake queue"), REGION_STAFF, icon="inbox", also=("/intake/rules",)
             ),
+            NavItem(
+                "/referrals/imports",
+                N_("Referrals"),
+                REGION_STAFF,
+                icon="share",
+                also=("/referrals/partner-tokens",),
+            ),
         ),
     ),
     NavGroup(

@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppSettings, DbSession
@@ -402,8 +403,9 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
         return early
     lang = _lang(request)
     today = helsinki_today()
+    reg = render_cache.region(db, version)
     try:
-        data = portal_service.site_page(db, settings, render_cache.region(db, version), slug, today)
+        data = portal_service.site_page(db, settings, reg, slug, today)
     except NotFound:
         gone = portal_service.gone_site(db, settings, slug, today)
         if gone is None:
@@ -419,6 +421,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "site": site,
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
+            "answer_days": reg.answer_days,
             "json_ld": site_json_ld(data, lang, settings.base_url),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),
@@ -498,6 +501,7 @@ def _privacy_page(request: Request, version: str) -> Response:
 
 def _inquiry_form(
     request: Request,
+    db: Session,
     settings: Settings,
     sites: list[PublicSite],
     *,
@@ -531,6 +535,7 @@ def _inquiry_form(
             "countries": _countries(lang),
             "timelines": TIMELINES,
             "privacy_version": PRIVACY_NOTICE_VERSION,
+            "answer_days": portal_service.answer_working_days(db),
         },
         status_code=status_code,
         query=Shortlist(tuple(item.site.slug for item in sites)).query,
@@ -552,7 +557,7 @@ def inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
     query = request.query_params
     shortlist = parse_shortlist([*query.getlist("site"), *query.getlist("sites")])
     sites = portal_service.inquiry_sites(db, settings, shortlist, helsinki_today())
-    return _inquiry_form(request, settings, sites)
+    return _inquiry_form(request, db, settings, sites)
 
 
 async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -> Response:
@@ -587,7 +592,14 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
             else N_("The form was open for a long time. Please check it and send it again.")
         )
         return _inquiry_form(
-            request, settings, sites, values=values, notice=notice, started=started, status_code=422
+            request,
+            db,
+            settings,
+            sites,
+            values=values,
+            notice=notice,
+            started=started,
+            status_code=422,
         )
     try:
         cleaned = portal_service.validate_inquiry(values, lang)
@@ -595,7 +607,14 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
         # The inquiry's rules word each reason for the public (marked with N_).
         errors = {e.field: translate(lang, e.reason) for e in failed.errors}
         return _inquiry_form(
-            request, settings, sites, values=values, errors=errors, started=started, status_code=422
+            request,
+            db,
+            settings,
+            sites,
+            values=values,
+            errors=errors,
+            started=started,
+            status_code=422,
         )
     try:
         # Only an accepted inquiry counts against the client's limit.
@@ -604,6 +623,7 @@ async def send_inquiry(request: Request, db: DbSession, settings: AppSettings) -
         # Nothing the investor typed is lost: the form comes back with it.
         return _inquiry_form(
             request,
+            db,
             settings,
             sites,
             values=values,
@@ -624,8 +644,13 @@ for _lang_code in LANGUAGES:
 
 
 @portal_get("/inquiry/thanks")
-def inquiry_thanks(request: Request) -> Response:
-    return _page(request, "thanks.html", {}, headers={"Cache-Control": "no-store"})
+def inquiry_thanks(request: Request, db: DbSession) -> Response:
+    return _page(
+        request,
+        "thanks.html",
+        {"answer_days": portal_service.answer_working_days(db)},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 # --- JSON-LD ------------------------------------------------------------------------------

@@ -100,6 +100,7 @@ RECORDS: dict[str, Rec] = {
     "site.kajaani_public": Rec(municipality="kajaani", published=True),
     "upload.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
     "import.organizations": Rec(visible=STAFF),
+    "import.referrals": Rec(visible=STAFF),
     "target.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
     "target.kajaani": Rec(municipality="kajaani", visible=STAFF | {"kajaani"}),
     "delivery.sotkamo": Rec(municipality="sotkamo", visible=STAFF | {"sotkamo"}),
@@ -362,6 +363,19 @@ def referral_export(ctx: Ctx) -> dict[str, Any]:
         "data": {"partner_id": ctx.id("org.iif")},
         "params": {"dry_run": "false"},
     }
+
+
+def referral_form(ctx: Ctx) -> dict[str, Any]:
+    """The staff referral import's upload: a one-row export from Invest in Finland."""
+    rows = "viite;yritys;maa\nIIF-MATRIX-3;Form Compute AB;SE\n"
+    return {
+        "files": {"file": ("referrals.csv", rows.encode(), "text/csv")},
+        "data": {"partner_id": ctx.id("org.iif")},
+    }
+
+
+def partner_token_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"organization_id": ctx.id("org.iif"), "name": "Matrix CRM"}}
 
 
 def import_form(ctx: Ctx) -> dict[str, Any]:
@@ -1029,6 +1043,16 @@ WRITES: dict[tuple[str, str], WriteCase] = {
         staff_wide, none, (T("partner_token", partner_token_id="partner_token.iif"),)
     ),
     ("POST", "/api/v1/referral-imports"): WriteCase(staff_wide, referral_export),
+    ("POST", "/referrals/imports"): WriteCase(staff_wide, referral_form),
+    ("POST", "/referrals/partners/{partner_id}/imports/{import_id}/apply"): WriteCase(
+        staff_wide,
+        none,
+        (T("import.referrals", partner_id="org.iif", import_id="import.referrals"),),
+    ),
+    ("POST", "/referrals/partner-tokens"): WriteCase(staff_wide, partner_token_form),
+    ("POST", "/referrals/partner-tokens/{token_id}/revoke"): WriteCase(
+        staff_wide, none, (T("partner_token", token_id="partner_token.iif"),)
+    ),
     ("POST", "/api/v1/imports/{kind}"): WriteCase(
         staff_wide, org_csv, (T("organizations", kind="=organizations"),)
     ),

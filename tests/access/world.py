@@ -895,7 +895,7 @@ def build_world(db: Session, settings: Settings) -> World:
     )
     world.add_id("snapshot_id", snapshot.id)
     world.name("snapshot", snapshot.id)
-    plant_referrals(db, world, secret_lead)
+    plant_referrals(db, world, secret_lead, coordinator)
     for entity_type, name in (
         ("leads", "lead_id"),
         ("sites", "site_id"),

@@ -6,15 +6,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Lead, Organization, PartnerToken, Referral
+from app.db.models import Lead, Organization, PartnerToken, Referral, User
 from app.domain.organizations import normalise_org_name
+from app.services.auth import actor_for
+from app.services.referrals import check_referral_upload
 
 if TYPE_CHECKING:
     from tests.access.world import World
 
 
-def plant_referrals(db: Session, world: World, lead: Lead) -> None:
-    """Invest in Finland as a partner with a token, and a referral that brought `lead`."""
+def plant_referrals(db: Session, world: World, lead: Lead, coordinator: User) -> None:
+    """Invest in Finland as a partner with a token, a referral that brought `lead`, and
+    a referral export the coordinator checked on the staff page (the team's only)."""
     iif = Organization(
         name="Invest in Finland",
         name_key=normalise_org_name("Invest in Finland"),
@@ -38,3 +41,13 @@ def plant_referrals(db: Session, world: World, lead: Lead) -> None:
     world.add_id("partner_token_id", token.id)
     world.name("org.iif", iif.id)
     world.name("partner_token.iif", token.id)
+    upload = check_referral_upload(
+        db,
+        actor_for(coordinator),
+        iif.id,
+        f"{world.mark('referral file name', 'admin', 'coordinator')}.csv",
+        b"viite;yritys;maa\nIIF-WORLD-2;Matrix Referral AB;SE\n",
+    )
+    world.add_id("partner_id", iif.id)
+    world.add_id("import_id", upload.id)
+    world.name("import.referrals", upload.id)
