@@ -369,6 +369,52 @@ def _refuse_landing_fields(request: TransitionRequest) -> list[FieldError]:
     ]
 
 
+# An imported landed lead's capex is its landed amount: its errors are the capex column's.
+_IMPORTED_LANDING_COLUMNS = {"realised_capex_eur": "capex_eur", "realised_jobs": "jobs"}
+
+
+def clean_imported_landing(
+    values: Mapping[str, object],
+    *,
+    landed: bool,
+    municipality_codes: Collection[str],
+    today: date,
+) -> dict[str, Any]:
+    """The landing details of a lead imported from a spreadsheet, checked as a move to
+    a won stage is: a landed row names the municipality and the day it landed, and its
+    capex (committed or realised) is the landed amount; any other row has none."""
+    parse = ParseErrors()
+    capex = parse.whole_number(values, "capex_eur")
+    status = parse.choice(values, "capex_status", [c.value for c in CapexStatus])
+    request = TransitionRequest(
+        to_stage="",
+        landing_municipality_code=str(values.get("landing_municipality_code") or "").strip()
+        or None,
+        landed_on=parse.day(values, "landed_on"),
+        realised_capex_eur=Decimal(capex) if capex is not None else None,
+        capex_status=CapexStatus(status) if status else None,
+    )
+    if landed:
+        errors = _check_landing(request, municipality_codes, today)
+    else:
+        errors = _refuse_landing_fields(
+            replace(request, realised_capex_eur=None, capex_status=None)
+        )
+    unreadable = {e.field for e in parse.errors}
+    parse.errors += [
+        FieldError(_IMPORTED_LANDING_COLUMNS.get(e.field, e.field), e.reason, e.code, e.params)
+        for e in errors
+        if _IMPORTED_LANDING_COLUMNS.get(e.field, e.field) not in unreadable
+    ]
+    parse.raise_if_any("The lead is not valid.")
+    if not landed:
+        return {}
+    return {
+        "landing_municipality_code": request.landing_municipality_code,
+        "landed_on": request.landed_on,
+    }
+
+
 def _check_lost_reason(code: str | None, lost_reason_codes: Collection[str]) -> list[FieldError]:
     if code is None:
         return [FieldError("lost_reason_code", "Choose why the lead was lost.", "required")]
@@ -824,6 +870,8 @@ class LeadReferences:
     open_stage_codes: Collection[str]
     country_codes: Collection[str]
     zoning_statuses: Collection[str]
+    # Won stages a new lead may start in: only an import of leads already landed.
+    won_stage_codes: Collection[str] = ()
 
 
 def clean_lead_fields(
@@ -893,9 +941,9 @@ def clean_lead_fields(
     if present("announced_on"):
         out["announced_on"] = parse.day(values, "announced_on")
     if creating:
-        out["stage_code"] = parse.choice(values, "stage_code", refs.open_stage_codes) or (
-            INITIAL_STAGE_CODE
-        )
+        out["stage_code"] = parse.choice(
+            values, "stage_code", [*refs.open_stage_codes, *refs.won_stage_codes]
+        ) or (INITIAL_STAGE_CODE)
     if present("requirements"):
         raw_requirements = values.get("requirements")
         if raw_requirements is not None and not isinstance(raw_requirements, Mapping):

@@ -9,7 +9,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -20,6 +20,7 @@ from app.db.base import utcnow
 from app.db.models import Contact, ImportUpload, Organization, User
 from app.domain.access import Actor, require_staff_wide
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.domain.leads import LeadReferences, clean_imported_landing
 from app.domain.organizations import (
     clean_contact_fields,
     clean_organization_fields,
@@ -86,6 +87,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "confidentiality",
         "confidentiality_basis",
         "announced_on",
+        "landing_municipality_code",
+        "landed_on",
     ),
 }
 REQUIRED_COLUMNS = {
@@ -248,6 +251,39 @@ class _Resolver:
         return None
 
 
+def _lead_row(
+    db: Session,
+    actor: Actor,
+    row: dict[str, str],
+    values: dict[str, str],
+    links: leads.LeadLinks,
+    refs: LeadReferences,
+    today: date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A lead's fields and its landing details (a lead already landed), every error of
+    the row at once: a column refused by both checks is named once."""
+    errors: list[FieldError] = []
+    cleaned: dict[str, Any] = {}
+    landing: dict[str, Any] = {}
+    try:
+        cleaned = leads.validate_new_lead(db, actor, values, links, refs=refs)
+    except ValidationFailed as failed:
+        errors += failed.errors
+    try:
+        landing = clean_imported_landing(
+            row,
+            landed=(row.get("stage_code") or "").strip() in refs.won_stage_codes,
+            municipality_codes=refs.municipality_codes,
+            today=today,
+        )
+    except ValidationFailed as failed:
+        refused = {e.field for e in errors}
+        errors += [e for e in failed.errors if e.field not in refused]
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The lead is not valid.")
+    return cleaned, landing
+
+
 def _plan_rows(
     db: Session,
     actor: Actor,
@@ -260,7 +296,8 @@ def _plan_rows(
     plans: list[Any] = []
     resolver = _Resolver(db)
     seen: dict[str, int] = {}
-    refs = leads.lead_references(db) if kind == "leads" else None
+    refs = leads.lead_references(db, landed=True) if kind == "leads" else None
+    today = utcnow().date()
     for index, row in enumerate(rows, start=2):  # line 1 is the header
         report = RowReport(
             row=index, label=row.get("name") or row.get("full_name") or row.get("title") or ""
@@ -322,10 +359,17 @@ def _plan_rows(
                 values = {
                     k: v
                     for k, v in row.items()
-                    if not k.startswith("organization_") and k != "owner_email"
+                    if not k.startswith(("organization_", "landing_"))
+                    and k not in ("owner_email", "landed_on")
                 }
                 links = leads.LeadLinks(organization_id=org.id if org else None, owner_id=owner_id)
-                cleaned = leads.validate_new_lead(db, actor, values, links, refs=refs)
+                assert refs is not None
+                cleaned, landing = _lead_row(db, actor, row, values, links, refs, today)
+                cleaned.update(landing)
+                # The landing municipality is one of the lead's, as after a move to landed.
+                municipality = landing.get("landing_municipality_code")
+                if municipality and municipality not in cleaned["municipality_codes"]:
+                    cleaned["municipality_codes"].append(municipality)
                 key = str(cleaned.get("code_name") or f"row{index}").casefold()
                 plan = (cleaned, links)
         except ValidationFailed as failed:

@@ -649,15 +649,20 @@ def get_lead(db: Session, actor: Actor, lead_id: uuid.UUID) -> LeadView:
 # ---------------------------------------------------------------- writing leads
 
 
-def lead_references(db: Session) -> LeadReferences:
+def lead_references(db: Session, *, landed: bool = False) -> LeadReferences:
+    """The codes a new lead may use; `landed`: also the won stages (an import of a
+    register that has leads already landed)."""
+
+    def stages(kind: StageKind) -> set[str]:
+        return set(db.scalars(select(Stage.code).where(Stage.active, Stage.kind == kind.value)))
+
     return LeadReferences(
         industry_codes=set(db.scalars(select(Industry.code).where(Industry.active))),
         municipality_codes=set(db.scalars(select(Municipality.code))),
-        open_stage_codes=set(
-            db.scalars(select(Stage.code).where(Stage.active, Stage.kind == StageKind.OPEN.value))
-        ),
+        open_stage_codes=stages(StageKind.OPEN),
         country_codes=COUNTRY_CODES,
         zoning_statuses={z.value for z in ZoningStatus},
+        won_stage_codes=stages(StageKind.WON) if landed else (),
     )
 
 
@@ -887,6 +892,11 @@ def add_lead(
         intake.admit(
             db, actor, lead, municipality_codes, owner_chosen=links.owner_id is not None, now=now
         )
+    facts = ledger.stage_facts(db, lead.stage_code)
+    if facts is not None and facts.kind is StageKind.WON:  # an import's landed lead
+        from app.services import aftercare  # builds on this module
+
+        aftercare.open_for_landed_lead(db, actor, lead)
     return lead
 
 

@@ -300,10 +300,8 @@ def _investors_page(
     )
 
 
-@router.post("/capital-investors", dependencies=[CsrfChecked])
-async def investor_create(request: Request, db: DbSession, user: StaffUser) -> Response:
-    form = await request.form()
-    values: dict[str, Any] = {
+def _investor_values(form: Any) -> dict[str, Any]:
+    return {
         "industry_codes": _list(form, "industry_codes"),
         "ticket_min_eur": _text(form, "ticket_min_eur"),
         "ticket_max_eur": _text(form, "ticket_max_eur"),
@@ -311,6 +309,12 @@ async def investor_create(request: Request, db: DbSession, user: StaffUser) -> R
         "countries": [c.strip().upper() for c in _text(form, "countries").split(",") if c.strip()],
         "notes": _text(form, "notes"),
     }
+
+
+@router.post("/capital-investors", dependencies=[CsrfChecked])
+async def investor_create(request: Request, db: DbSession, user: StaffUser) -> Response:
+    form = await request.form()
+    values = _investor_values(form)
     organization_id = _uuid(form, "organization_id")
     try:
         if organization_id is None:
@@ -319,6 +323,72 @@ async def investor_create(request: Request, db: DbSession, user: StaffUser) -> R
     except ValidationFailed as failed:
         return _investors_page(
             request, db, user, values=values, errors=FormErrors.of(failed), status_code=422
+        )
+    return RedirectResponse("/capital-investors", status_code=303)
+
+
+def _investor_edit_page(
+    request: Request,
+    db: Session,
+    user: User,
+    investor_id: uuid.UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    row = aftercare.get_investor(db, actor_for(user), investor_id)
+    investor = row.investor
+    shown = values or {
+        "industry_codes": list(investor.industry_codes),
+        "ticket_min_eur": investor.ticket_min_eur,
+        "ticket_max_eur": investor.ticket_max_eur,
+        "stages": list(investor.stages),
+        "countries": list(investor.countries),
+        "notes": investor.notes,
+        "active": investor.active,
+    }
+    return render(
+        request,
+        "aftercare/investor_edit.html",
+        {
+            **_choices(db),
+            "investor_id": investor.id,
+            "organization_name": row.organization_name,
+            "values": shown,
+            "errors": errors or FormErrors(),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/capital-investors/{investor_id}", response_class=HTMLResponse)
+def investor_edit(
+    request: Request, investor_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    return _investor_edit_page(request, db, user, investor_id)
+
+
+@router.post("/capital-investors/{investor_id}", dependencies=[CsrfChecked])
+async def investor_update(
+    request: Request, investor_id: uuid.UUID, db: DbSession, user: StaffUser
+) -> Response:
+    form = await request.form()
+    # An unticked box sends nothing: the entry is then inactive.
+    values = {**_investor_values(form), "active": "true" if _text(form, "active") else "false"}
+    try:
+        aftercare.update_investor(db, actor_for(user), investor_id, values)
+    except ValidationFailed as failed:
+        shown = {**values, "active": values["active"] == "true"}
+        return _investor_edit_page(
+            request,
+            db,
+            user,
+            investor_id,
+            values=shown,
+            errors=FormErrors.of(failed),
+            status_code=422,
         )
     return RedirectResponse("/capital-investors", status_code=303)
 

@@ -90,6 +90,8 @@ register_labels(
         "confidentiality": N_("Confidentiality"),
         "confidentiality_basis": N_("Legal basis of the confidentiality"),
         "announced_on": N_("Announced on"),
+        "landing_municipality_code": N_("Municipality where it landed"),
+        "landed_on": N_("Date landed"),
         "row": N_("The whole row"),
         "file": N_("The file"),
         "kind": N_("What to import"),

@@ -1116,6 +1116,9 @@ WRITES: dict[tuple[str, str], WriteCase] = {
         municipality, form({"title": "Second line"}), ACCOUNTS
     ),
     ("POST", "/capital-investors"): WriteCase(staff_wide, form(new_investor)),
+    ("POST", "/capital-investors/{investor_id}"): WriteCase(
+        staff_wide, form({"ticket_max_eur": "90000000", "active": "true"}), INVESTOR
+    ),
     # ------------------------------------------------------------------ clusters
     ("POST", "/api/v1/clusters"): WriteCase(
         staff_wide, js({"name": "Battery cluster", "industry_codes": ["mining_chemicals"]})

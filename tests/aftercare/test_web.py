@@ -129,3 +129,75 @@ def test_reports_page_shows_existing_investors(
     assert "Existing and new investors" in page.text
     assert "Share of existing investors" in page.text
     assert "Landed Investor Oy" not in page.text
+
+
+def test_capital_investor_edit_form(
+    ac: Aftercare, db: Session, make_client: Callable[[], TestClient]
+) -> None:
+    fund = ac.org("Oulujärvi Capital", type="investor")
+    created = ac.post(
+        "/api/v1/capital-investors",
+        {
+            "organization_id": str(fund.id),
+            "industry_codes": ["technology"],
+            "ticket_min_eur": 1_000_000,
+            "ticket_max_eur": 20_000_000,
+            "stages": ["growth"],
+            "countries": ["FI"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    url = f"/capital-investors/{created.json()['id']}"
+    lead = ac.factory.lead(
+        owner=ac.coordinator, industry_code="ict_data_centres", capex_eur=10_000_000
+    )
+    browser = make_client()
+    ac.factory.login(browser, ac.coordinator)
+    register = browser.get("/capital-investors")
+    assert f'href="{url}"' in register.text
+    form = browser.get(url)
+    assert form.status_code == 200
+    assert 'value="20000000"' in form.text and 'name="active" value="true" checked' in form.text
+    token = csrf_from(form.text)
+    bad = browser.post(
+        url,
+        data={
+            "csrf_token": token,
+            "ticket_min_eur": "30000000",
+            "ticket_max_eur": "20000000",
+            "countries": "FI, XX",
+            "active": "true",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="countries-error"' in bad.text and 'value="FI, XX"' in bad.text
+    browser.cookies.set("ik_lang", "fi")
+    bad = browser.post(
+        url,
+        data={"csrf_token": token, "ticket_min_eur": "30000000", "ticket_max_eur": "20000000"},
+    )
+    assert bad.status_code == 422
+    assert "Pienin sijoitus on suurempi kuin suurin." in bad.text
+    assert 'id="ticket_min_eur-error"' in bad.text
+    browser.cookies.set("ik_lang", "en")
+    assert "Oulujärvi Capital" in browser.get(f"/leads/{lead.id}").text
+    saved = browser.post(
+        url,
+        data={
+            "csrf_token": token,
+            "industry_codes": ["technology", "forest_bioeconomy"],
+            "ticket_min_eur": "2000000",
+            "ticket_max_eur": "50000000",
+            "stages": ["growth", "buyout"],
+            "countries": "fi, se",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    register = browser.get("/capital-investors")
+    assert "Sweden" in register.text and "Buyout" in register.text and "Inactive" in register.text
+    assert "Oulujärvi Capital" not in browser.get(f"/leads/{lead.id}").text
+    kajaani = ac.factory.user(Role.MUNICIPAL_CONTACT, municipality="205")
+    other = make_client()
+    ac.factory.login(other, kajaani)
+    assert other.get(url).status_code in (403, 404)

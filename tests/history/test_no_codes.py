@@ -28,7 +28,7 @@ from tests.factories import Factory
 
 # Detail pages followed from the lists, a few of each kind.
 DETAIL = re.compile(
-    r'href="(/(?:leads|organizations|contacts|sites|clusters|events|targets|aftercare|history/[a-z_]+)'
+    r'href="(/(?:leads|organizations|contacts|sites|clusters|events|targets|aftercare|capital-investors|history/[a-z_]+)'
     r'/[0-9a-f-]{36})"'
 )
 PER_KIND = 2

@@ -63,7 +63,7 @@ def test_lead_import_links_organisations_and_warns_on_unknown_columns(
     text = (
         "title,investment_type,source,organization_business_id,capex_eur,municipality_codes,stage_code\n"
         "Rolling mill,expansion,own_prospecting,0116297-6,12000000,205;765,contacted\n"
-        "Bad,nonsense,own_prospecting,,-5,999,landed\n"
+        "Bad,nonsense,own_prospecting,,-5,999,lost\n"
     )
     report = _upload(pipeline, "leads", text, dry_run=True).json()
     assert {(e["field"], e["code"]) for e in report["rows"][1]["errors"]} == {
