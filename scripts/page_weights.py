@@ -40,9 +40,7 @@ PAGES = {
     "search": "/en/sites",
     "search by distance": "/en/sites?near=centre-kajaani&radius_km=40&sort=distance",
     "site page": "/en/sites/kajaani-kaj-rr-01",
-    "compare, 3 sites": (
-        "/en/compare?sites=kajaani-kaj-rr-01,paltamo-pal-mi-01,sotkamo-sot-tv-01"
-    ),
+    "compare, 3 sites": ("/en/compare?sites=kajaani-kaj-rr-01,paltamo-pal-mi-01,sotkamo-sot-tv-01"),
 }
 TILES = "https://tile.openstreetmap.org/**"
 # `--verbose`: every response of every page, with its size and encoding.

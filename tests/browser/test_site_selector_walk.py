@@ -50,7 +50,7 @@ def _download(page: Page, link_name: str, target: Path) -> Path:
 
 
 def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_asks(
-    browser, live_server: str, artifacts_dir: Path, live_db: Session, tmp_path: Path
+    browser, live_server: str, artifacts_dir: Path, live_db: Session
 ) -> None:
     context = browser.new_context(
         locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True
@@ -70,7 +70,9 @@ def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_ask
     assert cards.count() >= 3
     distances = [
         float(KM.search(text).group(1))  # type: ignore[union-attr]
-        for text in cards.locator(".card-facts div:has(dt:text-is('Distance')) dd").all_inner_texts()
+        for text in cards.locator(
+            ".card-facts div:has(dt:text-is('Distance')) dd"
+        ).all_inner_texts()
     ]
     assert len(distances) == cards.count()
     assert distances == sorted(distances) and distances[-1] <= 40
@@ -85,7 +87,9 @@ def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_ask
     ]
     for name in names:
         page.get_by_label(f"Add to shortlist: {name}").check()
-    expect(page.locator("#shortlist-form").get_by_text("3 sites on your shortlist.")).to_be_visible()
+    expect(
+        page.locator("#shortlist-form").get_by_text("3 sites on your shortlist.")
+    ).to_be_visible()
     page.locator("#shortlist-form").get_by_role("button", name="Compare").click()
 
     page.wait_for_url("**/en/compare?sites=*")
@@ -97,7 +101,7 @@ def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_ask
 
     # The shortlist as a PDF, from the comparison's own link.
     shortlist = _pdf_text(
-        _download(page, "Download the shortlist (PDF)", tmp_path / "shortlist.pdf")
+        _download(page, "Download the shortlist (PDF)", artifacts_dir / "selector-shortlist.pdf")
     )
     for name in names:
         assert name in shortlist, name
@@ -109,7 +113,7 @@ def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_ask
     page.get_by_role("link", name=names[0]).first.click()
     page.wait_for_url(f"**/en/sites/{slugs[0]}")
     sheet = _pdf_text(
-        _download(page, "Download the fact sheet (PDF)", tmp_path / "fact-sheet.pdf")
+        _download(page, "Download the fact sheet (PDF)", artifacts_dir / "selector-fact-sheet.pdf")
     )
     assert names[0] in sheet
     assert "Distances" in sheet and KM.search(sheet)
@@ -155,8 +159,8 @@ def test_a_consultant_searches_by_distance_shortlists_compares_downloads_and_ask
     )
     assert lead is not None
     picked = live_db.scalars(
-        select(Site.slug).join(LeadSite, LeadSite.site_id == Site.id).where(
-            LeadSite.lead_id == lead.id
-        )
+        select(Site.slug)
+        .join(LeadSite, LeadSite.site_id == Site.id)
+        .where(LeadSite.lead_id == lead.id)
     )
     assert set(picked) == set(slugs)
