@@ -33,6 +33,7 @@ from app.db.session import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.services.demo import load_demo_data  # noqa: E402
 from app.settings import Settings  # noqa: E402
+
 from benchlib import bench_server_url, free_port, scratch_database  # noqa: E402
 
 PAGES = {

@@ -17,8 +17,8 @@ from app.api.deps import DbSession
 from app.db.models import Industry, Municipality, MunicipalityFacts, ReferencePoint, User
 from app.domain.access import require_staff_wide
 from app.domain.errors import NotFound, ValidationFailed
-from app.i18n import N_, register_field_errors, register_labels
 from app.domain.geography import PointKind
+from app.i18n import N_, register_field_errors, register_labels
 from app.services import geography, reference
 from app.services.auth import actor_for
 from app.web import flash
