@@ -192,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_reference.router)
     app.mount("/static", web_assets.static_files(), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
+    app.add_middleware(web_portal.CompressedPages)
     # Outside the page cache, inside the security headers: refusals carry those too.
     app.add_middleware(EdgeGuard, render=refusal_renderer(html_error_page))
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.models import Municipality, MunicipalityFacts, ReferencePoint, Site, SiteDistance
 from app.domain.access import Actor, require_staff_wide
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import FieldError, NotFound, ValidationFailed
 from app.domain.geography import (
     FACTS_SOURCE,
     FACTS_YEAR,
@@ -58,6 +58,7 @@ register_field_errors(
         "point_outside_finland": N_("The place is not in Finland."),
         "point_municipality_unknown": N_("Unknown municipality."),
         "invalid_point_code": N_("Letters a–z, digits and hyphens, at most 60."),
+        "point_code_taken": N_("A reference point has this code."),
         "not_a_count": N_("Give a whole number up to %(max)s."),
         "not_a_year": N_("Give a year."),
         "workforce_too_large": N_("The workforce cannot exceed the population."),
@@ -245,16 +246,30 @@ def save_point(
     """Change a reference point (or add one when `code` is None, under the code given in
     `values`), then recompute every site's distances in the same transaction."""
     require_staff_wide(actor)
-    edit = clean_reference_point(values, _municipality_codes(db))
+    point = None if code is None else get_point(db, actor, code)
+    # A new point's code is checked with the other fields, so a form names every error.
+    errors: list[FieldError] = []
+    new_code = ""
+    if point is None:
+        try:
+            new_code = clean_point_code(values.get("code"))
+        except ValidationFailed as failed:
+            errors += failed.errors
+        else:
+            if db.get(ReferencePoint, new_code) is not None:
+                errors.append(
+                    FieldError("code", "A reference point has this code.", "point_code_taken")
+                )
+    try:
+        edit = clean_reference_point(values, _municipality_codes(db))
+    except ValidationFailed as failed:
+        raise ValidationFailed(errors=errors + failed.errors, detail=failed.detail) from None
+    if errors:
+        raise ValidationFailed(errors=errors, detail="The reference point is not valid.")
     bind_actor(db, actor)
-    if code is None:
-        new_code = clean_point_code(values.get("code"))
-        if db.get(ReferencePoint, new_code) is not None:
-            raise Conflict("A reference point with this code exists.")
+    if point is None:
         point = ReferencePoint(code=new_code)
         db.add(point)
-    else:
-        point = get_point(db, actor, code)
     point.kind = edit.kind.value
     point.name_fi = edit.name_fi
     point.name_en = edit.name_en

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,9 +31,19 @@ class ComparePage:
     over_limit: int
 
 
+# Facts the portal computes from the reference points (app/services/geography.py): the
+# geodesic distance to the nearest place of the kind, as on the site page and the fact
+# sheet; the typed figure only where the site has no location.
+COMPUTED: dict[str, str] = {"airport_km": "airport", "substation_110kv_km": "substation_110kv"}
+
+
 def _facts(item: site_service.PublicSite) -> dict[str, Any]:
     values = {fact.attribute: getattr(item.site, fact.attribute, None) for fact in FACTS}
     values["industry_codes"] = item.industry_codes
+    metres = {kind: distance for kind, _code, distance in item.distances}
+    for attribute, kind in COMPUTED.items():
+        if kind in metres:
+            values[attribute] = round(Decimal(metres[kind]) / 1000, 1)
     return values
 
 

@@ -1389,18 +1389,22 @@ def public_sites_by_slug(
     db: Session, settings: Settings, slugs: Sequence[str], *, today: date | None = None
 ) -> list[PublicSite]:
     """The sites of `slugs` that are on the portal, in the order given; the others
-    (never public, withdrawn, no longer verified) are left out. One statement for the
-    sites, one for their attachments."""
+    (never public, withdrawn, no longer verified) are left out, each with its stored
+    distances. One statement for the sites, one for their attachments."""
     if not slugs:
         return []
     rows = db.execute(
-        select(Site, _industry_codes).where(
+        select(Site, _industry_codes, _distances).where(
             Site.slug.in_(slugs), sites_public(public_cutoff(settings, today))
         )
     ).all()
     position = {slug: index for index, slug in enumerate(slugs)}
-    ordered = sorted(((site, codes) for site, codes in rows), key=lambda r: position[r[0].slug])
-    return _public(db, ordered)
+    rows = sorted(rows, key=lambda r: position[r[0].slug])
+    found = _public(db, [(site, codes) for site, codes, _ in rows])
+    return [
+        replace(item, distances=_parse_distances(distances))
+        for item, (_, _, distances) in zip(found, rows, strict=True)
+    ]
 
 
 def former_public_site(

@@ -117,6 +117,9 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
             # A municipal contact edits their own municipality's contact details
             # (docs/access.md).
             NavItem("/reference/municipalities", N_("Municipalities"), SITE_ROLES, icon="globe"),
+            # What the portal's distances are measured to, and each town's key facts.
+            NavItem("/reference/points", N_("Reference points"), REGION_STAFF, icon="pin"),
+            NavItem("/reference/facts", N_("Key facts"), REGION_STAFF, icon="chart"),
             NavItem("/admin/users", N_("Users"), frozenset({Role.ADMIN}), icon="users"),
         ),
     ),

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppSettings, DbSession
@@ -59,7 +60,7 @@ from app.services.geography import site_geography
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
-from app.web.assets import static_url
+from app.web.assets import GZIP_LEVEL, static_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "portal_templates"
@@ -279,6 +280,23 @@ class CachedPages:
             await self.app(scope, receive, send)
             return
         await response(scope, receive, send)
+
+
+class CompressedPages:
+    """ASGI middleware: the cacheable portal pages gzip-compressed like the static files
+    (a search page's HTML shrinks from about 23 KB to 5 KB). They hold no secret (no
+    session, no CSRF token), so compression reveals nothing; the staff pages and the
+    inquiry form are left as they are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.compressed = GZipMiddleware(app, compresslevel=GZIP_LEVEL)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _cacheable(scope.get("path", "")):
+            await self.compressed(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 _HOME_PATHS = frozenset(f"/{lang}/" for lang in LANGUAGES)

@@ -1,7 +1,9 @@
 """The reference data the coordinator owns, on the staff pages: the key industries
-(names in Finnish and English, description, in use or not) and each municipality's
-business contact shown on the portal. A municipal contact edits their own
-municipality's contact details (docs/access.md)."""
+(names in Finnish and English, description, in use or not), each municipality's
+business contact shown on the portal, the reference points the sites' distances are
+measured to and each municipality's key facts. A municipal contact edits their own
+municipality's contact details (docs/access.md); points and key facts are the regional
+team's."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
-from app.db.models import Industry, Municipality, User
+from app.db.models import Industry, Municipality, MunicipalityFacts, ReferencePoint, User
 from app.domain.access import require_staff_wide
-from app.domain.errors import ValidationFailed
+from app.domain.errors import NotFound, ValidationFailed
+from app.domain.geography import PointKind
 from app.i18n import N_, register_field_errors, register_labels
-from app.services import reference
+from app.services import geography, reference
 from app.services.auth import actor_for
 from app.web import flash
 from app.web.deps import CsrfChecked, StaffUser
@@ -34,6 +37,23 @@ CONTACT_FIELDS = (
     "contact_phone",
     "website_url",
 )
+POINT_FIELDS = (
+    "kind",
+    "name_fi",
+    "name_en",
+    "latitude",
+    "longitude",
+    "municipality_code",
+    "source",
+)
+FACTS_FIELDS = (
+    "population",
+    "workforce",
+    "year",
+    "source",
+    "main_employers_fi",
+    "main_employers_en",
+)
 
 register_labels(
     "reference_field",
@@ -49,6 +69,17 @@ register_labels(
         "contact_email": N_("E-mail"),
         "contact_phone": N_("Phone"),
         "website_url": N_("Web page"),
+        "code": N_("Code"),
+        "kind": N_("Kind of place"),
+        "latitude": N_("Latitude"),
+        "longitude": N_("Longitude"),
+        "municipality_code": N_("Municipality"),
+        "source": N_("Source"),
+        "population": N_("Population"),
+        "workforce": N_("Workforce"),
+        "year": N_("Year"),
+        "main_employers_fi": N_("Main employers in Finnish"),
+        "main_employers_en": N_("Main employers in English"),
     },
 )
 register_field_errors(
@@ -212,3 +243,183 @@ async def municipality_save(
     return flash.redirect(
         request, f"/reference/municipalities/{code}", N_("The contact details were saved.")
     )
+
+
+# --- reference points ----------------------------------------------------------------------
+
+
+@router.get("/reference/points", response_class=HTMLResponse)
+def point_list(request: Request, db: DbSession, user: StaffUser) -> Response:
+    points = geography.list_points(db, actor_for(user))
+    municipalities = {m.code: m for m in reference.municipality_choices(db)}
+    return render(
+        request,
+        "reference/points.html",
+        {"points": points, "municipalities": municipalities},
+        user=user,
+    )
+
+
+def _point_page(
+    request: Request,
+    db: Session,
+    user: User,
+    point: ReferencePoint | None,
+    values: dict[str, Any],
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "reference/point.html",
+        {
+            "point": point,
+            "values": values,
+            "errors": errors or FormErrors(),
+            "kinds": [kind.value for kind in PointKind],
+            "municipalities": reference.municipality_choices(db),
+            "history": (
+                reference.recent_changes(
+                    db, request_language(request, user), "reference_points", point.code
+                )
+                if point is not None
+                else []
+            ),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+def _point_form(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {name: _text(form, name) for name in (*POINT_FIELDS, "code")}
+    values["active"] = _text(form, "active") == "yes"
+    return values
+
+
+@router.get("/reference/points/new", response_class=HTMLResponse)
+def point_new(request: Request, db: DbSession, user: StaffUser) -> Response:
+    require_staff_wide(actor_for(user))
+    values: dict[str, Any] = {name: "" for name in (*POINT_FIELDS, "code")}
+    values["active"] = True
+    return _point_page(request, db, user, None, values)
+
+
+@router.post("/reference/points", dependencies=[CsrfChecked])
+async def point_add(request: Request, db: DbSession, user: StaffUser) -> Response:
+    actor = actor_for(user)
+    require_staff_wide(actor)
+    values = _point_form(await request.form())
+    try:
+        point = geography.save_point(db, actor, None, values)
+    except ValidationFailed as failed:
+        return _point_page(
+            request, db, user, None, values, errors=FormErrors.of(failed), status_code=422
+        )
+    return flash.redirect(
+        request,
+        f"/reference/points/{point.code}",
+        N_("The reference point was added and the sites' distances recomputed."),
+    )
+
+
+@router.get("/reference/points/{code}", response_class=HTMLResponse)
+def point_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
+    point = geography.get_point(db, actor_for(user), code)
+    values: dict[str, Any] = {name: getattr(point, name) for name in POINT_FIELDS}
+    values = {name: "" if value is None else value for name, value in values.items()}
+    values["active"] = point.active
+    return _point_page(request, db, user, point, values)
+
+
+@router.post("/reference/points/{code}", dependencies=[CsrfChecked])
+async def point_save(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
+    actor = actor_for(user)
+    point = geography.get_point(db, actor, code)
+    values = _point_form(await request.form())
+    try:
+        geography.save_point(db, actor, code, values)
+    except ValidationFailed as failed:
+        return _point_page(
+            request, db, user, point, values, errors=FormErrors.of(failed), status_code=422
+        )
+    return flash.redirect(
+        request,
+        f"/reference/points/{code}",
+        N_("The reference point was saved and the sites' distances recomputed."),
+    )
+
+
+# --- municipalities' key facts ---------------------------------------------------------------
+
+
+@router.get("/reference/facts", response_class=HTMLResponse)
+def facts_list(request: Request, db: DbSession, user: StaffUser) -> Response:
+    require_staff_wide(actor_for(user))
+    facts = {f.municipality_code: f for f in geography.all_facts(db)}
+    return render(
+        request,
+        "reference/facts.html",
+        {"municipalities": reference.municipality_choices(db), "facts": facts},
+        user=user,
+    )
+
+
+def _facts_page(
+    request: Request,
+    db: Session,
+    user: User,
+    municipality: Municipality,
+    values: dict[str, Any],
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "reference/municipality_facts.html",
+        {
+            "municipality": municipality,
+            "values": values,
+            "errors": errors or FormErrors(),
+            "history": reference.recent_changes(
+                db, request_language(request, user), "municipality_facts", municipality.code
+            ),
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+def _facts_municipality(db: Session, user: User, code: str) -> Municipality:
+    require_staff_wide(actor_for(user))
+    municipality = db.get(Municipality, code)
+    if municipality is None:
+        raise NotFound("No such municipality.")
+    return municipality
+
+
+@router.get("/reference/facts/{code}", response_class=HTMLResponse)
+def facts_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
+    municipality = _facts_municipality(db, user, code)
+    facts = db.get(MunicipalityFacts, code)
+    values = {
+        name: "" if facts is None or getattr(facts, name) is None else getattr(facts, name)
+        for name in FACTS_FIELDS
+    }
+    return _facts_page(request, db, user, municipality, values)
+
+
+@router.post("/reference/facts/{code}", dependencies=[CsrfChecked])
+async def facts_save(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
+    municipality = _facts_municipality(db, user, code)
+    form = await request.form()
+    values: dict[str, Any] = {name: _text(form, name) for name in FACTS_FIELDS}
+    try:
+        geography.save_facts(db, actor_for(user), code, values)
+    except ValidationFailed as failed:
+        return _facts_page(
+            request, db, user, municipality, values, errors=FormErrors.of(failed), status_code=422
+        )
+    return flash.redirect(request, f"/reference/facts/{code}", N_("The key facts were saved."))

@@ -49,6 +49,8 @@ def _values(name: str, path: str, world: World) -> list[str]:
     if name == "code":
         if "/industries/" in path:
             return ["ict_data_centres"]
+        if "/points/" in path:
+            return ["airport-kajaani", "no-such-point"]
         return world.ids["municipality_code"]
     if name == "fmt":
         return FORMATS

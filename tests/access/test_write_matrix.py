@@ -399,6 +399,17 @@ MUNICIPAL_CONTACT_FORM = {
     "website_url": "https://municipality.example/business",
 }
 
+POINT_FORM = {
+    "code": "station-matrix",
+    "kind": "railway_station",
+    "name_fi": "Matriisin asema",
+    "name_en": "Matrix station",
+    "latitude": "64.2",
+    "longitude": "27.7",
+    "active": "yes",
+}
+FACTS_FORM = {"population": "12000", "workforce": "5000", "year": "2024", "source": "Test"}
+
 
 def day(offset: int) -> str:
     return (TODAY + timedelta(days=offset)).isoformat()
@@ -806,6 +817,14 @@ WRITES: dict[tuple[str, str], WriteCase] = {
         municipality,
         form(MUNICIPAL_CONTACT_FORM),
         (T("new.765", code="=765"), T("new.205", code="=205")),
+    ),
+    # The reference points the portal's distances are measured to, and the key facts.
+    ("POST", "/reference/points"): WriteCase(staff_wide, form(POINT_FORM)),
+    ("POST", "/reference/points/{code}"): WriteCase(
+        staff_wide, form(POINT_FORM | {"code": ""}), (T("point", code="=airport-kajaani"),)
+    ),
+    ("POST", "/reference/facts/{code}"): WriteCase(
+        staff_wide, form(FACTS_FORM), (T("new.765", code="=765"), T("new.205", code="=205"))
     ),
     # ------------------------------------------------------------------ leads (API)
     ("POST", "/api/v1/leads"): WriteCase(

@@ -91,3 +91,46 @@ def test_reference_industry_form_refused_inline(
     page.goto(f"{live_server}/reference/municipalities/765")
     assert _serious(page) == []
     page.screenshot(path=str(artifacts_dir / "reference-municipality.png"), full_page=True)
+
+
+def test_reference_points_and_key_facts_pages(page, live_server: str, artifacts_dir: Path) -> None:
+    _login(page, live_server, "koordinaattori@invest-kainuu.example")
+    page.get_by_role("link", name="In English").click()
+    page.get_by_role("link", name="Reference points").click()
+    assert page.get_by_role("link", name="Kajaani Airport (KAJ)").is_visible()
+    assert _serious(page) == []
+    page.screenshot(path=str(artifacts_dir / "reference-points.png"), full_page=True)
+
+    page.get_by_role("link", name="Add a reference point").click()
+    page.get_by_label("Code *").fill("Port of Kotka")
+    page.get_by_label("Latitude *").fill("sixty")
+    page.get_by_role("button", name="Add").click()
+    alert = page.get_by_role("alert").inner_text()
+    for message in ("Letters a–z", "Choose a kind of place.", "Give a number in decimal degrees."):
+        assert message in alert, message
+    assert _serious(page) == []
+    page.screenshot(path=str(artifacts_dir / "reference-point-refused.png"), full_page=True)
+    # Far from Kainuu: no site's nearest port changes for the other browser tests.
+    page.get_by_label("Code *").fill("port-kotka")
+    page.get_by_label("Kind of place *").select_option(label="Port")
+    page.get_by_label("Name in Finnish *").fill("Kotkan satama")
+    page.get_by_label("Name in English *").fill("Port of Kotka")
+    page.get_by_label("Latitude *").fill("60.4667")
+    page.get_by_label("Longitude *").fill("26.9458")
+    page.get_by_role("button", name="Add").click()
+    assert "was added" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Port of Kotka"
+    assert _serious(page) == []
+
+    page.get_by_role("link", name="Key facts", exact=True).click()
+    page.get_by_role("link", name="Sotkamo").click()
+    page.get_by_label("Year").fill("18")
+    page.get_by_role("button", name="Save").click()
+    assert "Give a year." in page.get_by_role("alert").inner_text()
+    assert _serious(page) == []
+    page.screenshot(path=str(artifacts_dir / "reference-facts-refused.png"), full_page=True)
+    page.get_by_label("Year").fill("2024")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("status").inner_text() == "The key facts were saved."
+    page.get_by_role("link", name="Key facts", exact=True).first.click()
+    assert _serious(page) == []

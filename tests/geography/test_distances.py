@@ -143,3 +143,16 @@ def test_the_site_page_names_the_places_and_distances_in_the_readers_language(
     facts = "Väkiluku" if lang == "fi" else "Population"
     assert facts in text
     assert ("36 000" if lang == "fi" else "36,000") in text.replace("\u00a0", " ")
+
+
+def test_the_comparison_shows_the_computed_distances_over_the_typed_ones(
+    new_site: Callable[..., dict[str, Any]], client: TestClient
+) -> None:
+    # Typed 25 km to an airport and nothing to a substation; Kajaani's airport is ~6.5 km.
+    site = new_site(airport_km="25", latitude=64.2270, longitude=27.6000)
+    page = client.get(f"/en/compare?sites={site['slug']}")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    airport = re.search(r"Distance to an airport ([\d.]+) km", text)
+    assert airport is not None and 3 < float(airport.group(1)) < 15
+    assert "25 km" not in text
+    assert re.search(r"Distance to a 110 kV substation [\d.]+ km", text)

@@ -407,3 +407,22 @@ def test_home_shows_target_progress_as_aggregates_only(
     assert "€250,000,000" in page.text
     assert "25 % of the goal" in page.text
     assert "Project Hush" not in page.text and "Secret Investor" not in page.text
+
+
+def test_public_pages_are_compressed_and_the_inquiry_form_is_not(
+    client: TestClient, publish
+) -> None:
+    publish(name_fi="Pakattu tontti")
+    for path in ("/en/", "/en/sites", "/fi/sites?near=205&radius_km=30&sort=distance"):
+        page = client.get(path, headers={"accept-encoding": "gzip"})
+        assert page.status_code == 200
+        assert page.headers["content-encoding"] == "gzip", path
+        assert "accept-encoding" in page.headers["vary"].lower()
+        # The cached answer (served before routing) is compressed too.
+        again = client.get(path, headers={"accept-encoding": "gzip"})
+        assert again.headers["content-encoding"] == "gzip" and again.text == page.text
+    plain = client.get("/en/sites", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    # A form with a CSRF token beside what the visitor typed: never compressed (BREACH).
+    form = client.get("/en/inquiry", headers={"accept-encoding": "gzip"})
+    assert form.status_code == 200 and "content-encoding" not in form.headers
