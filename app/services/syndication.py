@@ -1035,6 +1035,8 @@ class Claim:
     wp_post: WordpressPostRef | None = None
     # The request (or job run) behind the delivery, sent as `X-Request-ID`.
     request_id: str | None = None
+    # The target has never answered: whether it is healthy is not known yet.
+    on_probation: bool = False
 
     @property
     def webhook_id(self) -> str:
@@ -1356,6 +1358,7 @@ def _claim(
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
         request_id=delivery.request_id,
+        on_probation=target.last_success_at is None,
     )
 
 
@@ -2087,9 +2090,9 @@ class SyndicationWorker:
     # its request is over, ("completed", delivery) when its outcome is committed.
     _progress: SimpleQueue[tuple[str, uuid.UUID]] = field(default_factory=SimpleQueue)
     # Touched by the coordinating thread only: the requests under way, with their
-    # target, lane and when they were handed over; and the deliveries whose request has
-    # ended, waiting for their completion to be committed.
-    _running: dict[uuid.UUID, tuple[uuid.UUID, str, float]] = field(default_factory=dict)
+    # target, lane, when they were handed over and whether the target is on probation;
+    # and the deliveries whose request has ended, waiting for their completion.
+    _running: dict[uuid.UUID, tuple[uuid.UUID, str, float, bool]] = field(default_factory=dict)
     _finishing: set[uuid.UUID] = field(default_factory=set)
 
     def run(self) -> None:
@@ -2154,6 +2157,7 @@ class SyndicationWorker:
                             claim.target_id,
                             lane,
                             time.monotonic(),
+                            claim.on_probation,
                         )
                         pools[lane].submit(self._attempt, claim, lane)
                     claimed += len(claims)
@@ -2225,15 +2229,19 @@ class SyndicationWorker:
         """How many more attempts the lane takes now, and the requests in flight per
         target. An attempt running longer than `slow_after` no longer takes one of the
         lane's `size` threads (the pool has twice as many), and its target gets
-        nothing more until it ends: it is hanging, and the others must not wait."""
+        nothing more until it ends: it is hanging, and the others must not wait. Nor does
+        the one attempt of a target that has never answered: until it does, it may hang,
+        and the healthy targets keep their threads meanwhile."""
         slow_since = time.monotonic() - self.slow_after
         in_flight: Counter[uuid.UUID] = Counter()
         running = fast = 0
-        for target_id, attempt_lane, handed_at in self._running.values():
+        for target_id, attempt_lane, handed_at, on_probation in self._running.values():
             in_flight[target_id] += 1
             if attempt_lane != lane:
                 continue
             running += 1
+            if on_probation and handed_at >= slow_since:
+                continue
             if handed_at >= slow_since:
                 fast += 1
             else:
