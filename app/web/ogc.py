@@ -371,12 +371,16 @@ def _feature(ask: Ask, found: ogc_service.SiteFeature) -> dict[str, Any]:
         portal_url=portal_url(base_url, lang, document["slug"]),
         photo_url=(base_url + document["photos"][0]["path"]) if document["photos"] else None,
         site_id=document["id"],
+        location=list(found.point) if found.point else None,
     )
     path = f"/collections/{COLLECTION_ID}/items/{document['slug']}"
     return {
         "type": "Feature",
         "id": document["slug"],
-        "geometry": ({"type": "Point", "coordinates": list(found.point)} if found.point else None),
+        # The site's boundary where its package gave one (as the feeds send it), else its
+        # point; the point stays a property, for a marker.
+        "geometry": document["geometry"]
+        or ({"type": "Point", "coordinates": list(found.point)} if found.point else None),
         "properties": properties,
         "links": [
             ask.link("self", path, "json", translate(ask.lang, "This site as GeoJSON")),

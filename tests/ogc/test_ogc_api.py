@@ -109,6 +109,25 @@ def test_limit_defaults_to_ten_and_above_the_maximum_gives_the_maximum(
 # --- filters ------------------------------------------------------------------------------
 
 
+def test_a_site_with_a_boundary_is_its_polygon_with_its_point_kept(
+    client: TestClient,
+    publish,  # type: ignore[no-untyped-def]
+) -> None:
+    ring = [
+        [27.727, 64.226],
+        [27.73, 64.226],
+        [27.73, 64.2275],
+        [27.727, 64.2275],
+        [27.727, 64.226],
+    ]
+    site = publish(
+        latitude=64.227, longitude=27.7285, polygon={"type": "Polygon", "coordinates": [ring]}
+    )
+    feature = client.get(f"/ogc/collections/sites/items/{site.slug}").json()
+    assert feature["geometry"] == {"type": "Polygon", "coordinates": [ring]}
+    assert feature["properties"]["location"] == [27.7285, 64.227]
+
+
 def test_bbox_selects_by_location_in_longitude_latitude_order(client: TestClient, publish) -> None:  # type: ignore[no-untyped-def]
     kajaani = publish(latitude=64.22, longitude=27.73).slug
     suomussalmi = publish("777", latitude=64.89, longitude=28.91).slug
