@@ -4,8 +4,9 @@ with how long they have waited, each linking to where it is dealt with."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,7 +76,10 @@ def _aged(db: Session, lead: Lead, **moments: datetime) -> None:
 @pytest.fixture
 def world(db: Session, factory: Factory) -> dict[str, Any]:
     """One of each thing that waits for someone, for each role."""
-    now = utcnow()
+    # No later than noon in Helsinki: "45 days ago" counts Helsinki days, and late in the
+    # evening a moment 45 × 24 h back falls on the next day there (summer time).
+    noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("Europe/Helsinki"))
+    now = min(utcnow(), noon.astimezone(UTC))
     coordinator = factory.user(Role.COORDINATOR)
     admin = factory.user(Role.ADMIN)
     kajaani = factory.user(Role.MUNICIPAL_CONTACT, municipality="205")
