@@ -236,6 +236,17 @@ def get_point(db: Session, actor: Actor, code: str) -> ReferencePoint:
     return point
 
 
+def get_facts(
+    db: Session, actor: Actor, code: str
+) -> tuple[Municipality, MunicipalityFacts | None]:
+    """A municipality and its key facts (none yet for a municipality never described)."""
+    require_staff_wide(actor)
+    municipality = db.get(Municipality, code)
+    if municipality is None:
+        raise NotFound("No such municipality.")
+    return municipality, db.get(MunicipalityFacts, code)
+
+
 def _municipality_codes(db: Session) -> list[str]:
     return list(db.scalars(select(Municipality.code)))
 

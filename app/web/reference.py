@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
-from app.db.models import Industry, Municipality, MunicipalityFacts, ReferencePoint, User
+from app.db.models import Industry, Municipality, ReferencePoint, User
 from app.domain.access import require_staff_wide
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.domain.geography import PointKind
 from app.i18n import N_, register_field_errors, register_labels
 from app.services import geography, reference
@@ -392,18 +392,9 @@ def _facts_page(
     )
 
 
-def _facts_municipality(db: Session, user: User, code: str) -> Municipality:
-    require_staff_wide(actor_for(user))
-    municipality = db.get(Municipality, code)
-    if municipality is None:
-        raise NotFound("No such municipality.")
-    return municipality
-
-
 @router.get("/reference/facts/{code}", response_class=HTMLResponse)
 def facts_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
-    municipality = _facts_municipality(db, user, code)
-    facts = db.get(MunicipalityFacts, code)
+    municipality, facts = geography.get_facts(db, actor_for(user), code)
     values = {
         name: "" if facts is None or getattr(facts, name) is None else getattr(facts, name)
         for name in FACTS_FIELDS
@@ -413,7 +404,7 @@ def facts_edit(request: Request, db: DbSession, user: StaffUser, code: str) -> R
 
 @router.post("/reference/facts/{code}", dependencies=[CsrfChecked])
 async def facts_save(request: Request, db: DbSession, user: StaffUser, code: str) -> Response:
-    municipality = _facts_municipality(db, user, code)
+    municipality, _ = geography.get_facts(db, actor_for(user), code)
     form = await request.form()
     values: dict[str, Any] = {name: _text(form, name) for name in FACTS_FIELDS}
     try:
