@@ -140,10 +140,12 @@ def api_router() -> APIRouter:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
-        title="Invest in Kainuu",
+        # Region-neutral: the document is built with no database at hand, so it names
+        # no region (the pages a region's people and investors read do).
+        title="Investment promotion",
         version="0.1.0",
-        description="Investment-promotion CRM, lead pipeline and site portal of the "
-        "Regional Council of Kainuu.",
+        description="Investment-promotion CRM, lead pipeline and site portal of a regional "
+        "council.",
         # Served by app/api/docs.py from vendored assets instead of a CDN.
         docs_url=None,
         redoc_url=None,

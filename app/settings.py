@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
-    mail_from: str = "Invest in Kainuu <noreply@invest-kainuu.example>"
+    # The sender; a bare address gets the region's portal name as its display name, and
+    # with none, mail comes from noreply@ the region's public domain.
+    mail_from: str | None = None
     # The regional investment team: where inquiries are sent, and the coordinator's
     # contact every site page on the portal shows.
     coordinator_email: str | None = None

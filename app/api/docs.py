@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from app.web.assets import static_url
 
-TITLE: Final = "Invest in Kainuu"
+# As the OpenAPI document: region-neutral (see app/main.py).
+TITLE: Final = "Investment promotion"
 OPENAPI_URL: Final = "/openapi.json"
 # The styles Swagger UI and ReDoc set at run time (style attributes, styled-components)
 # cannot be listed by hash; ReDoc's search runs in a worker made from a blob.

@@ -18,7 +18,8 @@ from app.domain.inputs import parse_datetime
 from app.domain.leads import ParseErrors
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-PRODID = "-//Regional Council of Kainuu//Invest in Kainuu//EN"
+# Part of every event's UID since the first release: calendars that subscribed match
+# updates to their entries by it, so it stays as it is whichever region runs the service.
 UID_DOMAIN = "invest-kainuu"
 
 
@@ -267,12 +268,23 @@ def event_uid(event_id: str) -> str:
     return f"event-{event_id}@{UID_DOMAIN}"
 
 
+def product_id(council: str, portal: str) -> str:
+    """The calendar's PRODID (RFC 5545): who made it and with what."""
+    return f"-//{council}//{portal}//EN"
+
+
 def build_calendar(
-    entries: list[IcsEvent], *, now: datetime, method: str | None = None, name: str | None = None
+    entries: list[IcsEvent],
+    *,
+    now: datetime,
+    producer: str,
+    method: str | None = None,
+    name: str | None = None,
 ) -> bytes:
-    """An RFC 5545 calendar with times in UTC; METHOD is set for e-mailed invitations."""
+    """An RFC 5545 calendar with times in UTC; METHOD is set for e-mailed invitations.
+    `producer` is the PRODID (see `product_id`)."""
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", producer)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     if method:

@@ -60,12 +60,14 @@ from app.domain.events import (
     clean_itinerary_fields,
     one_person,
     percent,
+    product_id,
     sequence_bump,
 )
 from app.domain.leads import StageKind
 from app.domain.reports import end_of_day_utc, start_of_day_utc
 from app.i18n import N_, babel_locale, register_field_errors, register_labels, translate
 from app.services import activities
+from app.services import region as region_service
 from app.services.activities import Subject
 from app.services.audit import parse_uuid, register_access_check
 from app.services.auth import actor_for
@@ -947,7 +949,7 @@ def _send(
         entry = _ics_entry(
             db, event, settings, organizer, attendees=[IcsAttendee(email, name, participant.rsvp)]
         )
-        data = build_calendar([entry], now=now, method=method)
+        data = build_calendar([entry], now=now, producer=_producer(db), method=method)
         update = participant.invited_sequence is not None
         subject_key = (
             N_("Cancelled: %(title)s")
@@ -960,7 +962,13 @@ def _send(
             db,
             to=[email],
             subject=translate(lang, subject_key, title=event.title),
-            body_text=_invitation_text(event, lang, name, method),
+            body_text=_invitation_text(
+                event,
+                lang,
+                name,
+                method,
+                region_service.current_region(db).council_name(lang),
+            ),
             attachments=[Attachment("invite.ics", f"text/calendar; method={method}", data)],
             reference=f"event:{event.id}:{participant.id}:{event.sequence}",
             created_by_id=actor.user_id,
@@ -976,13 +984,18 @@ def _local(moment: datetime, lang: str) -> str:
     return format_datetime(moment, format="medium", locale=babel_locale(lang), tzinfo=HELSINKI)
 
 
-def _invitation_text(event: Event, lang: str, name: str, method: str) -> str:
+def _producer(db: Session) -> str:
+    region = region_service.current_region(db)
+    return product_id(region.council_name("en"), region.portal_name("en"))
+
+
+def _invitation_text(event: Event, lang: str, name: str, method: str, council: str) -> str:
     lines = [
         translate(lang, "Dear %(name)s,", name=name),
         "",
         translate(lang, "The event has been cancelled.")
         if method == "CANCEL"
-        else translate(lang, "The Regional Council of Kainuu invites you to this event."),
+        else translate(lang, "%(council)s invites you to this event.", council=council),
         "",
         event.title,
         f"{_local(event.starts_at, lang)} – {_local(event.ends_at, lang)}",
@@ -1047,7 +1060,7 @@ def event_ics(db: Session, actor: Actor, settings: Settings, event_id: uuid.UUID
         if email and (participant.user_id or sees_guests(actor, hosts))
     ]
     entry = _ics_entry(db, event, settings, organizer, attendees=attendees)
-    return build_calendar([entry], now=utcnow())
+    return build_calendar([entry], now=utcnow(), producer=_producer(db))
 
 
 def _token_hash(token: str) -> str:
@@ -1134,7 +1147,8 @@ def feed_ics(db: Session, settings: Settings, token: str) -> bytes:
     if row.last_used_at is None or row.last_used_at < now - FEED_TOUCH_INTERVAL:
         row.last_used_at = now
     db.commit()
-    return build_calendar(entries, now=now, name="Invest in Kainuu")
+    calendar_name = region_service.current_region(db).portal_name(user.language)
+    return build_calendar(entries, now=now, producer=_producer(db), name=calendar_name)
 
 
 def _check_event_access(db: Session, actor: Actor, entity_id: str) -> None:

@@ -23,6 +23,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.domain.geo import KAINUU_BOUNDS, Bounds
 from app.i18n import N_, install_i18n, register_field_errors
 from app.services import geography
+from app.services import region as region_service
 from app.services import sites as site_service
 from app.services.portal import Region
 from app.settings import Settings
@@ -200,7 +201,13 @@ def fact_sheet_pdf(
     """A site's fact sheet; `NotFound` unless the site is on the portal."""
     public = site_service.public_site(db, settings, slug, today=today)
     sheet = _sheet(db, settings, storage, reg, public, lang)
-    return _render("print/fact_sheet.html", lang, sheets=[sheet], today=today)
+    return _render(
+        "print/fact_sheet.html",
+        lang,
+        region=region_service.current_region(db),
+        sheets=[sheet],
+        today=today,
+    )
 
 
 def parse_slugs(raw: str | None) -> list[str]:
@@ -242,4 +249,10 @@ def shortlist_pdf(
         sheets.append(_sheet(db, settings, storage, reg, public, lang))
     if not sheets:
         raise NotFound("None of these sites is on the portal.")
-    return _render("print/shortlist.html", lang, sheets=sheets, today=today)
+    return _render(
+        "print/shortlist.html",
+        lang,
+        region=region_service.current_region(db),
+        sheets=sheets,
+        today=today,
+    )

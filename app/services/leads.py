@@ -80,7 +80,7 @@ register_labels(
     "investment_type",
     {
         "greenfield_fdi": N_("Greenfield FDI"),
-        "expansion": N_("Expansion in Kainuu"),
+        "expansion": N_("Expansion in the region"),
         "brownfield": N_("Brownfield"),
         "business_transfer": N_("Business transfer"),
         "capital_investment": N_("Capital investment"),

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from app.db.base import utcnow
 from app.db.models import OutboxEmail
 from app.domain.errors import ValidationFailed
+from app.domain.region import RegionDefinition
+from app.services import region as region_service
 from app.settings import Settings
 
 log = logging.getLogger("invest_kainuu.mail")
@@ -77,9 +79,18 @@ def queue_email(
     return message
 
 
-def _mime(settings: Settings, row: OutboxEmail) -> EmailMessage:
+def sender(settings: Settings, region: RegionDefinition) -> str:
+    """The From header: MAIL_FROM as configured, named after the region's portal when
+    it gives no display name; without MAIL_FROM, noreply@ the region's public domain."""
+    name, address = parseaddr(settings.mail_from or "")
+    if not address:
+        address = f"noreply@{region.public_domain}"
+    return formataddr((name or region.portal_name(region.default_language), address))
+
+
+def _mime(settings: Settings, row: OutboxEmail, from_header: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = from_header
     message["To"] = ", ".join(row.to_addresses)
     message["Subject"] = row.subject
     # Stable per outbox row, so a resend after a crash is recognisable as the same mail.
@@ -120,10 +131,11 @@ def send_due_emails(db: Session, settings: Settings) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     sent = 0
+    from_header = sender(settings, region_service.current_region(db))
     for row in rows:
         row.attempts += 1
         try:
-            row.delivery = _deliver(settings, _mime(settings, row))
+            row.delivery = _deliver(settings, _mime(settings, row, from_header))
         except (OSError, smtplib.SMTPException) as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if row.attempts > len(RETRY_DELAYS):

@@ -52,6 +52,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.domain.leads import StageKind
 from app.domain.notifications import EmailPreference, Happening, NotificationKind
 from app.i18n import HELSINKI, N_, format_day, format_number, translate
+from app.services import region as region_service
 from app.services.auth import actor_for
 from app.services.mail import queue_email
 from app.services.scope import activities_visible_to, leads_visible_to, sites_visible_to
@@ -417,12 +418,13 @@ def set_email_preference(db: Session, user: User, value: str) -> None:
 # --------------------------------------------------------------------------- e-mail
 
 
-def _footer(lang: str, settings: Settings) -> str:
+def _footer(db: Session, lang: str, settings: Settings) -> str:
     account = settings.base_url + "/account"
     return translate(
         lang,
-        "You receive these e-mails from the Invest in Kainuu CRM. Choose how, or whether, "
+        "You receive these e-mails from the %(portal)s CRM. Choose how, or whether, "
         "on your account page: %(url)s",
+        portal=region_service.current_region(db).portal_name(lang),
         url=account,
     )
 
@@ -444,7 +446,7 @@ def _queue_immediate(db: Session, settings: Settings, user: User, n: Notificatio
         db,
         to=[user.email],
         subject=view.text,
-        body_text=f"{_item_text(view, lang, settings)}\n\n-- \n{_footer(lang, settings)}\n",
+        body_text=f"{_item_text(view, lang, settings)}\n\n-- \n{_footer(db, lang, settings)}\n",
         reference=f"notification:{n.id}",
     )
 
@@ -518,15 +520,18 @@ def _send_digest(
     views = render(db, reader, rows, lang)
     digest.notification_count = len(views)
     day_text = format_day(day, lang)
+    portal = region_service.current_region(db).portal_name(lang)
     heading = translate(
-        lang, "Your notifications from the Invest in Kainuu CRM, %(day)s:", day=day_text
+        lang, "Your notifications from the %(portal)s CRM, %(day)s:", portal=portal, day=day_text
     )
     items = "\n\n".join(_item_text(v, lang, settings) for v in views)
     queue_email(
         db,
         to=[user.email],
-        subject=translate(lang, "Invest in Kainuu: your notifications of %(day)s", day=day_text),
-        body_text=f"{heading}\n\n{items}\n\n-- \n{_footer(lang, settings)}\n",
+        subject=translate(
+            lang, "%(portal)s: your notifications of %(day)s", portal=portal, day=day_text
+        ),
+        body_text=f"{heading}\n\n{items}\n\n-- \n{_footer(db, lang, settings)}\n",
         reference=f"digest:{user.id}:{day.isoformat()}",
     )
     return 1

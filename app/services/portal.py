@@ -70,6 +70,7 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
+from app.domain.region import RegionDefinition
 from app.domain.shortlist import Shortlist
 from app.i18n import (
     N_,
@@ -81,6 +82,7 @@ from app.i18n import (
     translate,
 )
 from app.services import geography, intake, notifications
+from app.services import region as region_service
 from app.services import sites as site_service
 from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
@@ -579,11 +581,11 @@ def _names_in(inquiry: Inquiry) -> list[str]:
     return names
 
 
-def _description(inquiry: Inquiry, sites: Sequence[Site]) -> str:
+def _description(inquiry: Inquiry, sites: Sequence[Site], portal_name: str) -> str:
     """The message, with the investor's and the sender's names withheld (the original is
     kept on the contact, in the coordinator's register)."""
     message = redact(inquiry.message, _names_in(inquiry), NAME_WITHHELD) or ""
-    lines = [message, "", "— Sent through the Invest in Kainuu portal"]
+    lines = [message, "", f"— Sent through the {portal_name} portal"]
     for site in sites:
         lines.append(f"Site: {site.name_fi} ({site.slug})")
     # Stored once for every reader: the labels, not the codes, of the choices made.
@@ -623,6 +625,8 @@ def submit_inquiry(
     now = now or utcnow()
     if client is not None:
         _take_inquiry_slot(db, settings, client, now)
+    # Stored texts are written in English, for every reader of the record alike.
+    portal_name = region_service.current_region(db).portal_name("en")
     about = [item.site for item in sites]
     municipality_codes = list(dict.fromkeys(site.municipality_code for site in about))
     # A Finnish investor's new plant is domestic capital; the coordinator refines it.
@@ -643,7 +647,7 @@ def submit_inquiry(
             industry.name_en if industry else None,
             municipality.name_fi if municipality and len(municipality_codes) == 1 else None,
         ),
-        "description": _description(inquiry, about),
+        "description": _description(inquiry, about, portal_name),
         "investment_type": kind.value,
         "origin_country": inquiry.country,
         "capex_eur": inquiry.capex_eur,
@@ -685,7 +689,7 @@ def submit_inquiry(
         share = LeadShare(
             lead_id=lead.id,
             municipality_code=code,
-            message=f"Inquiry from the Invest in Kainuu portal about {names}.",
+            message=f"Inquiry from the {portal_name} portal about {names}.",
         )
         db.add(share)
         db.flush()
@@ -710,7 +714,7 @@ def submit_inquiry(
 INQUIRY_NOTICE_SUBJECT = N_("New portal inquiry: %(code_name)s")
 INQUIRY_GENERAL = N_("a general inquiry")
 INQUIRY_NOTICE_BODY = N_(
-    "A new inquiry came in through the Invest in Kainuu portal.\n\n"
+    "A new inquiry came in through the %(portal)s portal.\n\n"
     "Lead: %(code_name)s (stage: %(stage)s)\n"
     "Organisation: %(organization)s (%(country)s)\n"
     "About: %(about)s\n\n"
@@ -738,6 +742,7 @@ def queue_inquiry_notice(
     languages = sorted(spoken) if len(known) == len(set(recipients)) and len(spoken) == 1 else []
     languages = languages or ["fi", "en"]
     stage = db.get(Stage, lead.stage_code)
+    region = region_service.current_region(db)
 
     def text(lang: str) -> str:
         names = [(site.name_en or site.name_fi) if lang == "en" else site.name_fi for site in sites]
@@ -745,6 +750,7 @@ def queue_inquiry_notice(
         return translate(
             lang,
             INQUIRY_NOTICE_BODY,
+            portal=region.portal_name(lang),
             code_name=lead.code_name,
             stage=(stage.name_fi if lang == "fi" else stage.name_en) if stage else "–",
             organization=inquiry.organization,
@@ -775,6 +781,7 @@ def _quoted(text: str) -> list[str]:
 
 def confirmation_text(
     settings: Settings,
+    region: RegionDefinition,
     inquiry: Inquiry,
     sites: Sequence[Site],
     ack: intake.Acknowledgement | None,
@@ -788,12 +795,14 @@ def confirmation_text(
     def t(message: str, **values: object) -> str:
         return translate(lang, message, **values)
 
+    portal_name = region.portal_name(lang)
+
     country = Locale.parse(lang).territories.get(inquiry.country, inquiry.country)
     portal = f"{settings.base_url}/{lang}"
     lines = [
         t(N_("Hello %(name)s,"), name=inquiry.full_name),
         "",
-        t(N_("Thank you for your inquiry to Invest in Kainuu. We have received it.")),
+        t(N_("Thank you for your inquiry to %(portal)s. We have received it."), portal=portal_name),
     ]
     if ack is not None:
         lines += [t(N_("Your reference: %(reference)s"), reference=ack.reference)]
@@ -802,10 +811,11 @@ def confirmation_text(
         t(N_("What happens next")),
         t(
             N_(
-                "The investment team of the Regional Council of Kainuu reads your inquiry. "
+                "The investment team of %(council)s reads your inquiry. "
                 "Where your plans concern a particular municipality, we bring in its contact "
                 "person – confidentially."
-            )
+            ),
+            council=region.council_name(lang),
         ),
     ]
     if ack is not None and ack.due_day is not None:
@@ -816,17 +826,21 @@ def confirmation_text(
             )
         )
     if ack is not None and ack.answerer is not None:
-        lines += ["", t(N_("Who answers: %(name)s, Invest in Kainuu."), name=ack.answerer)]
+        lines += [
+            "",
+            t(N_("Who answers: %(name)s, %(portal)s."), name=ack.answerer, portal=portal_name),
+        ]
     elif settings.coordinator_email:
         lines += [
             "",
             t(
-                N_("Who answers: the Invest in Kainuu regional team, %(email)s."),
+                N_("Who answers: the %(portal)s regional team, %(email)s."),
+                portal=portal_name,
                 email=settings.coordinator_email,
             ),
         ]
     else:
-        lines += ["", t(N_("Who answers: the Invest in Kainuu regional team."))]
+        lines += ["", t(N_("Who answers: the %(portal)s regional team."), portal=portal_name)]
     lines += ["", t(N_("A copy of what you sent")), ""]
     copy = [
         (N_("Your name"), inquiry.full_name),
@@ -850,12 +864,13 @@ def confirmation_text(
         t(
             N_(
                 "You received this message because this address was given in an inquiry on "
-                "the Invest in Kainuu portal. If it was not you, you need not do anything."
-            )
+                "the %(portal)s portal. If it was not you, you need not do anything."
+            ),
+            portal=portal_name,
         ),
         t(N_("How we handle your data: %(url)s"), url=f"{portal}/privacy/{PRIVACY_NOTICE_VERSION}"),
     ]
-    subject = t(N_("Thank you for your inquiry – Invest in Kainuu"))
+    subject = t(N_("Thank you for your inquiry – %(portal)s"), portal=portal_name)
     return subject, "\n".join(lines)
 
 
@@ -863,7 +878,13 @@ def queue_inquiry_confirmation(
     db: Session, settings: Settings, lead: Lead, inquiry: Inquiry, sites: Sequence[Site]
 ) -> None:
     """Queue the investor's confirmation in the caller's transaction."""
-    subject, body = confirmation_text(settings, inquiry, sites, intake.acknowledgement(db, lead))
+    subject, body = confirmation_text(
+        settings,
+        region_service.current_region(db),
+        inquiry,
+        sites,
+        intake.acknowledgement(db, lead),
+    )
     queue_email(
         db,
         to=[inquiry.email],

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 import app.services.leads  # noqa: F401  (registers the lead code labels used in reports)
 from app.db.models import Industry, LostReason, Municipality, Stage
+from app.domain.region import RegionDefinition
 from app.domain.spreadsheets import append_row, spreadsheet_cell
 from app.domain.targets import Dimension, Figure, Figures, GroupFigures
 from app.i18n import (
@@ -43,6 +44,7 @@ from app.i18n import (
     register_labels,
 )
 from app.i18n import translate as _translate
+from app.services import region as region_service
 
 if TYPE_CHECKING:
     from app.services.reports import ForumReport
@@ -95,6 +97,8 @@ class Labels:
     industries: dict[str, str]
     municipalities: dict[str, str]
     lost_reasons: dict[str, str]
+    # The region the report is about, named on its cover and summary sheet.
+    region: RegionDefinition
 
     def _(self, message: str, **variables: Any) -> str:
         return _translate(self.lang, message, **variables)
@@ -162,6 +166,7 @@ def document_labels(db: Session, lang: str) -> Labels:
         lost_reasons=names(
             db.execute(select(LostReason.code, LostReason.name_fi, LostReason.name_en))
         ),
+        region=region_service.current_region(db),
     )
 
 
@@ -533,6 +538,7 @@ _ENV = _environment()
 def render_html(report: ForumReport, labels: Labels) -> str:
     return _ENV.get_template("reports/print.html").render(
         lang=labels.lang,
+        region=labels.region,
         report=report,
         labels=labels,
         charts=report_charts(report, labels),
@@ -720,7 +726,8 @@ def _summary_sheet(report: ForumReport, labels: Labels) -> Workbook:
 
     append_row(sheet, [_("Investment forum report")])
     sheet.cell(1, 1).font = Font(bold=True, size=14)
-    put([_("Region"), _("Kainuu Region · Regional Council of Kainuu")])
+    region = labels.region
+    put([_("Region"), f"{region.display_name(labels.lang)} · {region.council_name(labels.lang)}"])
     put([_("Target"), t.name])
     put([_("Target period"), t.period_start, t.period_end], ["text", "date", "date"])
     put([_("Target (investment)"), t.amount_eur], ["text", "eur"])

@@ -74,6 +74,7 @@ from app.db.models import (
 from app.db.session import make_session_factory
 from app.domain.access import Actor, Role, require_municipality_edit, require_role
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.region import RegionDefinition
 from app.domain.sites import SiteStatus
 from app.domain.syndication import (
     EVENT_OF_CHANGE,
@@ -95,6 +96,7 @@ from app.i18n import LABELS, N_, format_day, register_labels, translate
 from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import bound_request_id, current_request_id
 from app.services import operations
+from app.services import region as region_service
 from app.services.mail import queue_email
 from app.services.outbound import (
     USER_AGENT,
@@ -796,7 +798,10 @@ def send_test_event(db: Session, actor: Actor, target_id: uuid.UUID) -> Syndicat
         type=EventType.PING.value,
         site_id=None,
         municipality_code=target.municipality_code,
-        data={"target_id": str(target.id), "message": "Test event from Invest in Kainuu"},
+        data={
+            "target_id": str(target.id),
+            "message": "Test event from " + region_service.current_region(db).portal_name("en"),
+        },
     )
     db.add(event)
     db.flush()
@@ -1028,6 +1033,8 @@ class Claim:
     occurred_at: datetime
     data: dict[str, Any]
     site_id: uuid.UUID | None
+    # The region's portal name for the target's language, named in post texts.
+    portal_name: str
     secrets: tuple[str, ...] = ()
     wp_username: str | None = None
     wp_password: str | None = None
@@ -1218,8 +1225,10 @@ def claim_due(
         if wordpress_sites
         else {}
     )
+    region = region_service.current_region(db)
     claims = [
-        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in rows
+        _claim(settings, region, d, events[d.event_id], targets[d.target_id], posts, now)
+        for d in rows
     ]
     db.commit()
     return claims
@@ -1329,6 +1338,7 @@ def _hold_for_unreadable_targets(
 
 def _claim(
     settings: Settings,
+    region: RegionDefinition,
     delivery: SyndicationDelivery,
     event: SyndicationEvent,
     target: SyndicationTarget,
@@ -1348,6 +1358,7 @@ def _claim(
         occurred_at=event.occurred_at,
         data=event.data,
         site_id=delivery.site_id,
+        portal_name=region.portal_name(target.language),
         secrets=tuple(signing_secrets(settings, target, now)),
         wp_username=target.wp_username,
         wp_password=(
@@ -1497,7 +1508,9 @@ def format_number(value: Any, lang: str) -> str:
     return text_
 
 
-def wordpress_content(document: Mapping[str, Any], lang: str, base_url: str) -> str:
+def wordpress_content(
+    document: Mapping[str, Any], lang: str, base_url: str, portal_name: str
+) -> str:
     """The post body, rendered from syndication/wordpress_post.html and sanitised."""
     doc = public_document(document, base_url)
     template = _wp_templates.get_template("syndication/wordpress_post.html")
@@ -1505,7 +1518,8 @@ def wordpress_content(document: Mapping[str, Any], lang: str, base_url: str) -> 
         template.render(
             doc=doc,
             lang=lang,
-            _=lambda message: translate(lang, message),
+            portal_name=portal_name,
+            _=lambda message, **variables: translate(lang, message, **variables),
             label=lambda kind, code: _label(lang, kind, code),
             number=lambda value: format_number(value, lang),
             day=lambda value: _day(value, lang),
@@ -1545,13 +1559,17 @@ def wordpress_slug(document: Mapping[str, Any]) -> str:
 
 
 def wordpress_post_fields(
-    document: Mapping[str, Any], lang: str, base_url: str, slug: str | None = None
+    document: Mapping[str, Any],
+    lang: str,
+    base_url: str,
+    portal_name: str,
+    slug: str | None = None,
 ) -> dict[str, Any]:
     """The documented mapping of a site onto a WordPress post (docs/syndication.md)."""
     description = _pick(document["description"], lang)
     return {
         "title": plain_text(_pick(document["name"], lang)),
-        "content": wordpress_content(document, lang, base_url),
+        "content": wordpress_content(document, lang, base_url, portal_name),
         "excerpt": plain_text(description[:300]),
         "slug": slug or document["slug"],
         "status": "publish",
@@ -1612,7 +1630,9 @@ def _push_wordpress(
         if existing is not None:
             outcome.wp_post = existing
         return response
-    fields_ = wordpress_post_fields(claim.data, claim.language, settings.base_url, slug)
+    fields_ = wordpress_post_fields(
+        claim.data, claim.language, settings.base_url, claim.portal_name, slug
+    )
     media_id, media_sha = (existing.media_id, existing.media_sha256) if existing else (None, None)
     replaced_media: int | None = None
     photos = claim.data["photos"]
@@ -1924,6 +1944,7 @@ def _disable(
             return translate(lang, reason, since=_since_text(lang, since))
         return translate(lang, reason)
 
+    region = region_service.current_region(db)
     target.status = TargetStatus.DISABLED.value
     target.disabled_reason = reason_in("en")
     log.warning("syndication target %s switched off: %s", target.id, target.disabled_reason)
@@ -1946,9 +1967,10 @@ def _disable(
             subject=translate(lang, "Site updates to %(name)s were switched off", name=target.name),
             body_text=translate(
                 lang,
-                "Invest in Kainuu stopped sending site updates to %(name)s (%(url)s).\n\n"
+                "%(portal)s stopped sending site updates to %(name)s (%(url)s).\n\n"
                 "Reason: %(reason)s\n\nUpdates are kept and will be sent in order once the "
                 "target is switched on again: %(link)s",
+                portal=region.portal_name(lang),
                 name=target.name,
                 url=target.url,
                 reason=reason_in(lang),

@@ -16,10 +16,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import AppSettings, DbSession
+from app.domain.region import RegionDefinition
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
 from app.i18n import translate
 from app.services import reference, syndication
+from app.services import region as region_service
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -64,11 +66,14 @@ def conditional(
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _title(content: syndication.FeedContent, lang: str) -> str:
+def _title(content: syndication.FeedContent, lang: str, region: RegionDefinition) -> str:
+    portal = region.portal_name(lang)
     if content.municipality is None:
-        return translate(lang, "Invest in Kainuu: sites for investment")
+        return translate(lang, "%(portal)s: sites for investment", portal=portal)
     name = content.municipality.name_fi if lang == "fi" else content.municipality.name_en
-    return translate(lang, "Invest in Kainuu: sites in %(municipality)s", municipality=name)
+    return translate(
+        lang, "%(portal)s: sites in %(municipality)s", portal=portal, municipality=name
+    )
 
 
 def _pick(value: dict[str, Any], lang: str) -> str:
@@ -76,9 +81,14 @@ def _pick(value: dict[str, Any], lang: str) -> str:
 
 
 def json_feed(
-    content: syndication.FeedContent, base_url: str, feed_url: str, lang: str
+    content: syndication.FeedContent,
+    base_url: str,
+    feed_url: str,
+    lang: str,
+    region: RegionDefinition,
 ) -> dict[str, Any]:
-    """JSON Feed 1.1; the full site document rides along as `_invest_kainuu`."""
+    """JSON Feed 1.1; the full site document rides along as `_invest_kainuu` (an extension
+    key that readers depend on, so it keeps its name whichever region publishes)."""
     items = []
     for document in content.documents:
         public = syndication.public_document(document, base_url)
@@ -86,7 +96,9 @@ def json_feed(
             "id": document["id"],
             "url": public["url"][lang],
             "title": _pick(document["name"], lang),
-            "content_html": syndication.wordpress_content(document, lang, base_url),
+            "content_html": syndication.wordpress_content(
+                document, lang, base_url, region.portal_name(lang)
+            ),
             "summary": _pick(document["description"], lang)[:300],
             "tags": [_pick(i["name"], lang) for i in document["industries"]],
             "language": lang,
@@ -101,16 +113,22 @@ def json_feed(
         items.append(item)
     return {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": _title(content, lang),
+        "title": _title(content, lang, region),
         "home_page_url": f"{base_url}/{lang}/sites",
         "feed_url": feed_url,
         "language": lang,
-        "authors": [{"name": translate(lang, "Regional Council of Kainuu"), "url": base_url}],
+        "authors": [{"name": region.council_name(lang), "url": base_url}],
         "items": items,
     }
 
 
-def atom_feed(content: syndication.FeedContent, base_url: str, feed_url: str, lang: str) -> bytes:
+def atom_feed(
+    content: syndication.FeedContent,
+    base_url: str,
+    feed_url: str,
+    lang: str,
+    region: RegionDefinition,
+) -> bytes:
     """Atom (RFC 4287) with a GeoRSS point per site where the site has coordinates."""
     ET.register_namespace("", ATOM)
     ET.register_namespace("georss", GEORSS)
@@ -123,12 +141,12 @@ def atom_feed(content: syndication.FeedContent, base_url: str, feed_url: str, la
         return element
 
     sub(feed, "id", feed_url)
-    sub(feed, "title", _title(content, lang))
+    sub(feed, "title", _title(content, lang, region))
     sub(feed, "updated", (content.last_modified or _EPOCH).isoformat())
     sub(feed, "link", rel="self", href=feed_url, type="application/atom+xml")
     sub(feed, "link", rel="alternate", href=f"{base_url}/{lang}/sites", type="text/html")
     author = sub(feed, "author")
-    sub(author, "name", translate(lang, "Regional Council of Kainuu"))
+    sub(author, "name", region.council_name(lang))
     sub(author, "uri", base_url)
     for document in content.documents:
         public = syndication.public_document(document, base_url)
@@ -143,7 +161,12 @@ def atom_feed(content: syndication.FeedContent, base_url: str, feed_url: str, la
         summary = _pick(document["description"], lang)[:300]
         if summary:
             sub(entry, "summary", summary)
-        sub(entry, "content", syndication.wordpress_content(document, lang, base_url), type="html")
+        sub(
+            entry,
+            "content",
+            syndication.wordpress_content(document, lang, base_url, region.portal_name(lang)),
+            type="html",
+        )
         for industry in document["industries"]:
             sub(entry, "category", term=industry["code"], label=_pick(industry["name"], lang))
         geometry = document["geometry"]
@@ -193,16 +216,19 @@ def _feed(
     lang: str,
 ) -> Response:
     content = syndication.feed_content(db, settings, code)
+    region = region_service.current_region(db)
     base = settings.base_url
     path = f"/feeds/{code}/sites.{fmt}" if code else f"/feeds/sites.{fmt}"
     feed_url = f"{base}{path}" + (f"?lang={lang}" if lang != "fi" else "")
     if fmt == "json":
-        body = json.dumps(json_feed(content, base, feed_url, lang), ensure_ascii=False).encode()
+        body = json.dumps(
+            json_feed(content, base, feed_url, lang, region), ensure_ascii=False
+        ).encode()
         return conditional(request, body, "application/feed+json", content.last_modified)
     if fmt == "atom":
         return conditional(
             request,
-            atom_feed(content, base, feed_url, lang),
+            atom_feed(content, base, feed_url, lang, region),
             "application/atom+xml",
             content.last_modified,
         )
@@ -282,6 +308,7 @@ def embed(
         "syndication/embed.html",
         {
             "lang": lang,
+            "region": region_service.current_region(db),
             "municipality": content.municipality,
             "sites": sites,
             "industries": industries,

@@ -56,6 +56,7 @@ from app.services import ogc as ogc_service
 from app.services.sites import helsinki_today
 from app.services.syndication import FACT_FIELDS, portal_url
 from app.settings import Settings
+from app.web.branding import request_region
 from app.web.feeds import is_current
 from app.web.portal import BUILD_ID
 from app.web.portal import templates as portal_templates
@@ -140,12 +141,20 @@ class Ask:
     request: Request
     fmt: Format
     lang: str
-    # The service's public address (https://invest.kainuu.fi/ogc), and what its links
+    # The service's public address (https://<public domain>/ogc), and what its links
     # start with: that address in JSON, which other programs read, and the path alone
     # on HTML pages, which stay on the host the reader came to, like the portal's.
     address: str
     base: str
     query: ItemsQuery  # the items' filters and page (defaults elsewhere)
+
+    @property
+    def region_name(self) -> str:
+        return request_region(self.request).display_name(self.lang)
+
+    @property
+    def portal_name(self) -> str:
+        return request_region(self.request).portal_name(self.lang)
 
     def url(self, path: str, fmt: Format, **params: Any) -> str:
         query = {k: v for k, v in params.items() if v is not None}
@@ -285,6 +294,7 @@ def _page_context(request: Request, lang: str) -> dict[str, Any]:
 
     return {
         "lang": lang,
+        "region": request_region(request),
         "other_lang": other,
         "rest": request.url.path,
         "query": "",
@@ -317,12 +327,13 @@ def _collection(ask: Ask, extent: ogc_service.Extent) -> dict[str, Any]:
     )
     return {
         "id": COLLECTION_ID,
-        "title": translate(ask.lang, "Sites for investment in Kainuu"),
+        "title": translate(ask.lang, "%(region)s: sites for investment", region=ask.region_name),
         "description": translate(
             ask.lang,
             "Industrial plots, premises, data-centre, energy and tourism sites that the "
-            "municipalities of Kainuu offer to investors, as published on the Invest in "
-            "Kainuu portal. Time is each site's last public change.",
+            "region's municipalities offer to investors, as published on the %(portal)s "
+            "portal. Time is each site's last public change.",
+            portal=ask.portal_name,
         ),
         "itemType": "feature",
         "crs": [CRS84],
@@ -338,7 +349,9 @@ def _collection(ask: Ask, extent: ogc_service.Extent) -> dict[str, Any]:
                 "href": f"{ask.request.app.state.settings.base_url}/{ask.lang}/sites",
                 "rel": "related",
                 "type": HTML,
-                "title": translate(ask.lang, "Site search on the Invest in Kainuu portal"),
+                "title": translate(
+                    ask.lang, "Site search on the %(portal)s portal", portal=ask.portal_name
+                ),
             },
         ],
     }
@@ -397,7 +410,9 @@ def _feature(ask: Ask, found: ogc_service.SiteFeature) -> dict[str, Any]:
                     "rel": "related",
                     "type": HTML,
                     "hreflang": code,
-                    "title": translate(ask.lang, "The site on the Invest in Kainuu portal"),
+                    "title": translate(
+                        ask.lang, "The site on the %(portal)s portal", portal=ask.portal_name
+                    ),
                 }
                 for code in LANGUAGES
             ),
@@ -419,7 +434,9 @@ def landing(
 ) -> Response:
     def build(ask: Ask) -> Response:
         links = [
-            *ask.self_links("", translate(ask.lang, "Open site data of Invest in Kainuu")),
+            *ask.self_links(
+                "", translate(ask.lang, "Open site data of %(portal)s", portal=ask.portal_name)
+            ),
             {
                 "href": f"{ask.base}/api",
                 "rel": "service-desc",
@@ -432,10 +449,10 @@ def landing(
             ask.link("data", "/collections", "json", translate(ask.lang, "Collections")),
         ]
         body = {
-            "title": translate(ask.lang, "Invest in Kainuu: open site data"),
+            "title": translate(ask.lang, "%(portal)s: open site data", portal=ask.portal_name),
             "description": translate(
                 ask.lang,
-                "The sites for investment that Kainuu's municipalities offer, as an OGC "
+                "The sites for investment that the region's municipalities offer, as an OGC "
                 "API – Features service: free to use, no login.",
             ),
             "links": links,
@@ -605,11 +622,15 @@ def item(
 
 
 @router.get("/api", summary="This API's definition (OpenAPI)", include_in_schema=False)
-def api_definition(settings: AppSettings) -> Response:
+def api_definition(request: Request, settings: AppSettings) -> Response:
+    region = request_region(request)
     document = get_openapi(
-        title="Invest in Kainuu: open site data (OGC API – Features)",
+        title=f"{region.portal_name('en')}: open site data (OGC API – Features)",
         version="1.0.0",
-        description="The sites for investment that Kainuu's municipalities publish.",
+        description=(
+            f"The sites for investment that the municipalities of {region.display_name('en')} "
+            "publish."
+        ),
         routes=router.routes,
         servers=[{"url": settings.base_url}],
     )

@@ -1,4 +1,4 @@
-"""The public Invest in Kainuu portal, in Finnish and English: home, site search, site
+"""The public investment portal of the region, in Finnish and English: home, site search, site
 pages, municipality and key-industry pages, the inquiry form, the privacy notice, the
 sitemap and robots.txt.
 
@@ -57,10 +57,12 @@ from app.i18n import (
 )
 from app.services import portal as portal_service
 from app.services.geography import site_geography
+from app.services.portal_texts import portal_texts
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
 from app.web.assets import GZIP_LEVEL, static_url
+from app.web.branding import branding_css_url, request_region
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "portal_templates"
@@ -101,7 +103,11 @@ portal_env = templates.env
 install_i18n(portal_env)
 portal_env.filters["json_for_html"] = json_for_html
 portal_env.globals.update(
-    build_id=BUILD_ID, languages=LANGUAGES, static_url=static_url, shortlist_max=SHORTLIST_MAX
+    build_id=BUILD_ID,
+    languages=LANGUAGES,
+    static_url=static_url,
+    shortlist_max=SHORTLIST_MAX,
+    branding_css_url=branding_css_url,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -138,8 +144,11 @@ def _page(
     settings: Settings = request.app.state.settings
     lang = _lang(request) if _lang(request) in LANGUAGES else "fi"
     rest = request.url.path[len(lang) + 1 :] if request.url.path.startswith(f"/{lang}/") else "/"
+    region = request_region(request)
     page_context = {
         "lang": lang,
+        "region": region,
+        "region_texts": portal_texts(region),
         "other_lang": _other(lang),
         "rest": rest,
         "query": query,
@@ -440,7 +449,9 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "answer_days": reg.answer_days,
-            "json_ld": site_json_ld(data, lang, settings.base_url),
+            "json_ld": site_json_ld(
+                data, lang, settings.base_url, request_region(request).display_name(lang)
+            ),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),
             "points": _points(
@@ -674,7 +685,9 @@ def inquiry_thanks(request: Request, db: DbSession) -> Response:
 # --- JSON-LD ------------------------------------------------------------------------------
 
 
-def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dict[str, Any]:
+def site_json_ld(
+    data: portal_service.SitePage, lang: str, base_url: str, region_name: str
+) -> dict[str, Any]:
     """schema.org Place (geo, containedInPlace, amenityFeature) and, for what is for sale
     or lease, a RealEstateListing with its Offer."""
     site = data.public.site
@@ -715,7 +728,7 @@ def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dic
             "@type": "AdministrativeArea",
             "name": municipality.name(lang),
             "identifier": municipality.code,
-            "containedInPlace": {"@type": "AdministrativeArea", "name": "Kainuu"},
+            "containedInPlace": {"@type": "AdministrativeArea", "name": region_name},
         },
         "amenityFeature": features,
     }

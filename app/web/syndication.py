@@ -41,7 +41,7 @@ def embed_snippet(base_url: str, municipality: Municipality, lang: str) -> str:
     title = translate(lang, "Sites for investment in %(municipality)s", municipality=name)
     return (
         f'<iframe src="{base_url}/embed/{municipality.code}?lang={lang}" title="{title}" '
-        f'width="100%" height="640" loading="lazy" data-invest-kainuu-embed></iframe>\n'
+        f'width="100%" height="640" loading="lazy" data-invest-embed></iframe>\n'
         f'<script src="{base_url}/static/embed-resize.js" async></script>'
     )
 

@@ -1,5 +1,5 @@
-"""Rendering staff pages: every page gets the language, the user, a CSRF token, the
-role's navigation and the one-time message (flash) waiting for it."""
+"""Rendering staff pages: every page gets the language, the region, the user, a CSRF
+token, the role's navigation and the one-time message (flash) waiting for it."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from app.services.notifications import unread_count
 from app.settings import Settings
 from app.web import csrf
 from app.web.assets import static_url
+from app.web.branding import branding_css_url, request_region
 from app.web.flash import FLASH_COOKIE, Flash, clear_flash, read_flash
 from app.web.navigation import current_path, groups_for, items_for
 from app.web.session import request_language
@@ -126,6 +127,7 @@ templates.env.globals.update(
     error_text=_error_text,
     icon=_icon,
     static_url=static_url,
+    branding_css_url=branding_css_url,
 )
 
 
@@ -173,6 +175,7 @@ def render(
         flashes.append(found)
     page_context = {
         "lang": request_language(request, user),
+        "region": request_region(request),
         "user": user,
         "csrf_token": csrf.token_for(settings, binding),
         "path": request.url.path,

@@ -33,7 +33,7 @@ def test_swagger_ui_renders_offline(page, live_server: str) -> None:
     errors, elsewhere = _watch(page, live_server)
     page.goto(f"{live_server}/docs")
     page.locator(".opblock").first.wait_for()
-    assert page.locator(".information-container").inner_text().startswith("Invest in Kainuu")
+    assert page.locator(".information-container").inner_text().startswith("Investment promotion")
     assert errors == []
     assert elsewhere == []
 
@@ -41,7 +41,7 @@ def test_swagger_ui_renders_offline(page, live_server: str) -> None:
 def test_redoc_renders_offline(page, live_server: str) -> None:
     errors, elsewhere = _watch(page, live_server)
     page.goto(f"{live_server}/redoc")
-    page.get_by_role("heading", name="Invest in Kainuu").first.wait_for()
+    page.get_by_role("heading", name="Investment promotion").first.wait_for()
     assert page.locator("[data-section-id]").count() > 10
     # ReDoc's menu footer always asks Redocly's CDN for its logo; the page's policy
     # blocks that request before it leaves the browser (the menu hides a logo that does

@@ -62,7 +62,7 @@ def test_codes_read_as_labels_countries_and_days_in_the_readers_language() -> No
         record_type="leads",
     )
     assert english == [
-        "Kaisa changed the investment type from Greenfield FDI to Expansion in Kainuu.",
+        "Kaisa changed the investment type from Greenfield FDI to Expansion in the region.",
         "Kaisa changed the country of origin from Sweden to Norway.",
         "Kaisa changed the expected decision date from 30 Nov 2026 to 15 Jan 2027.",
     ]

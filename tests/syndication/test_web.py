@@ -16,7 +16,7 @@ def test_coordinator_sees_every_municipality_with_its_embed_snippet(
     factory.login(client, factory.user(Role.COORDINATOR))
     page = client.get("/syndication")
     assert page.status_code == 200
-    assert page.text.count("data-invest-kainuu-embed") == 8
+    assert page.text.count("data-invest-embed") == 8
     assert "/embed/205?lang=en" in page.text and "/static/embed-resize.js" in page.text
     assert 'href="/feeds/777/sites.atom"' in page.text
 
@@ -26,7 +26,7 @@ def test_contact_adds_a_webhook_and_works_it_from_the_pages(
 ) -> None:
     factory.login(client, factory.user(Role.MUNICIPAL_CONTACT, municipality="205", language="fi"))
     page = client.get("/syndication")
-    assert page.text.count("data-invest-kainuu-embed") == 1
+    assert page.text.count("data-invest-embed") == 1
     refused = client.post(
         "/syndication/targets",
         data={

@@ -8,7 +8,7 @@
     var height = document.documentElement.scrollHeight;
     if (height !== last) {
       last = height;
-      window.parent.postMessage({ type: "invest-kainuu-embed", height: height }, "*");
+      window.parent.postMessage({ type: "invest-embed-height", height: height }, "*");
     }
   }
   window.addEventListener("load", report);

@@ -6,7 +6,7 @@
 // - the search filters fold away on a phone and stay open on wide screens.
 (function () {
   "use strict";
-  var KEY = "invest-kainuu-shortlist";
+  var KEY = "portal-shortlist";
 
   function read() {
     try {
