@@ -42,6 +42,7 @@ from app.web import activities as web_activities
 from app.web import aftercare as web_aftercare
 from app.web import assets as web_assets
 from app.web import auth as web_auth
+from app.web import branding as web_branding
 from app.web import clusters as web_clusters
 from app.web import compare as web_compare
 from app.web import events as web_events
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(web_assets.router)
+    app.include_router(web_branding.router)
     app.include_router(api_router())
     app.include_router(web_auth.router)
     app.include_router(web_home.router)

@@ -19,6 +19,7 @@ from app.api.types import MultilineText, SafeDate, SafeDateTime, Text, TextQuery
 from app.db.base import utcnow
 from app.domain.events import EventKind, EventStatus, ParticipantRole, Rsvp
 from app.services import events
+from app.services import region as region_service
 from app.services.events import EventFilters
 
 router = APIRouter(tags=["events"])
@@ -596,4 +597,5 @@ def revoke_feed(db: DbSession, actor: ApiActor) -> Response:
 @router.get("/calendar/{token}.ics", include_in_schema=False)
 def calendar_feed(token: str, db: DbSession, settings: AppSettings) -> Response:
     """The subscribable feed: the secret in the URL is the only credential."""
-    return ics_response(events.feed_ics(db, settings, token), "invest-kainuu.ics")
+    filename = f"invest-{region_service.current_region(db).slug}.ics"
+    return ics_response(events.feed_ics(db, settings, token), filename)

@@ -22,8 +22,11 @@ from app.i18n import N_
 PRIVACY_NOTICE_VERSIONS: Final = ("2026-01",)
 PRIVACY_NOTICE_VERSION: Final = PRIVACY_NOTICE_VERSIONS[-1]
 
-# What an inquiry's contact data is recorded as coming from (Contact.source).
-INQUIRY_SOURCE: Final = "Invest in Kainuu portal inquiry"
+
+def inquiry_source(portal_name: str) -> str:
+    """What an inquiry's contact data is recorded as coming from (Contact.source)."""
+    return f"{portal_name} portal inquiry"
+
 
 PAGE_SIZE: Final = 12
 MAX_PAGE: Final = 1000

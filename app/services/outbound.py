@@ -20,7 +20,7 @@ import httpx
 from app.domain.syndication import address_blocked
 from app.settings import Settings
 
-USER_AGENT: Final = "InvestInKainuu-Syndication/1.0"
+USER_AGENT: Final = "InvestPortal-Syndication/1.0"
 
 
 class BlockedAddress(Exception):

@@ -60,7 +60,6 @@ from app.domain.organizations import (
 from app.domain.portal import (
     CONFIRMATION_REFERENCE,
     INQUIRY_MESSAGE_ORIGIN,
-    INQUIRY_SOURCE,
     MAX_RADIUS_KM,
     NAME_WITHHELD,
     PAGE_SIZE,
@@ -69,6 +68,7 @@ from app.domain.portal import (
     SiteSearch,
     clean_inquiry,
     inquiry_lead_title,
+    inquiry_source,
 )
 from app.domain.region import RegionDefinition
 from app.domain.shortlist import Shortlist
@@ -556,7 +556,7 @@ def _contact(db: Session, inquiry: Inquiry, org: Organization, now: datetime) ->
             "full_name": inquiry.full_name,
             "email": inquiry.email,
             "language": inquiry.language,
-            "source": INQUIRY_SOURCE,
+            "source": inquiry_source(region_service.current_region(db).portal_name("en")),
             **consent,
         },
         creating=True,
