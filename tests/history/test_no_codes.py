@@ -261,8 +261,8 @@ def test_a_cms_post_names_the_kind_and_writes_the_date_as_its_reader(
 
     site = factory.site(municipality="765", kind="data_centre", available_from=date(2027, 3, 1))
     document = site_document(site, [], [], {}, db.get(Municipality, "765"))
-    finnish = wordpress_content(document, "fi", "https://invest.example")
-    english = wordpress_content(document, "en", "https://invest.example")
+    finnish = wordpress_content(document, "fi", "https://invest.example", "Invest in Kainuu")
+    english = wordpress_content(document, "en", "https://invest.example", "Invest in Kainuu")
     assert "1.3.2027" in finnish and "1 Mar 2027" in english
     assert "2027-03-01" not in finnish + english
     assert "data_centre" not in finnish + english
