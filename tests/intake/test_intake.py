@@ -173,7 +173,7 @@ def test_the_acknowledgement_is_in_finnish_and_names_the_team(
     )
     assert mail is not None
     assert f"Viitteenne: {row.reference}" in mail.body_text
-    assert "Vastaajana on Invest in Kainuun alueellinen tiimi." in mail.body_text
+    assert "Vastaajana on alueellinen tiimi (Invest in Kainuu)." in mail.body_text
     assert "Saatte vastauksen sähköpostitse viimeistään" in mail.body_text
 
 
