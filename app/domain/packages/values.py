@@ -89,8 +89,8 @@ _INDUSTRY_KEYS: Final = {
     for name in (industry.code, industry.name_fi, industry.name_en)
 }
 _BOOLEANS: Final = {
-    **dict.fromkeys(("yes", "kylla", "k", "true", "tosi", "1", "x"), True),
-    **dict.fromkeys(("no", "ei", "e", "false", "epatosi", "0"), False),
+    **dict.fromkeys(("yes", "kylla", "k", "ja", "true", "tosi", "1", "x"), True),
+    **dict.fromkeys(("no", "ei", "e", "nej", "false", "epatosi", "0"), False),
 }
 _CRS_KEYS: Final[Mapping[str, Crs]] = {
     **dict.fromkeys(("epsg_4326", "4326", "wgs84", "wgs_84"), WGS84),
@@ -100,9 +100,9 @@ _CRS_KEYS: Final[Mapping[str, Crs]] = {
     ),
 }
 _ATTACHMENT_KINDS: Final = {
-    **dict.fromkeys(("photo", "kuva", "valokuva"), AttachmentKind.PHOTO),
-    **dict.fromkeys(("document", "asiakirja", "dokumentti"), AttachmentKind.DOCUMENT),
-    **dict.fromkeys(("map", "kartta"), AttachmentKind.MAP),
+    **dict.fromkeys(("photo", "kuva", "valokuva", "foto", "bild"), AttachmentKind.PHOTO),
+    **dict.fromkeys(("document", "asiakirja", "dokumentti", "dokument"), AttachmentKind.DOCUMENT),
+    **dict.fromkeys(("map", "kartta", "karta"), AttachmentKind.MAP),
 }
 
 _MAX_POLYGON_POINTS: Final = 10_000
