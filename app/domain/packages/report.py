@@ -102,3 +102,11 @@ class PackageReport:
     def ok(self) -> bool:
         """Nothing refused: the package may be applied (warnings do not block)."""
         return not self.fatal and all(not row.errors for row in self.rows)
+
+    def issues(self) -> list[PackageIssue]:
+        """Every issue, package-level first, in row order."""
+        collected = [*self.fatal, *self.warnings]
+        for row in self.rows:
+            collected.extend(row.errors)
+            collected.extend(row.warnings)
+        return collected
