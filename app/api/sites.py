@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
@@ -152,6 +152,20 @@ class SiteOutBase(BaseModel):
     pending_revision: RevisionOut | None = None
 
 
+def site_schemas(
+    site_fields: Sequence[SiteField],
+) -> tuple[type[SiteFieldsBase], type[SiteFieldsBase], type[SiteOutBase]]:
+    """The PATCH body, the POST body and the answer, with a field for each of
+    `site_fields`."""
+    sent: dict[str, Any] = {f.name: _sent(f) for f in site_fields}
+    required: dict[str, Any] = {f.name: _required(f) for f in site_fields if f.required}
+    answered: dict[str, Any] = {f.name: _answered(f) for f in site_fields}
+    patch = create_model("SiteFields", __base__=SiteFieldsBase, **sent)
+    new = create_model("SiteIn", __base__=patch, **required)
+    answer = create_model("SiteOut", __base__=SiteOutBase, **answered)
+    return patch, new, answer
+
+
 # The schemas carry the fields of app/domain/site_fields.py, so a field defined there is
 # in the API too. The type checker sees their bases, which hold all the code uses.
 if TYPE_CHECKING:
@@ -159,17 +173,7 @@ if TYPE_CHECKING:
     SiteIn = SiteFieldsBase
     SiteOut = SiteOutBase
 else:
-    SiteFields = create_model(
-        "SiteFields", __base__=SiteFieldsBase, **{f.name: _sent(f) for f in SITE_FIELDS}
-    )
-    SiteIn = create_model(
-        "SiteIn",
-        __base__=SiteFields,
-        **{f.name: _required(f) for f in SITE_FIELDS if f.required},
-    )
-    SiteOut = create_model(
-        "SiteOut", __base__=SiteOutBase, **{f.name: _answered(f) for f in SITE_FIELDS}
-    )
+    SiteFields, SiteIn, SiteOut = site_schemas(SITE_FIELDS)
 
 
 class FieldChangeOut(BaseModel):

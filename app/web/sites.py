@@ -5,7 +5,7 @@ matching sites of a lead, and the file route that serves attachments."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -105,15 +105,19 @@ def _form_field(site_field: SiteField) -> FormField:
     )
 
 
-# The edit form, in the order a municipality fills it (from the fields' definition);
-# industries come separately.
-FORM_SECTIONS: list[tuple[str, list[FormField]]] = [
-    (
-        section,
-        [_form_field(f) for f in SITE_FIELDS if f.section == section and f.widget is not None],
-    )
-    for section in SECTIONS
-]
+def form_sections(site_fields: Sequence[SiteField]) -> list[tuple[str, list[FormField]]]:
+    """The form's sections with the fields each holds, in the order of `site_fields`."""
+    return [
+        (
+            section,
+            [_form_field(f) for f in site_fields if f.section == section and f.widget is not None],
+        )
+        for section in SECTIONS
+    ]
+
+
+# The edit form, in the order a municipality fills it; industries come separately.
+FORM_SECTIONS: Final = form_sections(SITE_FIELDS)
 FORM_FIELDS = [f for _, section in FORM_SECTIONS for f in section]
 
 NOTICES = {

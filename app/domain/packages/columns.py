@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from app.domain.site_fields import SITE_FIELDS, FieldType
+from app.domain.site_fields import SITE_FIELDS, FieldType, SiteField
 from app.i18n import N_
 
 
@@ -62,9 +62,10 @@ _PACKAGE_ONLY: Final[Mapping[str, tuple[Column, ...]]] = {
 # fmt: on
 
 
-def _columns() -> tuple[Column, ...]:
+def package_columns(site_fields: Sequence[SiteField]) -> tuple[Column, ...]:
+    """A column for each of `site_fields`, and the package's own ones beside them."""
     columns: list[Column] = []
-    for site_field in SITE_FIELDS:
+    for site_field in site_fields:
         columns.append(
             Column(
                 site_field.name,
@@ -82,7 +83,7 @@ def _columns() -> tuple[Column, ...]:
 
 # Every column of a package, in the template's order: names, Finnish aliases, the
 # guide and the example row all come from here.
-COLUMNS: Final = _columns()
+COLUMNS: Final = package_columns(SITE_FIELDS)
 
 _FOLD: Final = str.maketrans({"ä": "a", "ö": "o", "å": "a", "²": "2", "³": "3"})
 
