@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
+from typing import NotRequired, TypedDict, Unpack
 
 from app.domain.errors import FieldError
 from app.domain.packages.archive import ZIP_MAGIC, Archive, describe_content
@@ -22,33 +23,26 @@ from app.domain.packages.tables import csv_rows, table_sites, xlsx_rows
 from app.domain.sites import shown
 
 
-def parse_package(
-    filename: str,
-    data: bytes,
-    *,
-    lang: str,
-    describe_site_error: Callable[[FieldError], str],
-    limits: PackageLimits | None = None,
-    valid_municipality_codes: Collection[str],
-    valid_industry_codes: Collection[str],
-    today: date | None = None,
-) -> PackageReport:
-    """Read and validate a site package; never raises for anything in `data`.
+class ReadOptions(TypedDict):
+    """How a package is read.
 
     Pass the uploader's own municipality as `valid_municipality_codes` to keep a
     municipal contact within their municipality. `today` is for the "not in the
     future" checks and defaults to the current date in Finland. `describe_site_error`
-    gives the reason of a site rule's error in the uploader's language.
+    gives the reason of a site rule's error in the uploader's language (`lang`).
     """
-    stream = PackageStream.open(
-        filename,
-        lang=lang,
-        describe_site_error=describe_site_error,
-        limits=limits,
-        valid_municipality_codes=valid_municipality_codes,
-        valid_industry_codes=valid_industry_codes,
-        today=today,
-    )
+
+    lang: str
+    describe_site_error: Callable[[FieldError], str]
+    valid_municipality_codes: Collection[str]
+    valid_industry_codes: Collection[str]
+    limits: NotRequired[PackageLimits | None]
+    today: NotRequired[date | None]
+
+
+def parse_package(filename: str, data: bytes, **options: Unpack[ReadOptions]) -> PackageReport:
+    """Read and validate a site package; never raises for anything in `data`."""
+    stream = PackageStream.open(filename, **options)
     report = PackageReport(filename=filename)
     try:
         rows = list(stream.read(data))
@@ -84,27 +78,17 @@ class PackageStream:
         self.format: PackageFormat | None = None
 
     @classmethod
-    def open(
-        cls,
-        filename: str,
-        *,
-        lang: str,
-        describe_site_error: Callable[[FieldError], str],
-        limits: PackageLimits | None = None,
-        valid_municipality_codes: Collection[str],
-        valid_industry_codes: Collection[str],
-        today: date | None = None,
-    ) -> PackageStream:
+    def open(cls, filename: str, **options: Unpack[ReadOptions]) -> PackageStream:
         """A reader with the arguments of `parse_package`."""
         return cls(
             Context(
                 filename=filename,
-                lang=lang,
-                describe_site_error=describe_site_error,
-                limits=limits or PackageLimits(),
-                municipalities=valid_municipality_codes,
-                industries=valid_industry_codes,
-                today=today,
+                lang=options["lang"],
+                describe_site_error=options["describe_site_error"],
+                limits=options.get("limits") or PackageLimits(),
+                municipalities=options["valid_municipality_codes"],
+                industries=options["valid_industry_codes"],
+                today=options.get("today"),
             )
         )
 
