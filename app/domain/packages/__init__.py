@@ -40,7 +40,6 @@ from app.domain.packages.template import (
     ExampleMunicipality,
     build_example_zip,
     build_template_xlsx,
-    example_sites,
 )
 
 __all__ = [
@@ -67,7 +66,6 @@ __all__ = [
     "build_template_xlsx",
     "check_attachment",
     "describe_content",
-    "example_sites",
     "issue_location",
     "message",
     "normalise_key",

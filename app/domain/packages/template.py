@@ -39,7 +39,8 @@ class ExampleMunicipality:
     centre: tuple[float, float] | None = None  # WGS84 (lat, lon): where the examples lie
 
 
-def example_municipality(municipalities: Sequence[ExampleMunicipality]) -> ExampleMunicipality:
+def _example_municipality(municipalities: Sequence[ExampleMunicipality]) -> ExampleMunicipality:
+    """The first by code: the same one on every download."""
     return min(municipalities, key=lambda municipality: municipality.code)
 
 
@@ -112,7 +113,7 @@ def _example_value(column: Column, example: ExampleMunicipality) -> object:
 def build_template_xlsx(municipalities: Sequence[ExampleMunicipality]) -> bytes:
     """The downloadable spreadsheet: header row, one example row in the first of
     `municipalities`, drop-down lists for the choices, and a bilingual guide sheet."""
-    example = example_municipality(municipalities)
+    example = _example_municipality(municipalities)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = TEMPLATE_SHEET
@@ -217,7 +218,7 @@ def _tm35fin(centre: tuple[float, float], east_of_it_m: float) -> tuple[int, int
     return round(easting + east_of_it_m), round(northing)
 
 
-def example_sites(example: ExampleMunicipality) -> tuple[dict[str, object], ...]:
+def _example_sites(example: ExampleMunicipality) -> tuple[dict[str, object], ...]:
     """Two sites in `example`: one in WGS84 with a photo and a brochure, one given in
     ETRS-TM35FIN with its municipality by name and a map (no location when the
     municipality's centre is not known)."""
@@ -287,7 +288,7 @@ def example_sites(example: ExampleMunicipality) -> tuple[dict[str, object], ...]
 def build_example_zip(municipalities: Sequence[ExampleMunicipality]) -> bytes:
     """The downloadable example package: sites.json with two sites (one in WGS84, one
     in ETRS-TM35FIN), a photo, a brochure and a map. Byte-identical on every call."""
-    sites = example_sites(example_municipality(municipalities))
+    sites = _example_sites(_example_municipality(municipalities))
     manifest = {"format_version": 1, "coordinate_system": "EPSG:4326", "sites": sites}
     files = {
         "sites.json": json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
