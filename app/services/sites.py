@@ -55,16 +55,12 @@ from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from app.domain.geography import bounding_box
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.reference import MUNICIPALITIES
+from app.domain.site_fields import SITE_FIELDS, FieldType, fields_of_type
 from app.domain.sites import (
     RANGES,
     Freshness,
-    Ownership,
-    PermitStatus,
     SiteDraft,
-    SiteKind,
     SiteStatus,
-    Tenure,
-    ZoningStatus,
     add_months,
     freshness,
     next_status,
@@ -89,27 +85,11 @@ THUMBNAIL_SIZE: Final = (480, 480)
 _DRAFT_FIELDS: Final = tuple(f.name for f in fields(SiteDraft))
 _COLUMN_FIELDS: Final = tuple(f for f in _DRAFT_FIELDS if f not in ("industry_codes", "polygon"))
 _ENUMS: Final[Mapping[str, type[StrEnum]]] = {
-    "kind": SiteKind,
-    "zoning_status": ZoningStatus,
-    "ownership": Ownership,
-    "tenure": Tenure,
-    "environmental_permit": PermitStatus,
+    site_field.name: site_field.choices
+    for site_field in SITE_FIELDS
+    if site_field.choices is not None
 }
-_DECIMALS: Final = frozenset(
-    {
-        "area_ha",
-        "area_m2",
-        "floor_area_m2",
-        "available_power_mw",
-        "substation_110kv_km",
-        "substation_400kv_km",
-        "water_m3_per_day",
-        "wastewater_m3_per_day",
-        "road_km",
-        "airport_km",
-        "port_km",
-    }
-)
+_DECIMALS: Final = frozenset(site_field.name for site_field in fields_of_type(FieldType.DECIMAL))
 _SNAPSHOT_SKIP: Final = frozenset({"created_at", "updated_at"})
 _OPEN_STATUSES: Final = (
     SiteStatus.DRAFT.value,

@@ -81,6 +81,7 @@ from app.db.models import (
 from app.db.session import make_session_factory
 from app.domain.access import Actor, Role, require_municipality_edit, require_role
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.site_fields import FACT_NAMES
 from app.domain.sites import SiteStatus
 from app.domain.syndication import (
     EVENT_OF_CHANGE,
@@ -168,38 +169,7 @@ register_labels(
 
 # The public fields of a site that travel in events, feeds and posts, beside the names,
 # descriptions, industries, files and geometry that get their own structure.
-FACT_FIELDS: Final = (
-    "kind",
-    "address",
-    "area_ha",
-    "area_m2",
-    "floor_area_m2",
-    "zoning_status",
-    "permitted_use",
-    "ownership",
-    "tenure",
-    "price_eur",
-    "price_terms",
-    "available_from",
-    "grid_connection",
-    "available_power_mw",
-    "substation_110kv_km",
-    "substation_400kv_km",
-    "water_m3_per_day",
-    "wastewater_m3_per_day",
-    "district_heat",
-    "gas",
-    "rail_siding",
-    "road_km",
-    "airport_km",
-    "port_km",
-    "fibre",
-    "environmental_permit",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "last_verified_on",
-)
+FACT_FIELDS: Final = FACT_NAMES
 
 
 # --- secrets ----------------------------------------------------------------------------
