@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.events import EventKind, EventStatus
 from app.domain.region import RegionDefinition
 from app.services.region import REGIONS_DIR
 
@@ -71,12 +72,12 @@ class DemoSite(_Data):
     photo: DemoPhoto | None = None
 
 
-class LeadShare(_Data):
+class DemoLeadShare(_Data):
     municipality: str
     message: str
 
 
-class ClusterMeeting(_Data):
+class DemoClusterMeeting(_Data):
     title: str
     minutes: str
     decisions: str
@@ -90,31 +91,31 @@ class DemoCluster(_Data):
     founded_month: int = Field(ge=1, le=12)
     members: list[str] = Field(min_length=1)  # organisation names, the leading one first
     lead_industries: list[str] = []
-    meeting: ClusterMeeting | None = None
+    meeting: DemoClusterMeeting | None = None
 
 
-class ClusterLink(_Data):
+class DemoClusterLink(_Data):
     clusters: tuple[str, str]
     note: str
 
 
 class DemoEvent(_Data):
-    kind: str
+    kind: EventKind
     title: str
-    status: str
+    status: EventStatus
     days_from_now: int
     location: str
     hosts: list[str] = []
     confidential: bool = False
 
 
-class SyndicationTarget(_Data):
+class DemoSyndicationTarget(_Data):
     municipality: str
     name: str
     url: str
 
 
-class ScreeningRule(_Data):
+class DemoScreeningRule(_Data):
     name: str
     industries: list[str] = []
     municipalities: list[str] = []
@@ -122,7 +123,7 @@ class ScreeningRule(_Data):
     owner_action: str
 
 
-class AftercareAccount(_Data):
+class DemoAftercareAccount(_Data):
     organization: str
     kind: str
     municipality: str
@@ -131,7 +132,7 @@ class AftercareAccount(_Data):
     lead: str | None = None
 
 
-class CapitalInvestor(_Data):
+class DemoCapitalInvestor(_Data):
     name: str
     industries: list[str] = []
     ticket_eur: tuple[int, int]
@@ -144,14 +145,14 @@ class DemoData(_Data):
     leads: list[DemoLead] = []
     sites: list[DemoSite] = []
     revised_site: str | None = None
-    lead_share: LeadShare | None = None
+    lead_share: DemoLeadShare | None = None
     clusters: list[DemoCluster] = []
-    cluster_links: list[ClusterLink] = []
+    cluster_links: list[DemoClusterLink] = []
     events: list[DemoEvent] = []
-    syndication_target: SyndicationTarget | None = None
-    screening_rules: list[ScreeningRule] = []
-    aftercare_accounts: list[AftercareAccount] = []
-    capital_investors: list[CapitalInvestor] = []
+    syndication_target: DemoSyndicationTarget | None = None
+    screening_rules: list[DemoScreeningRule] = []
+    aftercare_accounts: list[DemoAftercareAccount] = []
+    capital_investors: list[DemoCapitalInvestor] = []
 
 
 def demo_file(region: RegionDefinition) -> Path:

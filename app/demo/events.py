@@ -12,7 +12,7 @@ from app.db.base import utcnow
 from app.db.models import Event, EventHost, EventItineraryItem, EventLead, EventParticipant, Lead
 from app.demo.context import DemoContext
 from app.domain.access import SYSTEM_ACTOR
-from app.domain.events import EventKind, EventStatus, ParticipantRole, Rsvp
+from app.domain.events import EventKind, ParticipantRole, Rsvp
 
 
 def load(ctx: DemoContext) -> None:
@@ -26,15 +26,14 @@ def load(ctx: DemoContext) -> None:
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     leads = list(db.scalars(select(Lead).order_by(Lead.code_name).limit(3)))
     for index, demo in enumerate(ctx.data.events):
-        kind = EventKind(demo.kind)
         starts = now + timedelta(days=demo.days_from_now)
         event = Event(
-            kind=kind.value,
+            kind=demo.kind.value,
             title=demo.title,
             location=demo.location,
             starts_at=starts,
             ends_at=starts + timedelta(hours=7),
-            status=EventStatus(demo.status).value,
+            status=demo.status.value,
             confidential=demo.confidential,
             invited_by_id=coordinator.id,
             sequence=0,
@@ -55,7 +54,7 @@ def load(ctx: DemoContext) -> None:
                     description="Site tour and a meeting with the municipality",
                 )
             )
-        if index < len(leads) and kind is not EventKind.INVESTMENT_FORUM:
+        if index < len(leads) and demo.kind is not EventKind.INVESTMENT_FORUM:
             db.add(EventLead(event_id=event.id, lead_id=leads[index].id))
         db.add(
             EventParticipant(

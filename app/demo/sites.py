@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db.models import Site, SiteIndustry, SiteVersion
 from app.demo.context import DemoContext
 from app.demo.data import DemoSite
-from app.demo.users import stored_municipalities
+from app.demo.users import municipal_login, stored_municipalities
 from app.domain.access import SYSTEM_ACTOR
 from app.domain.packages import AttachmentKind
 from app.services import geography
@@ -29,15 +29,17 @@ def _find(ctx: DemoContext, demo: DemoSite) -> Site | None:
 
 def load(ctx: DemoContext) -> None:
     db = ctx.db
-    slugs = {m.code: m.slug for m in stored_municipalities(ctx)}
+    municipalities = {m.code: m for m in stored_municipalities(ctx)}
     today = datetime.now(UTC).date()
     for demo in ctx.data.sites:
-        contact = ctx.user(slugs[demo.municipality])
+        municipality = municipalities[demo.municipality]
+        # The municipality's demo contact adds its sites and answers for them.
+        contact = ctx.user(municipal_login(municipality))
         if _find(ctx, demo) is not None or contact is None:
             continue
         latitude, longitude = demo.location
         site = Site(
-            slug=f"{slugs[demo.municipality]}-{demo.ref.lower()}",
+            slug=f"{municipality.slug}-{demo.ref.lower()}",
             municipality_code=demo.municipality,
             external_ref=demo.ref,
             kind=demo.kind,
