@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from queue import SimpleQueue
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, cast
 
 import httpx
 import nh3
@@ -125,9 +125,6 @@ from app.services.sites import (
 )
 from app.settings import Settings
 from app.storage import storage_for
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 log = logging.getLogger("invest_kainuu.syndication")
 
@@ -2326,31 +2323,6 @@ class SyndicationWorker:
 
 def run_worker(engine: Engine, settings: Settings) -> None:
     SyndicationWorker(engine, settings).run()
-
-
-# --- demo data ------------------------------------------------------------------------------
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """A paused webhook target of Kajaani, to show the pages; nothing is sent."""
-    exists_ = db.scalar(
-        select(SyndicationTarget.id).where(SyndicationTarget.municipality_code == "205")
-    )
-    if exists_ is not None:
-        return
-    db.add(
-        SyndicationTarget(
-            municipality_code="205",
-            name="Invest in Kajaani (demo)",
-            kind=TargetKind.WEBHOOK.value,
-            url="https://invest.kajaani.example/hooks/invest-kainuu",
-            status=TargetStatus.PAUSED.value,
-            language="fi",
-            secret_encrypted=encrypt(settings, new_webhook_secret()),
-        )
-    )
-    db.flush()
-    report.count("syndication targets")
 
 
 # --- feeds and the embed --------------------------------------------------------------------
