@@ -141,3 +141,14 @@ def test_feeds_name_the_region(client: TestClient, ostrobothnia: RegionDefinitio
     assert feed["title"] == "Invest in Ostrobothnia: sites for investment"
     assert feed["authors"][0]["name"] == "Regional Council of Ostrobothnia"
     assert "Kainuu" not in client.get("/feeds/sites.atom").text
+
+
+def test_the_default_region_keeps_its_own_texts(client: TestClient) -> None:
+    """Kainuu's pitch now comes from app/regions/kainuu/portal_texts.yaml."""
+    finnish = client.get("/fi/").text
+    assert "Miksi Kainuu" in finnish and "CSC:n LUMI-supertietokone Kajaanissa" in finnish
+    assert "<title>Invest in Kainuu – kohteet ja tietoa sijoittajille" in finnish
+    kajaani = client.get("/en/municipalities/205").text
+    assert "Kajaani is Kainuu&#39;s regional centre" in kajaani
+    privacy = client.get("/en/privacy/2026-01").text
+    assert "Kauppakatu 1, 87100 Kajaani, Finland. Contact: the Invest in Kainuu team." in privacy
