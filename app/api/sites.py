@@ -37,7 +37,7 @@ from app.domain.sites import (
     Tenure,
     ZoningStatus,
 )
-from app.i18n import negotiate_language
+from app.i18n import UiLanguage, negotiate_language
 from app.services import site_revisions, sites
 from app.storage import Storage, storage_for
 
@@ -51,7 +51,7 @@ def get_storage(settings: AppSettings) -> Storage:
 StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
-def request_lang(request: Request) -> str:
+def request_lang(request: Request) -> UiLanguage:
     """Messages in the caller's language (Accept-Language), English by default."""
     header = request.headers.get("accept-language")
     return negotiate_language(header) if header else "en"

@@ -18,13 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import AppSettings, DbSession
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
-from app.i18n import translate
+from app.i18n import UiLanguage, translate
 from app.services import reference, syndication
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-Lang = Annotated[Literal["fi", "en"], Query()]
+Lang = Annotated[UiLanguage, Query()]
 ATOM = "http://www.w3.org/2005/Atom"
 GEORSS = "http://www.georss.org/georss"
 # The embed alone may be framed, by any page; it still runs only our own script.

@@ -276,7 +276,6 @@ def _json(body: Mapping[str, Any], media_type: str = JSON) -> Response:
 def _page_context(request: Request, lang: str) -> dict[str, Any]:
     """What the portal's layout needs; the language switch keeps the query."""
     settings: Settings = request.app.state.settings
-    other = "en" if lang == "fi" else "fi"
 
     def with_lang(code: str) -> str:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
@@ -285,10 +284,9 @@ def _page_context(request: Request, lang: str) -> dict[str, Any]:
 
     return {
         "lang": lang,
-        "other_lang": other,
         "rest": request.url.path,
         "query": "",
-        "switch_href": with_lang(other),
+        "switch_links": {code: with_lang(code) for code in LANGUAGES if code != lang},
         "canonical": settings.base_url + with_lang(lang),
         "alternates": {code: settings.base_url + with_lang(code) for code in LANGUAGES},
     }
