@@ -10,6 +10,7 @@ first use, so no generated `.mo` file is committed.
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -75,15 +76,21 @@ def content_language(lang: str) -> str:
 
 
 def shown_language(record: Any, field: str, lang: str) -> str:
-    """Which of a record's `<field>_fi` / `<field>_en` a reader of `lang` is shown:
-    English when the reader reads English and it is written, else Finnish."""
-    return "en" if lang == "en" and getattr(record, f"{field}_en", None) else "fi"
+    """Which of a record's `<field>_fi`, `<field>_sv`, `<field>_en` a reader of `lang`
+    is shown: their own language when the record has it written, else Finnish (most
+    content is written in Finnish and English only)."""
+    return lang if _attribute(record, f"{field}_{lang}") else "fi"
 
 
 def localized(record: Any, field: str, lang: str) -> str | None:
-    """A record's `<field>_en` for English readers (when written), else `<field>_fi`."""
-    value = getattr(record, f"{field}_{shown_language(record, field, lang)}", None)
+    """A record's `<field>_<lang>` when written, else `<field>_fi`."""
+    value = _attribute(record, f"{field}_{shown_language(record, field, lang)}")
     return None if value is None else str(value)
+
+
+def _attribute(record: Any, name: str) -> Any:
+    """An attribute of a row or dataclass, or a key of a mapping (as Jinja reads both)."""
+    return record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
 
 
 LOCALE_DIR = Path(__file__).parent / "locale"

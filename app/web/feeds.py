@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import AppSettings, DbSession
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
-from app.i18n import UiLanguage, translate
+from app.i18n import UiLanguage, localized, translate
 from app.services import reference, syndication
 from app.web.templating import templates
 
@@ -67,7 +67,7 @@ def conditional(
 def _title(content: syndication.FeedContent, lang: str) -> str:
     if content.municipality is None:
         return translate(lang, "Invest in Kainuu: sites for investment")
-    name = content.municipality.name_fi if lang == "fi" else content.municipality.name_en
+    name = localized(content.municipality, "name", lang)
     return translate(lang, "Invest in Kainuu: sites in %(municipality)s", municipality=name)
 
 

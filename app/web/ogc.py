@@ -43,10 +43,12 @@ from app.i18n import (
     LABELS,
     LANGUAGES,
     N_,
+    UiLanguage,
     field_error_message,
     format_day,
     format_eur,
     format_number,
+    is_ui_language,
     label,
     negotiate_language,
     register_field_errors,
@@ -172,11 +174,11 @@ class Ask:
 _FORMAT_TITLES = {"json": N_("This document as JSON"), "html": N_("This document as HTML")}
 
 
-def _language(request: Request) -> str:
+def _language(request: Request) -> UiLanguage:
     given = request.query_params.get("lang")
     if given is None:
         return negotiate_language(request.headers.get("accept-language"))
-    if given not in LANGUAGES:
+    if not is_ui_language(given):
         raise ValidationFailed.single("lang", "Give lang=fi or lang=en.", "invalid_lang")
     return given
 
