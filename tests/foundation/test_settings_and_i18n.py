@@ -30,7 +30,9 @@ def test_development_accepts_default_secret() -> None:
     [
         ("en-GB,en;q=0.9", "en"),
         ("fi-FI", "fi"),
-        ("sv-SE,en;q=0.5", "en"),
+        ("sv-SE,en;q=0.5", "sv"),
+        ("sv-FI;q=0.4,en;q=0.5", "en"),
+        ("de-DE,da;q=0.8", "fi"),
         ("de, fi;q=0.3, en;q=0.2", "fi"),
         ("", "fi"),
         ("garbage;;", "fi"),
