@@ -363,8 +363,18 @@ def install_i18n(env: Environment) -> None:
         # Safe: `shown` is one of the constants "fi" and "en".
         return Markup(f' lang="{shown}"') if shown != page_lang else Markup("")  # noqa: S704
 
+    @pass_context
+    def _localized(context: Context, record: Any, field: str) -> str | None:
+        """A record's `<field>_<lang>` in the reader's language, else the Finnish one."""
+        return localized(record, field, context.get("lang", DEFAULT_LANGUAGE))
+
     env.filters.update(
-        eur=_eur, number=_number, date=_date, country=_country, local_name=_local_name
+        eur=_eur,
+        number=_number,
+        date=_date,
+        country=_country,
+        local_name=_local_name,
+        localized=_localized,
     )
     env.globals["label"] = _label
     env.globals["lang_attr"] = _lang_attr

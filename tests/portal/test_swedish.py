@@ -28,9 +28,7 @@ def test_root_redirects_swedish_browsers_to_sv(client: TestClient) -> None:
     assert swedish.history[0].headers["location"] == "/sv/"
 
 
-def test_home_in_swedish_with_hreflang_for_all_three_languages(
-    client: TestClient, publish
-) -> None:
+def test_home_in_swedish_with_hreflang_for_all_three_languages(client: TestClient, publish) -> None:
     publish(name_fi="Koetontti", name_en="Test plot")
     home = client.get("/sv/")
     assert home.status_code == 200
