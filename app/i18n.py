@@ -40,16 +40,14 @@ from app.domain.region import SUPPORTED_LANGUAGES
 
 # A language the UI is written in: the type of every `lang` a route or schema accepts.
 UiLanguage = Literal["fi", "sv", "en"]
-# The one list of UI languages, in the order switchers show them; the region's list and
-# the type above must agree (checked below, so adding a catalog means adding it to both).
+# The one list of UI languages, in the order switchers show them: the region's list,
+# which the type above must spell alike (a region may offer a subset of them).
 LANGUAGES: tuple[UiLanguage, ...] = get_args(UiLanguage)
-assert LANGUAGES == SUPPORTED_LANGUAGES, "UiLanguage and SUPPORTED_LANGUAGES differ"
+if LANGUAGES != SUPPORTED_LANGUAGES:
+    raise RuntimeError("UiLanguage must list exactly SUPPORTED_LANGUAGES of app.domain.region")
 # Staff and investors read times in Finnish local time; storage stays UTC.
 HELSINKI = ZoneInfo("Europe/Helsinki")
 DEFAULT_LANGUAGE: UiLanguage = "fi"
-# Site and reference content is written in Finnish and English only. Swedish readers in
-# bilingual Finland read Finnish content, so it is their fallback (marked lang="fi").
-CONTENT_LANGUAGES = ("fi", "en")
 # Each UI language in its own words: its name (for choosing one in a form) and the
 # link text of a language switcher ("read this page in …").
 LANGUAGE_NAMES: dict[UiLanguage, str] = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -62,17 +60,6 @@ LANGUAGE_SWITCH_TEXTS: dict[UiLanguage, str] = {
 
 def is_ui_language(value: object) -> TypeGuard[UiLanguage]:
     return value in LANGUAGES
-
-
-def ui_language(value: str | None) -> UiLanguage:
-    """A stored or given language code as a UI language; anything else reads Finnish."""
-    return value if is_ui_language(value) else DEFAULT_LANGUAGE
-
-
-def content_language(lang: str) -> str:
-    """The language of the fi/en content a reader of `lang` is shown: English readers
-    read English, everybody else Finnish."""
-    return "en" if lang == "en" else "fi"
 
 
 def shown_language(record: Any, field: str, lang: str) -> str:
