@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError
+from app.i18n import LANGUAGES
 from app.settings import get_settings
 
 
@@ -165,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--organization", help="the organisation's id or exact name, for partners"
     )
     create_user.add_argument("--name", help="full name (default: the e-mail)")
-    create_user.add_argument("--language", default="fi", choices=["fi", "en"])
+    create_user.add_argument("--language", default="fi", choices=LANGUAGES)
     create_user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import PROBLEM_JSON
 from app.domain.inputs import control_character
 from app.domain.packages import PackageLimits
+from app.i18n import LANGUAGES
 from app.services import clusters as clusters_service
 from app.services import imports as imports_service
 
@@ -67,7 +68,7 @@ def _limits() -> tuple[BodyLimit, ...]:
             r"/(api/v1/referral-imports|referrals/imports)",
             imports_service.MAX_BYTES + UPLOAD_OVERHEAD,
         ),
-        ("POST", r"/(fi|en)/inquiry", INQUIRY_BODY_LIMIT),
+        ("POST", rf"/({'|'.join(LANGUAGES)})/inquiry", INQUIRY_BODY_LIMIT),
     ]
     return tuple(BodyLimit(m, re.compile(p + r"/?\Z"), n) for m, p, n in rules)
 

@@ -1,19 +1,22 @@
-"""Finnish and English for the staff UI and the portal, through gettext catalogs (Babel).
+"""Finnish, Swedish and English for the staff UI and the portal, through gettext catalogs
+(Babel).
 
-English is the source language; `app/locale/fi/LC_MESSAGES/*.po` hold Finnish, one
-catalog per business area (`messages.po` for the shell, `leads.po`, `sites.po`, …).
-Catalogs are compiled in memory at first use, so no generated `.mo` file is committed.
+English is the source language; `app/locale/<lang>/LC_MESSAGES/*.po` hold Finnish and
+Swedish, one catalog per business area (`messages.po` for the shell, `leads.po`, …), so
+adding a language is adding a folder of catalogs. Catalogs are compiled in memory at
+first use, so no generated `.mo` file is committed.
 """
 
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeGuard, get_args
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale, UnknownLocaleError
@@ -30,13 +33,53 @@ from babel.numbers import (
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.domain.errors import FieldError
+from app.domain.region import SUPPORTED_LANGUAGES
 
-LANGUAGES = ("fi", "en")
+# A language the UI is written in: the type of every `lang` a route or schema accepts.
+UiLanguage = Literal["fi", "sv", "en"]
+# The one list of UI languages, in the order switchers show them: the region's list,
+# which the type above must spell alike (a region may offer a subset of them).
+LANGUAGES: tuple[UiLanguage, ...] = get_args(UiLanguage)
+if LANGUAGES != SUPPORTED_LANGUAGES:
+    raise RuntimeError("UiLanguage must list exactly SUPPORTED_LANGUAGES of app.domain.region")
 # Staff and investors read times in Finnish local time; storage stays UTC.
 HELSINKI = ZoneInfo("Europe/Helsinki")
-DEFAULT_LANGUAGE = "fi"
+DEFAULT_LANGUAGE: UiLanguage = "fi"
+# Each UI language in its own words: its name (for choosing one in a form) and the
+# link text of a language switcher ("read this page in …").
+LANGUAGE_NAMES: dict[UiLanguage, str] = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+LANGUAGE_SWITCH_TEXTS: dict[UiLanguage, str] = {
+    "fi": "Suomeksi",
+    "sv": "På svenska",
+    "en": "In English",
+}
+
+
+def is_ui_language(value: object) -> TypeGuard[UiLanguage]:
+    return value in LANGUAGES
+
+
+def shown_language(record: Any, field: str, lang: str) -> str:
+    """Which of a record's `<field>_fi`, `<field>_sv`, `<field>_en` a reader of `lang`
+    is shown: their own language when the record has it written, else Finnish (most
+    content is written in Finnish and English only)."""
+    return lang if _attribute(record, f"{field}_{lang}") else "fi"
+
+
+def localized(record: Any, field: str, lang: str) -> str | None:
+    """A record's `<field>_<lang>` when written, else `<field>_fi`."""
+    value = _attribute(record, f"{field}_{shown_language(record, field, lang)}")
+    return None if value is None else str(value)
+
+
+def _attribute(record: Any, name: str) -> Any:
+    """An attribute of a row or dataclass, or a key of a mapping (as Jinja reads both)."""
+    return record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -161,8 +204,8 @@ def field_error_message(lang: str, error: FieldError) -> str:
         return error.reason
 
 
-def negotiate_language(accept_language: str | None) -> str:
-    """Pick fi or en from an Accept-Language header by quality."""
+def negotiate_language(accept_language: str | None) -> UiLanguage:
+    """Pick a UI language from an Accept-Language header by quality."""
     best, best_q = DEFAULT_LANGUAGE, -1.0
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
@@ -176,14 +219,15 @@ def negotiate_language(accept_language: str | None) -> str:
             lang = Locale.parse(tag.strip().replace("-", "_")).language if tag.strip() else ""
         except (ValueError, UnknownLocaleError):
             continue
-        if lang in LANGUAGES and q > best_q:
+        if is_ui_language(lang) and q > best_q:
             best, best_q = lang, q
     return best
 
 
 # The Babel locale each language is written in: English readers here expect British
-# forms ("30 Nov 2026", "€1,234,567"); Finnish ones "30.11.2026", "1 234 567 €".
-BABEL_LOCALES = {"fi": "fi_FI", "en": "en_GB"}
+# forms ("30 Nov 2026", "€1,234,567"); Finnish ones "30.11.2026", "1 234 567 €"; Swedish
+# ones Finland-Swedish forms ("30 nov. 2026", "1 234 567 €", decimal comma).
+BABEL_LOCALES: dict[str, str] = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
 
 def babel_locale(lang: str) -> str:
@@ -295,12 +339,32 @@ def install_i18n(env: Environment) -> None:
     @pass_context
     def _local_name(context: Context, record: Any) -> str:
         """A record's name in the reader's language (`name_en`), else its Finnish name."""
-        english = getattr(record, "name_en", None)
-        if context.get("lang", DEFAULT_LANGUAGE) == "en" and english:
-            return str(english)
-        return str(record.name_fi)
+        return localized(record, "name", context.get("lang", DEFAULT_LANGUAGE)) or ""
+
+    @pass_context
+    def _lang_attr(context: Context, record: Any, field: str = "name") -> Markup:
+        """` lang="fi"` on an element whose content is not in the page's language (a
+        Swedish page showing a site's Finnish description), so screen readers switch."""
+        page_lang = context.get("lang", DEFAULT_LANGUAGE)
+        shown = shown_language(record, field, page_lang)
+        # Safe: `shown` is one of the constants "fi" and "en".
+        return Markup(f' lang="{shown}"') if shown != page_lang else Markup("")  # noqa: S704
+
+    @pass_context
+    def _localized(context: Context, record: Any, field: str) -> str | None:
+        """A record's `<field>_<lang>` in the reader's language, else the Finnish one."""
+        return localized(record, field, context.get("lang", DEFAULT_LANGUAGE))
 
     env.filters.update(
-        eur=_eur, number=_number, date=_date, country=_country, local_name=_local_name
+        eur=_eur,
+        number=_number,
+        date=_date,
+        country=_country,
+        local_name=_local_name,
+        localized=_localized,
     )
     env.globals["label"] = _label
+    env.globals["lang_attr"] = _lang_attr
+    env.globals["babel_locale"] = babel_locale
+    env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["language_switch_texts"] = LANGUAGE_SWITCH_TEXTS

@@ -17,6 +17,7 @@ from app.api.types import Int64, MultilineText, SafeDate, Text, TextQuery
 from app.db.models import AftercareIssue, AftercareVisit, CapitalInvestor
 from app.domain.aftercare import AccountKind, CapitalStage, IssueCategory, IssueStatus
 from app.domain.errors import NotFound
+from app.i18n import UiLanguage
 from app.services import aftercare, leads, reference, targets
 
 router = APIRouter(tags=["aftercare"])
@@ -439,7 +440,7 @@ def update_investor(
 
 @router.get("/leads/{lead_id}/capital-investors", response_model=list[MatchOut])
 def lead_matches(
-    lead_id: uuid.UUID, db: DbSession, actor: ApiActor, lang: Literal["fi", "en"] = "en"
+    lead_id: uuid.UUID, db: DbSession, actor: ApiActor, lang: UiLanguage = "en"
 ) -> list[MatchOut]:
     """Register entries that fit the lead (key industry, capex within the ticket), each
     with the reasons in words (`lang`). Coordinator: others get an empty list."""

@@ -20,6 +20,7 @@ class CriterionOut(BaseModel):
     outcome: Outcome
     weight: int
     explanation_fi: str
+    explanation_sv: str
     explanation_en: str
 
 
@@ -68,8 +69,9 @@ def lead_matching_sites(lead_id: uuid.UUID, db: DbSession, actor: ApiActor) -> M
                         criterion=c.criterion,
                         outcome=c.outcome,
                         weight=c.weight,
-                        explanation_fi=c.explanation_fi,
-                        explanation_en=c.explanation_en,
+                        explanation_fi=c.explanation("fi"),
+                        explanation_sv=c.explanation("sv"),
+                        explanation_en=c.explanation("en"),
                     )
                     for c in m.result.criteria
                 ],

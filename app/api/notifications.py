@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from app.api.deps import ApiActor, DbSession
 from app.api.pagination import Page, PageParamsDep
 from app.domain.notifications import NotificationKind
+from app.i18n import UiLanguage
 from app.services import notifications
 from app.services.notifications import NotificationView
 
@@ -52,7 +53,7 @@ def list_notifications(
     actor: ApiActor,
     page: PageParamsDep,
     lang: Annotated[
-        Literal["fi", "en"] | None, Query(description="Language of the texts; default: yours")
+        UiLanguage | None, Query(description="Language of the texts; default: yours")
     ] = None,
 ) -> Page[NotificationOut]:
     """Newest first; `text` is rendered in the language asked for."""

@@ -16,6 +16,7 @@ from app.api.openapi import file_responses
 from app.api.sites import StorageDep, read_limited, request_lang
 from app.db.models import SitePackageUpload
 from app.domain.packages import PackageLimits
+from app.i18n import UiLanguage
 from app.services import packages
 
 router = APIRouter(tags=["site packages"])
@@ -78,7 +79,7 @@ async def upload(
     db: DbSession,
     actor: ApiActor,
     file: Annotated[UploadFile, File()],
-    lang: Annotated[str | None, Form(pattern="^(fi|en)$")] = None,
+    lang: Annotated[UiLanguage | None, Form()] = None,
 ) -> Any:
     """Dry run: the report of what applying would create, update or leave unchanged.
     A refused file answers 422 with every reason and stores nothing."""

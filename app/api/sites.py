@@ -35,7 +35,7 @@ from app.domain.sites import (
     SiteKind,
     SiteStatus,
 )
-from app.i18n import negotiate_language
+from app.i18n import UiLanguage, negotiate_language
 from app.services import site_revisions, sites
 from app.storage import Storage, storage_for
 
@@ -49,7 +49,7 @@ def get_storage(settings: AppSettings) -> Storage:
 StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
-def request_lang(request: Request) -> str:
+def request_lang(request: Request) -> UiLanguage:
     """Messages in the caller's language (Accept-Language), English by default."""
     header = request.headers.get("accept-language")
     return negotiate_language(header) if header else "en"

@@ -15,6 +15,7 @@ from app.api.pagination import Page, PageParamsDep
 from app.api.types import SafeDateTime, Text, TextQuery, omittable
 from app.db.models import SyndicationAttempt, SyndicationTarget
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
+from app.i18n import UiLanguage
 from app.services import syndication
 from app.services.syndication import DeliveryRow, TargetHealth
 
@@ -26,7 +27,7 @@ class TargetIn(BaseModel):
     name: Text = Field(max_length=120)
     kind: Literal["webhook", "wordpress"]
     url: Text = Field(max_length=500)
-    language: Literal["fi", "en"] = "fi"
+    language: UiLanguage = "fi"
     wp_username: Text | None = Field(default=None, max_length=120)
     wp_password: Text | None = Field(default=None, max_length=200)
     wp_post_type: Text | None = Field(default=None, max_length=40)
@@ -35,7 +36,7 @@ class TargetIn(BaseModel):
 class TargetPatch(BaseModel):
     name: Text = omittable(max_length=120)
     url: Text = omittable(max_length=500)
-    language: Literal["fi", "en"] = omittable()
+    language: UiLanguage = omittable()
     wp_username: Text | None = Field(default=None, max_length=120)
     wp_password: Text | None = Field(default=None, max_length=200)
     wp_post_type: Text | None = Field(default=None, max_length=40)

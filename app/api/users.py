@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +12,7 @@ from app.api.deps import ApiActor, DbSession
 from app.api.types import Text
 from app.db.models import ApiToken, User
 from app.domain.access import Role
+from app.i18n import UiLanguage
 from app.services import auth, users
 
 router = APIRouter(tags=["users"])
@@ -37,7 +37,7 @@ class UserIn(BaseModel):
     password: Text | None = Field(default=None, max_length=200)
     municipality_code: Text | None = None
     organization_id: uuid.UUID | None = None
-    language: Literal["fi", "en"] = "fi"
+    language: UiLanguage = "fi"
 
 
 class TokenOut(BaseModel):

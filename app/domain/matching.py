@@ -1,7 +1,7 @@
 """Matching sites to a lead's requirement profile, with a transparent score.
 
 Every criterion the profile sets is checked on its own and reported as met, missed or
-unknown with its weight and a sentence in Finnish and English; the score is the share
+unknown with its weight and a sentence, translated when shown; the score is the share
 of the set criteria's weight that is met. Missing site data never counts as met, so a
 sparsely filled site cannot outrank a well documented one by omission.
 """
@@ -9,19 +9,15 @@ sparsely filled site cannot outrank a well documented one by omission.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final, TypeVar
+from typing import Final, TypeVar, Union
 
-from app.domain.sites import (
-    M2_PER_HA,
-    SiteDraft,
-    ZoningStatus,
-    format_number,
-    label,
-    municipality_list,
-)
+from babel.numbers import format_decimal
+
+from app.domain.sites import M2_PER_HA, SiteDraft, ZoningStatus, municipality_list
+from app.i18n import N_, babel_locale, label, translate
 
 K = TypeVar("K", bound=Hashable)
 
@@ -61,16 +57,45 @@ WEIGHTS: Final[Mapping[str, int]] = {
 }
 
 
+# A value in an explanation: a number (shown in the reader's notation), a zoning status
+# or several (shown as their labels), a nested phrase, or text shown as given.
+PhraseValue = Union[Decimal, ZoningStatus, tuple[ZoningStatus, ...], "Phrase", str]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence, or part of one, to translate when shown: an English msgid marked with
+    N_ (translations in the leads catalogs) and the values of its placeholders."""
+
+    message: str
+    values: Mapping[str, PhraseValue] = field(default_factory=dict)
+
+    def render(self, lang: str) -> str:
+        shown = {name: _shown(value, lang) for name, value in self.values.items()}
+        return translate(lang, self.message, **shown)
+
+
+def _shown(value: PhraseValue, lang: str) -> str:
+    if isinstance(value, Phrase):
+        return value.render(lang)
+    if isinstance(value, ZoningStatus):
+        return label(lang, "zoning_status", value.value).lower()
+    if isinstance(value, tuple):
+        return ", ".join(_shown(status, lang) for status in value)
+    if isinstance(value, Decimal):
+        return format_decimal(value, locale=babel_locale(lang))
+    return value
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     criterion: str  # a key of WEIGHTS
     outcome: Outcome
     weight: int
-    explanation_fi: str
-    explanation_en: str
+    reason: Phrase
 
     def explanation(self, lang: str) -> str:
-        return self.explanation_fi if lang.lower().startswith("fi") else self.explanation_en
+        return self.reason.render(lang)
 
 
 @dataclass(frozen=True)
@@ -82,12 +107,10 @@ class MatchResult:
         return tuple(c.criterion for c in self.criteria if c.outcome == outcome)
 
 
-def _n(value: Decimal, lang: str) -> str:
-    return format_number(value, lang)
-
-
-def _result(criterion: str, outcome: Outcome, fi: str, en: str) -> CriterionResult:
-    return CriterionResult(criterion, outcome, WEIGHTS[criterion], fi, en)
+def _result(
+    criterion: str, outcome: Outcome, message: str, **values: PhraseValue
+) -> CriterionResult:
+    return CriterionResult(criterion, outcome, WEIGHTS[criterion], Phrase(message, values))
 
 
 def _site_area_ha(site: SiteDraft) -> Decimal | None:
@@ -96,35 +119,35 @@ def _site_area_ha(site: SiteDraft) -> Decimal | None:
     return site.area_m2 / M2_PER_HA if site.area_m2 is not None else None
 
 
-def _wanted_area(low: Decimal | None, high: Decimal | None, lang: str) -> str:
-    fi = lang == "fi"
+def _wanted_area(low: Decimal | None, high: Decimal | None) -> Phrase:
     if low is not None and high is not None:
-        return f"{_n(low, lang)}–{_n(high, lang)} ha"
+        return Phrase(N_("%(low)s–%(high)s ha"), {"low": low, "high": high})
     if low is not None:
-        return f"{'vähintään' if fi else 'at least'} {_n(low, lang)} ha"
+        return Phrase(N_("at least %(amount)s ha"), {"amount": low})
     assert high is not None
-    return f"{'enintään' if fi else 'at most'} {_n(high, lang)} ha"
+    return Phrase(N_("at most %(amount)s ha"), {"amount": high})
 
 
 def _area(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | None:
     low, high = profile.min_area_ha, profile.max_area_ha
     if low is None and high is None:
         return None
-    wanted_fi, wanted_en = _wanted_area(low, high, "fi"), _wanted_area(low, high, "en")
+    wanted = _wanted_area(low, high)
     area = _site_area_ha(site)
     if area is None:
         return _result(
             "area",
             Outcome.UNKNOWN,
-            f"Pinta-ala ei ole tiedossa (tarve {wanted_fi}).",
-            f"The area is not known (needed: {wanted_en}).",
+            N_("The area is not known (needed: %(wanted)s)."),
+            wanted=wanted,
         )
     met = (low is None or area >= low) and (high is None or area <= high)
     return _result(
         "area",
         Outcome.MET if met else Outcome.MISSED,
-        f"Pinta-ala {_n(area, 'fi')} ha; tarve {wanted_fi}.",
-        f"Area {_n(area, 'en')} ha; needed: {wanted_en}.",
+        N_("Area %(area)s ha; needed: %(wanted)s."),
+        area=area,
+        wanted=wanted,
     )
 
 
@@ -137,14 +160,15 @@ def _power(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | No
         return _result(
             "power",
             Outcome.UNKNOWN,
-            f"Käytettävissä oleva teho ei ole tiedossa (tarve {_n(need, 'fi')} MW).",
-            f"The available power is not known (needed: {_n(need, 'en')} MW).",
+            N_("The available power is not known (needed: %(need)s MW)."),
+            need=need,
         )
     return _result(
         "power",
         Outcome.MET if have >= need else Outcome.MISSED,
-        f"Tehoa {_n(have, 'fi')} MW; tarve vähintään {_n(need, 'fi')} MW.",
-        f"Power {_n(have, 'en')} MW; needed: at least {_n(need, 'en')} MW.",
+        N_("Power %(have)s MW; needed: at least %(need)s MW."),
+        have=have,
+        need=need,
     )
 
 
@@ -153,23 +177,27 @@ def _water(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | No
     if need is None or need is False:
         return None
     minimum = Decimal(0) if need is True else need
-    wanted_fi = "vesihuolto" if need is True else f"vähintään {_n(minimum, 'fi')} m³/vrk"
-    wanted_en = "a water supply" if need is True else f"at least {_n(minimum, 'en')} m³/day"
+    wanted = (
+        Phrase(N_("a water supply"))
+        if need is True
+        else Phrase(N_("at least %(amount)s m³/day"), {"amount": minimum})
+    )
     have = site.water_m3_per_day
     if have is None:
         return _result(
             "water",
             Outcome.UNKNOWN,
-            f"Vesihuollon kapasiteetti ei ole tiedossa (tarve {wanted_fi}).",
-            f"The water capacity is not known (needed: {wanted_en}).",
+            N_("The water capacity is not known (needed: %(wanted)s)."),
+            wanted=wanted,
         )
     # True means "some supply": a capacity of zero does not count.
     met = have > 0 and have >= minimum
     return _result(
         "water",
         Outcome.MET if met else Outcome.MISSED,
-        f"Vettä {_n(have, 'fi')} m³/vrk; tarve {wanted_fi}.",
-        f"Water {_n(have, 'en')} m³/day; needed: {wanted_en}.",
+        N_("Water %(have)s m³/day; needed: %(wanted)s."),
+        have=have,
+        wanted=wanted,
     )
 
 
@@ -177,36 +205,30 @@ def _rail(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | Non
     if not profile.needs_rail:
         return None
     if site.rail_siding is None:
-        return _result(
-            "rail",
-            Outcome.UNKNOWN,
-            "Raideyhteys ei ole tiedossa.",
-            "Whether there is a rail siding is not known.",
-        )
+        return _result("rail", Outcome.UNKNOWN, N_("Whether there is a rail siding is not known."))
     if site.rail_siding:
-        return _result("rail", Outcome.MET, "Raideyhteys on.", "There is a rail siding.")
-    return _result("rail", Outcome.MISSED, "Raideyhteyttä ei ole.", "There is no rail siding.")
+        return _result("rail", Outcome.MET, N_("There is a rail siding."))
+    return _result("rail", Outcome.MISSED, N_("There is no rail siding."))
 
 
 def _zoning(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | None:
     if not profile.zoning:
         return None
-    ordered = sorted(profile.zoning, key=list(ZoningStatus).index)
-    wanted_fi = ", ".join(label(status, "fi").lower() for status in ordered)
-    wanted_en = ", ".join(label(status, "en").lower() for status in ordered)
+    accepted = tuple(sorted(profile.zoning, key=list(ZoningStatus).index))
     status = site.zoning_status
     if status is None:
         return _result(
             "zoning",
             Outcome.UNKNOWN,
-            f"Kaavatilanne ei ole tiedossa (hyväksytään: {wanted_fi}).",
-            f"The zoning status is not known (accepted: {wanted_en}).",
+            N_("The zoning status is not known (accepted: %(accepted)s)."),
+            accepted=accepted,
         )
     return _result(
         "zoning",
         Outcome.MET if status in profile.zoning else Outcome.MISSED,
-        f"Kaavatilanne: {label(status, 'fi').lower()}; hyväksytään: {wanted_fi}.",
-        f"Zoning: {label(status, 'en').lower()}; accepted: {wanted_en}.",
+        N_("Zoning: %(zoning)s; accepted: %(accepted)s."),
+        zoning=status,
+        accepted=accepted,
     )
 
 
@@ -218,21 +240,17 @@ def _industry(profile: RequirementProfile, site: SiteDraft) -> CriterionResult |
         return _result(
             "industry",
             Outcome.UNKNOWN,
-            "Kohteelle ei ole merkitty soveltuvia toimialoja.",
-            "No suitable industries are recorded for the site.",
+            N_("No suitable industries are recorded for the site."),
         )
     if code in site.industry_codes:
         return _result(
-            "industry",
-            Outcome.MET,
-            f"Kohde soveltuu toimialalle {code}.",
-            f"The site suits the industry {code}.",
+            "industry", Outcome.MET, N_("The site suits the industry %(industry)s."), industry=code
         )
     return _result(
         "industry",
         Outcome.MISSED,
-        f"Kohdetta ei ole merkitty toimialalle {code}.",
-        f"The site is not recorded as suitable for the industry {code}.",
+        N_("The site is not recorded as suitable for the industry %(industry)s."),
+        industry=code,
     )
 
 
@@ -241,19 +259,19 @@ def _municipality(profile: RequirementProfile, site: SiteDraft) -> CriterionResu
         return None
     met = site.municipality_code in profile.preferred_municipality_codes
     name = municipality_list([site.municipality_code])
-    wanted = municipality_list(profile.preferred_municipality_codes)
     if met:
         return _result(
             "municipality",
             Outcome.MET,
-            f"Kunta {name} on toivottu.",
-            f"The municipality {name} is preferred.",
+            N_("The municipality %(municipality)s is preferred."),
+            municipality=name,
         )
     return _result(
         "municipality",
         Outcome.MISSED,
-        f"Kunta {name} ei ole toivottujen joukossa ({wanted}).",
-        f"The municipality {name} is not among the preferred ({wanted}).",
+        N_("The municipality %(municipality)s is not among the preferred (%(preferred)s)."),
+        municipality=name,
+        preferred=municipality_list(profile.preferred_municipality_codes),
     )
 
 

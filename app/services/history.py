@@ -39,7 +39,7 @@ from app.domain import history as phrasing
 from app.domain.access import Actor
 from app.domain.errors import NotFound
 from app.domain.history import ChildRule, Sentence
-from app.i18n import N_, format_day, label
+from app.i18n import N_, format_day, label, localized
 from app.i18n import translate as _t
 from app.services import events as event_service
 from app.services import leads as lead_service
@@ -132,7 +132,7 @@ class Names:
             coded: Stage | LostReason | None = (
                 db.get(Stage, key) if table == "stages" else db.get(LostReason, key)
             )
-            return (coded.name_fi if lang == "fi" else coded.name_en) if coded else None
+            return localized(coded, "name", lang) if coded else None
         if table == "users":
             row = self._by_id(select(User.full_name), key, User.id)
             return None if row is None else str(row[0])
@@ -149,7 +149,7 @@ class Names:
         if table == "events":
             return self._scoped(Event, Event.title, events_visible_to(actor), key)
         if table == "sites":
-            column = Site.name_fi if lang == "fi" else Site.name_en
+            column = Site.name_en if lang == "en" else Site.name_fi
             row = self._by_id(
                 select(column, Site.name_fi).where(sites_visible_to(actor)), key, Site.id
             )

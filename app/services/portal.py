@@ -77,7 +77,9 @@ from app.i18n import (
     babel_locale,
     country_name,
     format_eur,
+    is_ui_language,
     label,
+    localized,
     register_labels,
     translate,
 )
@@ -752,7 +754,7 @@ def queue_inquiry_notice(
             INQUIRY_NOTICE_BODY,
             portal=region.portal_name(lang),
             code_name=lead.code_name,
-            stage=(stage.name_fi if lang == "fi" else stage.name_en) if stage else "–",
+            stage=localized(stage, "name", lang) if stage else "–",
             organization=inquiry.organization,
             country=country_name(inquiry.country, lang),
             about=about,
@@ -790,7 +792,7 @@ def confirmation_text(
     reference, what happens next, whom they hear from (the owner screening assigned, else
     the regional team) and by when, and a copy of what they sent. Plain text (the outbox
     sends plain text), labels in words, no internal codes."""
-    lang = inquiry.language if inquiry.language in ("fi", "en") else "en"
+    lang = inquiry.language if is_ui_language(inquiry.language) else "en"
 
     def t(message: str, **values: object) -> str:
         return translate(lang, message, **values)

@@ -152,7 +152,8 @@ class Labels:
 
 def document_labels(db: Session, lang: str) -> Labels:
     def names(rows: Any) -> dict[str, str]:
-        return {code: fi if lang == "fi" else en for code, fi, en in rows}
+        # Reference names are written in Finnish and English; Swedish reads Finnish.
+        return {code: (en or fi) if lang == "en" else fi for code, fi, en in rows}
 
     return Labels(
         lang=lang,
@@ -560,9 +561,14 @@ def render_pdf(report: ForumReport, labels: Labels) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------
 
 # Cell formats: Excel shows the separators of the reader's own settings; the euro sign
-# and the order of date parts follow the report's language.
-EUR_FORMATS = {"fi": '#,##0 "€";-#,##0 "€"', "en": '"€"#,##0;-"€"#,##0'}
-DATE_FORMATS = {"fi": "d.m.yyyy", "en": "d mmm yyyy"}
+# and the order of date parts follow the report's language (Finland-Swedish writes them as
+# Finnish does).
+EUR_FORMATS = {
+    "fi": '#,##0 "€";-#,##0 "€"',
+    "sv": '#,##0 "€";-#,##0 "€"',
+    "en": '"€"#,##0;-"€"#,##0',
+}
+DATE_FORMATS = {"fi": "d.m.yyyy", "sv": "d.m.yyyy", "en": "d mmm yyyy"}
 COUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = '0.0 "%"'
 DAYS_FORMAT = "#,##0.0"

@@ -100,7 +100,7 @@ from app.domain.syndication import (
     target_health,
     validate_target,
 )
-from app.i18n import LABELS, N_, format_day, register_labels, translate
+from app.i18n import LABELS, LANGUAGES, N_, format_day, is_ui_language, register_labels, translate
 from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import bound_request_id, current_request_id
 from app.services import operations
@@ -297,7 +297,7 @@ def public_document(document: Mapping[str, Any], base_url: str) -> dict[str, Any
     """The document as receivers see it: absolute links to the portal and the files,
     and the geometry as a GeoJSON Feature."""
     out = {k: v for k, v in document.items() if k not in ("photos", "documents", "geometry")}
-    out["url"] = {lang: portal_url(base_url, lang, document["slug"]) for lang in ("fi", "en")}
+    out["url"] = {lang: portal_url(base_url, lang, document["slug"]) for lang in LANGUAGES}
 
     def _file(item: Mapping[str, Any]) -> dict[str, Any]:
         result = {k: v for k, v in item.items() if k not in ("path", "thumbnail_path")}
@@ -522,8 +522,8 @@ class TargetFields:
 
 
 def _check_language(language: str) -> None:
-    if language not in ("fi", "en"):
-        raise ValidationFailed.single("language", "Finnish or English.", "invalid_choice")
+    if not is_ui_language(language):
+        raise ValidationFailed.single("language", "A UI language code.", "invalid_choice")
 
 
 def create_target(
@@ -1415,7 +1415,7 @@ def webhook_body(claim: Claim, base_url: str) -> str:
     elif claim.event_type == EventType.SITE_WITHDRAWN:
         data = {
             **claim.data,
-            "url": {lang: portal_url(base_url, lang, claim.data["slug"]) for lang in ("fi", "en")},
+            "url": {lang: portal_url(base_url, lang, claim.data["slug"]) for lang in LANGUAGES},
         }
     else:
         data = public_document(claim.data, base_url)
@@ -1538,8 +1538,9 @@ def format_number(value: Any, lang: str) -> str:
         return str(value)
     whole = number.is_integer()
     text_ = f"{int(number):,}" if whole else f"{number:,.6f}".rstrip("0").rstrip(".")
-    if lang == "fi":
-        # Thousands with a no-break space, decimals after a comma (SFS 4175).
+    if lang in ("fi", "sv"):
+        # Thousands with a no-break space, decimals after a comma (SFS 4175; Swedish in
+        # Finland writes them alike).
         return text_.replace(",", "\u00a0").replace(".", ",")
     return text_
 
@@ -1961,7 +1962,7 @@ FAILING_REASON: Final = N_("Failing since %(since)s UTC.")
 
 
 def _since_text(lang: str, at: datetime) -> str:
-    return f"{at:%d.%m.%Y %H.%M}" if lang == "fi" else f"{at:%Y-%m-%d %H:%M}"
+    return f"{at:%Y-%m-%d %H:%M}" if lang == "en" else f"{at:%d.%m.%Y %H.%M}"
 
 
 def _disable(

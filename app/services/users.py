@@ -12,7 +12,7 @@ from app.db.audit import bind_actor
 from app.db.models import ApiToken, Municipality, Organization, User, UserSession
 from app.domain.access import Actor, Role, require_role, validate_role_binding
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.i18n import N_, register_field_errors
+from app.i18n import LANGUAGES, N_, is_ui_language, register_field_errors
 from app.services.auth import hash_password, verify_password
 
 
@@ -51,8 +51,8 @@ def create_user(
         errors.append(FieldError("municipality_code", "unknown municipality code", "unknown"))
     if organization_id and db.get(Organization, organization_id) is None:
         errors.append(FieldError("organization_id", "unknown organisation", "unknown"))
-    if language not in ("fi", "en"):
-        errors.append(FieldError("language", "must be fi or en", "invalid"))
+    if not is_ui_language(language):
+        errors.append(FieldError("language", f"must be one of {', '.join(LANGUAGES)}", "invalid"))
     if errors:
         raise ValidationFailed(errors=errors)
     if db.scalar(select(User.id).where(User.email == normalised)) is not None:
@@ -123,7 +123,7 @@ def tokens_of(db: Session, user: User) -> list[ApiToken]:
 
 
 def set_language(db: Session, user: User, language: str) -> None:
-    if language in ("fi", "en") and user.language != language:
+    if is_ui_language(language) and user.language != language:
         bind_actor(db, Actor(user.id, Role(user.role), user.email))
         user.language = language
         db.commit()

@@ -19,14 +19,14 @@ from app.api.deps import AppSettings, DbSession
 from app.domain.region import RegionDefinition
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
-from app.i18n import translate
+from app.i18n import UiLanguage, localized, translate
 from app.services import reference, syndication
 from app.services import region as region_service
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-Lang = Annotated[Literal["fi", "en"], Query()]
+Lang = Annotated[UiLanguage, Query()]
 ATOM = "http://www.w3.org/2005/Atom"
 GEORSS = "http://www.georss.org/georss"
 # The embed alone may be framed, by any page; it still runs only our own script.
@@ -70,7 +70,7 @@ def _title(content: syndication.FeedContent, lang: str, region: RegionDefinition
     portal = region.portal_name(lang)
     if content.municipality is None:
         return translate(lang, "%(portal)s: sites for investment", portal=portal)
-    name = content.municipality.name_fi if lang == "fi" else content.municipality.name_en
+    name = localized(content.municipality, "name", lang)
     return translate(
         lang, "%(portal)s: sites in %(municipality)s", portal=portal, municipality=name
     )

@@ -43,10 +43,12 @@ from app.i18n import (
     LABELS,
     LANGUAGES,
     N_,
+    UiLanguage,
     field_error_message,
     format_day,
     format_eur,
     format_number,
+    is_ui_language,
     label,
     negotiate_language,
     register_field_errors,
@@ -181,11 +183,11 @@ class Ask:
 _FORMAT_TITLES = {"json": N_("This document as JSON"), "html": N_("This document as HTML")}
 
 
-def _language(request: Request) -> str:
+def _language(request: Request) -> UiLanguage:
     given = request.query_params.get("lang")
     if given is None:
         return negotiate_language(request.headers.get("accept-language"))
-    if given not in LANGUAGES:
+    if not is_ui_language(given):
         raise ValidationFailed.single("lang", "Give lang=fi or lang=en.", "invalid_lang")
     return given
 
@@ -285,7 +287,6 @@ def _json(body: Mapping[str, Any], media_type: str = JSON) -> Response:
 def _page_context(request: Request, lang: str) -> dict[str, Any]:
     """What the portal's layout needs; the language switch keeps the query."""
     settings: Settings = request.app.state.settings
-    other = "en" if lang == "fi" else "fi"
 
     def with_lang(code: str) -> str:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
@@ -295,10 +296,9 @@ def _page_context(request: Request, lang: str) -> dict[str, Any]:
     return {
         "lang": lang,
         "region": request_region(request),
-        "other_lang": other,
         "rest": request.url.path,
         "query": "",
-        "switch_href": with_lang(other),
+        "switch_links": {code: with_lang(code) for code in LANGUAGES if code != lang},
         "canonical": settings.base_url + with_lang(lang),
         "alternates": {code: settings.base_url + with_lang(code) for code in LANGUAGES},
     }

@@ -118,7 +118,8 @@ def _lang(request: Request) -> str:
 
 
 def portal_get(path: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Register a GET page under /fi and /en; the handler reads the language from the path."""
+    """Register a GET page under /fi, /sv and /en; the handler reads the language from the
+    path."""
 
     def register(endpoint: Callable[..., Response]) -> Callable[..., Response]:
         for lang in LANGUAGES:
@@ -126,10 +127,6 @@ def portal_get(path: str) -> Callable[[Callable[..., Response]], Callable[..., R
         return endpoint
 
     return register
-
-
-def _other(lang: str) -> str:
-    return "en" if lang == "fi" else "fi"
 
 
 def _page(
@@ -149,7 +146,8 @@ def _page(
         "lang": lang,
         "region": region,
         "region_texts": portal_texts(region),
-        "other_lang": _other(lang),
+        # The same page in each other language, for the language switcher.
+        "switch_links": {code: f"/{code}{rest}{query}" for code in LANGUAGES if code != lang},
         "rest": rest,
         "query": query,
         "path": request.url.path,
@@ -830,11 +828,9 @@ def robots_txt(settings: AppSettings) -> Response:
     body = "\n".join(
         [
             "User-agent: *",
-            "Allow: /fi/",
-            "Allow: /en/",
+            *(f"Allow: /{lang}/" for lang in LANGUAGES),
             "Allow: /site-files/",
-            "Disallow: /fi/inquiry",
-            "Disallow: /en/inquiry",
+            *(f"Disallow: /{lang}/inquiry" for lang in LANGUAGES),
             "Disallow: /api/",
             "Disallow: /staff",
             "Disallow: /login",

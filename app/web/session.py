@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.db.models import User
-from app.i18n import LANGUAGES, negotiate_language
+from app.i18n import UiLanguage, is_ui_language, negotiate_language
 from app.services.auth import resolve_session
 
 # The staff UI's home; "/" belongs to the public portal.
@@ -38,11 +38,11 @@ def require_user(request: Request, db: Session) -> User:
     return user
 
 
-def request_language(request: Request, user: User | None = None) -> str:
+def request_language(request: Request, user: User | None = None) -> UiLanguage:
     chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
+    if is_ui_language(chosen):
         return chosen
-    if user is not None and user.language in LANGUAGES:
+    if user is not None and is_ui_language(user.language):
         return user.language
     return negotiate_language(request.headers.get("accept-language"))
 

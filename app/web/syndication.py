@@ -16,7 +16,7 @@ from app.domain.access import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.inputs import parse_datetime
 from app.domain.syndication import DeliveryStatus, EventType, TargetStatus
-from app.i18n import HELSINKI, N_, translate
+from app.i18n import HELSINKI, N_, localized, translate
 from app.services import reference, syndication
 from app.services.auth import actor_for
 from app.settings import Settings
@@ -37,7 +37,7 @@ NOTICES = {
 
 
 def embed_snippet(base_url: str, municipality: Municipality, lang: str) -> str:
-    name = municipality.name_fi if lang == "fi" else municipality.name_en
+    name = localized(municipality, "name", lang)
     title = translate(lang, "Sites for investment in %(municipality)s", municipality=name)
     return (
         f'<iframe src="{base_url}/embed/{municipality.code}?lang={lang}" title="{title}" '

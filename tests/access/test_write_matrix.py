@@ -725,6 +725,7 @@ WRITES: dict[tuple[str, str], WriteCase] = {
     # ------------------------------------------------------------------ the public portal
     ("POST", "/en/inquiry"): WriteCase(public, inquiry),
     ("POST", "/fi/inquiry"): WriteCase(public, inquiry),
+    ("POST", "/sv/inquiry"): WriteCase(public, inquiry),
     # ------------------------------------------------------------------ sites (API)
     ("POST", "/api/v1/sites"): WriteCase(municipality, js(new_site), NEW_IN),
     ("PATCH", "/api/v1/sites/{site_id}"): WriteCase(

@@ -30,7 +30,9 @@ def test_development_accepts_default_secret() -> None:
     [
         ("en-GB,en;q=0.9", "en"),
         ("fi-FI", "fi"),
-        ("sv-SE,en;q=0.5", "en"),
+        ("sv-SE,en;q=0.5", "sv"),
+        ("sv-FI;q=0.4,en;q=0.5", "en"),
+        ("de-DE,da;q=0.8", "fi"),
         ("de, fi;q=0.3, en;q=0.2", "fi"),
         ("", "fi"),
         ("garbage;;", "fi"),
@@ -132,3 +134,88 @@ def test_numbers_in_form_errors_follow_the_readers_notation() -> None:
     error = FieldError("name", "At most 2500 characters.", "too_long", {"limit": 2500})
     assert field_error_message("en", error) == "At most 2,500 characters."
     assert "2\xa0500" in field_error_message("fi", error)
+
+
+# --- Swedish: every catalog of Finnish has its Swedish twin ----------------------------
+#
+# The Finnish tests above prove every extracted string, code label and form error message
+# is in a Finnish catalog; so Swedish is complete when every msgid of each Finnish catalog
+# has a Swedish translation. Checked per catalog, so a failure names the area to translate.
+
+LOCALE = ROOT / "app" / "locale"
+def _msgids(path: Path) -> set[str]:
+    from babel.messages.pofile import read_po
+
+    if not path.exists():
+        return set()
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    return {
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in catalog
+        if message.id and message.string and all(message.string)
+    }
+
+
+def _finnish_domains() -> list[str]:
+    return sorted(path.stem for path in (LOCALE / "fi" / "LC_MESSAGES").glob("*.po"))
+
+
+@pytest.mark.parametrize("domain", _finnish_domains())
+def test_every_finnish_msgid_has_a_swedish_translation(domain: str) -> None:
+    finnish = _msgids(LOCALE / "fi" / "LC_MESSAGES" / f"{domain}.po")
+    swedish = translations("sv")
+    # Another catalog may translate a msgid the areas share ("Municipality").
+    catalog = swedish._catalog  # type: ignore[attr-defined]
+    # A plural msgid is kept under (msgid, form).
+    missing = sorted(m for m in finnish if m not in catalog and (m, 0) not in catalog)
+    assert missing == [], f"{len(missing)} msgids of {domain}.po lack Swedish: {missing[:20]}"
+
+
+def test_swedish_catalogs_keep_every_placeholder() -> None:
+    """A translation that drops or renames %(name)s would fail when formatted."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    broken = []
+    for path in sorted((LOCALE / "sv" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        assert catalog.plural_forms == "nplurals=2; plural=(n != 1);"
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            source = message.id if isinstance(message.id, str) else message.id[-1]
+            target = message.string if isinstance(message.string, str) else message.string[-1]
+            if set(placeholder.findall(source)) != set(placeholder.findall(target)):
+                broken.append(f"{path.name}: {source}")
+    assert broken == []
+
+
+def test_swedish_formats_follow_finland_swedish() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from app.i18n import format_day, format_eur, format_number
+
+    assert format_eur(Decimal(1_234_567), "sv") == "1\xa0234\xa0567\xa0€"
+    assert format_number(2500.5, "sv") == "2\xa0500,5"
+    assert format_day(date(2026, 11, 30), "sv") == "30 nov. 2026"
+
+
+def test_swedish_readers_read_finnish_content_marked_as_finnish() -> None:
+    from types import SimpleNamespace
+
+    from app.i18n import localized, shown_language
+
+    site = SimpleNamespace(name_fi="Renforsin Ranta", name_en="Renforsin Ranta Park")
+    assert localized(site, "name", "sv") == "Renforsin Ranta"
+    assert shown_language(site, "name", "sv") == "fi"
+    assert localized(site, "name", "en") == "Renforsin Ranta Park"
+    municipality = SimpleNamespace(name_fi="Kajaani", name_sv="Kajana", name_en="Kajaani")
+    assert (localized(municipality, "name", "sv"), shown_language(municipality, "name", "sv")) == (
+        "Kajana",
+        "sv",
+    )

@@ -21,7 +21,8 @@ KAJAANI = {"municipality_code": "205", "latitude": 64.2300, "longitude": 27.7300
 
 
 def names(page: str) -> list[str]:
-    return re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', page)
+    # A Finnish name on an English page carries lang="fi".
+    return re.findall(r'class="card-title"><a href="[^"]+"[^>]*>([^<]+)</a>', page)
 
 
 def test_search_by_town_and_radius_filters_and_sorts_by_distance(

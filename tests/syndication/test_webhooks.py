@@ -84,6 +84,7 @@ def test_signed_payload_verifies_with_standard_webhooks(
     base = worker_settings.base_url
     assert data["url"] == {
         "fi": f"{base}/fi/sites/{site['slug']}",
+        "sv": f"{base}/sv/sites/{site['slug']}",
         "en": f"{base}/en/sites/{site['slug']}",
     }
     assert data["name"] == {"fi": "Renforsin rannan tontti", "en": "Renforsin ranta plot"}

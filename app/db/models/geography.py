@@ -32,8 +32,9 @@ class ReferencePoint(Audited, Timestamps, Base):
     source: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
+    # Reference points are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
-        return self.name_fi if lang == "fi" else self.name_en
+        return self.name_en if lang == "en" else self.name_fi
 
 
 class SiteDistance(Base):
@@ -74,5 +75,5 @@ class MunicipalityFacts(Audited, Timestamps, Base):
 
     def employers(self, lang: str) -> list[str]:
         """The main employers, one per line, in the reader's language."""
-        text = (self.main_employers_fi if lang == "fi" else self.main_employers_en) or ""
+        text = (self.main_employers_en if lang == "en" else self.main_employers_fi) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]

@@ -46,10 +46,11 @@ class Municipality(Audited, Timestamps, Base):
         return {"fi": self.name_fi, "sv": self.name_sv}.get(lang, self.name_en)
 
     def contact_title(self, lang: str) -> str | None:
-        """The contact's title in the reader's language, else in the other one."""
-        if lang == "fi":
-            return self.contact_title_fi or self.contact_title_en
-        return self.contact_title_en or self.contact_title_fi
+        """The contact's title in English for English readers, else in Finnish (also for
+        Swedish readers: titles are written in Finnish and English); else the other."""
+        if lang == "en":
+            return self.contact_title_en or self.contact_title_fi
+        return self.contact_title_fi or self.contact_title_en
 
 
 class Industry(Audited, Timestamps, Base):
@@ -72,12 +73,13 @@ class Industry(Audited, Timestamps, Base):
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
+    # Industries are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
-        return self.name_fi if lang == "fi" else self.name_en
+        return self.name_en if lang == "en" else self.name_fi
 
     def description_in(self, lang: str) -> str | None:
         """The coordinator's description in the reader's language, if written."""
-        return (self.description_fi if lang == "fi" else self.description_en) or None
+        return (self.description_en if lang == "en" else self.description_fi) or None
 
 
 class InvestmentTarget(Audited, UUIDPrimaryKey, Timestamps, Base):
