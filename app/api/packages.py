@@ -15,7 +15,7 @@ from app.api.deps import ApiActor, DbSession
 from app.api.openapi import file_responses
 from app.api.sites import StorageDep, read_limited, request_lang
 from app.db.models import SitePackageUpload
-from app.domain.packages import PackageLimits, build_example_zip, build_template_xlsx
+from app.domain.packages import PackageLimits, build_example_zip
 from app.services import packages
 
 router = APIRouter(tags=["site packages"])
@@ -57,9 +57,9 @@ def download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/site-packages/template.xlsx", response_class=Response, responses=file_responses(XLSX))
-def template() -> Response:
+def template(db: DbSession) -> Response:
     """The spreadsheet template with a guide sheet (no login needed)."""
-    return download(build_template_xlsx(), XLSX, TEMPLATE_NAME)
+    return download(packages.template_xlsx(db), XLSX, TEMPLATE_NAME)
 
 
 @router.get(

@@ -43,7 +43,6 @@ from PIL import Image
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.geo import TM35FIN, WGS84, CoordinateError, Crs, guess_crs, to_wgs84
 from app.domain.inputs import parse_date
-from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.sites import (
     LABELS,
     Lang,
@@ -51,6 +50,7 @@ from app.domain.sites import (
     PermitStatus,
     SiteDraft,
     SiteKind,
+    SiteRegion,
     Tenure,
     ZoningStatus,
     format_number,
@@ -676,16 +676,15 @@ def _choice_table(enum: type[StrEnum]) -> dict[str, StrEnum]:
 _CHOICES: Final[Mapping[type[StrEnum], Mapping[str, StrEnum]]] = {
     enum: _choice_table(enum) for enum in (SiteKind, ZoningStatus, Ownership, Tenure, PermitStatus)
 }
-_MUNICIPALITY_KEYS: Final = {
-    normalise_key(name): m.code
-    for m in MUNICIPALITIES
-    for name in (m.code, m.slug, m.name_fi, m.name_sv, m.name_en)
-}
-_INDUSTRY_KEYS: Final = {
-    normalise_key(name): industry.code
-    for industry in KEY_INDUSTRIES
-    for name in (industry.code, industry.name_fi, industry.name_en)
-}
+
+
+def _name_keys(valid: Collection[str]) -> dict[str, str]:
+    """Codes by their normalised names, where `valid` maps the region's codes to names."""
+    if not isinstance(valid, Mapping):
+        return {}
+    return {normalise_key(name): code for code, name in valid.items()}
+
+
 _BOOLEANS: Final = {
     **dict.fromkeys(("yes", "kylla", "k", "true", "tosi", "1", "x"), True),
     **dict.fromkeys(("no", "ei", "e", "false", "epatosi", "0"), False),
@@ -821,6 +820,7 @@ class _Context:
     limits: PackageLimits
     municipalities: Collection[str]
     industries: Collection[str]
+    region: SiteRegion
     today: date | None
     warnings: list[PackageIssue] = field(default_factory=list)
     warned: set[tuple[str, str]] = field(default_factory=set)
@@ -888,6 +888,7 @@ def parse_package(
     limits: PackageLimits | None = None,
     valid_municipality_codes: Collection[str],
     valid_industry_codes: Collection[str],
+    region: SiteRegion,
     today: date | None = None,
 ) -> PackageReport:
     """Read and validate a site package; never raises for anything in `data`.
@@ -904,6 +905,7 @@ def parse_package(
         limits=limits,
         valid_municipality_codes=valid_municipality_codes,
         valid_industry_codes=valid_industry_codes,
+        region=region,
         today=today,
     )
     report = PackageReport(filename=filename)
@@ -950,6 +952,7 @@ class PackageStream:
         limits: PackageLimits | None = None,
         valid_municipality_codes: Collection[str],
         valid_industry_codes: Collection[str],
+        region: SiteRegion,
         today: date | None = None,
     ) -> PackageStream:
         """A reader with the arguments of `parse_package`."""
@@ -961,6 +964,7 @@ class PackageStream:
                 limits=limits or PackageLimits(),
                 municipalities=valid_municipality_codes,
                 industries=valid_industry_codes,
+                region=region,
                 today=today,
             )
         )
@@ -1588,13 +1592,13 @@ def _municipality(raw: object, valid: Collection[str]) -> str:
         text = raw.strip()
         if text.isdigit():
             return text.zfill(3)
-        code = _MUNICIPALITY_KEYS.get(normalise_key(text))
+        code = _name_keys(valid).get(normalise_key(text))
         if code is not None:
             return code
     raise _Invalid("unknown_municipality", value=shown(raw), allowed=municipality_list(valid))
 
 
-def _codes(raw: object) -> tuple[str, ...]:
+def _codes(raw: object, valid: Collection[str]) -> tuple[str, ...]:
     items = raw if isinstance(raw, list) else _LIST_SEPARATORS.split(str(raw))
     codes: list[str] = []
     for item in items:
@@ -1602,7 +1606,7 @@ def _codes(raw: object) -> tuple[str, ...]:
         if text is None:
             continue
         # Names of the key industries are accepted as well as their codes.
-        code = _INDUSTRY_KEYS.get(normalise_key(text), text)
+        code = _name_keys(valid).get(normalise_key(text), text)
         if code not in codes:
             codes.append(code)
     return tuple(codes)
@@ -1787,7 +1791,7 @@ class _SiteReader:
             case ColumnType.MUNICIPALITY:
                 return _municipality(raw, self.ctx.municipalities)
             case ColumnType.CODES:
-                return _codes(raw)
+                return _codes(raw, self.ctx.industries)
         raise AssertionError(column.value_type)  # the other types are read by their own steps
 
     def read(
@@ -1855,7 +1859,9 @@ class _SiteReader:
         draft = SiteDraft(
             **{"kind": SiteKind.OTHER, "name_fi": "", "municipality_code": "", **parsed}
         )
-        for error in validate_site(draft, ctx.municipalities, ctx.industries, today=ctx.today):
+        for error in validate_site(
+            draft, ctx.municipalities, ctx.industries, region=ctx.region, today=ctx.today
+        ):
             target = renamed.get(error.field, error.field)
             if target not in errored:
                 report(target, error.code, reason=ctx.describe_site_error(error))
@@ -2058,16 +2064,18 @@ _GUIDE_INTRO: Final = (
 )
 
 
-def _allowed_values(column: Column) -> str:
+def _allowed_values(
+    column: Column, municipalities: Mapping[str, str], industries: Mapping[str, str]
+) -> str:
     if column.choices is not None:
         return "; ".join(
             f"{member.value} = {LABELS[member][0]} / {LABELS[member][1]}"
             for member in column.choices
         )
     if column.value_type == ColumnType.MUNICIPALITY:
-        return "; ".join(f"{m.code} = {m.name_fi}" for m in MUNICIPALITIES)
+        return "; ".join(f"{code} = {name}" for code, name in municipalities.items())
     if column.value_type == ColumnType.CODES:
-        return "; ".join(f"{i.code} = {i.name_fi} / {i.name_en}" for i in KEY_INDUSTRIES)
+        return "; ".join(f"{code} = {name}" for code, name in industries.items())
     if column.value_type == ColumnType.BOOLEAN:
         return "kyllä / ei, yes / no, x, 1 / 0"
     if column.value_type == ColumnType.CRS:
@@ -2075,9 +2083,10 @@ def _allowed_values(column: Column) -> str:
     return ""
 
 
-def build_template_xlsx() -> bytes:
+def build_template_xlsx(municipalities: Mapping[str, str], industries: Mapping[str, str]) -> bytes:
     """The downloadable spreadsheet: header row, one example row for a Kajaani plot,
-    drop-down lists for the choices, and a bilingual guide sheet."""
+    drop-down lists for the choices, and a bilingual guide sheet listing the region's
+    `municipalities` and `industries` (codes to names)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = TEMPLATE_SHEET
@@ -2131,7 +2140,7 @@ def build_template_xlsx() -> bytes:
                 f"{fi} / {en}",
                 column.help_fi,
                 column.help_en,
-                _allowed_values(column),
+                _allowed_values(column, municipalities, industries),
                 ", ".join(column.aliases),
             ],
         )

@@ -34,7 +34,6 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import COUNTRY_CODES, normalise_org_name
 from app.domain.portal import clean_inquiry
-from app.domain.reference import MUNICIPALITIES
 from app.services import (
     activities,
     aftercare,
@@ -50,11 +49,15 @@ from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
 from app.services.reference import ensure_reference_data
+from app.services.region import DEFAULT_REGION_FILE, load_region_file
 from app.settings import Settings
 
 DEMO_PASSWORD = "kainuu-demo-2026"  # noqa: S105  (development demo data only)
 DEMO_DOMAIN = "invest-kainuu.example"
 COORDINATOR_EMAIL = f"koordinaattori@{DEMO_DOMAIN}"
+
+# The demo data is set in the default region: its sites' coordinates lie there.
+MUNICIPALITIES = load_region_file(DEFAULT_REGION_FILE).municipalities
 
 
 @dataclass
@@ -93,7 +96,7 @@ def _users(db: Session, report: DemoReport, partner_org: Organization) -> dict[s
         (
             Role.MUNICIPAL_CONTACT,
             f"{m.slug}@{DEMO_DOMAIN}",
-            f"{m.name_fi} yhteyshenkilö",
+            f"{m.name['fi']} yhteyshenkilö",
             m.code,
             None,
         )

@@ -44,6 +44,7 @@ from app.db.models import (
     Stage,
     User,
 )
+from app.db.models.region import Region as RegionRow  # `Region` here is the page data
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
@@ -189,7 +190,7 @@ def region(db: Session) -> Region:
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
     """A fingerprint of everything public pages show, from one statement: it changes when
-    a site's public content, a municipality, an industry (or, for pages that show the
+    a site's public content, the region, a municipality, an industry (or, for pages that show the
     target progress, a lead or target) changes."""
     parts: list[ScalarSelect[Any]] = [
         select(func.max(Site.public_changed_at)).scalar_subquery(),
@@ -200,6 +201,8 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
         # The pages promise an answer within the normal priority's commitment.
         select(func.max(ResponseCommitment.updated_at)).scalar_subquery(),
+        # The region's names and branding (the administrator's edits).
+        select(func.max(RegionRow.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [

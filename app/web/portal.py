@@ -57,6 +57,7 @@ from app.i18n import (
 )
 from app.services import portal as portal_service
 from app.services.geography import site_geography
+from app.services.region import current_region
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
@@ -440,7 +441,9 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "photos": [a for a in data.public.attachments if a.kind == "photo"],
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "answer_days": reg.answer_days,
-            "json_ld": site_json_ld(data, lang, settings.base_url),
+            "json_ld": site_json_ld(
+                data, lang, settings.base_url, current_region(db).display_name(lang)
+            ),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),
             "points": _points(
@@ -674,7 +677,9 @@ def inquiry_thanks(request: Request, db: DbSession) -> Response:
 # --- JSON-LD ------------------------------------------------------------------------------
 
 
-def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dict[str, Any]:
+def site_json_ld(
+    data: portal_service.SitePage, lang: str, base_url: str, region_name: str
+) -> dict[str, Any]:
     """schema.org Place (geo, containedInPlace, amenityFeature) and, for what is for sale
     or lease, a RealEstateListing with its Offer."""
     site = data.public.site
@@ -715,7 +720,7 @@ def site_json_ld(data: portal_service.SitePage, lang: str, base_url: str) -> dic
             "@type": "AdministrativeArea",
             "name": municipality.name(lang),
             "identifier": municipality.code,
-            "containedInPlace": {"@type": "AdministrativeArea", "name": "Kainuu"},
+            "containedInPlace": {"@type": "AdministrativeArea", "name": region_name},
         },
         "amenityFeature": features,
     }

@@ -19,21 +19,24 @@ class ReferencePoint(Audited, Timestamps, Base):
     __tablename__ = "reference_points"
     __table_args__ = (Index("ix_reference_points_kind", "kind", "active"),)
 
-    # Stable code, e.g. "airport-kajaani"; URLs and the search's `near` use it.
+    # Stable code, e.g. "airport-<town>"; URLs and the search's `near` use it.
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     name_fi: Mapped[str] = mapped_column(String(120))
+    name_sv: Mapped[str | None] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
     latitude: Mapped[float]
     longitude: Mapped[float]
-    # The town a town-centre point stands for, so a search "near Sotkamo" finds it.
+    # The town a town-centre point stands for, so a search near that town finds it.
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     # Where the coordinates come from (a register, a map, "approximate").
     source: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def name(self, lang: str) -> str:
-        return self.name_fi if lang == "fi" else self.name_en
+        if lang == "fi":
+            return self.name_fi
+        return (self.name_sv if lang == "sv" else None) or self.name_en
 
 
 class SiteDistance(Base):
