@@ -295,16 +295,18 @@ def attachments_of(
 def valid_codes(db: Session) -> tuple[dict[str, str], dict[str, str]]:
     """The municipality codes and active industry codes a site may use, each with its
     Finnish name (messages list them; packages accept the names too)."""
-    municipalities = dict(
-        db.execute(
+    municipalities = {
+        code: name
+        for code, name in db.execute(
             select(Municipality.code, Municipality.name_fi).order_by(Municipality.code)
-        ).tuples()
-    )
-    industries = dict(
-        db.execute(
+        )
+    }
+    industries = {
+        code: name
+        for code, name in db.execute(
             select(Industry.code, Industry.name_fi).where(Industry.active.is_(True))
-        ).tuples()
-    )
+        )
+    }
     return municipalities, industries
 
 
