@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import cli
 from app.db.models import Industry, Municipality, MunicipalityFacts, ReferencePoint, Region
+from app.db.session import make_engine
 from app.domain.errors import ValidationFailed
 from app.domain.region import parse_region
 from app.services.region import current_region, init_region, load_region_file
@@ -151,4 +152,37 @@ def test_region_file_setting_chooses_the_default(
     try:
         assert default_region_file() == region_path("ostrobothnia")
     finally:
+        get_settings.cache_clear()
+
+
+def test_migrate_seeds_the_default_then_init_region_replaces_it(
+    scratch_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", scratch_database)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.setenv("ENVIRONMENT", "development")
+    get_settings.cache_clear()
+    engine = make_engine(scratch_database)
+    try:
+        assert cli.main(["migrate"]) == 0
+        with Session(engine) as db:
+            assert current_region(db).code == "18"
+        assert cli.main(["init-region", str(region_path("ostrobothnia"))]) == 0
+        out = capsys.readouterr().out
+        assert "Region 15 Ostrobothnia stored." in out and "15 municipalities" in out
+        with Session(engine) as db:
+            assert current_region(db).code == "15"
+            codes = set(db.scalars(select(Municipality.code)))
+        assert codes == {
+            m.code for m in load_region_file(region_path("ostrobothnia")).municipalities
+        }
+        # Once a region is stored, `migrate` leaves it be.
+        assert cli.main(["migrate"]) == 0
+        with Session(engine) as db:
+            assert current_region(db).code == "15"
+    finally:
+        engine.dispose()
         get_settings.cache_clear()
