@@ -62,9 +62,10 @@ from app.domain.access import SYSTEM_ACTOR, Role  # noqa: E402
 from app.domain.events import VISIT_KINDS  # noqa: E402
 from app.domain.leads import DEFAULT_STAGES, FUNNEL_KINDS, StageKind  # noqa: E402
 from app.domain.targets import Dimension  # noqa: E402
+from app.regions import DEFAULT_REGION_FILE  # noqa: E402
 from app.services import auth, report_documents, reports, targets, users  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
-from app.services.region import DEFAULT_REGION_FILE, load_region_file  # noqa: E402
+from app.services.region import load_region_file  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 import benchlib  # noqa: E402

@@ -49,9 +49,9 @@ def _localized(value: Mapping[str, str], lang: str) -> str:
 
 
 class Branding(_Frozen):
-    # "Invest in Kainuu", "Invest in Ostrobothnia": the portal's and the e-mails' name.
+    # "Invest in <region>": the portal's and the e-mails' name.
     portal_name: dict[str, str]
-    # Who runs the service: "Kainuun liitto" / "Regional Council of Kainuu".
+    # Who runs the service: the regional council ("Pohjanmaan liitto").
     council_name: dict[str, str]
     primary_colour: str = Field(default="#00558c", pattern=HEX_COLOUR)
     accent_colour: str = Field(default="#f2a900", pattern=HEX_COLOUR)
@@ -221,7 +221,7 @@ class RegionFact(_Frozen):
 
 
 class RegionDefinition(_Frozen):
-    # Statistics Finland region code ("18" is Kainuu) and a slug for files and URLs.
+    # Statistics Finland region code ("15" is Ostrobothnia) and a slug for files and URLs.
     code: str = Field(pattern=r"^[0-9]{2}$")
     slug: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     name: dict[str, str]

@@ -34,6 +34,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.leads import CODE_NAME_WORDS, DEFAULT_STAGES, StageKind
 from app.domain.organizations import COUNTRY_CODES, normalise_org_name
 from app.domain.portal import clean_inquiry
+from app.regions import DEFAULT_REGION_FILE
 from app.services import (
     activities,
     aftercare,
@@ -49,7 +50,7 @@ from app.services.auth import actor_for, hash_password
 from app.services.leads import record_stage_change
 from app.services.ledger import record_amounts
 from app.services.reference import ensure_reference_data
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.services.region import load_region_file
 from app.settings import Settings
 
 DEMO_PASSWORD = "kainuu-demo-2026"  # noqa: S105  (development demo data only)

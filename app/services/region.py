@@ -32,11 +32,9 @@ from app.domain.region import (
     clean_region_edit,
     read_region_file,
 )
+from app.regions import DEFAULT_REGION_FILE
 from app.services import geography
 from app.settings import get_settings
-
-REGIONS_DIR = Path(__file__).resolve().parent.parent / "regions"
-DEFAULT_REGION_FILE = REGIONS_DIR / "kainuu" / "region.yaml"
 
 # Tables that are part of a municipality's region data and go with it; any other
 # table naming a municipality keeps it (a lead, a site, a user, a target).
@@ -44,7 +42,8 @@ _MUNICIPALITY_DATA_TABLES = frozenset({"municipality_facts", "reference_points"}
 
 
 def default_region_file() -> Path:
-    """The file loaded while no region is stored: REGION_FILE, else Kainuu's."""
+    """The file loaded while no region is stored: REGION_FILE, else the release's
+    default."""
     return get_settings().region_file or DEFAULT_REGION_FILE
 
 

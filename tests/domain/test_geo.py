@@ -13,7 +13,8 @@ from app.domain.geo import (
     guess_crs,
     to_wgs84,
 )
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
 
 KAINUU_AREA = load_region_file(DEFAULT_REGION_FILE).area
 in_kainuu = KAINUU_AREA.contains

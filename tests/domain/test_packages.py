@@ -46,7 +46,8 @@ from app.domain.sites import (
     normalise_lang,
 )
 from app.i18n import field_error_message
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
 
 KAINUU_FILE = load_region_file(DEFAULT_REGION_FILE)
 KAINUU = SiteRegion.of(KAINUU_FILE)

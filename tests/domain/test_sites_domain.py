@@ -28,7 +28,8 @@ from app.domain.sites import (
     validate_site,
 )
 from app.i18n import field_error_message
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
 
 MUNICIPALITIES = {"105", "205", "290", "578", "620", "697", "765", "777"}
 KAINUU = SiteRegion.of(load_region_file(DEFAULT_REGION_FILE))

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from app.db.migrations import code_heads
 from app.db.models import Industry, LostReason, Municipality, Stage
 from app.db.session import make_engine
+from app.regions import DEFAULT_REGION_FILE
 from app.services.reference import prepare_database
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.services.region import load_region_file
 
 INSTANCES = 4
 

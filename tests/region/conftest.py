@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.domain.access import SYSTEM_ACTOR
 from app.domain.region import RegionFile
-from app.services.region import REGIONS_DIR, load_region_file, store_region
+from app.regions import REGIONS_DIR
+from app.services.region import load_region_file, store_region
 from app.settings import Settings
 from app.web.portal import render_cache
 
