@@ -71,6 +71,7 @@ from app.domain.portal import (
     clean_inquiry,
     inquiry_lead_title,
 )
+from app.domain.region import RegionDefinition
 from app.domain.shortlist import Shortlist
 from app.i18n import (
     N_,
@@ -87,6 +88,7 @@ from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
 from app.services.mail import queue_email
 from app.services.organizations import contact_duplicates, industry_codes, organization_duplicates
+from app.services.region import current_region
 from app.services.targets import PublicProgress, public_progress
 from app.settings import Settings
 
@@ -107,6 +109,8 @@ register_labels(
 
 @dataclass(frozen=True)
 class Region:
+    # The region itself: its names, area and branding (app/domain/region.py).
+    definition: RegionDefinition
     municipalities: list[Municipality]
     industries: list[Industry]
     # The working days the portal promises an answer in (see `answer_working_days`).
@@ -171,8 +175,8 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order, and the answer
-    time the portal promises: three statements.
+    """The region, its municipalities and active key industries in display order, and
+    the answer time the portal promises.
     The records are detached from the session, so that pages of the same content
     version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
@@ -185,7 +189,9 @@ def region(db: Session) -> Region:
     facts = geography.all_facts(db)
     for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries, answer_working_days(db), points, facts)
+    return Region(
+        current_region(db), municipalities, industries, answer_working_days(db), points, facts
+    )
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:

@@ -57,7 +57,6 @@ from app.i18n import (
 )
 from app.services import portal as portal_service
 from app.services.geography import site_geography
-from app.services.region import current_region
 from app.services.sites import PublicSite, PublicSitePoint, helsinki_today
 from app.settings import Settings
 from app.web import csrf
@@ -442,7 +441,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "answer_days": reg.answer_days,
             "json_ld": site_json_ld(
-                data, lang, settings.base_url, current_region(db).display_name(lang)
+                data, lang, settings.base_url, data.region.definition.display_name(lang)
             ),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),
