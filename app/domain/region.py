@@ -1,5 +1,8 @@
 """The region an installation serves, as data: the council, its name in every offered
-language, the UI languages, the public domain and the branding.
+language, the UI languages, the public domain, the branding, the area sites must lie
+in and figures about it (`RegionDefinition`, one row of `regions`); and, in the file
+only, the reference data the file seeds: municipalities, the key-industry taxonomy,
+investment targets and reference points (`RegionFile`, stored in their own tables).
 
 A region is defined in a YAML file (`app/regions/<slug>/region.yaml`, loaded by
 `invest-kainuu init-region FILE`), so another regional council runs the same release

@@ -55,6 +55,8 @@ register_field_errors(
             "The default language must be one of the languages offered."
         ),
         "invalid_domain": N_("Give a domain name such as invest.example.fi."),
+        # A region file's own (`invest-kainuu init-region`).
+        "invalid_yaml": N_("The region file is not a YAML mapping."),
     }
 )
 
