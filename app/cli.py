@@ -61,7 +61,7 @@ def cmd_init_region(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(_args: argparse.Namespace) -> int:
-    from app.services.demo import load_demo_data
+    from app.demo import load_demo_data
 
     settings = get_settings()
     with session_scope(_session_factory()) as db:

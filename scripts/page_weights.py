@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app.db.migrations import upgrade_to_head  # noqa: E402
 from app.db.session import make_engine  # noqa: E402
+from app.demo import load_demo_data  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.services.demo import load_demo_data  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 from benchlib import bench_server_url, free_port, scratch_database  # noqa: E402

@@ -15,14 +15,14 @@ from app.api.deps import ApiActor, DbSession
 from app.api.openapi import file_responses
 from app.api.sites import StorageDep, read_limited, request_lang
 from app.db.models import SitePackageUpload
-from app.domain.packages import PackageLimits, build_example_zip
+from app.domain.packages import PackageLimits
 from app.services import packages
 
 router = APIRouter(tags=["site packages"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEMPLATE_NAME = "kainuu-site-package-template.xlsx"
-EXAMPLE_NAME = "kainuu-site-package-example.zip"
+TEMPLATE_NAME = "site-package-template.xlsx"
+EXAMPLE_NAME = "site-package-example.zip"
 
 
 class UploadOut(BaseModel):
@@ -67,9 +67,9 @@ def template(db: DbSession) -> Response:
     response_class=Response,
     responses=file_responses("application/zip"),
 )
-def example() -> Response:
+def example(db: DbSession) -> Response:
     """An example ZIP package with a manifest, a photo, a brochure and a map."""
-    return download(build_example_zip(), "application/zip", EXAMPLE_NAME)
+    return download(packages.example_zip(db), "application/zip", EXAMPLE_NAME)
 
 
 @router.post("/site-packages", response_model=UploadOut, status_code=201)

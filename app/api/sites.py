@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.api.deps import ApiActor, AppSettings, DbSession
 from app.api.openapi import file_responses
@@ -28,14 +29,11 @@ from app.api.types import (
 from app.db.models import Site, SiteAttachment, SiteVersion
 from app.domain.access import Actor
 from app.domain.packages import AttachmentKind, PackageLimits
+from app.domain.site_fields import SITE_FIELDS, FieldType, SiteField
 from app.domain.sites import (
-    Ownership,
-    PermitStatus,
     SiteDraft,
     SiteKind,
     SiteStatus,
-    Tenure,
-    ZoningStatus,
 )
 from app.i18n import negotiate_language
 from app.services import site_revisions, sites
@@ -62,56 +60,70 @@ class GeoJSONPolygon(BaseModel):
     coordinates: list[list[tuple[FiniteFloat, FiniteFloat]]] = Field(max_length=50)
 
 
-class SiteFields(BaseModel):
-    """Every editable field; in a PATCH only the fields sent are changed."""
+# The schemas' types of each kind of site field: as sent, and as answered.
+_SENT: Final[Mapping[FieldType, Any]] = {
+    FieldType.TEXT: Text,
+    FieldType.MULTILINE: MultilineText,
+    FieldType.DECIMAL: Decimal,
+    FieldType.INTEGER: Int64,
+    FieldType.BOOLEAN: bool,
+    FieldType.DATE: SafeDate,
+    FieldType.MUNICIPALITY: Text,
+    FieldType.COORDINATE: FiniteFloat,
+    FieldType.POLYGON: GeoJSONPolygon,
+    FieldType.CODES: list[Text],
+}
+_ANSWERED: Final[Mapping[FieldType, Any]] = {
+    FieldType.TEXT: str,
+    FieldType.MULTILINE: str,
+    FieldType.DECIMAL: float,
+    FieldType.INTEGER: int,
+    FieldType.BOOLEAN: bool,
+    FieldType.DATE: date,
+    FieldType.MUNICIPALITY: str,
+    FieldType.COORDINATE: float,
+    FieldType.POLYGON: dict[str, Any],
+    FieldType.CODES: list[str],
+}
 
-    kind: SiteKind = omittable()
-    name_fi: Text = omittable(max_length=200)
-    name_en: Text | None = Field(default=None, max_length=200)
-    description_fi: MultilineText | None = None
-    description_en: MultilineText | None = None
-    municipality_code: Text | None = None
-    address: Text | None = None
-    latitude: FiniteFloat | None = None
-    longitude: FiniteFloat | None = None
-    polygon: GeoJSONPolygon | None = None
-    area_ha: Decimal | None = None
-    area_m2: Decimal | None = None
-    floor_area_m2: Decimal | None = None
-    zoning_status: ZoningStatus | None = None
-    permitted_use: MultilineText | None = None
-    ownership: Ownership | None = None
-    tenure: Tenure | None = None
-    price_eur: Int64 | None = None
-    price_terms: MultilineText | None = None
-    available_from: SafeDate | None = None
-    grid_connection: bool | None = None
-    available_power_mw: Decimal | None = None
-    substation_110kv_km: Decimal | None = None
-    substation_400kv_km: Decimal | None = None
-    water_m3_per_day: Decimal | None = None
-    wastewater_m3_per_day: Decimal | None = None
-    district_heat: bool | None = None
-    gas: bool | None = None
-    rail_siding: bool | None = None
-    road_km: Decimal | None = None
-    airport_km: Decimal | None = None
-    port_km: Decimal | None = None
-    fibre: bool | None = None
-    environmental_permit: PermitStatus | None = None
-    industry_codes: list[Text] | None = None
-    contact_name: Text | None = None
-    contact_email: Text | None = None
-    contact_phone: Text | None = None
-    external_ref: Text | None = None
-    last_verified_on: SafeDate | None = None
+
+def _type_of(site_field: SiteField, types: Mapping[FieldType, Any]) -> Any:
+    return site_field.choices if site_field.choices is not None else types[site_field.value_type]
+
+
+def _limits(site_field: SiteField) -> dict[str, Any]:
+    return {"max_length": site_field.schema_max_length} if site_field.schema_max_length else {}
+
+
+def _sent(site_field: SiteField) -> tuple[Any, Any]:
+    """A PATCH field: a required one may be left out but not set to null."""
+    if site_field.required:
+        return _type_of(site_field, _SENT), omittable(**_limits(site_field))
+    return _type_of(site_field, _SENT) | None, Field(default=None, **_limits(site_field))
+
+
+def _required(site_field: SiteField) -> tuple[Any, Any]:
+    """A field a new site cannot be without; text of it is not empty."""
+    text = site_field.value_type in (FieldType.TEXT, FieldType.MUNICIPALITY)
+    return _type_of(site_field, _SENT), Field(min_length=1 if text else None, **_limits(site_field))
+
+
+def _answered(site_field: SiteField) -> tuple[Any, Any]:
+    answered = _type_of(site_field, _ANSWERED)
+    if site_field.value_type == FieldType.CODES:
+        return answered, []
+    return (answered, ...) if site_field.required else (answered | None, ...)
+
+
+class SiteFieldsBase(BaseModel):
+    """Every editable field; in a PATCH only the fields sent are changed."""
 
     def changes(self) -> dict[str, Any]:
         values = self.model_dump(exclude_unset=True)
         if "polygon" in values:
-            polygon = self.polygon
+            polygon = values["polygon"]
             values["polygon"] = (
-                tuple(tuple(point for point in ring) for ring in polygon.coordinates)
+                tuple(tuple(point for point in ring) for ring in polygon["coordinates"])
                 if polygon
                 else None
             )
@@ -120,57 +132,14 @@ class SiteFields(BaseModel):
         return values
 
 
-class SiteIn(SiteFields):
-    kind: SiteKind
-    name_fi: Text = Field(min_length=1, max_length=200)
-    municipality_code: Text
+class SiteOutBase(BaseModel):
+    """A site as answered: its fields (added from their definition) and its state."""
 
-
-class SiteOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     slug: str
-    municipality_code: str
-    external_ref: str | None
-    kind: SiteKind
     status: SiteStatus
     version: int
-    name_fi: str
-    name_en: str | None
-    description_fi: str | None
-    description_en: str | None
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-    polygon: dict[str, Any] | None
-    area_ha: float | None
-    area_m2: float | None
-    floor_area_m2: float | None
-    zoning_status: ZoningStatus | None
-    permitted_use: str | None
-    ownership: Ownership | None
-    tenure: Tenure | None
-    price_eur: int | None
-    price_terms: str | None
-    available_from: date | None
-    grid_connection: bool | None
-    available_power_mw: float | None
-    substation_110kv_km: float | None
-    substation_400kv_km: float | None
-    water_m3_per_day: float | None
-    wastewater_m3_per_day: float | None
-    district_heat: bool | None
-    gas: bool | None
-    rail_siding: bool | None
-    road_km: float | None
-    airport_km: float | None
-    port_km: float | None
-    fibre: bool | None
-    environmental_permit: PermitStatus | None
-    contact_name: str | None
-    contact_email: str | None
-    contact_phone: str | None
-    last_verified_on: date | None
     submitted_at: datetime | None
     published_at: datetime | None
     review_comment: str | None
@@ -178,10 +147,33 @@ class SiteOut(BaseModel):
     stale_flagged_at: datetime | None
     expired_at: datetime | None
     updated_at: datetime
-    industry_codes: list[str] = []
     # The open revision of a published site, for those who work on its municipality:
     # a PATCH by the municipality returns the published site with the revision it made.
     pending_revision: RevisionOut | None = None
+
+
+def site_schemas(
+    site_fields: Sequence[SiteField],
+) -> tuple[type[SiteFieldsBase], type[SiteFieldsBase], type[SiteOutBase]]:
+    """The PATCH body, the POST body and the answer, with a field for each of
+    `site_fields`."""
+    sent: dict[str, Any] = {f.name: _sent(f) for f in site_fields}
+    required: dict[str, Any] = {f.name: _required(f) for f in site_fields if f.required}
+    answered: dict[str, Any] = {f.name: _answered(f) for f in site_fields}
+    patch = create_model("SiteFields", __base__=SiteFieldsBase, **sent)
+    new = create_model("SiteIn", __base__=patch, **required)
+    answer = create_model("SiteOut", __base__=SiteOutBase, **answered)
+    return patch, new, answer
+
+
+# The schemas carry the fields of app/domain/site_fields.py, so a field defined there is
+# in the API too. The type checker sees their bases, which hold all the code uses.
+if TYPE_CHECKING:
+    SiteFields = SiteFieldsBase
+    SiteIn = SiteFieldsBase
+    SiteOut = SiteOutBase
+else:
+    SiteFields, SiteIn, SiteOut = site_schemas(SITE_FIELDS)
 
 
 class FieldChangeOut(BaseModel):
@@ -312,9 +304,7 @@ def revision_out(view: site_revisions.RevisionView) -> RevisionOut:
 
 
 def site_out(site: Site, codes: list[str]) -> SiteOut:
-    out = SiteOut.model_validate(site)
-    out.industry_codes = codes
-    return out
+    return SiteOut.model_validate(site).model_copy(update={"industry_codes": codes})
 
 
 def _out(db: DbSession, site: Site, actor: Actor | None = None) -> SiteOut:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.base import utcnow
-from app.db.models import Activity, Contact, Lead, LeadShare, Organization, User
+from app.db.models import Activity, Contact, Lead, Organization, User
 from app.domain import notifications as notices
-from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
+from app.domain.access import Actor, require_staff_wide
 from app.domain.activities import ActivityKind, clean_activity_fields
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, register_field_errors, register_labels
@@ -26,10 +26,6 @@ from app.services import aftercare, intake, notifications
 from app.services.auth import actor_for
 from app.services.leads import can_edit_lead, require_need_to_know
 from app.services.scope import activities_visible_to, leads_with_need_to_know, require_lead_records
-from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 register_field_errors(
     {
@@ -301,52 +297,3 @@ def lead_code_names(db: Session, lead_ids: set[uuid.UUID | None]) -> dict[uuid.U
     if not wanted:
         return {}
     return {i: n for i, n in db.execute(select(Lead.id, Lead.code_name).where(Lead.id.in_(wanted)))}
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """Demo activities, tasks and a handoff on the first demo leads; skips what exists."""
-    if db.scalar(select(Activity.id).where(Activity.origin_type == "demo").limit(1)):
-        return
-    coordinator = db.scalar(
-        select(User).where(User.role == "coordinator").order_by(User.email).limit(1)
-    )
-    if coordinator is None:
-        return
-    bind_actor(db, SYSTEM_ACTOR)
-    today = utcnow().date()
-    for index, lead in enumerate(db.scalars(select(Lead).order_by(Lead.code_name).limit(8))):
-        db.add(
-            Activity(
-                kind=ActivityKind.CALL.value,
-                subject="Introductory call with the investor",
-                lead_id=lead.id,
-                occurred_at=utcnow() - timedelta(days=40 + index),
-                created_by_id=coordinator.id,
-                origin_type="demo",
-                origin_id=str(lead.id),
-            )
-        )
-        db.add(
-            Activity(
-                kind=ActivityKind.TASK.value,
-                subject="Send the site shortlist",
-                lead_id=lead.id,
-                due_on=today + timedelta(days=index * 3 - 6),
-                assignee_id=coordinator.id,
-                created_by_id=coordinator.id,
-                origin_type="demo",
-                origin_id=str(lead.id),
-            )
-        )
-        report.count("activities")
-        if index == 0 and not db.scalar(select(LeadShare.id).where(LeadShare.lead_id == lead.id)):
-            db.add(
-                LeadShare(
-                    lead_id=lead.id,
-                    municipality_code="205",
-                    message="Could Kajaani host a site visit in spring?",
-                    shared_by_id=coordinator.id,
-                )
-            )
-            report.count("lead shares")
-    db.flush()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ from app.domain.aftercare import (
 )
 from app.domain.errors import FieldError, NotFound, ValidationFailed
 from app.domain.leads import InvestmentType, LeadSource, StageKind
-from app.domain.organizations import COUNTRY_CODES, normalise_org_name
+from app.domain.organizations import COUNTRY_CODES
 from app.domain.reports import REPORTING_ZONE
 from app.domain.targets import Figure
 from app.i18n import (
@@ -75,10 +75,6 @@ from app.services import notifications, organizations
 from app.services.leads import LeadLinks, add_lead, require_need_to_know, validate_new_lead
 from app.services.scope import aftercare_accounts_visible_to, leads_with_need_to_know
 from app.services.targets import classified, get_target, require_report_reader, tune_for_reports
-from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 register_labels(
     "account_kind",
@@ -955,69 +951,3 @@ def reason_text(reason: Reason, lang: str, industry_names: dict[str, str]) -> st
         low=low,
         high=high,
     )
-
-
-# ---------------------------------------------------------------- demo data
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """The named examples as accounts: Terrafame and Sotkamo Silver landed in Sotkamo,
-    CSC a local company in Kajaani whose data-centre expansion is linked to it; and two
-    invented capital investors. Skips what exists."""
-    if db.scalar(select(AftercareAccount.id).limit(1)) is not None:
-        return
-    coordinator = db.scalar(
-        select(User).where(User.role == Role.COORDINATOR.value).order_by(User.email).limit(1)
-    )
-    if coordinator is None:
-        return
-    bind_actor(db, SYSTEM_ACTOR)
-    actor = Actor(coordinator.id, Role.COORDINATOR, coordinator.email)
-    won = select(Stage.code).where(Stage.kind == StageKind.WON.value)
-    for lead in db.scalars(
-        select(Lead).where(
-            Lead.stage_code.in_(won), Lead.code_name.in_(["Project Akku", "Project Hopea"])
-        )
-    ):
-        if open_for_landed_lead(db, actor, lead) is not None:
-            report.count("aftercare accounts")
-    csc = db.scalar(select(Organization).where(Organization.name.like("CSC%")))
-    if csc is not None:
-        account = AftercareAccount(
-            organization_id=csc.id,
-            kind=AccountKind.LOCAL_COMPANY.value,
-            municipality_code="205",
-            owner_id=coordinator.id,
-            checkin_months=12,
-            notes="LUMI supercomputer and data centres in Kajaani.",
-        )
-        db.add(account)
-        db.flush()
-        _plan_checkin(db, actor, account, from_day=today())
-        report.count("aftercare accounts")
-        lumi = db.scalar(select(Lead).where(Lead.code_name == "Project Lumi"))
-        if lumi is not None:
-            db.add(AftercareLead(lead_id=lumi.id, account_id=account.id))
-    for name, industries, low, high, stages in (
-        ("Demo Bioeconomy Fund", ["bioeconomy"], 5_000_000, 150_000_000, ["growth", "project"]),
-        ("Demo Infrastructure Partners", [], 50_000_000, 1_000_000_000, ["infrastructure"]),
-    ):
-        org = db.scalar(select(Organization).where(Organization.name == name))
-        if org is None:
-            org = Organization(
-                name=name, name_key=normalise_org_name(name), type="investor", country="FI"
-            )
-            db.add(org)
-            db.flush()
-        db.add(
-            CapitalInvestor(
-                organization_id=org.id,
-                industry_codes=industries,
-                ticket_min_eur=low,
-                ticket_max_eur=high,
-                stages=stages,
-                countries=["FI", "SE", "NO"],
-            )
-        )
-        report.count("capital investors")
-    db.flush()

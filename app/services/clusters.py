@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -71,9 +71,6 @@ from app.services.scope import (
 )
 from app.settings import Settings
 from app.storage import storage_for
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 register_labels(
     "member_role",
@@ -1018,89 +1015,6 @@ def _check_cluster_access(db: Session, actor: Actor, entity_id: str) -> None:
 
 
 register_access_check("clusters", _check_cluster_access)
-
-
-# ---------------------------------------------------------------- demo
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """Two demo clusters with members, agreements, a meeting and a link; skips if present."""
-    if db.scalar(select(Cluster.id).limit(1)):
-        return
-    coordinator = db.scalar(
-        select(User).where(User.role == "coordinator").order_by(User.email).limit(1)
-    )
-    orgs = list(db.scalars(select(Organization).order_by(Organization.name).limit(6)))
-    if coordinator is None or len(orgs) < 4:
-        return
-    bind_actor(db, SYSTEM_ACTOR)
-    day = today()
-    battery = Cluster(
-        name="Kainuun akkumineraaliklusteri",
-        description="Sustainable mining, battery chemicals and their suppliers in Kainuu.",
-        leading_organization_id=orgs[0].id,
-        coordinator_id=coordinator.id,
-        founded_on=date(day.year - 2, 3, 1),
-    )
-    data = Cluster(
-        name="Kajaanin datakeskusklusteri",
-        description="Data centres, ICT and the waste heat they can give to other industries.",
-        leading_organization_id=orgs[1].id,
-        coordinator_id=coordinator.id,
-        founded_on=date(day.year - 1, 9, 1),
-    )
-    db.add_all([battery, data])
-    db.flush()
-    db.add_all(
-        [
-            ClusterIndustry(cluster_id=battery.id, industry_code="mining_chemicals"),
-            ClusterIndustry(cluster_id=data.id, industry_code="ict_data_centres"),
-            ClusterIndustry(cluster_id=data.id, industry_code="renewable_energy"),
-        ]
-    )
-    for cluster, members_of in ((battery, orgs[0:3]), (data, orgs[1:2] + orgs[3:5])):
-        for index, org in enumerate(members_of):
-            role = MemberRole.LEADING if index == 0 else MemberRole.MEMBER
-            joined = cluster.founded_on or day
-            db.add(
-                ClusterMember(
-                    cluster_id=cluster.id, organization_id=org.id, role=role.value, joined_on=joined
-                )
-            )
-            db.add(
-                ClusterAgreement(
-                    cluster_id=cluster.id,
-                    party_organization_id=org.id,
-                    title="Sitoumussopimus",
-                    signed_on=joined,
-                    valid_until=day + timedelta(days=30 + 200 * index),
-                )
-            )
-    db.add(
-        ClusterMeeting(
-            cluster_id=battery.id,
-            held_on=day - timedelta(days=14),
-            title="Kvartaalikokous",
-            minutes="Reviewed the suppliers' capacity for the battery-chemicals expansion.",
-            decisions="Prepare a joint supplier day in spring.",
-            created_by_id=coordinator.id,
-        )
-    )
-    first, second = link_pair(battery.id, data.id)
-    db.add(
-        ClusterLink(
-            cluster_a_id=first,
-            cluster_b_id=second,
-            note="Waste heat of data centres for process heat; shared energy questions.",
-        )
-    )
-    for lead_id in db.scalars(
-        select(Lead.id).where(Lead.industry_code == "mining_chemicals").order_by(Lead.code_name)
-    ):
-        db.add(ClusterLead(cluster_id=battery.id, lead_id=lead_id))
-    for _ in range(2):
-        report.count("clusters")
-    db.flush()
 
 
 register_field_errors(

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel.dates import format_datetime
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_, select
@@ -40,7 +40,7 @@ from app.db.models import (
     Stage,
     User,
 )
-from app.domain.access import SYSTEM_ACTOR, Actor, Role, require_staff_wide
+from app.domain.access import Actor, Role, require_staff_wide
 from app.domain.activities import ActivityKind
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.events import (
@@ -82,9 +82,6 @@ from app.services.scope import (
 )
 from app.services.targets import require_report_reader
 from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 register_labels(
     "event_kind",
@@ -1253,90 +1250,6 @@ def visit_report(db: Session, actor: Actor, year: int) -> VisitReport:
 
 def _landing_row(had_visit: bool, leads: int, landed: int) -> LandingRow:
     return LandingRow(had_visit, leads, landed, percent(landed, leads))
-
-
-# ---------------------------------------------------------------- demo
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """A held visit to Kajaani and Sotkamo, a confidential planned one and the annual
-    forum; skips if any event exists."""
-    if db.scalar(select(Event.id).limit(1)):
-        return
-    coordinator = db.scalar(
-        select(User).where(User.role == "coordinator").order_by(User.email).limit(1)
-    )
-    if coordinator is None:
-        return
-    bind_actor(db, SYSTEM_ACTOR)
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
-    leads = list(db.scalars(select(Lead).order_by(Lead.code_name).limit(3)))
-    plans = [
-        (
-            EventKind.INVESTOR_VISIT,
-            "Sijoittajavierailu: akkukemia",
-            EventStatus.HELD,
-            -30,
-            ["205", "765"],
-            False,
-        ),
-        (
-            EventKind.INVESTOR_VISIT,
-            "Luottamuksellinen vierailu: datakeskus",
-            EventStatus.INVITED,
-            14,
-            ["205"],
-            True,
-        ),
-        (
-            EventKind.INVESTMENT_FORUM,
-            "Kainuun investointifoorumi",
-            EventStatus.CONFIRMED,
-            45,
-            [],
-            False,
-        ),
-    ]
-    for index, (kind, title, status, days, hosts, confidential) in enumerate(plans):
-        starts = now + timedelta(days=days)
-        event = Event(
-            kind=kind.value,
-            title=title,
-            location="Kajaani",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=7),
-            status=status.value,
-            confidential=confidential,
-            invited_by_id=coordinator.id,
-            sequence=0,
-        )
-        db.add(event)
-        db.flush()
-        db.add_all(EventHost(event_id=event.id, municipality_code=c) for c in hosts)
-        for offset, code in enumerate(hosts):
-            db.add(
-                EventItineraryItem(
-                    event_id=event.id,
-                    starts_at=starts + timedelta(hours=1 + 3 * offset),
-                    ends_at=starts + timedelta(hours=3 + 3 * offset),
-                    place="Teollisuusalue",
-                    host_municipality_code=code,
-                    hosts="Elinkeinojohtaja",
-                    description="Site tour and a meeting with the municipality",
-                )
-            )
-        if index < len(leads) and kind is not EventKind.INVESTMENT_FORUM:
-            db.add(EventLead(event_id=event.id, lead_id=leads[index].id))
-        db.add(
-            EventParticipant(
-                event_id=event.id,
-                user_id=coordinator.id,
-                role=ParticipantRole.ORGANISER.value,
-                rsvp=Rsvp.ACCEPTED.value,
-            )
-        )
-        report.count("events")
-    db.flush()
 
 
 register_field_errors(

@@ -39,6 +39,8 @@ from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import (
     Industry,
+    Municipality,
+    ReferencePoint,
     Site,
     SiteAttachment,
     SitePackageRow,
@@ -48,13 +50,17 @@ from app.db.models import (
 )
 from app.domain.access import Actor, Role, require_role
 from app.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.domain.geography import PointKind
 from app.domain.packages import (
+    ExampleMunicipality,
     PackageAttachment,
     PackageIssue,
     PackageRefused,
     PackageStream,
     RowResult,
+    build_example_zip,
     build_template_xlsx,
+    issue_location,
     message,
 )
 from app.domain.sites import SiteDraft, SiteRegion, SiteStatus, normalise_lang, shown
@@ -101,17 +107,39 @@ class RowPlan:
     name_key: str | None = None
 
 
+def _example_municipalities(db: Session) -> list[ExampleMunicipality]:
+    """The stored municipalities with their town centres, which the downloads' examples
+    name and lie in."""
+    centres = {
+        point.municipality_code: (point.latitude, point.longitude)
+        for point in db.scalars(
+            select(ReferencePoint).where(
+                ReferencePoint.kind == PointKind.TOWN_CENTRE.value,
+                ReferencePoint.active.is_(True),
+            )
+        )
+    }
+    return [
+        ExampleMunicipality(municipality.code, municipality.name_fi, centres.get(municipality.code))
+        for municipality in db.scalars(select(Municipality))
+    ]
+
+
 def template_xlsx(db: Session) -> bytes:
-    """The spreadsheet template, its guide listing the region's municipalities and
-    active key industries."""
-    municipalities = site_service.valid_codes(db)[0]
+    """The template spreadsheet, its example in one of the stored municipalities, its
+    guide listing the region's active key industries."""
     industries = {
         industry.code: f"{industry.name_fi} / {industry.name_en}"
         for industry in db.scalars(
             select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
         )
     }
-    return build_template_xlsx(municipalities, industries)
+    return build_template_xlsx(_example_municipalities(db), industries)
+
+
+def example_zip(db: Session) -> bytes:
+    """The example package, its sites in one of the stored municipalities."""
+    return build_example_zip(_example_municipalities(db))
 
 
 def _allowed_municipalities(db: Session, actor: Actor) -> dict[str, str]:
@@ -128,16 +156,10 @@ def _allowed_municipalities(db: Session, actor: Actor) -> dict[str, str]:
 def _match_issue(
     lang: str, file: str | None, index: int, sheet_row: int | None, code: str, **params: object
 ) -> PackageIssue:
-    lang = normalise_lang(lang)
-    parts = [message("location.file", lang, file=file or "")]
-    if sheet_row is not None:
-        parts.append(message("location.row", lang, row=sheet_row))
-    else:
-        parts.append(message("location.site", lang, row=index))
     return PackageIssue(
         code=code,
         reason=message(code, lang, **params),
-        location=", ".join(parts),
+        location=issue_location(lang, file or "", row=index, sheet_row=sheet_row),
         file=file,
         row=index,
         sheet_row=sheet_row,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,13 +39,8 @@ from app.i18n import N_, register_labels
 from app.services import notifications
 from app.services import sites as site_service
 from app.services.audit import parse_uuid, register_access_check
-from app.services.auth import actor_for
 from app.services.sites import EditOutcome
-from app.settings import Settings
 from app.storage import Storage
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 PENDING: Final = "pending"
 RETURNED: Final = "returned"
@@ -537,21 +532,3 @@ def _check_revision_access(db: Session, actor: Actor, entity_id: str) -> None:
 
 
 register_access_check("site_revisions", _check_revision_access)
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """Sotkamo's contact proposes a change to a published demo site, so the review queue
-    shows a diff; skipped when the site already has a revision."""
-    site = db.scalar(select(Site).where(Site.external_ref == "SOT-TV-01"))
-    contact = db.scalar(select(User).where(User.email == site.contact_email)) if site else None
-    if site is None or contact is None or _open_revision(db, site.id) is not None:
-        return
-    published = site_service.draft_of(site, site_service.industry_codes_of(db, [site.id])[site.id])
-    proposed = replace(
-        published,
-        available_power_mw=(published.available_power_mw or Decimal(0)) + Decimal(20),
-        price_eur=450_000,
-        description_fi=(published.description_fi or "") + " Uusi 110 kV:n liittymä valmistuu.",
-    )
-    if propose(db, actor_for(contact), site, proposed) is not None:
-        report.count("site revisions")

@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageOps
 from sqlalchemy import Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -54,17 +54,13 @@ from app.domain.access import (
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.geography import bounding_box
 from app.domain.packages import AttachmentKind, check_attachment
+from app.domain.site_fields import SITE_FIELDS, FieldType, fields_of_type
 from app.domain.sites import (
     RANGES,
     Freshness,
-    Ownership,
-    PermitStatus,
     SiteDraft,
-    SiteKind,
     SiteRegion,
     SiteStatus,
-    Tenure,
-    ZoningStatus,
     add_months,
     freshness,
     next_status,
@@ -78,10 +74,7 @@ from app.services.mail import queue_email
 from app.services.region import current_region
 from app.services.scope import sites_public, sites_visible_to
 from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
-from app.storage import Storage, storage_for
+from app.storage import Storage
 
 _HELSINKI = ZoneInfo("Europe/Helsinki")
 THUMBNAIL_SIZE: Final = (480, 480)
@@ -90,27 +83,11 @@ THUMBNAIL_SIZE: Final = (480, 480)
 _DRAFT_FIELDS: Final = tuple(f.name for f in fields(SiteDraft))
 _COLUMN_FIELDS: Final = tuple(f for f in _DRAFT_FIELDS if f not in ("industry_codes", "polygon"))
 _ENUMS: Final[Mapping[str, type[StrEnum]]] = {
-    "kind": SiteKind,
-    "zoning_status": ZoningStatus,
-    "ownership": Ownership,
-    "tenure": Tenure,
-    "environmental_permit": PermitStatus,
+    site_field.name: site_field.choices
+    for site_field in SITE_FIELDS
+    if site_field.choices is not None
 }
-_DECIMALS: Final = frozenset(
-    {
-        "area_ha",
-        "area_m2",
-        "floor_area_m2",
-        "available_power_mw",
-        "substation_110kv_km",
-        "substation_400kv_km",
-        "water_m3_per_day",
-        "wastewater_m3_per_day",
-        "road_km",
-        "airport_km",
-        "port_km",
-    }
-)
+_DECIMALS: Final = frozenset(site_field.name for site_field in fields_of_type(FieldType.DECIMAL))
 _SNAPSHOT_SKIP: Final = frozenset({"created_at", "updated_at"})
 _OPEN_STATUSES: Final = (
     SiteStatus.DRAFT.value,
@@ -1478,59 +1455,6 @@ def _public(db: Session, rows: Sequence[tuple[Site, str | None]]) -> list[Public
         PublicSite(site, sorted(codes.split(",")) if codes else [], files[site.id])
         for site, codes in rows
     ]
-
-
-# --- demo data ------------------------------------------------------------------------------
-
-_DEMO_PHOTOS: Final = {
-    "KAJ-RR-01": ((11, 92, 142), "Ilmakuva tontista", "Aerial view of the plot"),
-    "PAL-MI-01": ((30, 107, 58), "Teollisuusalue", "The industrial area"),
-    "SOT-TV-01": ((120, 90, 40), "Alueen yleiskuva", "Overview of the area"),
-}
-
-
-def _demo_photo(colour: tuple[int, int, int]) -> bytes:
-    """A landscape-like picture: sky, treeline and a field in the site's colour."""
-    image = Image.new("RGB", (960, 640), (186, 214, 235))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 380, 960, 640), fill=colour)
-    for x in range(0, 960, 40):
-        draw.polygon([(x, 380), (x + 20, 300 - (x * 7) % 40), (x + 40, 380)], fill=(24, 70, 40))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """Photos on a few demo sites; sites that already have attachments are skipped."""
-    storage = storage_for(settings)
-    for ref, (colour, title_fi, title_en) in _DEMO_PHOTOS.items():
-        site = db.scalar(select(Site).where(Site.external_ref == ref))
-        if site is None or attachments_of(db, [site.id])[site.id]:
-            continue
-        data = _demo_photo(colour)
-        stored = store_file(storage, data, "image/jpeg", [])
-        db.add(
-            attachment_row(
-                SYSTEM_ACTOR,
-                site,
-                stored,
-                filename=f"{ref.lower()}.jpg",
-                content_type="image/jpeg",
-                size=len(data),
-                kind=AttachmentKind.PHOTO,
-                title_fi=title_fi,
-                title_en=title_en,
-                sort_order=0,
-            )
-        )
-        db.flush()
-        if not db.scalar(select(SiteVersion.id).where(SiteVersion.site_id == site.id)):
-            # Demo sites are inserted directly; give them their first version.
-            record_change(db, SYSTEM_ACTOR, site, "create", was_public=False)
-        report.count("site photos")
-    # Demo sites are inserted directly: their distances are computed here.
-    geography.refresh_all(db)
 
 
 def _check_site_access(db: Session, actor: Actor, entity_id: str) -> None:

@@ -29,8 +29,9 @@ from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from queue import SimpleQueue
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, cast
 
 import httpx
 import nh3
@@ -40,8 +41,13 @@ from sqlalchemy import (
     CursorResult,
     Delete,
     Engine,
+    Integer,
+    Row,
     Select,
+    Uuid,
     and_,
+    bindparam,
+    column,
     delete,
     exists,
     func,
@@ -54,6 +60,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 from standardwebhooks.webhooks import Webhook
 
@@ -74,6 +81,7 @@ from app.db.models import (
 from app.db.session import make_session_factory
 from app.domain.access import Actor, Role, require_municipality_edit, require_role
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.site_fields import FACT_NAMES
 from app.domain.sites import SiteStatus
 from app.domain.syndication import (
     EVENT_OF_CHANGE,
@@ -118,9 +126,6 @@ from app.services.sites import (
 from app.settings import Settings
 from app.storage import storage_for
 
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
-
 log = logging.getLogger("invest_kainuu.syndication")
 
 NOTIFY_CHANNEL: Final = "syndication"
@@ -161,38 +166,7 @@ register_labels(
 
 # The public fields of a site that travel in events, feeds and posts, beside the names,
 # descriptions, industries, files and geometry that get their own structure.
-FACT_FIELDS: Final = (
-    "kind",
-    "address",
-    "area_ha",
-    "area_m2",
-    "floor_area_m2",
-    "zoning_status",
-    "permitted_use",
-    "ownership",
-    "tenure",
-    "price_eur",
-    "price_terms",
-    "available_from",
-    "grid_connection",
-    "available_power_mw",
-    "substation_110kv_km",
-    "substation_400kv_km",
-    "water_m3_per_day",
-    "wastewater_m3_per_day",
-    "district_heat",
-    "gas",
-    "rail_siding",
-    "road_km",
-    "airport_km",
-    "port_km",
-    "fibre",
-    "environmental_permit",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "last_verified_on",
-)
+FACT_FIELDS: Final = FACT_NAMES
 
 
 # --- secrets ----------------------------------------------------------------------------
@@ -1080,11 +1054,6 @@ def claim_due(
     now = now or utcnow()
     in_flight = in_flight or {}
     delivery = SyndicationDelivery
-    due = (
-        delivery.status == DeliveryStatus.PENDING.value,
-        delivery.next_attempt_at <= now,
-        or_(delivery.lease_expires_at.is_(None), delivery.lease_expires_at <= now),
-    )
     cap = per_target or limit
     if db.get_bind().dialect.name == "postgresql":
         # Claims are short; taking them one worker at a time makes the per-target count
@@ -1131,58 +1100,30 @@ def claim_due(
             db.commit()
             return []
         saturated += [t for t in targets if not is_failing(t)]
-    candidates = _first_due_per_target(
-        db, [t for t in targets.values() if t.id not in saturated], due, cap, limit * 2
-    )
+    slots = {t.id: cap_of(t.id) - leased[t.id] for t in targets.values() if t.id not in saturated}
+    candidates = _first_due_per_target(db, slots, now, limit)
     if not candidates:
         db.commit()
         return []
-    # The lock re-checks that each row is still due: another worker may have leased it
-    # between the two statements.
-    locked = db.execute(
-        select(delivery.id, delivery.target_id)
-        .where(delivery.id.in_(candidates), *due)
-        .order_by(delivery.next_attempt_at, delivery.event_id, delivery.id)
-        .with_for_update(skip_locked=True)
-    )
-    chosen: list[uuid.UUID] = []
-    chosen_targets: set[uuid.UUID] = set()
-    taken: Counter[uuid.UUID] = Counter(leased)
-    for delivery_id, target_id in locked:
-        if len(chosen) >= limit:
-            break
-        if taken[target_id] >= cap_of(target_id):
-            continue
-        taken[target_id] += 1
-        chosen.append(delivery_id)
-        chosen_targets.add(target_id)
-    if not chosen:
-        db.commit()
-        return []
-    unreadable = _switch_off_unreadable_targets(db, settings, [targets[t] for t in chosen_targets])
     # One lease token for the batch: each row is leased on its own, and a later claim of
     # any of them gives it a new token.
     lease_token = uuid.uuid4()
     lease_until = now + lease_duration(settings)
-    rows = sorted(
-        db.scalars(
-            update(delivery)
-            .where(delivery.id.in_(chosen), delivery.target_id.not_in(unreadable))
-            .values(
-                attempt_count=delivery.attempt_count + 1,
-                lease_token=lease_token,
-                lease_expires_at=lease_until,
-                next_attempt_at=lease_until,
-            )
-            .returning(delivery)
-        ).all(),
-        key=lambda d: (d.event_id, d.id),
-    )
+    leased_rows = db.execute(
+        _lease_statement(),
+        {"candidates": candidates, "now": now, "token": lease_token, "until": lease_until},
+        execution_options={"synchronize_session": False},
+    ).all()
+    chosen_targets = {row.target_id for row in leased_rows}
+    unreadable = _switch_off_unreadable_targets(db, settings, [targets[t] for t in chosen_targets])
     if unreadable:
-        _hold_for_unreadable_targets(db, chosen, unreadable)
-    if not rows:
-        db.commit()
-        if unreadable:  # only undecryptable targets' deliveries: they are off now, look again
+        _hold_for_unreadable_targets(
+            db, [row.id for row in leased_rows if row.target_id in unreadable], unreadable, now
+        )
+        leased_rows = [row for row in leased_rows if row.target_id not in unreadable]
+        if not leased_rows:
+            db.commit()
+            # Only undecryptable targets' deliveries: they are off now, look again.
             return claim_due(
                 db,
                 settings,
@@ -1193,24 +1134,21 @@ def claim_due(
                 finishing=finishing,
                 lane=lane,
             )
+    if not leased_rows:
+        db.commit()
         return []
-    events = {
-        e.id: e
-        for e in db.scalars(
-            select(SyndicationEvent).where(SyndicationEvent.id.in_({d.event_id for d in rows}))
-        )
-    }
+    rows = sorted(leased_rows, key=lambda row: (row.event_id, row.id))
     wordpress_sites = {
-        d.site_id
-        for d in rows
-        if d.site_id is not None and targets[d.target_id].kind == TargetKind.WORDPRESS
+        row.site_id
+        for row in rows
+        if row.site_id is not None and targets[row.target_id].kind == TargetKind.WORDPRESS
     }
     posts = (
         {
             (p.target_id, p.site_id): p
             for p in db.scalars(
                 select(SyndicationWordpressPost).where(
-                    SyndicationWordpressPost.target_id.in_({d.target_id for d in rows}),
+                    SyndicationWordpressPost.target_id.in_({row.target_id for row in rows}),
                     SyndicationWordpressPost.site_id.in_(wordpress_sites),
                 )
             )
@@ -1219,75 +1157,167 @@ def claim_due(
         else {}
     )
     claims = [
-        _claim(settings, d, events[d.event_id], targets[d.target_id], posts, now) for d in rows
+        _claim(settings, row, lease_token, targets[row.target_id], posts, now) for row in rows
     ]
     db.commit()
     return claims
 
 
-def _first_due_per_target(
-    db: Session,
-    targets: Sequence[SyndicationTarget],
-    due: Sequence[ColumnElement[bool]],
-    cap: int,
-    limit: int,
-) -> list[uuid.UUID]:
-    """Per target, its first due deliveries (at most `cap`, so that the old backlog of
-    one dead target never fills a batch and starves the others), read in order from a
-    partial index of the pending rows: a claim costs what its batch costs, however long
-    the backlog or the history. A site's deliveries to a target go out in event order:
-    one with an earlier pending delivery of its site (in flight or waiting) waits.
-    One statement of a fixed shape on PostgreSQL (a lateral join, compiled once);
-    SQLite, which has no lateral joins, gets one branch per target."""
-    if not targets:
-        return []
+def _due(now: Any) -> tuple[ColumnElement[bool], ...]:
+    """A delivery is due when it is pending, its time has come and no lease holds it."""
+    delivery = SyndicationDelivery
+    return (
+        delivery.status == DeliveryStatus.PENDING.value,
+        delivery.next_attempt_at <= now,
+        or_(delivery.lease_expires_at.is_(None), delivery.lease_expires_at <= now),
+    )
+
+
+def _firsts(
+    target_id: Any, active: ColumnElement[bool], now: Any, slots: Any
+) -> Select[uuid.UUID, datetime, int]:
+    """A target's first due deliveries in order, at most `slots` of them. A site's
+    deliveries to a target go out in event order: one with an earlier pending delivery
+    of its site (in flight or waiting) waits."""
     delivery = SyndicationDelivery
     earlier = aliased(SyndicationDelivery)
-
-    def firsts(target_id: Any, active: ColumnElement[bool]) -> Select[uuid.UUID, datetime, int]:
-        return (
-            select(delivery.id, delivery.next_attempt_at, delivery.event_id)
-            .where(
-                delivery.target_id == target_id,
-                *due,
-                or_(
-                    delivery.site_id.is_(None),
-                    ~exists().where(
-                        earlier.target_id == delivery.target_id,
-                        earlier.site_id == delivery.site_id,
-                        earlier.status == DeliveryStatus.PENDING.value,
-                        earlier.event_id < delivery.event_id,
-                    ),
+    return (
+        select(delivery.id, delivery.next_attempt_at, delivery.event_id)
+        .where(
+            delivery.target_id == target_id,
+            *_due(now),
+            or_(
+                delivery.site_id.is_(None),
+                ~exists().where(
+                    earlier.target_id == delivery.target_id,
+                    earlier.site_id == delivery.site_id,
+                    earlier.status == DeliveryStatus.PENDING.value,
+                    earlier.event_id < delivery.event_id,
                 ),
-                # A paused or switched-off target holds its deliveries; a test ping goes.
-                or_(active, delivery.event_type == EventType.PING.value),
-            )
-            .order_by(delivery.next_attempt_at, delivery.event_id)
-            .limit(cap)
+            ),
+            # A paused or switched-off target holds its deliveries; a test ping goes.
+            or_(active, delivery.event_type == EventType.PING.value),
         )
+        .order_by(delivery.next_attempt_at, delivery.event_id)
+        .limit(slots)
+    )
 
-    target = SyndicationTarget
-    if db.get_bind().dialect.name == "postgresql":
-        first = firsts(target.id, target.status == TargetStatus.ACTIVE.value).lateral()
-        rows = (
-            select(first)
-            .select_from(target)
-            .join(first, true())
-            .where(target.id.in_([t.id for t in targets]))
-            .subquery()
+
+@lru_cache(maxsize=1)
+def _first_due_statement_postgresql() -> Select[uuid.UUID]:
+    """Built once: the claim runs many times a second, and building the expression
+    cost more than running it. The targets and their free slots are two array
+    parameters, so the statement has one shape and is compiled once too."""
+    slot = (
+        func.unnest(
+            bindparam("target_ids", type_=postgresql.ARRAY(Uuid)),
+            bindparam("slots", type_=postgresql.ARRAY(Integer)),
         )
-    else:
-        rows = union_all(
-            *(
-                select(firsts(t.id, literal(t.status == TargetStatus.ACTIVE)).subquery())
-                for t in targets
+        .table_valued(column("target_id", Uuid), column("n", Integer))
+        .render_derived(name="slot")
+    )
+    target = SyndicationTarget
+    first = _firsts(
+        slot.c.target_id,
+        target.status == TargetStatus.ACTIVE.value,
+        bindparam("now"),
+        slot.c.n,
+    ).lateral("first")
+    return (
+        select(first.c.id)
+        .select_from(slot)
+        .join(target, target.id == slot.c.target_id)
+        .join(first, true())
+        .order_by(first.c.next_attempt_at, first.c.event_id, first.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+def _first_due_per_target(
+    db: Session, slots: Mapping[uuid.UUID, int], now: datetime, limit: int
+) -> list[uuid.UUID]:
+    """Per target, its first due deliveries (at most its free `slots`, so that the old
+    backlog of one dead target never fills a batch and starves the others), read in
+    order from a partial index of the pending rows: a claim costs what its batch costs,
+    however long the backlog or the history. One statement of a fixed shape on
+    PostgreSQL (a lateral join over the targets); SQLite, which has no lateral joins,
+    gets one branch per target."""
+    slots = {target_id: n for target_id, n in slots.items() if n > 0}
+    if not slots:
+        return []
+    if db.get_bind().dialect.name == "postgresql":
+        return list(
+            db.scalars(
+                _first_due_statement_postgresql(),
+                {
+                    "target_ids": list(slots),
+                    "slots": list(slots.values()),
+                    "now": now,
+                    "limit": limit,
+                },
             )
-        ).subquery()
+        )
+    statuses = dict(
+        db.execute(
+            select(SyndicationTarget.id, SyndicationTarget.status).where(
+                SyndicationTarget.id.in_(slots)
+            )
+        ).all()
+    )
+    rows = union_all(
+        *(
+            select(
+                _firsts(
+                    target_id, literal(statuses[target_id] == TargetStatus.ACTIVE), now, n
+                ).subquery()
+            )
+            for target_id, n in slots.items()
+        )
+    ).subquery()
     return list(
         db.scalars(
             select(rows.c.id)
             .order_by(rows.c.next_attempt_at, rows.c.event_id, rows.c.id)
             .limit(limit)
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _lease_statement() -> Any:
+    """Leases the chosen deliveries and returns them with their events, in one
+    statement built once. The row lock re-checks that each is still due: another
+    worker may have leased it since it was chosen. (The event's columns come by
+    subqueries: SQLite's RETURNING cannot name a joined table.)"""
+    delivery = SyndicationDelivery
+    event = SyndicationEvent
+    still_due = (
+        select(delivery.id)
+        .where(delivery.id.in_(bindparam("candidates", expanding=True)), *_due(bindparam("now")))
+        .with_for_update(skip_locked=True)
+    )
+
+    def of_event(column: Any, name: str) -> Any:
+        return select(column).where(event.id == delivery.event_id).scalar_subquery().label(name)
+
+    return (
+        update(delivery)
+        .where(delivery.id.in_(still_due.scalar_subquery()))
+        .values(
+            attempt_count=delivery.attempt_count + 1,
+            lease_token=bindparam("token"),
+            lease_expires_at=bindparam("until"),
+            next_attempt_at=bindparam("until"),
+        )
+        .returning(
+            delivery.id,
+            delivery.target_id,
+            delivery.site_id,
+            delivery.event_id,
+            delivery.request_id,
+            of_event(event.type, "event_type"),
+            of_event(event.occurred_at, "occurred_at"),
+            of_event(event.data, "data"),
         )
     )
 
@@ -1313,41 +1343,47 @@ def _switch_off_unreadable_targets(
 
 
 def _hold_for_unreadable_targets(
-    db: Session, chosen: Sequence[uuid.UUID], unreadable: set[uuid.UUID]
+    db: Session, leased: Sequence[uuid.UUID], unreadable: set[uuid.UUID], now: datetime
 ) -> None:
-    """The deliveries of an undecryptable target stay pending, saying why, for when the
-    secret is fixed and the target enabled again; a test ping to it fails at once."""
+    """The deliveries of an undecryptable target are given back, pending and saying
+    why, for when the secret is fixed and the target enabled again; a test ping to it
+    fails at once."""
     delivery = SyndicationDelivery
     for statement in (
-        update(delivery).values(last_error=UNDECRYPTABLE_REASON),
+        update(delivery).values(
+            attempt_count=delivery.attempt_count - 1,
+            lease_token=None,
+            lease_expires_at=None,
+            next_attempt_at=now,
+            last_error=UNDECRYPTABLE_REASON,
+        ),
         update(delivery)
         .where(delivery.event_type == EventType.PING.value)
         .values(status=DeliveryStatus.FAILED.value),
     ):
-        db.execute(statement.where(delivery.id.in_(chosen), delivery.target_id.in_(unreadable)))
+        db.execute(statement.where(delivery.id.in_(leased), delivery.target_id.in_(unreadable)))
 
 
 def _claim(
     settings: Settings,
-    delivery: SyndicationDelivery,
-    event: SyndicationEvent,
+    row: Row[Any],
+    lease_token: uuid.UUID,
     target: SyndicationTarget,
     posts: Mapping[tuple[uuid.UUID, uuid.UUID], SyndicationWordpressPost],
     now: datetime,
 ) -> Claim:
-    assert delivery.lease_token is not None
-    post = posts.get((target.id, delivery.site_id)) if delivery.site_id else None
+    post = posts.get((target.id, row.site_id)) if row.site_id else None
     return Claim(
-        delivery_id=delivery.id,
-        lease_token=delivery.lease_token,
+        delivery_id=row.id,
+        lease_token=lease_token,
         target_id=target.id,
         target_kind=target.kind,
         url=target.url,
         language=target.language,
-        event_type=event.type,
-        occurred_at=event.occurred_at,
-        data=event.data,
-        site_id=delivery.site_id,
+        event_type=row.event_type,
+        occurred_at=row.occurred_at,
+        data=row.data,
+        site_id=row.site_id,
         secrets=tuple(signing_secrets(settings, target, now)),
         wp_username=target.wp_username,
         wp_password=(
@@ -1357,7 +1393,7 @@ def _claim(
         ),
         wp_post_type=target.wp_post_type,
         wp_post=WordpressPostRef(post.post_id, post.media_id, post.media_sha256) if post else None,
-        request_id=delivery.request_id,
+        request_id=row.request_id,
         on_probation=target.last_success_at is None,
     )
 
@@ -2287,31 +2323,6 @@ class SyndicationWorker:
 
 def run_worker(engine: Engine, settings: Settings) -> None:
     SyndicationWorker(engine, settings).run()
-
-
-# --- demo data ------------------------------------------------------------------------------
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """A paused webhook target of Kajaani, to show the pages; nothing is sent."""
-    exists_ = db.scalar(
-        select(SyndicationTarget.id).where(SyndicationTarget.municipality_code == "205")
-    )
-    if exists_ is not None:
-        return
-    db.add(
-        SyndicationTarget(
-            municipality_code="205",
-            name="Invest in Kajaani (demo)",
-            kind=TargetKind.WEBHOOK.value,
-            url="https://invest.kajaani.example/hooks/invest-kainuu",
-            status=TargetStatus.PAUSED.value,
-            language="fi",
-            secret_encrypted=encrypt(settings, new_webhook_secret()),
-        )
-    )
-    db.flush()
-    report.count("syndication targets")
 
 
 # --- feeds and the embed --------------------------------------------------------------------

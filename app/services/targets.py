@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     CTE,
@@ -71,10 +71,6 @@ from app.services.scope import (
     leads_in_reports,
     leads_with_need_to_know,
 )
-from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.services.demo import DemoReport
 
 REPORT_READERS = (Role.ADMIN, Role.COORDINATOR, Role.FORUM_VIEWER)
 
@@ -750,27 +746,6 @@ def lead_page(
         int(total or 0),
         int(landed or 0),
     )
-
-
-# --- demo data -------------------------------------------------------------------------
-
-DEMO_NEXT_TARGET = TargetInput(
-    name="Demo: Kainuu 2026–2029, kaikki investoinnit",
-    amount_eur=1_500_000_000,
-    period_start=date(2026, 1, 1),
-    period_end=date(2029, 12, 31),
-    scope=TargetScope.ALL,
-)
-
-
-def load_demo(db: Session, report: DemoReport, settings: Settings) -> None:
-    """The next programme period's target, as a coordinator would add it."""
-    exists_already = db.scalar(
-        select(InvestmentTarget.id).where(InvestmentTarget.name == DEMO_NEXT_TARGET.name)
-    )
-    if exists_already is None:
-        create_target(db, SYSTEM_ACTOR, DEMO_NEXT_TARGET)
-        report.count("investment targets")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ matching sites of a lead, and the file route that serves attachments."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,16 +29,20 @@ from app.domain.errors import (
 )
 from app.domain.inputs import parse_date
 from app.domain.packages import AttachmentKind, PackageLimits
+from app.domain.site_fields import (
+    FIELD_BY_NAME,
+    SECTIONS,
+    SITE_FIELDS,
+    FieldType,
+    SiteField,
+    fields_of_type,
+)
 from app.domain.sites import (
     COORDINATOR_ONLY_ACTIONS,
     SITE_TRANSITIONS,
-    Ownership,
-    PermitStatus,
     SiteDraft,
     SiteKind,
     SiteStatus,
-    Tenure,
-    ZoningStatus,
 )
 from app.i18n import (
     N_,
@@ -88,88 +92,32 @@ class FormField:
     required: bool = False
 
 
-def _choices(enum: Any) -> tuple[str, ...]:
-    return tuple(member.value for member in enum)
+def _form_field(site_field: SiteField) -> FormField:
+    assert site_field.widget is not None
+    choices = site_field.choices
+    return FormField(
+        site_field.name,
+        site_field.label,
+        site_field.widget,
+        site_field.labels,
+        tuple(member.value for member in choices) if choices is not None else (),
+        site_field.required,
+    )
+
+
+def form_sections(site_fields: Sequence[SiteField]) -> list[tuple[str, list[FormField]]]:
+    """The form's sections with the fields each holds, in the order of `site_fields`."""
+    return [
+        (
+            section,
+            [_form_field(f) for f in site_fields if f.section == section and f.widget is not None],
+        )
+        for section in SECTIONS
+    ]
 
 
 # The edit form, in the order a municipality fills it; industries come separately.
-FORM_SECTIONS: list[tuple[str, list[FormField]]] = [
-    (
-        N_("Basic information"),
-        [
-            FormField("kind", N_("Kind"), "choice", "site_kind", _choices(SiteKind), True),
-            FormField("name_fi", N_("Name in Finnish"), "text", required=True),
-            FormField("name_en", N_("Name in English"), "text"),
-            FormField("description_fi", N_("Description in Finnish"), "textarea"),
-            FormField("description_en", N_("Description in English"), "textarea"),
-            FormField("municipality_code", N_("Municipality"), "municipality", required=True),
-            FormField("external_ref", N_("Municipality's own reference"), "text"),
-        ],
-    ),
-    (
-        N_("Location and area"),
-        [
-            FormField("address", N_("Address"), "text"),
-            FormField("latitude", N_("Latitude (WGS84)"), "number"),
-            FormField("longitude", N_("Longitude (WGS84)"), "number"),
-            FormField("area_ha", N_("Area (ha)"), "number"),
-            FormField("area_m2", N_("Area (m²)"), "number"),
-            FormField("floor_area_m2", N_("Floor area (m²)"), "number"),
-            FormField(
-                "zoning_status",
-                N_("Zoning status"),
-                "choice",
-                "zoning_status",
-                _choices(ZoningStatus),
-            ),
-            FormField("permitted_use", N_("Permitted use"), "text"),
-        ],
-    ),
-    (
-        N_("Terms"),
-        [
-            FormField("ownership", N_("Ownership"), "choice", "ownership", _choices(Ownership)),
-            FormField("tenure", N_("Sale or lease"), "choice", "tenure", _choices(Tenure)),
-            FormField("price_eur", N_("Price (€)"), "integer"),
-            FormField("price_terms", N_("Price or lease terms"), "textarea"),
-            FormField("available_from", N_("Available from"), "date"),
-        ],
-    ),
-    (
-        N_("Infrastructure"),
-        [
-            FormField("grid_connection", N_("Grid connection"), "bool"),
-            FormField("available_power_mw", N_("Available power (MW)"), "number"),
-            FormField("substation_110kv_km", N_("Distance to a 110 kV substation (km)"), "number"),
-            FormField("substation_400kv_km", N_("Distance to a 400 kV substation (km)"), "number"),
-            FormField("water_m3_per_day", N_("Water capacity (m³/day)"), "number"),
-            FormField("wastewater_m3_per_day", N_("Wastewater capacity (m³/day)"), "number"),
-            FormField("district_heat", N_("District heat"), "bool"),
-            FormField("gas", N_("Gas"), "bool"),
-            FormField("rail_siding", N_("Rail siding"), "bool"),
-            FormField("fibre", N_("Fibre broadband"), "bool"),
-            FormField("road_km", N_("Distance to a main road (km)"), "number"),
-            FormField("airport_km", N_("Distance to the airport (km)"), "number"),
-            FormField("port_km", N_("Distance to a port (km)"), "number"),
-            FormField(
-                "environmental_permit",
-                N_("Environmental permit"),
-                "choice",
-                "permit_status",
-                _choices(PermitStatus),
-            ),
-        ],
-    ),
-    (
-        N_("Contact and verification"),
-        [
-            FormField("contact_name", N_("Contact person"), "text"),
-            FormField("contact_email", N_("Contact e-mail"), "text"),
-            FormField("contact_phone", N_("Contact phone"), "text"),
-            FormField("last_verified_on", N_("Last verified on"), "date"),
-        ],
-    ),
-]
+FORM_SECTIONS: Final = form_sections(SITE_FIELDS)
 FORM_FIELDS = [f for _, section in FORM_SECTIONS for f in section]
 
 NOTICES = {
@@ -250,15 +198,9 @@ def _parse(form: FormData) -> tuple[dict[str, Any], list[FieldError]]:
             errors.append(FieldError(spec.name, "This value is not valid.", "invalid"))
             continue
         values[spec.name] = value
-    for name, enum in (
-        ("kind", SiteKind),
-        ("zoning_status", ZoningStatus),
-        ("ownership", Ownership),
-        ("tenure", Tenure),
-        ("environmental_permit", PermitStatus),
-    ):
-        if values.get(name) is not None:
-            values[name] = enum(values[name])
+    for choice in fields_of_type(FieldType.CHOICE):
+        if values.get(choice.name) is not None and choice.choices is not None:
+            values[choice.name] = choice.choices(values[choice.name])
     values["industry_codes"] = tuple(str(v) for v in form.getlist("industry_codes"))
     return values, errors
 
@@ -379,8 +321,6 @@ def _required(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Labels of the draft fields the form does not show as form fields.
-EXTRA_LABELS = {"industry_codes": N_("Key industries"), "polygon": N_("Boundary")}
 FIELD_SPECS = {f.name: f for f in FORM_FIELDS}
 
 
@@ -459,9 +399,9 @@ def revision_page(
             change.field,
             translate(
                 lang,
-                FIELD_SPECS[change.field].label
-                if change.field in FIELD_SPECS
-                else EXTRA_LABELS.get(change.field, change.field),
+                FIELD_BY_NAME[change.field].label
+                if change.field in FIELD_BY_NAME
+                else change.field,
             ),
             _shown_value(lang, names, change.field, change.old),
             _shown_value(lang, names, change.field, change.new),

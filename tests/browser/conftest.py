@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine
+from app.demo import load_demo_data
 from app.main import create_app
-from app.services.demo import load_demo_data
 from app.settings import Settings
 from tests.conftest import TEST_SECRET, fresh_database
 

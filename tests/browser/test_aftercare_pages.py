@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from app.demo import DEMO_PASSWORD
 from app.services.aftercare import today
-from app.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

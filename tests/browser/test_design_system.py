@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from app.demo import DEMO_PASSWORD
 from app.i18n import translations
-from app.services.demo import DEMO_PASSWORD
 from app.web.navigation import groups_for
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 390, "height": 844}
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# One demo login per role (app/services/demo.py).
+# One demo login per role (app/demo/users.py).
 LOGINS = {
     "admin": "admin@invest-kainuu.example",
     "coordinator": "koordinaattori@invest-kainuu.example",

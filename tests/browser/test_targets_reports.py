@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,11 @@ import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 
 import openpyxl
 import pytest
+from babel.messages.pofile import read_po
 from defusedxml import EntitiesForbidden
 from PIL import Image
 
@@ -26,6 +28,7 @@ from app.domain.packages import (
     MESSAGES,
     TEMPLATE_SHEET,
     AttachmentKind,
+    ExampleMunicipality,
     PackageFormat,
     PackageLimits,
     PackageReport,
@@ -49,6 +52,7 @@ from app.i18n import field_error_message
 from app.regions import DEFAULT_REGION_FILE
 from app.services.region import load_region_file
 
+ROOT = Path(__file__).resolve().parents[2]
 KAINUU_FILE = load_region_file(DEFAULT_REGION_FILE)
 KAINUU = SiteRegion.of(KAINUU_FILE)
 # Codes with their names, as the sites service gives them: names are accepted too.
@@ -59,6 +63,12 @@ INDUSTRIES = {
     if i.code in {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
 }
 TODAY = date(2025, 6, 15)
+# The stored municipalities the downloads are made for: the examples lie in the first by
+# code, at its centre.
+DOWNLOADS_FOR = (
+    ExampleMunicipality("765", "Sotkamo", (64.1313, 28.3903)),
+    ExampleMunicipality("290", "Kuhmo", (64.1260, 29.5200)),
+)
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -149,37 +159,58 @@ def manifest_zip(sites: list[dict[str, object]], **files: bytes) -> bytes:
 
 
 def test_example_zip_parses_cleanly_with_both_coordinate_systems() -> None:
-    data = build_example_zip()
-    assert build_example_zip() == data  # byte-identical downloads
+    data = build_example_zip(DOWNLOADS_FOR)
+    assert build_example_zip(DOWNLOADS_FOR) == data  # byte-identical downloads
     report = parse("example.zip", data)
     assert report.ok
     assert report.format == PackageFormat.ZIP_JSON
     assert report.issues() == []
-    kajaani, sotkamo = report.rows
-    assert kajaani.draft is not None and sotkamo.draft is not None
-    assert (kajaani.index, kajaani.external_ref) == (1, "KAJ-EX-001")
-    assert kajaani.draft.kind == SiteKind.DATA_CENTRE
-    assert (kajaani.draft.latitude, kajaani.draft.longitude) == (64.227, 27.7285)
-    assert kajaani.draft.available_power_mw == Decimal(20)
-    assert kajaani.draft.industry_codes == ("ict_data_centres",)
-    assert kajaani.draft.last_verified_on == date(2025, 1, 15)
-    assert [(a.name, a.content_type, a.kind, a.title) for a in kajaani.attachments] == [
-        ("photos/kajaani-datakeskus.png", "image/png", AttachmentKind.PHOTO, "Ilmakuva"),
-        ("documents/kajaani-datakeskus.pdf", "application/pdf", AttachmentKind.DOCUMENT, "Esite"),
+    data_centre, plot = report.rows
+    assert data_centre.draft is not None and plot.draft is not None
+    assert (data_centre.index, data_centre.external_ref) == (1, "EX-001")
+    assert data_centre.draft.kind == SiteKind.DATA_CENTRE
+    assert data_centre.draft.municipality_code == "290"  # the first by code
+    assert data_centre.draft.name_fi == "Esimerkki: datakeskustontti, Kuhmo"
+    assert data_centre.draft.address == "Esimerkkikatu 1, Kuhmo"
+    assert data_centre.draft.contact_email == "firstname.lastname@example.org"
+    assert (data_centre.draft.latitude, data_centre.draft.longitude) == (64.126, 29.52)
+    assert data_centre.draft.available_power_mw == Decimal(20)
+    assert data_centre.draft.industry_codes == ("ict_data_centres",)
+    assert data_centre.draft.last_verified_on == date(2025, 1, 15)
+    assert [(a.name, a.content_type, a.kind, a.title) for a in data_centre.attachments] == [
+        ("photos/datakeskus.png", "image/png", AttachmentKind.PHOTO, "Ilmakuva"),
+        ("documents/datakeskus.pdf", "application/pdf", AttachmentKind.DOCUMENT, "Esite"),
     ]
-    for attachment in kajaani.attachments:
+    for attachment in data_centre.attachments:
         assert attachment.sha256 == hashlib.sha256(attachment.data).hexdigest()
-    assert sotkamo.draft.municipality_code == "765"  # given as the name "Sotkamo"
-    assert sotkamo.draft.latitude == pytest.approx(64.13, abs=1e-5)
-    assert sotkamo.draft.longitude == pytest.approx(28.39, abs=1e-5)
-    assert [(a.name, a.kind) for a in sotkamo.attachments] == [
-        ("maps/sotkamo-kartta.pdf", AttachmentKind.MAP)
+    assert plot.draft.municipality_code == "290"  # given as the name "Kuhmo"
+    # Given in ETRS-TM35FIN, 2 km east of the centre.
+    assert plot.draft.latitude == pytest.approx(64.126, abs=0.01)
+    assert plot.draft.longitude == pytest.approx(29.52 + 2 / 48.7, abs=0.01)
+    assert [(a.name, a.kind) for a in plot.attachments] == [("maps/kartta.pdf", AttachmentKind.MAP)]
+
+
+def test_examples_name_no_place_of_their_own() -> None:
+    """Another region's downloads: its municipality, and no location when its centre
+    is not known."""
+    elsewhere = [ExampleMunicipality("905", "Vaasa")]
+    with zipfile.ZipFile(io.BytesIO(build_example_zip(elsewhere))) as archive:
+        manifest = archive.read("sites.json").decode()
+    assert "Vaasa" in manifest and '"905"' in manifest
+    assert not re.search(r"kajaani|sotkamo|kainuu", manifest, re.IGNORECASE)
+    sites = json.loads(manifest)["sites"]
+    assert all("latitude" not in site and "easting" not in site for site in sites)
+    workbook = openpyxl.load_workbook(io.BytesIO(build_template_xlsx(elsewhere, INDUSTRIES)))
+    texts = [
+        str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
     ]
+    assert not [text for text in texts if re.search(r"kajaani|sotkamo|kainuu", text, re.I)]
+    assert "905 = Vaasa" in texts
 
 
 def test_example_pdfs_have_a_correct_cross_reference_table() -> None:
-    with zipfile.ZipFile(io.BytesIO(build_example_zip())) as archive:
-        pdf = archive.read("maps/sotkamo-kartta.pdf")
+    with zipfile.ZipFile(io.BytesIO(build_example_zip(DOWNLOADS_FOR))) as archive:
+        pdf = archive.read("maps/kartta.pdf")
     assert pdf.startswith(b"%PDF-1.4\n") and pdf.endswith(b"%%EOF\n")
     xref_at = int(re.search(rb"startxref\n(\d+)\n", pdf).group(1))  # type: ignore[union-attr]
     assert pdf[xref_at:].startswith(b"xref\n0 6\n")
@@ -188,7 +219,7 @@ def test_example_pdfs_have_a_correct_cross_reference_table() -> None:
 
 
 def test_template_has_header_example_and_bilingual_guide() -> None:
-    data = build_template_xlsx(MUNICIPALITIES, INDUSTRIES)
+    data = build_template_xlsx(DOWNLOADS_FOR, INDUSTRIES)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == [TEMPLATE_SHEET, GUIDE_SHEET]
     sheet = workbook[TEMPLATE_SHEET]
@@ -206,7 +237,8 @@ def test_template_has_header_example_and_bilingual_guide() -> None:
     assert report.ok
     [row] = report.rows
     assert row.draft is not None
-    assert (row.draft.name_fi, row.draft.municipality_code) == ("Esimerkkitontti, Kajaani", "205")
+    assert (row.draft.name_fi, row.draft.municipality_code) == ("Esimerkkitontti, Kuhmo", "290")
+    assert (row.draft.latitude, row.draft.longitude) == (64.126, 29.52)
     assert row.draft.area_ha == Decimal("2.5") and row.draft.area_m2 == Decimal(25000)
     assert row.draft.available_from == date(2025, 1, 1)
     assert row.draft.grid_connection is True and row.draft.gas is False
@@ -1015,12 +1047,27 @@ def test_xlsb_and_damaged_archives_are_refused() -> None:
 # --- catalogue and columns ------------------------------------------------------------------
 
 
-def test_package_catalogue_has_both_languages_and_no_site_rule_texts() -> None:
-    for code, texts in MESSAGES.items():
-        assert set(texts) == {"fi", "en"}, code
-        assert texts["fi"].strip() and texts["en"].strip(), code
-        if code != "location.file":
-            assert texts["fi"] != texts["en"], code
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_package_texts_are_translated(lang: str) -> None:
+    from app.domain.packages.template import _FILL_IN, _FORMULAS, _GUIDE_HEADINGS, _TYPE_HELP
+
+    texts = {
+        *MESSAGES.values(),
+        *(column.help for column in COLUMNS),
+        *_TYPE_HELP.values(),
+        *(heading for heading in _GUIDE_HEADINGS if heading),
+        _FILL_IN,
+        _FORMULAS,
+    }
+    path = ROOT / "app" / "locale" / lang / "LC_MESSAGES" / "packages.po"
+    with path.open("rb") as po_file:
+        catalog = {message.id: message.string for message in read_po(po_file) if message.id}
+    assert sorted(text for text in texts if not catalog.get(text)) == []
+    for text in texts:  # the same placeholders, filled after translation
+        assert set(re.findall(r"{\w+}", catalog[text])) == set(re.findall(r"{\w+}", text))
+
+
+def test_package_catalogue_has_no_site_rule_texts() -> None:
     # The site rules' reasons come from the shared form-error catalogue only.
     assert set(MESSAGES).isdisjoint(SITE_REASONS)
 

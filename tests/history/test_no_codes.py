@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Industry, LostReason, Municipality, Stage, User
+from app.demo import COORDINATOR_LOGIN, DEMO_PASSWORD, demo_domain, load_demo_data
 from app.i18n import LABELS
-from app.services.demo import COORDINATOR_EMAIL, DEMO_DOMAIN, DEMO_PASSWORD, load_demo_data
+from app.services.region import current_region
 from app.settings import Settings
 from app.web.navigation import items_for
 from tests.factories import Factory
@@ -137,7 +138,8 @@ def test_no_staff_page_shows_a_stored_code(
 ) -> None:
     load_demo_data(db, settings)
     db.commit()
-    email = COORDINATOR_EMAIL if who == "coordinator" else f"kajaani@{DEMO_DOMAIN}"
+    login = COORDINATOR_LOGIN if who == "coordinator" else "kajaani"
+    email = f"{login}@{demo_domain(current_region(db))}"
     user = db.scalar(select(User).where(User.email == email))
     assert user is not None
     factory.login(client, user, password=DEMO_PASSWORD)
@@ -221,7 +223,8 @@ def test_the_forum_report_documents_show_no_stored_code(
 
     load_demo_data(db, settings)
     db.commit()
-    user = db.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+    email = f"{COORDINATOR_LOGIN}@{demo_domain(current_region(db))}"
+    user = db.scalar(select(User).where(User.email == email))
     assert user is not None
     factory.login(client, user, password=DEMO_PASSWORD)
     client.cookies.set("ik_lang", lang)

@@ -13,9 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Site, SiteAttachment
+from app.db.models import Municipality, Site, SiteAttachment
 from app.domain.access import Role
-from app.domain.packages import build_example_zip
 from app.services import packages
 from app.services import sites as site_service
 from tests.domain.test_geo import KAJAANI, tm35fin_forward
@@ -172,24 +171,24 @@ def test_example_zip_with_attachments(
     client: TestClient, factory: Factory, db: Session, storage_dir: Path
 ) -> None:
     _, headers = factory.api_user(Role.COORDINATOR)
-    report = checked(client, headers, "example.zip", build_example_zip())
+    report = checked(client, headers, "example.zip", packages.example_zip(db))
     assert report["format"] == "zip_json"
     rows = report["report"]["rows"]
     assert [(r["external_ref"], r["action"], r["attachments_added"]) for r in rows] == [
-        ("KAJ-EX-001", "create", 2),
-        ("SOT-EX-001", "create", 1),
+        ("EX-001", "create", 2),
+        ("EX-002", "create", 1),
     ]
     apply(client, headers, report["id"])
-    kajaani = db.scalar(select(Site).where(Site.external_ref == "KAJ-EX-001"))
-    assert kajaani is not None
-    files = site_service.attachments_of(db, [kajaani.id])[kajaani.id]
+    data_centre = db.scalar(select(Site).where(Site.external_ref == "EX-001"))
+    assert data_centre is not None
+    files = site_service.attachments_of(db, [data_centre.id])[data_centre.id]
     assert [(a.kind, a.content_type, a.title_fi, a.thumbnail_key is not None) for a in files] == [
         ("photo", "image/png", "Ilmakuva", True),
         ("document", "application/pdf", "Esite", False),
     ]
     assert len(stored_files(storage_dir)) == 4  # png, its thumbnail, brochure, map
 
-    again = checked(client, headers, "example.zip", build_example_zip())
+    again = checked(client, headers, "example.zip", packages.example_zip(db))
     assert again["report"]["summary"]["unchanged"] == 2
     apply(client, headers, again["id"])
     assert len(list(db.scalars(select(SiteAttachment)))) == 3
@@ -325,7 +324,7 @@ def test_failed_apply_leaves_database_and_storage_unchanged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, headers = factory.api_user(Role.COORDINATOR)
-    report = checked(client, headers, "example.zip", build_example_zip())
+    report = checked(client, headers, "example.zip", packages.example_zip(db))
     before = db_counts(db)
     calls = {"n": 0}
     real = site_service.snapshot
@@ -417,14 +416,21 @@ def test_report_rows_are_paged_and_repeats_across_batches_are_errors(
     ]
 
 
-def test_template_and_example_downloads(client: TestClient) -> None:
+def test_template_and_example_downloads(client: TestClient, db: Session) -> None:
     template = client.get("/api/v1/site-packages/template.xlsx")
     assert template.status_code == 200
     assert template.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert template.content.startswith(b"PK\x03\x04")
     example = client.get("/api/v1/site-packages/example.zip")
     assert example.headers["content-type"] == "application/zip"
-    assert example.content == build_example_zip()
+    assert example.content == packages.example_zip(db)
+    # The examples lie in the first stored municipality by code, at its town centre.
+    with zipfile.ZipFile(io.BytesIO(example.content)) as archive:
+        first = json.loads(archive.read("sites.json"))["sites"][0]
+    code = min(db.scalars(select(Municipality.code)))
+    assert first["municipality_code"] == code
+    assert "latitude" in first
+    assert first["contact_email"] == "firstname.lastname@example.org"
 
 
 def test_png_attachment_via_package_keeps_bytes(

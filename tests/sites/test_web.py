@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Site
 from app.domain.access import Role
-from app.domain.packages import build_example_zip
+from app.services import packages
 from tests.domain.test_packages import png
 from tests.factories import Factory, csrf_from
 
@@ -116,18 +116,18 @@ def test_package_upload_report_and_apply_in_finnish(
     uploaded = client.post(
         "/site-packages",
         data={"csrf_token": token},
-        files={"file": ("esimerkki.zip", build_example_zip(), "application/zip")},
+        files={"file": ("esimerkki.zip", packages.example_zip(db), "application/zip")},
         follow_redirects=False,
     )
     report = client.get(uploaded.headers["location"])
-    assert "Tallenna paketti" in report.text and "KAJ-EX-001" in report.text
+    assert "Tallenna paketti" in report.text and "EX-001" in report.text
     applied = client.post(
         f"{uploaded.headers['location']}/apply",
         data={"csrf_token": csrf_from(report.text)},
         follow_redirects=False,
     )
     assert applied.status_code == 303
-    assert db.scalar(select(Site).where(Site.external_ref == "SOT-EX-001")) is not None
+    assert db.scalar(select(Site).where(Site.external_ref == "EX-002")) is not None
 
 
 def test_matching_page(client: TestClient, factory: Factory) -> None:
