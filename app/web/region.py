@@ -30,10 +30,9 @@ NAME_FIELDS = tuple(
 )
 OTHER_FIELDS = ("primary_colour", "accent_colour", "default_language", "public_domain")
 
-register_labels(
-    "ui_language",
-    {"fi": N_("Finnish"), "sv": N_("Swedish"), "en": N_("English")},
-)
+# The languages' names in the form; not labels, since a page must not take every "en"
+# for a code.
+LANGUAGE_NAMES = {"fi": N_("Finnish"), "sv": N_("Swedish"), "en": N_("English")}
 # The region row's columns, as its change list names them.
 register_labels(
     "reference_field",
@@ -93,6 +92,7 @@ def _page(
             "values": values if values is not None else _values_of(definition),
             "errors": errors or FormErrors(),
             "languages": SUPPORTED_LANGUAGES,
+            "language_names": LANGUAGE_NAMES,
             "history": reference.recent_changes(
                 db, request_language(request, user), "regions", "1"
             ),
