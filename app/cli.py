@@ -52,6 +52,15 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init_region(args: argparse.Namespace) -> int:
+    from app.services.region import init_region
+
+    with session_scope(_session_factory()) as db:
+        changes = init_region(db, Path(args.file))
+    print(changes.summary())
+    return 0
+
+
 def cmd_demo_data(_args: argparse.Namespace) -> int:
     from app.demo import load_demo_data
 
@@ -152,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "migrate", help="upgrade the database to the latest schema and seed reference data"
     ).set_defaults(func=cmd_migrate)
+    init_region = sub.add_parser(
+        "init-region",
+        help="check a region file (app/regions/<slug>/region.yaml) and store it: the "
+        "region, its municipalities, industries, targets, reference points and facts",
+    )
+    init_region.add_argument("file")
+    init_region.set_defaults(func=cmd_init_region)
     sub.add_parser("demo-data", help="load the demo data set (idempotent)").set_defaults(
         func=cmd_demo_data
     )

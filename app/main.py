@@ -60,6 +60,7 @@ from app.web import portal as web_portal
 from app.web import privacy as web_privacy
 from app.web import reference as web_reference
 from app.web import referrals as web_referrals
+from app.web import region as web_region
 from app.web import reports as web_reports
 from app.web import sites as web_sites
 from app.web import syndication as web_syndication
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_intake.router)
     app.include_router(web_referrals.router)
     app.include_router(web_reference.router)
+    app.include_router(web_region.router)
     app.mount("/static", web_assets.static_files(), name="static")
     app.add_middleware(web_portal.CachedPages, settings=settings)
     app.add_middleware(web_portal.CompressedPages)

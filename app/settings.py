@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     coordinator_name: str | None = None
     coordinator_phone: str | None = None
 
+    # The region file `migrate` loads while no region is stored yet (the default is
+    # app/regions/kainuu/region.yaml); `invest-kainuu init-region FILE` replaces it.
+    region_file: Path | None = None
+
     # Reverse proxies (addresses or CIDR networks, comma-separated) whose
     # X-Forwarded-For and X-Forwarded-Proto are believed; from any other peer they are
     # ignored. Empty: the service is reached directly.

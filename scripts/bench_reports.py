@@ -61,10 +61,11 @@ from app.db.session import make_engine  # noqa: E402
 from app.domain.access import SYSTEM_ACTOR, Role  # noqa: E402
 from app.domain.events import VISIT_KINDS  # noqa: E402
 from app.domain.leads import DEFAULT_STAGES, FUNNEL_KINDS, StageKind  # noqa: E402
-from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES  # noqa: E402
 from app.domain.targets import Dimension  # noqa: E402
+from app.regions import DEFAULT_REGION_FILE  # noqa: E402
 from app.services import auth, report_documents, reports, targets, users  # noqa: E402
 from app.services.reference import ensure_reference_data  # noqa: E402
+from app.services.region import load_region_file  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 import benchlib  # noqa: E402
@@ -167,8 +168,9 @@ def _fill(
     investors: list[uuid.UUID],
     rng: random.Random,
 ) -> None:
-    industries = [i.code for i in KEY_INDUSTRIES]
-    municipalities = [m.code for m in MUNICIPALITIES]
+    region = load_region_file(DEFAULT_REGION_FILE)
+    industries = [i.code for i in region.industries]
+    municipalities = [m.code for m in region.municipalities]
     types = ["greenfield_fdi", "expansion", "brownfield", "business_transfer"]
     sources = ["portal_inquiry", "invest_in_finland", "partner", "event", "own_prospecting"]
     kinds = ["note", "call", "meeting", "email"]
@@ -359,7 +361,7 @@ def _flush(db: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
 def _visits(db: Session, rng: random.Random) -> None:
     """Held investor visits over the years, each hosted by one or two municipalities and
     tied to a lead."""
-    municipalities = [m.code for m in MUNICIPALITIES]
+    municipalities = [m.code for m in load_region_file(DEFAULT_REGION_FILE).municipalities]
     lead_ids = list(db.scalars(select(Lead.id).limit(VISITS)))
     kinds = sorted(kind.value for kind in VISIT_KINDS)
     events, hosts, links = [], [], []

@@ -1,4 +1,5 @@
-"""Coordinates of Kainuu: conversion to WGS84 and the range check.
+"""Coordinates: conversion to WGS84 and guessing the reference system. Whether a place
+lies in the region is the region's area (app/domain/region.py, `RegionArea.contains`).
 
 Finnish municipal data usually arrives in ETRS-TM35FIN (EPSG:3067, metres); the
 portal and the database keep WGS84 (EPSG:4326) latitude and longitude.
@@ -7,7 +8,6 @@ portal and the database keep WGS84 (EPSG:4326) latitude and longitude.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -20,21 +20,6 @@ TM35FIN: Final[Crs] = "EPSG:3067"
 # Decimal places kept for WGS84 degrees: 6 places is about 0.1 m, finer is noise.
 COORDINATE_DECIMALS: Final = 6
 
-
-@dataclass(frozen=True)
-class Bounds:
-    min_lat: float
-    max_lat: float
-    min_lon: float
-    max_lon: float
-
-    def contains(self, lat: float, lon: float) -> bool:
-        return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
-
-
-# A generous box around the eight municipalities: Kuhmo's southern tip (~63.6 N) and
-# eastern border (~30.6 E), Suomussalmi's north (~65.5 N), Puolanka's west (~26.6 E).
-KAINUU_BOUNDS: Final = Bounds(min_lat=63.55, max_lat=65.75, min_lon=25.85, max_lon=30.65)
 
 # Plausible TM35FIN values for the whole of Finland (with margin).
 _TM35FIN_EASTING: Final = (0.0, 1_000_000.0)
@@ -86,7 +71,3 @@ def guess_crs(a: float, b: float) -> Crs | None:
     if abs(a) <= 180 and abs(b) <= 180 and min(abs(a), abs(b)) <= 90:
         return WGS84
     return None
-
-
-def in_kainuu(lat: float, lon: float) -> bool:
-    return KAINUU_BOUNDS.contains(lat, lon)

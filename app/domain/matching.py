@@ -254,11 +254,13 @@ def _industry(profile: RequirementProfile, site: SiteDraft) -> CriterionResult |
     )
 
 
-def _municipality(profile: RequirementProfile, site: SiteDraft) -> CriterionResult | None:
+def _municipality(
+    profile: RequirementProfile, site: SiteDraft, names: Mapping[str, str]
+) -> CriterionResult | None:
     if not profile.preferred_municipality_codes:
         return None
     met = site.municipality_code in profile.preferred_municipality_codes
-    name = municipality_list([site.municipality_code])
+    name = municipality_list([site.municipality_code], names)
     if met:
         return _result(
             "municipality",
@@ -271,16 +273,24 @@ def _municipality(profile: RequirementProfile, site: SiteDraft) -> CriterionResu
         Outcome.MISSED,
         N_("The municipality %(municipality)s is not among the preferred (%(preferred)s)."),
         municipality=name,
-        preferred=municipality_list(profile.preferred_municipality_codes),
+        preferred=municipality_list(profile.preferred_municipality_codes, names),
     )
 
 
-_CHECKS: Final = (_area, _power, _water, _zoning, _industry, _rail, _municipality)
+# The municipality is checked last, with the region's names (see `score_site`).
+_CHECKS: Final = (_area, _power, _water, _zoning, _industry, _rail)
 
 
-def score_site(profile: RequirementProfile, site: SiteDraft) -> MatchResult:
-    """The site's score for the profile: 0 when the profile sets no criteria."""
-    criteria = tuple(result for check in _CHECKS if (result := check(profile, site)) is not None)
+def score_site(
+    profile: RequirementProfile,
+    site: SiteDraft,
+    municipality_names: Mapping[str, str] | None = None,
+) -> MatchResult:
+    """The site's score for the profile: 0 when the profile sets no criteria.
+    `municipality_names` (codes to names) name the municipalities in explanations."""
+    found = [check(profile, site) for check in _CHECKS]
+    found.append(_municipality(profile, site, municipality_names or {}))
+    criteria = tuple(result for result in found if result is not None)
     total = sum(c.weight for c in criteria)
     met = sum(c.weight for c in criteria if c.outcome == Outcome.MET)
     # Integer half-up rounding, so equal inputs never round differently.
@@ -289,12 +299,14 @@ def score_site(profile: RequirementProfile, site: SiteDraft) -> MatchResult:
 
 
 def rank_sites(
-    profile: RequirementProfile, sites: Iterable[tuple[K, SiteDraft]]
+    profile: RequirementProfile,
+    sites: Iterable[tuple[K, SiteDraft]],
+    municipality_names: Mapping[str, str] | None = None,
 ) -> list[tuple[K, SiteDraft, MatchResult]]:
     """(key, site, result) for each (key, site), best score first, then by Finnish name.
 
     The key is the caller's handle on the site (its id), returned as given.
     """
-    ranked = [(key, site, score_site(profile, site)) for key, site in sites]
+    ranked = [(key, site, score_site(profile, site, municipality_names)) for key, site in sites]
     ranked.sort(key=lambda item: (-item[2].score, item[1].name_fi.casefold()))
     return ranked

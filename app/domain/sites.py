@@ -13,9 +13,8 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from app.domain.errors import FieldError, PermissionDenied, ValidationFailed
-from app.domain.geo import in_kainuu
 from app.domain.geography import boundary_problem
-from app.domain.reference import MUNICIPALITIES
+from app.domain.region import RegionArea, RegionDefinition
 
 
 class SiteKind(StrEnum):
@@ -119,11 +118,11 @@ SITE_REASONS: Final[Mapping[str, str]] = {
     "invalid_email": "The e-mail address %(value)s is not valid.",
     "invalid_phone": "The phone number %(value)s is not valid (digits, spaces, + and -).",
     "incomplete_location": "One of the two coordinates of the location is missing.",
-    "outside_kainuu": "The location %(lat)s, %(lon)s (WGS84) is not in Kainuu.",
-    "coordinates_swapped": "The location %(lat)s, %(lon)s is not in Kainuu; latitude and "
+    "outside_region": "The location %(lat)s, %(lon)s (WGS84) is not in %(region)s.",
+    "coordinates_swapped": "The location %(lat)s, %(lon)s is not in %(region)s; latitude and "
     "longitude appear to be swapped.",
     "invalid_polygon": "Every ring of the boundary must be closed and have at least 4 points.",
-    "polygon_outside_kainuu": "The boundary point %(lat)s, %(lon)s is not in Kainuu.",
+    "polygon_outside_region": "The boundary point %(lat)s, %(lon)s is not in %(region)s.",
     "polygon_not_valid": "The boundary is not a valid polygon: %(reason)s.",
     "polygon_area_mismatch": "The boundary encloses %(area)s ha, far from the stated "
     "area of %(stated)s ha.",
@@ -277,15 +276,13 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,38}[0-9]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEWLINE = re.compile(r"[\r\n]")
 _HELSINKI = ZoneInfo("Europe/Helsinki")
-_MUNICIPALITY_NAMES: Final = {m.code: m.name_fi for m in MUNICIPALITIES}
 
 
-def municipality_list(codes: Collection[str]) -> str:
-    """Codes with names, for messages: "205 Kajaani, 765 Sotkamo"."""
-    return ", ".join(
-        f"{code} {_MUNICIPALITY_NAMES[code]}" if code in _MUNICIPALITY_NAMES else code
-        for code in sorted(codes)
-    )
+def municipality_list(codes: Collection[str], names: Mapping[str, str] | None = None) -> str:
+    """Codes with names, for messages: "905 Vaasa, 499 Mustasaari". The names are
+    `names`, else `codes` itself when it maps codes to names; else codes alone."""
+    known = names if names is not None else codes if isinstance(codes, Mapping) else {}
+    return ", ".join(f"{code} {known[code]}" if code in known else code for code in sorted(codes))
 
 
 def validate_site(
@@ -293,11 +290,13 @@ def validate_site(
     valid_municipality_codes: Collection[str],
     valid_industry_codes: Collection[str],
     *,
+    region: SiteRegion,
     today: date | None = None,
 ) -> list[FieldError]:
     """Every reason `draft` cannot be stored, each on its field (empty when valid).
 
-    `today` defaults to the current date in Finland.
+    `valid_municipality_codes` may map the codes to names (messages list them);
+    `region` is where the site must lie. `today` defaults to the current date in Finland.
     """
     today = today or datetime.now(_HELSINKI).date()
     errors: list[FieldError] = []
@@ -361,29 +360,50 @@ def validate_site(
     # The boundary is compared with the stated area only when that area is itself
     # valid: a bad area is one error, on its own field.
     stated_area_ha = None if any(e.field == "area_ha" for e in errors) else draft.area_ha
-    errors.extend(_location_errors(draft, stated_area_ha))
+    errors.extend(_location_errors(draft, stated_area_ha, region))
     if draft.last_verified_on is not None and draft.last_verified_on > today:
         add("last_verified_on", "in_future", value=draft.last_verified_on.isoformat())
     return errors
 
 
-def _location_errors(draft: SiteDraft, stated_area_ha: Decimal | None) -> list[FieldError]:
+@dataclass(frozen=True)
+class SiteRegion:
+    """Where a site must lie: the region's area, and its name for messages."""
+
+    name: str
+    area: RegionArea
+
+    @classmethod
+    def of(cls, region: RegionDefinition) -> SiteRegion:
+        return cls(region.display_name(region.default_language), region.area)
+
+
+def _location_errors(
+    draft: SiteDraft, stated_area_ha: Decimal | None, region: SiteRegion
+) -> list[FieldError]:
     lat, lon = draft.latitude, draft.longitude
     if (lat is None) != (lon is None):
         return [site_error("latitude" if lat is None else "longitude", "incomplete_location")]
     errors: list[FieldError] = []
-    if lat is not None and lon is not None and not in_kainuu(lat, lon):
-        code = "coordinates_swapped" if in_kainuu(lon, lat) else "outside_kainuu"
-        errors.append(site_error("latitude", code, lat=str(lat), lon=str(lon)))
+    inside = region.area.contains
+    if lat is not None and lon is not None and not inside(lat, lon):
+        code = "coordinates_swapped" if inside(lon, lat) else "outside_region"
+        errors.append(site_error("latitude", code, lat=str(lat), lon=str(lon), region=region.name))
     for ring in draft.polygon or ():
         if len(ring) < 4 or ring[0] != ring[-1]:
             errors.append(site_error("polygon", "invalid_polygon"))
             break
-        outside = next(((x, y) for x, y in ring if not in_kainuu(y, x)), None)
+        outside = next(((x, y) for x, y in ring if not inside(y, x)), None)
         if outside is not None:
             lat_text, lon_text = str(outside[1]), str(outside[0])
             errors.append(
-                site_error("polygon", "polygon_outside_kainuu", lat=lat_text, lon=lon_text)
+                site_error(
+                    "polygon",
+                    "polygon_outside_region",
+                    lat=lat_text,
+                    lon=lon_text,
+                    region=region.name,
+                )
             )
             break
     if draft.polygon and not any(e.field == "polygon" for e in errors):

@@ -92,7 +92,7 @@ class Section(Generic[T]):
 
 
 def local_day(moment: datetime) -> date:
-    """The calendar day a moment falls on for people in the region (Finnish time)."""
+    """The calendar day a moment falls on for people in Finland."""
     return moment.astimezone(HELSINKI).date()
 
 

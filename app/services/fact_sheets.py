@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Municipality, MunicipalityFacts, SiteAttachment
 from app.domain.errors import NotFound, ValidationFailed
-from app.domain.geo import KAINUU_BOUNDS, Bounds
+from app.domain.region import BoundingBox
 from app.i18n import N_, install_i18n, register_field_errors
 from app.services import geography
 from app.services import region as region_service
 from app.services import sites as site_service
 from app.services.portal import Region
+from app.services.region import current_region
 from app.settings import Settings
 from app.storage import Storage
 
@@ -82,15 +83,21 @@ def site_map(
     name: str,
     towns: list[tuple[float, float, str]],
     boundary: dict[str, Any] | None,
+    area: BoundingBox,
 ) -> SiteMap:
-    """The site (and its boundary) among `towns`, given as (latitude, longitude, name)."""
+    """The site (and its boundary) among `towns`, given as (latitude, longitude, name);
+    with neither, the frame is the region's `area`."""
     # The frame: the towns and the site, with a margin for the labels.
     lats = [t[0] for t in towns] + ([lat] if lat is not None else [])
     lons = [t[1] for t in towns] + ([lon] if lon is not None else [])
     if not lats:
-        lats, lons = [KAINUU_BOUNDS.min_lat, KAINUU_BOUNDS.max_lat], [KAINUU_BOUNDS.min_lon]
-        lons.append(KAINUU_BOUNDS.max_lon)
-    b = Bounds(min(lats) - 0.08, max(lats) + 0.08, min(lons) - 0.15, max(lons) + 0.6)
+        lats, lons = [area.min_lat, area.max_lat], [area.min_lon, area.max_lon]
+    b = BoundingBox(
+        min_lat=min(lats) - 0.08,
+        max_lat=max(lats) + 0.08,
+        min_lon=min(lons) - 0.15,
+        max_lon=max(lons) + 0.6,
+    )
     scale = _MAP_WIDTH / (b.max_lon - b.min_lon)
     # A degree of longitude is cos(latitude) times one of latitude.
     y_scale = scale / math.cos(math.radians((b.min_lat + b.max_lat) / 2))
@@ -167,7 +174,14 @@ def _sheet(
         photos=_photos(storage, public.attachments),
         distances=extras["distances"],
         facts=extras["facts"],
-        map=site_map(site.latitude, site.longitude, name, _towns(reg, lang), extras["boundary"]),
+        map=site_map(
+            site.latitude,
+            site.longitude,
+            name,
+            _towns(reg, lang),
+            extras["boundary"],
+            current_region(db).area.extent(),
+        ),
     )
 
 

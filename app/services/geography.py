@@ -1,5 +1,6 @@
 """Reference points, the sites' computed distances to them, and the municipalities' key
-facts: seeding, recomputing, reading for pages, and the coordinator's edits.
+facts: recomputing, reading for pages, and the coordinator's edits (the region file
+seeds them: app/services/region.py).
 
 Distances are stored (`site_distances`), never computed per request: a site's row set is
 rewritten whenever its location changes (`sites.write_draft` calls `refresh_site`), and
@@ -20,10 +21,6 @@ from app.db.models import Municipality, MunicipalityFacts, ReferencePoint, Site,
 from app.domain.access import Actor, require_staff_wide
 from app.domain.errors import FieldError, NotFound, ValidationFailed
 from app.domain.geography import (
-    FACTS_SOURCE,
-    FACTS_YEAR,
-    MUNICIPALITY_FACTS,
-    REFERENCE_POINTS,
     Place,
     PointKind,
     clean_municipality_facts,
@@ -67,52 +64,6 @@ register_field_errors(
 
 # The order distances are listed in on pages and in fact sheets.
 KIND_ORDER: tuple[str, ...] = tuple(k.value for k in PointKind)
-
-
-# --- seeds --------------------------------------------------------------------------
-
-
-def ensure_seeds(db: Session) -> int:
-    """Insert the missing seeded reference points and key facts (never overwriting the
-    coordinator's edits); when points were added, recompute every site's distances.
-    Returns how many rows were added; the caller commits."""
-    added = 0
-    known = set(db.scalars(select(ReferencePoint.code)))
-    for seed in REFERENCE_POINTS:
-        if seed.code not in known:
-            db.add(
-                ReferencePoint(
-                    code=seed.code,
-                    kind=seed.kind.value,
-                    name_fi=seed.name_fi,
-                    name_en=seed.name_en,
-                    latitude=seed.latitude,
-                    longitude=seed.longitude,
-                    municipality_code=seed.municipality_code,
-                    source=seed.source,
-                )
-            )
-            added += 1
-    points_added = added
-    known = set(db.scalars(select(MunicipalityFacts.municipality_code)))
-    for facts in MUNICIPALITY_FACTS:
-        if facts.municipality_code not in known:
-            db.add(
-                MunicipalityFacts(
-                    municipality_code=facts.municipality_code,
-                    population=facts.population,
-                    workforce=facts.workforce,
-                    year=FACTS_YEAR,
-                    source=FACTS_SOURCE,
-                    main_employers_fi="\n".join(facts.employers_fi),
-                    main_employers_en="\n".join(facts.employers_en),
-                )
-            )
-            added += 1
-    if points_added:
-        db.flush()
-        refresh_all(db)
-    return added
 
 
 # --- computing ------------------------------------------------------------------------

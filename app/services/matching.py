@@ -16,7 +16,7 @@ from app.domain.errors import NotFound
 from app.domain.matching import MatchResult, RequirementProfile, rank_sites
 from app.domain.sites import SiteStatus, ZoningStatus
 from app.services.scope import leads_with_need_to_know, sites_visible_to
-from app.services.sites import draft_of, industry_codes_of
+from app.services.sites import draft_of, industry_codes_of, valid_codes
 
 # Sites still on offer: what is being prepared, reviewed or already public.
 _MATCHED_STATUSES = (
@@ -108,6 +108,9 @@ def matching_sites(db: Session, actor: Actor, lead_id: uuid.UUID, limit: int = 5
     )
     codes = industry_codes_of(db, [s.id for s in sites])
     by_id = {site.id: site for site in sites}
-    ranked = rank_sites(profile, ((site.id, draft_of(site, codes[site.id])) for site in sites))
+    names = valid_codes(db)[0]
+    ranked = rank_sites(
+        profile, ((site.id, draft_of(site, codes[site.id])) for site in sites), names
+    )
     matches = [SiteMatch(by_id[key], result) for key, _draft, result in ranked[:limit]]
     return Matching(lead, profile, ignored, matches)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, defer
 from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import (
+    Industry,
     Municipality,
     ReferencePoint,
     Site,
@@ -62,10 +63,11 @@ from app.domain.packages import (
     issue_location,
     message,
 )
-from app.domain.sites import SiteDraft, SiteStatus, normalise_lang, shown
+from app.domain.sites import SiteDraft, SiteRegion, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
 from app.services import site_revisions
 from app.services import sites as site_service
+from app.services.region import current_region
 from app.settings import Settings
 from app.storage import Storage
 
@@ -124,8 +126,15 @@ def _example_municipalities(db: Session) -> list[ExampleMunicipality]:
 
 
 def template_xlsx(db: Session) -> bytes:
-    """The template spreadsheet, its example in one of the stored municipalities."""
-    return build_template_xlsx(_example_municipalities(db))
+    """The template spreadsheet, its example in one of the stored municipalities, its
+    guide listing the region's active key industries."""
+    industries = {
+        industry.code: f"{industry.name_fi} / {industry.name_en}"
+        for industry in db.scalars(
+            select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
+        )
+    }
+    return build_template_xlsx(_example_municipalities(db), industries)
 
 
 def example_zip(db: Session) -> bytes:
@@ -133,12 +142,15 @@ def example_zip(db: Session) -> bytes:
     return build_example_zip(_example_municipalities(db))
 
 
-def _allowed_municipalities(db: Session, actor: Actor) -> frozenset[str]:
+def _allowed_municipalities(db: Session, actor: Actor) -> dict[str, str]:
+    """The codes (with names, for messages) the actor's packages may use."""
     require_role(actor, Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_CONTACT)
+    everything = site_service.valid_codes(db)[0]
     if actor.sees_everything:
-        return site_service.valid_codes(db)[0]
+        return everything
     assert actor.municipality_code is not None
-    return frozenset({actor.municipality_code})
+    code = actor.municipality_code
+    return {code: everything.get(code, code)}
 
 
 def _match_issue(
@@ -335,6 +347,7 @@ def _open(db: Session, actor: Actor, filename: str, lang: str) -> PackageStream:
         describe_site_error=partial(field_error_message, normalise_lang(lang)),
         valid_municipality_codes=_allowed_municipalities(db, actor),
         valid_industry_codes=site_service.valid_codes(db)[1],
+        region=SiteRegion.of(current_region(db)),
         today=site_service.helsinki_today(),
     )
 
@@ -598,7 +611,7 @@ def _apply(
 ) -> None:
     """Apply one batch of planned rows (not committed)."""
     creating = [p.draft for p in plans if p.action == "create" and p.draft is not None]
-    bases = {site_service.slug_base(d.municipality_code, d.name_fi) for d in creating}
+    bases = {site_service.slug_base(db, d.municipality_code, d.name_fi) for d in creating}
     taken = site_service.taken_slugs(db, *bases) if bases else set()
     ids = [p.site.id for p in plans if p.site is not None and p.action == "update"]
     codes = site_service.industry_codes_of(db, ids)

@@ -44,6 +44,7 @@ from app.db.models import (
     Stage,
     User,
 )
+from app.db.models.region import Region as RegionRow  # `Region` here is the page data
 from app.domain import notifications as notices
 from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.errors import DomainError, NotFound
@@ -90,6 +91,7 @@ from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
 from app.services.mail import queue_email
 from app.services.organizations import contact_duplicates, industry_codes, organization_duplicates
+from app.services.region import current_region
 from app.services.targets import PublicProgress, public_progress
 from app.settings import Settings
 
@@ -110,6 +112,8 @@ register_labels(
 
 @dataclass(frozen=True)
 class Region:
+    # The region itself: its names, area and branding (app/domain/region.py).
+    definition: RegionDefinition
     municipalities: list[Municipality]
     industries: list[Industry]
     # The working days the portal promises an answer in (see `answer_working_days`).
@@ -174,8 +178,8 @@ class Region:
 
 
 def region(db: Session) -> Region:
-    """The municipalities and active key industries, in display order, and the answer
-    time the portal promises: three statements.
+    """The region, its municipalities and active key industries in display order, and
+    the answer time the portal promises.
     The records are detached from the session, so that pages of the same content
     version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
@@ -188,12 +192,14 @@ def region(db: Session) -> Region:
     facts = geography.all_facts(db)
     for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
-    return Region(municipalities, industries, answer_working_days(db), points, facts)
+    return Region(
+        current_region(db), municipalities, industries, answer_working_days(db), points, facts
+    )
 
 
 def content_version(db: Session, *, with_progress: bool = False) -> str:
     """A fingerprint of everything public pages show, from one statement: it changes when
-    a site's public content, a municipality, an industry (or, for pages that show the
+    a site's public content, the region, a municipality, an industry (or, for pages that show the
     target progress, a lead or target) changes."""
     parts: list[ScalarSelect[Any]] = [
         select(func.max(Site.public_changed_at)).scalar_subquery(),
@@ -204,6 +210,8 @@ def content_version(db: Session, *, with_progress: bool = False) -> str:
         select(func.max(MunicipalityFacts.updated_at)).scalar_subquery(),
         # The pages promise an answer within the normal priority's commitment.
         select(func.max(ResponseCommitment.updated_at)).scalar_subquery(),
+        # The region's names and branding (the administrator's edits).
+        select(func.max(RegionRow.updated_at)).scalar_subquery(),
     ]
     if with_progress:
         parts += [

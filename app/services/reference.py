@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
 from app.db.migrations import startup_lock, upgrade
-from app.db.models import Industry, InvestmentTarget, LostReason, Municipality, Stage, User
+from app.db.models import Industry, LostReason, Municipality, Stage, User
 from app.domain.access import (
     Actor,
     Role,
@@ -23,16 +23,10 @@ from app.domain.access import (
 )
 from app.domain.errors import NotFound
 from app.domain.leads import DEFAULT_LOST_REASONS, DEFAULT_STAGES
-from app.domain.reference import (
-    KEY_INDUSTRIES,
-    MUNICIPALITIES,
-    STRATEGY_TARGET,
-    clean_industry,
-    clean_municipality_contact,
-)
+from app.domain.reference import clean_industry, clean_municipality_contact
 from app.i18n import label
-from app.services import geography
 from app.services.audit import entries_for
+from app.services.region import ensure_region
 
 
 def prepare_database(engine: Engine) -> int:
@@ -47,39 +41,9 @@ def prepare_database(engine: Engine) -> int:
 
 
 def ensure_reference_data(db: Session) -> int:
-    """Insert missing municipalities, industries, stages, lost reasons and the strategy
-    target. Returns how many rows were added; commits."""
-    added = 0
-    known = set(db.scalars(select(Municipality.code)))
-    for m in MUNICIPALITIES:
-        if m.code not in known:
-            db.add(
-                Municipality(
-                    code=m.code,
-                    slug=m.slug,
-                    name_fi=m.name_fi,
-                    name_sv=m.name_sv,
-                    name_en=m.name_en,
-                    website_url=m.website_url,
-                )
-            )
-            added += 1
-    known = set(db.scalars(select(Industry.code)))
-    for order, ind in enumerate(KEY_INDUSTRIES):
-        if ind.code not in known:
-            db.add(
-                Industry(
-                    code=ind.code,
-                    parent_code=ind.parent_code,
-                    name_fi=ind.name_fi,
-                    name_en=ind.name_en,
-                    nace_codes=list(ind.nace_codes),
-                    counts_as_industrial=ind.counts_as_industrial,
-                    sort_order=order,
-                )
-            )
-            added += 1
-    db.flush()  # parents before children, municipalities before anything naming them
+    """Insert the missing region data (from the default region file while no region is
+    stored), stages and lost reasons. Returns how many rows were added; commits."""
+    added = ensure_region(db)
     known = set(db.scalars(select(Stage.code)))
     for stage in DEFAULT_STAGES:
         if stage.code not in known:
@@ -100,27 +64,6 @@ def ensure_reference_data(db: Session) -> int:
         if code not in known:
             db.add(LostReason(code=code, name_fi=name_fi, name_en=name_en, sort_order=order))
             added += 1
-    if (
-        db.scalar(
-            select(InvestmentTarget.id).where(
-                InvestmentTarget.period_start == STRATEGY_TARGET.period_start,
-                InvestmentTarget.scope == STRATEGY_TARGET.scope,
-            )
-        )
-        is None
-    ):
-        t = STRATEGY_TARGET
-        db.add(
-            InvestmentTarget(
-                name=t.name,
-                amount_eur=t.amount_eur,
-                period_start=t.period_start,
-                period_end=t.period_end,
-                scope=t.scope,
-            )
-        )
-        added += 1
-    added += geography.ensure_seeds(db)
     db.commit()
     return added
 

@@ -54,12 +54,12 @@ from app.domain.access import (
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.geography import bounding_box
 from app.domain.packages import AttachmentKind, check_attachment
-from app.domain.reference import MUNICIPALITIES
 from app.domain.site_fields import SITE_FIELDS, FieldType, fields_of_type
 from app.domain.sites import (
     RANGES,
     Freshness,
     SiteDraft,
+    SiteRegion,
     SiteStatus,
     add_months,
     freshness,
@@ -71,6 +71,7 @@ from app.i18n import N_, register_field_errors, register_labels, translate
 from app.services import geography, notifications
 from app.services.audit import parse_uuid, register_access_check
 from app.services.mail import queue_email
+from app.services.region import current_region
 from app.services.scope import sites_public, sites_visible_to
 from app.settings import Settings
 from app.storage import Storage
@@ -268,10 +269,21 @@ def attachments_of(
     return found
 
 
-def valid_codes(db: Session) -> tuple[frozenset[str], frozenset[str]]:
-    """(municipality codes, active industry codes) a site may use."""
-    municipalities = frozenset(db.scalars(select(Municipality.code)))
-    industries = frozenset(db.scalars(select(Industry.code).where(Industry.active.is_(True))))
+def valid_codes(db: Session) -> tuple[dict[str, str], dict[str, str]]:
+    """The municipality codes and active industry codes a site may use, each with its
+    Finnish name (messages list them; packages accept the names too)."""
+    municipalities = {
+        code: name
+        for code, name in db.execute(
+            select(Municipality.code, Municipality.name_fi).order_by(Municipality.code)
+        )
+    }
+    industries = {
+        code: name
+        for code, name in db.execute(
+            select(Industry.code, Industry.name_fi).where(Industry.active.is_(True))
+        )
+    }
     return municipalities, industries
 
 
@@ -474,16 +486,18 @@ def taken_slugs(db: Session, *prefixes: str) -> set[str]:
     return set(db.scalars(query))
 
 
-def slug_base(municipality_code: str, name: str) -> str:
-    """What a new site's slug starts with: "kajaani-renforsin-ranta"."""
-    prefix = next((m.slug for m in MUNICIPALITIES if m.code == municipality_code), "kainuu")
+def slug_base(db: Session, municipality_code: str, name: str) -> str:
+    """What a new site's slug starts with: the municipality's slug and the name's,
+    "vaasa-satama-alue"."""
+    municipality = db.get(Municipality, municipality_code)
+    prefix = municipality.slug if municipality else current_region(db).slug
     return f"{prefix}-{_ascii_slug(name)}"
 
 
-def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
-    """A readable unique slug, "kajaani-renforsin-ranta"; `taken` (the slugs in use
-    that start with its `slug_base`, at least) is updated."""
-    base = slug_base(municipality_code, name)
+def new_slug(db: Session, municipality_code: str, name: str, taken: set[str]) -> str:
+    """A readable unique slug, "vaasa-satama-alue"; `taken` (the slugs in use that
+    start with its `slug_base`, at least) is updated."""
+    base = slug_base(db, municipality_code, name)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -493,7 +507,13 @@ def new_slug(municipality_code: str, name: str, taken: set[str]) -> str:
 
 def check_valid(db: Session, draft: SiteDraft) -> None:
     municipalities, industries = valid_codes(db)
-    errors = validate_site(draft, municipalities, industries, today=helsinki_today())
+    errors = validate_site(
+        draft,
+        municipalities,
+        industries,
+        region=SiteRegion.of(current_region(db)),
+        today=helsinki_today(),
+    )
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -515,7 +535,7 @@ def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str]) -> Si
     """A draft site from a checked draft (no commit); for this module and packages."""
     site = Site(
         id=uuid.uuid4(),
-        slug=new_slug(draft.municipality_code, draft.name_fi, taken),
+        slug=new_slug(db, draft.municipality_code, draft.name_fi, taken),
         municipality_code=draft.municipality_code,
         kind=draft.kind.value,
         status=SiteStatus.DRAFT.value,
@@ -1470,15 +1490,15 @@ register_field_errors(
             "The areas do not match: %(ha)s ha is %(expected)s m², but %(m2)s m² was given."
         ),
         "invalid_phone": N_("The phone number %(value)s is not valid (digits, spaces, + and -)."),
-        "outside_kainuu": N_("The location %(lat)s, %(lon)s (WGS84) is not in Kainuu."),
+        "outside_region": N_("The location %(lat)s, %(lon)s (WGS84) is not in %(region)s."),
         "coordinates_swapped": N_(
-            "The location %(lat)s, %(lon)s is not in Kainuu; latitude and longitude "
+            "The location %(lat)s, %(lon)s is not in %(region)s; latitude and longitude "
             "appear to be swapped."
         ),
         "invalid_polygon": N_(
             "Every ring of the boundary must be closed and have at least 4 points."
         ),
-        "polygon_outside_kainuu": N_("The boundary point %(lat)s, %(lon)s is not in Kainuu."),
+        "polygon_outside_region": N_("The boundary point %(lat)s, %(lon)s is not in %(region)s."),
         "polygon_not_valid": N_("The boundary is not a valid polygon: %(reason)s."),
         "polygon_area_mismatch": N_(
             "The boundary encloses %(area)s ha, far from the stated area of %(stated)s ha."

@@ -120,6 +120,7 @@ NAVIGATION_GROUPS: tuple[NavGroup, ...] = (
             # What the portal's distances are measured to, and each town's key facts.
             NavItem("/reference/points", N_("Reference points"), REGION_STAFF, icon="pin"),
             NavItem("/reference/facts", N_("Key facts"), REGION_STAFF, icon="chart"),
+            NavItem("/admin/region", N_("Region"), frozenset({Role.ADMIN}), icon="globe"),
             NavItem("/admin/users", N_("Users"), frozenset({Role.ADMIN}), icon="users"),
         ),
     ),

@@ -448,7 +448,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "answer_days": reg.answer_days,
             "json_ld": site_json_ld(
-                data, lang, settings.base_url, request_region(request).display_name(lang)
+                data, lang, settings.base_url, data.region.definition.display_name(lang)
             ),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),

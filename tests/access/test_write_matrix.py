@@ -409,6 +409,19 @@ POINT_FORM = {
     "active": "yes",
 }
 FACTS_FORM = {"population": "12000", "workforce": "5000", "year": "2024", "source": "Test"}
+REGION_FORM = {
+    "name_fi": "Kainuu",
+    "name_en": "Kainuu",
+    "portal_name_fi": "Invest in Kainuu",
+    "portal_name_en": "Invest in Kainuu",
+    "council_name_fi": "Kainuun liitto",
+    "council_name_en": "Regional Council of Kainuu",
+    "primary_colour": "#00558c",
+    "accent_colour": "#f2a900",
+    "languages": ["fi", "en"],
+    "default_language": "fi",
+    "public_domain": "invest.example.fi",
+}
 
 
 def day(offset: int) -> str:
@@ -709,6 +722,8 @@ WRITES: dict[tuple[str, str], WriteCase] = {
             }
         ),
     ),
+    # The region's names, colours, languages and domain.
+    ("POST", "/admin/region"): WriteCase(admin_only, form(REGION_FORM)),
     ("POST", "/admin/users/{user_id}/erase"): WriteCase(
         admin_only, form({"reason": "Left the service"}), (T("user", user_id="user.former"),)
     ),

@@ -1,4 +1,4 @@
-"""Coordinate conversion and the Kainuu range check."""
+"""Coordinate conversion, and the range check with the Kainuu region file's area."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import math
 import pytest
 
 from app.domain.geo import (
-    KAINUU_BOUNDS,
     TM35FIN,
     WGS84,
     CoordinateError,
     guess_crs,
-    in_kainuu,
     to_wgs84,
 )
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
+
+KAINUU_AREA = load_region_file(DEFAULT_REGION_FILE).area
+in_kainuu = KAINUU_AREA.contains
 
 
 def tm35fin_forward(lat: float, lon: float) -> tuple[float, float]:
@@ -150,9 +153,6 @@ def test_places_outside_kainuu(place: str, lat: float, lon: float) -> None:
 
 
 def test_bounds_are_the_documented_box() -> None:
-    assert (
-        KAINUU_BOUNDS.min_lat,
-        KAINUU_BOUNDS.max_lat,
-        KAINUU_BOUNDS.min_lon,
-        KAINUU_BOUNDS.max_lon,
-    ) == (63.55, 65.75, 25.85, 30.65)
+    box = KAINUU_AREA.bounding_box
+    assert box is not None
+    assert (box.min_lat, box.max_lat, box.min_lon, box.max_lon) == (63.55, 65.75, 25.85, 30.65)

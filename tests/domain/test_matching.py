@@ -114,15 +114,13 @@ def test_water_as_flag_or_minimum() -> None:
 
 
 def test_rail_zoning_industry_and_municipality() -> None:
-    result = score_site(
-        PROFILE,
-        site(
-            rail_siding=False,
-            zoning_status=ZoningStatus.MASTER_PLAN,
-            industry_codes=("tourism",),
-            municipality_code="765",
-        ),
+    sotkamo_site = site(
+        rail_siding=False,
+        zoning_status=ZoningStatus.MASTER_PLAN,
+        industry_codes=("tourism",),
+        municipality_code="765",
     )
+    result = score_site(PROFILE, sotkamo_site)
     assert result.by_outcome(Outcome.MISSED) == ("zoning", "industry", "rail", "municipality")
     assert result.score == 57  # area 25 + power 25 + water 15 = 65 of 115
     zoning = next(c for c in result.criteria if c.criterion == "zoning")
@@ -131,6 +129,11 @@ def test_rail_zoning_industry_and_municipality() -> None:
     )
     municipality = result.criteria[-1]
     assert municipality.explanation("en") == (
+        "The municipality 765 is not among the preferred (205)."
+    )
+    names = {"205": "Kajaani", "765": "Sotkamo"}
+    named = score_site(PROFILE, sotkamo_site, names).criteria[-1]
+    assert named.explanation("en") == (
         "The municipality 765 Sotkamo is not among the preferred (205 Kajaani)."
     )
     unknown_rail = score_site(RequirementProfile(needs_rail=True), site(rail_siding=None))

@@ -43,15 +43,25 @@ from app.domain.sites import (
     Ownership,
     PermitStatus,
     SiteKind,
+    SiteRegion,
     Tenure,
     ZoningStatus,
     normalise_lang,
 )
 from app.i18n import field_error_message
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
 
 ROOT = Path(__file__).resolve().parents[2]
-MUNICIPALITIES = {"105", "205", "290", "578", "620", "697", "765", "777"}
-INDUSTRIES = {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
+KAINUU_FILE = load_region_file(DEFAULT_REGION_FILE)
+KAINUU = SiteRegion.of(KAINUU_FILE)
+# Codes with their names, as the sites service gives them: names are accepted too.
+MUNICIPALITIES = {m.code: m.name["fi"] for m in KAINUU_FILE.municipalities}
+INDUSTRIES = {
+    i.code: i.name["fi"]
+    for i in KAINUU_FILE.industries
+    if i.code in {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
+}
 TODAY = date(2025, 6, 15)
 # The stored municipalities the downloads are made for: the examples lie in the first by
 # code, at its centre.
@@ -73,6 +83,7 @@ def parse(
         limits=limits,
         valid_municipality_codes=MUNICIPALITIES,
         valid_industry_codes=INDUSTRIES,
+        region=KAINUU,
         today=TODAY,
     )
 
@@ -189,7 +200,7 @@ def test_examples_name_no_place_of_their_own() -> None:
     assert not re.search(r"kajaani|sotkamo|kainuu", manifest, re.IGNORECASE)
     sites = json.loads(manifest)["sites"]
     assert all("latitude" not in site and "easting" not in site for site in sites)
-    workbook = openpyxl.load_workbook(io.BytesIO(build_template_xlsx(elsewhere)))
+    workbook = openpyxl.load_workbook(io.BytesIO(build_template_xlsx(elsewhere, INDUSTRIES)))
     texts = [
         str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
     ]
@@ -208,7 +219,7 @@ def test_example_pdfs_have_a_correct_cross_reference_table() -> None:
 
 
 def test_template_has_header_example_and_bilingual_guide() -> None:
-    data = build_template_xlsx(DOWNLOADS_FOR)
+    data = build_template_xlsx(DOWNLOADS_FOR, INDUSTRIES)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == [TEMPLATE_SHEET, GUIDE_SHEET]
     sheet = workbook[TEMPLATE_SHEET]
@@ -573,7 +584,7 @@ def test_both_coordinate_pairs_must_agree() -> None:
 def test_tm35fin_point_outside_kainuu_is_reported_on_the_metre_fields() -> None:
     helsinki = f"{HEADER};easting;northing\nK;other;A;205;385800;6672000\n"
     report = parse("k.csv", helsinki.encode())
-    assert codes(report) == [(1, "northing", "outside_kainuu")]
+    assert codes(report) == [(1, "northing", "outside_region")]
 
 
 def test_incomplete_and_unknown_coordinate_systems() -> None:
@@ -671,6 +682,7 @@ def test_only_the_uploaders_municipality_is_allowed() -> None:
         describe_site_error=partial(field_error_message, "en"),
         valid_municipality_codes={"205"},
         valid_industry_codes=INDUSTRIES,
+        region=KAINUU,
     )
     assert codes(report) == [(1, "municipality_code", "unknown_municipality")]
 

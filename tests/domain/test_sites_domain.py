@@ -17,6 +17,7 @@ from app.domain.sites import (
     PermitStatus,
     SiteDraft,
     SiteKind,
+    SiteRegion,
     SiteStatus,
     Tenure,
     ZoningStatus,
@@ -27,8 +28,11 @@ from app.domain.sites import (
     validate_site,
 )
 from app.i18n import field_error_message
+from app.regions import DEFAULT_REGION_FILE
+from app.services.region import load_region_file
 
 MUNICIPALITIES = {"105", "205", "290", "578", "620", "697", "765", "777"}
+KAINUU = SiteRegion.of(load_region_file(DEFAULT_REGION_FILE))
 INDUSTRIES = {"ict_data_centres", "metal_machinery", "mining_chemicals", "tourism"}
 TODAY = date(2025, 6, 15)
 
@@ -95,7 +99,8 @@ def full_site() -> SiteDraft:
 
 def errors_of(draft: SiteDraft) -> list[tuple[str, str]]:
     return [
-        (e.field, e.code) for e in validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+        (e.field, e.code)
+        for e in validate_site(draft, MUNICIPALITIES, INDUSTRIES, region=KAINUU, today=TODAY)
     ]
 
 
@@ -112,7 +117,7 @@ def test_minimal_site_needs_only_kind_name_and_municipality() -> None:
 
 def test_blank_name_and_municipality_are_required_in_both_languages() -> None:
     draft = SiteDraft(kind=SiteKind.OTHER, name_fi="  ", municipality_code="")
-    errors = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    errors = validate_site(draft, MUNICIPALITIES, INDUSTRIES, region=KAINUU, today=TODAY)
     assert errors == [
         FieldError("name_fi", "This field is required.", "required"),
         FieldError("municipality_code", "This field is required.", "required"),
@@ -123,7 +128,8 @@ def test_blank_name_and_municipality_are_required_in_both_languages() -> None:
 
 def test_unknown_municipality_and_industry() -> None:
     draft = replace(full_site(), municipality_code="091", industry_codes=("ict_data_centres", "x"))
-    errors = validate_site(draft, {"205", "765"}, INDUSTRIES, today=TODAY)
+    named = {"205": "Kajaani", "765": "Sotkamo"}
+    errors = validate_site(draft, named, INDUSTRIES, region=KAINUU, today=TODAY)
     assert errors == [
         FieldError(
             "municipality_code",
@@ -160,7 +166,7 @@ def test_numbers_out_of_range(field: str, value: object) -> None:
 
 def test_out_of_range_reason_in_both_languages() -> None:
     draft = replace(full_site(), available_power_mw=Decimal("2500.5"))
-    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, region=KAINUU, today=TODAY)
     assert error.params == {"value": "2500.5", "min": "0", "max": "2000", "unit": "MW"}
     assert error.reason == "The value 2500.5 must be at least 0 and below 2000 MW."
     assert field_error_message("fi", error) == "Arvon 2500.5 on oltava vähintään 0 ja alle 2000 MW."
@@ -188,7 +194,7 @@ def test_hectares_and_square_metres_must_agree(ha: str, m2: str, ok: bool) -> No
 
 def test_area_mismatch_reason() -> None:
     draft = replace(full_site(), area_ha=Decimal("2.5"), area_m2=Decimal("2500"))
-    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    [error] = validate_site(draft, MUNICIPALITIES, INDUSTRIES, region=KAINUU, today=TODAY)
     assert error.reason == "The areas do not match: 2.5 ha is 25000 m², but 2500 m² was given."
 
 
@@ -208,12 +214,12 @@ def test_invalid_phone(phone: str) -> None:
 
 def test_location_must_be_in_kainuu() -> None:
     helsinki = replace(full_site(), latitude=60.1699, longitude=24.9384, polygon=None)
-    assert errors_of(helsinki) == [("latitude", "outside_kainuu")]
+    assert errors_of(helsinki) == [("latitude", "outside_region")]
     swapped = replace(full_site(), latitude=27.7285, longitude=64.227, polygon=None)
     assert errors_of(swapped) == [("latitude", "coordinates_swapped")]
-    [error] = validate_site(swapped, MUNICIPALITIES, INDUSTRIES, today=TODAY)
+    [error] = validate_site(swapped, MUNICIPALITIES, INDUSTRIES, region=KAINUU, today=TODAY)
     assert field_error_message("fi", error) == (
-        "Sijainti 27.7285, 64.227 ei ole Kainuussa; leveys- ja pituusaste ovat "
+        "Sijainti 27.7285, 64.227 ei ole alueella Kainuu; leveys- ja pituusaste ovat "
         "ilmeisesti väärin päin."
     )
 
@@ -228,7 +234,7 @@ def test_polygon_must_be_closed_and_inside_kainuu() -> None:
     assert errors_of(replace(full_site(), polygon=(open_ring,))) == [("polygon", "invalid_polygon")]
     far = ((24.9, 60.1), (24.95, 60.1), (24.95, 60.2), (24.9, 60.1))
     assert errors_of(replace(full_site(), polygon=(far,))) == [
-        ("polygon", "polygon_outside_kainuu")
+        ("polygon", "polygon_outside_region")
     ]
 
 
@@ -253,7 +259,11 @@ def test_text_limits_and_control_characters() -> None:
     assert errors_of(replace(full_site(), address="Katu\x001")) == [("address", "invalid_text")]
     assert errors_of(replace(full_site(), description_fi="Rivi 1\nRivi 2")) == []
     [error] = validate_site(
-        replace(full_site(), external_ref="r" * 81), MUNICIPALITIES, INDUSTRIES, today=TODAY
+        replace(full_site(), external_ref="r" * 81),
+        MUNICIPALITIES,
+        INDUSTRIES,
+        region=KAINUU,
+        today=TODAY,
     )
     assert (error.field, error.reason) == ("external_ref", "At most 80 characters (now 81).")
     assert field_error_message("en", error) == "At most 80 characters."

@@ -55,7 +55,7 @@ def test_invalid_site_reports_every_field(client: TestClient, factory: Factory) 
     assert response.status_code == 422
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
         ("area_m2", "area_mismatch"),
-        ("latitude", "outside_kainuu"),
+        ("latitude", "outside_region"),
     ]
 
 

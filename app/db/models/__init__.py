@@ -49,6 +49,7 @@ from app.db.models.organizations import Contact, Organization
 from app.db.models.portal import PortalRateCounter
 from app.db.models.reference import Industry, InvestmentTarget, Municipality
 from app.db.models.referrals import PartnerToken, Referral
+from app.db.models.region import Region
 from app.db.models.reports import ReportSnapshot
 from app.db.models.sites import (
     Site,
@@ -119,6 +120,7 @@ __all__ = [
     "PortalRateCounter",
     "ReferencePoint",
     "Referral",
+    "Region",
     "ReportSnapshot",
     "ResponseCommitment",
     "ScreeningRule",

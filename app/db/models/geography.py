@@ -19,14 +19,15 @@ class ReferencePoint(Audited, Timestamps, Base):
     __tablename__ = "reference_points"
     __table_args__ = (Index("ix_reference_points_kind", "kind", "active"),)
 
-    # Stable code, e.g. "airport-kajaani"; URLs and the search's `near` use it.
+    # Stable code, e.g. "airport-<town>"; URLs and the search's `near` use it.
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     name_fi: Mapped[str] = mapped_column(String(120))
+    name_sv: Mapped[str | None] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
     latitude: Mapped[float]
     longitude: Mapped[float]
-    # The town a town-centre point stands for, so a search "near Sotkamo" finds it.
+    # The town a town-centre point stands for, so a search near that town finds it.
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     # Where the coordinates come from (a register, a map, "approximate").
     source: Mapped[str | None] = mapped_column(String(300))
@@ -34,6 +35,8 @@ class ReferencePoint(Audited, Timestamps, Base):
 
     # Reference points are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
+        if lang == "sv" and self.name_sv:
+            return self.name_sv
         return self.name_en if lang == "en" else self.name_fi
 
 

@@ -24,13 +24,14 @@ from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
 class Municipality(Audited, Timestamps, Base):
     __tablename__ = "municipalities"
 
-    # Statistics Finland municipality code, e.g. "205" for Kajaani.
+    # Statistics Finland municipality code (three digits).
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name_fi: Mapped[str] = mapped_column(String(80))
     name_sv: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(80))
-    region_code: Mapped[str] = mapped_column(String(2), default="18")
+    # Statistics Finland region code, from the region file.
+    region_code: Mapped[str] = mapped_column(String(2))
     # The municipality's business contact shown on the portal: its web page, and the
     # person, e-mail and phone an investor reaches (edited by the coordinator, or by
     # the municipality's own contacts).
@@ -61,6 +62,8 @@ class Industry(Audited, Timestamps, Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
     name_fi: Mapped[str] = mapped_column(String(120))
+    # Empty where the region file gives no Swedish name (the English one is shown).
+    name_sv: Mapped[str | None] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
     description_fi: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
@@ -75,6 +78,8 @@ class Industry(Audited, Timestamps, Base):
 
     # Industries are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
+        if lang == "sv" and self.name_sv:
+            return self.name_sv
         return self.name_en if lang == "en" else self.name_fi
 
     def description_in(self, lang: str) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from app.domain.errors import FieldError
 from app.domain.packages.messages import MESSAGES, issue_location, message
 from app.domain.packages.report import PackageIssue, PackageLimits, Severity
-from app.domain.sites import site_error
+from app.domain.sites import SiteRegion, site_error
 from app.domain.textfiles import UnknownEncoding, decode_text
 
 
@@ -46,6 +46,7 @@ class Context:
     limits: PackageLimits
     municipalities: Collection[str]
     industries: Collection[str]
+    region: SiteRegion
     today: date | None
     warnings: list[PackageIssue] = field(default_factory=list)
     warned: set[tuple[str, str]] = field(default_factory=set)

@@ -20,7 +20,7 @@ from app.domain.packages.report import (
     RowResult,
 )
 from app.domain.packages.tables import csv_rows, table_sites, xlsx_rows
-from app.domain.sites import shown
+from app.domain.sites import SiteRegion, shown
 
 
 class ReadOptions(TypedDict):
@@ -36,6 +36,8 @@ class ReadOptions(TypedDict):
     describe_site_error: Callable[[FieldError], str]
     valid_municipality_codes: Collection[str]
     valid_industry_codes: Collection[str]
+    # Where the sites must lie (the region's area and name).
+    region: SiteRegion
     limits: NotRequired[PackageLimits | None]
     today: NotRequired[date | None]
 
@@ -88,6 +90,7 @@ class PackageStream:
                 limits=options.get("limits") or PackageLimits(),
                 municipalities=options["valid_municipality_codes"],
                 industries=options["valid_industry_codes"],
+                region=options["region"],
                 today=options.get("today"),
             )
         )

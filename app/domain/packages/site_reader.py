@@ -72,7 +72,7 @@ class SiteReader:
             case FieldType.MUNICIPALITY:
                 return municipality_value(raw, self.ctx.municipalities)
             case FieldType.CODES:
-                return codes_value(raw)
+                return codes_value(raw, self.ctx.industries)
         raise AssertionError(column.value_type)  # the other types are read by their own steps
 
     def read(
@@ -140,7 +140,9 @@ class SiteReader:
         draft = SiteDraft(
             **{"kind": SiteKind.OTHER, "name_fi": "", "municipality_code": "", **parsed}
         )
-        for error in validate_site(draft, ctx.municipalities, ctx.industries, today=ctx.today):
+        for error in validate_site(
+            draft, ctx.municipalities, ctx.industries, region=ctx.region, today=ctx.today
+        ):
             target = renamed.get(error.field, error.field)
             if target not in errored:
                 report(target, error.code, reason=ctx.describe_site_error(error))

@@ -20,7 +20,6 @@ from pyproj import Transformer
 from app.domain.geo import TM35FIN, WGS84
 from app.domain.packages.columns import COLUMNS, Column, ColumnType, PackageOnly
 from app.domain.packages.report import PackageLimits
-from app.domain.reference import KEY_INDUSTRIES
 from app.domain.site_fields import FieldType
 from app.domain.sites import LABELS
 from app.domain.spreadsheets import append_row
@@ -84,7 +83,11 @@ def _help(column: Column, lang: str, example: ExampleMunicipality) -> str:
     return translate(lang, column.help).format(code=example.code, name=example.name)
 
 
-def _allowed_values(column: Column, municipalities: Sequence[ExampleMunicipality]) -> str:
+def _allowed_values(
+    column: Column,
+    municipalities: Sequence[ExampleMunicipality],
+    industries: Mapping[str, str],
+) -> str:
     if column.choices is not None:
         return "; ".join(
             f"{member.value} = {LABELS[member][0]} / {LABELS[member][1]}"
@@ -94,7 +97,7 @@ def _allowed_values(column: Column, municipalities: Sequence[ExampleMunicipality
         ordered = sorted(municipalities, key=lambda municipality: municipality.code)
         return "; ".join(f"{m.code} = {m.name}" for m in ordered)
     if column.value_type == FieldType.CODES:
-        return "; ".join(f"{i.code} = {i.name_fi} / {i.name_en}" for i in KEY_INDUSTRIES)
+        return "; ".join(f"{code} = {names}" for code, names in industries.items())
     if column.value_type == FieldType.BOOLEAN:
         return "kyllä / ei, yes / no, x, 1 / 0"
     if column.value_type == PackageOnly.CRS:
@@ -110,9 +113,12 @@ def _example_value(column: Column, example: ExampleMunicipality) -> object:
     return column.example
 
 
-def build_template_xlsx(municipalities: Sequence[ExampleMunicipality]) -> bytes:
+def build_template_xlsx(
+    municipalities: Sequence[ExampleMunicipality], industries: Mapping[str, str]
+) -> bytes:
     """The downloadable spreadsheet: header row, one example row in the first of
-    `municipalities`, drop-down lists for the choices, and a bilingual guide sheet."""
+    `municipalities`, drop-down lists for the choices, and a bilingual guide sheet
+    listing the region's key `industries` (codes to their names)."""
     example = _example_municipality(municipalities)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -158,7 +164,7 @@ def build_template_xlsx(municipalities: Sequence[ExampleMunicipality]) -> bytes:
                 _bilingual(_TYPE_HELP[column.value_type]),
                 _help(column, "fi", example),
                 _help(column, "en", example),
-                _allowed_values(column, municipalities),
+                _allowed_values(column, municipalities, industries),
                 ", ".join(column.aliases),
             ],
         )

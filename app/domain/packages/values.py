@@ -20,7 +20,6 @@ from app.domain.inputs import parse_date
 from app.domain.packages.columns import COLUMNS, normalise_key
 from app.domain.packages.context import Invalid
 from app.domain.packages.report import AttachmentKind
-from app.domain.reference import KEY_INDUSTRIES, MUNICIPALITIES
 from app.domain.sites import (
     LABELS,
     Ownership,
@@ -77,16 +76,6 @@ def _choice_table(enum: type[StrEnum]) -> dict[str, StrEnum]:
 
 _CHOICES: Final[Mapping[type[StrEnum], Mapping[str, StrEnum]]] = {
     column.choices: _choice_table(column.choices) for column in COLUMNS if column.choices
-}
-_MUNICIPALITY_KEYS: Final = {
-    normalise_key(name): m.code
-    for m in MUNICIPALITIES
-    for name in (m.code, m.slug, m.name_fi, m.name_sv, m.name_en)
-}
-_INDUSTRY_KEYS: Final = {
-    normalise_key(name): industry.code
-    for industry in KEY_INDUSTRIES
-    for name in (industry.code, industry.name_fi, industry.name_en)
 }
 _BOOLEANS: Final = {
     **dict.fromkeys(("yes", "kylla", "k", "ja", "true", "tosi", "1", "x"), True),
@@ -191,6 +180,13 @@ def choice_value(raw: object, enum: type[StrEnum], lang: str) -> StrEnum:
     return member
 
 
+def _name_keys(valid: Collection[str]) -> dict[str, str]:
+    """Codes by their normalised names, where `valid` maps the region's codes to names."""
+    if not isinstance(valid, Mapping):
+        return {}
+    return {normalise_key(name): code for code, name in valid.items()}
+
+
 def municipality_value(raw: object, valid: Collection[str]) -> str:
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
         raw = text_value(raw)  # 205 or 205.0 from a spreadsheet
@@ -198,13 +194,13 @@ def municipality_value(raw: object, valid: Collection[str]) -> str:
         text = raw.strip()
         if text.isdigit():
             return text.zfill(3)
-        code = _MUNICIPALITY_KEYS.get(normalise_key(text))
+        code = _name_keys(valid).get(normalise_key(text))
         if code is not None:
             return code
     raise Invalid("unknown_municipality", value=shown(raw), allowed=municipality_list(valid))
 
 
-def codes_value(raw: object) -> tuple[str, ...]:
+def codes_value(raw: object, valid: Collection[str]) -> tuple[str, ...]:
     items = raw if isinstance(raw, list) else _LIST_SEPARATORS.split(str(raw))
     codes: list[str] = []
     for item in items:
@@ -212,7 +208,7 @@ def codes_value(raw: object) -> tuple[str, ...]:
         if text is None:
             continue
         # Names of the key industries are accepted as well as their codes.
-        code = _INDUSTRY_KEYS.get(normalise_key(text), text)
+        code = _name_keys(valid).get(normalise_key(text), text)
         if code not in codes:
             codes.append(code)
     return tuple(codes)
