@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     coordinator_name: str | None = None
     coordinator_phone: str | None = None
 
-    # The region file `migrate` loads while no region is stored yet (the default is
-    # app/regions/kainuu/region.yaml); `invest-kainuu init-region FILE` replaces it.
+    # The region file `migrate` loads while no region is stored yet (the default is the
+    # release's default region, app.regions.DEFAULT_REGION_FILE); `init-region FILE`
+    # replaces it.
     region_file: Path | None = None
 
     # Reverse proxies (addresses or CIDR networks, comma-separated) whose

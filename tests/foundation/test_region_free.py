@@ -28,56 +28,6 @@ CHECKED = (
 )
 REGION_DATA = ROOT / "app" / "regions"
 
-# Files that still name the region on this branch: their texts are being rewritten in
-# parallel (branding, demo data, the package parser, e-mails). Empty it as they are;
-# a file cleaned must leave the list (the test below fails on a stale entry).
-PENDING: frozenset[str] = frozenset(
-    {
-        "app/api/docs.py",
-        "app/domain/events.py",
-        "app/domain/portal.py",
-        "app/main.py",
-        "app/services/events.py",
-        "app/services/leads.py",
-        "app/services/notifications.py",
-        "app/services/outbound.py",
-        "app/services/portal.py",
-        "app/services/report_documents.py",
-        "app/services/syndication.py",
-        "app/settings.py",
-        "app/web/feeds.py",
-        "app/web/ogc.py",
-        "app/web/portal.py",
-        "app/web/static/app.css",
-        "app/web/static/embed-resize.js",
-        "app/web/static/portal/portal.css",
-        "app/web/templates/aftercare/list.html",
-        "app/web/templates/base.html",
-        "app/web/templates/login.html",
-        "app/web/templates/reference/point.html",
-        "app/web/templates/reports/print.html",
-        "app/web/templates/syndication/embed.html",
-        "app/web/templates/syndication/wordpress_post.html",
-        "portal_templates/_site_contact.html",
-        "portal_templates/_texts.html",
-        "portal_templates/base.html",
-        "portal_templates/compare.html",
-        "portal_templates/home.html",
-        "portal_templates/industry.html",
-        "portal_templates/municipality.html",
-        "portal_templates/ogc/_nav.html",
-        "portal_templates/ogc/item.html",
-        "portal_templates/ogc/items.html",
-        "portal_templates/print/_site.html",
-        "portal_templates/print/_style.html",
-        "portal_templates/print/shortlist.html",
-        "portal_templates/privacy.html",
-        "portal_templates/privacy/2026-01.html",
-        "portal_templates/sites.html",
-    }
-)
-
-
 def _checked_files() -> list[Path]:
     found: set[Path] = set()
     for folder, pattern in CHECKED:
@@ -99,10 +49,7 @@ def test_no_region_words_outside_the_region_files() -> None:
         for path in _checked_files()
         if (words := _region_words(path))
     }
-    unexpected = {name: words for name, words in offenders.items() if name not in PENDING}
-    assert unexpected == {}, "region words belong in app/regions/<slug>/region.yaml"
-    cleaned = sorted(PENDING - offenders.keys())
-    assert cleaned == [], "these files no longer name the region: take them off PENDING"
+    assert offenders == {}, "region words belong in app/regions/<slug>/region.yaml"
 
 
 def test_the_check_finds_a_region_word() -> None:
