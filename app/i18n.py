@@ -10,7 +10,7 @@ first use, so no generated `.mo` file is committed.
 from __future__ import annotations
 
 import gettext as stdlib_gettext
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -204,9 +204,14 @@ def field_error_message(lang: str, error: FieldError) -> str:
         return error.reason
 
 
-def negotiate_language(accept_language: str | None) -> UiLanguage:
-    """Pick a UI language from an Accept-Language header by quality."""
-    best, best_q = DEFAULT_LANGUAGE, -1.0
+def negotiate_language(
+    accept_language: str | None,
+    offered: Sequence[str] = LANGUAGES,
+    default: UiLanguage = DEFAULT_LANGUAGE,
+) -> UiLanguage:
+    """Pick a UI language from an Accept-Language header by quality, among `offered`
+    (the region's languages), else `default`."""
+    best, best_q = default, -1.0
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
         q = 1.0
@@ -219,7 +224,7 @@ def negotiate_language(accept_language: str | None) -> UiLanguage:
             lang = Locale.parse(tag.strip().replace("-", "_")).language if tag.strip() else ""
         except (ValueError, UnknownLocaleError):
             continue
-        if is_ui_language(lang) and q > best_q:
+        if is_ui_language(lang) and lang in offered and q > best_q:
             best, best_q = lang, q
     return best
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -155,7 +155,8 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
-    def _test_db() -> Iterator[Session]:
+    def _test_db(request: Request) -> Iterator[Session]:
+        request.state.db = db
         yield db
 
     app.dependency_overrides[get_db] = _test_db
@@ -168,7 +169,8 @@ def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
 def make_client(app: FastAPI, db: Session) -> Iterator[Callable[[], TestClient]]:
     """Extra independent browsers/clients sharing the test's transaction."""
 
-    def _test_db() -> Iterator[Session]:
+    def _test_db(request: Request) -> Iterator[Session]:
+        request.state.db = db
         yield db
 
     app.dependency_overrides[get_db] = _test_db

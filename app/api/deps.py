@@ -19,8 +19,11 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request. Services commit; nothing is committed after the response."""
+    """One session per request. Services commit; nothing is committed after the response.
+    Kept on the request too, for what page helpers read outside the route's arguments
+    (the region a page renders for)."""
     db: Session = request.app.state.session_factory()
+    request.state.db = db
     try:
         yield db
     finally:

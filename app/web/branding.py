@@ -13,6 +13,7 @@ import hashlib
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.domain.region import RegionDefinition
 from app.domain.syndication import accent_ink
@@ -25,12 +26,17 @@ router = APIRouter(include_in_schema=False)
 
 
 def request_region(request: Request) -> RegionDefinition:
-    """The region a request renders for, read once per request with a session of its
-    own (page helpers are called outside the route's dependencies)."""
+    """The region a request renders for, read once per request: with the route's session
+    where it has one (`get_db` keeps it on the request), else with a session of its own
+    (an error page for a request that failed before routing)."""
     cached: RegionDefinition | None = getattr(request.state, "region", None)
     if cached is None:
-        with request.app.state.session_factory() as db:
-            cached = region_service.current_region(db)
+        route_db: Session | None = getattr(request.state, "db", None)
+        if route_db is not None:
+            cached = region_service.current_region(route_db)
+        else:
+            with request.app.state.session_factory() as db:
+                cached = region_service.current_region(db)
         request.state.region = cached
     return cached
 

@@ -49,9 +49,11 @@ from app.domain.portal import (
 from app.domain.shortlist import SHORTLIST_MAX, Shortlist, parse_shortlist
 from app.domain.sites import SiteKind, ZoningStatus
 from app.i18n import (
+    DEFAULT_LANGUAGE,
     LANGUAGES,
     N_,
     install_i18n,
+    is_ui_language,
     negotiate_language,
     translate,
 )
@@ -139,21 +141,29 @@ def _page(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    lang = _lang(request) if _lang(request) in LANGUAGES else "fi"
-    rest = request.url.path[len(lang) + 1 :] if request.url.path.startswith(f"/{lang}/") else "/"
     region = request_region(request)
+    offered = region.languages
+    path_lang = _lang(request)
+    if path_lang in LANGUAGES and path_lang not in offered and status_code != 404:
+        raise NotFound("The portal is not offered in this language.")
+    lang = path_lang if path_lang in offered else region.default_language
+    rest = (
+        request.url.path[len(path_lang) + 1 :]
+        if request.url.path.startswith(f"/{path_lang}/")
+        else "/"
+    )
     page_context = {
         "lang": lang,
         "region": region,
         "region_texts": portal_texts(region),
         # The same page in each other language, for the language switcher.
-        "switch_links": {code: f"/{code}{rest}{query}" for code in LANGUAGES if code != lang},
+        "switch_links": {code: f"/{code}{rest}{query}" for code in offered if code != lang},
         "rest": rest,
         "query": query,
         "path": request.url.path,
         "base_url": settings.base_url,
         "canonical": f"{settings.base_url}/{lang}{rest}{query}",
-        "alternates": {code: f"{settings.base_url}/{code}{rest}{query}" for code in LANGUAGES},
+        "alternates": {code: f"{settings.base_url}/{code}{rest}{query}" for code in offered},
         **context,
     }
     response = templates.TemplateResponse(
@@ -352,8 +362,15 @@ def _keep(request: Request, headers: dict[str, str], response: Response) -> Resp
 
 
 @router.get("/")
-def choose_language(request: Request) -> Response:
-    lang = negotiate_language(request.headers.get("accept-language"))
+def choose_language(request: Request, db: DbSession) -> Response:
+    # `db` is the session request_region reads the region's languages with.
+    region = request_region(request)
+    default = region.default_language
+    lang = negotiate_language(
+        request.headers.get("accept-language"),
+        region.languages,
+        default if is_ui_language(default) else DEFAULT_LANGUAGE,
+    )
     return RedirectResponse(
         f"/{lang}/",
         status_code=302,
@@ -448,7 +465,7 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
             "documents": [a for a in data.public.attachments if a.kind != "photo"],
             "answer_days": reg.answer_days,
             "json_ld": site_json_ld(
-                data, lang, settings.base_url, data.region.definition.display_name(lang)
+                data, lang, settings.base_url, request_region(request).display_name(lang)
             ),
             "team": portal_service.regional_team(settings),
             **site_geography(data.public, data.region),
@@ -809,12 +826,13 @@ def sitemap_xml(request: Request, db: DbSession, settings: AppSettings) -> Respo
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
         'xmlns:xhtml="http://www.w3.org/1999/xhtml">',
     ]
+    offered = request_region(request).languages
     for path, lastmod in paths:
-        for lang in LANGUAGES:
+        for lang in offered:
             lines.append(f"<url><loc>{xml_escape(f'{base}/{lang}{path}')}</loc>")
             if lastmod:
                 lines.append(f"<lastmod>{lastmod}</lastmod>")
-            for alternate in LANGUAGES:
+            for alternate in offered:
                 href = xml_escape(f"{base}/{alternate}{path}")
                 lines.append(f'<xhtml:link rel="alternate" hreflang="{alternate}" href="{href}"/>')
             lines.append("</url>")

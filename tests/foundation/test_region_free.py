@@ -28,6 +28,7 @@ CHECKED = (
 )
 REGION_DATA = ROOT / "app" / "regions"
 
+
 def _checked_files() -> list[Path]:
     found: set[Path] = set()
     for folder, pattern in CHECKED:

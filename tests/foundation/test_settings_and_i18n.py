@@ -143,6 +143,8 @@ def test_numbers_in_form_errors_follow_the_readers_notation() -> None:
 # has a Swedish translation. Checked per catalog, so a failure names the area to translate.
 
 LOCALE = ROOT / "app" / "locale"
+
+
 def _msgids(path: Path) -> set[str]:
     from babel.messages.pofile import read_po
 

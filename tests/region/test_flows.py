@@ -11,10 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.audit import bind_actor
 from app.db.models import Site
-from app.domain.access import Role
+from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.region import RegionFile
-from app.services.region import current_region
+from app.services.region import current_region, store_region
 from tests.factories import Factory, csrf_from
 
 # Far from both regions.
@@ -172,3 +173,39 @@ def test_only_administrators_see_the_region_page(
 ) -> None:
     factory.login(client, factory.user(Role.COORDINATOR))
     assert client.get("/admin/region").status_code == 403
+
+
+def test_the_portal_offers_only_the_regions_languages(
+    client: TestClient, db: Session, region: RegionFile
+) -> None:
+    """A region that does not offer Swedish has no /sv/ pages, links or alternates, and
+    a Swedish reader arriving at / is sent to the region's default language."""
+    bind_actor(db, SYSTEM_ACTOR)
+    store_region(
+        db,
+        region.model_copy(update={"languages": ("fi", "en"), "default_language": "fi"}),
+        overwrite=True,
+    )
+    db.commit()
+    assert client.get("/sv/").status_code == 404
+    home = client.get("/fi/")
+    assert home.status_code == 200
+    assert 'hreflang="sv"' not in home.text and 'href="/sv/' not in home.text
+    assert 'hreflang="en"' in home.text
+    arrival = client.get("/", headers={"Accept-Language": "sv-FI"}, follow_redirects=False)
+    assert arrival.headers["location"] == "/fi/"
+    sitemap = client.get("/sitemap.xml").text
+    assert "/sv/" not in sitemap and "/en/" in sitemap
+
+
+def test_a_region_offering_swedish_has_swedish_pages(
+    client: TestClient, db: Session, region: RegionFile
+) -> None:
+    bind_actor(db, SYSTEM_ACTOR)
+    store_region(db, region.model_copy(update={"languages": ("fi", "sv", "en")}), overwrite=True)
+    db.commit()
+    page = client.get("/sv/")
+    assert page.status_code == 200
+    assert 'lang="sv"' in page.text
+    arrival = client.get("/", headers={"Accept-Language": "sv-FI"}, follow_redirects=False)
+    assert arrival.headers["location"] == "/sv/"
