@@ -91,7 +91,6 @@ from app.services.audit import redact
 from app.services.leads import LeadLinks, add_lead, validate_new_lead
 from app.services.mail import queue_email
 from app.services.organizations import contact_duplicates, industry_codes, organization_duplicates
-from app.services.region import current_region
 from app.services.targets import PublicProgress, public_progress
 from app.settings import Settings
 
@@ -193,7 +192,12 @@ def region(db: Session) -> Region:
     for record in (*municipalities, *industries, *points, *facts):
         db.expunge(record)
     return Region(
-        current_region(db), municipalities, industries, answer_working_days(db), points, facts
+        region_service.current_region(db),
+        municipalities,
+        industries,
+        answer_working_days(db),
+        points,
+        facts,
     )
 
 

@@ -3,11 +3,12 @@ file into the database, reading the stored definition, and the administrator's e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -199,19 +200,45 @@ def _store_region_row(db: Session, definition: RegionDefinition, changes: Region
     row.area, row.facts = data["area"], data["facts"]
 
 
+_Row = TypeVar("_Row", bound=Base)
+
+
+def _row_to_write(
+    db: Session,
+    existing: _Row | None,
+    make: Callable[[], _Row],
+    changes: RegionChanges,
+    kind: str,
+    *,
+    overwrite: bool,
+) -> _Row | None:
+    """The row the file's values go into: a new one, the stored one when the file
+    overwrites, else None (the stored row is kept as edited)."""
+    if existing is None:
+        row = make()
+        db.add(row)
+        changes.count(changes.added, kind)
+        return row
+    if overwrite:
+        changes.count(changes.updated, kind)
+        return existing
+    return None
+
+
 def _store_municipalities(
     db: Session, region: RegionFile, changes: RegionChanges, *, overwrite: bool
 ) -> None:
     stored = {m.code: m for m in db.scalars(select(Municipality))}
     for entry in region.municipalities:
-        municipality = stored.get(entry.code)
+        municipality = _row_to_write(
+            db,
+            stored.get(entry.code),
+            partial(Municipality, code=entry.code),
+            changes,
+            "municipalities",
+            overwrite=overwrite,
+        )
         if municipality is None:
-            municipality = Municipality(code=entry.code)
-            db.add(municipality)
-            changes.count(changes.added, "municipalities")
-        elif overwrite:
-            changes.count(changes.updated, "municipalities")
-        else:
             continue
         municipality.slug = entry.slug
         municipality.name_fi, municipality.name_sv = entry.name["fi"], entry.name["sv"]
@@ -235,14 +262,15 @@ def _store_industries(
     # Parents first, so that a child's foreign key finds its parent on insert.
     ordered = sorted(enumerate(region.industries), key=lambda pair: pair[1].parent is not None)
     for order, entry in ordered:
-        industry = stored.get(entry.code)
+        industry = _row_to_write(
+            db,
+            stored.get(entry.code),
+            partial(Industry, code=entry.code),
+            changes,
+            "industries",
+            overwrite=overwrite,
+        )
         if industry is None:
-            industry = Industry(code=entry.code)
-            db.add(industry)
-            changes.count(changes.added, "industries")
-        elif overwrite:
-            changes.count(changes.updated, "industries")
-        else:
             continue
         industry.parent_code = entry.parent
         industry.name_fi, industry.name_en = entry.name["fi"], entry.name["en"]
@@ -260,22 +288,27 @@ def _store_targets(
 ) -> None:
     # A target is known by its period and scope: the name is the coordinator's to edit.
     for entry in region.targets:
-        target = db.scalar(
+        stored = db.scalar(
             select(InvestmentTarget).where(
                 InvestmentTarget.period_start == entry.period_start,
                 InvestmentTarget.period_end == entry.period_end,
                 InvestmentTarget.scope == entry.scope,
             )
         )
+        target = _row_to_write(
+            db,
+            stored,
+            partial(
+                InvestmentTarget,
+                period_start=entry.period_start,
+                period_end=entry.period_end,
+                scope=entry.scope,
+            ),
+            changes,
+            "targets",
+            overwrite=overwrite,
+        )
         if target is None:
-            target = InvestmentTarget(
-                period_start=entry.period_start, period_end=entry.period_end, scope=entry.scope
-            )
-            db.add(target)
-            changes.count(changes.added, "targets")
-        elif overwrite:
-            changes.count(changes.updated, "targets")
-        else:
             continue
         target.name = entry.name
         target.amount_eur, target.amount_jobs = entry.amount_eur, entry.amount_jobs
@@ -286,14 +319,15 @@ def _store_points_and_facts(
 ) -> None:
     points = {p.code: p for p in db.scalars(select(ReferencePoint))}
     for entry in region.reference_points:
-        point = points.get(entry.code)
+        point = _row_to_write(
+            db,
+            points.get(entry.code),
+            partial(ReferencePoint, code=entry.code),
+            changes,
+            "reference points",
+            overwrite=overwrite,
+        )
         if point is None:
-            point = ReferencePoint(code=entry.code)
-            db.add(point)
-            changes.count(changes.added, "reference points")
-        elif overwrite:
-            changes.count(changes.updated, "reference points")
-        else:
             continue
         point.kind = entry.kind
         point.name_fi, point.name_en = entry.name["fi"], entry.name["en"]

@@ -338,6 +338,9 @@ def _cached(
     is needed: a 304 when the browser's copy is current, else the page rendered before
     for the same ETag."""
     version = render_cache.version(db, settings, with_progress)
+    # The region definition as of this version (the version covers its changes), so
+    # that rendering the page does not read it again.
+    request.state.region = render_cache.region(db, version).definition
     headers = _cache_headers(settings, _etag(request, version, helsinki_today()))
     sent = request.headers.get("if-none-match", "")
     if headers["ETag"] in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:

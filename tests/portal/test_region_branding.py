@@ -18,6 +18,7 @@ from app.domain.access import SYSTEM_ACTOR, Role
 from app.domain.region import RegionDefinition
 from app.services import region as region_service
 from app.settings import Settings
+from app.web.portal import render_cache
 from tests.factories import Factory, csrf_from
 
 # Only the definition the pages read: the reference data stays the test database's.
@@ -48,7 +49,10 @@ area:
 @pytest.fixture
 def ostrobothnia(monkeypatch: pytest.MonkeyPatch) -> Iterator[RegionDefinition]:
     monkeypatch.setattr(region_service, "current_region", lambda db: OSTROBOTHNIA)
+    # Pages keep the region of their content version: none of another test's.
+    render_cache.clear()
     yield OSTROBOTHNIA
+    render_cache.clear()
 
 
 def _other_region_only(text: str) -> None:
