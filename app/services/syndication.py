@@ -2195,7 +2195,11 @@ class SyndicationWorker:
                             continue
                         next_failing_claim = time.monotonic() + 1.0
                     free, in_flight = self._capacity(lane, size)
-                    if free <= 0:
+                    if free <= 0 or (0 < free < size // 2 and self._fast_in(lane)):
+                        # A claim costs about as much for one delivery as for many: while
+                        # the lane's requests are answering (each one ending wakes this
+                        # loop), wait until half its threads are free, so that claims
+                        # are few and full and the loop keeps up with the receivers.
                         continue
                     try:
                         with factory() as db:
@@ -2306,6 +2310,15 @@ class SyndicationWorker:
             else:
                 in_flight[target_id] += HANGING
         return min(size - fast, 2 * size - running), dict(in_flight)
+
+    def _fast_in(self, lane: str) -> bool:
+        """Whether a request of the lane is under way that has not turned slow yet (so
+        its end comes soon and wakes the loop)."""
+        slow_since = time.monotonic() - self.slow_after
+        return any(
+            attempt_lane == lane and handed_at >= slow_since
+            for _target, attempt_lane, handed_at, _probation in self._running.values()
+        )
 
     def stop(self) -> None:
         self.stop_event.set()
