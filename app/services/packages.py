@@ -348,8 +348,25 @@ def _open(db: Session, actor: Actor, filename: str, lang: str) -> PackageStream:
         valid_municipality_codes=_allowed_municipalities(db, actor),
         valid_industry_codes=site_service.valid_codes(db)[1],
         region=SiteRegion.of(current_region(db)),
+        municipality_aliases=_municipality_aliases(db),
         today=site_service.helsinki_today(),
     )
+
+
+def _municipality_aliases(db: Session) -> dict[str, str]:
+    """Every name a stored municipality goes by, to its code: a package may name it by
+    slug or in any of the three languages."""
+    aliases: dict[str, str] = {}
+    for municipality in db.scalars(select(Municipality)):
+        for name in (
+            municipality.slug,
+            municipality.name_fi,
+            municipality.name_sv,
+            municipality.name_en,
+        ):
+            if name:
+                aliases[name] = municipality.code
+    return aliases
 
 
 def _refused(refused: PackageRefused) -> ValidationFailed:

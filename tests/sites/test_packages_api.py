@@ -483,3 +483,16 @@ def test_a_csv_row_with_more_cells_than_headers_fails_the_dry_run_on_that_row(
     refused = client.post(f"/api/v1/site-packages/{report['id']}/apply", headers=headers)
     assert refused.status_code in (409, 422)
     assert db.scalar(select(Site).where(Site.external_ref == "KAJ-C1")) is None
+
+
+@pytest.mark.parametrize("named", ["kajaani", "Kajana", "KAJAANI", "205"])
+def test_a_package_names_the_municipality_by_slug_or_in_any_language(
+    client: TestClient, factory: Factory, named: str
+) -> None:
+    """The municipality column takes its code, its slug or its name in Finnish, Swedish
+    or English, as the stored municipalities give them."""
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    data = table(["NAMED-1", "industrial_plot", "Tontti", named, "EPSG:3067", EASTING, NORTHING])
+    report = checked(client, headers, "kohteet.xlsx", data)
+    assert report["report"]["summary"]["error"] == 0, report["report"]
+    assert report["report"]["summary"]["create"] == 1

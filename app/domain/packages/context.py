@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NoReturn
@@ -48,6 +48,8 @@ class Context:
     industries: Collection[str]
     region: SiteRegion
     today: date | None
+    # Normalised names (slug, fi, sv, en) of every stored municipality to its code.
+    municipality_aliases: Mapping[str, str] = field(default_factory=dict)
     warnings: list[PackageIssue] = field(default_factory=list)
     warned: set[tuple[str, str]] = field(default_factory=set)
     encoding: str | None = None

@@ -3,12 +3,13 @@ time (`PackageStream`) or all at once into a report (`parse_package`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import NotRequired, TypedDict, Unpack
 
 from app.domain.errors import FieldError
 from app.domain.packages.archive import ZIP_MAGIC, Archive, describe_content
+from app.domain.packages.columns import normalise_key
 from app.domain.packages.context import Context, Refused, refuse
 from app.domain.packages.manifest import manifest_package
 from app.domain.packages.messages import format_size
@@ -38,6 +39,8 @@ class ReadOptions(TypedDict):
     valid_industry_codes: Collection[str]
     # Where the sites must lie (the region's area and name).
     region: SiteRegion
+    # Every name a municipality goes by (slug, Finnish, Swedish, English) to its code.
+    municipality_aliases: NotRequired[Mapping[str, str] | None]
     limits: NotRequired[PackageLimits | None]
     today: NotRequired[date | None]
 
@@ -89,6 +92,10 @@ class PackageStream:
                 describe_site_error=options["describe_site_error"],
                 limits=options.get("limits") or PackageLimits(),
                 municipalities=options["valid_municipality_codes"],
+                municipality_aliases={
+                    normalise_key(name): code
+                    for name, code in (options.get("municipality_aliases") or {}).items()
+                },
                 industries=options["valid_industry_codes"],
                 region=options["region"],
                 today=options.get("today"),

@@ -70,7 +70,9 @@ class SiteReader:
                 assert column.choices is not None
                 return choice_value(raw, column.choices, self.ctx.lang)
             case FieldType.MUNICIPALITY:
-                return municipality_value(raw, self.ctx.municipalities)
+                return municipality_value(
+                    raw, self.ctx.municipalities, self.ctx.municipality_aliases
+                )
             case FieldType.CODES:
                 return codes_value(raw, self.ctx.industries)
         raise AssertionError(column.value_type)  # the other types are read by their own steps

@@ -187,14 +187,20 @@ def _name_keys(valid: Collection[str]) -> dict[str, str]:
     return {normalise_key(name): code for code, name in valid.items()}
 
 
-def municipality_value(raw: object, valid: Collection[str]) -> str:
+def municipality_value(
+    raw: object, valid: Collection[str], aliases: Mapping[str, str] | None = None
+) -> str:
+    """A municipality's code from its code or any of its names (`aliases`: normalised
+    slug and fi/sv/en names of every stored municipality; else the names `valid` maps
+    to). Whether the uploader may use it is the site rules' question."""
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
         raw = text_value(raw)  # 205 or 205.0 from a spreadsheet
     if isinstance(raw, str):
         text = raw.strip()
         if text.isdigit():
             return text.zfill(3)
-        code = _name_keys(valid).get(normalise_key(text))
+        key = normalise_key(text)
+        code = (aliases or {}).get(key) or _name_keys(valid).get(key)
         if code is not None:
             return code
     raise Invalid("unknown_municipality", value=shown(raw), allowed=municipality_list(valid))
