@@ -26,7 +26,7 @@ import hashlib
 import itertools
 import re
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -348,25 +348,28 @@ def _open(db: Session, actor: Actor, filename: str, lang: str) -> PackageStream:
         valid_municipality_codes=_allowed_municipalities(db, actor),
         valid_industry_codes=site_service.valid_codes(db)[1],
         region=SiteRegion.of(current_region(db)),
-        municipality_aliases=_municipality_aliases(db),
+        municipality_aliases=_aliases(
+            db.scalars(select(Municipality)), "slug", "name_fi", "name_sv", "name_en"
+        ),
+        industry_aliases=_aliases(
+            db.scalars(select(Industry).where(Industry.active.is_(True))),
+            "name_fi",
+            "name_sv",
+            "name_en",
+        ),
         today=site_service.helsinki_today(),
     )
 
 
-def _municipality_aliases(db: Session) -> dict[str, str]:
-    """Every name a stored municipality goes by, to its code: a package may name it by
-    slug or in any of the three languages."""
-    aliases: dict[str, str] = {}
-    for municipality in db.scalars(select(Municipality)):
-        for name in (
-            municipality.slug,
-            municipality.name_fi,
-            municipality.name_sv,
-            municipality.name_en,
-        ):
-            if name:
-                aliases[name] = municipality.code
-    return aliases
+def _aliases(records: Iterable[Municipality] | Iterable[Industry], *names: str) -> dict[str, str]:
+    """Every name the records go by (their slug, their names in the three languages),
+    to their codes: a package may name a municipality or industry by any of them."""
+    return {
+        getattr(record, name): record.code
+        for record in records
+        for name in names
+        if getattr(record, name)
+    }
 
 
 def _refused(refused: PackageRefused) -> ValidationFailed:

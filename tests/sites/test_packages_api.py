@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Municipality, Site, SiteAttachment
+from app.db.models import Industry, Municipality, Site, SiteAttachment
 from app.domain.access import Role
 from app.services import packages
 from app.services import sites as site_service
@@ -496,3 +496,17 @@ def test_a_package_names_the_municipality_by_slug_or_in_any_language(
     report = checked(client, headers, "kohteet.xlsx", data)
     assert report["report"]["summary"]["error"] == 0, report["report"]
     assert report["report"]["summary"]["create"] == 1
+
+
+def test_a_package_names_key_industries_in_any_language(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    """Suitable industries by code or by name in Finnish, Swedish or English."""
+    industry = db.scalars(select(Industry).where(Industry.name_sv.is_not(None))).first()
+    assert industry is not None and industry.name_sv
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    header = [*HEADER, "industry_codes"]
+    for n, named in enumerate((industry.code, industry.name_sv, industry.name_en.upper())):
+        row = [f"IND-{n}", "industrial_plot", "Tontti", "205", "EPSG:3067", EASTING, NORTHING]
+        report = checked(client, headers, "kohteet.xlsx", xlsx([header, [*row, named]]))
+        assert report["report"]["summary"]["error"] == 0, (named, report["report"])

@@ -50,6 +50,8 @@ class Context:
     today: date | None
     # Normalised names (slug, fi, sv, en) of every stored municipality to its code.
     municipality_aliases: Mapping[str, str] = field(default_factory=dict)
+    # Normalised names (fi, sv, en) of every industry to its code.
+    industry_aliases: Mapping[str, str] = field(default_factory=dict)
     warnings: list[PackageIssue] = field(default_factory=list)
     warned: set[tuple[str, str]] = field(default_factory=set)
     encoding: str | None = None

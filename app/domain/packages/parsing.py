@@ -39,10 +39,16 @@ class ReadOptions(TypedDict):
     valid_industry_codes: Collection[str]
     # Where the sites must lie (the region's area and name).
     region: SiteRegion
-    # Every name a municipality goes by (slug, Finnish, Swedish, English) to its code.
+    # Every name a municipality (slug, Finnish, Swedish, English) or key industry
+    # (Finnish, Swedish, English) goes by, to its code.
     municipality_aliases: NotRequired[Mapping[str, str] | None]
+    industry_aliases: NotRequired[Mapping[str, str] | None]
     limits: NotRequired[PackageLimits | None]
     today: NotRequired[date | None]
+
+
+def _keyed(aliases: Mapping[str, str] | None) -> dict[str, str]:
+    return {normalise_key(name): code for name, code in (aliases or {}).items()}
 
 
 def parse_package(filename: str, data: bytes, **options: Unpack[ReadOptions]) -> PackageReport:
@@ -92,10 +98,8 @@ class PackageStream:
                 describe_site_error=options["describe_site_error"],
                 limits=options.get("limits") or PackageLimits(),
                 municipalities=options["valid_municipality_codes"],
-                municipality_aliases={
-                    normalise_key(name): code
-                    for name, code in (options.get("municipality_aliases") or {}).items()
-                },
+                municipality_aliases=_keyed(options.get("municipality_aliases")),
+                industry_aliases=_keyed(options.get("industry_aliases")),
                 industries=options["valid_industry_codes"],
                 region=options["region"],
                 today=options.get("today"),

@@ -74,7 +74,7 @@ class SiteReader:
                     raw, self.ctx.municipalities, self.ctx.municipality_aliases
                 )
             case FieldType.CODES:
-                return codes_value(raw, self.ctx.industries)
+                return codes_value(raw, self.ctx.industries, self.ctx.industry_aliases)
         raise AssertionError(column.value_type)  # the other types are read by their own steps
 
     def read(

@@ -206,15 +206,19 @@ def municipality_value(
     raise Invalid("unknown_municipality", value=shown(raw), allowed=municipality_list(valid))
 
 
-def codes_value(raw: object, valid: Collection[str]) -> tuple[str, ...]:
+def codes_value(
+    raw: object, valid: Collection[str], aliases: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """Key-industry codes from codes or names (`aliases`: normalised fi/sv/en names of
+    every industry; else the names `valid` maps to)."""
     items = raw if isinstance(raw, list) else _LIST_SEPARATORS.split(str(raw))
     codes: list[str] = []
     for item in items:
         text = text_value(item)
         if text is None:
             continue
-        # Names of the key industries are accepted as well as their codes.
-        code = _name_keys(valid).get(normalise_key(text), text)
+        key = normalise_key(text)
+        code = (aliases or {}).get(key) or _name_keys(valid).get(key, text)
         if code not in codes:
             codes.append(code)
     return tuple(codes)
