@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import secrets
 import statistics
 import subprocess
@@ -135,13 +136,29 @@ async def app(scope, receive, send):
 """
 
 
-def _bench_settings(url: str) -> Settings:
+def _bench_settings(url: str, secret_key: str | None = None) -> Settings:
     return Settings(
         environment="test",
         database_url=url,
-        secret_key=secrets.token_urlsafe(48),
+        secret_key=secret_key or secrets.token_urlsafe(48),
         syndication_timeout_seconds=2.0,
     )
+
+
+def _worker_process(url: str, secret_key: str, ready: Any, stop: Any) -> None:
+    """The worker in a process of its own, as `invest-kainuu syndication-worker` runs in
+    production: the changes and the receivers of a case run in the benchmark's process
+    and must not take the worker's interpreter (with eight hanging receivers there are
+    twice the deliveries to write per change, which would slow the worker itself)."""
+    engine = make_engine(url, pool_size=20, max_overflow=10)
+    worker = SyndicationWorker(engine, _bench_settings(url, secret_key), poll_seconds=1.0)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    ready.set()
+    stop.wait()
+    worker.stop()
+    thread.join(timeout=10)
+    engine.dispose()
 
 
 def _seed(factory: Any, settings: Settings, urls: list[str], sites: int) -> None:
@@ -293,9 +310,16 @@ def run_case(base_url: str, changes: int, rate: float, fault: str) -> dict[str, 
         factory = make_session_factory(engine)
         _seed(factory, settings, [r.url for r in receivers], SITES)
 
-        worker = SyndicationWorker(engine, settings, poll_seconds=1.0)
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
+        spawn = multiprocessing.get_context("spawn")
+        ready, stop = spawn.Event(), spawn.Event()
+        worker = spawn.Process(
+            target=_worker_process,
+            args=(url, settings.secret_key.get_secret_value(), ready, stop),
+        )
+        worker.start()
+        # Changes start once the worker runs (its loop has begun and looked once).
+        ready.wait(timeout=60)
+        time.sleep(0.5)
         committed: list[tuple[str, int, float]] = []
         final: dict[str, int] = {}
         started = time.time()
@@ -321,8 +345,8 @@ def run_case(base_url: str, changes: int, rate: float, fault: str) -> dict[str, 
         deadline = time.time() + 300
         while not complete() and time.time() < deadline:
             time.sleep(0.05)
-        worker.stop()
-        thread.join(timeout=10)
+        stop.set()
+        worker.join(timeout=20)
         latencies = [
             at - t
             for r in healthy
