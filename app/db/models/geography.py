@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Audited, Base, Timestamps
 from app.db.models.sites import Site
+from app.i18n import localized
 
 
 class ReferencePoint(Audited, Timestamps, Base):
@@ -35,9 +36,7 @@ class ReferencePoint(Audited, Timestamps, Base):
 
     # Reference points are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
-        if lang == "sv" and self.name_sv:
-            return self.name_sv
-        return self.name_en if lang == "en" else self.name_fi
+        return localized(self, "name", lang) or self.name_fi
 
 
 class SiteDistance(Base):

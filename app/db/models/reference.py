@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Audited, Base, JSONType, Timestamps, UUIDPrimaryKey
+from app.i18n import localized
 
 
 class Municipality(Audited, Timestamps, Base):
@@ -44,7 +45,7 @@ class Municipality(Audited, Timestamps, Base):
     contact_title_en: Mapped[str | None] = mapped_column(String(200))
 
     def name(self, lang: str) -> str:
-        return {"fi": self.name_fi, "sv": self.name_sv}.get(lang, self.name_en)
+        return localized(self, "name", lang) or self.name_fi
 
     def contact_title(self, lang: str) -> str | None:
         """The contact's title in English for English readers, else in Finnish (also for
@@ -78,9 +79,7 @@ class Industry(Audited, Timestamps, Base):
 
     # Industries are named in Finnish and English; Swedish readers read Finnish.
     def name(self, lang: str) -> str:
-        if lang == "sv" and self.name_sv:
-            return self.name_sv
-        return self.name_en if lang == "en" else self.name_fi
+        return localized(self, "name", lang) or self.name_fi
 
     def description_in(self, lang: str) -> str | None:
         """The coordinator's description in the reader's language, if written."""
