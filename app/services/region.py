@@ -341,14 +341,15 @@ def _store_points_and_facts(
         facts = municipality.facts
         if facts is None:
             continue
-        row = stored.get(municipality.code)
+        row = _row_to_write(
+            db,
+            stored.get(municipality.code),
+            partial(MunicipalityFacts, municipality_code=municipality.code),
+            changes,
+            "key facts",
+            overwrite=overwrite,
+        )
         if row is None:
-            row = MunicipalityFacts(municipality_code=municipality.code)
-            db.add(row)
-            changes.count(changes.added, "key facts")
-        elif overwrite:
-            changes.count(changes.updated, "key facts")
-        else:
             continue
         row.population, row.workforce = facts.population, facts.workforce
         row.year, row.source = facts.year, facts.source
