@@ -1108,7 +1108,7 @@ def claim_due(
             return []
         saturated += [t for t in targets if not is_failing(t)]
     slots = {t.id: cap_of(t.id) - leased[t.id] for t in targets.values() if t.id not in saturated}
-    candidates = _first_due_per_target(db, slots, now, limit)
+    candidates = _first_due_per_target(db, slots, targets, now, limit)
     if not candidates:
         db.commit()
         return []
@@ -1243,7 +1243,11 @@ def _first_due_statement_postgresql() -> Select[uuid.UUID]:
 
 
 def _first_due_per_target(
-    db: Session, slots: Mapping[uuid.UUID, int], now: datetime, limit: int
+    db: Session,
+    slots: Mapping[uuid.UUID, int],
+    targets: Mapping[uuid.UUID, SyndicationTarget],
+    now: datetime,
+    limit: int,
 ) -> list[uuid.UUID]:
     """Per target, its first due deliveries (at most its free `slots`, so that the old
     backlog of one dead target never fills a batch and starves the others), read in
@@ -1266,18 +1270,11 @@ def _first_due_per_target(
                 },
             )
         )
-    statuses = dict(
-        db.execute(
-            select(SyndicationTarget.id, SyndicationTarget.status).where(
-                SyndicationTarget.id.in_(slots)
-            )
-        ).all()
-    )
     rows = union_all(
         *(
             select(
                 _firsts(
-                    target_id, literal(statuses[target_id] == TargetStatus.ACTIVE), now, n
+                    target_id, literal(targets[target_id].status == TargetStatus.ACTIVE), now, n
                 ).subquery()
             )
             for target_id, n in slots.items()
@@ -2194,8 +2191,8 @@ class SyndicationWorker:
                         if time.monotonic() < next_failing_claim:
                             continue
                         next_failing_claim = time.monotonic() + 1.0
-                    free, in_flight = self._capacity(lane, size)
-                    if free <= 0 or (0 < free < size // 2 and self._fast_in(lane)):
+                    free, in_flight, answering = self._capacity(lane, size)
+                    if free <= 0 or (0 < free < size // 2 and answering):
                         # A claim costs about as much for one delivery as for many: while
                         # the lane's requests are answering (each one ending wakes this
                         # loop), wait until half its threads are free, so that claims
@@ -2288,13 +2285,15 @@ class SyndicationWorker:
             if broken:
                 self._wake.set()
 
-    def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int]]:
-        """How many more attempts the lane takes now, and the requests in flight per
-        target. An attempt running longer than `slow_after` no longer takes one of the
-        lane's `size` threads (the pool has twice as many), and its target gets
-        nothing more until it ends: it is hanging, and the others must not wait. Nor does
-        the one attempt of a target that has never answered: until it does, it may hang,
-        and the healthy targets keep their threads meanwhile."""
+    def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int], int]:
+        """How many more attempts the lane takes now, the requests in flight per target,
+        and how many of the lane's requests are answering (not slow, not on probation:
+        each will end soon and wake the loop). An attempt running longer than
+        `slow_after` no longer takes one of the lane's `size` threads (the pool has
+        twice as many), and its target gets nothing more until it ends: it is hanging,
+        and the others must not wait. Nor does the one attempt of a target that has
+        never answered: until it does, it may hang, and the healthy targets keep their
+        threads meanwhile."""
         slow_since = time.monotonic() - self.slow_after
         in_flight: Counter[uuid.UUID] = Counter()
         running = fast = 0
@@ -2309,16 +2308,7 @@ class SyndicationWorker:
                 fast += 1
             else:
                 in_flight[target_id] += HANGING
-        return min(size - fast, 2 * size - running), dict(in_flight)
-
-    def _fast_in(self, lane: str) -> bool:
-        """Whether a request of the lane is under way that has not turned slow yet (so
-        its end comes soon and wakes the loop)."""
-        slow_since = time.monotonic() - self.slow_after
-        return any(
-            attempt_lane == lane and handed_at >= slow_since
-            for _target, attempt_lane, handed_at, _probation in self._running.values()
-        )
+        return min(size - fast, 2 * size - running), dict(in_flight), fast
 
     def stop(self) -> None:
         self.stop_event.set()
