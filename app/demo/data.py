@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.events import EventKind, EventStatus
 from app.domain.region import RegionDefinition
-from app.services.region import REGIONS_DIR
+from app.regions import REGIONS_DIR
 
 
 class _Data(BaseModel):

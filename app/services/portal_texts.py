@@ -9,7 +9,7 @@ import yaml
 
 from app.domain.portal_texts import PortalTexts
 from app.domain.region import RegionDefinition
-from app.services.region import REGIONS_DIR
+from app.regions import REGIONS_DIR
 
 PORTAL_TEXTS_FILE = "portal_texts.yaml"
 

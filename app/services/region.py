@@ -33,10 +33,7 @@ from app.domain.region import (
     clean_region_edit,
     read_region_file,
 )
-
-# Re-exported: the region files' folder and the release's default, named in app/regions.
-from app.regions import DEFAULT_REGION_FILE as DEFAULT_REGION_FILE
-from app.regions import REGIONS_DIR as REGIONS_DIR
+from app.regions import DEFAULT_REGION_FILE
 from app.services import geography
 from app.settings import get_settings
 

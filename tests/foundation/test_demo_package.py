@@ -16,8 +16,9 @@ import app.demo.data
 from app.db.models import Industry, Lead, Municipality, Site, User
 from app.demo import COORDINATOR_LOGIN, DEMO_PASSWORD, demo_domain, load_demo_data
 from app.demo.data import DemoData, demo_file, read_demo_data
+from app.regions import DEFAULT_REGION_FILE
 from app.services.auth import verify_password
-from app.services.region import DEFAULT_REGION_FILE, load_region_file
+from app.services.region import load_region_file
 from app.settings import Settings
 
 APP_DIR = Path(app.__file__).resolve().parent
