@@ -38,11 +38,13 @@ SUPPORTED_LANGUAGES = ("fi", "sv", "en")
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Region data as read from a file: no unknown keys, never changed once read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _localized(value: Mapping[str, str], lang: str) -> str:
+def text_in(value: Mapping[str, str], lang: str) -> str:
     """The text in `lang`, else English, else Finnish: a region need not translate
     everything into every language it does not offer."""
     for candidate in (lang, "en", "fi"):
@@ -51,7 +53,7 @@ def _localized(value: Mapping[str, str], lang: str) -> str:
     return next(iter(value.values()), "")
 
 
-class Branding(_Frozen):
+class Branding(FrozenModel):
     # "Invest in <region>": the portal's and the e-mails' name.
     portal_name: dict[str, str]
     # Who runs the service: the regional council ("Pohjanmaan liitto").
@@ -62,7 +64,7 @@ class Branding(_Frozen):
     logo: str | None = None
 
 
-class Contact(_Frozen):
+class Contact(FrozenModel):
     """A municipality's business contact for investors on the portal."""
 
     name: str | None = None
@@ -71,7 +73,7 @@ class Contact(_Frozen):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-]{5,40}$")
 
 
-class KeyFacts(_Frozen):
+class KeyFacts(FrozenModel):
     """A municipality's key facts for investors (rounded public figures)."""
 
     population: int | None = Field(default=None, ge=0)
@@ -82,7 +84,7 @@ class KeyFacts(_Frozen):
     employers: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class MunicipalityDefinition(_Frozen):
+class MunicipalityDefinition(FrozenModel):
     # Statistics Finland municipality code, e.g. "905" for Vaasa.
     code: str = Field(pattern=r"^[0-9]{3}$")
     slug: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
@@ -97,7 +99,7 @@ class MunicipalityDefinition(_Frozen):
         return _require_languages(value, ("fi", "sv", "en"))
 
 
-class IndustryDefinition(_Frozen):
+class IndustryDefinition(FrozenModel):
     """A key industry of the region's strategy: a two-level tree with stable codes."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)
@@ -121,7 +123,7 @@ class IndustryDefinition(_Frozen):
         return value
 
 
-class TargetDefinition(_Frozen):
+class TargetDefinition(FrozenModel):
     """An investment target of the region's strategy; a period identifies it."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -151,7 +153,7 @@ PointKindName = Literal[
 ]
 
 
-class ReferencePointDefinition(_Frozen):
+class ReferencePointDefinition(FrozenModel):
     """A public place distances are measured to (WGS84 degrees)."""
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -168,7 +170,7 @@ class ReferencePointDefinition(_Frozen):
         return _require_languages(value, ("fi", "en"))
 
 
-class BoundingBox(_Frozen):
+class BoundingBox(FrozenModel):
     min_lat: float = Field(ge=-90, le=90)
     max_lat: float = Field(ge=-90, le=90)
     min_lon: float = Field(ge=-180, le=180)
@@ -181,7 +183,7 @@ class BoundingBox(_Frozen):
         return self
 
 
-class RegionArea(_Frozen):
+class RegionArea(FrozenModel):
     """Where the region's sites may lie: a polygon of (longitude, latitude) points
     (WGS84, GeoJSON order), or a bounding box. A site outside it is refused."""
 
@@ -216,14 +218,14 @@ class RegionArea(_Frozen):
         )
 
 
-class RegionFact(_Frozen):
+class RegionFact(FrozenModel):
     """A figure about the region the portal may show ("Population: 72 000")."""
 
     label: dict[str, str]
     value: dict[str, str]
 
 
-class RegionDefinition(_Frozen):
+class RegionDefinition(FrozenModel):
     # Statistics Finland region code ("15" is Ostrobothnia) and a slug for files and URLs.
     code: str = Field(pattern=r"^[0-9]{2}$")
     slug: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
@@ -244,13 +246,13 @@ class RegionDefinition(_Frozen):
         return value
 
     def display_name(self, lang: str) -> str:
-        return _localized(self.name, lang)
+        return text_in(self.name, lang)
 
     def portal_name(self, lang: str) -> str:
-        return _localized(self.branding.portal_name, lang)
+        return text_in(self.branding.portal_name, lang)
 
     def council_name(self, lang: str) -> str:
-        return _localized(self.branding.council_name, lang)
+        return text_in(self.branding.council_name, lang)
 
 
 class RegionFile(RegionDefinition):
