@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.base import utcnow
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.logs import configure_logging
+from app.process import settle_heap
 from app.request_id import bound_request_id, new_request_id
 from app.services import operations
 from app.services.auth import purge_expired_sessions, purge_login_throttles
@@ -196,4 +197,5 @@ def run_scheduler(settings: Settings) -> None:
     worker = SyndicationWorker(engine, settings)
     threading.Thread(target=worker.run, name="syndication-worker", daemon=True).start()
     log.info("scheduler started with jobs: %s", ", ".join(j.id for j in JOBS))
+    settle_heap()
     scheduler.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
@@ -124,10 +125,20 @@ class _DeadlineTransport(httpx.HTTPTransport):
         )
 
 
-@lru_cache(maxsize=4)
+_CLIENTS_LOCK = threading.Lock()
+
+
 def shared_client(timeout: float) -> httpx.Client:
     """One client per process and timeout, shared by the worker threads: creating a
-    client (its TLS context) costs tens of milliseconds of CPU."""
+    client (its TLS context) costs tens of milliseconds of CPU. Under a lock, because
+    the first attempts start side by side: without it each of them built its own, and
+    a worker's first deliveries waited hundreds of milliseconds for the GIL."""
+    with _CLIENTS_LOCK:
+        return _client(timeout)
+
+
+@lru_cache(maxsize=4)
+def _client(timeout: float) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         follow_redirects=False,  # a redirect could lead past the address check

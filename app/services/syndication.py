@@ -101,6 +101,7 @@ from app.domain.syndication import (
     validate_target,
 )
 from app.i18n import LABELS, LANGUAGES, N_, format_day, is_ui_language, register_labels, translate
+from app.process import settle_heap
 from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import bound_request_id, current_request_id
 from app.services import operations
@@ -2153,6 +2154,8 @@ class SyndicationWorker:
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
+        # Built now rather than by the first attempts, which would wait for it.
+        shared_client(self.settings.syndication_timeout_seconds)
         # Two lanes: failing targets (their last attempt failed) are tried in a small
         # pool of their own, so however many of them hang, the healthy targets keep
         # every thread of the main pool.
@@ -2323,8 +2326,11 @@ class SyndicationWorker:
             # Not completed: the lease expires and another attempt follows.
             log.exception("delivery %s failed unexpectedly", claim.delivery_id)
         finally:
-            # Its target may take the next request now, before the outcome is committed.
-            self._progress.put(("ended", claim.delivery_id))
+            if outcome is not None and outcome.success:
+                # Its target may take the next request now, before the outcome is
+                # committed. A failed one keeps the slot until its retry time is: the
+                # target's next delivery would meet the same fault at once.
+                self._progress.put(("ended", claim.delivery_id))
             self._finished.put((claim, outcome, lane))
             self._wake.set()
 
@@ -2348,6 +2354,9 @@ class SyndicationWorker:
 
 
 def run_worker(engine: Engine, settings: Settings) -> None:
+    """The syndication worker as a process of its own (`invest-kainuu
+    syndication-worker`)."""
+    settle_heap()
     SyndicationWorker(engine, settings).run()
 
 

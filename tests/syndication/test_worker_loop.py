@@ -180,3 +180,29 @@ def test_hanging_receivers_do_not_hold_back_the_healthy_ones(
     finally:
         for receiver in [healthy, *hanging]:
             receiver.close()
+
+
+def test_a_failed_request_keeps_its_targets_slot_until_the_retry_time_is_recorded(
+    scratch_database: str, settings: Settings
+) -> None:
+    """A request that ended in failure does not free its target for the next delivery:
+    that one would meet the same fault at once. The target's other deliveries wait for
+    the retry time the failure sets (5 s after a first failure)."""
+    failing = Receiver()
+    failing.script = [Answer(500, "down") for _ in range(100)]
+    worker_settings = settings.model_copy(update={"database_url": scratch_database})
+    engine = make_engine(scratch_database)
+    upgrade_to_head(engine)
+    factory = make_session_factory(engine)
+    try:
+        with factory() as db:
+            ensure_reference_data(db)
+            _targets(db, worker_settings, failing)
+            _publish(db, 12)  # twelve deliveries waiting before the worker starts
+        engine.dispose()
+        with running_worker(scratch_database, worker_settings):
+            assert _wait_for(lambda: len(failing.requests) >= 1, 5)
+            time.sleep(2.0)
+            assert len(failing.requests) == 1
+    finally:
+        failing.close()
