@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     syndication_secret_overlap_hours: int = 24
     syndication_worker_threads: int = 16
     syndication_per_target_concurrency: int = 2
+    # A worker that alone serves a healthy target leases up to this many of its
+    # deliveries per request slot and sends them one after another in the slot's thread,
+    # so a busy target's next request need not wait for the next claim.
+    syndication_chain_length: int = Field(default=4, ge=1)
     # Finished deliveries, their attempts and events are deleted after this many days.
     syndication_retention_days: int = 90
 

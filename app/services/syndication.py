@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import logging
 import threading
@@ -1000,6 +1001,7 @@ class Claim:
 
     delivery_id: uuid.UUID
     lease_token: uuid.UUID
+    lease_expires_at: datetime
     target_id: uuid.UUID
     target_kind: str
     url: str
@@ -1052,15 +1054,25 @@ def claim_due(
     in_flight: Mapping[uuid.UUID, int] | None = None,
     finishing: Collection[uuid.UUID] = (),
     lane: str | None = None,
+    chains: Mapping[uuid.UUID, int] | None = None,
+    chain_length: int = 1,
 ) -> list[Claim]:
     """Lease up to `limit` due deliveries (at most `per_target` in flight per target)
     and commit the lease before any request is made. `lane` "healthy" or "failing"
     takes only the deliveries of targets whose last attempt succeeded, or failed.
-    `in_flight` are the calling worker's requests under way per target; `finishing` the
-    deliveries whose request it has ended but whose completion is not committed yet:
-    they no longer load their target, so its next request need not wait for the commit."""
+    `in_flight` are the calling worker's leased deliveries per target that it has not
+    ended yet; `finishing` the deliveries whose request it has ended but whose
+    completion is not committed yet: they no longer load their target, so its next
+    request need not wait for the commit.
+
+    Chains: a healthy target that no other worker holds a lease of gets up to
+    `chain_length` deliveries for each of its free request slots (`per_target` less
+    the caller's `chains` running to it), which the caller sends one after another per
+    slot. Every other worker counts those leases and leaves the target alone meanwhile,
+    so the requests in flight to a target stay within `per_target` across workers."""
     now = now or utcnow()
     in_flight = in_flight or {}
+    chains = chains or {}
     delivery = SyndicationDelivery
     cap = per_target or limit
     if db.get_bind().dialect.name == "postgresql":
@@ -1085,22 +1097,43 @@ def claim_due(
     )
     targets: dict[uuid.UUID, SyndicationTarget] = {}
     leased: Counter[uuid.UUID] = Counter()
+    # Targets whose leases are all the caller's: it may chain their deliveries.
+    alone: set[uuid.UUID] = set()
     for target, n in db.execute(
         select(SyndicationTarget, leases.c.n).outerjoin(
             leases, leases.c.target_id == SyndicationTarget.id
         )
     ):
         targets[target.id] = target
-        leased[target.id] = max(int(n or 0), in_flight.get(target.id, 0))
+        own = in_flight.get(target.id, 0)
+        leased[target.id] = max(int(n or 0), own)
+        if int(n or 0) <= own:
+            alone.add(target.id)
 
     def is_failing(target_id: uuid.UUID) -> bool:
         return targets[target_id].failing_since is not None
 
-    def cap_of(target_id: uuid.UUID) -> int:
-        on_probation = per_target is not None and targets[target_id].last_success_at is None
-        return 1 if is_failing(target_id) or on_probation else cap
+    def on_probation(target_id: uuid.UUID) -> bool:
+        return per_target is not None and targets[target_id].last_success_at is None
 
-    saturated = [t for t, n in leased.items() if n >= cap_of(t)]
+    def cap_of(target_id: uuid.UUID) -> int:
+        return 1 if is_failing(target_id) or on_probation(target_id) else cap
+
+    def free_slots(target_id: uuid.UUID) -> int:
+        if (
+            chain_length > 1
+            and target_id in alone
+            and not is_failing(target_id)
+            and not on_probation(target_id)
+        ):
+            # A hanging request counts as more than any cap in `in_flight`.
+            return min(
+                (cap - chains.get(target_id, 0)) * chain_length,
+                cap * chain_length - leased[target_id],
+            )
+        return cap_of(target_id) - leased[target_id]
+
+    saturated = [t for t in leased if free_slots(t) <= 0]
     if lane == "healthy":
         saturated += [t for t in targets if is_failing(t)]
     elif lane == "failing":
@@ -1108,7 +1141,7 @@ def claim_due(
             db.commit()
             return []
         saturated += [t for t in targets if not is_failing(t)]
-    slots = {t.id: cap_of(t.id) - leased[t.id] for t in targets.values() if t.id not in saturated}
+    slots = {t: free_slots(t) for t in targets if t not in saturated}
     candidates = _first_due_per_target(db, slots, targets, now, limit)
     if not candidates:
         db.commit()
@@ -1141,6 +1174,8 @@ def claim_due(
                 in_flight=in_flight,
                 finishing=finishing,
                 lane=lane,
+                chains=chains,
+                chain_length=chain_length,
             )
     if not leased_rows:
         db.commit()
@@ -1166,7 +1201,7 @@ def claim_due(
     )
     region = region_service.current_region(db)
     claims = [
-        _claim(settings, region, row, lease_token, targets[row.target_id], posts, now)
+        _claim(settings, region, row, lease_token, lease_until, targets[row.target_id], posts, now)
         for row in rows
     ]
     db.commit()
@@ -1376,6 +1411,7 @@ def _claim(
     region: RegionDefinition,
     row: Row[Any],
     lease_token: uuid.UUID,
+    lease_expires_at: datetime,
     target: SyndicationTarget,
     posts: Mapping[tuple[uuid.UUID, uuid.UUID], SyndicationWordpressPost],
     now: datetime,
@@ -1384,6 +1420,7 @@ def _claim(
     return Claim(
         delivery_id=row.id,
         lease_token=lease_token,
+        lease_expires_at=lease_expires_at,
         target_id=target.id,
         target_kind=target.kind,
         url=target.url,
@@ -1828,6 +1865,32 @@ def complete_many(
     db.commit()
 
 
+def release_unsent(db: Session, claims: Sequence[Claim]) -> None:
+    """Give back leased deliveries a worker did not send (an earlier one of its chain to
+    the same target failed, or it is stopping): due again at once, as if never claimed.
+    A failure of their target recorded after this holds them until its retry time; one
+    whose lease ran out and was taken over meanwhile is left to its new holder."""
+    if not claims:
+        return
+    delivery = SyndicationDelivery
+    # A row re-leased by another worker has a token of its own, none of these.
+    db.execute(
+        update(delivery)
+        .where(
+            delivery.id.in_(sorted({c.delivery_id for c in claims})),
+            delivery.lease_token.in_({c.lease_token for c in claims}),
+        )
+        .values(
+            attempt_count=delivery.attempt_count - 1,
+            lease_token=None,
+            lease_expires_at=None,
+            next_attempt_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
+
+
 def _record_failures(
     db: Session,
     settings: Settings,
@@ -2115,6 +2178,22 @@ HANGING: Final = 1_000
 
 
 @dataclass
+class _Chain:
+    """Deliveries to one target sent one after another by one pool thread."""
+
+    target_id: uuid.UUID
+    lane: str
+    # When its current request started (the chain's start, then each request's end).
+    handed_at: float
+    on_probation: bool
+    # Its deliveries not yet ended (sent and answered) or completed.
+    left: int
+    # A request of it failed: its target gets nothing more from this worker until
+    # that failure, and the retry time it sets, are committed.
+    failed: bool = False
+
+
+@dataclass
 class SyndicationWorker:
     """The delivery loop of the scheduler process (or `invest-kainuu syndication-worker`).
 
@@ -2122,7 +2201,10 @@ class SyndicationWorker:
     as there are free pool threads in one transaction, the other completes every attempt
     that finished since it last looked in one more, side by side. The pool threads only
     make the HTTP requests. So the database work per delivery stays small however many
-    deliveries are in flight, and the receivers, not the claim loop, set the pace.
+    deliveries are in flight, and the receivers, not the claim loop, set the pace: a
+    healthy target this worker alone serves gets a chain of deliveries per request slot
+    (`syndication_chain_length`), sent one after another by the slot's thread, so its
+    next request does not wait for the next claim.
 
     Not under the scheduler's advisory lock: any number of workers run side by side,
     kept apart by SKIP LOCKED and leases. Each target has at most
@@ -2139,18 +2221,21 @@ class SyndicationWorker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     # Attempts finished by the pool threads, waiting to be completed: (claim, outcome or
-    # None when the attempt broke unexpectedly, lane).
-    _finished: SimpleQueue[tuple[Claim, Outcome | None, str] | None] = field(
+    # None when the attempt broke unexpectedly, whether it was sent at all).
+    _finished: SimpleQueue[tuple[Claim, Outcome | None, bool] | None] = field(
         default_factory=SimpleQueue
     )
     # For the coordinating thread, in the order they happened: ("ended", delivery) when
-    # its request is over, ("completed", delivery) when its outcome is committed.
+    # its request is over and answered, ("failed", delivery) when it is over and failed,
+    # ("completed", delivery) when its outcome is committed or it was given back.
     _progress: SimpleQueue[tuple[str, uuid.UUID]] = field(default_factory=SimpleQueue)
-    # Touched by the coordinating thread only: the requests under way, with their
-    # target, lane, when they were handed over and whether the target is on probation;
-    # and the deliveries whose request has ended, waiting for their completion.
-    _running: dict[uuid.UUID, tuple[uuid.UUID, str, float, bool]] = field(default_factory=dict)
+    # Touched by the coordinating thread only: the chains under way; the leased
+    # deliveries not ended yet, with their chain; and the deliveries whose request has
+    # ended, waiting for their completion.
+    _chains: dict[int, _Chain] = field(default_factory=dict)
+    _running: dict[uuid.UUID, int] = field(default_factory=dict)
     _finishing: set[uuid.UUID] = field(default_factory=set)
+    _chain_ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def run(self) -> None:
         factory = make_session_factory(self.engine)
@@ -2194,35 +2279,44 @@ class SyndicationWorker:
                         if time.monotonic() < next_failing_claim:
                             continue
                         next_failing_claim = time.monotonic() + 1.0
-                    free, in_flight, answering = self._capacity(lane, size)
+                    free, in_flight, chains, answering = self._capacity(lane, size)
                     if free <= 0 or (0 < free < size // 2 and answering):
                         # A claim costs about as much for one delivery as for many: while
                         # the lane's requests are answering (each one ending wakes this
                         # loop), wait until half its threads are free, so that claims
                         # are few and full and the loop keeps up with the receivers.
                         continue
+                    chain_length = self.settings.syndication_chain_length
+                    if lane == "failing":
+                        chain_length = 1
                     try:
                         with factory() as db:
                             claims = claim_due(
                                 db,
                                 self.settings,
-                                limit=free,
+                                limit=free * chain_length,
                                 per_target=self.settings.syndication_per_target_concurrency,
                                 in_flight=in_flight,
                                 finishing=self._finishing,
                                 lane=lane,
+                                chains=chains,
+                                chain_length=chain_length,
                             )
                     except Exception:
                         log.exception("claiming deliveries failed")
                         claims = []
-                    for claim in claims:
-                        self._running[claim.delivery_id] = (
-                            claim.target_id,
+                    for chain in self._chains_of(claims, chains):
+                        chain_id = next(self._chain_ids)
+                        self._chains[chain_id] = _Chain(
+                            chain[0].target_id,
                             lane,
                             time.monotonic(),
-                            claim.on_probation,
+                            chain[0].on_probation,
+                            len(chain),
                         )
-                        pools[lane].submit(self._attempt, claim, lane)
+                        for claim in chain:
+                            self._running[claim.delivery_id] = chain_id
+                        pools[lane].submit(self._attempt_chain, chain)
                     claimed += len(claims)
                 if not claimed and not progressed:
                     self._wake.wait(self.poll_seconds)
@@ -2232,6 +2326,20 @@ class SyndicationWorker:
         # its lease to run out.
         self._finished.put(None)
         completer.join()
+
+    def _chains_of(self, claims: list[Claim], chains: Mapping[uuid.UUID, int]) -> list[list[Claim]]:
+        """The claims split into chains: per target, as many as it has free request
+        slots, each taking its share of the target's claims in order."""
+        per_target: dict[uuid.UUID, list[Claim]] = {}
+        for claim in claims:
+            per_target.setdefault(claim.target_id, []).append(claim)
+        cap = self.settings.syndication_per_target_concurrency
+        result = []
+        for target_id, mine in per_target.items():
+            count = max(1, min(len(mine), cap - chains.get(target_id, 0)))
+            size = -(-len(mine) // count)
+            result += [mine[i : i + size] for i in range(0, len(mine), size)]
+        return result
 
     def _beat(self, factory: Any) -> None:
         """Tell /readyz this loop turns; a database that does not answer now is no
@@ -2246,12 +2354,21 @@ class SyndicationWorker:
         count = 0
         while not self._progress.empty():
             step, delivery_id = self._progress.get()
-            self._running.pop(delivery_id, None)
+            count += 1
+            if step == "failed":
+                self._chains[self._running[delivery_id]].failed = True
+                continue
+            chain_id = self._running.pop(delivery_id, None)
+            if chain_id is not None:
+                chain = self._chains[chain_id]
+                chain.left -= 1
+                chain.handed_at = time.monotonic()  # its next request starts now
+                if not chain.left:
+                    del self._chains[chain_id]
             if step == "ended":
                 self._finishing.add(delivery_id)
             else:
                 self._finishing.discard(delivery_id)
-            count += 1
         return count
 
     def _complete_until_stopped(self, factory: Any) -> None:
@@ -2266,12 +2383,23 @@ class SyndicationWorker:
                     stopping = True
                 else:
                     batch.append(item)
-            # Successes first, in a transaction of their own: recording a failure (the
-            # retry schedule, holding the target's other deliveries) takes longer, and
-            # a hanging target's timeout must not keep the healthy targets' slots busy.
+            # What was not sent is given back first, so that a failure of its target
+            # completed next holds it too. Then successes, in a transaction of their
+            # own: recording a failure (the retry schedule, holding the target's other
+            # deliveries) takes longer, and a hanging target's timeout must not keep
+            # the healthy targets' slots busy.
+            unsent = [c for c, _, sent in batch if not sent]
             ok = [(c, o) for c, o, _ in batch if o is not None and o.success]
             failed = [(c, o) for c, o, _ in batch if o is not None and not o.success]
-            broken = [c for c, o, _ in batch if o is None]
+            broken = [c for c, o, sent in batch if o is None and sent]
+            if unsent:
+                try:
+                    with factory() as db:
+                        release_unsent(db, unsent)
+                except Exception:
+                    # Their leases run out and other attempts follow.
+                    log.exception("giving back %d deliveries failed", len(unsent))
+                self._report_completed(unsent)
             for results in (ok, failed):
                 if results:
                     try:
@@ -2280,58 +2408,86 @@ class SyndicationWorker:
                     except Exception:
                         # Their leases run out and other attempts follow.
                         log.exception("completing %d deliveries failed", len(results))
-                    for claim, _ in results:
-                        self._progress.put(("completed", claim.delivery_id))
-                    self._wake.set()
-            for claim in broken:
-                self._progress.put(("completed", claim.delivery_id))
-            if broken:
-                self._wake.set()
+                    self._report_completed([claim for claim, _ in results])
+            self._report_completed(broken)
 
-    def _capacity(self, lane: str, size: int) -> tuple[int, dict[uuid.UUID, int], int]:
-        """How many more attempts the lane takes now, the requests in flight per target,
-        and how many of the lane's requests are answering (not slow, not on probation:
-        each will end soon and wake the loop). An attempt running longer than
-        `slow_after` no longer takes one of the lane's `size` threads (the pool has
-        twice as many), and its target gets nothing more until it ends: it is hanging,
-        and the others must not wait. Nor does the one attempt of a target that has
-        never answered: until it does, it may hang, and the healthy targets keep their
-        threads meanwhile."""
+    def _report_completed(self, claims: list[Claim]) -> None:
+        for claim in claims:
+            self._progress.put(("completed", claim.delivery_id))
+        if claims:
+            self._wake.set()
+
+    def _capacity(
+        self, lane: str, size: int
+    ) -> tuple[int, dict[uuid.UUID, int], dict[uuid.UUID, int], int]:
+        """How many more chains the lane takes now; this worker's leased deliveries not
+        ended yet and its chains, per target; and how many of the lane's chains are
+        answering (not slow, not on probation: each request ending wakes the loop). A
+        chain whose request runs longer than `slow_after` no longer takes one of the
+        lane's `size` threads (the pool has twice as many), and its target gets nothing
+        more until it ends: it is hanging, and the others must not wait. Nor does the
+        one attempt of a target that has never answered: until it does, it may hang, and
+        the healthy targets keep their threads meanwhile."""
         slow_since = time.monotonic() - self.slow_after
         in_flight: Counter[uuid.UUID] = Counter()
+        for chain_id in self._running.values():
+            in_flight[self._chains[chain_id].target_id] += 1
+        chains: Counter[uuid.UUID] = Counter()
         running = fast = 0
-        for target_id, attempt_lane, handed_at, on_probation in self._running.values():
-            in_flight[target_id] += 1
-            if attempt_lane != lane:
+        for chain in self._chains.values():
+            chains[chain.target_id] += 1
+            if chain.failed:
+                in_flight[chain.target_id] += HANGING
+            if chain.lane != lane:
                 continue
             running += 1
-            if on_probation and handed_at >= slow_since:
+            if chain.on_probation and chain.handed_at >= slow_since:
                 continue
-            if handed_at >= slow_since:
+            if chain.handed_at >= slow_since:
                 fast += 1
             else:
-                in_flight[target_id] += HANGING
-        return min(size - fast, 2 * size - running), dict(in_flight), fast
+                in_flight[chain.target_id] += HANGING
+        return min(size - fast, 2 * size - running), dict(in_flight), dict(chains), fast
 
     def stop(self) -> None:
         self.stop_event.set()
         self._wake.set()
 
-    def _attempt(self, claim: Claim, lane: str) -> None:
-        outcome: Outcome | None = None
-        try:
-            with bound_request_id(claim.request_id):
-                outcome = perform(claim, self.settings)
-        except Exception:
-            # Not completed: the lease expires and another attempt follows.
-            log.exception("delivery %s failed unexpectedly", claim.delivery_id)
-        finally:
+    def _attempt_chain(self, chain: list[Claim]) -> None:
+        """Send a chain's deliveries in order. After a failure the rest are given back
+        unsent (the target would fail them too), as they are when the worker stops or
+        a delivery's lease has too little time left for its attempt."""
+        for index, claim in enumerate(chain):
+            budget = timedelta(seconds=attempt_budget(self.settings, claim.target_kind) + 1)
+            if self.stop_event.is_set() or claim.lease_expires_at - utcnow() < budget:
+                self._give_back(chain[index:])
+                return
+            outcome: Outcome | None = None
+            try:
+                with bound_request_id(claim.request_id):
+                    outcome = perform(claim, self.settings)
+            except Exception:
+                # Not completed: the lease expires and another attempt follows.
+                log.exception("delivery %s failed unexpectedly", claim.delivery_id)
             if outcome is not None and outcome.success:
                 # Its target may take the next request now, before the outcome is
-                # committed. A failed one keeps the slot until its retry time is: the
-                # target's next delivery would meet the same fault at once.
+                # committed.
                 self._progress.put(("ended", claim.delivery_id))
-            self._finished.put((claim, outcome, lane))
+                self._finished.put((claim, outcome, True))
+                self._wake.set()
+                continue
+            # A failed one keeps its target from this worker until the retry time is
+            # recorded: the target's next delivery would meet the same fault at once.
+            self._progress.put(("failed", claim.delivery_id))
+            self._give_back(chain[index + 1 :])
+            self._finished.put((claim, outcome, True))
+            self._wake.set()
+            return
+
+    def _give_back(self, claims: list[Claim]) -> None:
+        for claim in claims:
+            self._finished.put((claim, None, False))
+        if claims:
             self._wake.set()
 
     def _listen(self) -> None:

@@ -497,6 +497,35 @@ def test_a_request_that_has_ended_frees_its_slot_before_its_outcome_is_committed
     assert claim_due(db, worker_settings, limit=10, per_target=2, finishing=ended) == []
 
 
+def test_a_worker_alone_on_a_healthy_target_leases_a_chain_per_slot(
+    client: TestClient,
+    db: Session,
+    people: People,
+    receiver: Receiver,
+    worker_settings: Settings,
+) -> None:
+    """Chains of four per request slot: the worker sends them one after another per
+    slot, so the target still has two requests in flight at most. Another worker keeps
+    off the target while those leases live; the first takes more once a chain ends."""
+    target = add_webhook(client, people.contact, receiver.url, name="Healthy")
+    for n in range(10):
+        publish_site(client, people, name_fi=f"Tontti {n}")
+    _have_answered(db, target["id"])
+    chained = {"per_target": 2, "chain_length": 4, "limit": 20}
+    first = claim_due(db, worker_settings, **chained)
+    assert len(first) == 8
+    target_id = first[0].target_id
+    assert claim_due(db, worker_settings, **chained) == []  # another worker
+    # The same worker, both chains still running: no slot is free.
+    running = {"in_flight": {target_id: 8}, "chains": {target_id: 2}}
+    assert claim_due(db, worker_settings, **chained, **running) == []
+    # One chain has ended (its four are being completed): a new chain takes the rest.
+    ended = {c.delivery_id for c in first[:4]}
+    after = {"in_flight": {target_id: 4}, "chains": {target_id: 1}, "finishing": ended}
+    rest = claim_due(db, worker_settings, **chained, **after)
+    assert len(rest) == 2
+
+
 def _have_answered(db: Session, *target_ids: str) -> None:
     db.execute(
         update(SyndicationTarget)

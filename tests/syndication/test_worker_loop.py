@@ -9,11 +9,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.audit import bind_actor
+from app.db.base import utcnow
 from app.db.migrations import upgrade_to_head
 from app.db.models import Site, SyndicationDelivery, SyndicationTarget
 from app.db.session import make_engine, make_session_factory
@@ -206,3 +208,85 @@ def test_a_failed_request_keeps_its_targets_slot_until_the_retry_time_is_recorde
             assert len(failing.requests) == 1
     finally:
         failing.close()
+
+
+def _healthy_target_with_waiting_sites(
+    url: str, settings: Settings, receiver: Receiver, sites: int
+) -> None:
+    """A target that has answered before, and `sites` deliveries waiting for it before
+    the worker starts."""
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    factory = make_session_factory(engine)
+    with factory() as db:
+        ensure_reference_data(db)
+        [target] = _targets(db, settings, receiver)
+        target.last_success_at = utcnow()
+        db.commit()
+        _publish(db, sites)
+    engine.dispose()
+
+
+def _deliveries(url: str) -> list[SyndicationDelivery]:
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as db:
+            return list(db.scalars(select(SyndicationDelivery)))
+    finally:
+        engine.dispose()
+
+
+def test_a_failure_in_a_chain_gives_the_rest_back_unsent_to_wait_for_the_retry(
+    scratch_database: str, settings: Settings
+) -> None:
+    """Two chains of four go out to a healthy target, and its first answer to each is a
+    failure: the six behind them are not sent, count no attempt and wait for the retry
+    time the failure sets, as the target's other deliveries do."""
+    failing = Receiver()
+    failing.script = [Answer(500, "down") for _ in range(100)]
+    worker_settings = settings.model_copy(
+        update={
+            "database_url": scratch_database,
+            "syndication_per_target_concurrency": 2,
+            "syndication_chain_length": 4,
+        }
+    )
+    try:
+        _healthy_target_with_waiting_sites(scratch_database, worker_settings, failing, 8)
+        with running_worker(scratch_database, worker_settings):
+            assert _wait_for(lambda: len(failing.requests) >= 2, 5)
+            time.sleep(2.0)
+            assert len(failing.requests) == 2
+            deliveries = _deliveries(scratch_database)
+        unsent = [d for d in deliveries if d.attempt_count == 0]
+        assert len(unsent) == 6
+        soon = utcnow() + timedelta(seconds=2)
+        for delivery in unsent:
+            assert delivery.status == "pending" and delivery.lease_token is None
+            assert delivery.next_attempt_at > soon  # held with the failed ones
+    finally:
+        failing.close()
+
+
+def test_a_stopping_worker_gives_back_what_its_chains_have_not_sent(
+    scratch_database: str, settings: Settings
+) -> None:
+    """Stopped while chains are under way, the worker finishes the requests in flight
+    and gives the rest back at once, not leased until their leases run out."""
+    slow = Receiver()
+    slow.script = [Answer(200, "ok", delay=0.5) for _ in range(100)]
+    worker_settings = settings.model_copy(
+        update={"database_url": scratch_database, "syndication_chain_length": 4}
+    )
+    try:
+        _healthy_target_with_waiting_sites(scratch_database, worker_settings, slow, 8)
+        with running_worker(scratch_database, worker_settings):
+            assert _wait_for(lambda: len(slow.requests) >= 1, 5)
+        deliveries = _deliveries(scratch_database)
+        sent = len(slow.requests)
+        assert sent < 8
+        assert all(d.lease_token is None for d in deliveries)
+        assert sum(d.status == "succeeded" for d in deliveries) == sent
+        assert sum(d.status == "pending" and d.attempt_count == 0 for d in deliveries) == 8 - sent
+    finally:
+        slow.close()
