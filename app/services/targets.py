@@ -248,8 +248,12 @@ def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarge
 # --- the SQL form of the counting rules ------------------------------------------------
 
 
-def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime | None]:
-    """Every stage visit begun before `moment`: (lead_id, stage_code, at, ended_at).
+def last_visits_of_stages(
+    moment: datetime,
+) -> Select[uuid.UUID, str, datetime, datetime | None, int]:
+    """Each lead's last visit of each stage begun before `moment`: (lead_id, stage_code,
+    at, ended_at, spent_before), `spent_before` being the microseconds the lead had spent
+    in the stage in its earlier visits of it (see `LeadStageChange`).
 
     `ended_at` is when the next visit began, NULL for the visit going on now. Every lead
     has its log from creation on, so the leads that existed at `moment` are exactly the
@@ -259,7 +263,14 @@ def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime
         LeadStageChange.to_stage.label("stage_code"),
         LeadStageChange.at.label("at"),
         LeadStageChange.ended_at.label("ended_at"),
-    ).where(LeadStageChange.at < moment)
+        LeadStageChange.stage_spent_before.label("spent_before"),
+    ).where(
+        LeadStageChange.at < moment,
+        or_(
+            LeadStageChange.next_visit_of_stage_at.is_(None),
+            LeadStageChange.next_visit_of_stage_at >= moment,
+        ),
+    )
 
 
 def stages_at(moment: datetime) -> Subquery:
@@ -293,15 +304,19 @@ def tune_for_reports(db: Session) -> None:
 
 
 def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
-    """(lead_id, municipality_code) of leads with exactly one candidate municipality;
-    only of the leads `of_leads` selects (lead ids), if given."""
+    """(lead_id, municipality_code) of leads with candidate municipalities: the only one,
+    or NULL for a lead with several; only of the leads `of_leads` selects (lead ids), if
+    given. (Leaving the leads with several out in a HAVING left PostgreSQL guessing a few
+    hundred rows of the tens of thousands, which it then joined by nested loops.)"""
     candidates = select(
         LeadMunicipality.lead_id.label("lead_id"),
-        func.min(LeadMunicipality.municipality_code).label("municipality_code"),
+        case((func.count() == 1, func.min(LeadMunicipality.municipality_code))).label(
+            "municipality_code"
+        ),
     )
     if of_leads is not None:
         candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
-    return candidates.group_by(LeadMunicipality.lead_id).having(func.count() == 1).subquery()
+    return candidates.group_by(LeadMunicipality.lead_id).subquery()
 
 
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
