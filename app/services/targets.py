@@ -319,6 +319,15 @@ def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
     return candidates.group_by(LeadMunicipality.lead_id).subquery()
 
 
+def sole_candidate_of_lead() -> ColumnElement[str | None]:
+    """The only candidate municipality of the lead of the enclosing query, else NULL."""
+    return (
+        select(case((func.count() == 1, func.min(LeadMunicipality.municipality_code))))
+        .where(LeadMunicipality.lead_id == Lead.id)
+        .scalar_subquery()
+    )
+
+
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
     """Where a lead counts: its landing municipality, else its only candidate, else none.
 
@@ -356,9 +365,20 @@ def amounts_at(moment: datetime, measure: str) -> Subquery:
 COUNTED_FIGURES = (Figure.REALISED.value, Figure.COMMITTED.value, Figure.WEIGHTED.value)
 
 
-def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
+def classified(
+    target: InvestmentTarget,
+    as_of: date,
+    today: date,
+    actor: Actor,
+    *,
+    few_rows: bool = False,
+) -> Select[Any]:
     """One row per lead with an amount at the as-of date: its figure (or "excluded" with
-    the reason), amounts and splits. The rules are in app/domain/targets.py."""
+    the reason), amounts and splits. The rules are in app/domain/targets.py.
+
+    `few_rows`: the caller reads only a page of the rows, so each lead's sole candidate
+    municipality is looked up per lead — PostgreSQL does so after the page's LIMIT —
+    instead of grouping every lead's candidates first."""
     moment = _moment(as_of, today)
     # Today the stage is the lead's own column: no need to read it back from the log.
     at = None if moment is None else stages_at(moment)
@@ -428,8 +448,12 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
                 Exclusion.OTHER_INDUSTRY.value,
             )
         )
-    sole = sole_candidates()
-    municipality = attributed_municipality(sole)
+    sole = None if few_rows else sole_candidates()
+    municipality = (
+        func.coalesce(Lead.landing_municipality_code, sole_candidate_of_lead())
+        if sole is None
+        else attributed_municipality(sole)
+    )
     if target.municipality_code:
         scope_reason.append(
             (
@@ -487,8 +511,9 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         )
         .select_from(Lead if at is None else join(Lead, at, at.c.lead_id == Lead.id))
         .join(Stage, Stage.code == stage_code)
-        .outerjoin(sole, sole.c.lead_id == Lead.id)
     )
+    if sole is not None:
+        query = query.outerjoin(sole, sole.c.lead_id == Lead.id)
     if capex_rows is not None and jobs_rows is not None:
         query = query.outerjoin(capex_rows, capex_rows.c.lead_id == Lead.id).outerjoin(
             jobs_rows, jobs_rows.c.lead_id == Lead.id
@@ -695,7 +720,7 @@ def lead_page(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
-    rows = classified(target, as_of, today, actor).subquery()
+    rows = classified(target, as_of, today, actor, few_rows=True).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:
         query = query.where(rows.c.announced)
