@@ -218,6 +218,10 @@ def _fill(
                     "at": moment,
                     "ended_at": None,
                     "reached_order": reached,
+                    # A path visits each stage once: no earlier time in the stage and
+                    # no next visit of it (the columns' defaults), as the summary says.
+                    "stage_spent_before": 0,
+                    "next_visit_of_stage_at": None,
                 }
             )
             previous = stage

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -1236,34 +1236,65 @@ def record_stage_change(
 
 
 def summarise_stage_log(db: Session, lead_id: uuid.UUID | None = None) -> None:
-    """Set each visit's `reached_order` from the log up to it, for one lead's log or
-    (None) every lead's — after the log changed, or the stages' order; no commit.
+    """Set each visit's summary of the log up to it — `reached_order`,
+    `stage_spent_before` and `next_visit_of_stage_at` — for one lead's log or (None)
+    every lead's, after the log changed or the stages' order; no commit.
 
     The visits are taken in the log's order: by start, a visit that ended at its start
     before one that lasted, the open one last (so the visit going on at a moment comes
     after every other visit begun before it)."""
     log = LeadStageChange
+    in_order = (log.at, log.ended_at.is_(None), log.ended_at, log.id)
     funnel_order = case((Stage.kind.in_(FUNNEL_KINDS), Stage.sort_order))
     so_far = func.max(funnel_order).over(
-        partition_by=log.lead_id,
-        order_by=(log.at, log.ended_at.is_(None), log.ended_at, log.id),
-        rows=(None, 0),
+        partition_by=log.lead_id, order_by=in_order, rows=(None, 0)
     )
-    visits = select(log.id, so_far.label("reached_order")).join(Stage, Stage.code == log.to_stage)
+    # The earlier visits of a stage have all ended: the open visit is the lead's last.
+    of_stage = (log.lead_id, log.to_stage)
+    spent_before = func.coalesce(
+        func.sum(_microseconds(db, log.at, log.ended_at)).over(
+            partition_by=of_stage, order_by=in_order, rows=(None, -1)
+        ),
+        0,
+    )
+    next_visit = func.lead(log.at).over(partition_by=of_stage, order_by=in_order)
+    visits = select(
+        log.id,
+        so_far.label("reached_order"),
+        spent_before.label("stage_spent_before"),
+        next_visit.label("next_visit_of_stage_at"),
+    ).join(Stage, Stage.code == log.to_stage)
     if lead_id is not None:
         visits = visits.where(log.lead_id == lead_id)
     summary = visits.subquery("summary")
-    # Only changed rows are written. (Visits loaded in the session keep their old value
-    # until expired; nothing reads it from them.)
+    # Only changed rows are written. (Visits loaded in the session keep their old values
+    # until expired; nothing reads them from them.)
     db.execute(
         update(log)
         .where(
             log.id == summary.c.id,
-            log.reached_order.is_distinct_from(summary.c.reached_order),
+            or_(
+                log.reached_order.is_distinct_from(summary.c.reached_order),
+                log.stage_spent_before != summary.c.stage_spent_before,
+                log.next_visit_of_stage_at.is_distinct_from(summary.c.next_visit_of_stage_at),
+            ),
         )
-        .values(reached_order=summary.c.reached_order)
+        .values(
+            reached_order=summary.c.reached_order,
+            stage_spent_before=summary.c.stage_spent_before,
+            next_visit_of_stage_at=summary.c.next_visit_of_stage_at,
+        )
         .execution_options(synchronize_session=False)
     )
+
+
+def _microseconds(db: Session, start: Any, end: Any) -> ColumnElement[int]:
+    """Whole microseconds from `start` to `end`: exact on PostgreSQL; SQLite's date
+    functions count milliseconds."""
+    if db.get_bind().dialect.name == "postgresql":
+        return (func.extract("epoch", end - start) * 1_000_000).cast(BigInteger)
+    milliseconds = func.round((func.julianday(end) - func.julianday(start)) * 86_400_000)
+    return milliseconds.cast(BigInteger) * 1000
 
 
 def stage_durations(db: Session, actor: Actor, lead_id: uuid.UUID) -> dict[str, timedelta]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -88,12 +89,20 @@ def _utc(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _time_spent(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> Any:
-    """Sum of (end - start) over a group: an interval on PostgreSQL, which sums exactly
-    and orders by length; seconds on SQLite."""
+def _time_in_stage(db: Session, visits: Subquery, end: ColumnElement[Any]) -> Any:
+    """The time a lead had spent in a stage by `end` of its last visit of the stage (the
+    earlier visits' time is stored with it): an interval on PostgreSQL, which orders by
+    length; seconds on SQLite."""
     if db.get_bind().dialect.name == "postgresql":
-        return func.sum(end - start)
-    return func.sum((func.julianday(end) - func.julianday(start)) * 86_400)
+        this_visit = end - visits.c.at
+        earlier = visits.c.spent_before * literal_column("INTERVAL '1 microsecond'")
+        # Most leads visit a stage once: no interval arithmetic for them.
+        return type_coerce(
+            case((visits.c.spent_before == 0, this_visit), else_=this_visit + earlier),
+            Interval,
+        )
+    this_visit = (func.julianday(end) - func.julianday(visits.c.at)) * 86_400
+    return this_visit + visits.c.spent_before / 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -159,10 +168,10 @@ def _stage_figures(
     db: Session, actor: Actor, as_of: date, today: date, stages: list[Stage]
 ) -> _StageFigures:
     """All figures of the stage log in one statement, from the visits begun before the
-    end of the date, each with its stored end."""
+    end of the date, each with its stored end and summary of the log before it."""
     moment = end_of_day_utc(as_of)
     now = min(moment, utcnow())
-    visits = targets.visits_before(moment).subquery("visits")
+    visits = targets.last_visits_of_stages(moment).subquery("visits")
     visible = lead_rows_in_reports(actor, visits.c.lead_id)
     no_reason = cast(null(), String)
     no_amount = cast(null(), BigInteger)
@@ -205,18 +214,15 @@ def _stage_figures(
         .group_by(Stage.code)
     )
 
-    # A visit counts until it ended, or until the report date if it had not by then.
+    # A visit counts until it ended, or until the report date if it had not by then;
+    # a lead's time in a stage is its last visit's plus the earlier ones' stored with it.
     visit_end = case(
         (or_(visits.c.ended_at.is_(None), visits.c.ended_at > now), _utc(now)),
         else_=visits.c.ended_at,
     )
     spent = (
-        select(
-            visits.c.stage_code,
-            _time_spent(db, visits.c.at, visit_end).label("spent"),
-        )
+        select(visits.c.stage_code, _time_in_stage(db, visits, visit_end).label("spent"))
         .where(visible)
-        .group_by(visits.c.stage_code, visits.c.lead_id)
         .subquery()
     )
 

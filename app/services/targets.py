@@ -248,8 +248,12 @@ def target_for_report(db: Session, actor: Actor, as_of: date) -> InvestmentTarge
 # --- the SQL form of the counting rules ------------------------------------------------
 
 
-def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime | None]:
-    """Every stage visit begun before `moment`: (lead_id, stage_code, at, ended_at).
+def last_visits_of_stages(
+    moment: datetime,
+) -> Select[uuid.UUID, str, datetime, datetime | None, int]:
+    """Each lead's last visit of each stage begun before `moment`: (lead_id, stage_code,
+    at, ended_at, spent_before), `spent_before` being the microseconds the lead had spent
+    in the stage in its earlier visits of it (see `LeadStageChange`).
 
     `ended_at` is when the next visit began, NULL for the visit going on now. Every lead
     has its log from creation on, so the leads that existed at `moment` are exactly the
@@ -259,7 +263,14 @@ def visits_before(moment: datetime) -> Select[uuid.UUID, str, datetime, datetime
         LeadStageChange.to_stage.label("stage_code"),
         LeadStageChange.at.label("at"),
         LeadStageChange.ended_at.label("ended_at"),
-    ).where(LeadStageChange.at < moment)
+        LeadStageChange.stage_spent_before.label("spent_before"),
+    ).where(
+        LeadStageChange.at < moment,
+        or_(
+            LeadStageChange.next_visit_of_stage_at.is_(None),
+            LeadStageChange.next_visit_of_stage_at >= moment,
+        ),
+    )
 
 
 def stages_at(moment: datetime) -> Subquery:
@@ -293,15 +304,28 @@ def tune_for_reports(db: Session) -> None:
 
 
 def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
-    """(lead_id, municipality_code) of leads with exactly one candidate municipality;
-    only of the leads `of_leads` selects (lead ids), if given."""
+    """(lead_id, municipality_code) of leads with candidate municipalities: the only one,
+    or NULL for a lead with several; only of the leads `of_leads` selects (lead ids), if
+    given. (Leaving the leads with several out in a HAVING left PostgreSQL guessing a few
+    hundred rows of the tens of thousands, which it then joined by nested loops.)"""
     candidates = select(
         LeadMunicipality.lead_id.label("lead_id"),
-        func.min(LeadMunicipality.municipality_code).label("municipality_code"),
+        case((func.count() == 1, func.min(LeadMunicipality.municipality_code))).label(
+            "municipality_code"
+        ),
     )
     if of_leads is not None:
         candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
-    return candidates.group_by(LeadMunicipality.lead_id).having(func.count() == 1).subquery()
+    return candidates.group_by(LeadMunicipality.lead_id).subquery()
+
+
+def sole_candidate_of_lead() -> ColumnElement[str | None]:
+    """The only candidate municipality of the lead of the enclosing query, else NULL."""
+    return (
+        select(case((func.count() == 1, func.min(LeadMunicipality.municipality_code))))
+        .where(LeadMunicipality.lead_id == Lead.id)
+        .scalar_subquery()
+    )
 
 
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
@@ -341,9 +365,20 @@ def amounts_at(moment: datetime, measure: str) -> Subquery:
 COUNTED_FIGURES = (Figure.REALISED.value, Figure.COMMITTED.value, Figure.WEIGHTED.value)
 
 
-def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor) -> Select[Any]:
+def classified(
+    target: InvestmentTarget,
+    as_of: date,
+    today: date,
+    actor: Actor,
+    *,
+    few_rows: bool = False,
+) -> Select[Any]:
     """One row per lead with an amount at the as-of date: its figure (or "excluded" with
-    the reason), amounts and splits. The rules are in app/domain/targets.py."""
+    the reason), amounts and splits. The rules are in app/domain/targets.py.
+
+    `few_rows`: the caller reads only a page of the rows, so each lead's sole candidate
+    municipality is looked up per lead — PostgreSQL does so after the page's LIMIT —
+    instead of grouping every lead's candidates first."""
     moment = _moment(as_of, today)
     # Today the stage is the lead's own column: no need to read it back from the log.
     at = None if moment is None else stages_at(moment)
@@ -413,8 +448,12 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
                 Exclusion.OTHER_INDUSTRY.value,
             )
         )
-    sole = sole_candidates()
-    municipality = attributed_municipality(sole)
+    sole = None if few_rows else sole_candidates()
+    municipality = (
+        func.coalesce(Lead.landing_municipality_code, sole_candidate_of_lead())
+        if sole is None
+        else attributed_municipality(sole)
+    )
     if target.municipality_code:
         scope_reason.append(
             (
@@ -472,8 +511,9 @@ def classified(target: InvestmentTarget, as_of: date, today: date, actor: Actor)
         )
         .select_from(Lead if at is None else join(Lead, at, at.c.lead_id == Lead.id))
         .join(Stage, Stage.code == stage_code)
-        .outerjoin(sole, sole.c.lead_id == Lead.id)
     )
+    if sole is not None:
+        query = query.outerjoin(sole, sole.c.lead_id == Lead.id)
     if capex_rows is not None and jobs_rows is not None:
         query = query.outerjoin(capex_rows, capex_rows.c.lead_id == Lead.id).outerjoin(
             jobs_rows, jobs_rows.c.lead_id == Lead.id
@@ -680,7 +720,7 @@ def lead_page(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
-    rows = classified(target, as_of, today, actor).subquery()
+    rows = classified(target, as_of, today, actor, few_rows=True).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:
         query = query.where(rows.c.announced)

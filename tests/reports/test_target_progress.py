@@ -189,6 +189,8 @@ def test_drill_down_lists_the_leads_behind_a_figure(client, factory, known: Know
         ("Project Delta", 3_300_003, "confirmed", "site_visit"),
     ]
     assert body["items"][1]["organization_name"] == "Salainen Sijoittaja Oy"
+    # Where each counts: its only candidate, none while it has several.
+    assert [r["municipality_code"] for r in body["items"]] == ["205", None]
 
     unassigned = client.get(
         f"/api/v1/targets/{known.target.id}/progress/leads",
@@ -196,6 +198,12 @@ def test_drill_down_lists_the_leads_behind_a_figure(client, factory, known: Know
         headers=headers,
     ).json()
     assert [r["code_name"] for r in unassigned["items"]] == ["Project Delta"]
+    kajaani = client.get(
+        f"/api/v1/targets/{known.target.id}/progress/leads",
+        params={"as_of": "2026-01-15", "dimension": "municipality", "value": "205"},
+        headers=headers,
+    ).json()
+    assert [r["code_name"] for r in kajaani["items"]] == ["Project Charlie"]
 
 
 def test_forum_viewer_drill_down_shows_code_names_only(client, factory, known: Known) -> None:
