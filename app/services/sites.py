@@ -1421,9 +1421,13 @@ def public_site_points(
         located = located.where(Site.id.in_(list(near)))
     # The filters on the rows themselves: an `id IN (…)` of them walks the slug index
     # and looks every site up by id.
-    query = located.with_only_columns(
-        Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude
-    ).order_by(Site.slug).limit(limit)
+    query = (
+        located.with_only_columns(
+            Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude
+        )
+        .order_by(Site.slug)
+        .limit(limit)
+    )
     return [
         PublicSitePoint(slug, name_fi, name_en, float(lat), float(lon))
         for slug, name_fi, name_en, lat, lon in db.execute(query)
