@@ -164,6 +164,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
 
+    # The public portal first: routes are matched in order, and its pages that miss the
+    # render cache are the most requested (no path of it is any other router's; see
+    # tests/portal/test_routes.py).
+    app.include_router(web_portal.router)
+    app.include_router(web_compare.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(web_assets.router)
@@ -183,8 +188,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_clusters.router)
     app.include_router(web_aftercare.router)
     app.include_router(web_events.router)
-    app.include_router(web_portal.router)
-    app.include_router(web_compare.router)
     app.include_router(web_fact_sheets.router)
     app.include_router(web_syndication.router)
     app.include_router(web_feeds.router)

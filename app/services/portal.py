@@ -121,6 +121,9 @@ class Region:
     # and the municipalities' key facts.
     points: list[ReferencePoint] = field(default_factory=list)
     facts: list[MunicipalityFacts] = field(default_factory=list)
+    # Every industry's parent, inactive ones included: a search by a main industry
+    # finds the sites of all its branches.
+    industry_parents: dict[str, str | None] = field(default_factory=dict)
 
     # Site cards look a municipality and industries up by code, many per page.
     _municipality_by_code: dict[str, Municipality] = field(init=False, repr=False, compare=False)
@@ -175,6 +178,9 @@ class Region:
     def branches(self, code: str) -> list[Industry]:
         return [i for i in self.industries if i.parent_code == code]
 
+    def branch_codes(self, code: str) -> tuple[str, ...]:
+        return tuple(branch for branch, parent in self.industry_parents.items() if parent == code)
+
 
 def region(db: Session) -> Region:
     """The region, its municipalities and active key industries in display order, and
@@ -182,11 +188,7 @@ def region(db: Session) -> Region:
     The records are detached from the session, so that pages of the same content
     version may share them."""
     municipalities = list(db.scalars(select(Municipality).order_by(Municipality.name_fi)))
-    industries = list(
-        db.scalars(
-            select(Industry).where(Industry.active).order_by(Industry.sort_order, Industry.code)
-        )
-    )
+    industries = list(db.scalars(select(Industry).order_by(Industry.sort_order, Industry.code)))
     points = geography.active_points(db)
     facts = geography.all_facts(db)
     for record in (*municipalities, *industries, *points, *facts):
@@ -194,10 +196,11 @@ def region(db: Session) -> Region:
     return Region(
         region_service.current_region(db),
         municipalities,
-        industries,
+        [i for i in industries if i.active],
         answer_working_days(db),
         points,
         facts,
+        {i.code: i.parent_code for i in industries},
     )
 
 
@@ -238,7 +241,7 @@ def answer_working_days(db: Session) -> int:
 @dataclass(frozen=True)
 class HomePage:
     region: Region
-    featured: list[site_service.PublicSite]
+    featured: list[site_service.SiteCard]
     site_total: int
     sites_by_municipality: dict[str, int]
     sites_by_industry: dict[str, int]
@@ -257,6 +260,9 @@ def _filters(
     return site_service.PublicSiteFilters(
         municipality_code=search.municipality,
         industry_code=search.industry,
+        industry_branches=(
+            reg.branch_codes(search.industry) if reg is not None and search.industry else None
+        ),
         kind=search.kind,
         min_area_ha=search.min_area_ha,
         max_area_ha=search.max_area_ha,
@@ -278,7 +284,7 @@ def _industry_total(counts: Mapping[str, int], reg: Region, code: str) -> int:
 
 
 def home_page(db: Session, settings: Settings, reg: Region, today: date) -> HomePage:
-    featured, total = site_service.public_sites(
+    featured, total = site_service.public_site_cards(
         db, settings, site_service.PublicSiteFilters(limit=6), today=today
     )
     by_municipality, by_industry = site_service.public_site_counts(db, settings, today=today)
@@ -290,7 +296,7 @@ def home_page(db: Session, settings: Settings, reg: Region, today: date) -> Home
 class SearchPage:
     region: Region
     search: SiteSearch
-    sites: list[site_service.PublicSite]
+    sites: list[site_service.SiteCard]
     total: int
     points: list[site_service.PublicSitePoint]
 
@@ -303,7 +309,7 @@ class SearchPage:
 MAP_POINTS_MAX = 100
 
 
-def _page_points(rows: list[site_service.PublicSite]) -> list[site_service.PublicSitePoint]:
+def _page_points(rows: list[site_service.SiteCard]) -> list[site_service.PublicSitePoint]:
     return [
         site_service.PublicSitePoint(
             p.site.slug, p.site.name_fi, p.site.name_en, p.site.latitude, p.site.longitude
@@ -317,7 +323,7 @@ def _map_points(
     db: Session,
     settings: Settings,
     search: SiteSearch,
-    rows: list[site_service.PublicSite],
+    rows: list[site_service.SiteCard],
     total: int,
     today: date,
     reg: Region | None = None,
@@ -338,7 +344,7 @@ def search_page(
 ) -> SearchPage:
     """A page of search results; `reg` is the region the search was parsed against."""
     filters = _filters(search, reg=reg, today=today)
-    rows, total = site_service.public_sites(db, settings, filters, today=today)
+    rows, total = site_service.public_site_cards(db, settings, filters, today=today)
     return SearchPage(
         reg, search, rows, total, _map_points(db, settings, search, rows, total, today, reg)
     )
@@ -369,7 +375,7 @@ def gone_site(db: Session, settings: Settings, slug: str, today: date) -> Site |
 class MunicipalityPage:
     region: Region
     municipality: Municipality
-    sites: list[site_service.PublicSite]
+    sites: list[site_service.SiteCard]
     total: int
     points: list[site_service.PublicSitePoint]
 
@@ -381,7 +387,9 @@ def municipality_page(
     if municipality is None:
         raise NotFound("No such municipality.")
     search = SiteSearch(municipality=code)
-    rows, total = site_service.public_sites(db, settings, _filters(search, limit=50), today=today)
+    rows, total = site_service.public_site_cards(
+        db, settings, _filters(search, limit=50), today=today
+    )
     points = _map_points(db, settings, search, rows, total, today)
     return MunicipalityPage(reg, municipality, rows, total, points)
 
@@ -390,7 +398,7 @@ def municipality_page(
 class IndustryPage:
     region: Region
     industry: Industry
-    sites: list[site_service.PublicSite]
+    sites: list[site_service.SiteCard]
     total: int
 
 
@@ -401,7 +409,9 @@ def industry_page(
     if industry is None:
         raise NotFound("No such key industry.")
     search = SiteSearch(industry=code)
-    rows, total = site_service.public_sites(db, settings, _filters(search, limit=50), today=today)
+    rows, total = site_service.public_site_cards(
+        db, settings, _filters(search, limit=50, reg=reg), today=today
+    )
     return IndustryPage(reg, industry, rows, total)
 
 

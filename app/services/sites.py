@@ -1138,6 +1138,10 @@ def _tell_municipality(
 class PublicSiteFilters:
     municipality_code: str | None = None
     industry_code: str | None = None
+    # The industry's branches when the caller knows them (the portal's region does):
+    # the filter then names every code, so PostgreSQL can estimate how many sites match
+    # and choose a plan to suit (for a subquery it guesses, often badly).
+    industry_branches: tuple[str, ...] | None = None
     kind: str | None = None
     min_area_ha: Decimal | None = None
     max_area_ha: Decimal | None = None
@@ -1181,10 +1185,14 @@ def _public_query(
         query = query.where(Site.kind == filters.kind)
     if filters.industry_code:
         # A main industry (bioeconomy) covers its branches (forest bioeconomy, food, …).
-        codes = select(Industry.code).where(
-            or_(
-                Industry.code == filters.industry_code,
-                Industry.parent_code == filters.industry_code,
+        codes: Any = (
+            [filters.industry_code, *filters.industry_branches]
+            if filters.industry_branches is not None
+            else select(Industry.code).where(
+                or_(
+                    Industry.code == filters.industry_code,
+                    Industry.parent_code == filters.industry_code,
+                )
             )
         )
         query = query.where(
@@ -1237,24 +1245,123 @@ def public_sites(
     db: Session, settings: Settings, filters: PublicSiteFilters, *, today: date | None = None
 ) -> tuple[list[PublicSite], int]:
     """Published sites verified recently enough, in the filters' order, with their
-    industries and attachments: three statements however many sites there are."""
+    industries and attachments: at most four statements however many sites there are."""
+    ids, total, near = _ranked(db, settings, filters, today)
+    position = {site_id: index for index, site_id in enumerate(ids)}
+    rows = sorted(
+        db.execute(select(Site, _industry_codes).where(Site.id.in_(ids))).all(),
+        key=lambda row: position[row[0].id],
+    )
+    found = _public(db, rows)
+    if near is not None:
+        found = [replace(p, distance_m=near[p.site.id]) for p in found]
+    return found, total
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSummary:
+    """What a site's card in a list shows, read as plain columns (no ORM object)."""
+
+    id: uuid.UUID
+    slug: str
+    kind: str
+    municipality_code: str
+    name_fi: str
+    name_en: str | None
+    area_ha: float | None
+    available_power_mw: float | None
+    rail_siding: bool | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardPhoto:
+    id: uuid.UUID
+    thumbnail_key: str | None
+
+
+@dataclass(frozen=True)
+class SiteCard:
+    site: SiteSummary
+    industry_codes: list[str]
+    photo: CardPhoto | None  # the first photo in display order
+    # From the search's centre, when the search has one.
+    distance_m: int | None = None
+
+
+def _first_photo(column: Any) -> Any:
+    return (
+        select(column)
+        .where(
+            SiteAttachment.site_id == Site.id,
+            SiteAttachment.kind == AttachmentKind.PHOTO.value,
+            SiteAttachment.revision_id.is_(None),
+        )
+        .order_by(SiteAttachment.sort_order, SiteAttachment.created_at, SiteAttachment.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_SUMMARY_COLUMNS = tuple(getattr(Site, f.name) for f in fields(SiteSummary))
+
+
+def public_site_cards(
+    db: Session, settings: Settings, filters: PublicSiteFilters, *, today: date | None = None
+) -> tuple[list[SiteCard], int]:
+    """A page of the portal's site cards in the filters' order and how many sites match:
+    the page's ids, then their cards with industries and first photo in one statement
+    (and a count only when the page does not tell the total)."""
+    ids, total, near = _ranked(db, settings, filters, today)
+    if not ids:
+        return [], total
+    rows = db.execute(
+        select(
+            *_SUMMARY_COLUMNS,
+            _industry_codes,
+            _first_photo(SiteAttachment.id),
+            _first_photo(SiteAttachment.thumbnail_key),
+        ).where(Site.id.in_(ids))
+    )
+    width = len(_SUMMARY_COLUMNS)
+    cards = {
+        row[0]: SiteCard(
+            SiteSummary(*row[:width]),
+            sorted(codes.split(",")) if codes else [],
+            CardPhoto(photo_id, thumbnail) if photo_id is not None else None,
+            near[row[0]] if near is not None else None,
+        )
+        for row in rows
+        for codes, photo_id, thumbnail in [row[width:]]
+    }
+    return [cards[site_id] for site_id in ids], total
+
+
+def _ranked(
+    db: Session, settings: Settings, filters: PublicSiteFilters, today: date | None
+) -> tuple[list[uuid.UUID], int, dict[uuid.UUID, int] | None]:
+    """The ids of the filters' page in order, how many sites match, and with a centre
+    each matching site's distance from it. Only the ids are sorted (a narrow row, read
+    in order from an index where one serves); the matches are counted only when the
+    page cannot tell how many there are (a full page, or an empty one past the first)."""
     query = _public_query(settings, filters, today)
     near = _within(db, query, filters)
     order: tuple[Any, ...] = PUBLIC_SORTS.get(filters.sort, PUBLIC_SORTS["newest"])
     if near is not None:
         query = query.where(Site.id.in_(list(near)))
-        total = len(near)
         if filters.sort == "distance" and near:
             ranked = sorted(near, key=lambda site_id: (near[site_id], str(site_id)))
             order = (case({site_id: rank for rank, site_id in enumerate(ranked)}, value=Site.id),)
-    else:
-        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = query.add_columns(_industry_codes).order_by(*order, Site.id)
-    rows = db.execute(page.limit(filters.limit).offset(filters.offset))
-    found = _public(db, [(site, codes) for site, codes in rows])
+    page = query.with_only_columns(Site.id).order_by(*order, Site.id)
+    ids = list(db.scalars(page.limit(filters.limit).offset(filters.offset)))
     if near is not None:
-        found = [replace(p, distance_m=near[p.site.id]) for p in found]
-    return found, total
+        total = len(near)
+    elif 0 < len(ids) < filters.limit or (not ids and filters.offset == 0):
+        total = filters.offset + len(ids)
+    else:
+        total = db.scalar(query.with_only_columns(func.count())) or 0
+    return ids, total, near
 
 
 def _within(
@@ -1312,10 +1419,12 @@ def public_site_points(
     near = _within(db, located, filters)
     if near is not None:
         located = located.where(Site.id.in_(list(near)))
-    ids = located.with_only_columns(Site.id).subquery()
+    # The filters on the rows themselves: an `id IN (…)` of them walks the slug index
+    # and looks every site up by id.
     query = (
-        select(Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude)
-        .where(Site.id.in_(select(ids.c.id)))
+        located.with_only_columns(
+            Site.slug, Site.name_fi, Site.name_en, Site.latitude, Site.longitude
+        )
         .order_by(Site.slug)
         .limit(limit)
     )

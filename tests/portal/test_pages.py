@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from app.db.models import Industry, SiteAttachment
 from app.domain.access import SYSTEM_ACTOR
 from app.domain.packages import AttachmentKind
 from app.services import sites as site_service
@@ -308,6 +310,61 @@ def test_privacy_notice_is_versioned(client: TestClient) -> None:
 def test_staff_paths_are_not_portal_pages(client: TestClient) -> None:
     assert client.get("/staff", follow_redirects=False).status_code == 303
     assert client.get("/de/sites", headers=HTML).status_code == 404
+
+
+def test_the_total_is_right_on_the_last_page_and_past_it(client: TestClient, publish) -> None:
+    """A page that is not full tells the total without a count; one past the end does not."""
+    for n in range(14):
+        publish(slug=f"plot-{n:02d}", name_fi=f"Tontti {n:02d}", rail_siding=n < 3)
+    last = client.get("/en/sites?sort=name&page=2")
+    past = client.get("/en/sites?sort=name&page=3")
+    single = client.get("/en/sites?rail=1")
+    assert "Sites found: 14" in last.text and "Page 2 of 2" in last.text
+    assert "Sites found: 14" in past.text and _result_slugs(past.text) == []
+    assert "Sites found: 3" in single.text and len(_result_slugs(single.text)) == 3
+
+
+def test_a_card_shows_the_first_approved_photo(client: TestClient, db: Session, publish) -> None:
+    site = publish(slug="photos", name_en="Photos plot")
+    files = {
+        "document": dict(kind="document", sort_order=0),
+        "pending": dict(kind="photo", sort_order=0, revision_id=uuid.uuid4()),
+        "second": dict(kind="photo", sort_order=2),
+        "first": dict(kind="photo", sort_order=1),
+    }
+    rows = {
+        name: SiteAttachment(
+            site_id=site.id,
+            filename=f"{name}.jpg",
+            content_type="image/jpeg",
+            size_bytes=1,
+            sha256=f"{i:064d}",
+            storage_key=f"k-{name}",
+            thumbnail_key=f"t-{name}",
+            **values,
+        )
+        for i, (name, values) in enumerate(files.items())
+    }
+    db.add_all(rows.values())
+    db.commit()
+    for url in ("/en/sites", "/en/municipalities/205", "/en/"):
+        page = client.get(url)
+        thumbnails = re.findall(r'src="/site-files/([^"/]+)/thumbnail"', page.text)
+        assert thumbnails == [str(rows["first"].id)], url
+
+
+def test_a_main_industry_finds_the_sites_of_its_inactive_branches(
+    client: TestClient, db: Session, publish
+) -> None:
+    publish(slug="game-studio", industries=("game_industry",))
+    branch = db.get(Industry, "game_industry")
+    assert branch is not None and branch.parent_code == "technology"
+    branch.active = False
+    db.commit()
+    search = client.get("/en/sites?industry=technology")
+    assert _result_slugs(search.text) == ["game-studio"]
+    assert "Sites found: 1" in search.text
+    assert _result_slugs(client.get("/en/industries/technology").text) == ["game-studio"]
 
 
 def test_site_photos_are_shown_and_served_to_anonymous_visitors(
