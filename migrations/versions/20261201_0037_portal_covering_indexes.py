@@ -7,7 +7,7 @@ filter columns in the index (INCLUDE) it tests them in the index and reads no ro
 SQLite has no INCLUDE: its indexes stay as they are.
 
 Revision ID: 0037
-Revises: 0035
+Revises: 0036
 Create Date: 2026-12-01 01:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0037"
-down_revision: str | None = "0035"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
