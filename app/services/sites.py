@@ -489,7 +489,10 @@ def taken_slugs(db: Session, *prefixes: str) -> set[str]:
 def slug_base(db: Session, municipality_code: str, name: str) -> str:
     """What a new site's slug starts with: the municipality's slug and the name's,
     "vaasa-satama-alue"."""
-    municipality = db.get(Municipality, municipality_code)
+    # No flush for a lookup that pending rows cannot change: in a package's apply it
+    # flushed each new site (with its distances and audit rows) one by one.
+    with db.no_autoflush:
+        municipality = db.get(Municipality, municipality_code)
     prefix = municipality.slug if municipality else current_region(db).slug
     return f"{prefix}-{_ascii_slug(name)}"
 

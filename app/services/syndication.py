@@ -2505,6 +2505,8 @@ class SyndicationWorker:
                 finally:
                     raw.invalidate()
             except Exception:
+                if self.stop_event.is_set():
+                    return  # the connection went with the stopping worker's database
                 log.exception("LISTEN failed; polling until it works again")
                 self.stop_event.wait(self.poll_seconds)
 
