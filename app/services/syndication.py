@@ -2286,9 +2286,10 @@ class SyndicationWorker:
                         # loop), wait until half its threads are free, so that claims
                         # are few and full and the loop keeps up with the receivers.
                         continue
-                    chain_length = self.settings.syndication_chain_length
-                    if lane == "failing":
-                        chain_length = 1
+                    # Failing targets get one delivery at a time, never a chain.
+                    chain_length = (
+                        1 if lane == "failing" else self.settings.syndication_chain_length
+                    )
                     try:
                         with factory() as db:
                             claims = claim_due(

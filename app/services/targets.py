@@ -310,9 +310,7 @@ def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
     hundred rows of the tens of thousands, which it then joined by nested loops.)"""
     candidates = select(
         LeadMunicipality.lead_id.label("lead_id"),
-        case((func.count() == 1, func.min(LeadMunicipality.municipality_code))).label(
-            "municipality_code"
-        ),
+        _only_candidate().label("municipality_code"),
     )
     if of_leads is not None:
         candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
@@ -321,11 +319,12 @@ def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
 
 def sole_candidate_of_lead() -> ColumnElement[str | None]:
     """The only candidate municipality of the lead of the enclosing query, else NULL."""
-    return (
-        select(case((func.count() == 1, func.min(LeadMunicipality.municipality_code))))
-        .where(LeadMunicipality.lead_id == Lead.id)
-        .scalar_subquery()
-    )
+    return select(_only_candidate()).where(LeadMunicipality.lead_id == Lead.id).scalar_subquery()
+
+
+def _only_candidate() -> ColumnElement[str | None]:
+    """Over a lead's candidate municipalities: the one there is, NULL for several."""
+    return case((func.count() == 1, func.min(LeadMunicipality.municipality_code)))
 
 
 def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:

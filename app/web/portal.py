@@ -57,6 +57,7 @@ from app.i18n import (
     install_i18n,
     is_ui_language,
     label,
+    localized,
     negotiate_language,
     shown_language,
     translate,
@@ -129,7 +130,7 @@ def card_views(items: list[SiteCard], region: portal_service.Region, lang: str) 
         views.append(
             CardView(
                 item,
-                (site.name_en or site.name_fi) if lang == "en" else site.name_fi,
+                localized(site, "name", lang) or site.name_fi,
                 shown if shown != lang else None,
                 label(lang, "site_kind", site.kind),
                 municipality.name(lang) if municipality else "",
