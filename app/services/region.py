@@ -69,13 +69,15 @@ _last_read: list[_Cached] = []
 
 def current_region(db: Session) -> RegionDefinition:
     """The region of this installation: the stored row, else the default file (a
-    database that `migrate` has not seeded yet). One small statement; the definition
-    is parsed again only when the row has changed."""
-    row = db.scalar(select(Region).where(Region.id == SINGLE_REGION_ID))
-    if row is None:
+    database that `migrate` has not seeded yet). One small statement of one column;
+    the row (its boundary alone can be hundreds of kilobytes of JSON) is read and
+    parsed again only when it has changed."""
+    updated_at = db.scalar(select(Region.updated_at).where(Region.id == SINGLE_REGION_ID))
+    if updated_at is None:
         return load_region_file(default_region_file()).definition()
-    if _last_read and _last_read[0].updated_at == row.updated_at:
+    if _last_read and _last_read[0].updated_at == updated_at:
         return _last_read[0].region
+    row = db.get_one(Region, SINGLE_REGION_ID)
     region = _definition_of(row)
     _last_read[:] = [_Cached(row.updated_at, region)]
     return region
