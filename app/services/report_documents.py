@@ -44,6 +44,7 @@ from app.i18n import (
     register_labels,
 )
 from app.i18n import translate as _translate
+from app.services import printing
 from app.services import region as region_service
 
 if TYPE_CHECKING:
@@ -552,10 +553,7 @@ def render_html(report: ForumReport, labels: Labels) -> str:
 
 
 def render_pdf(report: ForumReport, labels: Labels) -> bytes:
-    from weasyprint import HTML  # heavy import (pango), needed only when printing
-
-    pdf: bytes = HTML(string=render_html(report, labels), base_url=str(TEMPLATES_DIR)).write_pdf()
-    return pdf
+    return printing.html_to_pdf(render_html(report, labels), str(TEMPLATES_DIR))
 
 
 # --- XLSX ------------------------------------------------------------------------------
