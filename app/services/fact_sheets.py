@@ -22,7 +22,7 @@ from app.db.models import Municipality, MunicipalityFacts, SiteAttachment
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.region import BoundingBox
 from app.i18n import N_, install_i18n, register_field_errors
-from app.services import geography
+from app.services import geography, printing
 from app.services import region as region_service
 from app.services import sites as site_service
 from app.services.portal import Region
@@ -196,11 +196,8 @@ def _towns(reg: Region, lang: str) -> list[tuple[float, float, str]]:
 
 
 def _render(template: str, lang: str, **context: Any) -> bytes:
-    from weasyprint import HTML  # heavy import (pango), needed only when printing
-
     html = _ENV.get_template(template).render(lang=lang, **context)
-    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
-    return pdf
+    return printing.html_to_pdf(html, str(TEMPLATES_DIR))
 
 
 def fact_sheet_pdf(
