@@ -174,11 +174,20 @@ def visible_to(reader: Actor) -> ColumnElement[bool]:
     else by its lead and its site."""
     if reader.sees_everything:
         return true()
-    activity_ok = Notification.activity_id.in_(
-        select(Activity.id).where(activities_visible_to(reader))
+    # Correlated: a reader has a handful of notifications, each checked by its key. An
+    # IN over every visible activity, lead and site cost the bell (on every page) as
+    # much as the lead list itself.
+    activity_ok = exists(
+        select(Activity.id).where(
+            Activity.id == Notification.activity_id, activities_visible_to(reader)
+        )
     )
-    lead_ok = Notification.lead_id.in_(select(Lead.id).where(leads_visible_to(reader)))
-    site_ok = Notification.site_id.in_(select(Site.id).where(sites_visible_to(reader)))
+    lead_ok = exists(
+        select(Lead.id).where(Lead.id == Notification.lead_id, leads_visible_to(reader))
+    )
+    site_ok = exists(
+        select(Site.id).where(Site.id == Notification.site_id, sites_visible_to(reader))
+    )
     return and_(
         or_(Notification.activity_id.is_(None), activity_ok),
         or_(Notification.activity_id.is_not(None), Notification.lead_id.is_(None), lead_ok),

@@ -77,6 +77,19 @@ def choices(db: Session) -> dict[str, Any]:
     }
 
 
+def filter_choices(db: Session) -> dict[str, Any]:
+    """What the list's filters offer: the forms' choices less those only a form shows
+    (each a statement on every page)."""
+    return {
+        "stages": leads.list_stages(db),
+        "municipalities": reference.municipality_choices(db),
+        "industries": reference.industry_choices(db, active_only=True),
+        "investment_types": [t.value for t in InvestmentType],
+        "sources": [s.value for s in LeadSource],
+        "owners": users.lead_owner_choices(db),
+    }
+
+
 def _text(form: Any, name: str) -> str | None:
     value = form.get(name)
     return value.strip() or None if isinstance(value, str) else None
@@ -155,6 +168,7 @@ def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber
         rows, total = leads.list_leads(db, actor, filters, limit=LIST_PAGE)
     query = request.url.query
     fragment = is_fragment_request(request)
+    offered = filter_choices(db)
     response = render(
         request,
         "leads/_results.html" if fragment else "leads/list.html",
@@ -170,7 +184,9 @@ def lead_list(request: Request, db: DbSession, user: StaffUser, page: PageNumber
             ),
             "sort_headers": _sort_headers(request, filters.sort),
             "may_create": actor.role in leads.LEAD_WORKERS,
-            **choices(db),
+            # A row's stage by its code, not by a loop over every stage per row.
+            "stage_by_code": {s.code: s for s in offered["stages"]},
+            **offered,
         },
         user=user,
     )

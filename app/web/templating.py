@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ def _error_text(context: Context, error: FieldError) -> str:
     return field_error_message(context.get("lang", DEFAULT_LANGUAGE), error)
 
 
+# A page draws the same few icons again and again.
+@lru_cache(maxsize=256)
 def _icon(name: str, extra_class: str = "") -> Markup:
     """An icon of /static/icons.svg, hidden from assistive technology (its text is
     always written beside it)."""

@@ -154,3 +154,22 @@ def test_my_tasks_page_lists_handoffs_and_tasks(client: TestClient, factory: Fac
     assert "Project Halla" in page.text
     lead_page = client.get(f"/leads/{lead.id}")
     assert 'name="decision" value="accept"' in lead_page.text
+
+
+def test_lead_list_row_shows_stage_capex_and_weighted_value(
+    client: TestClient, factory: Factory
+) -> None:
+    """The list's row cells as the reader writes them: the stage's badge by its code,
+    whole euros in the page's language (formatted from a cached pattern)."""
+    user = _coordinator(client, factory)
+    lead = factory.lead(
+        owner=user, stage="qualified", code_name="Project Row", capex_eur=12_345_678
+    )
+    page = client.get("/leads", params={"q": "Project Row"})
+    assert page.status_code == 200
+    row = page.text.split(f'<a href="/leads/{lead.id}">', 1)[1].split("</tr>")[0]
+    assert "Project Row" in row
+    assert '<span class="badge plain stage-open">Qualified</span>' in row
+    assert "€12,345,678" in row
+    fragment = client.get("/leads", params={"q": "Project Row"}, headers={"HX-Request": "true"})
+    assert '<span class="badge plain stage-open">Qualified</span>' in fragment.text
