@@ -41,7 +41,6 @@ from app.db.models import (
     InvestmentTarget,
     Lead,
     LeadAmount,
-    LeadMunicipality,
     LeadStageChange,
     Municipality,
     Organization,
@@ -303,36 +302,12 @@ def tune_for_reports(db: Session) -> None:
         db.execute(text("SET LOCAL jit = off"))
 
 
-def sole_candidates(of_leads: Select[Any] | None = None) -> Subquery:
-    """(lead_id, municipality_code) of leads with candidate municipalities: the only one,
-    or NULL for a lead with several; only of the leads `of_leads` selects (lead ids), if
-    given. (Leaving the leads with several out in a HAVING left PostgreSQL guessing a few
-    hundred rows of the tens of thousands, which it then joined by nested loops.)"""
-    candidates = select(
-        LeadMunicipality.lead_id.label("lead_id"),
-        _only_candidate().label("municipality_code"),
-    )
-    if of_leads is not None:
-        candidates = candidates.where(LeadMunicipality.lead_id.in_(of_leads))
-    return candidates.group_by(LeadMunicipality.lead_id).subquery()
-
-
-def sole_candidate_of_lead() -> ColumnElement[str | None]:
-    """The only candidate municipality of the lead of the enclosing query, else NULL."""
-    return select(_only_candidate()).where(LeadMunicipality.lead_id == Lead.id).scalar_subquery()
-
-
-def _only_candidate() -> ColumnElement[str | None]:
-    """Over a lead's candidate municipalities: the one there is, NULL for several."""
-    return case((func.count() == 1, func.min(LeadMunicipality.municipality_code)))
-
-
-def attributed_municipality(sole: Subquery) -> ColumnElement[str | None]:
+def attributed_municipality() -> ColumnElement[str | None]:
     """Where a lead counts: its landing municipality, else its only candidate, else none.
 
     A lead with several candidates is counted once, under no municipality, until it lands.
-    `sole` is `sole_candidates()`, outer-joined on the lead by the caller."""
-    return func.coalesce(Lead.landing_municipality_code, sole.c.municipality_code)
+    The only candidate is the lead's `sole_candidate_code`, which triggers keep."""
+    return func.coalesce(Lead.landing_municipality_code, Lead.sole_candidate_code)
 
 
 def _moment(as_of: date, today: date) -> datetime | None:
@@ -369,15 +344,9 @@ def classified(
     as_of: date,
     today: date,
     actor: Actor,
-    *,
-    few_rows: bool = False,
 ) -> Select[Any]:
     """One row per lead with an amount at the as-of date: its figure (or "excluded" with
-    the reason), amounts and splits. The rules are in app/domain/targets.py.
-
-    `few_rows`: the caller reads only a page of the rows, so each lead's sole candidate
-    municipality is looked up per lead — PostgreSQL does so after the page's LIMIT —
-    instead of grouping every lead's candidates first."""
+    the reason), amounts and splits. The rules are in app/domain/targets.py."""
     moment = _moment(as_of, today)
     # Today the stage is the lead's own column: no need to read it back from the log.
     at = None if moment is None else stages_at(moment)
@@ -447,12 +416,7 @@ def classified(
                 Exclusion.OTHER_INDUSTRY.value,
             )
         )
-    sole = None if few_rows else sole_candidates()
-    municipality = (
-        func.coalesce(Lead.landing_municipality_code, sole_candidate_of_lead())
-        if sole is None
-        else attributed_municipality(sole)
-    )
+    municipality = attributed_municipality()
     if target.municipality_code:
         scope_reason.append(
             (
@@ -511,8 +475,6 @@ def classified(
         .select_from(Lead if at is None else join(Lead, at, at.c.lead_id == Lead.id))
         .join(Stage, Stage.code == stage_code)
     )
-    if sole is not None:
-        query = query.outerjoin(sole, sole.c.lead_id == Lead.id)
     if capex_rows is not None and jobs_rows is not None:
         query = query.outerjoin(capex_rows, capex_rows.c.lead_id == Lead.id).outerjoin(
             jobs_rows, jobs_rows.c.lead_id == Lead.id
@@ -719,7 +681,7 @@ def lead_page(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
-    rows = classified(target, as_of, today, actor, few_rows=True).subquery()
+    rows = classified(target, as_of, today, actor).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:
         query = query.where(rows.c.announced)
