@@ -438,39 +438,26 @@ def classified(
         (dated.is_(None), Exclusion.NO_DECISION_DATE.value),
         else_=Exclusion.OUTSIDE_PERIOD.value,
     )
-    counted = counted_as.in_(COUNTED_FIGURES)
-    reason = case((counted, literal(None)), else_=counted_as)
-    figure = case((counted, counted_as), else_=Figure.EXCLUDED.value)
-    weighting = counted_as == Figure.WEIGHTED.value
-    # Whole euros (jobs), half up per lead: (x × p + 50) div 100 for non-negative integers.
-    amount = case(
-        (weighting, (func.coalesce(capex_then, 0) * probability + 50) // 100),
-        else_=func.coalesce(capex_then, 0),
+    dimensions = (
+        Lead.industry_code.label(Dimension.INDUSTRY.value),
+        municipality.label(Dimension.MUNICIPALITY.value),
+        Lead.investment_type.label(Dimension.INVESTMENT_TYPE.value),
+        Lead.origin_country.label(Dimension.ORIGIN_COUNTRY.value),
     )
-    jobs = case(
-        (weighting, (func.coalesce(jobs_then, 0) * probability + 50) // 100),
-        else_=func.coalesce(jobs_then, 0),
-    )
-    announced = and_(weighting, status == CapexStatus.ANNOUNCED.value)
     query = (
         select(
             Lead.id.label("lead_id"),
-            figure.label("figure"),
-            reason.label("reason"),
-            amount.label("amount"),
+            counted_as.label("counted_as"),
+            probability.label("probability"),
             func.coalesce(capex_then, 0).label("capex_eur"),
             basis.label("basis"),
-            jobs.label("jobs"),
             func.coalesce(jobs_then, 0).label("jobs_full"),
             jobs_basis.label("jobs_basis"),
+            (status == CapexStatus.ANNOUNCED.value).label("status_announced"),
             stage_code.label("stage_code"),
             won.label("landed"),
-            announced.label("announced"),
             cast(extract("year", dated), Integer).label("year"),
-            Lead.industry_code.label(Dimension.INDUSTRY.value),
-            municipality.label(Dimension.MUNICIPALITY.value),
-            Lead.investment_type.label(Dimension.INVESTMENT_TYPE.value),
-            Lead.origin_country.label(Dimension.ORIGIN_COUNTRY.value),
+            *dimensions,
         )
         .select_from(Lead if at is None else join(Lead, at, at.c.lead_id == Lead.id))
         .join(Stage, Stage.code == stage_code)
@@ -481,8 +468,41 @@ def classified(
         )
     if industrial or target.industry_code:
         query = query.outerjoin(Industry, Industry.code == Lead.industry_code)
-    return query.where(
-        or_(capex_then.is_not(None), jobs_then.is_not(None)), leads_in_reports(actor)
+    # The figure, the reason, the amounts and the announced flag all read the CASE:
+    # computed once per lead in this subquery, which OFFSET 0 keeps PostgreSQL from
+    # merging into the outer query (where it evaluated the CASE once per reference,
+    # seven times a lead: most of the statement's time).
+    rules = (
+        query.where(or_(capex_then.is_not(None), jobs_then.is_not(None)), leads_in_reports(actor))
+        .offset(0)
+        .subquery("rules")
+    )
+    counted = rules.c.counted_as.in_(COUNTED_FIGURES)
+    weighting = rules.c.counted_as == Figure.WEIGHTED.value
+    # Whole euros (jobs), half up per lead: (x × p + 50) div 100 for non-negative integers.
+    amount = case(
+        (weighting, (rules.c.capex_eur * rules.c.probability + 50) // 100),
+        else_=rules.c.capex_eur,
+    )
+    jobs = case(
+        (weighting, (rules.c.jobs_full * rules.c.probability + 50) // 100),
+        else_=rules.c.jobs_full,
+    )
+    return select(
+        rules.c.lead_id,
+        case((counted, rules.c.counted_as), else_=Figure.EXCLUDED.value).label("figure"),
+        case((counted, literal(None)), else_=rules.c.counted_as).label("reason"),
+        amount.label("amount"),
+        rules.c.capex_eur,
+        rules.c.basis,
+        jobs.label("jobs"),
+        rules.c.jobs_full,
+        rules.c.jobs_basis,
+        rules.c.stage_code,
+        rules.c.landed,
+        and_(weighting, rules.c.status_announced).label("announced"),
+        rules.c.year,
+        *(rules.c[d.name] for d in dimensions),
     )
 
 
