@@ -79,8 +79,9 @@ SQLITE_TRIGGERS = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sole_candidate_code", sa.String(length=3), nullable=True))
+    # In place (ALTER TABLE … ADD COLUMN) on SQLite too: copying `leads` would cascade
+    # into the stage log and the other child tables (see 0019).
+    op.add_column("leads", sa.Column("sole_candidate_code", sa.String(length=3), nullable=True))
     op.execute(
         "UPDATE leads SET sole_candidate_code = "
         "(SELECT CASE WHEN count(*) = 1 THEN min(municipality_code) END "
@@ -102,5 +103,4 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_column("sole_candidate_code")
+    op.drop_column("leads", "sole_candidate_code")
