@@ -75,7 +75,6 @@ from app.services.targets import (
     DrillRow,
     attributed_municipality,
     require_report_reader,
-    sole_candidates,
 )
 
 # Just above one half: f·n rounds up to floor(n/2) + 1 while 10^-9·n stays under 1/2.
@@ -340,16 +339,14 @@ def _activity(
     # Each event is joined to its lead, owner and municipality and counted both ways.
     # (Counting per lead first left PostgreSQL guessing 200 leads, which it then looked
     # up one by one: a UNION has no statistics to estimate its groups from.)
-    sole = sole_candidates()
     worked = (
         select(
             User.full_name.label("owner"),
-            attributed_municipality(sole).label("municipality"),
+            attributed_municipality().label("municipality"),
         )
         .select_from(events)
         .join(Lead, Lead.id == events.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
-        .outerjoin(sole, sole.c.lead_id == Lead.id)
         .where(events.c.at >= start, events.c.at < end, leads_in_reports(actor))
         .cte("worked")
     )
