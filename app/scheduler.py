@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.base import utcnow
 from app.db.session import make_engine, make_session_factory, session_scope
 from app.logs import configure_logging
-from app.process import settle_heap
+from app.process import keep_to_one_cpu, settle_heap
 from app.request_id import bound_request_id, new_request_id
 from app.services import operations
 from app.services.auth import purge_expired_sessions, purge_login_throttles
@@ -169,6 +169,9 @@ def beat(factory: sessionmaker[Session]) -> None:
 
 def run_scheduler(settings: Settings) -> None:
     configure_logging(settings.log_format)
+    if settings.syndication_worker_one_cpu:
+        # Before any thread starts: the syndication worker's threads inherit it.
+        keep_to_one_cpu()
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     scheduler = BlockingScheduler(timezone=UTC)

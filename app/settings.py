@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # deliveries per request slot and sends them one after another in the slot's thread,
     # so a busy target's next request need not wait for the next claim.
     syndication_chain_length: int = Field(default=4, ge=1)
+    # The process that runs the syndication worker keeps its threads on one CPU (Linux):
+    # on several, the interpreter lock's hand-overs between them cost it half its rate.
+    syndication_worker_one_cpu: bool = True
     # Finished deliveries, their attempts and events are deleted after this many days.
     syndication_retention_days: int = 90
 

@@ -11,7 +11,8 @@ the one in BENCH_DATABASE_URL or TEST_DATABASE_URL and dropped afterwards.
         [--faults "all healthy,one slow,eight hanging"] [--repeats 3] [--saturation-sites 500]
 
 First, saturation: 500 sites' changes waiting for 8 receivers that answer at once (in
-a process of their own), delivered by one worker as fast as it can, beside the rate the
+a process of their own), delivered by one worker (a process of its own, on one CPU as
+`invest-kainuu syndication-worker` runs) as fast as it can, beside the rate the
 same receivers take from plain client threads (the floor). Then the fault cases.
 
 Prints, for the healthy receivers, the latency from the commit of a change to the
@@ -55,7 +56,7 @@ from app.db.models import (
 from app.db.session import make_engine, make_session_factory
 from app.domain.access import SYSTEM_ACTOR
 from app.domain.syndication import DeliveryStatus
-from app.process import settle_heap
+from app.process import keep_to_one_cpu, settle_heap
 from app.services.reference import ensure_reference_data
 from app.services.sites import helsinki_today
 from app.services.syndication import (
@@ -152,7 +153,9 @@ def _worker_process(url: str, secret_key: str, ready: Any, stop: Any) -> None:
     and must not take the worker's interpreter (with eight hanging receivers there are
     twice the deliveries to write per change, which would slow the worker itself)."""
     engine = make_engine(url, pool_size=20, max_overflow=10)
-    settle_heap()  # as the worker's own entry point (`run_worker`) does
+    # As the worker's own entry point (`run_worker`) does.
+    keep_to_one_cpu()
+    settle_heap()
     worker = SyndicationWorker(engine, _bench_settings(url, secret_key), poll_seconds=1.0)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
@@ -256,10 +259,17 @@ def saturation(base_url: str, sites: int) -> dict[str, float]:
                     )
                 floor = total / (time.perf_counter() - started)
                 client.close()
-                worker = SyndicationWorker(engine, settings, poll_seconds=0.2)
+                # The worker in a process of its own, as in production (see
+                # `_worker_process`), timed from its start.
+                spawn = multiprocessing.get_context("spawn")
+                ready, stop = spawn.Event(), spawn.Event()
+                worker = spawn.Process(
+                    target=_worker_process,
+                    args=(url, settings.secret_key.get_secret_value(), ready, stop),
+                )
+                worker.start()
+                ready.wait(timeout=60)  # timed from its loop's start, not its imports
                 started = time.perf_counter()
-                thread = threading.Thread(target=worker.run, daemon=True)
-                thread.start()
                 pending = total
                 while pending:
                     time.sleep(0.05)
@@ -273,8 +283,8 @@ def saturation(base_url: str, sites: int) -> dict[str, float]:
                             or 0
                         )
                 elapsed = time.perf_counter() - started
-                worker.stop()
-                thread.join(timeout=10)
+                stop.set()
+                worker.join(timeout=20)
                 with factory() as db:
                     succeeded = db.scalar(
                         select(func.count()).where(

@@ -104,7 +104,7 @@ from app.domain.syndication import (
     validate_target,
 )
 from app.i18n import LABELS, LANGUAGES, N_, format_day, is_ui_language, register_labels, translate
-from app.process import settle_heap
+from app.process import keep_to_one_cpu, settle_heap
 from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import bound_request_id, current_request_id
 from app.services import operations
@@ -2581,6 +2581,8 @@ class SyndicationWorker:
 def run_worker(engine: Engine, settings: Settings) -> None:
     """The syndication worker as a process of its own (`invest-kainuu
     syndication-worker`)."""
+    if settings.syndication_worker_one_cpu:
+        keep_to_one_cpu()  # before the worker starts its threads, which inherit it
     settle_heap()
     SyndicationWorker(engine, settings).run()
 
