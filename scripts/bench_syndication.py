@@ -166,6 +166,19 @@ def _worker_process(url: str, secret_key: str, ready: Any, stop: Any) -> None:
     engine.dispose()
 
 
+def _start_worker_process(url: str, settings: Settings) -> tuple[Any, Any]:
+    """`_worker_process` started, once its loop runs; the process and the event that
+    stops it."""
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop = spawn.Event(), spawn.Event()
+    worker = spawn.Process(
+        target=_worker_process, args=(url, settings.secret_key.get_secret_value(), ready, stop)
+    )
+    worker.start()
+    ready.wait(timeout=60)
+    return worker, stop
+
+
 def _seed(factory: Any, settings: Settings, urls: list[str], sites: int) -> None:
     with factory() as db:
         ensure_reference_data(db)
@@ -259,16 +272,9 @@ def saturation(base_url: str, sites: int) -> dict[str, float]:
                     )
                 floor = total / (time.perf_counter() - started)
                 client.close()
-                # The worker in a process of its own, as in production (see
-                # `_worker_process`), timed from its start.
-                spawn = multiprocessing.get_context("spawn")
-                ready, stop = spawn.Event(), spawn.Event()
-                worker = spawn.Process(
-                    target=_worker_process,
-                    args=(url, settings.secret_key.get_secret_value(), ready, stop),
-                )
-                worker.start()
-                ready.wait(timeout=60)  # timed from its loop's start, not its imports
+                # The worker in a process of its own, as in production, timed from
+                # its loop's start, not its imports.
+                worker, stop = _start_worker_process(url, settings)
                 started = time.perf_counter()
                 pending = total
                 while pending:
@@ -326,15 +332,8 @@ def run_case(base_url: str, changes: int, rate: float, fault: str) -> dict[str, 
         # process: a full collection of the benchmark's own heap would be charged to
         # the worker as latency.
         settle_heap()
-        spawn = multiprocessing.get_context("spawn")
-        ready, stop = spawn.Event(), spawn.Event()
-        worker = spawn.Process(
-            target=_worker_process,
-            args=(url, settings.secret_key.get_secret_value(), ready, stop),
-        )
-        worker.start()
-        # Changes start once the worker runs (its loop has begun and looked once).
-        ready.wait(timeout=60)
+        worker, stop = _start_worker_process(url, settings)
+        # Changes start once the worker's loop has looked once.
         time.sleep(0.5)
         committed: list[tuple[str, int, float]] = []
         final: dict[str, int] = {}
