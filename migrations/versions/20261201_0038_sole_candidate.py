@@ -46,10 +46,15 @@ PG_FUNCTION = f"""
 CREATE FUNCTION lead_sole_candidate_refresh() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- The lead's row first: two transactions changing one lead's candidates side by side
+    -- then count them one after the other, the second (a statement of its own, with a
+    -- snapshot taken after the first committed) seeing the first's rows.
     IF TG_OP <> 'DELETE' THEN
+        PERFORM 1 FROM leads WHERE id = NEW.lead_id FOR NO KEY UPDATE;
         {_refresh("NEW.lead_id")};
     END IF;
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.lead_id <> NEW.lead_id) THEN
+        PERFORM 1 FROM leads WHERE id = OLD.lead_id FOR NO KEY UPDATE;
         {_refresh("OLD.lead_id")};
     END IF;
     RETURN NULL;
