@@ -6,14 +6,21 @@ the CSV import, merging) and by raw SQL, the path no service guards."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.db.migrations import upgrade_to_head
 from app.db.models import Lead, LeadMunicipality
+from app.db.session import make_engine
+from app.services.reference import ensure_reference_data
+from tests.factories import Factory
 from tests.leads.conftest import Pipeline
 
 TODAY = datetime.now(UTC).date()
@@ -222,3 +229,41 @@ def test_the_municipality_split_follows_the_candidates(pipeline: Pipeline, db: S
     where, after = _counted_under(pipeline, target_id, lead["id"])
     assert where == "205"
     assert after["205"] == before.get("205", 0) + 1
+
+
+def test_two_transactions_adding_candidates_side_by_side_leave_none_sole(
+    scratch_database: str,
+) -> None:
+    """Each transaction alone sees one candidate: without the lead's row locked first,
+    both would store theirs and the lead would count under one of two municipalities."""
+    engine = make_engine(scratch_database)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    try:
+        upgrade_to_head(engine)
+        with Session(engine) as db:
+            ensure_reference_data(db)
+            lead_id = Factory(db).lead().id
+            db.commit()
+        first, second = engine.connect(), engine.connect()
+        first.execute(insert(LeadMunicipality).values(lead_id=lead_id, municipality_code="205"))
+        with ThreadPoolExecutor(1) as pool:
+            # Waits for the first transaction's lock on the lead, until it commits.
+            blocked = pool.submit(
+                lambda: (
+                    second.execute(
+                        insert(LeadMunicipality).values(lead_id=lead_id, municipality_code="290")
+                    ),
+                    second.commit(),
+                )
+            )
+            time.sleep(0.5)
+            assert not blocked.done()
+            first.commit()
+            blocked.result(timeout=10)
+        first.close()
+        second.close()
+        with Session(engine) as db:
+            assert _sole(db, lead_id) is None
+    finally:
+        engine.dispose()
