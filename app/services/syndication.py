@@ -1879,7 +1879,9 @@ def complete_many(
         if not outcome.success:
             failed[claim.delivery_id] = (claim, outcome)
             continue
-        succeeded.append({"delivery_id": claim.delivery_id, "status_code": outcome.status_code})
+        succeeded.append(
+            {"delivery_id": claim.delivery_id, "status_code": outcome.status_code, "now": now}
+        )
         if claim.event_type != EventType.PING:
             answered.add(claim.target_id)
         if outcome.wp_post is not None and claim.site_id is not None:
@@ -1889,7 +1891,7 @@ def complete_many(
     if attempts:
         db.execute(insert(cast(Table, SyndicationAttempt.__table__)), attempts)
     if succeeded:
-        db.execute(_succeeded_statement(), [{**done, "now": now} for done in succeeded])
+        db.execute(_succeeded_statement(), succeeded)
         # A caller's session that holds these rows (sessions keep objects past commit)
         # reads them again rather than the state before this.
         for done in succeeded:

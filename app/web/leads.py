@@ -58,25 +58,6 @@ LIST_PAGE = 50
 BEST_MATCHES = 3
 
 
-def choices(db: Session) -> dict[str, Any]:
-    """Everything the lead forms offer to choose from."""
-    return {
-        "stages": leads.list_stages(db),
-        "lost_reasons": [r for r in leads.list_lost_reasons(db) if r.active],
-        "municipalities": reference.municipality_choices(db),
-        "industries": reference.industry_choices(db, active_only=True),
-        "investment_types": [t.value for t in InvestmentType],
-        "sources": [s.value for s in LeadSource],
-        "priorities": [p.value for p in Priority],
-        "bases": [b.value for b in AmountBasis],
-        "capex_statuses": [s.value for s in CapexStatus],
-        "confidentiality_classes": [c.value for c in Confidentiality],
-        "landing_statuses": [CapexStatus.COMMITTED.value, CapexStatus.REALISED.value],
-        "activity_kinds": [k.value for k in ActivityKind],
-        "owners": users.lead_owner_choices(db),
-    }
-
-
 def filter_choices(db: Session) -> dict[str, Any]:
     """What the list's filters offer: the forms' choices less those only a form shows
     (each a statement on every page)."""
@@ -87,6 +68,20 @@ def filter_choices(db: Session) -> dict[str, Any]:
         "investment_types": [t.value for t in InvestmentType],
         "sources": [s.value for s in LeadSource],
         "owners": users.lead_owner_choices(db),
+    }
+
+
+def choices(db: Session) -> dict[str, Any]:
+    """Everything the lead forms offer to choose from: the filters' choices and more."""
+    return {
+        **filter_choices(db),
+        "lost_reasons": [r for r in leads.list_lost_reasons(db) if r.active],
+        "priorities": [p.value for p in Priority],
+        "bases": [b.value for b in AmountBasis],
+        "capex_statuses": [s.value for s in CapexStatus],
+        "confidentiality_classes": [c.value for c in Confidentiality],
+        "landing_statuses": [CapexStatus.COMMITTED.value, CapexStatus.REALISED.value],
+        "activity_kinds": [k.value for k in ActivityKind],
     }
 
 
