@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from app.api.deps import get_db
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine
 from app.main import create_app
+from app.services import auth
 from app.services.reference import ensure_reference_data
 from app.settings import Settings
 from tests.factories import Factory
@@ -100,6 +103,20 @@ def fresh_database(base_url: str, tmp_dir: str) -> Iterator[str]:
 def scratch_database(database_url: str, tmp_path: os.PathLike[str]) -> Iterator[str]:
     with fresh_database(database_url, str(tmp_path)) as url:
         yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its recommended cost takes about 0.2 s per hash and per check; the
+    suite creates and logs in thousands of users. The same algorithm at its lowest
+    cost keeps hashing real (the hashes still verify and never equal the password)
+    without that cost, as Django advises for test settings. Production keeps
+    pwdlib's recommended parameters."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", cheap)
+        patch.setattr(auth, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        yield
 
 
 @pytest.fixture(scope="session")
