@@ -9,11 +9,11 @@ every located site's whenever a reference point changes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -81,26 +81,30 @@ def places(db: Session) -> list[Place]:
     return [Place(code, kind, float(lat), float(lon)) for code, kind, lat, lon in rows]
 
 
-def refresh_site(
-    db: Session, site: Site, known: Sequence[Place] | None = None, *, cleared: bool = False
-) -> None:
-    """Rewrite the site's distances from its current location (none without one).
-    Nothing is flushed first: a new site is inserted with its other fields."""
+def insert_distances(db: Session, sites: Iterable[Site], known: Sequence[Place]) -> None:
+    """Insert the distances of located sites that have none stored (just inserted, or
+    just cleared), in one statement rather than an object per distance."""
+    rows = [
+        {
+            "site_id": site.id,
+            "kind": nearest.kind,
+            "point_code": nearest.code,
+            "distance_m": nearest.distance_m,
+        }
+        for site in sites
+        if site.latitude is not None and site.longitude is not None
+        for nearest in nearest_by_kind(site.latitude, site.longitude, known)
+    ]
+    if rows:
+        db.execute(insert(SiteDistance), rows)
+
+
+def refresh_site(db: Session, site: Site, known: Sequence[Place] | None = None) -> None:
+    """Rewrite a stored site's distances from its current location (none without one).
+    Nothing is flushed first: the site's changed fields follow with the next flush."""
     with db.no_autoflush:
-        if not cleared and not inspect(site).pending:
-            db.execute(delete(SiteDistance).where(SiteDistance.site_id == site.id))
-        if site.latitude is None or site.longitude is None:
-            return
-        found = nearest_by_kind(site.latitude, site.longitude, known or places(db))
-    for nearest in found:
-        db.add(
-            SiteDistance(
-                site_id=site.id,
-                kind=nearest.kind,
-                point_code=nearest.code,
-                distance_m=nearest.distance_m,
-            )
-        )
+        db.execute(delete(SiteDistance).where(SiteDistance.site_id == site.id))
+        insert_distances(db, [site], places(db) if known is None else known)
 
 
 def refresh_all(db: Session) -> int:
@@ -108,8 +112,7 @@ def refresh_all(db: Session) -> int:
     known = places(db)
     sites = list(db.scalars(select(Site).where(Site.latitude.is_not(None))))
     db.execute(delete(SiteDistance))
-    for site in sites:
-        refresh_site(db, site, known, cleared=True)
+    insert_distances(db, sites, known)
     return len(sites)
 
 

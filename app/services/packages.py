@@ -65,7 +65,7 @@ from app.domain.packages import (
 )
 from app.domain.sites import SiteDraft, SiteRegion, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
-from app.services import site_revisions
+from app.services import geography, site_revisions
 from app.services import sites as site_service
 from app.services.region import current_region
 from app.settings import Settings
@@ -631,7 +631,8 @@ def _apply(
 ) -> None:
     """Apply one batch of planned rows (not committed)."""
     creating = [p.draft for p in plans if p.action == "create" and p.draft is not None]
-    bases = {site_service.slug_base(db, d.municipality_code, d.name_fi) for d in creating}
+    placed = site_service.placing(db)
+    bases = {placed.slug_base(d.municipality_code, d.name_fi) for d in creating}
     taken = site_service.taken_slugs(db, *bases) if bases else set()
     ids = [p.site.id for p in plans if p.site is not None and p.action == "update"]
     codes = site_service.industry_codes_of(db, ids)
@@ -645,14 +646,14 @@ def _apply(
             continue
         assert plan.draft is not None
         if plan.site is None:
-            site = site_service.new_site(db, actor, plan.draft, taken)
+            site = site_service.new_site(db, actor, plan.draft, taken, placed)
             current: list[SiteAttachment] = []
             was_public = False
         else:
             site = plan.site
             current = files[site.id]
             was_public = site.status == SiteStatus.PUBLISHED.value
-            site_service.write_draft(db, site, plan.draft, codes[site.id])
+            site_service.write_draft(db, site, plan.draft, codes[site.id], placed.places)
         for old, attachment in plan.changed_attachments:
             old.kind = attachment.kind.value
             if attachment.title is not None:
@@ -671,6 +672,7 @@ def _apply(
             attachments=[*current, *added],
         )
     _record_created(db, actor, created)
+    geography.insert_distances(db, [site for site, _, _ in created], placed.places)
     db.flush()
 
 

@@ -26,7 +26,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps
-from sqlalchemy import Select, String, case, cast, func, or_, select
+from sqlalchemy import Select, String, case, cast, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.audit import bind_actor
@@ -52,7 +52,7 @@ from app.domain.access import (
     require_staff_wide,
 )
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.domain.geography import bounding_box
+from app.domain.geography import Place, bounding_box
 from app.domain.packages import AttachmentKind, check_attachment
 from app.domain.site_fields import SITE_FIELDS, FieldType, fields_of_type
 from app.domain.sites import (
@@ -210,9 +210,17 @@ def _column_value(name: str, value: Any) -> Any:
     return value
 
 
-def write_draft(db: Session, site: Site, draft: SiteDraft, current_codes: Sequence[str]) -> bool:
+def write_draft(
+    db: Session,
+    site: Site,
+    draft: SiteDraft,
+    current_codes: Sequence[str],
+    places: Sequence[Place] | None = None,
+) -> bool:
     """Copy the draft onto the site (and its industries); return whether anything changed.
-    A new location gets its distances to the reference points recomputed."""
+    A stored site that moved gets its distances to `places` (default: the active
+    reference points) recomputed; a new site gets them once it is inserted
+    (`geography.insert_distances`, by whoever calls `new_site`)."""
     changed = moved = False
     for name in _COLUMN_FIELDS:
         value = _column_value(name, getattr(draft, name))
@@ -224,8 +232,8 @@ def write_draft(db: Session, site: Site, draft: SiteDraft, current_codes: Sequen
                 # A new verification date: the freshness job decides again from it.
                 site.stale_flagged_at = None
                 site.expired_at = None
-    if moved:
-        geography.refresh_site(db, site)
+    if moved and not inspect(site).pending:
+        geography.refresh_site(db, site, places)
     polygon = polygon_geojson(draft.polygon) if draft.polygon else None
     if site.polygon != polygon:
         site.polygon = polygon
@@ -486,21 +494,36 @@ def taken_slugs(db: Session, *prefixes: str) -> set[str]:
     return set(db.scalars(query))
 
 
-def slug_base(db: Session, municipality_code: str, name: str) -> str:
-    """What a new site's slug starts with: the municipality's slug and the name's,
-    "vaasa-satama-alue"."""
-    # No flush for a lookup that pending rows cannot change: in a package's apply it
-    # flushed each new site (with its distances and audit rows) one by one.
+@dataclass(frozen=True)
+class Placing:
+    """What placing new sites needs from the database, read once for a batch rather
+    than once a site: each municipality's slug (what its sites' slugs start with;
+    the region's for a code not known) and the active reference points."""
+
+    municipality_slugs: Mapping[str, str]
+    region_slug: str
+    places: Sequence[Place]
+
+    def slug_base(self, municipality_code: str, name: str) -> str:
+        """What a new site's slug starts with: the municipality's slug and the name's,
+        "vaasa-satama-alue"."""
+        prefix = self.municipality_slugs.get(municipality_code, self.region_slug)
+        return f"{prefix}-{_ascii_slug(name)}"
+
+
+def placing(db: Session) -> Placing:
+    # No flush for lookups that pending rows cannot change.
     with db.no_autoflush:
-        municipality = db.get(Municipality, municipality_code)
-    prefix = municipality.slug if municipality else current_region(db).slug
-    return f"{prefix}-{_ascii_slug(name)}"
+        slugs = {
+            code: slug for code, slug in db.execute(select(Municipality.code, Municipality.slug))
+        }
+        return Placing(slugs, current_region(db).slug, geography.places(db))
 
 
-def new_slug(db: Session, municipality_code: str, name: str, taken: set[str]) -> str:
+def new_slug(placing: Placing, municipality_code: str, name: str, taken: set[str]) -> str:
     """A readable unique slug, "vaasa-satama-alue"; `taken` (the slugs in use that
     start with its `slug_base`, at least) is updated."""
-    base = slug_base(db, municipality_code, name)
+    base = placing.slug_base(municipality_code, name)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -534,11 +557,11 @@ def check_ref_free(db: Session, draft: SiteDraft, site_id: uuid.UUID | None) -> 
         )
 
 
-def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str]) -> Site:
+def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str], placed: Placing) -> Site:
     """A draft site from a checked draft (no commit); for this module and packages."""
     site = Site(
         id=uuid.uuid4(),
-        slug=new_slug(db, draft.municipality_code, draft.name_fi, taken),
+        slug=new_slug(placed, draft.municipality_code, draft.name_fi, taken),
         municipality_code=draft.municipality_code,
         kind=draft.kind.value,
         status=SiteStatus.DRAFT.value,
@@ -556,8 +579,10 @@ def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     check_valid(db, draft)
     check_ref_free(db, draft, None)
     bind_actor(db, actor)
-    site = new_site(db, actor, draft, taken_slugs(db, ""))
+    placed = placing(db)
+    site = new_site(db, actor, draft, taken_slugs(db, ""), placed)
     db.flush()
+    geography.insert_distances(db, [site], placed.places)
     record_change(
         db,
         actor,

@@ -28,6 +28,7 @@ from tests.domain.test_packages import (
     xlsx,
 )
 from tests.factories import Factory
+from tests.geography.test_distances import stored
 from tests.sites.conftest import db_counts, stored_files
 
 HEADER = ["external_ref", "kind", "name_fi", "municipality_code", "crs", "easting", "northing"]
@@ -510,3 +511,27 @@ def test_a_package_names_key_industries_in_any_language(
         row = [f"IND-{n}", "industrial_plot", "Tontti", "205", "EPSG:3067", EASTING, NORTHING]
         report = checked(client, headers, "kohteet.xlsx", xlsx([header, [*row, named]]))
         assert report["report"]["summary"]["error"] == 0, (named, report["report"])
+
+
+def test_a_package_gives_new_sites_their_distances_and_moved_sites_new_ones(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    _, headers = factory.api_user(Role.MUNICIPAL_CONTACT, municipality="205")
+    placed = ["KAJ-D", "industrial_plot", "Keskustan tontti", "205", "EPSG:3067"]
+    apply(
+        client,
+        headers,
+        checked(client, headers, "a.xlsx", table([*placed, EASTING, NORTHING]))["id"],
+    )
+    site = db.scalar(select(Site).where(Site.external_ref == "KAJ-D"))
+    assert site is not None
+    # The Kajaani town hall: the town centre is where it stands.
+    assert stored(db, str(site.id))["town_centre"] == ("centre-kajaani", 0)
+    assert len(stored(db, str(site.id))) == 7
+
+    # 40 km east, the nearest town centre is no longer the one it stands on.
+    moved = table([*placed, EASTING + 40_000, NORTHING])
+    apply(client, headers, checked(client, headers, "b.xlsx", moved)["id"])
+    _, metres = stored(db, str(site.id))["town_centre"]
+    assert metres > 5_000
+    assert len(stored(db, str(site.id))) == 7
