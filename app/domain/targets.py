@@ -273,6 +273,8 @@ class Progress:
     splits: dict[Dimension, list[GroupFigures]] = field(default_factory=dict)
     # A target may also (or only) be set in jobs; None: no jobs target.
     target_jobs: int | None = None
+    # How many of the counted leads (realised, committed, weighted) had landed.
+    landed_leads: int = 0
 
     @property
     def jobs_gap_to_forecast(self) -> int | None:

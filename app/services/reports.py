@@ -611,22 +611,23 @@ def forum_report(
     target, progress = targets.progress(
         db, actor, target_id, as_of=as_of, today=today, group_by=tuple(Dimension)
     )
-    page = targets.lead_page(
-        db, actor, target_id, as_of=as_of, today=today, limit=DOCUMENT_LEAD_LIMIT
-    )
+    top = targets.top_leads(db, actor, target, as_of=as_of, today=today, limit=DOCUMENT_LEAD_LIMIT)
     # The documents go to the forum: they name a lead by its code name, and its investor
     # only once announced by the report's date (whoever renders them).
     anonymous = [
-        row if row.investor_public else replace(row, organization_name=None) for row in page.rows
+        row if row.investor_public else replace(row, organization_name=None) for row in top
     ]
     pipeline = pipeline_report(db, actor, as_of=as_of, today=today)
-    counted = ProjectCounts(landed=page.landed, active=page.total - page.landed)
+    counted_leads = progress.totals.forecast.leads
+    counted = ProjectCounts(
+        landed=progress.landed_leads, active=counted_leads - progress.landed_leads
+    )
     return ForumReport(
         target=target,
         progress=progress,
         pipeline=pipeline,
         leads=anonymous,
-        leads_total=page.total,
+        leads_total=counted_leads,
         generated_at=utcnow(),
         headline=headline(target, progress, counted, pipeline),
         jobs=jobs_figures(progress.totals),

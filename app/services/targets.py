@@ -521,11 +521,15 @@ def counted_from(rules: Subquery | CTE) -> Select[Any]:
 
 
 # The columns `_sums` reads.
-_SUMMED = ("figure", "basis", "jobs_basis", "amount", "jobs", "announced", "capex_eur", "jobs_full")
+_SUMMED = (
+    "figure", "basis", "jobs_basis", "amount", "jobs", "announced", "capex_eur", "jobs_full",
+    "landed",
+)  # fmt: skip
 
 
 def _sums(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
-    """Figure, bases, amount, leads, jobs, announced amount, announced leads and jobs."""
+    """Figure, bases, amount, leads, jobs, announced amount, announced leads and jobs,
+    landed leads."""
     return (
         rows.c.figure,
         rows.c.basis,
@@ -536,6 +540,7 @@ def _sums(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
         func.sum(case((rows.c.announced, rows.c.capex_eur), else_=0)),
         func.sum(case((rows.c.announced, 1), else_=0)),
         func.sum(case((rows.c.announced, rows.c.jobs_full), else_=0)),
+        func.sum(case((rows.c.landed, 1), else_=0)),
     )
 
 
@@ -609,13 +614,17 @@ def _grouped_rows(db: Session, rules: Select[Any], groupings: tuple[str, ...]) -
 
 def _aggregate(
     db: Session, rules: Select[Any], groupings: tuple[str, ...]
-) -> dict[str, dict[str | None, Figures]]:
+) -> tuple[dict[str, dict[str | None, Figures]], int]:
     """Sum the leads (`lead_rules`) per figure and basis for each grouping, in one
-    statement."""
+    statement; and count the counted leads that had landed (from the first grouping,
+    which holds every lead)."""
     result: dict[str, dict[str | None, Figures]] = {name: {} for name in groupings}
+    landed_leads = 0
     for row in _grouped_rows(db, rules, groupings):
         grouping, key, figure, basis, jobs_basis, amount, count, jobs, *announced = row
-        announced_amount, announced_count, announced_jobs = announced
+        announced_amount, announced_count, announced_jobs, landed = announced
+        if grouping == groupings[0] and figure in COUNTED_FIGURES:
+            landed_leads += int(landed or 0)
         groups = result[grouping]
         label = None if key is None else str(key)
         figures = groups.get(label, Figures()).add(
@@ -631,7 +640,7 @@ def _aggregate(
                 jobs_basis,
             )
         groups[label] = figures
-    return result
+    return result, landed_leads
 
 
 def progress(
@@ -646,7 +655,7 @@ def progress(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
-    grouped = _aggregate(
+    grouped, landed_leads = _aggregate(
         db,
         lead_rules(target, as_of, today, actor),
         tuple(dict.fromkeys(("year", *(dimension.value for dimension in group_by)))),
@@ -665,7 +674,13 @@ def progress(
     }
     # A target set in jobs only has no euro goal: its euro shares read as zero.
     return target, Progress(
-        as_of, target.amount_eur or 0, totals, years, splits, target_jobs=target.amount_jobs
+        as_of,
+        target.amount_eur or 0,
+        totals,
+        years,
+        splits,
+        target_jobs=target.amount_jobs,
+        landed_leads=landed_leads,
     )
 
 
@@ -732,6 +747,39 @@ def lead_page(
     require_report_reader(actor)
     target = get_target(db, actor, target_id)
     tune_for_reports(db)
+    filtered = _behind(target, as_of, today, actor, figure, dimension, value)
+    # The total and the landed leads in one pass over the matching leads; the page is a
+    # top-N sort of its own (the same sums as window functions on the page's statement
+    # measured far slower on 100k leads).
+    total, landed = db.execute(
+        select(func.count(), func.sum(case((filtered.c.landed, 1), else_=0)))
+    ).one()
+    rows = _drill_rows(db, actor, filtered, as_of, today, figure, limit, offset)
+    return LeadPage(rows, int(total), int(landed or 0))
+
+
+def top_leads(
+    db: Session, actor: Actor, target: InvestmentTarget, *, as_of: date, today: date, limit: int
+) -> list[DrillRow]:
+    """The counted leads with the largest amounts, without counting them (`progress`
+    counts them: its forecast's leads and `landed_leads`)."""
+    require_report_reader(actor)
+    tune_for_reports(db)
+    filtered = _behind(target, as_of, today, actor, None, None, None)
+    return _drill_rows(db, actor, filtered, as_of, today, None, limit, 0)
+
+
+def _behind(
+    target: InvestmentTarget,
+    as_of: date,
+    today: date,
+    actor: Actor,
+    figure: Figure | None,
+    dimension: Dimension | None,
+    value: str | None,
+) -> Subquery:
+    """The classified leads behind a figure (every counted lead without one), in a
+    group of a split (`dimension` = `value`) if given."""
     rows = classified(target, as_of, today, actor).subquery()
     query = select(rows).select_from(rows)
     if figure is Figure.ANNOUNCED:
@@ -744,17 +792,25 @@ def lead_page(
     if dimension is not None:
         column = rows.c[dimension.value]
         query = query.where(column.is_(None) if value is None else column == value)
-    filtered = query.subquery()
+    return query.subquery()
+
+
+def _drill_rows(
+    db: Session,
+    actor: Actor,
+    filtered: Subquery,
+    as_of: date,
+    today: date,
+    figure: Figure | None,
+    limit: int,
+    offset: int,
+) -> list[DrillRow]:
+    """A page of `_behind`'s leads, largest amount first, with their code names, the
+    investor's name where the actor may read it, and their amount ledgers."""
     public = investor_identity_public(report_day(as_of, today))
     named = case(
         (or_(leads_with_need_to_know(actor), public), Organization.name), else_=literal(None)
     )
-    # The total and the landed leads in one pass over the matching leads; the page is a
-    # top-N sort of its own (the same sums as window functions on the page's statement
-    # measured far slower on 100k leads).
-    total, landed = db.execute(
-        select(func.count(), func.sum(case((filtered.c.landed, 1), else_=0)))
-    ).one()
     page = db.execute(
         select(
             filtered,
@@ -771,33 +827,29 @@ def lead_page(
     page_rows = list(page)
     ledger_amounts = announced_vs_realised(db, [row.lead_id for row in page_rows])
     empty = AnnouncedVsRealised(None, None, None)
-    return LeadPage(
-        [
-            DrillRow(
-                lead_id=row.lead_id,
-                code_name=row.code_name,
-                organization_name=row.organization_name,
-                figure=Figure.ANNOUNCED if figure is Figure.ANNOUNCED else Figure(row.figure),
-                amount_eur=int(row.capex_eur if figure is Figure.ANNOUNCED else row.amount),
-                capex_eur=int(row.capex_eur),
-                basis=row.basis,
-                stage_code=row.stage_code,
-                industry_code=row.industry,
-                municipality_code=row.municipality,
-                investment_type=row.investment_type,
-                origin_country=row.origin_country,
-                investor_public=bool(row.investor_public),
-                jobs=int(row.jobs_full if figure is Figure.ANNOUNCED else row.jobs),
-                exclusion=row.reason,
-                announced_capex_eur=ledger_amounts.get(row.lead_id, empty).announced_eur,
-                committed_capex_eur=ledger_amounts.get(row.lead_id, empty).committed_eur,
-                realised_capex_eur=ledger_amounts.get(row.lead_id, empty).realised_eur,
-            )
-            for row in page_rows
-        ],
-        int(total or 0),
-        int(landed or 0),
-    )
+    return [
+        DrillRow(
+            lead_id=row.lead_id,
+            code_name=row.code_name,
+            organization_name=row.organization_name,
+            figure=Figure.ANNOUNCED if figure is Figure.ANNOUNCED else Figure(row.figure),
+            amount_eur=int(row.capex_eur if figure is Figure.ANNOUNCED else row.amount),
+            capex_eur=int(row.capex_eur),
+            basis=row.basis,
+            stage_code=row.stage_code,
+            industry_code=row.industry,
+            municipality_code=row.municipality,
+            investment_type=row.investment_type,
+            origin_country=row.origin_country,
+            investor_public=bool(row.investor_public),
+            jobs=int(row.jobs_full if figure is Figure.ANNOUNCED else row.jobs),
+            exclusion=row.reason,
+            announced_capex_eur=ledger_amounts.get(row.lead_id, empty).announced_eur,
+            committed_capex_eur=ledger_amounts.get(row.lead_id, empty).committed_eur,
+            realised_capex_eur=ledger_amounts.get(row.lead_id, empty).realised_eur,
+        )
+        for row in page_rows
+    ]
 
 
 @dataclass(frozen=True)
