@@ -18,6 +18,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Float,
     Interval,
     Select,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
@@ -348,14 +350,28 @@ def _activity(
         .join(Lead, Lead.id == events.c.lead_id)
         .outerjoin(User, User.id == Lead.owner_id)
         .where(events.c.at >= start, events.c.at < end, leads_in_reports(actor))
-        .cte("worked")
     )
-    by_owner = select(literal("owner"), worked.c.owner, func.count()).group_by(worked.c.owner)
-    by_municipality = select(literal("municipality"), worked.c.municipality, func.count()).group_by(
-        worked.c.municipality
-    )
+    if db.get_bind().dialect.name == "postgresql":
+        # Both counts in one aggregation of the joined rows, which the parallel workers
+        # produce (a CTE read twice was materialised by one process, then read twice).
+        rows_of = worked.subquery("worked")
+        by_owner = func.grouping(rows_of.c.owner) == 0
+        both: Select[Any] | CompoundSelect[Any] = select(
+            case((by_owner, literal("owner")), else_=literal("municipality")),
+            case((by_owner, rows_of.c.owner), else_=rows_of.c.municipality),
+            func.count(),
+        ).group_by(func.grouping_sets(tuple_(rows_of.c.owner), tuple_(rows_of.c.municipality)))
+    else:
+        # SQLite has no GROUPING SETS: the joined rows once, grouped twice.
+        shared = worked.cte("worked")
+        both = union_all(
+            select(literal("owner"), shared.c.owner, func.count()).group_by(shared.c.owner),
+            select(literal("municipality"), shared.c.municipality, func.count()).group_by(
+                shared.c.municipality
+            ),
+        )
     counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
-    rows: list[Any] = list(db.execute(union_all(by_owner, by_municipality)))
+    rows: list[Any] = list(db.execute(both))
     for part, key, n in rows:
         counted[part].append(CountRow(key, int(n)))
     owners, municipalities = (

@@ -74,6 +74,8 @@ def test_funnel_conversion_and_time_in_stage(client, factory, pipeline: Pipeline
     assert body["lost_by_reason"] == [{"key": "no_response", "leads": 1, "capex_eur": 2_000}]
     assert body["activity_by_owner"][0] == {"key": owner.full_name, "leads": 6, "capex_eur": 0}
     assert body["activity_by_owner"][1] == {"key": None, "leads": 3, "capex_eur": 0}
+    # The same work by municipality: none of these leads has one.
+    assert body["activity_by_municipality"] == [{"key": None, "leads": 9, "capex_eur": 0}]
 
 
 def test_new_leads_by_month_and_source_and_year_over_year(client, factory, pipeline) -> None:
