@@ -18,7 +18,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
-    CompoundSelect,
+    DateTime,
     Float,
     Interval,
     Select,
@@ -33,7 +33,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    tuple_,
     type_coerce,
     union_all,
 )
@@ -122,23 +121,28 @@ def _medians(db: Session, spent: Subquery) -> Select[Any]:
     rows: the middle value, or the mean of the two middle values of an even count, each
     taken as a float of seconds."""
     if db.get_bind().dialect.name == "postgresql":
-        # Both middle values from one sort of the intervals: percentile_disc(f) is the
-        # value of rank ceil(f·n), so 0.5 gives rank ceil(n/2) and MIDDLE_ABOVE rank
-        # floor(n/2) + 1 — the ranks SQLite picks below — for any count under 5·10^8.
-        # Only those two are converted to seconds; the conversion keeps the order.
+        # Both middle values from one sort: percentile_disc(f) is the value of rank
+        # ceil(f·n), so 0.5 gives rank ceil(n/2) and MIDDLE_ABOVE rank floor(n/2) + 1 —
+        # the ranks SQLite picks below — for any count under 5·10^8. The intervals are
+        # sorted as a fixed moment plus each (a timestamp, in the same order: they hold
+        # no months), which compares in a fraction of an interval's time (414k visits:
+        # ~120 -> ~95 ms); only the two middles are turned back into seconds.
+        base: ColumnElement[datetime] = literal_column("TIMESTAMP '2000-01-01'", DateTime)
         middles = (
             select(
                 spent.c.stage_code,
                 type_coerce(
-                    func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(spent.c.spent),
-                    ARRAY(Interval),
+                    func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(
+                        type_coerce(base + spent.c.spent, DateTime)
+                    ),
+                    ARRAY(DateTime),
                 ).label("middles"),
             )
             .group_by(spent.c.stage_code)
             .subquery()
         )
         lower, upper = (
-            cast(func.extract("epoch", middles.c.middles[rank]), Float) for rank in (1, 2)
+            cast(func.extract("epoch", middles.c.middles[rank] - base), Float) for rank in (1, 2)
         )
         return select(
             literal("median"),
@@ -338,45 +342,35 @@ def _activity(
 ) -> tuple[list[CountRow], list[CountRow]]:
     """Work on leads between the dates by owner and by municipality, in one statement."""
     events = union_all(*(source() for source in ACTIVITY_SOURCES)).subquery()
-    # Each event is joined to its lead, owner and municipality and counted both ways.
-    # (Counting per lead first left PostgreSQL guessing 200 leads, which it then looked
-    # up one by one: a UNION has no statistics to estimate its groups from.)
+    # Each event is joined to its lead and counted per owner and municipality together,
+    # a plain GROUP BY that the parallel workers aggregate (a few hundred rows leave
+    # them, not one per event); the two splits are sums of those counts. (Counting per
+    # lead first left PostgreSQL guessing 200 leads, which it then looked up one by
+    # one: a UNION has no statistics to estimate its groups from.)
+    municipality = attributed_municipality()
     worked = (
-        select(
-            User.full_name.label("owner"),
-            attributed_municipality().label("municipality"),
-        )
+        select(Lead.owner_id, municipality.label("municipality"), func.count().label("n"))
         .select_from(events)
         .join(Lead, Lead.id == events.c.lead_id)
-        .outerjoin(User, User.id == Lead.owner_id)
         .where(events.c.at >= start, events.c.at < end, leads_in_reports(actor))
+        .group_by(Lead.owner_id, municipality)
+        .subquery()
     )
-    if db.get_bind().dialect.name == "postgresql":
-        # Both counts in one aggregation of the joined rows, which the parallel workers
-        # produce (a CTE read twice was materialised by one process, then read twice).
-        rows_of = worked.subquery("worked")
-        by_owner = func.grouping(rows_of.c.owner) == 0
-        both: Select[Any] | CompoundSelect[Any] = select(
-            case((by_owner, literal("owner")), else_=literal("municipality")),
-            case((by_owner, rows_of.c.owner), else_=rows_of.c.municipality),
-            func.count(),
-        ).group_by(func.grouping_sets(tuple_(rows_of.c.owner), tuple_(rows_of.c.municipality)))
-    else:
-        # SQLite has no GROUPING SETS: the joined rows once, grouped twice.
-        shared = worked.cte("worked")
-        both = union_all(
-            select(literal("owner"), shared.c.owner, func.count()).group_by(shared.c.owner),
-            select(literal("municipality"), shared.c.municipality, func.count()).group_by(
-                shared.c.municipality
-            ),
+    by_owner: dict[str | None, int] = {}
+    by_municipality: dict[str | None, int] = {}
+    for owner, place, n in db.execute(
+        select(User.full_name, worked.c.municipality, worked.c.n).select_from(
+            worked.outerjoin(User, User.id == worked.c.owner_id)
         )
-    counted: dict[str, list[CountRow]] = {"owner": [], "municipality": []}
-    rows: list[Any] = list(db.execute(both))
-    for part, key, n in rows:
-        counted[part].append(CountRow(key, int(n)))
+    ):
+        by_owner[owner] = by_owner.get(owner, 0) + int(n)
+        by_municipality[place] = by_municipality.get(place, 0) + int(n)
     owners, municipalities = (
-        sorted(counted[part], key=lambda row: (-row.leads, row.key or ""))
-        for part in ("owner", "municipality")
+        sorted(
+            (CountRow(key, n) for key, n in counts.items()),
+            key=lambda row: (-row.leads, row.key or ""),
+        )
+        for counts in (by_owner, by_municipality)
     )
     return owners, municipalities
 
