@@ -4,7 +4,8 @@
 
 NAME is a benchmark's short name (leads, site_import, reports, portal, syndication).
 `--quick` runs each with small sizes, a smoke check whose figures mean little. The
-machine (cores, CPU model) and its load average are printed beside the table, since
+machine (cores, CPU model), its load average and the CPU time stolen by the hypervisor
+during the run are printed beside the table, since
 figures from a busy machine are not comparable. The exit code is 0 whatever the
 figures: this reports, the table's last column judges.
 """
@@ -45,6 +46,24 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat: user … steal), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as stat:
+            return [int(n) for n in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen(before: list[int] | None, after: list[int] | None) -> str:
+    """The share of CPU time the hypervisor gave to other guests during the run: on a
+    virtual machine, the neighbours' load that the load average does not show."""
+    if before is None or after is None:
+        return "steal unknown"
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return f"CPU steal {100 * spent[7] / max(1, sum(spent)):.1f} %"
+
+
 def run_one(name: str, quick: bool) -> list[Row]:
     """The benchmark's rows; a row saying why when it has no `run(argv)` or fails."""
     module = importlib.import_module(f"bench_{name}")
@@ -66,11 +85,11 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"before: {load()}")
     rows: list[Row] = []
-    started = time.monotonic()
+    started, counters = time.monotonic(), cpu_times()
     for name in args.only or BENCHMARKS:
         print(f"running {name} …", file=sys.stderr, flush=True)
         rows.extend(run_one(name, args.quick))
-    print(f"after: {load()}, {time.monotonic() - started:.0f} s")
+    print(f"after: {load()}, {stolen(counters, cpu_times())}, {time.monotonic() - started:.0f} s")
     print()
     print_table(rows)
     return 0
