@@ -5,9 +5,9 @@
 NAME is a benchmark's short name (leads, site_import, reports, portal, syndication).
 `--quick` runs each with small sizes, a smoke check whose figures mean little. The
 machine (cores, CPU model), its load average and the CPU time stolen by the hypervisor
-during the run are printed beside the table, since
-figures from a busy machine are not comparable. The exit code is 0 whatever the
-figures: this reports, the table's last column judges.
+during the run are printed beside the table, since figures from a busy machine are not
+comparable. The exit code is 0 whatever the figures: this reports, the table's last
+column judges.
 """
 
 from __future__ import annotations
