@@ -65,7 +65,7 @@ from app.domain.packages import (
 )
 from app.domain.sites import SiteDraft, SiteRegion, SiteStatus, normalise_lang, shown
 from app.i18n import field_error_message
-from app.services import geography, site_revisions
+from app.services import site_revisions
 from app.services import sites as site_service
 from app.services.region import current_region
 from app.settings import Settings
@@ -671,8 +671,8 @@ def _apply(
             industry_codes=plan.draft.industry_codes,
             attachments=[*current, *added],
         )
+    site_service.insert_new_sites(db, [site for site, _, _ in created], placed)
     _record_created(db, actor, created)
-    geography.insert_distances(db, [site for site, _, _ in created], placed.places)
     db.flush()
 
 
@@ -711,8 +711,8 @@ def _record_created(
     """The first version of each new site of the batch.
 
     What `site_service.record_change` records for a new draft (version 1, nothing
-    public to announce), without its flush per site: the batch is flushed once."""
-    db.flush()
+    public to announce), without its flush per site: the batch's sites are already
+    inserted (`site_service.insert_new_sites`)."""
     db.add_all(
         SiteVersion(
             site_id=site.id,

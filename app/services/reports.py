@@ -133,7 +133,7 @@ def _medians(db: Session, spent: Subquery) -> Select[Any]:
                 spent.c.stage_code,
                 type_coerce(
                     func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(
-                        type_coerce(base + spent.c.spent, DateTime)
+                        base + spent.c.spent
                     ),
                     ARRAY(DateTime),
                 ).label("middles"),

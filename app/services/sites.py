@@ -219,8 +219,7 @@ def write_draft(
 ) -> bool:
     """Copy the draft onto the site (and its industries); return whether anything changed.
     A stored site that moved gets its distances to `places` (default: the active
-    reference points) recomputed; a new site gets them once it is inserted
-    (`geography.insert_distances`, by whoever calls `new_site`)."""
+    reference points) recomputed; a new site gets them from `insert_new_sites`."""
     changed = moved = False
     for name in _COLUMN_FIELDS:
         value = _column_value(name, getattr(draft, name))
@@ -558,7 +557,8 @@ def check_ref_free(db: Session, draft: SiteDraft, site_id: uuid.UUID | None) -> 
 
 
 def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str], placed: Placing) -> Site:
-    """A draft site from a checked draft (no commit); for this module and packages."""
+    """A draft site from a checked draft (no commit); for this module and packages.
+    It has no distances yet: `insert_new_sites` inserts it with them."""
     site = Site(
         id=uuid.uuid4(),
         slug=new_slug(placed, draft.municipality_code, draft.name_fi, taken),
@@ -574,6 +574,13 @@ def new_site(db: Session, actor: Actor, draft: SiteDraft, taken: set[str], place
     return site
 
 
+def insert_new_sites(db: Session, sites: Sequence[Site], placed: Placing) -> None:
+    """Insert sites made by `new_site`, then their distances to the reference points,
+    one statement for all (a distance needs its site's row)."""
+    db.flush()
+    geography.insert_distances(db, sites, placed.places)
+
+
 def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     require_municipality_edit(actor, draft.municipality_code)
     check_valid(db, draft)
@@ -581,8 +588,7 @@ def create_site(db: Session, actor: Actor, draft: SiteDraft) -> Site:
     bind_actor(db, actor)
     placed = placing(db)
     site = new_site(db, actor, draft, taken_slugs(db, ""), placed)
-    db.flush()
-    geography.insert_distances(db, [site], placed.places)
+    insert_new_sites(db, [site], placed)
     record_change(
         db,
         actor,

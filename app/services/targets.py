@@ -765,7 +765,7 @@ def top_leads(
     counts them: its forecast's leads and `landed_leads`)."""
     require_report_reader(actor)
     tune_for_reports(db)
-    filtered = _behind(target, as_of, today, actor, None, None, None)
+    filtered = _behind(target, as_of, today, actor)
     return _drill_rows(db, actor, filtered, as_of, today, None, limit, 0)
 
 
@@ -774,9 +774,9 @@ def _behind(
     as_of: date,
     today: date,
     actor: Actor,
-    figure: Figure | None,
-    dimension: Dimension | None,
-    value: str | None,
+    figure: Figure | None = None,
+    dimension: Dimension | None = None,
+    value: str | None = None,
 ) -> Subquery:
     """The classified leads behind a figure (every counted lead without one), in a
     group of a split (`dimension` = `value`) if given."""
