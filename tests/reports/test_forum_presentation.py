@@ -148,6 +148,29 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
     assert all(p.stat().st_size > 5_000 for p in pngs)
 
 
+def test_the_leads_table_runs_over_pages_under_its_caption(client, factory, pipeline, known):
+    """Sixty leads fill more than a page: the table starts on the page of its caption (not
+    leaving the caption alone at a page's foot), breaks between rows with its header
+    repeated, and lists the largest fifty, the largest first."""
+    for n in range(60):
+        pipeline.lead(
+            [("identified", "2024-01-01"), ("qualified", "2024-02-01")],
+            code_name=f"Project Filler {n:02d}",
+            industry_code="metal_machinery",
+            capex_eur=1_000_000 + n,
+            expected_decision_on=date(2025, 6, 1),
+        )
+    _user, headers = factory.api_user(Role.FORUM_VIEWER)
+    pages = _pages(_get(client, headers, "/api/v1/reports/forum.pdf", known, "en").content)
+    caption = next(i for i, page in enumerate(pages) if "the 50 largest of" in page)
+    # The largest lead is the first row, on the caption's page.
+    assert "Project Alpha" in pages[caption]
+    assert "Project Filler 59" in pages[caption] or "Project Filler 59" in pages[caption + 1]
+    continued = pages[caption + 1]
+    assert "Project Filler" in continued and "Amount counted" in continued  # header again
+    assert not any("Project Filler 00" in page for page in pages)  # below the fifty
+
+
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_xlsx_summary_first_formats_frozen_headers_and_charts(
     client, factory, known: Known, db, lang
