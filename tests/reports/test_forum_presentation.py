@@ -151,13 +151,16 @@ def test_pdf_cover_summary_and_png_artefacts(client, factory, known: Known, db, 
 def test_the_leads_table_runs_over_pages_under_its_caption(client, factory, pipeline, known):
     """Sixty leads fill more than a page: the table starts on the page of its caption (not
     leaving the caption alone at a page's foot), breaks between rows with its header
-    repeated, and lists the largest fifty, the largest first."""
+    repeated, never inside a row (of three lines), and lists the largest
+    fifty, the largest first."""
     for n in range(60):
         pipeline.lead(
             [("identified", "2024-01-01"), ("qualified", "2024-02-01")],
-            code_name=f"Project Filler {n:02d}",
-            industry_code="metal_machinery",
-            capex_eur=1_000_000 + n,
+            code_name=f"Filler {n:02d}",
+            # A long industry name wraps its row over three lines.
+            industry_code="mining_chemicals",
+            # Qualified weighs 25 %: each row's amount counted is €250,0NN, its own.
+            capex_eur=1_000_000 + 4 * n,
             expected_decision_on=date(2025, 6, 1),
         )
     _user, headers = factory.api_user(Role.FORUM_VIEWER)
@@ -165,10 +168,21 @@ def test_the_leads_table_runs_over_pages_under_its_caption(client, factory, pipe
     caption = next(i for i, page in enumerate(pages) if "the 50 largest of" in page)
     # The largest lead is the first row, on the caption's page.
     assert "Project Alpha" in pages[caption]
-    assert "Project Filler 59" in pages[caption] or "Project Filler 59" in pages[caption + 1]
+    assert "Filler 59" in pages[caption]
     continued = pages[caption + 1]
-    assert "Project Filler" in continued and "Amount counted" in continued  # header again
-    assert not any("Project Filler 00" in page for page in pages)  # below the fifty
+    assert "Filler" in continued and "Amount counted" in continued  # header again
+    assert not any("Filler 00" in page for page in pages)  # below the fifty
+    for page in pages[caption : caption + 2]:
+        # Each row whole on one page, every cell of it (a row cut at the foot of a page
+        # left its wrapped cells' text on the next).
+        names = {n for n in range(60) if f"Filler {n:02d}" in page}
+        whole = {
+            n
+            for n in names
+            if f"Filler {n:02d} Weighted pipeline €250,0{n:02d} Estimated Qualified "
+            "Sustainable mining and the chemical industry Not assigned" in page
+        }
+        assert names == whole, page
 
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
