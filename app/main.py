@@ -68,6 +68,7 @@ from app.web import targets as web_targets
 from app.web import users as web_users
 from app.web.session import LoginRequired
 from app.web.templating import error_page
+from app.web.templating import templates as staff_templates
 
 # Pages set their own policy when they must differ (the embeddable listing, /docs).
 DEFAULT_CSP = (
@@ -153,8 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    # Templates are read again when their files change only while developing: elsewhere
+    # the check costs a stat() of every template, import and include on every render.
+    for environment in (web_portal.templates.env, staff_templates.env):
+        environment.auto_reload = settings.environment == "development"
     install_openapi(app)
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.session_factory = make_session_factory(app.state.engine)
 
     html_error_page = web_portal.error_page_for(error_page)

@@ -18,6 +18,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./var/invest-kainuu.db"
+    # Connections each process keeps open to PostgreSQL. Under load every busy request
+    # thread holds one: with fewer, each request beyond them opened and closed a
+    # connection of its own. Instances × (this + 10 overflow) must stay under the
+    # server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
     secret_key: SecretStr = SecretStr("development-only")
     # Former SECRET_KEY values (comma-separated), still accepted for decrypting stored
     # secrets until `invest-kainuu rotate-secrets` has re-encrypted them under the current.
