@@ -116,7 +116,7 @@ class _StageFigures:
     lost: list[CountRow]
 
 
-def _medians(db: Session, spent: Subquery) -> Select[Any]:
+def _medians(db: Session, spent: Subquery, stage_codes: list[str]) -> Select[Any]:
     """("median", stage, NULL, 0, NULL, median seconds) per stage of the (stage_code, spent)
     rows: the middle value, or the mean of the two middle values of an even count, each
     taken as a float of seconds."""
@@ -128,19 +128,21 @@ def _medians(db: Session, spent: Subquery) -> Select[Any]:
         # no months), which compares in a fraction of an interval's time (414k visits:
         # ~120 -> ~95 ms); only the two middles are turned back into seconds.
         base: ColumnElement[datetime] = literal_column("TIMESTAMP '2000-01-01'", DateTime)
-        middles = (
-            select(
-                spent.c.stage_code,
-                type_coerce(
-                    func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(
-                        base + spent.c.spent
-                    ),
-                    ARRAY(DateTime),
-                ).label("middles"),
+        middle_values = type_coerce(
+            func.percentile_disc(array((0.5, MIDDLE_ABOVE))).within_group(base + spent.c.spent),
+            ARRAY(DateTime),
+        ).label("middles")
+        # One aggregate per stage, not one grouped by stage: PostgreSQL cannot share an
+        # ordered-set aggregate among parallel workers, but it can hand whole stages to
+        # them (a parallel append; 100k leads: ~100 -> ~65 ms).
+        middles = union_all(
+            *(
+                select(literal(code).label("stage_code"), middle_values).where(
+                    spent.c.stage_code == code
+                )
+                for code in stage_codes
             )
-            .group_by(spent.c.stage_code)
-            .subquery()
-        )
+        ).subquery()
         lower, upper = (
             cast(func.extract("epoch", middles.c.middles[rank] - base), Float) for rank in (1, 2)
         )
@@ -234,7 +236,8 @@ def _stage_figures(
     lost_stages = {stage.code for stage in stages if stage.kind == StageKind.LOST.value}
     figures = _StageFigures({}, {}, {}, [])
     lost: dict[str | None, tuple[int, int]] = {}
-    rows: list[Any] = list(db.execute(union_all(in_stage, reached, _medians(db, spent))))
+    medians = _medians(db, spent, [stage.code for stage in stages])
+    rows: list[Any] = list(db.execute(union_all(in_stage, reached, medians)))
     for part, key, reason, count, capex, seconds in rows:
         if part == "in_stage":
             figures.in_stage[key] = _plus(figures.in_stage.get(key), count, capex)
