@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Float,
+    Integer,
     Interval,
     Select,
     String,
@@ -185,40 +186,34 @@ def _stage_figures(
     no_seconds = cast(null(), Float)
     going_on = targets.stages_at(moment)
 
+    # A lead has reached every funnel stage up to the furthest it visited, which the
+    # visit going on at the moment records (one row per lead): the leads are counted
+    # per furthest stage, then summed over the stages at or beyond each (below).
+    no_furthest = cast(null(), Integer)
+    furthest = going_on.c.reached_order
+
     # On the date: the current stage from today on, else the visit going on at its end;
-    # per stage and lost reason, which gives both the funnel and the lost leads.
+    # per stage and lost reason, which gives both the funnel and the lost leads. As of a
+    # past date that visit is read here anyway: per furthest stage too, in the same
+    # scan (from today on, a statement of its own counts them).
     in_stage = select(literal("in_stage"))
+    per_furthest: list[Select[Any]] = []
     if as_of >= today:
-        stage_code: Any = Lead.stage_code
+        keys: tuple[Any, ...] = (Lead.stage_code, Lead.lost_reason_code, no_furthest)
+        per_furthest.append(
+            select(literal("furthest"), no_reason, no_reason)
+            .add_columns(func.count(), no_amount, no_seconds, furthest)
+            .where(furthest.is_not(None), lead_rows_in_reports(actor, going_on.c.lead_id))
+            .group_by(furthest)
+        )
     else:
-        stage_code = going_on.c.stage_code
+        keys = (going_on.c.stage_code, Lead.lost_reason_code, furthest)
         in_stage = in_stage.select_from(going_on).join(Lead, Lead.id == going_on.c.lead_id)
     in_stage = (
-        in_stage.add_columns(
-            stage_code, Lead.lost_reason_code, func.count(), func.sum(Lead.capex_eur), no_seconds
-        )
+        in_stage.add_columns(*keys[:2], func.count(), func.sum(Lead.capex_eur), no_seconds)
+        .add_columns(keys[2])
         .where(leads_in_reports(actor))
-        .group_by(stage_code, Lead.lost_reason_code)
-    )
-
-    # A lead has reached every funnel stage up to the furthest it visited: the leads are
-    # counted per furthest stage, read from the visit going on at the moment (one row
-    # per lead), then summed over the stages at or beyond each.
-    per_furthest = (
-        select(going_on.c.reached_order.label("furthest"), func.count().label("leads"))
-        .where(
-            going_on.c.reached_order.is_not(None),
-            lead_rows_in_reports(actor, going_on.c.lead_id),
-        )
-        .group_by(going_on.c.reached_order)
-        .subquery()
-    )
-    reached = (
-        select(literal("reached"), Stage.code, no_reason)
-        .add_columns(cast(func.sum(per_furthest.c.leads), BigInteger), no_amount, no_seconds)
-        .join(per_furthest, per_furthest.c.furthest >= Stage.sort_order)
-        .where(Stage.kind.in_(FUNNEL_KINDS))
-        .group_by(Stage.code)
+        .group_by(*keys)
     )
 
     # A visit counts until it ended, or until the report date if it had not by then;
@@ -236,17 +231,24 @@ def _stage_figures(
     lost_stages = {stage.code for stage in stages if stage.kind == StageKind.LOST.value}
     figures = _StageFigures({}, {}, {}, [])
     lost: dict[str | None, tuple[int, int]] = {}
-    medians = _medians(db, spent, [stage.code for stage in stages])
-    rows: list[Any] = list(db.execute(union_all(in_stage, reached, medians)))
-    for part, key, reason, count, capex, seconds in rows:
+    leads_by_furthest: dict[int, int] = {}
+    medians = _medians(db, spent, [stage.code for stage in stages]).add_columns(no_furthest)
+    rows: list[Any] = list(db.execute(union_all(in_stage, *per_furthest, medians)))
+    for part, key, reason, count, capex, seconds, reached_order in rows:
+        if part == "median":
+            figures.median_seconds[key] = seconds
+            continue
+        if reached_order is not None:
+            leads_by_furthest[reached_order] = leads_by_furthest.get(reached_order, 0) + count
         if part == "in_stage":
             figures.in_stage[key] = _plus(figures.in_stage.get(key), count, capex)
             if key in lost_stages:
                 lost[reason] = _plus(lost.get(reason), count, capex)
-        elif part == "reached":
-            figures.reached[key] = count
-        else:
-            figures.median_seconds[key] = seconds
+    for stage in stages:
+        if stage.kind in FUNNEL_KINDS:
+            figures.reached[stage.code] = sum(
+                n for order, n in leads_by_furthest.items() if order >= stage.sort_order
+            )
     figures.lost.extend(CountRow(reason, *sums) for reason, sums in lost.items())
     figures.lost.sort(key=lambda row: (-row.leads, row.key or ""))
     return figures
