@@ -20,8 +20,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/invest-kainuu.db"
     # Connections each process keeps open to PostgreSQL. Under load every busy request
     # thread holds one: with fewer, each request beyond them opened and closed a
-    # connection of its own. Instances × (this + 10 overflow) must stay under the
-    # server's max_connections.
+    # connection of its own. Bursts may open 5 more, closed once returned; processes ×
+    # (this + 5) must stay under the server's max_connections.
     database_pool_size: int = Field(default=10, ge=1, le=100)
     secret_key: SecretStr = SecretStr("development-only")
     # Former SECRET_KEY values (comma-separated), still accepted for decrypting stored
