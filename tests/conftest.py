@@ -8,6 +8,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, Request
@@ -62,7 +63,16 @@ def _per_worker_database(base_url: str, worker_id: str) -> str:
     session starts from an empty schema. Dropping a whole database takes no lock per
     table, unlike dropping a schema of them, so workers never exhaust the lock table."""
     url = make_url(base_url)
-    if worker_id == "master" or url.get_backend_name() != "postgresql":
+    if worker_id == "master":
+        return base_url
+    if url.get_backend_name() == "sqlite" and url.database:
+        # A new file of its own beside the named one (with its write-ahead log).
+        path = Path(url.database)
+        path = path.with_name(f"{path.stem}_{worker_id}{path.suffix}")
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
+        return url.set(database=str(path)).render_as_string(hide_password=False)
+    if url.get_backend_name() != "postgresql":
         return base_url
     name = f"{url.database}_{worker_id}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -333,7 +334,7 @@ def test_a_second_lead_for_one_investment_is_flagged_and_merged(
         headers=pipeline.headers,
     )
     assert ("duplicate_id", "already_merged") in problem_fields(again)
-    assert db.scalar(select(Lead.merged_at).where(Lead.id == inquiry["id"])) is not None
+    assert db.scalar(select(Lead.merged_at).where(Lead.id == uuid.UUID(inquiry["id"]))) is not None
 
 
 def test_staff_pages_flag_merge_and_show_the_ledger(

@@ -4,6 +4,7 @@ was rolled back."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -161,7 +162,7 @@ def test_a_rolled_back_change_notifies_and_sends_nothing(
         leads.share_lead(
             db,
             actor_for(coordinator.user),
-            lead["id"],
+            uuid.UUID(lead["id"]),
             municipality_code="205",
             organization_id=None,
             message="Take a look",
@@ -210,7 +211,7 @@ def test_a_sharer_who_lost_the_lead_is_not_told_its_name(office: Office, db: Ses
     )
     assert office["coordinator2"].notices() == [f"Lead {lead['code_name']} was assigned to you"]
     office["partner"].api("POST", f"/api/v1/shares/{share['id']}/response", json={"accept": True})
-    row = db.get(Lead, lead["id"])
+    row = db.get(Lead, uuid.UUID(lead["id"]))
     assert row is not None and row.confidentiality == "confidential"
     assert kajaani.notices() == []
     assert lead["code_name"] not in kajaani.page()

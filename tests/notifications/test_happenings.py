@@ -3,6 +3,7 @@ and nobody else: not the person who did it, not the other roles."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -217,7 +218,7 @@ def test_a_lead_going_stale_tells_its_owner_once_per_quiet_spell(
     office: Office, db: Session, settings: Settings
 ) -> None:
     lead = _lead(office, owner="kajaani")
-    row = db.get(Lead, lead["id"])
+    row = db.get(Lead, uuid.UUID(lead["id"]))
     assert row is not None
     row.last_activity_at = datetime.now(UTC) - timedelta(days=settings.stale_lead_days + 1)
     db.commit()
