@@ -159,13 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for environment in (web_portal.templates.env, staff_templates.env):
         environment.auto_reload = settings.environment == "development"
     install_openapi(app)
-    # PostgreSQL's pool is sized by the settings; SQLite keeps its driver's own pool.
-    pool = (
-        {"pool_size": settings.database_pool_size, "max_overflow": 5}
-        if settings.database_url.startswith("postgresql")
-        else {}
-    )
-    app.state.engine = make_engine(settings.database_url, **pool)
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.session_factory = make_session_factory(app.state.engine)
 
     html_error_page = web_portal.error_page_for(error_page)

@@ -9,8 +9,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# Connections a PostgreSQL pool may open beyond its size during a burst (closed once
+# returned): with the size, a process's ceiling against the server's max_connections.
+BURST_CONNECTIONS = 5
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for the URL. `pool_size` sizes a PostgreSQL pool (a request thread holds
+    one connection); SQLite keeps its driver's own pool."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
@@ -27,6 +33,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Sessions in UTC: psycopg then returns timestamps already in UTC, so reading a
     # list of rows needs no time zone conversions.
     connect_args = {"options": "-c timezone=UTC", **kwargs.pop("connect_args", {})}
+    if pool_size is not None:
+        kwargs.update(pool_size=pool_size, max_overflow=BURST_CONNECTIONS)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

@@ -39,6 +39,18 @@ def conversion_percent(reached_next: int, reached: int) -> Decimal | None:
     return (Decimal(reached_next) * 100 / reached).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def reached_per_stage(
+    leads_by_furthest: dict[int, int], funnel_stage_orders: dict[str, int]
+) -> dict[str, int]:
+    """How many leads reached each funnel stage (code → its sort order), from how many
+    leads' furthest funnel stage has each order: a lead has reached every funnel stage
+    up to its furthest."""
+    return {
+        code: sum(n for furthest, n in leads_by_furthest.items() if furthest >= order)
+        for code, order in funnel_stage_orders.items()
+    }
+
+
 def days(seconds: Decimal | float | int | None) -> Decimal | None:
     """Seconds as days with one decimal, half up (the databases return durations in s)."""
     if seconds is None:

@@ -66,6 +66,7 @@ from app.domain.reports import (
     days,
     end_of_day_utc,
     months_back,
+    reached_per_stage,
     start_of_day_utc,
     validate_snapshot,
     year_to_date_windows,
@@ -186,9 +187,9 @@ def _stage_figures(
     no_seconds = cast(null(), Float)
     going_on = targets.stages_at(moment)
 
-    # A lead has reached every funnel stage up to the furthest it visited, which the
-    # visit going on at the moment records (one row per lead): the leads are counted
-    # per furthest stage, then summed over the stages at or beyond each (below).
+    # The visit going on at the moment (one row per lead) records the furthest funnel
+    # stage its lead had reached: the leads are counted per furthest stage here, and
+    # `reached_per_stage` sums them over the stages.
     no_furthest = cast(null(), Integer)
     furthest = going_on.c.reached_order
 
@@ -199,7 +200,8 @@ def _stage_figures(
     in_stage = select(literal("in_stage"))
     per_furthest: list[Select[Any]] = []
     if as_of >= today:
-        keys: tuple[Any, ...] = (Lead.stage_code, Lead.lost_reason_code, no_furthest)
+        stage_code: Any = Lead.stage_code
+        reached: Any = no_furthest
         per_furthest.append(
             select(literal("furthest"), no_reason, no_reason)
             .add_columns(func.count(), no_amount, no_seconds, furthest)
@@ -207,13 +209,19 @@ def _stage_figures(
             .group_by(furthest)
         )
     else:
-        keys = (going_on.c.stage_code, Lead.lost_reason_code, furthest)
+        stage_code, reached = going_on.c.stage_code, furthest
         in_stage = in_stage.select_from(going_on).join(Lead, Lead.id == going_on.c.lead_id)
     in_stage = (
-        in_stage.add_columns(*keys[:2], func.count(), func.sum(Lead.capex_eur), no_seconds)
-        .add_columns(keys[2])
+        in_stage.add_columns(
+            stage_code,
+            Lead.lost_reason_code,
+            func.count(),
+            func.sum(Lead.capex_eur),
+            no_seconds,
+            reached,
+        )
         .where(leads_in_reports(actor))
-        .group_by(*keys)
+        .group_by(stage_code, Lead.lost_reason_code, reached)
     )
 
     # A visit counts until it ended, or until the report date if it had not by then;
@@ -244,11 +252,12 @@ def _stage_figures(
             figures.in_stage[key] = _plus(figures.in_stage.get(key), count, capex)
             if key in lost_stages:
                 lost[reason] = _plus(lost.get(reason), count, capex)
-    for stage in stages:
-        if stage.kind in FUNNEL_KINDS:
-            figures.reached[stage.code] = sum(
-                n for order, n in leads_by_furthest.items() if order >= stage.sort_order
-            )
+    figures.reached.update(
+        reached_per_stage(
+            leads_by_furthest,
+            {stage.code: stage.sort_order for stage in stages if stage.kind in FUNNEL_KINDS},
+        )
+    )
     figures.lost.extend(CountRow(reason, *sums) for reason, sums in lost.items())
     figures.lost.sort(key=lambda row: (-row.leads, row.key or ""))
     return figures
