@@ -34,7 +34,7 @@ from app.api import (
 )
 from app.api.errors import install_problem_handlers, refusal_renderer
 from app.api.openapi import install_openapi
-from app.db.session import make_engine, make_session_factory
+from app.db.session import make_engine, make_reading_session_factory, make_session_factory
 from app.edge import EdgeGuard, HeadAsGet
 from app.observability import RequestObserver
 from app.settings import Settings, get_settings
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.state.engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.reading_session_factory = make_reading_session_factory(app.state.engine)
 
     html_error_page = web_portal.error_page_for(error_page)
     install_problem_handlers(app, html_error_page)

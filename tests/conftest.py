@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.db.migrations import upgrade_to_head
 from app.db.session import make_engine
 from app.main import create_app
@@ -187,6 +187,7 @@ def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
         yield db
 
     app.dependency_overrides[get_db] = _test_db
+    app.dependency_overrides[get_reading_db] = _test_db
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()
@@ -201,6 +202,7 @@ def make_client(app: FastAPI, db: Session) -> Iterator[Callable[[], TestClient]]
         yield db
 
     app.dependency_overrides[get_db] = _test_db
+    app.dependency_overrides[get_reading_db] = _test_db
     clients: list[TestClient] = []
 
     def _make() -> TestClient:

@@ -30,7 +30,19 @@ def get_db(request: Request) -> Iterator[Session]:
         db.close()
 
 
+def get_reading_db(request: Request) -> Iterator[Session]:
+    """A session for a route that only reads (see `make_reading_session_factory`), kept
+    on the request like `get_db`'s."""
+    db: Session = request.app.state.reading_session_factory()
+    request.state.db = db
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 DbSession = Annotated[Session, Depends(get_db)]
+ReadingDbSession = Annotated[Session, Depends(get_reading_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 # Connections a PostgreSQL pool may open beyond its size during a burst (closed once
 # returned): with the size, a process's ceiling against the server's max_connections.
@@ -40,6 +40,32 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Eng
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write was attempted through a session made for reading."""
+
+
+def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for requests that only read (the public portal's pages). Each statement
+    runs on its own (autocommit): no BEGIN before the first and no ROLLBACK when the
+    session closes, two round trips of a page's three or four. The statements of one
+    page may therefore see different commits. A write through one is refused."""
+    factory = sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _refuse_writes(state: ORMExecuteState) -> None:
+        if not state.is_select:
+            raise ReadOnlySessionError("This session only reads.")
+
+    @event.listens_for(factory, "before_flush")
+    def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnlySessionError("This session only reads.")
+
+    return factory
 
 
 @contextmanager

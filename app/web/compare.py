@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.api.deps import AppSettings, DbSession
+from app.api.deps import AppSettings, ReadingDbSession
 from app.domain.shortlist import parse_shortlist
 from app.i18n import LANGUAGES
 from app.services import shortlist as shortlist_service
@@ -23,7 +23,7 @@ from app.web.portal import _cached, _keep, _lang, _page, render_cache
 router = APIRouter(include_in_schema=False)
 
 
-def compare(request: Request, db: DbSession, settings: AppSettings) -> Response:
+def compare(request: Request, db: ReadingDbSession, settings: AppSettings) -> Response:
     values = request.query_params.getlist("sites")
     # The checkbox form sends one `sites` per site: one comma-separated list is the
     # address to share (and the one cached). Other parameters are dropped.

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.deps import AppSettings, DbSession
+from app.api.deps import AppSettings, DbSession, ReadingDbSession
 from app.api.errors import HtmlErrorPage
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.organizations import COUNTRY_CODES
@@ -251,7 +251,7 @@ class RenderCache:
         self._versions: dict[bool, tuple[float, str]] = {}
         self._regions: OrderedDict[str, portal_service.Region] = OrderedDict()
 
-    def version(self, db: DbSession, settings: Settings, with_progress: bool) -> str:
+    def version(self, db: Session, settings: Settings, with_progress: bool) -> str:
         """The content version, read at most once per `portal_version_ttl_seconds`."""
         now = time.monotonic()
         with self._lock:
@@ -263,7 +263,7 @@ class RenderCache:
             self._versions[with_progress] = (now + settings.portal_version_ttl_seconds, value)
         return value
 
-    def region(self, db: DbSession, version: str) -> portal_service.Region:
+    def region(self, db: Session, version: str) -> portal_service.Region:
         """The municipalities and industries as of a content version (which holds when
         they last changed): read once per version, not on every page that misses."""
         with self._lock:
@@ -384,7 +384,7 @@ def _cacheable(path: str) -> bool:
 
 
 def _cached(
-    request: Request, db: DbSession, settings: Settings, *, with_progress: bool = False
+    request: Request, db: Session, settings: Settings, *, with_progress: bool = False
 ) -> tuple[str, dict[str, str], Response | None]:
     """The content version, the page's cache headers, and the answer when no rendering
     is needed: a 304 when the browser's copy is current, else the page rendered before
@@ -417,7 +417,7 @@ def _keep(request: Request, headers: dict[str, str], response: Response) -> Resp
 
 
 @router.get("/")
-def choose_language(request: Request, db: DbSession) -> Response:
+def choose_language(request: Request, db: ReadingDbSession) -> Response:
     # `db` is the session request_region reads the region's languages with.
     region = request_region(request)
     default = region.default_language
@@ -435,6 +435,7 @@ def choose_language(request: Request, db: DbSession) -> Response:
 
 @portal_get("/")
 def home(request: Request, db: DbSession, settings: AppSettings) -> Response:
+    # A transaction: the target's progress tunes its statements for it (SET LOCAL).
     version, headers, early = _cached(request, db, settings, with_progress=True)
     if early:
         return early
@@ -447,7 +448,7 @@ _DEFAULT_ITEMS = {("sort", DEFAULT_SORT), ("page", "1")}
 
 
 @portal_get("/sites")
-def site_search(request: Request, db: DbSession, settings: AppSettings) -> Response:
+def site_search(request: Request, db: ReadingDbSession, settings: AppSettings) -> Response:
     # The filter form sends every field; empty ones and defaults leave the shared URL.
     items = request.query_params.multi_items()
     kept = [(k, v) for k, v in items if v.strip() and (k, v) not in _DEFAULT_ITEMS]
@@ -494,7 +495,9 @@ def _points(points: list[PublicSitePoint], lang: str) -> list[dict[str, Any]]:
 
 
 @portal_get("/sites/{slug}")
-def site_detail(request: Request, slug: str, db: DbSession, settings: AppSettings) -> Response:
+def site_detail(
+    request: Request, slug: str, db: ReadingDbSession, settings: AppSettings
+) -> Response:
     version, headers, early = _cached(request, db, settings)
     if early:
         return early
@@ -541,7 +544,9 @@ def site_detail(request: Request, slug: str, db: DbSession, settings: AppSetting
 
 
 @portal_get("/municipalities/{code}")
-def municipality(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
+def municipality(
+    request: Request, code: str, db: ReadingDbSession, settings: AppSettings
+) -> Response:
     version, headers, early = _cached(request, db, settings)
     if early:
         return early
@@ -561,7 +566,7 @@ def municipality(request: Request, code: str, db: DbSession, settings: AppSettin
 
 
 @portal_get("/industries/{code}")
-def industry(request: Request, code: str, db: DbSession, settings: AppSettings) -> Response:
+def industry(request: Request, code: str, db: ReadingDbSession, settings: AppSettings) -> Response:
     version, headers, early = _cached(request, db, settings)
     if early:
         return early
@@ -743,7 +748,7 @@ for _lang_code in LANGUAGES:
 
 
 @portal_get("/inquiry/thanks")
-def inquiry_thanks(request: Request, db: DbSession) -> Response:
+def inquiry_thanks(request: Request, db: ReadingDbSession) -> Response:
     return _page(
         request,
         "thanks.html",
@@ -862,7 +867,7 @@ def site_json_ld(
 
 
 @router.get("/sitemap.xml")
-def sitemap_xml(request: Request, db: DbSession, settings: AppSettings) -> Response:
+def sitemap_xml(request: Request, db: ReadingDbSession, settings: AppSettings) -> Response:
     version, headers, early = _cached(request, db, settings)
     if early:
         return early

@@ -25,7 +25,7 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.api.openapi import build_openapi
 from app.main import create_app
 from app.settings import Settings
@@ -92,6 +92,7 @@ def fuzz_world(app: FastAPI, engine: Engine) -> Iterator[FuzzWorld]:
             session.close()
 
     app.dependency_overrides[get_db] = _db
+    app.dependency_overrides[get_reading_db] = _db
     planting = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

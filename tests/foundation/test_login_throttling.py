@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import LoginThrottle
 from app.main import create_app
@@ -43,6 +43,7 @@ def strict_app(settings: Settings, db: Session) -> Iterator[FastAPI]:
         yield db
 
     app.dependency_overrides[get_db] = _test_db
+    app.dependency_overrides[get_reading_db] = _test_db
     yield app
     app.state.engine.dispose()
 

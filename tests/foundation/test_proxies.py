@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.main import create_app
 from app.settings import Settings
 from tests.factories import PASSWORD, Factory, csrf_from
@@ -35,6 +35,7 @@ def _app(settings: Settings, db: Session, **changes: object) -> FastAPI:
         yield db
 
     app.dependency_overrides[get_db] = _test_db
+    app.dependency_overrides[get_reading_db] = _test_db
     return app
 
 

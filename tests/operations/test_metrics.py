@@ -13,7 +13,7 @@ from prometheus_client.samples import Sample
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import SyndicationDelivery, SyndicationEvent, SyndicationTarget
 from app.domain.access import Role
@@ -140,6 +140,7 @@ def guarded_app(settings: Settings, db: Session) -> Iterator[FastAPI]:
         yield db
 
     app.dependency_overrides[get_db] = _test_db
+    app.dependency_overrides[get_reading_db] = _test_db
     yield app
     app.state.engine.dispose()
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import Heartbeat
 from app.main import create_app
@@ -53,6 +53,7 @@ def test_workers_never_seen_are_fine_unless_required(
 
     required = create_app(settings.model_copy(update={"readyz_require_workers": True}))
     required.dependency_overrides[get_db] = lambda: db
+    required.dependency_overrides[get_reading_db] = lambda: db
     with TestClient(required) as strict:
         refused = strict.get("/readyz")
         operations.beat(db, operations.SCHEDULER, utcnow())

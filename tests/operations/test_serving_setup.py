@@ -1,12 +1,19 @@
 """What an app process sets up for serving under load: as many database connections
-kept open as it serves requests at once (`DATABASE_POOL_SIZE`), and templates read from
-disk once outside development."""
+kept open as it serves requests at once (`DATABASE_POOL_SIZE`), templates read from
+disk once outside development, and public pages read without a transaction."""
 
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
+import sqlite3
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import Engine, event, func, select, update
+
+from app.db.models.reference import Industry
+from app.db.session import ReadOnlySessionError, make_reading_session_factory
 from app.main import create_app
 from app.settings import Settings
 from app.web import portal, templating
@@ -46,3 +53,59 @@ def test_templates_are_checked_for_changes_only_while_developing(
     finally:
         app.state.engine.dispose()
         create_app(settings).state.engine.dispose()  # as the other tests expect
+
+
+def _in_autocommit(dbapi_connection: Any) -> bool:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return dbapi_connection.isolation_level is None
+    return bool(dbapi_connection.autocommit)  # psycopg
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/sites",
+        "/fi/sites?kind=premises",
+        "/en/sites/no-such-site",
+        "/en/municipalities/205",
+        "/en/industries/technology",
+        "/en/compare?sites=one,two",
+        "/sitemap.xml",
+    ],
+)
+def test_a_portal_page_reads_without_opening_a_transaction(
+    settings: Settings, engine: Engine, path: str
+) -> None:
+    """Every statement of a public page runs on its own: no BEGIN before the first, no
+    ROLLBACK after the last (two round trips of a page's few)."""
+    app = create_app(settings)
+    portal.render_cache.clear()  # else the content version may be known from before
+    statements: list[tuple[str, bool]] = []
+
+    @event.listens_for(app.state.engine, "before_cursor_execute")
+    def _record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append((statement, _in_autocommit(conn.connection.dbapi_connection)))
+
+    try:
+        with TestClient(app) as client:
+            answer = client.get(path)
+        assert answer.status_code in (200, 404), answer.text
+        assert statements
+        assert all(autocommit for _, autocommit in statements), statements
+    finally:
+        app.state.engine.dispose()
+
+
+def test_a_reading_session_refuses_to_write(engine: Engine) -> None:
+    factory = make_reading_session_factory(engine)
+    with factory() as db:
+        assert db.execute(select(func.count()).select_from(Industry)).scalar_one() >= 0
+        with pytest.raises(ReadOnlySessionError):
+            db.execute(update(Industry).values(name_en="Changed"))
+        db.add(Industry(code="read_only_probe", name_fi="Koe", name_en="Probe"))
+        with pytest.raises(ReadOnlySessionError):
+            db.flush()
+        db.rollback()
+    with factory() as db:
+        assert db.get(Industry, "read_only_probe") is None
+        assert "Changed" not in db.scalars(select(Industry.name_en)).all()
