@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import AppSettings, DbSession
+from app.api.deps import AppSettings, ReadingDbSession
 from app.domain.region import RegionDefinition
 from app.domain.sites import SiteKind
 from app.domain.syndication import accent_ink, parse_accent
@@ -209,7 +209,7 @@ def geojson(content: syndication.FeedContent, base_url: str) -> dict[str, Any]:
 
 def _feed(
     request: Request,
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     code: str | None,
     fmt: str,
@@ -240,7 +240,7 @@ def _feed(
 def region_feed(
     request: Request,
     fmt: Literal["json", "atom", "geojson"],
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     lang: Lang = "fi",
 ) -> Response:
@@ -252,7 +252,7 @@ def municipality_feed(
     request: Request,
     municipality_code: str,
     fmt: Literal["json", "atom", "geojson"],
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     lang: Lang = "fi",
 ) -> Response:
@@ -275,7 +275,7 @@ def embed_theme(accent: Annotated[str, Query(max_length=7)]) -> Response:
 def embed(
     request: Request,
     municipality_code: str,
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     lang: Lang = "fi",
     accent: Annotated[str | None, Query(max_length=7)] = None,

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
-from app.api.deps import AppSettings, DbSession
+from app.api.deps import AppSettings, ReadingDbSession
 from app.api.errors import PROBLEM_JSON, problem
 from app.api.openapi import PROBLEM_SCHEMA
 from app.domain.errors import FieldError, ValidationFailed
@@ -221,7 +221,7 @@ def _refusal(request: Request, refused: ValidationFailed, fmt: Format, lang: str
 
 def _answer(
     request: Request,
-    db: DbSession,
+    db: ReadingDbSession,
     settings: Settings,
     build: Callable[[Ask], Response],
     *,
@@ -430,7 +430,7 @@ def _timestamp() -> str:
 @router.get("", summary="Landing page", responses=_RESPONSES)
 @router.get("/", include_in_schema=False)
 def landing(
-    request: Request, db: DbSession, settings: AppSettings, f: F = None, lang: LANG = None
+    request: Request, db: ReadingDbSession, settings: AppSettings, f: F = None, lang: LANG = None
 ) -> Response:
     def build(ask: Ask) -> Response:
         links = [
@@ -466,7 +466,7 @@ def landing(
 
 @router.get("/conformance", summary="Conformance classes", responses=_RESPONSES)
 def conformance(
-    request: Request, db: DbSession, settings: AppSettings, f: F = None, lang: LANG = None
+    request: Request, db: ReadingDbSession, settings: AppSettings, f: F = None, lang: LANG = None
 ) -> Response:
     def build(ask: Ask) -> Response:
         body = {
@@ -482,7 +482,7 @@ def conformance(
 
 @router.get("/collections", summary="Collections", responses=_RESPONSES)
 def collections(
-    request: Request, db: DbSession, settings: AppSettings, f: F = None, lang: LANG = None
+    request: Request, db: ReadingDbSession, settings: AppSettings, f: F = None, lang: LANG = None
 ) -> Response:
     def build(ask: Ask) -> Response:
         collection = _collection(ask, ogc_service.extent(db, settings))
@@ -499,7 +499,7 @@ def collections(
 
 @router.get(f"/collections/{COLLECTION_ID}", summary="The sites collection", responses=_RESPONSES)
 def collection(
-    request: Request, db: DbSession, settings: AppSettings, f: F = None, lang: LANG = None
+    request: Request, db: ReadingDbSession, settings: AppSettings, f: F = None, lang: LANG = None
 ) -> Response:
     def build(ask: Ask) -> Response:
         extent = ogc_service.extent(db, settings)
@@ -522,7 +522,7 @@ def collection(
 )
 def items(
     request: Request,
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     f: F = None,
     lang: LANG = None,
@@ -605,7 +605,7 @@ def items(
 def item(
     request: Request,
     feature_id: str,
-    db: DbSession,
+    db: ReadingDbSession,
     settings: AppSettings,
     f: F = None,
     lang: LANG = None,

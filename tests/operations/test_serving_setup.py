@@ -71,13 +71,19 @@ def _in_autocommit(dbapi_connection: Any) -> bool:
         "/en/industries/technology",
         "/en/compare?sites=one,two",
         "/sitemap.xml",
+        "/ogc/collections/sites/items?f=json",
+        "/ogc/collections/sites/items/no-such-site?f=json",
+        "/feeds/sites.atom",
+        "/feeds/205/sites.json",
+        "/embed/205",
     ],
 )
 def test_a_portal_page_reads_without_opening_a_transaction(
     settings: Settings, engine: Engine, path: str
 ) -> None:
-    """Every statement of a public page runs on its own: no BEGIN before the first, no
-    ROLLBACK after the last (two round trips of a page's few)."""
+    """Every statement of a public page, feed or open-data answer runs on its own: no
+    BEGIN before the first, no ROLLBACK after the last (two round trips of a page's few),
+    and none of them writes (the session would refuse)."""
     app = create_app(settings)
     portal.render_cache.clear()  # else the content version may be known from before
     statements: list[tuple[str, bool]] = []
