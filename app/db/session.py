@@ -49,8 +49,8 @@ class ReadOnlySessionError(RuntimeError):
 def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for requests that only read (the public portal's pages). Each statement
     runs on its own (autocommit): no BEGIN before the first and no ROLLBACK when the
-    session closes, two round trips of a page's three or four. The statements of one
-    page may therefore see different commits. A write through one is refused."""
+    session closes (a site page made five round trips, now three). The statements of
+    one page may therefore see different commits. A write through one is refused."""
     factory = sessionmaker(
         engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
     )

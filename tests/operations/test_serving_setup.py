@@ -5,13 +5,18 @@ disk once outside development, and public pages read without a transaction."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, event, func, select, update
 
+from app.api.deps import get_reading_db
 from app.db.models.reference import Industry
 from app.db.session import ReadOnlySessionError, make_reading_session_factory
 from app.main import create_app
@@ -115,3 +120,22 @@ def test_a_reading_session_refuses_to_write(engine: Engine) -> None:
     with factory() as db:
         assert db.get(Industry, "read_only_probe") is None
         assert "Changed" not in db.scalars(select(Industry.name_en)).all()
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _dependencies(sub)
+
+
+def test_only_routes_that_answer_get_read_through_a_reading_session(app: FastAPI) -> None:
+    reading = [
+        route
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIRoute)
+        and get_reading_db in _dependencies(route.original_route.dependant)
+    ]
+    assert len(reading) > 20  # the portal's pages in each language, feeds, open data
+    assert all(route.methods == {"GET"} for route in reading), [
+        (route.path, route.methods) for route in reading if route.methods != {"GET"}
+    ]
