@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.access import Actor
 from app.services.auth import actor_for, resolve_token
@@ -18,27 +18,26 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request. Services commit; nothing is committed after the response.
-    Kept on the request too, for what page helpers read outside the route's arguments
-    (the region a page renders for)."""
-    db: Session = request.app.state.session_factory()
+def _session_for(request: Request, factory: sessionmaker[Session]) -> Iterator[Session]:
+    db = factory()
     request.state.db = db
     try:
         yield db
     finally:
         db.close()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request. Services commit; nothing is committed after the response.
+    Kept on the request too, for what page helpers read outside the route's arguments
+    (the region a page renders for)."""
+    yield from _session_for(request, request.app.state.session_factory)
 
 
 def get_reading_db(request: Request) -> Iterator[Session]:
     """A session for a route that only reads (see `make_reading_session_factory`), kept
     on the request like `get_db`'s."""
-    db: Session = request.app.state.reading_session_factory()
-    request.state.db = db
-    try:
-        yield db
-    finally:
-        db.close()
+    yield from _session_for(request, request.app.state.reading_session_factory)
 
 
 DbSession = Annotated[Session, Depends(get_db)]

@@ -229,7 +229,7 @@ def resolve_session(db: Session, token: str) -> tuple[UserSession, User] | None:
     ).first()
     if row is None:
         return None
-    session, user = row.tuple()
+    session, user = row
     if session.expires_at <= utcnow() or not user.is_active:
         return None
     return session, user
