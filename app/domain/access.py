@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain.errors import PermissionDenied
+
+
+def token_digest(token: str) -> str:
+    """How a bearer token (login session, API, partner, calendar feed) is stored and
+    looked up: its SHA-256, so a read of the database yields no working token. The
+    tokens are random and long, so a fast hash without salt is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Role(StrEnum):

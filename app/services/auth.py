@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db.audit import bind_actor
 from app.db.base import utcnow
 from app.db.models import ApiToken, LoginThrottle, User, UserSession
-from app.domain.access import Actor, Role
+from app.domain.access import Actor, Role, token_digest
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.settings import Settings
 
@@ -50,10 +50,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str) -> bool:
     return bool(_hasher.verify(password, password_hash))
-
-
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def actor_for(user: User) -> Actor:
@@ -209,7 +205,7 @@ def start_session(db: Session, settings: Settings, user: User) -> str:
     now = utcnow()
     db.add(
         UserSession(
-            token_hash=_sha256(token),
+            token_hash=token_digest(token),
             user_id=user.id,
             created_at=now,
             last_seen_at=now,
@@ -225,7 +221,7 @@ def resolve_session(db: Session, token: str) -> tuple[UserSession, User] | None:
     row = db.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _sha256(token))
+        .where(UserSession.token_hash == token_digest(token))
     ).first()
     if row is None:
         return None
@@ -236,7 +232,7 @@ def resolve_session(db: Session, token: str) -> tuple[UserSession, User] | None:
 
 
 def end_session(db: Session, token: str) -> None:
-    db.execute(delete(UserSession).where(UserSession.token_hash == _sha256(token)))
+    db.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
     db.commit()
 
 
@@ -260,7 +256,10 @@ def issue_token(db: Session, user: User, name: str) -> IssuedToken:
     bind_actor(db, actor_for(user))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
-        user_id=user.id, name=name, token_hash=_sha256(token), prefix=token[: len(TOKEN_PREFIX) + 4]
+        user_id=user.id,
+        name=name,
+        token_hash=token_digest(token),
+        prefix=token[: len(TOKEN_PREFIX) + 4],
     )
     db.add(record)
     db.commit()
@@ -272,7 +271,7 @@ def resolve_token(db: Session, token: str) -> User | None:
     found = db.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _sha256(token))
+        .where(ApiToken.token_hash == token_digest(token))
     ).first()
     now = utcnow()
     if found is None:

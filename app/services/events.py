@@ -9,7 +9,6 @@ itinerary. Confidential visits are seen only by the coordinator and the hosts
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from app.db.models import (
     Stage,
     User,
 )
-from app.domain.access import Actor, Role, require_staff_wide
+from app.domain.access import Actor, Role, require_staff_wide, token_digest
 from app.domain.activities import ActivityKind
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.domain.events import (
@@ -1060,10 +1059,6 @@ def event_ics(db: Session, actor: Actor, settings: Settings, event_id: uuid.UUID
     return build_calendar([entry], now=utcnow(), producer=_producer(db))
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def feed_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/api/v1/calendar/{token}.ics"
 
@@ -1075,10 +1070,10 @@ def issue_feed_token(db: Session, actor: Actor, settings: Settings) -> str:
     token = secrets.token_urlsafe(32)
     row = db.get(CalendarFeedToken, actor.user_id)
     if row is None:
-        row = CalendarFeedToken(user_id=actor.user_id, token_hash=_token_hash(token))
+        row = CalendarFeedToken(user_id=actor.user_id, token_hash=token_digest(token))
         db.add(row)
     else:
-        row.token_hash = _token_hash(token)
+        row.token_hash = token_digest(token)
         row.created_at = utcnow()
         row.last_used_at = None
     db.commit()
@@ -1113,7 +1108,7 @@ def _feed_events(actor: Actor) -> ColumnElement[bool]:
 
 def feed_ics(db: Session, settings: Settings, token: str) -> bytes:
     row = db.scalar(
-        select(CalendarFeedToken).where(CalendarFeedToken.token_hash == _token_hash(token))
+        select(CalendarFeedToken).where(CalendarFeedToken.token_hash == token_digest(token))
     )
     user = db.get(User, row.user_id) if row else None
     if row is None or user is None or not user.is_active:

@@ -4,7 +4,6 @@ back to the partner."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -32,7 +31,7 @@ from app.db.models import (
 )
 from app.domain import notifications as notices
 from app.domain import referrals as rules
-from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide
+from app.domain.access import SYSTEM_ACTOR, Actor, require_staff_wide, token_digest
 from app.domain.errors import FieldError, NotFound, ValidationFailed
 from app.domain.leads import INITIAL_STAGE_CODE, InvestmentType, LeadSource, StageKind
 from app.domain.organizations import (
@@ -48,10 +47,6 @@ from app.services.auth import LAST_USED_RESOLUTION
 
 TOKEN_PREFIX = "ikr_"  # noqa: S105  (a visible marker, not a secret)
 KIND = "referrals"
-
-
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- partner tokens ---------------------------------------------------------------------
@@ -92,7 +87,7 @@ def issue_partner_token(
     record = PartnerToken(
         organization_id=org.id,
         name=name,
-        token_hash=_sha256(token),
+        token_hash=token_digest(token),
         prefix=token[: len(TOKEN_PREFIX) + 4],
         created_by_id=actor.user_id,
     )
@@ -144,7 +139,7 @@ def resolve_partner_token(db: Session, token: str) -> Partner | None:
     found = db.execute(
         select(PartnerToken, Organization)
         .join(Organization, Organization.id == PartnerToken.organization_id)
-        .where(PartnerToken.token_hash == _sha256(token))
+        .where(PartnerToken.token_hash == token_digest(token))
     ).first()
     if found is None:
         return None
