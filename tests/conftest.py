@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -153,6 +154,12 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     )
 
 
+def serve_sessions_from(app: FastAPI, provider: Callable[..., Any]) -> None:
+    """Every session the app's routes ask for, read-write or reading, from `provider`."""
+    for dependency in (get_db, get_reading_db):
+        app.dependency_overrides[dependency] = provider
+
+
 @contextmanager
 def rolled_back_session(engine: Engine) -> Iterator[Session]:
     """A session whose commits are savepoints inside one transaction rolled back at the end."""
@@ -186,8 +193,7 @@ def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
         request.state.db = db
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()
@@ -201,8 +207,7 @@ def make_client(app: FastAPI, db: Session) -> Iterator[Callable[[], TestClient]]
         request.state.db = db
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     clients: list[TestClient] = []
 
     def _make() -> TestClient:

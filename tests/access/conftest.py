@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, get_reading_db
 from app.settings import Settings
 from app.web.session import SESSION_COOKIE
 from tests.access.world import ROLES, World, build_world
+from tests.conftest import serve_sessions_from
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,7 @@ def matrix_clients(
         finally:
             db.close()
 
-    app.dependency_overrides[get_db] = _request_db
-    app.dependency_overrides[get_reading_db] = _request_db
+    serve_sessions_from(app, _request_db)
     clients = {}
     for role in ROLES:
         creds = world.roles[role]

@@ -25,10 +25,10 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, get_reading_db
 from app.api.openapi import build_openapi
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import serve_sessions_from
 from tests.factories import Factory
 from tests.foundation.api_world import ApiWorld, plant
 
@@ -91,8 +91,7 @@ def fuzz_world(app: FastAPI, engine: Engine) -> Iterator[FuzzWorld]:
         finally:
             session.close()
 
-    app.dependency_overrides[get_db] = _db
-    app.dependency_overrides[get_reading_db] = _db
+    serve_sessions_from(app, _db)
     planting = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

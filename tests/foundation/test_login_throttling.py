@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import LoginThrottle
 from app.main import create_app
 from app.services import auth
 from app.settings import Settings
 from app.web.session import LANG_COOKIE, SESSION_COOKIE
+from tests.conftest import serve_sessions_from
 from tests.factories import PASSWORD, Factory, csrf_from
 
 
@@ -42,8 +42,7 @@ def strict_app(settings: Settings, db: Session) -> Iterator[FastAPI]:
     def _test_db() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     yield app
     app.state.engine.dispose()
 

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, get_reading_db
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import serve_sessions_from
 from tests.factories import PASSWORD, Factory, csrf_from
 
 PROXY = ("10.1.2.3", 50000)
@@ -34,8 +34,7 @@ def _app(settings: Settings, db: Session, **changes: object) -> FastAPI:
     def _test_db() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     return app
 
 

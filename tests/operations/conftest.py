@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, get_reading_db
+from tests.conftest import serve_sessions_from
 
 LOOPBACK = ("127.0.0.1", 50000)
 
@@ -20,8 +20,7 @@ def local_client(app: FastAPI, db: Session) -> Iterator[TestClient]:
     def _test_db() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     with TestClient(app, client=LOOPBACK) as test_client:
         yield test_client
     app.dependency_overrides.clear()

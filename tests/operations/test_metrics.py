@@ -13,7 +13,6 @@ from prometheus_client.samples import Sample
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import SyndicationDelivery, SyndicationEvent, SyndicationTarget
 from app.domain.access import Role
@@ -23,6 +22,7 @@ from app.scheduler import Job, run_recorded
 from app.services import operations
 from app.services.mail import queue_email
 from app.settings import Settings
+from tests.conftest import serve_sessions_from
 from tests.factories import Factory
 from tests.operations.conftest import LOOPBACK
 
@@ -139,8 +139,7 @@ def guarded_app(settings: Settings, db: Session) -> Iterator[FastAPI]:
     def _test_db() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_db] = _test_db
-    app.dependency_overrides[get_reading_db] = _test_db
+    serve_sessions_from(app, _test_db)
     yield app
     app.state.engine.dispose()
 

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import get_db, get_reading_db
 from app.db.base import utcnow
 from app.db.models import Heartbeat
 from app.main import create_app
@@ -18,6 +17,7 @@ from app.scheduler import beat
 from app.services import operations
 from app.services.syndication import SyndicationWorker
 from app.settings import Settings
+from tests.conftest import serve_sessions_from
 
 
 def test_fresh_heartbeats_are_ready(client: TestClient, db: Session) -> None:
@@ -52,8 +52,7 @@ def test_workers_never_seen_are_fine_unless_required(
     assert response.json()["workers"]["scheduler"]["last_heartbeat"] is None
 
     required = create_app(settings.model_copy(update={"readyz_require_workers": True}))
-    required.dependency_overrides[get_db] = lambda: db
-    required.dependency_overrides[get_reading_db] = lambda: db
+    serve_sessions_from(required, lambda: db)
     with TestClient(required) as strict:
         refused = strict.get("/readyz")
         operations.beat(db, operations.SCHEDULER, utcnow())
