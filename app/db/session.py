@@ -60,10 +60,10 @@ def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
         if not state.is_select:
             raise ReadOnlySessionError("This session only reads.")
 
+    # Called only when the session holds changes to write.
     @event.listens_for(factory, "before_flush")
-    def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
-        if session.new or session.dirty or session.deleted:
-            raise ReadOnlySessionError("This session only reads.")
+    def _refuse_flush(_session: Session, _context: Any, _instances: Any) -> None:
+        raise ReadOnlySessionError("This session only reads.")
 
     return factory
 
